@@ -1,0 +1,28 @@
+//! The vocabulary every part of mailflow shares: the one diagnosis type, the
+//! organisation's settings (accepted domains, connectors, directory), the
+//! states of a recipient, DSN parameters and the injected clock.
+//!
+//! Nothing here does I/O; it is the typed language the rooms of the house use
+//! to hand values to each other.
+
+pub mod clock;
+pub mod diagnosis;
+pub mod dsn;
+pub mod event;
+pub mod ids;
+pub mod org;
+pub mod recipient;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use diagnosis::{
+    Category, CertProblem, CertificateSummary, Diagnosis, DnsOutcome, DnsRecordType, DropKind,
+    DropStage, EnhancedCode, RemoteReply, ServerRefusal, Stage,
+};
+pub use event::{AddressResult, Event, EventKind};
+pub use dsn::{DsnEnvelope, DsnRecipient, Notify, Ret};
+pub use ids::MessageId;
+pub use org::{
+    AcceptedDomain, Connector, ConnectorKind, Directory, DomainType, OrgSettings, SmartHost,
+    TlsPolicy,
+};
+pub use recipient::{RecipientState, Route};

@@ -1,0 +1,86 @@
+//! A recipient's state and route. Each recipient of a message moves on its
+//! own: one can be delivered while another is deferred.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientState {
+    Queued,
+    InFlight,
+    Deferred,
+    Delivered,
+    Failed,
+    Suspended,
+}
+
+impl RecipientState {
+    pub const ALL: [RecipientState; 6] = [
+        RecipientState::Queued,
+        RecipientState::InFlight,
+        RecipientState::Deferred,
+        RecipientState::Delivered,
+        RecipientState::Failed,
+        RecipientState::Suspended,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecipientState::Queued => "queued",
+            RecipientState::InFlight => "in_flight",
+            RecipientState::Deferred => "deferred",
+            RecipientState::Delivered => "delivered",
+            RecipientState::Failed => "failed",
+            RecipientState::Suspended => "suspended",
+        }
+    }
+
+    /// Still the relay's responsibility.
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            RecipientState::Queued | RecipientState::InFlight | RecipientState::Deferred | RecipientState::Suspended
+        )
+    }
+}
+
+impl fmt::Display for RecipientState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RecipientState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RecipientState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| format!("unknown state {s:?}; expected one of queued, in_flight, deferred, delivered, failed, suspended"))
+    }
+}
+
+/// Where a recipient goes: through a connector, or by its domain's MX.
+/// Recipients with the same `next_hop` are delivered together and share a
+/// queue: when the next hop fails at connection level, they all wait.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Route {
+    /// The connector carrying the recipient; `None` for ordinary internet mail.
+    pub connector: Option<String>,
+    /// The recipient's domain (lower case).
+    pub domain: String,
+}
+
+impl Route {
+    /// The queue key. A connector with smart hosts is one next hop for all
+    /// its domains; MX routing is one next hop per domain.
+    pub fn next_hop(&self, connector_has_smart_hosts: bool) -> String {
+        match (&self.connector, connector_has_smart_hosts) {
+            (Some(name), true) => name.clone(),
+            (Some(name), false) => format!("{name}/{}", self.domain),
+            (None, _) => format!("mx/{}", self.domain),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Non-delivery reports and delay notices (RFC 3464).

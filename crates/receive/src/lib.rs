@@ -1,0 +1,31 @@
+//! The SMTP listener: one session per client, routing every recipient at
+//! `RCPT`, and `250` only once the message is durable in the store.
+
+use ipnet::IpNet;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// What the listener needs to know; built from the `[server]` and `[queue]`
+/// sections of the config.
+#[derive(Debug, Clone)]
+pub struct ReceiveSettings {
+    /// The name in the greeting, EHLO reply and `Received:` header.
+    pub hostname: String,
+    pub listen: Vec<SocketAddr>,
+    /// Clients in these networks may relay to any domain.
+    pub trusted_networks: Vec<IpNet>,
+    pub max_message_size: u64,
+    pub max_recipients: usize,
+    /// Longest command line, CRLF included (RFC 5321: at least 512).
+    pub max_line_length: usize,
+    pub command_timeout: Duration,
+    pub data_timeout: Duration,
+    /// Errors after which the session is closed with `421`.
+    pub max_errors: usize,
+    /// More `Received:` headers than this is a loop (`554 5.4.6`).
+    pub max_received_headers: usize,
+    /// How long an accepted message is tried before it expires.
+    pub expiration: Duration,
+    /// The organisation mail is received for.
+    pub org: String,
+}

@@ -1,0 +1,1 @@
+//! The engine: scheduling, retry, expiry and notices.

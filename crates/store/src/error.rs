@@ -1,0 +1,14 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The store cannot take more (disk full): new mail gets `452 4.3.1`.
+    #[error("the store is full: {0}")]
+    Full(String),
+    #[error("store error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
+    #[error("store I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}

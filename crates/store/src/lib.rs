@@ -1,0 +1,108 @@
+//! mailflow's durable state behind one trait.
+//!
+//! The queue is the only thing the rooms of the relay share (as in Postfix):
+//! the receiver writes messages into it, the scheduler claims due recipients
+//! from it and records their outcomes, the admin API reads it. `Store` is the
+//! contract; `SqliteStore` is the embedded back end that `mailflow serve`
+//! uses by default. A PostgreSQL back end for several nodes implements the
+//! same trait: claims carry a node name and a lease for that reason.
+
+mod error;
+mod model;
+mod sqlite;
+
+pub use error::StoreError;
+pub use model::{
+    ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageFilter, NewMessage,
+    NewRecipient, NextHopHold, RecipientUpdate, StoredMessage, StoredRecipient,
+};
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use mailflow_core::{Event, MessageId, OrgSettings};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The durable state of a mailflow node (or of several nodes sharing one database).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // --- receiving -------------------------------------------------------
+
+    /// Stores a message with its body and recipients. Returns only once the
+    /// message is durable (fsync'd, possibly in a group commit shared with
+    /// other messages): the receiver says `250` after this and not before.
+    /// A full disk is `StoreError::Full`, so the receiver can answer `452 4.3.1`.
+    async fn accept_message(&self, message: NewMessage) -> Result<()>;
+
+    // --- reading ---------------------------------------------------------
+
+    async fn message(&self, id: MessageId) -> Result<Option<StoredMessage>>;
+    async fn body(&self, id: MessageId) -> Result<Option<Vec<u8>>>;
+    /// Messages with at least one recipient matching the filter, newest first.
+    async fn list_messages(&self, filter: &MessageFilter) -> Result<Vec<StoredMessage>>;
+
+    // --- scheduling ------------------------------------------------------
+
+    /// Next hops that have recipients due (`queued` or `deferred` with
+    /// `next_attempt_at <= now`) and are not held past `now`.
+    async fn due_next_hops(&self, now: OffsetDateTime) -> Result<Vec<DueNextHop>>;
+
+    /// Claims up to `max_messages` messages with recipients due on `next_hop`:
+    /// those recipients become `in_flight`, leased to `node` until
+    /// `now + lease`. Oldest `next_attempt_at` first.
+    async fn claim(
+        &self,
+        next_hop: &str,
+        now: OffsetDateTime,
+        node: &str,
+        lease: Duration,
+        max_messages: usize,
+    ) -> Result<Vec<ClaimedMessage>>;
+
+    /// Records outcomes of claimed recipients and the events that go with
+    /// them, in one transaction.
+    async fn record(&self, updates: Vec<RecipientUpdate>, events: Vec<Event>) -> Result<()>;
+
+    /// The earliest time at which anything becomes due: a recipient's
+    /// `next_attempt_at`, a hold's end or a pending message's expiry.
+    async fn next_wakeup(&self) -> Result<Option<OffsetDateTime>>;
+
+    /// Puts a whole next hop on hold until `until` (after a connection-level
+    /// failure): nothing of it is due before then, and then one probe goes.
+    async fn hold_next_hop(&self, hold: NextHopHold) -> Result<()>;
+    async fn release_next_hop(&self, next_hop: &str) -> Result<()>;
+    async fn next_hop_hold(&self, next_hop: &str) -> Result<Option<NextHopHold>>;
+
+    /// Messages with pending recipients whose `expires_at <= now`.
+    async fn expired_messages(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<StoredMessage>>;
+
+    /// Messages received at or before `received_before` that still have
+    /// deferred recipients and have not had their delay notice.
+    async fn delay_notices_due(
+        &self,
+        received_before: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>>;
+    async fn mark_delay_notice_sent(&self, id: MessageId) -> Result<()>;
+
+    /// After a crash: recipients left `in_flight` by `node` (or whose lease
+    /// ran out) go back to `queued`. Returns how many.
+    async fn recover_in_flight(&self, node: &str, now: OffsetDateTime) -> Result<u64>;
+
+    /// Operator: make every pending recipient of a next hop due now and lift
+    /// its hold (`retry now`). Returns how many recipients.
+    async fn retry_now(&self, next_hop: &str, now: OffsetDateTime) -> Result<u64>;
+
+    // --- organisation settings and events ---------------------------------
+
+    async fn org_settings(&self, org: &str) -> Result<Option<OrgSettings>>;
+    async fn save_org_settings(&self, org: &str, settings: &OrgSettings) -> Result<()>;
+
+    /// Events of one message, oldest first.
+    async fn events(&self, id: MessageId) -> Result<Vec<Event>>;
+}
+
+pub type SharedStore = Arc<dyn Store>;

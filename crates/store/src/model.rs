@@ -1,0 +1,144 @@
+//! The values that go in and out of the store.
+
+use mailflow_core::{
+    Diagnosis, DsnEnvelope, DsnRecipient, MessageId, RecipientState, Route,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A message the receiver has accepted, ready to be made durable.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub id: MessageId,
+    pub org: String,
+    /// The envelope sender; empty for the null sender `<>`.
+    pub sender: String,
+    pub received_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub dsn: DsnEnvelope,
+    /// The whole message as it will be sent on, `Received:` header included,
+    /// with CRLF line endings and no dot-stuffing.
+    pub body: Vec<u8>,
+    pub recipients: Vec<NewRecipient>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRecipient {
+    pub address: String,
+    pub dsn: DsnRecipient,
+    pub route: Route,
+    pub next_hop: String,
+}
+
+/// The diagnosis of a recipient's latest failed attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastError {
+    pub diagnosis: Diagnosis,
+    /// The server (`ip:port`, or the name when it did not resolve) the
+    /// diagnosis came from.
+    pub server: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecipient {
+    /// Position among the message's recipients; with the message id, the
+    /// recipient's identity.
+    pub index: u32,
+    pub address: String,
+    pub dsn: DsnRecipient,
+    pub route: Route,
+    pub next_hop: String,
+    pub state: RecipientState,
+    /// Attempts made so far.
+    pub attempts: u32,
+    pub next_attempt_at: Option<OffsetDateTime>,
+    pub last_error: Option<LastError>,
+    /// The server's reply when delivered.
+    pub delivered_reply: Option<String>,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub id: MessageId,
+    pub org: String,
+    pub sender: String,
+    pub received_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub dsn: DsnEnvelope,
+    pub size: u64,
+    pub delay_notice_sent: bool,
+    pub recipients: Vec<StoredRecipient>,
+}
+
+/// A next hop with work due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueNextHop {
+    pub next_hop: String,
+    pub due_recipients: u64,
+    /// An expired hold is still there: the next connection is a probe.
+    pub hold: Option<NextHopHold>,
+}
+
+/// A whole next hop waiting after connection-level failures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextHopHold {
+    pub next_hop: String,
+    pub until: OffsetDateTime,
+    /// Consecutive connection-level failures, to pick the next interval.
+    pub failures: u32,
+    pub diagnosis: Diagnosis,
+}
+
+/// A message claimed for delivery: the recipients of it that were due on
+/// the next hop, now `in_flight`.
+#[derive(Debug, Clone)]
+pub struct ClaimedMessage {
+    pub id: MessageId,
+    pub org: String,
+    pub sender: String,
+    pub received_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub dsn: DsnEnvelope,
+    pub size: u64,
+    pub recipients: Vec<ClaimedRecipient>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimedRecipient {
+    pub index: u32,
+    pub address: String,
+    pub dsn: DsnRecipient,
+    pub route: Route,
+    pub attempts: u32,
+}
+
+/// A change of one recipient's state, written by the scheduler.
+#[derive(Debug, Clone)]
+pub struct RecipientUpdate {
+    pub message_id: MessageId,
+    pub index: u32,
+    pub state: RecipientState,
+    /// Adds to the recipient's attempt count (1 for an attempt, 0 for an
+    /// operator action or a release back to the queue).
+    pub attempts_added: u32,
+    pub next_attempt_at: Option<OffsetDateTime>,
+    /// Replaces the last error when `Some`.
+    pub last_error: Option<LastError>,
+    pub delivered_reply: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+/// Which messages to list. Every field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    pub state: Option<RecipientState>,
+    /// A connector name.
+    pub connector: Option<String>,
+    /// An enhanced code of the recipients' last error, e.g. `4.4.316`.
+    pub code: Option<String>,
+    pub sender: Option<String>,
+    pub recipient: Option<String>,
+    pub limit: usize,
+}

@@ -1,0 +1,3 @@
+//! The embedded back end (SQLite).
+
+pub struct SqliteStore;

@@ -1,0 +1,1 @@
+//! Real loopback peers for tests.
