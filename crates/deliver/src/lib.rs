@@ -21,3 +21,66 @@ pub struct DeliverySettings {
     /// Extra trusted CAs (PEM) for `verify_ca` / `verify_name`.
     pub trusted_ca_file: Option<PathBuf>,
 }
+
+use mailflow_core::{AddressResult, Diagnosis, DsnEnvelope, DsnRecipient, MessageId, SmartHost, TlsPolicy};
+use std::sync::Arc;
+
+/// Where a next hop's addresses come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Tried in order; a host without a port uses 25.
+    SmartHosts(Vec<SmartHost>),
+    /// The domain's MX records by preference (implicit MX: its A/AAAA when
+    /// there is no MX; a null MX accepts no mail), on `mx_port`.
+    Mx { domain: String },
+}
+
+/// Everything `deliver` needs to know about one next hop.
+#[derive(Debug, Clone)]
+pub struct NextHopPlan {
+    pub target: Target,
+    pub tls: TlsPolicy,
+    /// The name `verify_name` expects; default: the host name connected to.
+    pub tls_name: Option<String>,
+    /// Connector overrides of the node's time-outs.
+    pub connect_timeout: Option<Duration>,
+    pub command_timeout: Option<Duration>,
+    /// Routed through a connector. Without one (ordinary internet mail), a
+    /// domain that does not exist fails at once with `5.4.310`; through one,
+    /// NXDOMAIN stays a temporary `4.4.312` an administrator can fix.
+    pub through_connector: bool,
+}
+
+/// One message to hand to the next hop.
+#[derive(Debug, Clone)]
+pub struct OutboundMessage {
+    pub id: MessageId,
+    /// Empty for the null sender.
+    pub sender: String,
+    pub dsn: DsnEnvelope,
+    pub recipients: Vec<OutboundRecipient>,
+    /// CRLF line endings, not dot-stuffed.
+    pub body: Arc<[u8]>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboundRecipient {
+    pub address: String,
+    pub dsn: DsnRecipient,
+}
+
+/// What happened to each recipient of each message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecipientOutcome {
+    Delivered { reply: String, server: String },
+    Failed { diagnosis: Diagnosis, server: Option<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct DeliveryReport {
+    /// Per-address results of every connection tried, in order.
+    pub addresses: Vec<AddressResult>,
+    /// One entry per message given, in the same order; in each, one outcome
+    /// per recipient, in the same order.
+    pub messages: Vec<Vec<RecipientOutcome>>,
+}
