@@ -1,0 +1,38 @@
+//! The OpenAPI document of the admin API, served at `/api/v1/openapi.json`
+//! so that clients and the console can be generated from it.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "mailflow admin API", description = "The queue, its diagnoses and the node's health."),
+    paths(crate::messages::list, crate::messages::show, crate::health::health),
+    components(schemas(
+        crate::views::MessageView,
+        crate::views::RecipientView,
+        crate::views::LastErrorView,
+        crate::error::ErrorBody,
+        crate::error::ErrorDetail,
+        crate::health::Health,
+    )),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub(crate) async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
