@@ -1,1 +1,31 @@
-//! The server side of the SMTP wire.
+//! The server side of the SMTP wire: what a client sends is read here, and
+//! what mailflow answers is written here. Nothing in it knows of queues.
+//!
+//! - [`SmtpReader`] reads command lines and DATA from any `AsyncRead`. It is
+//!   strict about line endings: a bare LF or bare CR anywhere — in a command
+//!   or in the message — is refused, so that no `<LF>.<LF>`-style trick can
+//!   end the data early (SMTP smuggling).
+//! - [`parse_command`] turns a command line into a `smtp_proto::Request`, and
+//!   says what was wrong with it as a typed [`CommandError`].
+//! - [`Reply`] and [`ReplyWriter`] write replies with enhanced status codes,
+//!   buffering them so that pipelined commands are answered in one write.
+//!
+//! The codes of the wire's own refusals are documented on [`LineProblem::reply`]
+//! and [`DataRefusal::reply`].
+
+mod command;
+mod data_scanner;
+mod line;
+mod reader;
+mod reply;
+mod writer;
+
+pub use command::{
+    CommandError, mail_dsn, parse_command, rcpt_dsn, unsupported_mail_parameter,
+    unsupported_rcpt_parameter,
+};
+pub use data_scanner::{DataOutcome, DataRefusal, DataScanner};
+pub use line::{LineProblem, classify_line};
+pub use reader::{CommandLine, ReadError, SmtpReader};
+pub use reply::Reply;
+pub use writer::ReplyWriter;

@@ -1,0 +1,274 @@
+//! Reading what a client sends: command lines and DATA, from any `AsyncRead`.
+//!
+//! The reader owns one buffer. Pipelined commands sit in it until they are
+//! read one by one, which is how the session knows whether more input is
+//! waiting ([`SmtpReader::has_buffered_input`]) and so when to flush its
+//! replies. Memory stays bounded: a command line never grows the buffer past
+//! its limit, and DATA is handed to the [`DataScanner`] as it arrives.
+
+use super::{DataOutcome, DataScanner, LineProblem, classify_line};
+use std::io;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::time::Instant;
+
+const READ_CHUNK: usize = 16 * 1024;
+
+/// One command line as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandLine {
+    /// A well-formed line, CRLF included.
+    Line(Vec<u8>),
+    /// A line refused before parsing; it has been consumed (or, when too
+    /// long, will be discarded up to its end by the next read).
+    Refused(LineProblem),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("the client closed the connection")]
+    Closed,
+    #[error("the client sent nothing for {0:?}")]
+    TimedOut(Duration),
+    #[error("reading from the client failed: {0}")]
+    Io(#[from] io::Error),
+}
+
+pub struct SmtpReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// Start of the bytes not yet consumed.
+    pos: usize,
+    /// The rest of an over-long line is still to be skipped.
+    discarding_line: bool,
+}
+
+impl<R: AsyncRead + Unpin> SmtpReader<R> {
+    pub fn new(inner: R) -> SmtpReader<R> {
+        SmtpReader {
+            inner,
+            buf: Vec::with_capacity(READ_CHUNK),
+            pos: 0,
+            discarding_line: false,
+        }
+    }
+
+    /// Whether the client has already sent more than was read (pipelining).
+    pub fn has_buffered_input(&self) -> bool {
+        self.pos < self.buf.len()
+    }
+
+    /// Reads one command line of at most `max_len` bytes (CRLF included),
+    /// all of it within `timeout`.
+    pub async fn read_command(
+        &mut self,
+        max_len: usize,
+        timeout: Duration,
+    ) -> Result<CommandLine, ReadError> {
+        let deadline = Instant::now() + timeout;
+        if self.discarding_line {
+            self.skip_rest_of_line(deadline, timeout).await?;
+        }
+        loop {
+            let pending = &self.buf[self.pos..];
+            let window = &pending[..pending.len().min(max_len)];
+            if let Some(lf) = window.iter().position(|&b| b == b'\n') {
+                let line = &pending[..=lf];
+                let read = match classify_line(line) {
+                    Ok(()) => CommandLine::Line(line.to_vec()),
+                    Err(problem) => CommandLine::Refused(problem),
+                };
+                self.pos += lf + 1;
+                return Ok(read);
+            }
+            if pending.len() >= max_len {
+                self.start_discarding_line();
+                return Ok(CommandLine::Refused(LineProblem::TooLong));
+            }
+            self.fill(deadline, timeout).await?;
+        }
+    }
+
+    /// Reads the message after `354` up to CRLF `.` CRLF. A refused message
+    /// is still read to its end, so the session stays in step. Each read
+    /// must bring bytes within `idle_timeout`.
+    pub async fn read_data(
+        &mut self,
+        max_size: u64,
+        idle_timeout: Duration,
+    ) -> Result<DataOutcome, ReadError> {
+        let mut scanner = DataScanner::new(max_size);
+        loop {
+            if let Some(used) = scanner.feed(&self.buf[self.pos..]) {
+                self.pos += used;
+                return Ok(scanner.finish());
+            }
+            self.pos = self.buf.len();
+            self.fill(Instant::now() + idle_timeout, idle_timeout)
+                .await?;
+        }
+    }
+
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    fn start_discarding_line(&mut self) {
+        match self.buf[self.pos..].iter().position(|&b| b == b'\n') {
+            Some(lf) => self.pos += lf + 1,
+            None => {
+                self.pos = self.buf.len();
+                self.discarding_line = true;
+            }
+        }
+    }
+
+    async fn skip_rest_of_line(
+        &mut self,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Result<(), ReadError> {
+        loop {
+            if let Some(lf) = self.buf[self.pos..].iter().position(|&b| b == b'\n') {
+                self.pos += lf + 1;
+                self.discarding_line = false;
+                return Ok(());
+            }
+            self.pos = self.buf.len();
+            self.fill(deadline, timeout).await?;
+        }
+    }
+
+    /// Reads more bytes into the buffer, by `deadline`. The buffer is left
+    /// intact when the read fails or times out.
+    async fn fill(&mut self, deadline: Instant, timeout: Duration) -> Result<(), ReadError> {
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        let filled = self.buf.len();
+        self.buf.resize(filled + READ_CHUNK, 0);
+        let read =
+            tokio::time::timeout_at(deadline, self.inner.read(&mut self.buf[filled..])).await;
+        let got = match read {
+            Ok(Ok(got)) => got,
+            Ok(Err(error)) => {
+                self.buf.truncate(filled);
+                return Err(ReadError::Io(error));
+            }
+            Err(_) => {
+                self.buf.truncate(filled);
+                return Err(ReadError::TimedOut(timeout));
+            }
+        };
+        self.buf.truncate(filled + got);
+        if got == 0 {
+            return Err(ReadError::Closed);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::DataRefusal;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    fn reader(input: &'static [u8]) -> SmtpReader<&'static [u8]> {
+        SmtpReader::new(input)
+    }
+
+    async fn line(reader: &mut SmtpReader<&'static [u8]>, max: usize) -> CommandLine {
+        reader.read_command(max, SECOND).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn pipelined_commands_come_one_by_one() {
+        let mut reader = reader(b"MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\n");
+        assert_eq!(
+            line(&mut reader, 512).await,
+            CommandLine::Line(b"MAIL FROM:<a@b.test>\r\n".to_vec())
+        );
+        assert!(reader.has_buffered_input());
+        assert_eq!(
+            line(&mut reader, 512).await,
+            CommandLine::Line(b"RCPT TO:<c@d.test>\r\n".to_vec())
+        );
+        assert!(!reader.has_buffered_input());
+        assert!(matches!(
+            reader.read_command(512, SECOND).await,
+            Err(ReadError::Closed)
+        ));
+    }
+
+    #[tokio::test]
+    async fn over_long_line_is_refused_and_its_rest_discarded() {
+        let mut reader = reader(b"NOOP 0123456789\r\nQUIT\r\n");
+        assert_eq!(
+            line(&mut reader, 10).await,
+            CommandLine::Refused(LineProblem::TooLong)
+        );
+        assert_eq!(
+            line(&mut reader, 10).await,
+            CommandLine::Line(b"QUIT\r\n".to_vec())
+        );
+    }
+
+    #[tokio::test]
+    async fn line_of_exactly_the_limit_is_accepted() {
+        let mut reader = reader(b"NOOP 1234\r\n");
+        assert_eq!(
+            line(&mut reader, 11).await,
+            CommandLine::Line(b"NOOP 1234\r\n".to_vec())
+        );
+    }
+
+    #[tokio::test]
+    async fn bare_lf_ends_the_bad_line_only() {
+        let mut reader = reader(b"NOOP\nQUIT\r\n");
+        assert_eq!(
+            line(&mut reader, 512).await,
+            CommandLine::Refused(LineProblem::BareLf)
+        );
+        assert_eq!(
+            line(&mut reader, 512).await,
+            CommandLine::Line(b"QUIT\r\n".to_vec())
+        );
+    }
+
+    #[tokio::test]
+    async fn data_then_next_command() {
+        let mut reader = reader(b"Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n");
+        let outcome = reader.read_data(1000, SECOND).await.unwrap();
+        assert_eq!(
+            outcome,
+            DataOutcome::Message(b"Subject: x\r\n\r\n.dot\r\n".to_vec())
+        );
+        assert_eq!(
+            line(&mut reader, 512).await,
+            CommandLine::Line(b"QUIT\r\n".to_vec())
+        );
+    }
+
+    #[tokio::test]
+    async fn smuggled_data_is_refused_and_the_smuggled_command_never_read() {
+        let mut reader = reader(b"x\n.\nRSET\r\n.\r\nQUIT\r\n");
+        let outcome = reader.read_data(1000, SECOND).await.unwrap();
+        assert_eq!(outcome, DataOutcome::Refused(DataRefusal::BareLineEnding));
+        assert_eq!(
+            line(&mut reader, 512).await,
+            CommandLine::Line(b"QUIT\r\n".to_vec())
+        );
+    }
+
+    #[tokio::test]
+    async fn silent_client_times_out() {
+        let (_client, server) = tokio::io::duplex(64);
+        let mut reader = SmtpReader::new(server);
+        let result = reader.read_command(512, Duration::from_millis(50)).await;
+        assert!(matches!(result, Err(ReadError::TimedOut(_))));
+        assert!(!reader.has_buffered_input());
+    }
+}
