@@ -13,8 +13,10 @@ pub enum Step {
     StartTls,
     Mail,
     Rcpt,
-    /// Waiting for the reply to `DATA`, or sending the body.
+    /// Waiting for the reply to `DATA`.
     Data,
+    /// Sending the message body and the final dot.
+    Body,
     /// Waiting for the reply after the final dot.
     FinalReply,
     Rset,

@@ -135,7 +135,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpClient<S> {
     async fn send_body(&mut self, body: &[u8]) -> Result<RemoteReply, ClientError> {
         let wire = dot_stuff(body);
         for chunk in wire.chunks(BODY_CHUNK) {
-            self.send(Step::Data, chunk).await?;
+            self.send(Step::Body, chunk).await?;
         }
         Ok(self.read_reply(Step::FinalReply).await?.reply)
     }

@@ -1,0 +1,252 @@
+//! `Deliverer`: one next hop, many messages. It resolves the target, tries
+//! each address in order, carries the messages over the first session that
+//! opens (one after another, RSET after a failed transaction), moves the
+//! rest to the next address when a session breaks, and gives the messages
+//! no address took the diagnosis of the address that got furthest.
+
+use crate::candidates::{Candidate, candidates};
+use crate::dns::{NextHopResolver, ResolverSetupError};
+use crate::furthest::FurthestFailure;
+use crate::session::{Session, SessionParams, open_session};
+use crate::tls::{TlsSetup, TrustedCaError};
+use crate::transfer::transfer;
+use crate::{
+    DeliveryReport, DeliverySettings, NextHopPlan, OutboundMessage, RecipientOutcome, Target,
+};
+use mailflow_core::{AddressResult, Diagnosis, DnsOutcome, DnsRecordType, Stage};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// Why a `Deliverer` could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverySetupError {
+    #[error("DNS resolver: {0}")]
+    Resolver(ResolverSetupError),
+    #[error(transparent)]
+    TrustedCa(#[from] TrustedCaError),
+}
+
+pub struct Deliverer {
+    settings: DeliverySettings,
+    resolver: NextHopResolver,
+    tls: TlsSetup,
+}
+
+/// Per-message outcomes filled in as messages are settled.
+struct Progress<'a> {
+    messages: &'a [OutboundMessage],
+    pending: VecDeque<usize>,
+    outcomes: Vec<Option<Vec<RecipientOutcome>>>,
+}
+
+impl Progress<'_> {
+    fn settle(&mut self, index: usize, outcomes: Vec<RecipientOutcome>) {
+        self.outcomes[index] = Some(outcomes);
+    }
+
+    fn fail_message(&mut self, index: usize, diagnosis: &Diagnosis, server: &str) {
+        let failed = RecipientOutcome::Failed {
+            diagnosis: diagnosis.clone(),
+            server: Some(server.to_string()),
+        };
+        let count = self.messages[index].recipients.len();
+        self.settle(index, vec![failed; count]);
+    }
+}
+
+impl Deliverer {
+    pub fn new(settings: DeliverySettings) -> Result<Self, DeliverySetupError> {
+        let resolver = NextHopResolver::new(&settings).map_err(DeliverySetupError::Resolver)?;
+        let tls = TlsSetup::new(settings.trusted_ca_file.as_deref())?;
+        Ok(Deliverer {
+            settings,
+            resolver,
+            tls,
+        })
+    }
+
+    pub async fn deliver(
+        &self,
+        plan: &NextHopPlan,
+        messages: &[OutboundMessage],
+    ) -> DeliveryReport {
+        let mut progress = Progress {
+            messages,
+            pending: (0..messages.len()).collect(),
+            outcomes: vec![None; messages.len()],
+        };
+        let mut addresses = Vec::new();
+        let mut furthest = FurthestFailure::default();
+        let started = Instant::now();
+        let resolved = self
+            .resolver
+            .resolve(&plan.target, self.settings.mx_port, plan.through_connector)
+            .await;
+        let list = match resolved {
+            Ok(hosts) => candidates(hosts),
+            Err(diagnosis) => vec![Candidate::Unresolved {
+                host: target_name(&plan.target),
+                diagnosis,
+            }],
+        };
+        let params = self.session_params(plan);
+        for candidate in list {
+            if progress.pending.is_empty() {
+                break;
+            }
+            let result = self
+                .try_candidate(candidate, &params, &mut progress, started)
+                .await;
+            if let Some(diagnosis) = &result.diagnosis {
+                furthest.record(result.stage, diagnosis, server_of(&result));
+            }
+            addresses.push(result);
+        }
+        let (diagnosis, server) = furthest
+            .winner()
+            .unwrap_or_else(|| nothing_resolved(&plan.target));
+        while let Some(index) = progress.pending.pop_front() {
+            progress.fail_message(index, &diagnosis, &server);
+        }
+        let messages = progress
+            .outcomes
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect();
+        DeliveryReport {
+            addresses,
+            messages,
+        }
+    }
+
+    fn session_params<'a>(&'a self, plan: &'a NextHopPlan) -> PlanParams<'a> {
+        PlanParams {
+            plan,
+            deliverer: self,
+        }
+    }
+
+    async fn try_candidate(
+        &self,
+        candidate: Candidate,
+        params: &PlanParams<'_>,
+        progress: &mut Progress<'_>,
+        started: Instant,
+    ) -> AddressResult {
+        let (host, addr) = match candidate {
+            Candidate::Unresolved { host, diagnosis } => {
+                let elapsed_ms = elapsed_ms(started);
+                return AddressResult {
+                    host,
+                    addr: None,
+                    stage: Stage::Dns,
+                    diagnosis: Some(diagnosis),
+                    elapsed_ms,
+                };
+            }
+            Candidate::Address { host, addr } => (host, addr),
+        };
+        let began = Instant::now();
+        let session_params = params.for_host(&host);
+        let (stage, diagnosis) = match open_session(&session_params, addr).await {
+            Err(failure) => (failure.stage, Some(failure.diagnosis)),
+            Ok(session) => carry(session, addr, progress).await,
+        };
+        AddressResult {
+            host,
+            addr: Some(addr),
+            stage,
+            diagnosis,
+            elapsed_ms: elapsed_ms(began),
+        }
+    }
+}
+
+/// The plan's view of the node settings.
+struct PlanParams<'a> {
+    plan: &'a NextHopPlan,
+    deliverer: &'a Deliverer,
+}
+
+impl PlanParams<'_> {
+    fn for_host<'h>(&'h self, host: &'h str) -> SessionParams<'h> {
+        let settings = &self.deliverer.settings;
+        SessionParams {
+            hostname: &settings.hostname,
+            tls: &self.deliverer.tls,
+            policy: self.plan.tls,
+            tls_name: self.plan.tls_name.as_deref().unwrap_or(host),
+            connect_timeout: self
+                .plan
+                .connect_timeout
+                .unwrap_or(settings.connect_timeout),
+            command_timeout: self
+                .plan
+                .command_timeout
+                .unwrap_or(settings.command_timeout),
+        }
+    }
+}
+
+/// Carries pending messages over one session until they are all settled or
+/// the session breaks; returns how far it got and why it ended, if it broke.
+async fn carry(
+    mut session: Session,
+    addr: SocketAddr,
+    progress: &mut Progress<'_>,
+) -> (Stage, Option<Diagnosis>) {
+    let server = addr.to_string();
+    let mut stage = session.stage;
+    while let Some(index) = progress.pending.pop_front() {
+        match transfer(&mut session, &progress.messages[index], &server).await {
+            Ok(answered) => {
+                stage = stage.max(answered.stage);
+                progress.settle(index, answered.outcomes);
+                if !answered.accepted
+                    && let Err(error) = session.client.rset().await
+                {
+                    return (stage, Some(crate::diagnose::transaction_failure(&error)));
+                }
+            }
+            Err(broke) => {
+                progress.fail_message(index, &broke.diagnosis, &server);
+                return (stage.max(broke.stage), Some(broke.diagnosis));
+            }
+        }
+    }
+    session.client.quit().await;
+    (stage, None)
+}
+
+fn server_of(result: &AddressResult) -> String {
+    result
+        .addr
+        .map_or_else(|| result.host.clone(), |addr| addr.to_string())
+}
+
+fn target_name(target: &Target) -> String {
+    match target {
+        Target::Mx { domain } => domain.clone(),
+        Target::SmartHosts(hosts) => hosts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// The resolver answered with no host at all.
+fn nothing_resolved(target: &Target) -> (Diagnosis, String) {
+    let name = target_name(target);
+    let diagnosis = Diagnosis::DnsQueryFailed {
+        name: name.clone(),
+        record: DnsRecordType::A,
+        outcome: DnsOutcome::NoRecords,
+    };
+    (diagnosis, name)
+}
+
+fn elapsed_ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}

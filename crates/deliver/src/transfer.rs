@@ -1,0 +1,125 @@
+//! Carrying one message over an open session and reading each recipient's
+//! outcome out of the replies: a refused MAIL or DATA applies to every
+//! recipient, a refused RCPT to that recipient only.
+
+use crate::OutboundMessage;
+use crate::RecipientOutcome;
+use crate::diagnose::{stage_of, transaction_failure};
+use crate::session::Session;
+use mailflow_core::{Diagnosis, RemoteReply, Stage};
+use mailflow_smtp::client::{ClientError, Envelope, EnvelopeRecipient, TransactionReplies};
+
+/// A transaction the server answered, whatever it answered.
+pub(crate) struct Answered {
+    pub outcomes: Vec<RecipientOutcome>,
+    pub stage: Stage,
+    /// The server took the message; no RSET needed.
+    pub accepted: bool,
+}
+
+/// The connection broke during the transaction.
+pub(crate) struct BrokeOff {
+    pub diagnosis: Diagnosis,
+    pub stage: Stage,
+}
+
+pub(crate) async fn transfer(
+    session: &mut Session,
+    message: &OutboundMessage,
+    server: &str,
+) -> Result<Answered, BrokeOff> {
+    let recipients: Vec<EnvelopeRecipient<'_>> = message
+        .recipients
+        .iter()
+        .map(|rcpt| EnvelopeRecipient {
+            address: &rcpt.address,
+            dsn: &rcpt.dsn,
+        })
+        .collect();
+    if recipients.is_empty() {
+        return Ok(Answered {
+            outcomes: Vec::new(),
+            stage: session.stage,
+            accepted: true,
+        });
+    }
+    let envelope = Envelope {
+        sender: &message.sender,
+        dsn: &message.dsn,
+        recipients: &recipients,
+    };
+    match session.client.send_message(&envelope, &message.body).await {
+        Ok(replies) => Ok(answered(&replies, recipients.len(), server)),
+        Err(error) => {
+            let step = match &error {
+                ClientError::Broken { step, .. } | ClientError::Rejected { step, .. } => *step,
+            };
+            Err(BrokeOff {
+                diagnosis: transaction_failure(&error),
+                stage: stage_of(step),
+            })
+        }
+    }
+}
+
+fn answered(replies: &TransactionReplies, count: usize, server: &str) -> Answered {
+    let failed = |diagnosis: Diagnosis| RecipientOutcome::Failed {
+        diagnosis,
+        server: Some(server.to_string()),
+    };
+    if !positive(&replies.mail) {
+        let diagnosis = Diagnosis::from_reply(Stage::Mail, replies.mail.clone());
+        return Answered {
+            outcomes: vec![failed(diagnosis); count],
+            stage: Stage::Mail,
+            accepted: false,
+        };
+    }
+    // The reply every RCPT-accepted recipient shares: the DATA refusal or the final reply.
+    let message_reply = message_reply(replies);
+    let outcomes = replies
+        .rcpt
+        .iter()
+        .map(|rcpt| match (positive(rcpt), &message_reply) {
+            (false, _) => failed(Diagnosis::from_reply(Stage::Rcpt, rcpt.clone())),
+            (true, Some(reply)) if positive(reply) => RecipientOutcome::Delivered {
+                reply: reply.to_string(),
+                server: server.to_string(),
+            },
+            (true, Some(reply)) => failed(Diagnosis::from_reply(Stage::Data, (*reply).clone())),
+            (true, None) => failed(Diagnosis::from_reply(Stage::Data, missing_data_reply())),
+        })
+        .collect();
+    let stage = if replies.data.is_some() {
+        Stage::Data
+    } else {
+        Stage::Rcpt
+    };
+    Answered {
+        outcomes,
+        stage,
+        accepted: replies.is_accepted(),
+    }
+}
+
+/// The refusal of DATA, else the reply after the final dot.
+fn message_reply(replies: &TransactionReplies) -> Option<&RemoteReply> {
+    match &replies.data {
+        Some(data) if data.code != 354 => Some(data),
+        Some(_) => replies.final_reply.as_ref(),
+        None => None,
+    }
+}
+
+/// Unreachable with a server that answered every step; kept total.
+fn missing_data_reply() -> RemoteReply {
+    RemoteReply {
+        code: 451,
+        enhanced: None,
+        text: "no reply to DATA was read".to_string(),
+    }
+}
+
+fn positive(reply: &RemoteReply) -> bool {
+    reply.code / 100 == 2
+}
