@@ -1,1 +1,29 @@
-//! Non-delivery reports and delay notices (RFC 3464).
+//! Non-delivery reports and delay notices (SPEC section 5, RFC 3464).
+//!
+//! `build_report` turns plain data about one message and some of its
+//! recipients into a complete `multipart/report; report-type=delivery-status`
+//! message: a part for people (what happened, why, who has to act and how,
+//! and the evidence for administrators), a `message/delivery-status` part for
+//! bounce handlers, and the original's headers or, with `RET=FULL`, the
+//! original itself.
+//!
+//! The report must be sent from the null sender `<>`; that, and never
+//! reporting on a message that came from `<>`, is the scheduler's job.
+//! All human text lives in `catalogue`, one implementation per language.
+
+pub mod advice;
+mod builder;
+pub mod catalogue;
+mod clean;
+mod delivery_status;
+mod human;
+mod original;
+mod report;
+
+pub use advice::{Actor, Advice, ConnectorProblem, Remedy, advise};
+pub use builder::{build_report, build_report_with_id};
+pub use catalogue::{Catalogue, Language};
+pub use report::{
+    Action, AttemptNote, BuiltReport, ReportInput, ReportKind, ReportRecipient, ReportedRecipient,
+    Returned,
+};
