@@ -1,5 +1,20 @@
 //! The SMTP listener: one session per client, routing every recipient at
 //! `RCPT`, and `250` only once the message is durable in the store.
+//!
+//! `receiver` accepts connections, `session` holds one client's conversation,
+//! `envelope` builds MAIL/RCPT, `route` decides where each recipient goes,
+//! `accept` checks, stamps and stores a complete message, `trace` writes the
+//! `Received:` header and counts the ones already there.
+
+mod accept;
+mod envelope;
+mod receiver;
+pub mod route;
+mod session;
+mod trace;
+
+pub use receiver::Receiver;
+pub use route::{RouteRefusal, next_hop, route_recipient};
 
 use ipnet::IpNet;
 use std::net::SocketAddr;

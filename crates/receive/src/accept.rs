@@ -1,0 +1,103 @@
+//! The end of a transaction: a complete message is checked for a mail loop,
+//! given its `Received:` header and made durable. `250` is said only after
+//! the store has returned: mailflow never loses a message it said `250` to.
+
+use crate::envelope::Envelope;
+use crate::receiver::Receiver;
+use crate::trace::{TraceInfo, count_received_headers, received_header};
+use mailflow_core::{EnhancedCode, MessageId};
+use mailflow_smtp::server::Reply;
+use mailflow_store::{NewMessage, StoreError};
+use std::net::IpAddr;
+
+/// How the client came in, for the trace header.
+pub(crate) struct Arrival<'a> {
+    pub helo: &'a str,
+    pub extended: bool,
+    pub client_ip: IpAddr,
+}
+
+pub(crate) async fn accept(
+    receiver: &Receiver,
+    envelope: Envelope,
+    body: Vec<u8>,
+    arrival: Arrival<'_>,
+) -> Reply {
+    let settings = &receiver.settings;
+    let hops = count_received_headers(&body);
+    if hops > settings.max_received_headers {
+        return Reply::new(
+            554,
+            EnhancedCode(5, 4, 6),
+            format!(
+                "mail loop detected: the message already has {hops} Received headers (limit {})",
+                settings.max_received_headers
+            ),
+        );
+    }
+    let id = MessageId::new();
+    let received_at = receiver.clock.now();
+    let single_recipient = match envelope.recipients.as_slice() {
+        [only] => Some(only.address.as_str()),
+        _ => None,
+    };
+    let header = received_header(&TraceInfo {
+        helo: arrival.helo,
+        client_ip: arrival.client_ip,
+        hostname: &settings.hostname,
+        protocol: protocol(arrival.extended, envelope.smtputf8),
+        id,
+        single_recipient,
+        at: received_at,
+    });
+    let mut stored = Vec::with_capacity(header.len() + body.len());
+    stored.extend_from_slice(header.as_bytes());
+    stored.extend_from_slice(&body);
+    let message = NewMessage {
+        id,
+        org: settings.org.clone(),
+        sender: envelope.sender,
+        received_at,
+        expires_at: received_at + settings.expiration,
+        dsn: envelope.dsn,
+        body: stored,
+        recipients: envelope.recipients,
+    };
+    store(receiver, message).await
+}
+
+async fn store(receiver: &Receiver, message: NewMessage) -> Reply {
+    let id = message.id;
+    match receiver.store.accept_message(message).await {
+        Ok(()) => {
+            receiver.accepted.notify_one();
+            tracing::info!(message_id = %id, "message accepted");
+            Reply::new(250, EnhancedCode(2, 0, 0), format!("Ok: queued as {id}"))
+        }
+        Err(StoreError::Full(detail)) => {
+            tracing::warn!(%detail, "store full: message refused with 452 4.3.1");
+            Reply::new(
+                452,
+                EnhancedCode(4, 3, 1),
+                "insufficient system storage; try again later",
+            )
+        }
+        Err(error) => {
+            tracing::error!(%error, "message could not be stored: refused with 451 4.3.0");
+            Reply::new(
+                451,
+                EnhancedCode(4, 3, 0),
+                "the message could not be stored; try again later",
+            )
+        }
+    }
+}
+
+/// The `with` of the trace header (RFC 3848, RFC 6531).
+fn protocol(extended: bool, smtputf8: bool) -> &'static str {
+    match (extended, smtputf8) {
+        (_, true) => "UTF8SMTP",
+        (true, false) => "ESMTP",
+        (false, false) => "SMTP",
+    }
+}

@@ -1,0 +1,294 @@
+//! One client's SMTP session: greeting, then commands until QUIT, a limit
+//! or shutdown. Replies are queued and flushed only when the client has sent
+//! nothing more yet, so a pipelined batch is answered in one write, in order.
+//!
+//! Limits and their replies: command time-out `421 4.4.2`, data time-out
+//! `421 4.4.2`, too many errors (`5xx` replies) `421 4.7.0`, shutdown
+//! `421 4.3.2`; each closes the session.
+
+use crate::accept::{Arrival, accept};
+use crate::envelope::{Envelope, add_recipient, start_envelope};
+use crate::receiver::Receiver;
+use mailflow_core::EnhancedCode;
+use mailflow_smtp::server::{
+    CommandLine, DataOutcome, ReadError, Reply, ReplyWriter, SmtpReader, parse_command,
+};
+use smtp_proto::{MailFrom, RcptTo, Request};
+use std::io;
+use std::net::IpAddr;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Close,
+}
+
+/// What the client said in EHLO or HELO.
+struct ClientGreeting {
+    name: String,
+    extended: bool,
+}
+
+pub(crate) struct Session<S> {
+    receiver: Arc<Receiver>,
+    reader: SmtpReader<ReadHalf<S>>,
+    writer: ReplyWriter<WriteHalf<S>>,
+    client_ip: IpAddr,
+    may_relay: bool,
+    greeting: Option<ClientGreeting>,
+    envelope: Option<Envelope>,
+    errors: usize,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
+    pub(crate) fn new(
+        receiver: Arc<Receiver>,
+        stream: S,
+        client_ip: IpAddr,
+        may_relay: bool,
+    ) -> Self {
+        let (read, write) = tokio::io::split(stream);
+        Session {
+            receiver,
+            reader: SmtpReader::new(read),
+            writer: ReplyWriter::new(write),
+            client_ip,
+            may_relay,
+            greeting: None,
+            envelope: None,
+            errors: 0,
+        }
+    }
+
+    pub(crate) async fn run(mut self, shutdown: CancellationToken) {
+        let banner = format!("{} ESMTP mailflow", self.receiver.settings.hostname);
+        self.writer.queue(&Reply::plain(220, banner));
+        loop {
+            match self.serve_one_command(&shutdown).await {
+                Ok(Flow::Continue) => {}
+                Ok(Flow::Close) | Err(_) => break,
+            }
+        }
+        let mut writer = self.writer.into_inner();
+        let _ = writer.shutdown().await;
+    }
+
+    async fn serve_one_command(&mut self, shutdown: &CancellationToken) -> io::Result<Flow> {
+        if !self.reader.has_buffered_input() {
+            self.writer.flush().await?;
+        }
+        let settings = &self.receiver.settings;
+        let read = tokio::select! {
+            read = self.reader.read_command(settings.max_line_length, settings.command_timeout) => Some(read),
+            _ = shutdown.cancelled() => None,
+        };
+        let flow = match read {
+            None => {
+                return self
+                    .close_with(self.closing(EnhancedCode(4, 3, 2), "shutting down"))
+                    .await;
+            }
+            Some(Ok(CommandLine::Line(line))) => self.execute(&line).await?,
+            Some(Ok(CommandLine::Refused(problem))) => {
+                self.reply(problem.reply());
+                Flow::Continue
+            }
+            Some(Err(ReadError::TimedOut(_))) => {
+                return self
+                    .close_with(self.closing(EnhancedCode(4, 4, 2), "command time-out"))
+                    .await;
+            }
+            Some(Err(ReadError::Closed | ReadError::Io(_))) => return Ok(Flow::Close),
+        };
+        if flow == Flow::Continue && self.errors >= self.receiver.settings.max_errors.max(1) {
+            return self
+                .close_with(self.closing(EnhancedCode(4, 7, 0), "too many errors"))
+                .await;
+        }
+        Ok(flow)
+    }
+
+    async fn execute(&mut self, line: &[u8]) -> io::Result<Flow> {
+        let request = match parse_command(line) {
+            Ok(request) => request,
+            Err(error) => {
+                self.reply(error.reply());
+                return Ok(Flow::Continue);
+            }
+        };
+        let hostname = &self.receiver.settings.hostname;
+        let reply = match request {
+            Request::Ehlo { host } => self.hello(host, true),
+            Request::Helo { host } => self.hello(host, false),
+            Request::Mail { from } => self.mail(from),
+            Request::Rcpt { to } => self.rcpt(to),
+            Request::Data => return self.data().await,
+            Request::Rset => {
+                self.envelope = None;
+                Reply::new(250, EnhancedCode(2, 0, 0), "Ok")
+            }
+            Request::Noop { .. } => Reply::new(250, EnhancedCode(2, 0, 0), "Ok"),
+            Request::Quit => {
+                let bye = Reply::new(
+                    221,
+                    EnhancedCode(2, 0, 0),
+                    format!("{hostname} closing connection"),
+                );
+                self.reply(bye);
+                return Ok(Flow::Close);
+            }
+            Request::Vrfy { .. } => Reply::new(
+                252,
+                EnhancedCode(2, 5, 0),
+                "cannot verify the user, but will take the message and try to deliver it",
+            ),
+            Request::Help { .. } => Reply::new(
+                214,
+                EnhancedCode(2, 0, 0),
+                "commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP",
+            ),
+            other => Reply::new(
+                502,
+                EnhancedCode(5, 5, 1),
+                format!("{} is not implemented", other.name()),
+            ),
+        };
+        self.reply(reply);
+        Ok(Flow::Continue)
+    }
+
+    fn hello(&mut self, name: String, extended: bool) -> Reply {
+        self.envelope = None;
+        let settings = &self.receiver.settings;
+        let reply = if extended {
+            ehlo_reply(&settings.hostname, &name, settings.max_message_size)
+        } else {
+            Reply::plain(250, settings.hostname.clone())
+        };
+        self.greeting = Some(ClientGreeting { name, extended });
+        reply
+    }
+
+    fn mail(&mut self, from: MailFrom<String>) -> Reply {
+        let Some(greeting) = &self.greeting else {
+            return bad_sequence("send EHLO or HELO first");
+        };
+        if self.envelope.is_some() {
+            return bad_sequence("sender already given; send RSET to start over");
+        }
+        match start_envelope(
+            from,
+            greeting.extended,
+            self.receiver.settings.max_message_size,
+        ) {
+            Ok(envelope) => {
+                let ok = Reply::new(
+                    250,
+                    EnhancedCode(2, 1, 0),
+                    format!("sender <{}> ok", envelope.sender),
+                );
+                self.envelope = Some(envelope);
+                ok
+            }
+            Err(refusal) => refusal,
+        }
+    }
+
+    fn rcpt(&mut self, to: RcptTo<String>) -> Reply {
+        let Some(envelope) = self.envelope.as_mut() else {
+            return bad_sequence("send MAIL first");
+        };
+        let org = self.receiver.org.borrow().clone();
+        let max_recipients = self.receiver.settings.max_recipients;
+        add_recipient(envelope, to, &org, self.may_relay, max_recipients)
+    }
+
+    async fn data(&mut self) -> io::Result<Flow> {
+        match &self.envelope {
+            None => self.reply(bad_sequence("send MAIL first")),
+            Some(envelope) if envelope.recipients.is_empty() => {
+                self.reply(bad_sequence("no valid recipients"))
+            }
+            Some(_) => return self.receive_message().await,
+        }
+        Ok(Flow::Continue)
+    }
+
+    async fn receive_message(&mut self) -> io::Result<Flow> {
+        self.writer
+            .queue(&Reply::plain(354, "End data with <CR><LF>.<CR><LF>"));
+        self.writer.flush().await?;
+        let envelope = self.envelope.take().expect("checked by data()");
+        let settings = &self.receiver.settings;
+        let outcome = match self
+            .reader
+            .read_data(settings.max_message_size, settings.data_timeout)
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(ReadError::TimedOut(_)) => {
+                return self
+                    .close_with(self.closing(EnhancedCode(4, 4, 2), "data time-out"))
+                    .await;
+            }
+            Err(ReadError::Closed | ReadError::Io(_)) => return Ok(Flow::Close),
+        };
+        let reply = match outcome {
+            DataOutcome::Refused(refusal) => refusal.reply(),
+            DataOutcome::Message(body) => {
+                let greeting = self.greeting.as_ref().expect("MAIL needs a greeting");
+                let arrival = Arrival {
+                    helo: &greeting.name,
+                    extended: greeting.extended,
+                    client_ip: self.client_ip,
+                };
+                accept(&self.receiver, envelope, body, arrival).await
+            }
+        };
+        self.reply(reply);
+        Ok(Flow::Continue)
+    }
+
+    /// Queues a reply; every `5xx` counts towards the error limit.
+    fn reply(&mut self, reply: Reply) {
+        if reply.is_permanent() {
+            self.errors += 1;
+        }
+        self.writer.queue(&reply);
+    }
+
+    fn closing(&self, code: EnhancedCode, why: &str) -> Reply {
+        let hostname = &self.receiver.settings.hostname;
+        Reply::new(421, code, format!("{hostname} {why}, closing connection"))
+    }
+
+    async fn close_with(&mut self, reply: Reply) -> io::Result<Flow> {
+        self.writer.send(&reply).await?;
+        Ok(Flow::Close)
+    }
+}
+
+fn bad_sequence(text: &str) -> Reply {
+    Reply::new(
+        503,
+        EnhancedCode(5, 5, 1),
+        format!("bad sequence of commands: {text}"),
+    )
+}
+
+/// The extensions mailflow offers (no STARTTLS or AUTH yet).
+fn ehlo_reply(hostname: &str, client_name: &str, max_size: u64) -> Reply {
+    let lines = [
+        format!("{hostname} greets {client_name}"),
+        "PIPELINING".into(),
+        format!("SIZE {max_size}"),
+        "8BITMIME".into(),
+        "SMTPUTF8".into(),
+        "ENHANCEDSTATUSCODES".into(),
+        "DSN".into(),
+    ];
+    Reply::multiline(250, lines.into())
+}
