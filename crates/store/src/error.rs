@@ -11,4 +11,7 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The store's writer has stopped (the store is shutting down).
+    #[error("the store is closed")]
+    Closed,
 }

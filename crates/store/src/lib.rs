@@ -16,7 +16,7 @@ pub use model::{
     ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageFilter, NewMessage,
     NewRecipient, NextHopHold, RecipientUpdate, StoredMessage, StoredRecipient,
 };
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteOptions, SqliteStore};
 
 use async_trait::async_trait;
 use mailflow_core::{Event, MessageId, OrgSettings};
@@ -52,7 +52,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Claims up to `max_messages` messages with recipients due on `next_hop`:
     /// those recipients become `in_flight`, leased to `node` until
-    /// `now + lease`. Oldest `next_attempt_at` first.
+    /// `now + lease`. Oldest `next_attempt_at` first. Nothing is claimed
+    /// while the next hop is held past `now`.
     async fn claim(
         &self,
         next_hop: &str,
@@ -63,7 +64,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ClaimedMessage>>;
 
     /// Records outcomes of claimed recipients and the events that go with
-    /// them, in one transaction.
+    /// them, in one transaction. A `queued` or `deferred` update without a
+    /// `next_attempt_at` is due at the update's `at`.
     async fn record(&self, updates: Vec<RecipientUpdate>, events: Vec<Event>) -> Result<()>;
 
     /// The earliest time at which anything becomes due: a recipient's
@@ -72,12 +74,22 @@ pub trait Store: Send + Sync + 'static {
 
     /// Puts a whole next hop on hold until `until` (after a connection-level
     /// failure): nothing of it is due before then, and then one probe goes.
+    /// The hop's pending recipients due earlier become due at `until`, and
+    /// so do recipients queued to it while the hold lasts.
     async fn hold_next_hop(&self, hold: NextHopHold) -> Result<()>;
+    /// Lifts a hold (after a successful probe). Due times are left as they
+    /// are; `retry_now` makes a held hop due before its hold ends.
     async fn release_next_hop(&self, next_hop: &str) -> Result<()>;
     async fn next_hop_hold(&self, next_hop: &str) -> Result<Option<NextHopHold>>;
 
-    /// Messages with pending recipients whose `expires_at <= now`.
-    async fn expired_messages(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<StoredMessage>>;
+    /// Messages whose `expires_at <= now` with recipients still waiting
+    /// (`queued`, `deferred` or `suspended`; recipients `in_flight` are left
+    /// to their attempt's outcome), earliest expiry first.
+    async fn expired_messages(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>>;
 
     /// Messages received at or before `received_before` that still have
     /// deferred recipients and have not had their delay notice.

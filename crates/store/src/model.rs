@@ -1,8 +1,6 @@
 //! The values that go in and out of the store.
 
-use mailflow_core::{
-    Diagnosis, DsnEnvelope, DsnRecipient, MessageId, RecipientState, Route,
-};
+use mailflow_core::{Diagnosis, DsnEnvelope, DsnRecipient, MessageId, RecipientState, Route};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -138,7 +136,10 @@ pub struct MessageFilter {
     pub connector: Option<String>,
     /// An enhanced code of the recipients' last error, e.g. `4.4.316`.
     pub code: Option<String>,
+    /// The envelope sender, exactly but for ASCII case.
     pub sender: Option<String>,
+    /// A recipient address, exactly but for ASCII case.
     pub recipient: Option<String>,
+    /// At most this many messages; 0 is no limit.
     pub limit: usize,
 }

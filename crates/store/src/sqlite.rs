@@ -1,3 +1,252 @@
-//! The embedded back end (SQLite).
+//! The embedded back end: one SQLite file in the node's data directory.
+//!
+//! SQLite allows one writer at a time, so every write goes to one writer
+//! task that owns the only write connection (see `writer`): accepted
+//! messages are group-committed there, and the scheduler's and operator's
+//! writes run there one short transaction each. Reads use a separate pool
+//! of read-only connections that, in WAL mode, never wait for the writer.
+//!
+//! The file is opened with `synchronous=FULL`: a commit returns after the
+//! write-ahead log is fsync'd, which is what `250` promises.
 
-pub struct SqliteStore;
+mod accept;
+mod claim;
+mod codec;
+mod due;
+mod failure;
+mod holds;
+mod notices;
+mod reads;
+mod record;
+mod rows;
+mod schema;
+mod settings;
+mod transaction;
+mod writer;
+
+use crate::{
+    ClaimedMessage, DueNextHop, MessageFilter, NewMessage, NextHopHold, RecipientUpdate, Result,
+    Store, StoreError, StoredMessage,
+};
+use async_trait::async_trait;
+use mailflow_core::{Event, MessageId, OrgSettings};
+use sqlx::SqlitePool;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::task::JoinHandle;
+use writer::Writer;
+
+/// How the embedded store is opened.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Most messages committed in one group commit.
+    pub max_batch: usize,
+    /// Connections in the read pool.
+    pub read_connections: u32,
+    /// Caps the database file (rounded down to whole pages); past it new
+    /// messages are refused with `StoreError::Full`. `None`: the disk is
+    /// the limit.
+    pub max_size_bytes: Option<u64>,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            max_batch: 256,
+            read_connections: 4,
+            max_size_bytes: None,
+        }
+    }
+}
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Writer,
+    writer_task: JoinHandle<()>,
+    reads: SqlitePool,
+}
+
+impl SqliteStore {
+    /// The database file's name inside the data directory.
+    pub const FILE_NAME: &'static str = "mailflow.db";
+
+    /// Opens (creating if needed) the store in `dir`, with default options.
+    pub async fn open(dir: &Path) -> Result<SqliteStore> {
+        Self::open_with(dir, SqliteOptions::default()).await
+    }
+
+    pub async fn open_with(dir: &Path, options: SqliteOptions) -> Result<SqliteStore> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(Self::FILE_NAME);
+        let write_connection = schema::open_writer(&path, options.max_size_bytes).await?;
+        let reads = schema::open_read_pool(&path, options.read_connections).await?;
+        let (writer, writer_task) = Writer::start(write_connection, options.max_batch);
+        Ok(SqliteStore {
+            path,
+            writer,
+            writer_task,
+            reads,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Group commits made since the store was opened: with many concurrent
+    /// accepts, fewer than the messages accepted.
+    pub fn commit_batches(&self) -> u64 {
+        self.writer.commits()
+    }
+
+    /// Lets the writer finish what it was given and closes every connection.
+    /// (Dropping the store does the same in the background.)
+    pub async fn close(self) -> Result<()> {
+        let SqliteStore {
+            writer,
+            writer_task,
+            reads,
+            ..
+        } = self;
+        drop(writer);
+        writer_task.await.map_err(|_| StoreError::Closed)?;
+        reads.close().await;
+        Ok(())
+    }
+
+    async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        Ok(self.reads.acquire().await?)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn accept_message(&self, message: NewMessage) -> Result<()> {
+        self.writer.accept(message).await
+    }
+
+    async fn message(&self, id: MessageId) -> Result<Option<StoredMessage>> {
+        reads::message(&mut *self.read().await?, id).await
+    }
+
+    async fn body(&self, id: MessageId) -> Result<Option<Vec<u8>>> {
+        reads::body(&mut *self.read().await?, id).await
+    }
+
+    async fn list_messages(&self, filter: &MessageFilter) -> Result<Vec<StoredMessage>> {
+        reads::list_messages(&mut *self.read().await?, filter).await
+    }
+
+    async fn due_next_hops(&self, now: OffsetDateTime) -> Result<Vec<DueNextHop>> {
+        due::due_next_hops(&mut *self.read().await?, now).await
+    }
+
+    async fn claim(
+        &self,
+        next_hop: &str,
+        now: OffsetDateTime,
+        node: &str,
+        lease: Duration,
+        max_messages: usize,
+    ) -> Result<Vec<ClaimedMessage>> {
+        let lease = claim::Lease {
+            node: node.to_string(),
+            now,
+            duration: lease,
+        };
+        let next_hop = next_hop.to_string();
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { claim::claim(conn, &next_hop, &lease, max_messages).await })
+            })
+            .await
+    }
+
+    async fn record(&self, updates: Vec<RecipientUpdate>, events: Vec<Event>) -> Result<()> {
+        self.writer
+            .run(move |conn| Box::pin(async move { record::record(conn, &updates, &events).await }))
+            .await
+    }
+
+    async fn next_wakeup(&self) -> Result<Option<OffsetDateTime>> {
+        due::next_wakeup(&mut *self.read().await?).await
+    }
+
+    async fn hold_next_hop(&self, hold: NextHopHold) -> Result<()> {
+        self.writer
+            .run(move |conn| Box::pin(async move { holds::hold_next_hop(conn, &hold).await }))
+            .await
+    }
+
+    async fn release_next_hop(&self, next_hop: &str) -> Result<()> {
+        let next_hop = next_hop.to_string();
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { holds::release_next_hop(conn, &next_hop).await })
+            })
+            .await
+    }
+
+    async fn next_hop_hold(&self, next_hop: &str) -> Result<Option<NextHopHold>> {
+        reads::next_hop_hold(&mut *self.read().await?, next_hop).await
+    }
+
+    async fn expired_messages(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>> {
+        notices::expired_messages(&mut *self.read().await?, now, limit).await
+    }
+
+    async fn delay_notices_due(
+        &self,
+        received_before: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>> {
+        notices::delay_notices_due(&mut *self.read().await?, received_before, limit).await
+    }
+
+    async fn mark_delay_notice_sent(&self, id: MessageId) -> Result<()> {
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { notices::mark_delay_notice_sent(conn, id).await })
+            })
+            .await
+    }
+
+    async fn recover_in_flight(&self, node: &str, now: OffsetDateTime) -> Result<u64> {
+        let node = node.to_string();
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { due::recover_in_flight(conn, &node, now).await })
+            })
+            .await
+    }
+
+    async fn retry_now(&self, next_hop: &str, now: OffsetDateTime) -> Result<u64> {
+        let next_hop = next_hop.to_string();
+        self.writer
+            .run(move |conn| Box::pin(async move { holds::retry_now(conn, &next_hop, now).await }))
+            .await
+    }
+
+    async fn org_settings(&self, org: &str) -> Result<Option<OrgSettings>> {
+        settings::org_settings(&mut *self.read().await?, org).await
+    }
+
+    async fn save_org_settings(&self, org: &str, settings: &OrgSettings) -> Result<()> {
+        let (org, settings) = (org.to_string(), settings.clone());
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { settings::save_org_settings(conn, &org, &settings).await })
+            })
+            .await
+    }
+
+    async fn events(&self, id: MessageId) -> Result<Vec<Event>> {
+        reads::events(&mut *self.read().await?, id).await
+    }
+}

@@ -1,0 +1,141 @@
+//! Claiming due work: due recipients of one next hop become `in_flight`,
+//! leased to a node.
+//!
+//! A claim runs in one write transaction on the single write connection, so
+//! two claimers can never take the same recipient: the second sees the rows
+//! the first already moved to `in_flight`. Messages come oldest due time
+//! first, each with only the recipients that were due on this next hop.
+
+use super::codec::{count_to_u32, id_to_db, limit_to_db, time_to_db};
+use super::rows::{self, ENVELOPE_COLUMNS, Envelope};
+use super::transaction::in_transaction;
+use crate::{ClaimedMessage, ClaimedRecipient, Result};
+use mailflow_core::MessageId;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Who claims, until when.
+pub struct Lease {
+    pub node: String,
+    pub now: OffsetDateTime,
+    pub duration: Duration,
+}
+
+impl Lease {
+    fn until_db(&self) -> i64 {
+        time::Duration::try_from(self.duration)
+            .ok()
+            .and_then(|duration| self.now.checked_add(duration))
+            .map_or(i64::MAX, time_to_db)
+    }
+}
+
+pub async fn claim(
+    conn: &mut SqliteConnection,
+    next_hop: &str,
+    lease: &Lease,
+    max_messages: usize,
+) -> Result<Vec<ClaimedMessage>> {
+    in_transaction(conn, async |conn| {
+        let now = time_to_db(lease.now);
+        if is_held(conn, next_hop, now).await? {
+            return Ok(Vec::new());
+        }
+        let ids = due_message_ids(conn, next_hop, now, max_messages).await?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            let recipients = claim_recipients(conn, id, next_hop, lease).await?;
+            let envelope = envelope(conn, id).await?;
+            claimed.push(claimed_message(envelope, recipients));
+        }
+        Ok(claimed)
+    })
+    .await
+}
+
+async fn is_held(conn: &mut SqliteConnection, next_hop: &str, now: i64) -> Result<bool> {
+    let until: Option<i64> =
+        sqlx::query_scalar("SELECT until_at FROM next_hop_holds WHERE next_hop = ?")
+            .bind(next_hop)
+            .fetch_optional(conn)
+            .await?;
+    Ok(until.is_some_and(|until| until > now))
+}
+
+async fn due_message_ids(
+    conn: &mut SqliteConnection,
+    next_hop: &str,
+    now: i64,
+    max_messages: usize,
+) -> Result<Vec<MessageId>> {
+    let rows = sqlx::query(
+        "SELECT message_id, MIN(next_attempt_at) AS first_due FROM recipients \
+         WHERE next_hop = ? AND state IN ('queued', 'deferred') AND next_attempt_at <= ? \
+         GROUP BY message_id ORDER BY first_due, message_id LIMIT ?",
+    )
+    .bind(next_hop)
+    .bind(now)
+    .bind(limit_to_db(max_messages))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(rows::recipient_message_id).collect()
+}
+
+async fn claim_recipients(
+    conn: &mut SqliteConnection,
+    id: MessageId,
+    next_hop: &str,
+    lease: &Lease,
+) -> Result<Vec<ClaimedRecipient>> {
+    let rows = sqlx::query(
+        "UPDATE recipients SET state = 'in_flight', lease_node = ?1, lease_until = ?2, \
+         updated_at = ?3 \
+         WHERE message_id = ?4 AND next_hop = ?5 AND state IN ('queued', 'deferred') \
+         AND next_attempt_at <= ?3 \
+         RETURNING idx, address, dsn_notify, dsn_orcpt, route_connector, route_domain, attempts",
+    )
+    .bind(&lease.node)
+    .bind(lease.until_db())
+    .bind(time_to_db(lease.now))
+    .bind(id_to_db(id))
+    .bind(next_hop)
+    .fetch_all(conn)
+    .await?;
+    let mut recipients = rows
+        .iter()
+        .map(claimed_recipient)
+        .collect::<Result<Vec<_>>>()?;
+    recipients.sort_by_key(|recipient| recipient.index);
+    Ok(recipients)
+}
+
+fn claimed_recipient(row: &SqliteRow) -> Result<ClaimedRecipient> {
+    Ok(ClaimedRecipient {
+        index: count_to_u32("idx", row.try_get("idx")?)?,
+        address: row.try_get("address")?,
+        dsn: rows::dsn_recipient(row)?,
+        route: rows::route(row)?,
+        attempts: count_to_u32("attempts", row.try_get("attempts")?)?,
+    })
+}
+
+async fn envelope(conn: &mut SqliteConnection, id: MessageId) -> Result<Envelope> {
+    let sql = format!("SELECT {ENVELOPE_COLUMNS} FROM messages WHERE id = ?");
+    let row = sqlx::query(&sql).bind(id_to_db(id)).fetch_one(conn).await?;
+    rows::envelope(&row)
+}
+
+fn claimed_message(envelope: Envelope, recipients: Vec<ClaimedRecipient>) -> ClaimedMessage {
+    ClaimedMessage {
+        id: envelope.id,
+        org: envelope.org,
+        sender: envelope.sender,
+        received_at: envelope.received_at,
+        expires_at: envelope.expires_at,
+        dsn: envelope.dsn,
+        size: envelope.size,
+        recipients,
+    }
+}

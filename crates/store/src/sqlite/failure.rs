@@ -1,0 +1,44 @@
+//! Which SQLite failures mean "the disk is full".
+//!
+//! The receiver answers `452 4.3.1` to `StoreError::Full` and `451` to
+//! anything else, so a write that could not get space must say so: SQLite
+//! reports it as `SQLITE_FULL`, as an I/O error while writing, or the
+//! operating system as `ENOSPC`.
+
+use crate::StoreError;
+
+/// SQLite's primary result codes (the low byte of an extended code).
+const SQLITE_IOERR: i64 = 10;
+const SQLITE_FULL: i64 = 13;
+/// `ENOSPC` on Linux and the BSDs.
+const ENOSPC: i32 = 28;
+
+/// Converts an error met while writing.
+pub fn write_error(error: sqlx::Error) -> StoreError {
+    if is_out_of_space(&error) {
+        StoreError::Full(error.to_string())
+    } else {
+        StoreError::Database(error)
+    }
+}
+
+fn is_out_of_space(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i64>().ok())
+            .is_some_and(|code| matches!(code & 0xff, SQLITE_FULL | SQLITE_IOERR)),
+        sqlx::Error::Io(io) => {
+            io.raw_os_error() == Some(ENOSPC) || io.kind() == std::io::ErrorKind::StorageFull
+        }
+        _ => false,
+    }
+}
+
+/// Re-reads the database errors of a write: running out of space is `Full`.
+pub fn on_write<T>(result: crate::Result<T>) -> crate::Result<T> {
+    result.map_err(|error| match error {
+        StoreError::Database(error) => write_error(error),
+        other => other,
+    })
+}

@@ -1,0 +1,146 @@
+//! Reading the queue: messages with their recipients, bodies, listings,
+//! events, holds and organisation settings.
+//!
+//! Reads go through the read pool and never wait for the writer: in WAL
+//! mode they see the last committed state while a group commit is running.
+
+use super::codec::{id_to_db, json_from_db, limit_to_db};
+use super::rows::{self, ENVELOPE_COLUMNS, Envelope, HOLD_COLUMNS, RECIPIENT_COLUMNS};
+use crate::{MessageFilter, NextHopHold, Result, StoredMessage, StoredRecipient};
+use mailflow_core::{Event, MessageId};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use std::collections::HashMap;
+
+pub async fn message(conn: &mut SqliteConnection, id: MessageId) -> Result<Option<StoredMessage>> {
+    let sql = format!("SELECT {ENVELOPE_COLUMNS} FROM messages WHERE id = ?");
+    let row = sqlx::query(&sql)
+        .bind(id_to_db(id))
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut messages = with_recipients(conn, vec![rows::envelope(&row)?]).await?;
+    Ok(messages.pop())
+}
+
+pub async fn body(conn: &mut SqliteConnection, id: MessageId) -> Result<Option<Vec<u8>>> {
+    let row = sqlx::query("SELECT body FROM messages WHERE id = ?")
+        .bind(id_to_db(id))
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|row| row.try_get("body")).transpose()?)
+}
+
+/// Messages (newest first) that have a recipient matching every recipient
+/// filter given, sent by the filter's sender if one is given. Addresses
+/// compare without regard to ASCII case. A limit of 0 is no limit.
+pub async fn list_messages(
+    conn: &mut SqliteConnection,
+    filter: &MessageFilter,
+) -> Result<Vec<StoredMessage>> {
+    let mut query =
+        QueryBuilder::<Sqlite>::new(format!("SELECT {ENVELOPE_COLUMNS} FROM messages m WHERE "));
+    if let Some(sender) = &filter.sender {
+        query
+            .push("LOWER(m.sender) = LOWER(")
+            .push_bind(sender.clone())
+            .push(") AND ");
+    }
+    query.push("EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id");
+    if let Some(state) = filter.state {
+        query.push(" AND r.state = ").push_bind(state.as_str());
+    }
+    if let Some(connector) = &filter.connector {
+        query
+            .push(" AND r.route_connector = ")
+            .push_bind(connector.clone());
+    }
+    if let Some(code) = &filter.code {
+        query
+            .push(" AND r.last_error_code = ")
+            .push_bind(code.clone());
+    }
+    if let Some(recipient) = &filter.recipient {
+        query
+            .push(" AND LOWER(r.address) = LOWER(")
+            .push_bind(recipient.clone())
+            .push(")");
+    }
+    query.push(") ORDER BY m.received_at DESC, m.id DESC");
+    if filter.limit > 0 {
+        query.push(" LIMIT ").push_bind(limit_to_db(filter.limit));
+    }
+    let rows = query.build().fetch_all(&mut *conn).await?;
+    let envelopes = rows
+        .iter()
+        .map(rows::envelope)
+        .collect::<Result<Vec<_>>>()?;
+    with_recipients(conn, envelopes).await
+}
+
+/// Loads the recipients of `envelopes`, keeping the envelopes' order.
+pub async fn with_recipients(
+    conn: &mut SqliteConnection,
+    envelopes: Vec<Envelope>,
+) -> Result<Vec<StoredMessage>> {
+    if envelopes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE message_id IN ("
+    ));
+    let mut ids = query.separated(", ");
+    for envelope in &envelopes {
+        ids.push_bind(id_to_db(envelope.id));
+    }
+    query.push(") ORDER BY message_id, idx");
+    let mut by_message: HashMap<MessageId, Vec<StoredRecipient>> = HashMap::new();
+    for row in query.build().fetch_all(conn).await? {
+        let id = rows::recipient_message_id(&row)?;
+        by_message
+            .entry(id)
+            .or_default()
+            .push(rows::recipient(&row)?);
+    }
+    Ok(envelopes
+        .into_iter()
+        .map(|envelope| {
+            let recipients = by_message.remove(&envelope.id).unwrap_or_default();
+            envelope.with_recipients(recipients)
+        })
+        .collect())
+}
+
+/// Runs an envelope query and loads the recipients of what it found.
+pub async fn messages_where<'q>(
+    conn: &mut SqliteConnection,
+    query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+) -> Result<Vec<StoredMessage>> {
+    let rows = query.fetch_all(&mut *conn).await?;
+    let envelopes = rows
+        .iter()
+        .map(rows::envelope)
+        .collect::<Result<Vec<_>>>()?;
+    with_recipients(conn, envelopes).await
+}
+
+pub async fn events(conn: &mut SqliteConnection, id: MessageId) -> Result<Vec<Event>> {
+    let rows = sqlx::query("SELECT event FROM events WHERE message_id = ? ORDER BY at, seq")
+        .bind(id_to_db(id))
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|row| json_from_db("event", row.try_get::<&str, _>("event")?))
+        .collect()
+}
+
+pub async fn next_hop_hold(
+    conn: &mut SqliteConnection,
+    next_hop: &str,
+) -> Result<Option<NextHopHold>> {
+    let sql = format!("SELECT {HOLD_COLUMNS} FROM next_hop_holds WHERE next_hop = ?");
+    let row = sqlx::query(&sql)
+        .bind(next_hop)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(rows::hold).transpose()
+}

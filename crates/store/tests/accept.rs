@@ -1,0 +1,246 @@
+//! Accepting messages: what goes in comes back, durably, and many
+//! concurrent accepts share their commits.
+
+mod common;
+
+use common::*;
+use mailflow_core::RecipientState;
+use mailflow_store::{SqliteOptions, SqliteStore, Store, StoreError};
+use sqlx::{Connection, SqliteConnection};
+use std::sync::Arc;
+
+#[tokio::test]
+async fn accepted_message_reads_back_with_envelope_recipients_and_dsn() {
+    let t = open_store().await;
+    let mut message = message_with_dsn(t0());
+    message
+        .recipients
+        .push(recipient("carol@example.test", None));
+    t.store.accept_message(message.clone()).await.unwrap();
+
+    let stored = t.store.message(message.id).await.unwrap().expect("stored");
+    assert_eq!(stored.id, message.id);
+    assert_eq!(stored.org, "acme");
+    assert_eq!(stored.sender, "alice@acme.test");
+    assert_eq!(stored.received_at, t0());
+    assert_eq!(stored.expires_at, t0() + EXPIRY);
+    assert_eq!(stored.dsn, message.dsn);
+    assert_eq!(stored.size, message.body.len() as u64);
+    assert!(!stored.delay_notice_sent);
+    assert_eq!(stored.recipients.len(), 2);
+    for (index, (stored, sent)) in stored
+        .recipients
+        .iter()
+        .zip(&message.recipients)
+        .enumerate()
+    {
+        assert_eq!(stored.index, index as u32);
+        assert_eq!(stored.address, sent.address);
+        assert_eq!(stored.dsn, sent.dsn);
+        assert_eq!(stored.route, sent.route);
+        assert_eq!(stored.next_hop, sent.next_hop);
+        assert_eq!(stored.state, RecipientState::Queued);
+        assert_eq!(stored.attempts, 0);
+        assert_eq!(stored.next_attempt_at, Some(t0()));
+        assert_eq!(stored.last_error, None);
+        assert_eq!(stored.updated_at, t0());
+    }
+    assert_eq!(t.store.body(message.id).await.unwrap(), Some(message.body));
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_message_reads_as_none() {
+    let t = open_store().await;
+    let id = mailflow_core::MessageId::new();
+    assert_eq!(t.store.message(id).await.unwrap(), None);
+    assert_eq!(t.store.body(id).await.unwrap(), None);
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn body_is_stored_once_whatever_the_number_of_recipients() {
+    let t = open_store().await;
+    let recipients = (0..50)
+        .map(|i| recipient(&format!("user{i}@acme.test"), Some("onprem")))
+        .collect();
+    let mut message = message(t0(), "alice@acme.test", recipients);
+    message.body = vec![b'x'; 64 * 1024];
+    t.store.accept_message(message.clone()).await.unwrap();
+    let path = t.store.path().to_path_buf();
+    t.store.close().await.unwrap();
+
+    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let (bodies, bytes): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), SUM(LENGTH(body)) FROM messages")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!((bodies, bytes), (1, 64 * 1024));
+    let recipients: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recipients")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(recipients, 50);
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_duplicate_id_is_refused_without_harming_other_messages() {
+    let t = open_store().await;
+    let first = onprem_message(t0(), "bob@acme.test");
+    t.store.accept_message(first.clone()).await.unwrap();
+    let mut duplicate = onprem_message(t0(), "carol@acme.test");
+    duplicate.id = first.id;
+    let other = onprem_message(t0(), "dave@acme.test");
+    let (dup, ok) = tokio::join!(
+        t.store.accept_message(duplicate),
+        t.store.accept_message(other.clone())
+    );
+    assert!(matches!(dup, Err(StoreError::Database(_))), "{dup:?}");
+    ok.unwrap();
+    assert_eq!(
+        t.store.message(first.id).await.unwrap().unwrap().recipients[0].address,
+        "bob@acme.test"
+    );
+    assert!(t.store.message(other.id).await.unwrap().is_some());
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_accepts_are_all_durable_and_share_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let message = onprem_message(t0(), &format!("user{i}@acme.test"));
+                store
+                    .accept_message(message.clone())
+                    .await
+                    .map(|()| message.id)
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap().unwrap());
+    }
+    let batches = store.commit_batches();
+    assert!(batches < 200, "200 messages took {batches} commits");
+    assert!(batches >= 1);
+    for id in &ids {
+        assert!(store.message(*id).await.unwrap().is_some());
+    }
+    Arc::into_inner(store).unwrap().close().await.unwrap();
+
+    let reopened = SqliteStore::open(dir.path()).await.unwrap();
+    for id in &ids {
+        assert!(
+            reopened.message(*id).await.unwrap().is_some(),
+            "message {id} survives a reopen"
+        );
+    }
+    reopened.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn accepted_messages_survive_dropping_the_store_without_closing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let message = onprem_message(t0(), "bob@acme.test");
+    store.accept_message(message.clone()).await.unwrap();
+    drop(store);
+
+    let reopened = SqliteStore::open(dir.path()).await.unwrap();
+    let stored = reopened
+        .message(message.id)
+        .await
+        .unwrap()
+        .expect("durable");
+    assert_eq!(stored.recipients[0].state, RecipientState::Queued);
+    assert_eq!(reopened.body(message.id).await.unwrap(), Some(message.body));
+    reopened.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_full_store_refuses_new_messages_with_full_and_keeps_accepted_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SqliteOptions {
+        max_size_bytes: Some(256 * 1024),
+        ..SqliteOptions::default()
+    };
+    let store = SqliteStore::open_with(dir.path(), options.clone())
+        .await
+        .unwrap();
+    let mut accepted = Vec::new();
+    let refusal = loop {
+        let mut message = onprem_message(t0(), "bob@acme.test");
+        message.body = vec![b'x'; 20 * 1024];
+        match store.accept_message(message.clone()).await {
+            Ok(()) => accepted.push(message.id),
+            Err(error) => break error,
+        }
+        assert!(accepted.len() < 100, "the size cap never filled");
+    };
+    assert!(matches!(refusal, StoreError::Full(_)), "{refusal:?}");
+    assert!(!accepted.is_empty());
+    // Still full, still answering.
+    let mut big = onprem_message(t0(), "carol@acme.test");
+    big.body = vec![b'y'; 64 * 1024];
+    assert!(matches!(
+        store.accept_message(big).await,
+        Err(StoreError::Full(_))
+    ));
+    drop(store);
+
+    let reopened = SqliteStore::open_with(dir.path(), options).await.unwrap();
+    for id in &accepted {
+        assert_eq!(reopened.body(*id).await.unwrap().unwrap().len(), 20 * 1024);
+    }
+    reopened.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn in_a_group_commit_only_the_messages_that_do_not_fit_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SqliteOptions {
+        max_size_bytes: Some(320 * 1024),
+        ..SqliteOptions::default()
+    };
+    let store = Arc::new(SqliteStore::open_with(dir.path(), options).await.unwrap());
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut message = onprem_message(t0(), &format!("user{i}@acme.test"));
+                message.body = vec![b'x'; 16 * 1024];
+                (message.id, store.accept_message(message).await)
+            })
+        })
+        .collect();
+    let (mut accepted, mut refused) = (Vec::new(), Vec::new());
+    for task in tasks {
+        match task.await.unwrap() {
+            (id, Ok(())) => accepted.push(id),
+            (id, Err(StoreError::Full(_))) => refused.push(id),
+            (_, Err(other)) => panic!("unexpected error {other:?}"),
+        }
+    }
+    assert!(
+        !accepted.is_empty() && !refused.is_empty(),
+        "{} accepted, {} refused",
+        accepted.len(),
+        refused.len()
+    );
+    for id in &accepted {
+        assert!(store.message(*id).await.unwrap().is_some());
+    }
+    for id in &refused {
+        assert!(store.message(*id).await.unwrap().is_none());
+    }
+    Arc::into_inner(store).unwrap().close().await.unwrap();
+}

@@ -1,0 +1,150 @@
+//! Shared helpers for the store's tests: a store in a temporary directory
+//! and builders for messages, updates and diagnoses.
+
+#![allow(dead_code)]
+
+use mailflow_core::{
+    Diagnosis, DsnEnvelope, DsnRecipient, Event, EventKind, MessageId, Notify, RecipientState, Ret,
+    Route,
+};
+use mailflow_store::{LastError, NewMessage, NewRecipient, RecipientUpdate, SqliteStore};
+use std::time::Duration;
+use tempfile::TempDir;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+pub const LEASE: Duration = Duration::from_secs(300);
+pub const EXPIRY: Duration = Duration::from_secs(24 * 3600);
+
+pub fn t0() -> OffsetDateTime {
+    datetime!(2030-01-01 08:00:00.123456789 UTC)
+}
+
+pub fn minutes(n: u64) -> Duration {
+    Duration::from_secs(n * 60)
+}
+
+/// A store in its own temporary directory; the directory lives as long as
+/// the value.
+pub struct TestStore {
+    pub dir: TempDir,
+    pub store: SqliteStore,
+}
+
+pub async fn open_store() -> TestStore {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = SqliteStore::open(dir.path()).await.expect("store opens");
+    TestStore { dir, store }
+}
+
+/// A recipient routed through `connector` (a smart-host next hop named
+/// after it), or by MX when `connector` is `None`.
+pub fn recipient(address: &str, connector: Option<&str>) -> NewRecipient {
+    let domain = address.rsplit('@').next().unwrap().to_ascii_lowercase();
+    let route = Route {
+        connector: connector.map(str::to_string),
+        domain,
+    };
+    let next_hop = route.next_hop(true);
+    NewRecipient {
+        address: address.to_string(),
+        dsn: DsnRecipient::default(),
+        route,
+        next_hop,
+    }
+}
+
+pub fn message(at: OffsetDateTime, sender: &str, recipients: Vec<NewRecipient>) -> NewMessage {
+    NewMessage {
+        id: MessageId::new(),
+        org: "acme".to_string(),
+        sender: sender.to_string(),
+        received_at: at,
+        expires_at: at + EXPIRY,
+        dsn: DsnEnvelope::default(),
+        body: format!("Subject: test\r\nFrom: {sender}\r\n\r\nHello\r\n").into_bytes(),
+        recipients,
+    }
+}
+
+/// A message to one recipient through the `onprem` connector.
+pub fn onprem_message(at: OffsetDateTime, address: &str) -> NewMessage {
+    message(
+        at,
+        "alice@acme.test",
+        vec![recipient(address, Some("onprem"))],
+    )
+}
+
+pub fn message_with_dsn(at: OffsetDateTime) -> NewMessage {
+    let mut rcpt = recipient("bob@acme.test", Some("onprem"));
+    rcpt.dsn = DsnRecipient {
+        notify: Some(Notify {
+            success: true,
+            failure: true,
+            delay: false,
+        }),
+        orcpt: Some("rfc822;bob@acme.test".to_string()),
+    };
+    let mut message = message(at, "alice@acme.test", vec![rcpt]);
+    message.dsn = DsnEnvelope {
+        ret: Some(Ret::Headers),
+        envid: Some("env-42".to_string()),
+    };
+    message
+}
+
+pub fn refused() -> Diagnosis {
+    Diagnosis::ConnectionRefused {
+        addr: "192.0.2.10:25".parse().unwrap(),
+    }
+}
+
+pub fn deferral(
+    id: MessageId,
+    index: u32,
+    at: OffsetDateTime,
+    retry_at: OffsetDateTime,
+) -> RecipientUpdate {
+    RecipientUpdate {
+        message_id: id,
+        index,
+        state: RecipientState::Deferred,
+        attempts_added: 1,
+        next_attempt_at: Some(retry_at),
+        last_error: Some(LastError {
+            diagnosis: refused(),
+            server: Some("192.0.2.10:25".to_string()),
+            at,
+        }),
+        delivered_reply: None,
+        at,
+    }
+}
+
+pub fn delivery(id: MessageId, index: u32, at: OffsetDateTime) -> RecipientUpdate {
+    RecipientUpdate {
+        message_id: id,
+        index,
+        state: RecipientState::Delivered,
+        attempts_added: 1,
+        next_attempt_at: None,
+        last_error: None,
+        delivered_reply: Some("250 2.0.0 queued as 42".to_string()),
+        at,
+    }
+}
+
+pub fn operator_event(id: MessageId, at: OffsetDateTime, action: &str) -> Event {
+    Event {
+        at,
+        message_id: id,
+        recipient: None,
+        next_hop: None,
+        connector: None,
+        kind: EventKind::Operator {
+            action: action.to_string(),
+            actor: "test".to_string(),
+        },
+    }
+}
