@@ -2,6 +2,21 @@
 //! hold the conversation under the connector's TLS policy, and diagnose every
 //! failure where it is seen, per address.
 
+pub mod dns;
+
+mod candidates;
+mod connect;
+mod deliverer;
+mod diagnose;
+mod furthest;
+mod session;
+mod starttls;
+mod tls;
+mod transfer;
+
+pub use deliverer::{Deliverer, DeliverySetupError};
+pub use tls::TrustedCaError;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
