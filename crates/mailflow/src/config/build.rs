@@ -1,0 +1,467 @@
+//! From the file as written to the settings a node runs with: defaults are
+//! filled in, and the checks that need more than one value at a time are
+//! made here (duplicate names, domains no connector carries, files that
+//! cannot be read), each naming the file, line and key.
+
+use super::directory_file;
+use super::error::{ConfigError, ConfigWarning, Location, Problem};
+use super::locate::{Document, KeyPath};
+use super::raw::{
+    RawAcceptedDomain, RawConfig, RawConnector, RawDelivery, RawDirectory, RawQueue, RawServer,
+};
+use super::{
+    AdminConfig, Config, ConfigSource, DEFAULT_ADMIN_LISTEN, DEFAULT_ORG, DEFAULT_STORE_PATH,
+};
+use mailflow_core::{AcceptedDomain, Connector, Directory, DomainType, OrgSettings};
+use mailflow_deliver::DeliverySettings;
+use mailflow_receive::ReceiveSettings;
+use mailflow_relay::{NodeSettings, QueueSettings};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Limits of the SMTP listener that the file does not (yet) set.
+const MAX_LINE_LENGTH: usize = 2048;
+const SMTP_COMMAND_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+const SMTP_DATA_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+const MAX_ERRORS_PER_SESSION: usize = 10;
+const MAX_RECEIVED_HEADERS: usize = 30;
+const DEFAULT_MAX_MESSAGE_SIZE: u64 = 35 * 1024 * 1024;
+const DEFAULT_MAX_RECIPIENTS: usize = 1000;
+const DEFAULT_DNS_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+const DEFAULT_CONNECTOR_CONNECTIONS: usize = 10;
+/// The token in the example config, which nobody should keep.
+const EXAMPLE_TOKEN: &str = "change-me";
+
+pub struct Context<'a> {
+    file: &'a Path,
+    base_dir: &'a Path,
+    document: &'a Document<'a>,
+    warnings: Vec<ConfigWarning>,
+}
+
+type Checked<T> = Result<T, ConfigError>;
+
+impl<'a> Context<'a> {
+    pub fn new(file: &'a Path, base_dir: &'a Path, document: &'a Document<'a>) -> Self {
+        Context {
+            file,
+            base_dir,
+            document,
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn build(mut self, raw: RawConfig) -> Checked<Config> {
+        let receive = self.receive(raw.server, &raw.queue)?;
+        let deliver = self.deliver(raw.delivery, raw.dns, &receive.hostname)?;
+        let queue = self.queue(raw.queue)?;
+        let org = self.org(raw.accepted_domains, raw.connectors, raw.directory)?;
+        let admin = self.admin(raw.admin)?;
+        let store_path = match raw.store.path {
+            Some(path) if path.as_os_str().is_empty() => {
+                return Err(self.inconsistent(
+                    KeyPath::key("store").then("path"),
+                    "the store path is empty",
+                ));
+            }
+            Some(path) => path,
+            None => PathBuf::from(DEFAULT_STORE_PATH),
+        };
+        let node = NodeSettings {
+            node_name: receive.hostname.clone(),
+            org: DEFAULT_ORG.into(),
+            receive,
+            deliver,
+            queue,
+        };
+        let source = ConfigSource::File(self.file.to_path_buf());
+        Ok(Config {
+            source,
+            node,
+            org,
+            admin,
+            store_path,
+            warnings: self.warnings,
+        })
+    }
+
+    // --- node settings ----------------------------------------------------
+
+    fn receive(&mut self, server: RawServer, queue: &RawQueue) -> Checked<ReceiveSettings> {
+        let at = KeyPath::key("server");
+        let hostname = match server.hostname {
+            Some(name) => self.check_hostname(at.then("hostname"), name)?,
+            None => machine_hostname(),
+        };
+        let listen: Vec<_> = match server.smtp_listen {
+            Some(list) => list.into_iter().map(|a| a.0).collect(),
+            None => vec!["127.0.0.1:2525".parse().expect("a socket address")],
+        };
+        if listen.is_empty() {
+            return Err(self.inconsistent(
+                at.then("smtp_listen"),
+                "no address to listen on; give at least one",
+            ));
+        }
+        let trusted_networks = match server.trusted_networks {
+            Some(list) => list.into_iter().map(|n| n.0).collect(),
+            None => vec![
+                "127.0.0.0/8".parse().expect("a network"),
+                "::1/128".parse().expect("a network"),
+            ],
+        };
+        let max_recipients = server.max_recipients.unwrap_or(DEFAULT_MAX_RECIPIENTS);
+        if max_recipients == 0 {
+            return Err(self.inconsistent(at.then("max_recipients"), "must be at least 1"));
+        }
+        Ok(ReceiveSettings {
+            hostname,
+            listen,
+            trusted_networks,
+            max_message_size: server
+                .max_message_size
+                .map_or(DEFAULT_MAX_MESSAGE_SIZE, |s| s.0),
+            max_recipients,
+            max_line_length: MAX_LINE_LENGTH,
+            command_timeout: SMTP_COMMAND_TIMEOUT,
+            data_timeout: SMTP_DATA_TIMEOUT,
+            max_errors: MAX_ERRORS_PER_SESSION,
+            max_received_headers: MAX_RECEIVED_HEADERS,
+            expiration: queue
+                .expiration
+                .map_or(QueueSettings::default().expiration, |d| d.0),
+            org: DEFAULT_ORG.into(),
+        })
+    }
+
+    fn deliver(
+        &mut self,
+        delivery: RawDelivery,
+        dns: super::raw::RawDns,
+        hostname: &str,
+    ) -> Checked<DeliverySettings> {
+        let mx_port = delivery.mx_port.unwrap_or(25);
+        if mx_port == 0 {
+            return Err(
+                self.inconsistent(KeyPath::key("delivery").then("mx_port"), "0 is not a port")
+            );
+        }
+        let trusted_ca_file = match delivery.trusted_ca_file {
+            Some(path) => {
+                Some(self.readable_file(KeyPath::key("delivery").then("trusted_ca_file"), &path)?)
+            }
+            None => None,
+        };
+        Ok(DeliverySettings {
+            hostname: hostname.to_string(),
+            mx_port,
+            connect_timeout: delivery
+                .connect_timeout
+                .map_or(DEFAULT_CONNECT_TIMEOUT, |d| d.0),
+            command_timeout: delivery
+                .command_timeout
+                .map_or(DEFAULT_COMMAND_TIMEOUT, |d| d.0),
+            nameservers: dns
+                .nameservers
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| n.0)
+                .collect(),
+            dns_timeout: dns.timeout.map_or(DEFAULT_DNS_TIMEOUT, |d| d.0),
+            trusted_ca_file,
+        })
+    }
+
+    fn queue(&mut self, queue: RawQueue) -> Checked<QueueSettings> {
+        let defaults = QueueSettings::default();
+        let at = KeyPath::key("queue");
+        let retry = match queue.retry {
+            Some(list) if list.is_empty() => {
+                return Err(self.inconsistent(at.then("retry"), "the retry schedule is empty; give at least one wait, e.g. [\"1m\", \"5m\", \"1h\"]"));
+            }
+            Some(list) => list.into_iter().map(|d| d.0).collect(),
+            None => defaults.retry.clone(),
+        };
+        let expiration = queue.expiration.map_or(defaults.expiration, |d| d.0);
+        let delay_notice = queue.delay_notice.map_or(defaults.delay_notice, |d| d.0);
+        if delay_notice.is_some_and(|delay| delay >= expiration) {
+            self.warn(
+                at.then("delay_notice"),
+                "is not shorter than queue.expiration: no delay notice will ever be sent",
+            );
+        }
+        Ok(QueueSettings {
+            retry,
+            expiration,
+            delay_notice,
+            ..defaults
+        })
+    }
+
+    fn admin(&mut self, admin: super::raw::RawAdmin) -> Checked<AdminConfig> {
+        let tokens = admin.tokens.unwrap_or_default();
+        for (index, token) in tokens.iter().enumerate() {
+            let at = KeyPath::key("admin").then("tokens").at(index);
+            if token.trim().is_empty() || token.chars().any(char::is_whitespace) {
+                return Err(self.inconsistent(at, "a token cannot be empty or contain spaces"));
+            }
+            if token == EXAMPLE_TOKEN {
+                self.warn(at, "is the example token; choose a secret of your own");
+            }
+        }
+        let listen = admin.listen.map_or_else(
+            || DEFAULT_ADMIN_LISTEN.parse().expect("a socket address"),
+            |a| a.0,
+        );
+        Ok(AdminConfig { listen, tokens })
+    }
+
+    // --- organisation settings ---------------------------------------------
+
+    fn org(
+        &mut self,
+        domains: Vec<RawAcceptedDomain>,
+        connectors: Vec<RawConnector>,
+        directory: RawDirectory,
+    ) -> Checked<OrgSettings> {
+        let accepted_domains = self.accepted_domains(domains)?;
+        let connectors = self.connectors(connectors)?;
+        let directory = self.directory(directory)?;
+        let org = OrgSettings {
+            accepted_domains,
+            connectors,
+            directory,
+        };
+        self.check_domains_are_carried(&org)?;
+        self.check_directory_fits(&org);
+        Ok(org)
+    }
+
+    fn accepted_domains(
+        &mut self,
+        domains: Vec<RawAcceptedDomain>,
+    ) -> Checked<Vec<AcceptedDomain>> {
+        let mut seen = HashSet::new();
+        let mut accepted = Vec::with_capacity(domains.len());
+        for (index, domain) in domains.into_iter().enumerate() {
+            let at = KeyPath::key("accepted_domains").at(index).then("name");
+            let name = self.check_domain(at.clone(), &domain.name)?;
+            if !seen.insert(name.clone()) {
+                return Err(self.inconsistent(at, &format!("{name} is listed twice")));
+            }
+            accepted.push(AcceptedDomain {
+                name,
+                kind: domain.kind,
+            });
+        }
+        Ok(accepted)
+    }
+
+    fn connectors(&mut self, connectors: Vec<RawConnector>) -> Checked<Vec<Connector>> {
+        let mut seen = HashSet::new();
+        let mut built = Vec::with_capacity(connectors.len());
+        for (index, raw) in connectors.into_iter().enumerate() {
+            let at = KeyPath::key("connectors").at(index);
+            let connector = self.connector(&at, raw)?;
+            if !seen.insert(connector.name.clone()) {
+                let message = format!("a connector named {:?} is already defined", connector.name);
+                return Err(self.inconsistent(at.then("name"), &message));
+            }
+            built.push(connector);
+        }
+        Ok(built)
+    }
+
+    fn connector(&mut self, at: &KeyPath, raw: RawConnector) -> Checked<Connector> {
+        let name = raw.name.trim().to_string();
+        if name.is_empty() || name.contains(['/', ' ']) {
+            return Err(self.inconsistent(
+                at.then("name"),
+                "a connector name must be non-empty, without spaces or '/'",
+            ));
+        }
+        if raw.recipient_domains.is_empty() {
+            let message = "the connector carries no recipients; list the domains it carries, e.g. [\"contoso.test\"], or [\"*\"] for all";
+            return Err(self.inconsistent(at.then("recipient_domains"), message));
+        }
+        let mut recipient_domains = Vec::with_capacity(raw.recipient_domains.len());
+        for (index, pattern) in raw.recipient_domains.iter().enumerate() {
+            recipient_domains
+                .push(self.check_domain_pattern(at.then("recipient_domains").at(index), pattern)?);
+        }
+        let max_connections = raw.max_connections.unwrap_or(DEFAULT_CONNECTOR_CONNECTIONS);
+        if max_connections == 0 {
+            return Err(self.inconsistent(at.then("max_connections"), "must be at least 1"));
+        }
+        if raw.tls_name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+            return Err(self.inconsistent(
+                at.then("tls_name"),
+                "is empty; leave it out to expect the host's own name",
+            ));
+        }
+        Ok(Connector {
+            name,
+            kind: raw.kind,
+            enabled: raw.enabled.unwrap_or(true),
+            recipient_domains,
+            smart_hosts: raw.smart_hosts,
+            tls: raw.tls,
+            tls_name: raw.tls_name.map(|n| n.trim().to_ascii_lowercase()),
+            connect_timeout: raw.connect_timeout.map(|d| d.0),
+            command_timeout: raw.command_timeout.map(|d| d.0),
+            max_connections,
+        })
+    }
+
+    fn directory(&mut self, raw: RawDirectory) -> Checked<Directory> {
+        let mut directory = Directory::default();
+        for (index, address) in raw.recipients.iter().enumerate() {
+            let at = KeyPath::key("directory").then("recipients").at(index);
+            if let Err(message) = directory_file::check_address(address) {
+                return Err(self.inconsistent(at, &message));
+            }
+            directory.insert(address);
+        }
+        if let Some(path) = raw.file {
+            let at = KeyPath::key("directory").then("file");
+            let resolved = self.readable_file(at.clone(), &path)?;
+            directory_file::read_into(&resolved, &mut directory).map_err(|error| ConfigError {
+                at: Location {
+                    file: resolved.clone(),
+                    line: Some(error.line),
+                    key: Some(at),
+                },
+                problem: Problem::BadValue(error.message),
+            })?;
+        }
+        Ok(directory)
+    }
+
+    /// Every accepted domain needs a connector to reach its mailboxes: an
+    /// internal relay domain cannot work without one; an authoritative one
+    /// would go by MX, most likely back to this relay.
+    fn check_domains_are_carried(&mut self, org: &OrgSettings) -> Checked<()> {
+        for (index, domain) in org.accepted_domains.iter().enumerate() {
+            let at = KeyPath::key("accepted_domains").at(index).then("name");
+            if org.connector_for(&domain.name).is_some() {
+                continue;
+            }
+            let disabled = org
+                .connectors
+                .iter()
+                .any(|c| !c.enabled && c.covers(&domain.name));
+            let name = &domain.name;
+            match (domain.kind, disabled) {
+                (_, true) => self.warn(at, &format!("{name} is carried only by a disabled connector; its mail waits in the queue")),
+                (DomainType::InternalRelay, false) => {
+                    let message = format!("{name} is an internal_relay domain but no connector carries it; add it to the recipient_domains of the connector to the server that shares it");
+                    return Err(self.inconsistent(at, &message));
+                }
+                (DomainType::Authoritative, false) => self.warn(at, &format!("no connector carries {name}: its mail will be delivered by MX, which may point back at this relay")),
+            }
+        }
+        Ok(())
+    }
+
+    fn check_directory_fits(&mut self, org: &OrgSettings) {
+        for (index, domain) in org.accepted_domains.iter().enumerate() {
+            let suffix = format!("@{}", domain.name);
+            let listed = org
+                .directory
+                .recipients
+                .iter()
+                .any(|r| r.ends_with(&suffix));
+            if domain.kind == DomainType::Authoritative && !listed {
+                let at = KeyPath::key("accepted_domains").at(index).then("type");
+                self.warn(at, &format!("{} is authoritative but the directory lists nobody in it: every recipient will be refused", domain.name));
+            }
+        }
+    }
+
+    // --- single values -----------------------------------------------------
+
+    fn check_hostname(&self, at: KeyPath, name: String) -> Checked<String> {
+        self.check_domain(at, &name)
+    }
+
+    fn check_domain(&self, at: KeyPath, name: &str) -> Checked<String> {
+        let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
+        let valid = !name.is_empty()
+            && name.len() <= 253
+            && name.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if valid {
+            Ok(name)
+        } else {
+            Err(self.inconsistent(at, &format!("{name:?} is not a domain name")))
+        }
+    }
+
+    fn check_domain_pattern(&self, at: KeyPath, pattern: &str) -> Checked<String> {
+        let pattern = pattern.trim();
+        if pattern == "*" {
+            return Ok(pattern.into());
+        }
+        match pattern.strip_prefix("*.") {
+            Some(parent) => self
+                .check_domain(at, parent)
+                .map(|parent| format!("*.{parent}")),
+            None => self.check_domain(at, pattern).map_err(|mut error| {
+                error.problem = Problem::Inconsistent(format!(
+                    "{pattern:?} is not a domain, \"*.domain\" or \"*\""
+                ));
+                error
+            }),
+        }
+    }
+
+    /// A path relative to the config file's directory, that must be readable.
+    fn readable_file(&self, at: KeyPath, path: &Path) -> Checked<PathBuf> {
+        let resolved = self.base_dir.join(path);
+        match std::fs::File::open(&resolved) {
+            Ok(_) => Ok(resolved),
+            Err(error) => {
+                Err(self.inconsistent(at, &format!("cannot read {}: {error}", resolved.display())))
+            }
+        }
+    }
+
+    fn location(&self, key: KeyPath) -> Location {
+        Location {
+            file: self.file.to_path_buf(),
+            line: Some(self.document.line_of(&key)),
+            key: Some(key),
+        }
+    }
+
+    fn inconsistent(&self, key: KeyPath, message: &str) -> ConfigError {
+        ConfigError {
+            at: self.location(key),
+            problem: Problem::Inconsistent(message.to_string()),
+        }
+    }
+
+    fn warn(&mut self, key: KeyPath, message: &str) {
+        let at = self.location(key);
+        self.warnings.push(ConfigWarning {
+            at,
+            message: message.to_string(),
+        });
+    }
+}
+
+/// The machine's host name, for the greeting and EHLO when none is set.
+fn machine_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_ascii_lowercase())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}

@@ -1,0 +1,134 @@
+//! The config file: what a node is told at start-up.
+//!
+//! The file is TOML. Reading it goes in three steps, each with errors that
+//! name the file, the line and the key: TOML syntax, then the shape of each
+//! section (`raw`, unknown keys refused), then the checks that need the whole
+//! picture (`build`: duplicate names, domains no connector carries, files
+//! that are not there). The result is the node's settings and the
+//! organisation's settings that are seeded into the store.
+
+mod build;
+mod directory_file;
+mod error;
+mod locate;
+mod raw;
+mod values;
+
+pub use error::{ConfigError, ConfigWarning, Location, Problem};
+pub use locate::{KeyPath, Segment};
+
+use locate::Document;
+use mailflow_core::OrgSettings;
+use mailflow_relay::NodeSettings;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The organisation a single-organisation node serves.
+pub const DEFAULT_ORG: &str = "default";
+pub const DEFAULT_STORE_PATH: &str = "./mailflow-data";
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:8025";
+
+/// A node's whole configuration, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub source: ConfigSource,
+    pub node: NodeSettings,
+    /// Seeded into the store (see `crate::seed`).
+    pub org: OrgSettings,
+    pub admin: AdminConfig,
+    /// The data directory (relative to the working directory when relative).
+    pub store_path: PathBuf,
+    pub warnings: Vec<ConfigWarning>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    File(PathBuf),
+    EmbeddedDefaults,
+}
+
+impl std::fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigSource::File(path) => write!(f, "{}", path.display()),
+            ConfigSource::EmbeddedDefaults => f.write_str("embedded defaults"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    pub listen: SocketAddr,
+    /// Empty: a token is generated on first start into the data directory.
+    pub tokens: Vec<String>,
+}
+
+impl Config {
+    /// Reads and checks a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
+            at: Location {
+                file: path.to_path_buf(),
+                line: None,
+                key: None,
+            },
+            problem: Problem::Unreadable(error),
+        })?;
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Config::parse(&text, path, &base_dir)
+    }
+
+    /// Checks config text; `file` names it in errors, relative paths in it
+    /// are taken from `base_dir`.
+    pub fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, ConfigError> {
+        let document = Document::new(text);
+        let raw = deserialize(text, file, &document)?;
+        let context = build::Context::new(file, base_dir, &document);
+        let mut config = context.build(raw)?;
+        config.source = ConfigSource::File(file.to_path_buf());
+        Ok(config)
+    }
+
+    /// `mailflow serve` without `--config`.
+    pub fn embedded_defaults() -> Config {
+        let mut config = Config::parse("", Path::new("<embedded defaults>"), Path::new("."))
+            .expect("the embedded defaults are a valid config");
+        config.source = ConfigSource::EmbeddedDefaults;
+        config
+    }
+}
+
+/// TOML syntax, then the shape of every section.
+fn deserialize(
+    text: &str,
+    file: &Path,
+    document: &Document,
+) -> Result<raw::RawConfig, ConfigError> {
+    let located = |line, key, problem| ConfigError {
+        at: Location {
+            file: file.to_path_buf(),
+            line: Some(line),
+            key,
+        },
+        problem,
+    };
+    let deserializer = toml::de::Deserializer::parse(text).map_err(|error| {
+        let line = error
+            .span()
+            .map_or(1, |span| document.line_of_offset(span.start));
+        located(line, None, Problem::Syntax(error.message().to_string()))
+    })?;
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let key = KeyPath::from_serde(error.path());
+        let inner = error.inner();
+        let line = match inner.span() {
+            Some(span) => document.line_of_offset(span.start),
+            None => document.line_of(&key),
+        };
+        let key = (!key.is_empty()).then_some(key);
+        located(line, key, Problem::BadValue(inner.message().to_string()))
+    })
+}
+
+#[cfg(test)]
+mod tests;

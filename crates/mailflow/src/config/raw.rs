@@ -1,0 +1,102 @@
+//! The config file as written: every section and key the file may hold, and
+//! nothing else (`deny_unknown_fields` everywhere, so a typo is an error, not
+//! a silently ignored setting). Defaults are applied later, in `build`.
+
+use super::values::{ByteSize, HumanDuration, ListenAddr, Nameserver, Network, OptionalDuration};
+use mailflow_core::{ConnectorKind, DomainType, SmartHost, TlsPolicy};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    pub server: RawServer,
+    pub admin: RawAdmin,
+    pub store: RawStore,
+    pub dns: RawDns,
+    pub delivery: RawDelivery,
+    pub queue: RawQueue,
+    pub accepted_domains: Vec<RawAcceptedDomain>,
+    pub connectors: Vec<RawConnector>,
+    pub directory: RawDirectory,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawServer {
+    pub hostname: Option<String>,
+    pub smtp_listen: Option<Vec<ListenAddr>>,
+    pub trusted_networks: Option<Vec<Network>>,
+    pub max_message_size: Option<ByteSize>,
+    pub max_recipients: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAdmin {
+    pub listen: Option<ListenAddr>,
+    pub tokens: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawStore {
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawDns {
+    pub nameservers: Option<Vec<Nameserver>>,
+    pub timeout: Option<HumanDuration>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawDelivery {
+    pub mx_port: Option<u16>,
+    pub connect_timeout: Option<HumanDuration>,
+    pub command_timeout: Option<HumanDuration>,
+    pub trusted_ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawQueue {
+    pub retry: Option<Vec<HumanDuration>>,
+    pub expiration: Option<HumanDuration>,
+    pub delay_notice: Option<OptionalDuration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAcceptedDomain {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: DomainType,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConnector {
+    pub name: String,
+    pub kind: ConnectorKind,
+    #[serde(default)]
+    pub recipient_domains: Vec<String>,
+    #[serde(default)]
+    pub smart_hosts: Vec<SmartHost>,
+    #[serde(default)]
+    pub tls: TlsPolicy,
+    pub tls_name: Option<String>,
+    pub enabled: Option<bool>,
+    pub max_connections: Option<usize>,
+    pub connect_timeout: Option<HumanDuration>,
+    pub command_timeout: Option<HumanDuration>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawDirectory {
+    pub recipients: Vec<String>,
+    pub file: Option<PathBuf>,
+}

@@ -1,0 +1,318 @@
+//! Every kind of config error names the file, the line and the key.
+
+use super::*;
+use std::time::Duration;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("mailflow.toml"), Path::new("."))
+}
+
+/// Parses, expects an error, and checks `mailflow.toml:LINE: KEY: ` leads it.
+fn assert_error(text: &str, line: usize, key: &str, message_part: &str) {
+    let error = parse(text).expect_err("the config should be refused");
+    let shown = error.to_string();
+    let expected_start = format!("mailflow.toml:{line}: {key}: ");
+    assert!(
+        shown.starts_with(&expected_start),
+        "expected {expected_start:?}…, got {shown:?}"
+    );
+    assert!(
+        shown.contains(message_part),
+        "expected {message_part:?} in {shown:?}"
+    );
+}
+
+const CONNECTOR: &str = "[[connectors]]\nname = \"to-onprem\"\nkind = \"on_premises\"\nrecipient_domains = [\"contoso.test\"]\n";
+
+#[test]
+fn an_unknown_enum_value_names_the_connector_key() {
+    let text = format!("{CONNECTOR}tls = \"strict\"\n");
+    assert_error(&text, 5, "connectors[0].tls", "unknown variant `strict`");
+}
+
+#[test]
+fn an_unknown_key_is_refused_where_it_is() {
+    assert_error(
+        "[server]\nhostname = \"relay.test\"\nlisten = [\"127.0.0.1:25\"]\n",
+        3,
+        "server.listen",
+        "unknown field `listen`",
+    );
+    assert_error(
+        "[mystery]\nx = 1\n",
+        1,
+        "mystery",
+        "unknown field `mystery`",
+    );
+}
+
+#[test]
+fn a_syntax_error_names_its_line() {
+    let error = parse("[server]\nhostname = \"relay.test\n").unwrap_err();
+    assert!(matches!(error.problem, Problem::Syntax(_)));
+    assert!(
+        error.to_string().starts_with("mailflow.toml:2: "),
+        "{error}"
+    );
+}
+
+#[test]
+fn bad_durations_sizes_networks_and_addresses_are_named() {
+    assert_error(
+        "[queue]\nexpiration = \"5x\"\n",
+        2,
+        "queue.expiration",
+        "\"5x\" is not a duration",
+    );
+    assert_error(
+        "[queue]\nretry = [\"1m\", \"soon\"]\n",
+        2,
+        "queue.retry[1]",
+        "\"soon\" is not a duration",
+    );
+    assert_error(
+        "[server]\nmax_message_size = \"35XB\"\n",
+        2,
+        "server.max_message_size",
+        "\"35XB\" is not a size",
+    );
+    assert_error(
+        "[server]\ntrusted_networks = [\"10.0.0.0/33\"]\n",
+        2,
+        "server.trusted_networks[0]",
+        "not a network",
+    );
+    assert_error(
+        "[server]\nsmtp_listen = [\"localhost:25\"]\n",
+        2,
+        "server.smtp_listen[0]",
+        "not an address to listen on",
+    );
+    assert_error(
+        "[admin]\nlisten = \"8025\"\n",
+        2,
+        "admin.listen",
+        "not an address to listen on",
+    );
+    assert_error(
+        "[dns]\nnameservers = [\"ns1\"]\n",
+        2,
+        "dns.nameservers[0]",
+        "not a name server",
+    );
+    assert_error(
+        "[delivery]\nconnect_timeout = 30\n",
+        2,
+        "delivery.connect_timeout",
+        "bare number",
+    );
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_named() {
+    assert_error(
+        "[delivery]\nmx_port = \"twenty-five\"\n",
+        2,
+        "delivery.mx_port",
+        "invalid type",
+    );
+}
+
+#[test]
+fn an_unparsable_smart_host_is_named() {
+    let text = format!("{CONNECTOR}smart_hosts = [\"mail.contoso.test:notaport\"]\n");
+    assert_error(
+        &text,
+        5,
+        "connectors[0].smart_hosts[0]",
+        "is not a port number",
+    );
+}
+
+#[test]
+fn a_missing_required_key_names_its_table() {
+    assert_error(
+        "[[connectors]]\nname = \"x\"\nrecipient_domains = [\"*\"]\n",
+        1,
+        "connectors[0]",
+        "missing field `kind`",
+    );
+}
+
+#[test]
+fn duplicate_connector_names_are_refused() {
+    let text = format!("{CONNECTOR}\n{CONNECTOR}");
+    assert_error(&text, 7, "connectors[1].name", "already defined");
+}
+
+#[test]
+fn a_connector_must_carry_some_recipients() {
+    let text = "[[connectors]]\nname = \"x\"\nkind = \"partner\"\nrecipient_domains = []\n";
+    assert_error(
+        text,
+        4,
+        "connectors[0].recipient_domains",
+        "carries no recipients",
+    );
+    let text = "[[connectors]]\nname = \"x\"\nkind = \"partner\"\n";
+    assert_error(
+        text,
+        1,
+        "connectors[0].recipient_domains",
+        "carries no recipients",
+    );
+}
+
+#[test]
+fn an_internal_relay_domain_needs_a_connector() {
+    let text = "[[accepted_domains]]\nname = \"contoso.test\"\ntype = \"internal_relay\"\n";
+    assert_error(
+        text,
+        2,
+        "accepted_domains[0].name",
+        "no connector carries it",
+    );
+}
+
+#[test]
+fn an_authoritative_domain_without_a_connector_is_a_warning() {
+    let text = "[[accepted_domains]]\nname = \"contoso.test\"\ntype = \"authoritative\"\n[directory]\nrecipients = [\"alice@contoso.test\"]\n";
+    let config = parse(text).unwrap();
+    let warning = config
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .find(|w| w.contains("no connector carries"));
+    let warning = warning.expect("a warning about the uncovered domain");
+    assert!(
+        warning.starts_with("mailflow.toml:2: accepted_domains[0].name: "),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_tls_name_without_verify_name_is_accepted() {
+    let text = format!("{CONNECTOR}tls = \"required\"\ntls_name = \"mail.contoso.test\"\n");
+    let config = parse(&text).unwrap();
+    assert_eq!(
+        config.org.connectors[0].tls_name.as_deref(),
+        Some("mail.contoso.test")
+    );
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+}
+
+#[test]
+fn a_bad_directory_address_is_named() {
+    assert_error(
+        "[directory]\nrecipients = [\"alice@contoso.test\", \"bob\"]\n",
+        2,
+        "directory.recipients[1]",
+        "\"bob\" is not an address",
+    );
+}
+
+#[test]
+fn a_missing_file_is_named_by_the_key_that_points_at_it() {
+    assert_error(
+        "[delivery]\ntrusted_ca_file = \"no-such-ca.pem\"\n",
+        2,
+        "delivery.trusted_ca_file",
+        "cannot read",
+    );
+    assert_error(
+        "[directory]\nfile = \"no-such.csv\"\n",
+        2,
+        "directory.file",
+        "cannot read",
+    );
+}
+
+#[test]
+fn a_bad_line_in_the_directory_file_names_that_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("directory.csv"),
+        "alice@contoso.test\n\nnot-an-address\n",
+    )
+    .unwrap();
+    let config_path = dir.path().join("mailflow.toml");
+    std::fs::write(&config_path, "[directory]\nfile = \"directory.csv\"\n").unwrap();
+    let error = Config::load(&config_path).unwrap_err();
+    assert_eq!(error.at.file, dir.path().join("directory.csv"));
+    assert_eq!(error.at.line, Some(3));
+    assert_eq!(
+        error.at.key.as_ref().map(ToString::to_string).as_deref(),
+        Some("directory.file")
+    );
+}
+
+#[test]
+fn an_unreadable_config_file_is_named() {
+    let error = Config::load(Path::new("/no/such/mailflow.toml")).unwrap_err();
+    assert!(matches!(error.problem, Problem::Unreadable(_)));
+    assert!(
+        error
+            .to_string()
+            .starts_with("/no/such/mailflow.toml: cannot read"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_defaults_are_the_documented_ones() {
+    let config = Config::embedded_defaults();
+    assert_eq!(config.source, ConfigSource::EmbeddedDefaults);
+    let receive = &config.node.receive;
+    assert_eq!(receive.listen, vec!["127.0.0.1:2525".parse().unwrap()]);
+    let networks: Vec<String> = receive
+        .trusted_networks
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(networks, ["127.0.0.0/8", "::1/128"]);
+    assert_eq!(receive.max_message_size, 35 * 1024 * 1024);
+    assert_eq!(receive.max_recipients, 1000);
+    assert!(!receive.hostname.is_empty());
+    assert_eq!(config.node.node_name, receive.hostname);
+    assert_eq!(config.node.org, "default");
+    assert_eq!(config.admin.listen, "127.0.0.1:8025".parse().unwrap());
+    assert!(config.admin.tokens.is_empty());
+    assert_eq!(config.store_path, PathBuf::from("./mailflow-data"));
+    let deliver = &config.node.deliver;
+    assert_eq!(
+        (deliver.mx_port, deliver.connect_timeout),
+        (25, Duration::from_secs(30))
+    );
+    assert_eq!(deliver.command_timeout, Duration::from_secs(300));
+    assert!(deliver.nameservers.is_empty());
+    let queue = &config.node.queue;
+    let minutes: Vec<u64> = queue.retry.iter().map(|d| d.as_secs() / 60).collect();
+    assert_eq!(minutes, [1, 5, 15, 30, 60]);
+    assert_eq!(queue.expiration, Duration::from_secs(24 * 3600));
+    assert_eq!(queue.delay_notice, Some(Duration::from_secs(4 * 3600)));
+    assert_eq!(config.org, OrgSettings::default());
+}
+
+#[test]
+fn the_example_config_parses() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/mailflow.toml");
+    let config = Config::load(&example).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(config.node.receive.hostname, "relay.example.test");
+    assert_eq!(config.org.connectors[0].name, "to-onprem");
+    assert!(config.org.directory.contains("alice@contoso.test"));
+    assert!(config.org.directory.contains("bob@contoso.test"));
+    assert_eq!(
+        config.node.queue.delay_notice,
+        Some(Duration::from_secs(4 * 3600))
+    );
+    assert_eq!(
+        config.node.deliver.nameservers,
+        vec!["127.0.0.1:5300".parse().unwrap()]
+    );
+}
+
+#[test]
+fn delay_notices_can_be_turned_off() {
+    let config = parse("[queue]\ndelay_notice = \"off\"\n").unwrap();
+    assert_eq!(config.node.queue.delay_notice, None);
+}
