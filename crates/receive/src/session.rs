@@ -66,12 +66,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     pub(crate) async fn run(mut self, shutdown: CancellationToken) {
         let banner = format!("{} ESMTP mailflow", self.receiver.settings.hostname);
         self.writer.queue(&Reply::plain(220, banner));
-        loop {
-            match self.serve_one_command(&shutdown).await {
-                Ok(Flow::Continue) => {}
-                Ok(Flow::Close) | Err(_) => break,
-            }
-        }
+        while let Ok(Flow::Continue) = self.serve_one_command(&shutdown).await {}
+        let _ = self.writer.flush().await;
         let mut writer = self.writer.into_inner();
         let _ = writer.shutdown().await;
     }

@@ -92,7 +92,7 @@ pub fn rcpt_dsn(to: &RcptTo<String>) -> DsnRecipient {
         RCPT_NOTIFY_DELAY, RCPT_NOTIFY_FAILURE, RCPT_NOTIFY_NEVER, RCPT_NOTIFY_SUCCESS,
     };
     let any = RCPT_NOTIFY_NEVER | RCPT_NOTIFY_SUCCESS | RCPT_NOTIFY_FAILURE | RCPT_NOTIFY_DELAY;
-    let notify = (to.flags & any != 0).then(|| Notify {
+    let notify = (to.flags & any != 0).then_some(Notify {
         success: to.flags & RCPT_NOTIFY_SUCCESS != 0,
         failure: to.flags & RCPT_NOTIFY_FAILURE != 0,
         delay: to.flags & RCPT_NOTIFY_DELAY != 0,

@@ -139,33 +139,21 @@ impl<R: AsyncRead + Unpin> SmtpReader<R> {
         }
     }
 
-    /// Reads more bytes into the buffer, by `deadline`. The buffer is left
-    /// intact when the read fails or times out.
+    /// Reads more bytes into the buffer, by `deadline`. Cancel-safe: bytes
+    /// join the buffer only once a read completes.
     async fn fill(&mut self, deadline: Instant, timeout: Duration) -> Result<(), ReadError> {
         if self.pos > 0 {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
-        let filled = self.buf.len();
-        self.buf.resize(filled + READ_CHUNK, 0);
-        let read =
-            tokio::time::timeout_at(deadline, self.inner.read(&mut self.buf[filled..])).await;
-        let got = match read {
-            Ok(Ok(got)) => got,
-            Ok(Err(error)) => {
-                self.buf.truncate(filled);
-                return Err(ReadError::Io(error));
-            }
-            Err(_) => {
-                self.buf.truncate(filled);
-                return Err(ReadError::TimedOut(timeout));
-            }
-        };
-        self.buf.truncate(filled + got);
-        if got == 0 {
-            return Err(ReadError::Closed);
+        self.buf.reserve(READ_CHUNK);
+        let read = tokio::time::timeout_at(deadline, self.inner.read_buf(&mut self.buf)).await;
+        match read {
+            Ok(Ok(0)) => Err(ReadError::Closed),
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => Err(ReadError::Io(error)),
+            Err(_) => Err(ReadError::TimedOut(timeout)),
         }
-        Ok(())
     }
 }
 
