@@ -2,10 +2,20 @@
 //! work from the store, hands it to delivery, records outcomes, retries,
 //! expires and notifies.
 
+mod engine;
+mod hop_worker;
+mod node;
+mod notices;
+mod outcome;
+mod plan;
+pub mod retry;
+mod scheduler;
+
+pub use node::{Node, NodeError, RunningNode};
+
 use mailflow_deliver::DeliverySettings;
 use mailflow_receive::ReceiveSettings;
 use std::time::Duration;
-
 /// Everything a node needs, built from the config by the binary.
 #[derive(Debug, Clone)]
 pub struct NodeSettings {
@@ -35,23 +45,19 @@ pub struct QueueSettings {
 }
 
 impl Default for QueueSettings {
+    /// SPEC 2: 1 min, 5 min, 15 min, 30 min, then every hour; 24 hours;
+    /// a delay notice at 4 hours.
     fn default() -> Self {
+        const MINUTE: u64 = 60;
         QueueSettings {
-            retry: ["1m", "5m", "15m", "30m", "1h"]
-                .iter()
-                .map(|s| Duration::from_secs(match *s {
-                    "1m" => 60,
-                    "5m" => 300,
-                    "15m" => 900,
-                    "30m" => 1800,
-                    _ => 3600,
-                }))
-                .collect(),
-            expiration: Duration::from_secs(24 * 3600),
-            delay_notice: Some(Duration::from_secs(4 * 3600)),
+            retry: [1, 5, 15, 30, 60]
+                .map(|m| Duration::from_secs(m * MINUTE))
+                .to_vec(),
+            expiration: Duration::from_secs(24 * 60 * MINUTE),
+            delay_notice: Some(Duration::from_secs(4 * 60 * MINUTE)),
             max_connections_per_hop: 10,
             max_messages_per_connection: 100,
-            lease: Duration::from_secs(600),
+            lease: Duration::from_secs(10 * MINUTE),
         }
     }
 }

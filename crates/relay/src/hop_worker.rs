@@ -1,0 +1,187 @@
+//! A hop worker: claims due messages of one next hop, hands them to delivery
+//! over one connection, records what happened, and goes on while there is
+//! more. After a connection-level failure the whole hop is put on hold; a
+//! worker in probe mode sends one message to a held hop and, when it gets
+//! through, lifts the hold and drains the queue at full speed.
+
+use crate::engine::Engine;
+use crate::notices;
+use crate::outcome::{self, Context};
+use crate::plan::plan_for;
+use mailflow_core::{Diagnosis, RecipientState};
+use mailflow_deliver::{OutboundMessage, OutboundRecipient};
+use mailflow_store::{ClaimedMessage, LastError, NextHopHold, RecipientUpdate, Result};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// As many messages as are due, connection after connection.
+    Drain,
+    /// One message, to see whether a held hop works again.
+    Probe,
+}
+
+pub(crate) async fn run(engine: &Arc<Engine>, next_hop: &str, mut mode: Mode) {
+    loop {
+        match round(engine, next_hop, mode).await {
+            Ok(Round::Delivered) if mode == Mode::Probe => {
+                // The hop works again: lift the hold and drain it.
+                if let Err(error) = engine.store.release_next_hop(next_hop).await {
+                    tracing::error!(%error, next_hop, "could not lift the hold of a next hop");
+                    return;
+                }
+                tracing::info!(next_hop, "next hop answered the probe; draining its queue");
+                engine.wake.notify_one();
+                mode = Mode::Drain;
+            }
+            Ok(Round::Delivered) => {}
+            Ok(Round::Empty | Round::Held) => return,
+            Err(error) => {
+                tracing::error!(%error, next_hop, "delivery round failed");
+                return;
+            }
+        }
+    }
+}
+
+enum Round {
+    /// Nothing was due (any more).
+    Empty,
+    /// The round got past the connection (whatever the recipients' fates).
+    Delivered,
+    /// The hop failed at connection level and now waits.
+    Held,
+}
+
+async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round> {
+    let queue = &engine.settings.queue;
+    let max = if mode == Mode::Probe {
+        1
+    } else {
+        queue.max_messages_per_connection.max(1)
+    };
+    let now = engine.clock.now();
+    let claimed = engine
+        .store
+        .claim(next_hop, now, &engine.settings.node_name, queue.lease, max)
+        .await?;
+    let Some(route) = claimed
+        .first()
+        .and_then(|m| m.recipients.first())
+        .map(|r| r.route.clone())
+    else {
+        return Ok(Round::Empty);
+    };
+    let hold = engine.store.next_hop_hold(next_hop).await?;
+    let plan = match plan_for(&engine.org(), &route) {
+        Ok(plan) => plan,
+        Err(diagnosis) => {
+            hold_unusable_hop(engine, next_hop, &claimed, hold, diagnosis).await?;
+            return Ok(Round::Held);
+        }
+    };
+    let outbound = load_outbound(engine, &claimed).await?;
+    let report = engine.deliverer.deliver(&plan, &outbound).await;
+
+    let ctx = Context {
+        now: engine.clock.now(),
+        schedule: &engine.schedule,
+        next_hop,
+        connector: route.connector.as_deref(),
+        hop_failures: hold.as_ref().map_or(0, |h| h.failures),
+    };
+    let decisions = outcome::decide(&claimed, &report, &ctx);
+    engine
+        .store
+        .record(decisions.updates, decisions.events)
+        .await?;
+    for (message_id, failed) in decisions.failures {
+        notices::bounce(engine, message_id, failed).await;
+    }
+    match decisions.hop_hold {
+        Some((until, error)) => {
+            let failures = ctx.hop_failures + 1;
+            tracing::warn!(next_hop, code = %error.diagnosis.code(), detail = %error.diagnosis.detail(), %until, "next hop failed at connection level; its queue waits");
+            engine
+                .store
+                .hold_next_hop(NextHopHold {
+                    next_hop: next_hop.to_string(),
+                    until,
+                    failures,
+                    diagnosis: error.diagnosis,
+                })
+                .await?;
+            Ok(Round::Held)
+        }
+        None => Ok(Round::Delivered),
+    }
+}
+
+/// The bodies are read once per round and shared by every recipient.
+async fn load_outbound(
+    engine: &Engine,
+    claimed: &[ClaimedMessage],
+) -> Result<Vec<OutboundMessage>> {
+    let mut outbound = Vec::with_capacity(claimed.len());
+    for message in claimed {
+        let body = engine.store.body(message.id).await?.unwrap_or_default();
+        outbound.push(OutboundMessage {
+            id: message.id,
+            sender: message.sender.clone(),
+            dsn: message.dsn.clone(),
+            recipients: message
+                .recipients
+                .iter()
+                .map(|r| OutboundRecipient {
+                    address: r.address.clone(),
+                    dsn: r.dsn.clone(),
+                })
+                .collect(),
+            body: Arc::from(body),
+        });
+    }
+    Ok(outbound)
+}
+
+/// The hop's connector is gone or disabled: the claimed recipients go back
+/// to waiting (no attempt was made) and the hop is held like a failing one,
+/// so that the scheduler does not spin on it.
+async fn hold_unusable_hop(
+    engine: &Engine,
+    next_hop: &str,
+    claimed: &[ClaimedMessage],
+    hold: Option<NextHopHold>,
+    diagnosis: Diagnosis,
+) -> Result<()> {
+    let now = engine.clock.now();
+    let failures = hold.map_or(0, |h| h.failures) + 1;
+    let until = now + engine.schedule.wait(failures);
+    let updates = claimed
+        .iter()
+        .flat_map(|m| m.recipients.iter().map(move |r| (m.id, r.index)))
+        .map(|(message_id, index)| RecipientUpdate {
+            message_id,
+            index,
+            state: RecipientState::Deferred,
+            attempts_added: 0,
+            next_attempt_at: Some(until),
+            last_error: Some(LastError {
+                diagnosis: diagnosis.clone(),
+                server: None,
+                at: now,
+            }),
+            delivered_reply: None,
+            at: now,
+        })
+        .collect();
+    engine.store.record(updates, Vec::new()).await?;
+    engine
+        .store
+        .hold_next_hop(NextHopHold {
+            next_hop: next_hop.to_string(),
+            until,
+            failures,
+            diagnosis,
+        })
+        .await
+}

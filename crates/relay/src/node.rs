@@ -1,0 +1,128 @@
+//! A running mailflow node: the SMTP listeners and the scheduler, sharing
+//! one store, one clock and the organisation's settings.
+
+use crate::engine::Engine;
+use crate::retry::RetrySchedule;
+use crate::{NodeSettings, scheduler};
+use mailflow_core::{Clock, OrgSettings};
+use mailflow_deliver::Deliverer;
+use mailflow_receive::Receiver;
+use mailflow_store::SharedStore;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("cannot listen for SMTP on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot read the organisation's settings from the store: {0}")]
+    Store(#[from] mailflow_store::StoreError),
+    #[error("cannot set up delivery: {0}")]
+    Delivery(String),
+}
+
+pub struct Node;
+
+impl Node {
+    /// Binds the SMTP listeners, loads the organisation's settings from the
+    /// store (seeded by the caller), recovers work left in flight, and
+    /// starts receiving and delivering.
+    pub async fn start(
+        settings: NodeSettings,
+        store: SharedStore,
+        clock: Arc<dyn Clock>,
+    ) -> Result<RunningNode, NodeError> {
+        let org_settings = store.org_settings(&settings.org).await?.unwrap_or_default();
+        let (org_tx, org_rx) = watch::channel(Arc::new(org_settings));
+        let mut listeners = Vec::new();
+        for addr in &settings.receive.listen {
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|source| NodeError::Listen {
+                    addr: *addr,
+                    source,
+                })?;
+            listeners.push(listener);
+        }
+        let smtp_addrs = listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect();
+        let deliverer = Deliverer::new(settings.deliver.clone())
+            .map_err(|e| NodeError::Delivery(e.to_string()))?;
+        let wake = Arc::new(Notify::new());
+        let shutdown = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+
+        let receiver = Arc::new(Receiver::new(
+            settings.receive.clone(),
+            store.clone(),
+            org_rx.clone(),
+            clock.clone(),
+            wake.clone(),
+        ));
+        for listener in listeners {
+            tasks.spawn(receiver.clone().serve(listener, shutdown.clone()));
+        }
+        let engine = Arc::new(Engine {
+            schedule: RetrySchedule::new(settings.queue.retry.clone()),
+            settings,
+            store,
+            clock,
+            org: org_rx,
+            deliverer,
+            wake: wake.clone(),
+        });
+        tasks.spawn(scheduler::run(engine, shutdown.clone()));
+        Ok(RunningNode {
+            smtp_addrs,
+            org: org_tx,
+            wake,
+            shutdown,
+            tasks,
+        })
+    }
+}
+
+pub struct RunningNode {
+    smtp_addrs: Vec<SocketAddr>,
+    org: watch::Sender<Arc<OrgSettings>>,
+    wake: Arc<Notify>,
+    shutdown: CancellationToken,
+    tasks: JoinSet<()>,
+}
+
+impl RunningNode {
+    /// The addresses the SMTP listeners are bound to (useful with port 0).
+    pub fn smtp_addrs(&self) -> Vec<SocketAddr> {
+        self.smtp_addrs.clone()
+    }
+
+    /// Replaces the organisation's settings in use (after an edit or a fix
+    /// that the caller has already saved to the store).
+    pub fn update_org(&self, settings: OrgSettings) {
+        self.org.send_replace(Arc::new(settings));
+        self.wake.notify_one();
+    }
+
+    /// Tells the scheduler to look at the queue now (after an operator
+    /// action, or after the clock was moved).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Stops accepting mail, lets deliveries in flight finish (what does not
+    /// finish goes back to the queue at the next start), and returns when
+    /// everything has stopped.
+    pub async fn shutdown(mut self) {
+        self.shutdown.cancel();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}

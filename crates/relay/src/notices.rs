@@ -1,0 +1,246 @@
+//! Reports to senders: NDRs for recipients that failed for good (at once on
+//! a permanent failure, or on expiry) and one delay notice for mail still
+//! queued after `delay_notice`. Reports are sent from `<>` and are queued
+//! like any other message; a message from `<>` never causes a report.
+
+use crate::engine::Engine;
+use crate::outcome::FailedRecipient;
+use mailflow_core::{Diagnosis, Event, EventKind, MessageId, RecipientState, Route};
+use mailflow_ndr::{ReportInput, ReportKind, ReportRecipient};
+use mailflow_store::{LastError, NewMessage, NewRecipient, RecipientUpdate, Result, StoredMessage};
+use time::OffsetDateTime;
+
+/// Largest original returned whole with `RET=FULL`; larger ones get headers.
+const MAX_FULL_RETURN: usize = 1024 * 1024;
+/// Messages handled per pass, so one pass stays short.
+const BATCH: usize = 500;
+
+/// Sends the NDR for recipients of one message that failed for good.
+pub(crate) async fn bounce(engine: &Engine, message_id: MessageId, failed: Vec<FailedRecipient>) {
+    if let Err(error) = try_bounce(engine, message_id, failed).await {
+        tracing::error!(%error, %message_id, "could not queue the non-delivery report");
+    }
+}
+
+async fn try_bounce(
+    engine: &Engine,
+    message_id: MessageId,
+    failed: Vec<FailedRecipient>,
+) -> Result<()> {
+    let Some(message) = engine.store.message(message_id).await? else {
+        return Ok(());
+    };
+    let recipients: Vec<ReportRecipient> = failed
+        .iter()
+        .filter_map(|f| {
+            let recipient = message.recipients.iter().find(|r| r.index == f.index)?;
+            recipient
+                .dsn
+                .effective_notify()
+                .failure
+                .then(|| report_recipient(recipient, &f.error))
+        })
+        .collect();
+    send_report(engine, &message, ReportKind::Failure, recipients, None).await
+}
+
+/// Fails the waiting recipients of expired messages with `4.4.7` and the
+/// last error, and bounces them.
+pub(crate) async fn expire_due(engine: &Engine, now: OffsetDateTime) -> Result<()> {
+    for message in engine.store.expired_messages(now, BATCH).await? {
+        let mut updates = Vec::new();
+        let mut events = Vec::new();
+        let mut failed = Vec::new();
+        for recipient in message.recipients.iter().filter(|r| waiting(r.state)) {
+            let last = recipient
+                .last_error
+                .as_ref()
+                .map(|e| Box::new(e.diagnosis.clone()));
+            let error = LastError {
+                diagnosis: Diagnosis::Expired { last },
+                server: recipient.last_error.as_ref().and_then(|e| e.server.clone()),
+                at: now,
+            };
+            updates.push(RecipientUpdate {
+                message_id: message.id,
+                index: recipient.index,
+                state: RecipientState::Failed,
+                attempts_added: 0,
+                next_attempt_at: None,
+                last_error: Some(error.clone()),
+                delivered_reply: None,
+                at: now,
+            });
+            events.push(Event {
+                at: now,
+                message_id: message.id,
+                recipient: Some(recipient.address.clone()),
+                next_hop: Some(recipient.next_hop.clone()),
+                connector: recipient.route.connector.clone(),
+                kind: EventKind::Failed {
+                    diagnosis: error.diagnosis.clone(),
+                },
+            });
+            failed.push(FailedRecipient {
+                index: recipient.index,
+                error,
+            });
+        }
+        if failed.is_empty() {
+            continue; // only in-flight recipients: their worker decides
+        }
+        tracing::info!(message_id = %message.id, recipients = failed.len(), "message expired");
+        engine.store.record(updates, events).await?;
+        try_bounce(engine, message.id, failed).await?;
+    }
+    Ok(())
+}
+
+/// Not in anyone's hands right now, and not done.
+fn waiting(state: RecipientState) -> bool {
+    matches!(
+        state,
+        RecipientState::Queued | RecipientState::Deferred | RecipientState::Suspended
+    )
+}
+
+/// One delay notice per message still deferred after `delay_notice`.
+pub(crate) async fn send_delay_notices(engine: &Engine, now: OffsetDateTime) -> Result<()> {
+    let Some(after) = engine.settings.queue.delay_notice else {
+        return Ok(());
+    };
+    for message in engine.store.delay_notices_due(now - after, BATCH).await? {
+        let recipients: Vec<ReportRecipient> = message
+            .recipients
+            .iter()
+            .filter(|r| r.state == RecipientState::Deferred && r.dsn.effective_notify().delay)
+            .filter_map(|r| r.last_error.as_ref().map(|e| report_recipient(r, e)))
+            .collect();
+        send_report(
+            engine,
+            &message,
+            ReportKind::Delay,
+            recipients,
+            Some(message.expires_at),
+        )
+        .await?;
+        engine.store.mark_delay_notice_sent(message.id).await?;
+    }
+    Ok(())
+}
+
+fn report_recipient(
+    recipient: &mailflow_store::StoredRecipient,
+    error: &LastError,
+) -> ReportRecipient {
+    ReportRecipient {
+        address: recipient.address.clone(),
+        orcpt: recipient.dsn.orcpt.clone(),
+        diagnosis: error.diagnosis.clone(),
+        remote_mta: error.server.clone(),
+        last_attempt: Some(error.at),
+        attempts: recipient.attempts,
+        connector: recipient.route.connector.clone(),
+        history: Vec::new(),
+    }
+}
+
+/// Builds the report and queues it to the original sender, from `<>`.
+async fn send_report(
+    engine: &Engine,
+    message: &StoredMessage,
+    kind: ReportKind,
+    recipients: Vec<ReportRecipient>,
+    will_retry_until: Option<OffsetDateTime>,
+) -> Result<()> {
+    if message.sender.is_empty() || recipients.is_empty() {
+        return Ok(()); // a message from <> never causes a report
+    }
+    let original = engine.store.body(message.id).await?.unwrap_or_default();
+    let now = engine.clock.now();
+    let report = mailflow_ndr::build_report(&ReportInput {
+        reporting_mta: engine.settings.receive.hostname.clone(),
+        kind,
+        original_id: message.id,
+        original_sender: message.sender.clone(),
+        arrival: message.received_at,
+        envid: message.dsn.envid.clone(),
+        ret: message.dsn.ret,
+        original,
+        recipients,
+        now,
+        will_retry_until,
+        max_full_return: MAX_FULL_RETURN,
+    });
+    let org = engine.org();
+    let route = match mailflow_receive::route::route_recipient(&org, &message.sender, true) {
+        Ok(route) => route,
+        Err(refusal) => {
+            tracing::warn!(sender = %message.sender, ?refusal, "the report cannot be routed to the sender; dropped");
+            return Ok(());
+        }
+    };
+    let next_hop = mailflow_receive::route::next_hop(&org, &route);
+    let event = match kind {
+        ReportKind::Failure => EventKind::NdrSent { ndr_id: report.id },
+        ReportKind::Delay => EventKind::DelayNoticeSent,
+    };
+    queue_report(
+        engine,
+        message,
+        report.id,
+        report.bytes,
+        route,
+        next_hop,
+        event,
+        now,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn queue_report(
+    engine: &Engine,
+    original: &StoredMessage,
+    id: MessageId,
+    bytes: Vec<u8>,
+    route: Route,
+    next_hop: String,
+    event: EventKind,
+    now: OffsetDateTime,
+) -> Result<()> {
+    engine
+        .store
+        .accept_message(NewMessage {
+            id,
+            org: original.org.clone(),
+            sender: String::new(),
+            received_at: now,
+            expires_at: now + engine.settings.queue.expiration,
+            dsn: Default::default(),
+            body: bytes,
+            recipients: vec![NewRecipient {
+                address: original.sender.clone(),
+                dsn: Default::default(),
+                route,
+                next_hop,
+            }],
+        })
+        .await?;
+    engine
+        .store
+        .record(
+            Vec::new(),
+            vec![Event {
+                at: now,
+                message_id: original.id,
+                recipient: None,
+                next_hop: None,
+                connector: None,
+                kind: event,
+            }],
+        )
+        .await?;
+    engine.wake.notify_one();
+    Ok(())
+}

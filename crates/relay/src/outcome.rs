@@ -1,0 +1,368 @@
+//! Turns what delivery reported into recipient states, events and bounces.
+//! Pure: no I/O, so every rule here is tested without a socket.
+
+use crate::retry::RetrySchedule;
+use mailflow_core::{Diagnosis, Event, EventKind, MessageId, RecipientState};
+use mailflow_deliver::{DeliveryReport, RecipientOutcome};
+use mailflow_store::{ClaimedMessage, LastError, RecipientUpdate};
+use time::OffsetDateTime;
+
+/// What the scheduler knows around one delivery.
+pub struct Context<'a> {
+    pub now: OffsetDateTime,
+    pub schedule: &'a RetrySchedule,
+    pub next_hop: &'a str,
+    pub connector: Option<&'a str>,
+    /// Connection-level failures of this next hop in a row before this one.
+    pub hop_failures: u32,
+}
+
+/// A recipient that failed for good and whose sender gets an NDR.
+#[derive(Debug, Clone)]
+pub struct FailedRecipient {
+    pub index: u32,
+    pub error: LastError,
+}
+
+#[derive(Debug, Default)]
+pub struct Decisions {
+    pub updates: Vec<RecipientUpdate>,
+    pub events: Vec<Event>,
+    /// Per message, the recipients that failed for good in this round.
+    pub failures: Vec<(MessageId, Vec<FailedRecipient>)>,
+    /// Set when nothing got past the connection: the whole next hop waits
+    /// until this time and is then probed.
+    pub hop_hold: Option<(OffsetDateTime, LastError)>,
+}
+
+pub fn decide(claimed: &[ClaimedMessage], report: &DeliveryReport, ctx: &Context) -> Decisions {
+    let hop_error = connection_level_failure(report, ctx.now);
+    let hop_wait_until = hop_error
+        .as_ref()
+        .map(|_| ctx.now + ctx.schedule.wait(ctx.hop_failures + 1));
+    let mut decisions = Decisions::default();
+
+    for (message, outcomes) in claimed.iter().zip(&report.messages) {
+        decisions.events.push(event(
+            ctx,
+            message.id,
+            None,
+            EventKind::Attempt {
+                results: report.addresses.clone(),
+            },
+        ));
+        let mut failed = Vec::new();
+        for (recipient, outcome) in message.recipients.iter().zip(outcomes) {
+            let (update, kind) = match outcome {
+                RecipientOutcome::Delivered { reply, server } => (
+                    update(
+                        message.id,
+                        recipient.index,
+                        RecipientState::Delivered,
+                        ctx.now,
+                        None,
+                        None,
+                        Some(reply.clone()),
+                    ),
+                    EventKind::Delivered {
+                        reply: reply.clone(),
+                        server: Some(server.clone()),
+                    },
+                ),
+                RecipientOutcome::Failed { diagnosis, server } => {
+                    let error = LastError {
+                        diagnosis: diagnosis.clone(),
+                        server: server.clone(),
+                        at: ctx.now,
+                    };
+                    let final_error = if diagnosis.is_permanent() {
+                        Some(error.clone())
+                    } else if ctx.now >= message.expires_at {
+                        Some(LastError {
+                            diagnosis: Diagnosis::Expired {
+                                last: Some(Box::new(diagnosis.clone())),
+                            },
+                            ..error.clone()
+                        })
+                    } else {
+                        None
+                    };
+                    match final_error {
+                        Some(final_error) => {
+                            failed.push(FailedRecipient {
+                                index: recipient.index,
+                                error: final_error.clone(),
+                            });
+                            (
+                                update(
+                                    message.id,
+                                    recipient.index,
+                                    RecipientState::Failed,
+                                    ctx.now,
+                                    None,
+                                    Some(final_error.clone()),
+                                    None,
+                                ),
+                                EventKind::Failed {
+                                    diagnosis: final_error.diagnosis,
+                                },
+                            )
+                        }
+                        None => {
+                            let next = hop_wait_until.unwrap_or_else(|| {
+                                ctx.now + ctx.schedule.wait(recipient.attempts + 1)
+                            });
+                            (
+                                update(
+                                    message.id,
+                                    recipient.index,
+                                    RecipientState::Deferred,
+                                    ctx.now,
+                                    Some(next),
+                                    Some(error),
+                                    None,
+                                ),
+                                EventKind::Deferred {
+                                    diagnosis: diagnosis.clone(),
+                                    next_attempt_at: next,
+                                },
+                            )
+                        }
+                    }
+                }
+            };
+            decisions.updates.push(update);
+            decisions.events.push(event(
+                ctx,
+                message.id,
+                Some(recipient.address.clone()),
+                kind,
+            ));
+        }
+        if !failed.is_empty() {
+            decisions.failures.push((message.id, failed));
+        }
+    }
+    decisions.hop_hold = hop_error
+        .zip(hop_wait_until)
+        .map(|(error, until)| (until, error));
+    decisions
+}
+
+/// The whole next hop failed when every recipient failed with a
+/// connection-level diagnosis (SPEC 2.6).
+fn connection_level_failure(report: &DeliveryReport, now: OffsetDateTime) -> Option<LastError> {
+    let mut first = None;
+    for outcome in report.messages.iter().flatten() {
+        match outcome {
+            RecipientOutcome::Failed { diagnosis, server } if diagnosis.is_connection_level() => {
+                first.get_or_insert_with(|| LastError {
+                    diagnosis: diagnosis.clone(),
+                    server: server.clone(),
+                    at: now,
+                });
+            }
+            _ => return None,
+        }
+    }
+    first
+}
+
+fn update(
+    message_id: MessageId,
+    index: u32,
+    state: RecipientState,
+    at: OffsetDateTime,
+    next_attempt_at: Option<OffsetDateTime>,
+    last_error: Option<LastError>,
+    delivered_reply: Option<String>,
+) -> RecipientUpdate {
+    RecipientUpdate {
+        message_id,
+        index,
+        state,
+        attempts_added: 1,
+        next_attempt_at,
+        last_error,
+        delivered_reply,
+        at,
+    }
+}
+
+fn event(
+    ctx: &Context,
+    message_id: MessageId,
+    recipient: Option<String>,
+    kind: EventKind,
+) -> Event {
+    Event {
+        at: ctx.now,
+        message_id,
+        recipient,
+        next_hop: Some(ctx.next_hop.to_string()),
+        connector: ctx.connector.map(str::to_string),
+        kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mailflow_core::{EnhancedCode, RemoteReply, Route, Stage};
+    use mailflow_store::ClaimedRecipient;
+    use std::time::Duration;
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn schedule() -> RetrySchedule {
+        RetrySchedule::new([60, 300, 900, 1800, 3600].map(Duration::from_secs).to_vec())
+    }
+
+    fn claimed(now: OffsetDateTime, recipients: &[(&str, u32)]) -> ClaimedMessage {
+        ClaimedMessage {
+            id: MessageId::new(),
+            org: "default".into(),
+            sender: "bob@example.test".into(),
+            received_at: now - HOUR,
+            expires_at: now + 23 * HOUR,
+            dsn: Default::default(),
+            size: 100,
+            recipients: recipients
+                .iter()
+                .enumerate()
+                .map(|(index, (address, attempts))| ClaimedRecipient {
+                    index: index as u32,
+                    address: address.to_string(),
+                    dsn: Default::default(),
+                    route: Route {
+                        connector: Some("to-onprem".into()),
+                        domain: "contoso.test".into(),
+                    },
+                    attempts: *attempts,
+                })
+                .collect(),
+        }
+    }
+
+    fn refused() -> RecipientOutcome {
+        RecipientOutcome::Failed {
+            diagnosis: Diagnosis::ConnectionRefused {
+                addr: "127.0.0.1:2526".parse().unwrap(),
+            },
+            server: Some("127.0.0.1:2526".into()),
+        }
+    }
+
+    fn reply(code: u16, enhanced: EnhancedCode) -> RecipientOutcome {
+        RecipientOutcome::Failed {
+            diagnosis: Diagnosis::from_reply(
+                Stage::Rcpt,
+                RemoteReply {
+                    code,
+                    enhanced: Some(enhanced),
+                    text: "x".into(),
+                },
+            ),
+            server: Some("127.0.0.1:2526".into()),
+        }
+    }
+
+    fn decide_one(
+        message: &ClaimedMessage,
+        outcomes: Vec<RecipientOutcome>,
+        now: OffsetDateTime,
+        hop_failures: u32,
+    ) -> Decisions {
+        let report = DeliveryReport {
+            addresses: vec![],
+            messages: vec![outcomes],
+        };
+        let schedule = schedule();
+        let ctx = Context {
+            now,
+            schedule: &schedule,
+            next_hop: "to-onprem",
+            connector: Some("to-onprem"),
+            hop_failures,
+        };
+        decide(std::slice::from_ref(message), &report, &ctx)
+    }
+
+    #[test]
+    fn each_recipient_gets_its_own_fate() {
+        let now = OffsetDateTime::now_utc();
+        let message = claimed(
+            now,
+            &[
+                ("a@contoso.test", 0),
+                ("b@contoso.test", 0),
+                ("c@contoso.test", 0),
+            ],
+        );
+        let delivered = RecipientOutcome::Delivered {
+            reply: "250 2.0.0 ok".into(),
+            server: "127.0.0.1:2526".into(),
+        };
+        let decisions = decide_one(
+            &message,
+            vec![
+                delivered,
+                reply(451, EnhancedCode(4, 2, 1)),
+                reply(550, EnhancedCode(5, 1, 1)),
+            ],
+            now,
+            0,
+        );
+        let states: Vec<_> = decisions.updates.iter().map(|u| u.state).collect();
+        assert_eq!(
+            states,
+            [
+                RecipientState::Delivered,
+                RecipientState::Deferred,
+                RecipientState::Failed
+            ]
+        );
+        assert!(
+            decisions.hop_hold.is_none(),
+            "a per-recipient reply is not a hop failure"
+        );
+        let (_, failed) = &decisions.failures[0];
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].error.diagnosis.code(), EnhancedCode(5, 1, 1));
+        let deferred_until = decisions.updates[1].next_attempt_at.unwrap();
+        assert!(
+            deferred_until > now + Duration::from_secs(56)
+                && deferred_until < now + Duration::from_secs(64)
+        );
+    }
+
+    #[test]
+    fn a_connection_level_failure_holds_the_hop_on_the_schedule() {
+        let now = OffsetDateTime::now_utc();
+        let message = claimed(now, &[("a@contoso.test", 0)]);
+        let decisions = decide_one(&message, vec![refused()], now, 2);
+        let (until, error) = decisions.hop_hold.expect("the hop is held");
+        assert_eq!(error.diagnosis.code().to_string(), "4.4.316");
+        // The third failure in a row waits the third interval, 15 minutes.
+        assert!(until > now + Duration::from_secs(850) && until < now + Duration::from_secs(950));
+        assert_eq!(decisions.updates[0].next_attempt_at, Some(until));
+        assert_eq!(decisions.updates[0].state, RecipientState::Deferred);
+    }
+
+    #[test]
+    fn a_temporary_failure_after_expiry_fails_with_4_4_7_and_the_last_error() {
+        let now = OffsetDateTime::now_utc();
+        let mut message = claimed(now, &[("a@contoso.test", 7)]);
+        message.expires_at = now - Duration::from_secs(1);
+        let decisions = decide_one(&message, vec![refused()], now, 0);
+        assert_eq!(decisions.updates[0].state, RecipientState::Failed);
+        let (_, failed) = &decisions.failures[0];
+        let diagnosis = &failed[0].error.diagnosis;
+        assert_eq!(diagnosis.code().to_string(), "4.4.7");
+        assert!(
+            diagnosis.detail().contains("4.4.316"),
+            "{}",
+            diagnosis.detail()
+        );
+    }
+}

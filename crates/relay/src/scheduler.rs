@@ -1,0 +1,160 @@
+//! The scheduler: one loop per node that finds what is due — next hops with
+//! recipients to deliver, expired messages, delay notices — starts hop
+//! workers for it, and then sleeps until the store's next due time or until
+//! something wakes it. Between retry times it does nothing at all.
+
+use crate::engine::Engine;
+use crate::hop_worker::{self, Mode};
+use crate::notices;
+use mailflow_store::DueNextHop;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// How long to wait before looking again when the store failed, or when work
+/// is due but every worker slot for it is busy (a worker finishing wakes the
+/// loop sooner).
+const RECHECK: Duration = Duration::from_secs(5);
+/// How long in-flight deliveries may take to finish on shutdown before they
+/// are left to go back to the queue at the next start.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
+    let now = engine.clock.now();
+    match engine
+        .store
+        .recover_in_flight(&engine.settings.node_name, now)
+        .await
+    {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(
+            count,
+            "recipients left in flight by an earlier run are back in the queue"
+        ),
+        Err(error) => tracing::error!(%error, "could not recover in-flight recipients"),
+    }
+    let mut workers = Workers::default();
+    loop {
+        let wait = match tick(&engine, &mut workers).await {
+            Ok(wait) => wait,
+            Err(error) => {
+                tracing::error!(%error, "the scheduler could not read the queue");
+                Wait::Recheck
+            }
+        };
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = engine.wake.notified() => {}
+            Some(done) = workers.tasks.join_next(), if !workers.tasks.is_empty() => workers.finished(done),
+            _ = sleep(&engine, wait) => {}
+        }
+    }
+    workers.drain(SHUTDOWN_GRACE).await;
+}
+
+enum Wait {
+    Until(time::OffsetDateTime),
+    Recheck,
+    Forever,
+}
+
+async fn sleep(engine: &Engine, wait: Wait) {
+    match wait {
+        Wait::Until(at) => engine.clock.sleep_until(at).await,
+        Wait::Recheck => tokio::time::sleep(RECHECK).await,
+        Wait::Forever => std::future::pending().await,
+    }
+}
+
+/// One pass: notices and expiry, then workers for the due next hops.
+async fn tick(engine: &Arc<Engine>, workers: &mut Workers) -> mailflow_store::Result<Wait> {
+    let now = engine.clock.now();
+    notices::expire_due(engine, now).await?;
+    notices::send_delay_notices(engine, now).await?;
+    for hop in engine.store.due_next_hops(now).await? {
+        workers.start_for(engine, hop);
+    }
+    Ok(match engine.store.next_wakeup().await? {
+        Some(at) if at > now => Wait::Until(at),
+        // Due now but every slot is taken: a finishing worker wakes us.
+        Some(_) => Wait::Recheck,
+        None => Wait::Forever,
+    })
+}
+
+/// The running hop workers, at most a connector's `max_connections` per hop.
+#[derive(Default)]
+struct Workers {
+    tasks: JoinSet<String>,
+    active: HashMap<String, usize>,
+}
+
+impl Workers {
+    fn start_for(&mut self, engine: &Arc<Engine>, due: DueNextHop) {
+        let active = self.active.get(&due.next_hop).copied().unwrap_or(0);
+        let wanted = match &due.hold {
+            // A hop on hold is probed by one connection, and only one.
+            Some(_) if active > 0 => 0,
+            Some(_) => 1,
+            None => {
+                let per_connection =
+                    engine.settings.queue.max_messages_per_connection.max(1) as u64;
+                let needed = due.due_recipients.div_ceil(per_connection) as usize;
+                needed
+                    .min(connection_limit(engine, &due.next_hop))
+                    .saturating_sub(active)
+            }
+        };
+        for _ in 0..wanted {
+            let mode = if due.hold.is_some() {
+                Mode::Probe
+            } else {
+                Mode::Drain
+            };
+            let engine = engine.clone();
+            let hop = due.next_hop.clone();
+            self.tasks.spawn(async move {
+                hop_worker::run(&engine, &hop, mode).await;
+                hop
+            });
+        }
+        *self.active.entry(due.next_hop).or_default() += wanted;
+    }
+
+    fn finished(&mut self, done: Result<String, tokio::task::JoinError>) {
+        match done {
+            Ok(hop) => {
+                if let Some(count) = self.active.get_mut(&hop) {
+                    *count = count.saturating_sub(1);
+                    if *count == 0 {
+                        self.active.remove(&hop);
+                    }
+                }
+            }
+            Err(error) => tracing::error!(%error, "a delivery worker failed"),
+        }
+    }
+
+    async fn drain(mut self, grace: Duration) {
+        let all_done = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(grace, all_done).await.is_err() {
+            tracing::warn!(
+                "deliveries still running at shutdown go back to the queue at the next start"
+            );
+        }
+    }
+}
+
+/// Connections allowed at once to a next hop: the connector's own limit, or
+/// the node's.
+fn connection_limit(engine: &Engine, next_hop: &str) -> usize {
+    let connector = next_hop.split('/').next().unwrap_or(next_hop);
+    let org = engine.org();
+    let limit = match org.connector(connector) {
+        Some(connector) if connector.max_connections > 0 => connector.max_connections,
+        _ => engine.settings.queue.max_connections_per_hop,
+    };
+    limit.max(1)
+}
