@@ -1,0 +1,299 @@
+//! The queue API over real HTTP on loopback, reading a real SQLite store.
+
+use mailflow_admin::{AdminState, router};
+use mailflow_core::{
+    Clock, Diagnosis, DsnEnvelope, DsnRecipient, ManualClock, MessageId, RecipientState, Route,
+};
+use mailflow_store::{
+    LastError, NewMessage, NewRecipient, RecipientUpdate, SharedStore, SqliteStore, Store,
+};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use time::macros::datetime;
+use tokio_util::sync::CancellationToken;
+
+const TOKEN: &str = "test-token-1234";
+const T0: OffsetDateTime = datetime!(2025-03-01 10:00 UTC);
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+    message_id: MessageId,
+    stop: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Api {
+    async fn start() -> Api {
+        let dir = tempfile::tempdir().unwrap();
+        let store: SharedStore = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+        let message_id = queue_one_deferred_message(store.as_ref()).await;
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(T0 + Duration::from_secs(120)));
+        let app = router(AdminState {
+            store,
+            tokens: vec!["other-token".into(), TOKEN.into()],
+            clock,
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let stop = CancellationToken::new();
+        let shutdown = stop.clone().cancelled_owned();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .unwrap();
+        });
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        Api {
+            base: format!("http://{addr}"),
+            http,
+            message_id,
+            stop,
+            server,
+            _dir: dir,
+        }
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        tokio::time::timeout(Duration::from_secs(10), self.server)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
+/// One message: alice (through the on-premises connector) deferred after a
+/// refused connection; carol (by MX) still queued.
+async fn queue_one_deferred_message(store: &dyn Store) -> MessageId {
+    let id = MessageId::new();
+    let recipient = |address: &str, connector: Option<&str>, next_hop: &str| NewRecipient {
+        address: address.into(),
+        dsn: DsnRecipient::default(),
+        route: Route {
+            connector: connector.map(String::from),
+            domain: address.split('@').nth(1).unwrap().into(),
+        },
+        next_hop: next_hop.into(),
+    };
+    let body = b"Subject: hello\r\n\r\nhello\r\n".to_vec();
+    store
+        .accept_message(NewMessage {
+            id,
+            org: "default".into(),
+            sender: "bob@example.test".into(),
+            received_at: T0,
+            expires_at: T0 + Duration::from_secs(24 * 3600),
+            dsn: DsnEnvelope::default(),
+            body,
+            recipients: vec![
+                recipient("alice@contoso.test", Some("to-onprem"), "to-onprem"),
+                recipient("carol@fabrikam.test", None, "mx/fabrikam.test"),
+            ],
+        })
+        .await
+        .unwrap();
+    let refused = Diagnosis::ConnectionRefused {
+        addr: "127.0.0.1:25".parse().unwrap(),
+    };
+    let update = RecipientUpdate {
+        message_id: id,
+        index: 0,
+        state: RecipientState::Deferred,
+        attempts_added: 1,
+        next_attempt_at: Some(T0 + Duration::from_secs(60)),
+        last_error: Some(LastError {
+            diagnosis: refused,
+            server: Some("127.0.0.1:25".into()),
+            at: T0,
+        }),
+        delivered_reply: None,
+        at: T0,
+    };
+    store.record(vec![update], vec![]).await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn health_and_the_openapi_document_need_no_token() {
+    let api = Api::start().await;
+    let (status, body) = api.get("/api/v1/health", None).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    assert_eq!(body["time"], "2025-03-01T10:02:00Z");
+    let (status, body) = api.get("/api/v1/openapi.json", None).await;
+    assert_eq!(status, 200);
+    assert!(
+        body["paths"]["/api/v1/messages"]["get"].is_object(),
+        "{body}"
+    );
+    assert!(
+        body["paths"]["/api/v1/messages/{id}"]["get"].is_object(),
+        "{body}"
+    );
+    assert!(body["components"]["schemas"]["LastErrorView"].is_object());
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn the_queue_needs_a_known_bearer_token() {
+    let api = Api::start().await;
+    for token in [None, Some("wrong-token"), Some("test-token-123")] {
+        let (status, body) = api.get("/api/v1/messages", token).await;
+        assert_eq!(status, 401, "token {token:?}");
+        assert_eq!(body["error"]["kind"], "unauthorized");
+    }
+    let (status, _) = api
+        .get(&format!("/api/v1/messages/{}", api.message_id), None)
+        .await;
+    assert_eq!(status, 401);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn a_listed_message_shows_each_recipient_and_its_last_error() {
+    let api = Api::start().await;
+    let (status, body) = api.get("/api/v1/messages", Some(TOKEN)).await;
+    assert_eq!(status, 200, "{body}");
+    let messages = body.as_array().unwrap();
+    assert_eq!(messages.len(), 1);
+    let message = &messages[0];
+    assert_eq!(message["id"], api.message_id.to_string());
+    assert_eq!(message["sender"], "bob@example.test");
+    assert_eq!(message["received_at"], "2025-03-01T10:00:00Z");
+    assert_eq!(message["expires_at"], "2025-03-02T10:00:00Z");
+    assert_eq!(message["connector"], "to-onprem");
+    assert_eq!(message["size"], 25);
+
+    let alice = &message["recipients"][0];
+    assert_eq!(alice["address"], "alice@contoso.test");
+    assert_eq!(alice["state"], "deferred");
+    assert_eq!(alice["attempts"], 1);
+    assert_eq!(alice["next_attempt_at"], "2025-03-01T10:01:00Z");
+    assert_eq!(alice["connector"], "to-onprem");
+    assert_eq!(alice["next_hop"], "to-onprem");
+    let expected_error = serde_json::json!({
+        "code": "4.4.316",
+        "reply": "450 4.4.316 connection refused by 127.0.0.1:25",
+        "category": "connection_refused",
+        "detail": "connection refused by 127.0.0.1:25",
+        "server": "127.0.0.1:25",
+        "at": "2025-03-01T10:00:00Z",
+    });
+    assert_eq!(alice["last_error"], expected_error);
+
+    let carol = &message["recipients"][1];
+    assert_eq!(carol["state"], "queued");
+    assert_eq!(carol["connector"], Value::Null);
+    assert_eq!(carol["next_hop"], "mx/fabrikam.test");
+    assert_eq!(carol["last_error"], Value::Null);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn filters_narrow_the_list() {
+    let api = Api::start().await;
+    let count = |body: Value| body.as_array().map(Vec::len).unwrap();
+    for (query, expected) in [
+        ("state=deferred", 1),
+        ("state=delivered", 0),
+        ("connector=to-onprem", 1),
+        ("connector=to-partner", 0),
+        ("code=4.4.316", 1),
+        ("code=4.4.315", 0),
+        ("sender=bob@example.test", 1),
+        ("recipient=carol@fabrikam.test", 1),
+        ("recipient=nobody@fabrikam.test", 0),
+        ("limit=1", 1),
+    ] {
+        let (status, body) = api
+            .get(&format!("/api/v1/messages?{query}"), Some(TOKEN))
+            .await;
+        assert_eq!(status, 200, "{query}: {body}");
+        assert_eq!(count(body), expected, "{query}");
+    }
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn a_bad_filter_is_a_400_naming_the_field() {
+    let api = Api::start().await;
+    let (status, body) = api.get("/api/v1/messages?state=x", Some(TOKEN)).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["field"], "state");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("unknown state \"x\"; expected one of queued,"),
+        "{message}"
+    );
+    for (query, field) in [
+        ("code=banana", "code"),
+        ("limit=0", "limit"),
+        ("colour=red", "query"),
+    ] {
+        let (status, body) = api
+            .get(&format!("/api/v1/messages?{query}"), Some(TOKEN))
+            .await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (400, Some(field)),
+            "{query}"
+        );
+    }
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn one_message_by_id_or_a_404_naming_the_id() {
+    let api = Api::start().await;
+    let (status, body) = api
+        .get(&format!("/api/v1/messages/{}", api.message_id), Some(TOKEN))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["recipients"][0]["last_error"]["code"], "4.4.316");
+
+    let unknown = MessageId::new().to_string();
+    let (status, body) = api
+        .get(&format!("/api/v1/messages/{unknown}"), Some(TOKEN))
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["id"], unknown.as_str());
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&unknown)
+    );
+
+    let (status, body) = api.get("/api/v1/messages/not-an-id", Some(TOKEN)).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("id")));
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_endpoint_is_a_json_404() {
+    let api = Api::start().await;
+    let (status, body) = api.get("/api/v1/nothing-here", Some(TOKEN)).await;
+    assert_eq!(
+        (status, body["error"]["kind"].as_str()),
+        (404, Some("not_found"))
+    );
+    api.stop().await;
+}
