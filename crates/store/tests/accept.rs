@@ -244,3 +244,21 @@ async fn in_a_group_commit_only_the_messages_that_do_not_fit_are_refused() {
     }
     Arc::into_inner(store).unwrap().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_database_file_is_in_wal_mode_in_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("nested/data");
+    let store = SqliteStore::open(&data).await.unwrap();
+    assert_eq!(store.path(), data.join(SqliteStore::FILE_NAME));
+    store.close().await.unwrap();
+
+    let url = format!("sqlite://{}", data.join(SqliteStore::FILE_NAME).display());
+    let mut conn = SqliteConnection::connect(&url).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    conn.close().await.unwrap();
+}

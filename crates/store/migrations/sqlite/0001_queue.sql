@@ -59,9 +59,6 @@ CREATE INDEX recipients_hop_due ON recipients (next_hop, next_attempt_at)
 -- Leases to recover after a crash.
 CREATE INDEX recipients_in_flight ON recipients (lease_node, lease_until)
     WHERE state = 'in_flight';
--- Listing filters.
-CREATE INDEX recipients_state ON recipients (state);
-CREATE INDEX recipients_code ON recipients (last_error_code);
 
 CREATE TABLE next_hop_holds (
     next_hop  TEXT    NOT NULL PRIMARY KEY,

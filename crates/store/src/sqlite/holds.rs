@@ -25,30 +25,40 @@ pub fn not_before_hold(param: u8) -> String {
 }
 
 pub async fn hold_next_hop(conn: &mut SqliteConnection, hold: &NextHopHold) -> Result<()> {
-    let until = time_to_db(hold.until);
     in_transaction(conn, async |conn| {
-        sqlx::query(
-        "INSERT INTO next_hop_holds (next_hop, until_at, failures, diagnosis) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (next_hop) DO UPDATE SET until_at = excluded.until_at, \
-         failures = excluded.failures, diagnosis = excluded.diagnosis",
-    )
-    .bind(&hold.next_hop)
-    .bind(until)
-    .bind(i64::from(hold.failures))
-    .bind(json_to_db(&hold.diagnosis))
-    .execute(&mut *conn)
-    .await?;
-        sqlx::query(
-            "UPDATE recipients SET next_attempt_at = ?1 \
-         WHERE next_hop = ?2 AND state IN ('queued', 'deferred') AND next_attempt_at < ?1",
-        )
-        .bind(until)
-        .bind(&hold.next_hop)
-        .execute(conn)
-        .await?;
-        Ok(())
+        save_hold(conn, hold).await?;
+        due_not_before(conn, &hold.next_hop, time_to_db(hold.until)).await
     })
     .await
+}
+
+async fn save_hold(conn: &mut SqliteConnection, hold: &NextHopHold) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO next_hop_holds (next_hop, until_at, failures, diagnosis) \
+         VALUES (?, ?, ?, ?) ON CONFLICT (next_hop) DO UPDATE SET \
+         until_at = excluded.until_at, failures = excluded.failures, \
+         diagnosis = excluded.diagnosis",
+    )
+    .bind(&hold.next_hop)
+    .bind(time_to_db(hold.until))
+    .bind(i64::from(hold.failures))
+    .bind(json_to_db(&hold.diagnosis))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves the hop's waiting recipients due before `until` to `until`.
+async fn due_not_before(conn: &mut SqliteConnection, next_hop: &str, until: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE recipients SET next_attempt_at = ?1 WHERE next_hop = ?2 \
+         AND state IN ('queued', 'deferred') AND next_attempt_at < ?1",
+    )
+    .bind(until)
+    .bind(next_hop)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Lifts the hold. Recipients keep their due times: after an expired hold
@@ -67,17 +77,13 @@ pub async fn retry_now(
     next_hop: &str,
     now: OffsetDateTime,
 ) -> Result<u64> {
-    let now = time_to_db(now);
     in_transaction(conn, async |conn| {
-        sqlx::query("DELETE FROM next_hop_holds WHERE next_hop = ?")
-            .bind(next_hop)
-            .execute(&mut *conn)
-            .await?;
+        release_next_hop(conn, next_hop).await?;
         let updated = sqlx::query(
             "UPDATE recipients SET next_attempt_at = ?1, updated_at = ?1 \
-         WHERE next_hop = ?2 AND state IN ('queued', 'deferred')",
+             WHERE next_hop = ?2 AND state IN ('queued', 'deferred')",
         )
-        .bind(now)
+        .bind(time_to_db(now))
         .bind(next_hop)
         .execute(conn)
         .await?;

@@ -1,0 +1,569 @@
+//! Scheduling: due next hops, claims, outcomes, holds, wake-ups, recovery
+//! and retry-now, all on the injected time passed in.
+
+mod common;
+
+use common::*;
+use mailflow_core::RecipientState;
+use mailflow_store::{NextHopHold, SqliteStore, Store};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[tokio::test]
+async fn due_next_hops_counts_due_recipients_per_next_hop() {
+    let t = open_store().await;
+    let two = message(
+        t0(),
+        "alice@acme.test",
+        vec![
+            recipient("bob@acme.test", Some("onprem")),
+            recipient("carol@example.test", None),
+        ],
+    );
+    t.store.accept_message(two).await.unwrap();
+    t.store
+        .accept_message(onprem_message(t0(), "dave@acme.test"))
+        .await
+        .unwrap();
+    t.store
+        .accept_message(onprem_message(t0() + minutes(10), "erin@acme.test"))
+        .await
+        .unwrap();
+
+    let due = t.store.due_next_hops(t0()).await.unwrap();
+    let summary: Vec<_> = due
+        .iter()
+        .map(|d| (d.next_hop.as_str(), d.due_recipients, d.hold.is_some()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![("mx/example.test", 1, false), ("onprem", 2, false)]
+    );
+    assert!(
+        t.store
+            .due_next_hops(t0() - minutes(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn claim_takes_only_due_recipients_of_the_hop_oldest_first_and_marks_them_in_flight() {
+    let t = open_store().await;
+    let mixed = message(
+        t0() + minutes(2),
+        "alice@acme.test",
+        vec![
+            recipient("bob@acme.test", Some("onprem")),
+            recipient("carol@example.test", None),
+        ],
+    );
+    let older = onprem_message(t0(), "dave@acme.test");
+    let later = onprem_message(t0() + minutes(30), "erin@acme.test");
+    for m in [&mixed, &older, &later] {
+        t.store.accept_message(m.clone()).await.unwrap();
+    }
+
+    let now = t0() + minutes(5);
+    let claimed = t
+        .store
+        .claim("onprem", now, "node-a", LEASE, 10)
+        .await
+        .unwrap();
+    let ids: Vec<_> = claimed.iter().map(|m| m.id).collect();
+    assert_eq!(
+        ids,
+        vec![older.id, mixed.id],
+        "oldest due first, not-yet-due left"
+    );
+    let mixed_claim = &claimed[1];
+    assert_eq!(mixed_claim.recipients.len(), 1, "only the onprem recipient");
+    assert_eq!(mixed_claim.recipients[0].index, 0);
+    assert_eq!(mixed_claim.recipients[0].address, "bob@acme.test");
+    assert_eq!(mixed_claim.sender, "alice@acme.test");
+    assert_eq!(mixed_claim.size, mixed.body.len() as u64);
+
+    let stored = t.store.message(mixed.id).await.unwrap().unwrap();
+    assert_eq!(stored.recipients[0].state, RecipientState::InFlight);
+    assert_eq!(stored.recipients[1].state, RecipientState::Queued);
+    assert!(
+        t.store
+            .claim("onprem", now, "node-a", LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing claimed twice"
+    );
+    let due = t.store.due_next_hops(now).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].next_hop, "mx/example.test");
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn claim_respects_max_messages() {
+    let t = open_store().await;
+    for i in 0..5 {
+        t.store
+            .accept_message(onprem_message(
+                t0() + Duration::from_secs(i),
+                "bob@acme.test",
+            ))
+            .await
+            .unwrap();
+    }
+    let now = t0() + minutes(1);
+    assert_eq!(
+        t.store
+            .claim("onprem", now, "a", LEASE, 2)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        t.store
+            .claim("onprem", now, "a", LEASE, 2)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        t.store
+            .claim("onprem", now, "a", LEASE, 2)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn record_applies_outcomes_and_events_and_a_cycle_ends_delivered() {
+    let t = open_store().await;
+    let m = onprem_message(t0(), "bob@acme.test");
+    t.store.accept_message(m.clone()).await.unwrap();
+
+    // First attempt: deferred for ten minutes.
+    let claimed = t.store.claim("onprem", t0(), "a", LEASE, 10).await.unwrap();
+    assert_eq!(claimed[0].recipients[0].attempts, 0);
+    let retry_at = t0() + minutes(10);
+    let events = vec![operator_event(m.id, t0(), "first attempt")];
+    t.store
+        .record(vec![deferral(m.id, 0, t0(), retry_at)], events)
+        .await
+        .unwrap();
+    let r = &t.store.message(m.id).await.unwrap().unwrap().recipients[0];
+    assert_eq!(r.state, RecipientState::Deferred);
+    assert_eq!(r.attempts, 1);
+    assert_eq!(r.next_attempt_at, Some(retry_at));
+    assert_eq!(r.last_error.as_ref().unwrap().diagnosis, refused());
+    assert!(
+        t.store
+            .due_next_hops(t0() + minutes(9))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Second attempt: delivered; the last error stays for the record.
+    let claimed = t
+        .store
+        .claim("onprem", retry_at, "a", LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed[0].recipients[0].attempts, 1);
+    let done_at = retry_at + Duration::from_secs(3);
+    t.store
+        .record(
+            vec![delivery(m.id, 0, done_at)],
+            vec![operator_event(m.id, done_at, "delivered")],
+        )
+        .await
+        .unwrap();
+    let r = &t.store.message(m.id).await.unwrap().unwrap().recipients[0];
+    assert_eq!(r.state, RecipientState::Delivered);
+    assert_eq!(r.attempts, 2);
+    assert_eq!(r.next_attempt_at, None);
+    assert_eq!(r.delivered_reply.as_deref(), Some("250 2.0.0 queued as 42"));
+    assert!(r.last_error.is_some());
+    assert_eq!(r.updated_at, done_at);
+    assert_eq!(t.store.events(m.id).await.unwrap().len(), 2);
+    assert_eq!(
+        t.store.next_wakeup().await.unwrap(),
+        None,
+        "nothing left to do"
+    );
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_concurrent_claimers_never_claim_the_same_recipient() {
+    let t = open_store().await;
+    for i in 0..60 {
+        let m = message(
+            t0(),
+            "alice@acme.test",
+            vec![
+                recipient(&format!("u{i}@acme.test"), Some("onprem")),
+                recipient(&format!("v{i}@acme.test"), Some("onprem")),
+            ],
+        );
+        t.store.accept_message(m).await.unwrap();
+    }
+    let store = Arc::new(t.store);
+    let claimer = |node: &'static str| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut taken = Vec::new();
+            for _ in 0..100 {
+                let claimed = store.claim("onprem", t0(), node, LEASE, 7).await.unwrap();
+                if claimed.is_empty() {
+                    break;
+                }
+                for m in claimed {
+                    taken.extend(m.recipients.iter().map(|r| (m.id, r.index)));
+                }
+            }
+            taken
+        })
+    };
+    let (a, b) = (claimer("a"), claimer("b"));
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    let all: HashSet<_> = a.iter().chain(&b).copied().collect();
+    assert_eq!(a.len() + b.len(), 120, "every recipient claimed");
+    assert_eq!(all.len(), 120, "no recipient claimed twice");
+    Arc::into_inner(store).unwrap().close().await.unwrap();
+}
+
+fn hold(next_hop: &str, until: time::OffsetDateTime, failures: u32) -> NextHopHold {
+    NextHopHold {
+        next_hop: next_hop.to_string(),
+        until,
+        failures,
+        diagnosis: refused(),
+    }
+}
+
+#[tokio::test]
+async fn a_held_next_hop_is_not_due_until_the_hold_ends_and_then_reports_a_probe() {
+    let t = open_store().await;
+    let first = onprem_message(t0(), "bob@acme.test");
+    t.store.accept_message(first.clone()).await.unwrap();
+    t.store
+        .accept_message(message(
+            t0(),
+            "a@acme.test",
+            vec![recipient("x@example.test", None)],
+        ))
+        .await
+        .unwrap();
+    let until = t0() + minutes(5);
+    t.store
+        .hold_next_hop(hold("onprem", until, 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.next_hop_hold("onprem").await.unwrap(),
+        Some(hold("onprem", until, 2))
+    );
+
+    let due = t.store.due_next_hops(t0() + minutes(1)).await.unwrap();
+    assert_eq!(
+        due.iter().map(|d| d.next_hop.as_str()).collect::<Vec<_>>(),
+        vec!["mx/example.test"]
+    );
+    assert!(
+        t.store
+            .claim("onprem", t0() + minutes(1), "a", LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Mail queued while the hop is held waits for the hold's end too.
+    let while_held = onprem_message(t0() + minutes(1), "carol@acme.test");
+    t.store.accept_message(while_held.clone()).await.unwrap();
+    let stored = t.store.message(while_held.id).await.unwrap().unwrap();
+    assert_eq!(stored.recipients[0].next_attempt_at, Some(until));
+
+    let due = t.store.due_next_hops(until).await.unwrap();
+    let onprem = due
+        .iter()
+        .find(|d| d.next_hop == "onprem")
+        .expect("due once the hold ends");
+    assert_eq!(onprem.due_recipients, 2);
+    assert_eq!(
+        onprem.hold,
+        Some(hold("onprem", until, 2)),
+        "an expired hold means: probe first"
+    );
+    let probe = t.store.claim("onprem", until, "a", LEASE, 1).await.unwrap();
+    assert_eq!(probe.len(), 1);
+
+    t.store.release_next_hop("onprem").await.unwrap();
+    assert_eq!(t.store.next_hop_hold("onprem").await.unwrap(), None);
+    let due = t.store.due_next_hops(until).await.unwrap();
+    let onprem = due.iter().find(|d| d.next_hop == "onprem").unwrap();
+    assert_eq!((onprem.due_recipients, onprem.hold.is_some()), (1, false));
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_new_hold_replaces_the_previous_one() {
+    let t = open_store().await;
+    t.store
+        .hold_next_hop(hold("onprem", t0() + minutes(1), 1))
+        .await
+        .unwrap();
+    t.store
+        .hold_next_hop(hold("onprem", t0() + minutes(5), 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.next_hop_hold("onprem").await.unwrap(),
+        Some(hold("onprem", t0() + minutes(5), 2))
+    );
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn next_wakeup_is_the_earliest_due_time_hold_end_or_expiry() {
+    let t = open_store().await;
+    assert_eq!(t.store.next_wakeup().await.unwrap(), None);
+
+    let m = onprem_message(t0(), "bob@acme.test");
+    t.store.accept_message(m.clone()).await.unwrap();
+    assert_eq!(
+        t.store.next_wakeup().await.unwrap(),
+        Some(t0()),
+        "due at once"
+    );
+
+    t.store.claim("onprem", t0(), "a", LEASE, 10).await.unwrap();
+    assert_eq!(
+        t.store.next_wakeup().await.unwrap(),
+        None,
+        "in flight: nothing to wake for"
+    );
+
+    let retry_at = t0() + minutes(10);
+    t.store
+        .record(vec![deferral(m.id, 0, t0(), retry_at)], vec![])
+        .await
+        .unwrap();
+    assert_eq!(t.store.next_wakeup().await.unwrap(), Some(retry_at));
+
+    // A hold later than the retry pushes the wake-up to the hold's end.
+    let until = t0() + minutes(30);
+    t.store
+        .hold_next_hop(hold("onprem", until, 1))
+        .await
+        .unwrap();
+    assert_eq!(t.store.next_wakeup().await.unwrap(), Some(until));
+
+    // A message expiring before that wakes the scheduler first.
+    let mut short = message(
+        t0(),
+        "a@acme.test",
+        vec![recipient("x@other.test", Some("partner"))],
+    );
+    short.expires_at = t0() + minutes(20);
+    t.store.accept_message(short.clone()).await.unwrap();
+    t.store
+        .claim("partner", t0(), "a", LEASE, 10)
+        .await
+        .unwrap();
+    t.store
+        .record(
+            vec![deferral(short.id, 0, t0(), t0() + minutes(40))],
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(t.store.next_wakeup().await.unwrap(), Some(short.expires_at));
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn recover_in_flight_requeues_the_crashed_nodes_work_after_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let m = onprem_message(t0(), "bob@acme.test");
+    store.accept_message(m.clone()).await.unwrap();
+    assert_eq!(
+        store
+            .claim("onprem", t0(), "node-a", LEASE, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    drop(store); // a crash: the outcome is never recorded
+
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let stored = store.message(m.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.recipients[0].state,
+        RecipientState::InFlight,
+        "the claim was durable"
+    );
+    assert!(
+        store
+            .due_next_hops(t0() + minutes(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let restart = t0() + minutes(1);
+    assert_eq!(store.recover_in_flight("node-a", restart).await.unwrap(), 1);
+    let r = &store.message(m.id).await.unwrap().unwrap().recipients[0];
+    assert_eq!(
+        (r.state, r.next_attempt_at, r.attempts),
+        (RecipientState::Queued, Some(restart), 0)
+    );
+    assert_eq!(
+        store.due_next_hops(restart).await.unwrap()[0].due_recipients,
+        1
+    );
+    assert_eq!(
+        store
+            .claim("onprem", restart, "node-a", LEASE, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn recover_in_flight_takes_over_other_nodes_work_only_once_its_lease_ran_out() {
+    let t = open_store().await;
+    t.store
+        .accept_message(onprem_message(t0(), "bob@acme.test"))
+        .await
+        .unwrap();
+    t.store
+        .claim("onprem", t0(), "node-a", LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store
+            .recover_in_flight("node-b", t0() + LEASE)
+            .await
+            .unwrap(),
+        0,
+        "lease still running"
+    );
+    let later = t0() + LEASE + Duration::from_secs(1);
+    assert_eq!(t.store.recover_in_flight("node-b", later).await.unwrap(), 1);
+    assert_eq!(
+        t.store
+            .claim("onprem", later, "node-b", LEASE, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn recovered_work_of_a_held_hop_waits_for_the_hold() {
+    let t = open_store().await;
+    let m = onprem_message(t0(), "bob@acme.test");
+    t.store.accept_message(m.clone()).await.unwrap();
+    t.store
+        .claim("onprem", t0(), "node-a", LEASE, 10)
+        .await
+        .unwrap();
+    let until = t0() + minutes(15);
+    t.store
+        .hold_next_hop(hold("onprem", until, 1))
+        .await
+        .unwrap();
+    t.store
+        .recover_in_flight("node-a", t0() + minutes(1))
+        .await
+        .unwrap();
+    let r = &t.store.message(m.id).await.unwrap().unwrap().recipients[0];
+    assert_eq!(r.next_attempt_at, Some(until));
+    assert_eq!(t.store.next_wakeup().await.unwrap(), Some(until));
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn retry_now_makes_the_hops_pending_recipients_due_and_lifts_its_hold() {
+    let t = open_store().await;
+    let deferred = onprem_message(t0(), "bob@acme.test");
+    let queued = onprem_message(t0() + Duration::from_secs(1), "carol@acme.test");
+    let elsewhere = message(t0(), "a@acme.test", vec![recipient("x@example.test", None)]);
+    for m in [&deferred, &queued, &elsewhere] {
+        t.store.accept_message(m.clone()).await.unwrap();
+    }
+    t.store.claim("onprem", t0(), "a", LEASE, 1).await.unwrap();
+    t.store
+        .record(
+            vec![deferral(deferred.id, 0, t0(), t0() + minutes(60))],
+            vec![],
+        )
+        .await
+        .unwrap();
+    t.store
+        .hold_next_hop(hold("onprem", t0() + minutes(30), 3))
+        .await
+        .unwrap();
+
+    let now = t0() + minutes(2);
+    assert!(
+        t.store
+            .due_next_hops(now)
+            .await
+            .unwrap()
+            .iter()
+            .all(|d| d.next_hop != "onprem")
+    );
+    assert_eq!(t.store.retry_now("onprem", now).await.unwrap(), 2);
+    assert_eq!(t.store.next_hop_hold("onprem").await.unwrap(), None);
+    let due = t.store.due_next_hops(now).await.unwrap();
+    let onprem = due.iter().find(|d| d.next_hop == "onprem").unwrap();
+    assert_eq!((onprem.due_recipients, onprem.hold.is_some()), (2, false));
+    let r = &t
+        .store
+        .message(deferred.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .recipients[0];
+    assert_eq!(
+        (r.state, r.next_attempt_at),
+        (RecipientState::Deferred, Some(now))
+    );
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_released_recipient_without_due_time_is_due_at_the_update() {
+    let t = open_store().await;
+    let m = onprem_message(t0(), "bob@acme.test");
+    t.store.accept_message(m.clone()).await.unwrap();
+    t.store.claim("onprem", t0(), "a", LEASE, 10).await.unwrap();
+    let mut release = delivery(m.id, 0, t0() + minutes(1));
+    release.state = RecipientState::Queued;
+    release.attempts_added = 0;
+    release.delivered_reply = None;
+    t.store.record(vec![release], vec![]).await.unwrap();
+    let r = &t.store.message(m.id).await.unwrap().unwrap().recipients[0];
+    assert_eq!(
+        (r.state, r.next_attempt_at, r.attempts),
+        (RecipientState::Queued, Some(t0() + minutes(1)), 0)
+    );
+    t.store.close().await.unwrap();
+}
