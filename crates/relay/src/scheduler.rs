@@ -17,9 +17,9 @@ use tokio_util::sync::CancellationToken;
 /// is due but every worker slot for it is busy (a worker finishing wakes the
 /// loop sooner).
 const RECHECK: Duration = Duration::from_secs(5);
-/// How long in-flight deliveries may take to finish on shutdown before they
-/// are left to go back to the queue at the next start.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// How long in-flight deliveries may take to finish on shutdown; those still
+/// running then are stopped and their recipients go back to the queue.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
     let now = engine.clock.now();
@@ -52,6 +52,12 @@ pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
         }
     }
     workers.drain(SHUTDOWN_GRACE).await;
+    // Whatever was stopped mid-delivery is queued again, so the next start
+    // (or another node) takes it up at once.
+    let now = engine.clock.now();
+    if let Err(error) = engine.store.recover_in_flight(&engine.settings.node_name, now).await {
+        tracing::error!(%error, "could not put stopped deliveries back in the queue");
+    }
 }
 
 enum Wait {
