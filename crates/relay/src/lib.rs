@@ -2,6 +2,7 @@
 //! work from the store, hands it to delivery, records outcomes, retries,
 //! expires and notifies.
 
+mod control;
 mod engine;
 mod hop_worker;
 mod node;
@@ -11,6 +12,7 @@ mod plan;
 pub mod retry;
 mod scheduler;
 
+pub use control::NodeHandle;
 pub use node::{Node, NodeError, RunningNode};
 
 use mailflow_deliver::DeliverySettings;

@@ -3,8 +3,8 @@
 
 use crate::engine::Engine;
 use crate::retry::RetrySchedule;
-use crate::{NodeSettings, scheduler};
-use mailflow_core::{Clock, OrgSettings};
+use crate::{NodeHandle, NodeSettings, scheduler};
+use mailflow_core::Clock;
 use mailflow_deliver::Deliverer;
 use mailflow_receive::Receiver;
 use mailflow_store::SharedStore;
@@ -78,13 +78,16 @@ impl Node {
             clock,
             org: org_rx,
             deliverer,
-            wake: wake.clone(),
+            wake,
         });
-        tasks.spawn(scheduler::run(engine, shutdown.clone()));
+        tasks.spawn(scheduler::run(engine.clone(), shutdown.clone()));
+        let handle = NodeHandle {
+            engine,
+            org: Arc::new(org_tx),
+        };
         Ok(RunningNode {
             smtp_addrs,
-            org: org_tx,
-            wake,
+            handle,
             shutdown,
             tasks,
         })
@@ -93,8 +96,7 @@ impl Node {
 
 pub struct RunningNode {
     smtp_addrs: Vec<SocketAddr>,
-    org: watch::Sender<Arc<OrgSettings>>,
-    wake: Arc<Notify>,
+    handle: NodeHandle,
     shutdown: CancellationToken,
     tasks: JoinSet<()>,
 }
@@ -105,17 +107,15 @@ impl RunningNode {
         self.smtp_addrs.clone()
     }
 
-    /// Replaces the organisation's settings in use (after an edit or a fix
-    /// that the caller has already saved to the store).
-    pub fn update_org(&self, settings: OrgSettings) {
-        self.org.send_replace(Arc::new(settings));
-        self.wake.notify_one();
+    /// What the admin API and fix actions use to act on the node.
+    pub fn handle(&self) -> NodeHandle {
+        self.handle.clone()
     }
 
     /// Tells the scheduler to look at the queue now (after an operator
     /// action, or after the clock was moved).
     pub fn wake(&self) {
-        self.wake.notify_one();
+        self.handle.wake();
     }
 
     /// Stops accepting mail, lets deliveries in flight finish (what does not

@@ -55,7 +55,11 @@ pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
     // Whatever was stopped mid-delivery is queued again, so the next start
     // (or another node) takes it up at once.
     let now = engine.clock.now();
-    if let Err(error) = engine.store.recover_in_flight(&engine.settings.node_name, now).await {
+    if let Err(error) = engine
+        .store
+        .recover_in_flight(&engine.settings.node_name, now)
+        .await
+    {
         tracing::error!(%error, "could not put stopped deliveries back in the queue");
     }
 }

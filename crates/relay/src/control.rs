@@ -1,0 +1,128 @@
+//! `NodeHandle`: what the admin API and fix actions may do to a running
+//! node — read and change the organisation's settings (saved to the store
+//! first, so that changes survive restarts and reach every node), wake the
+//! scheduler after a queue change, validate a connector, and fail queued
+//! recipients with a report to their senders.
+
+use crate::engine::Engine;
+use crate::notices;
+use crate::outcome::FailedRecipient;
+use mailflow_core::{Clock, Diagnosis, Event, EventKind, MessageId, OrgSettings, RecipientState};
+use mailflow_deliver::Deliverer;
+use mailflow_store::{LastError, RecipientUpdate, Result, SharedStore};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+#[derive(Clone)]
+pub struct NodeHandle {
+    pub(crate) engine: Arc<Engine>,
+    pub(crate) org: Arc<watch::Sender<Arc<OrgSettings>>>,
+}
+
+impl NodeHandle {
+    pub fn org_name(&self) -> &str {
+        &self.engine.settings.org
+    }
+
+    /// The organisation's settings in force now.
+    pub fn org(&self) -> Arc<OrgSettings> {
+        self.engine.org()
+    }
+
+    /// Saves new settings to the store, then puts them in force.
+    pub async fn update_org(&self, settings: OrgSettings) -> Result<()> {
+        self.engine
+            .store
+            .save_org_settings(&self.engine.settings.org, &settings)
+            .await?;
+        self.org.send_replace(Arc::new(settings));
+        self.engine.wake.notify_one();
+        Ok(())
+    }
+
+    /// Tells the scheduler to look at the queue now.
+    pub fn wake(&self) {
+        self.engine.wake.notify_one();
+    }
+
+    pub fn store(&self) -> &SharedStore {
+        &self.engine.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.engine.clock
+    }
+
+    pub fn deliverer(&self) -> &Deliverer {
+        &self.engine.deliverer
+    }
+
+    pub fn hostname(&self) -> &str {
+        &self.engine.settings.receive.hostname
+    }
+
+    /// Fails waiting recipients of a message for good with `diagnosis` and
+    /// sends their sender one report (none for mail from `<>`). Recipients
+    /// that are in flight or already done are left alone. Returns how many
+    /// recipients were failed.
+    pub async fn fail_recipients(
+        &self,
+        message_id: MessageId,
+        indexes: &[u32],
+        diagnosis: Diagnosis,
+        actor: &str,
+    ) -> Result<usize> {
+        let Some(message) = self.engine.store.message(message_id).await? else {
+            return Ok(0);
+        };
+        let now = self.engine.clock.now();
+        let mut updates = Vec::new();
+        let mut events = Vec::new();
+        let mut failed = Vec::new();
+        let waiting = message.recipients.iter().filter(|r| {
+            indexes.contains(&r.index)
+                && matches!(
+                    r.state,
+                    RecipientState::Queued | RecipientState::Deferred | RecipientState::Suspended
+                )
+        });
+        for recipient in waiting {
+            let error = LastError {
+                diagnosis: diagnosis.clone(),
+                server: None,
+                at: now,
+            };
+            updates.push(RecipientUpdate {
+                message_id,
+                index: recipient.index,
+                state: RecipientState::Failed,
+                attempts_added: 0,
+                next_attempt_at: None,
+                last_error: Some(error.clone()),
+                delivered_reply: None,
+                at: now,
+            });
+            events.push(Event {
+                at: now,
+                message_id,
+                recipient: Some(recipient.address.clone()),
+                next_hop: Some(recipient.next_hop.clone()),
+                connector: recipient.route.connector.clone(),
+                kind: EventKind::Operator {
+                    action: format!("fail with {}", diagnosis.code()),
+                    actor: actor.to_string(),
+                },
+            });
+            failed.push(FailedRecipient {
+                index: recipient.index,
+                error,
+            });
+        }
+        let count = failed.len();
+        if count > 0 {
+            self.engine.store.record(updates, events).await?;
+            notices::bounce(&self.engine, message_id, failed).await;
+        }
+        Ok(count)
+    }
+}
