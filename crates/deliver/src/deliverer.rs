@@ -4,16 +4,14 @@
 //! rest to the next address when a session breaks, and gives the messages
 //! no address took the diagnosis of the address that got furthest.
 
+use crate::attempt_log::{AttemptLog, target_name};
 use crate::candidates::{Candidate, candidates};
 use crate::dns::{NextHopResolver, ResolverSetupError};
-use crate::furthest::FurthestFailure;
 use crate::session::{Session, SessionParams, open_session};
 use crate::tls::{TlsSetup, TrustedCaError};
 use crate::transfer::transfer;
-use crate::{
-    DeliveryReport, DeliverySettings, NextHopPlan, OutboundMessage, RecipientOutcome, Target,
-};
-use mailflow_core::{AddressResult, Diagnosis, DnsOutcome, DnsRecordType, Stage};
+use crate::{DeliveryReport, DeliverySettings, NextHopPlan, OutboundMessage, RecipientOutcome};
+use mailflow_core::{AddressResult, Diagnosis, Stage};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -76,36 +74,20 @@ impl Deliverer {
             pending: (0..messages.len()).collect(),
             outcomes: vec![None; messages.len()],
         };
-        let mut addresses = Vec::new();
-        let mut furthest = FurthestFailure::default();
+        let mut log = AttemptLog::default();
         let started = Instant::now();
-        let resolved = self
-            .resolver
-            .resolve(&plan.target, self.settings.mx_port, plan.through_connector)
-            .await;
-        let list = match resolved {
-            Ok(hosts) => candidates(hosts),
-            Err(diagnosis) => vec![Candidate::Unresolved {
-                host: target_name(&plan.target),
-                diagnosis,
-            }],
-        };
         let params = self.session_params(plan);
-        for candidate in list {
+        for candidate in self.candidates_of(plan).await {
             if progress.pending.is_empty() {
                 break;
             }
+            let carry_pending = async |session, addr| carry(session, addr, &mut progress).await;
             let result = self
-                .try_candidate(candidate, &params, &mut progress, started)
+                .try_candidate(candidate, &params, started, carry_pending)
                 .await;
-            if let Some(diagnosis) = &result.diagnosis {
-                furthest.record(result.stage, diagnosis, server_of(&result));
-            }
-            addresses.push(result);
+            log.record(result);
         }
-        let (diagnosis, server) = furthest
-            .winner()
-            .unwrap_or_else(|| nothing_resolved(&plan.target));
+        let (addresses, (diagnosis, server)) = log.finish(&plan.target);
         while let Some(index) = progress.pending.pop_front() {
             progress.fail_message(index, &diagnosis, &server);
         }
@@ -120,19 +102,39 @@ impl Deliverer {
         }
     }
 
-    fn session_params<'a>(&'a self, plan: &'a NextHopPlan) -> PlanParams<'a> {
+    /// The addresses of the plan's target in the order they are tried; a
+    /// target that could not be resolved at all is one DNS failure.
+    pub(crate) async fn candidates_of(&self, plan: &NextHopPlan) -> Vec<Candidate> {
+        let resolved = self
+            .resolver
+            .resolve(&plan.target, self.settings.mx_port, plan.through_connector)
+            .await;
+        match resolved {
+            Ok(hosts) => candidates(hosts),
+            Err(diagnosis) => vec![Candidate::Unresolved {
+                host: target_name(&plan.target),
+                diagnosis,
+            }],
+        }
+    }
+
+    pub(crate) fn session_params<'a>(&'a self, plan: &'a NextHopPlan) -> PlanParams<'a> {
         PlanParams {
             plan,
             deliverer: self,
         }
     }
 
-    async fn try_candidate(
+    /// One address: sets the session up under the plan's TLS policy and
+    /// hands it to `use_session`, which says how far it got and why it
+    /// ended, if it broke. `started` is when the next hop's attempt began
+    /// (the time an unresolved host is charged with).
+    pub(crate) async fn try_candidate(
         &self,
         candidate: Candidate,
         params: &PlanParams<'_>,
-        progress: &mut Progress<'_>,
         started: Instant,
+        use_session: impl AsyncFnOnce(Session, SocketAddr) -> (Stage, Option<Diagnosis>),
     ) -> AddressResult {
         let (host, addr) = match candidate {
             Candidate::Unresolved { host, diagnosis } => {
@@ -151,7 +153,7 @@ impl Deliverer {
         let session_params = params.for_host(&host);
         let (stage, diagnosis) = match open_session(&session_params, addr).await {
             Err(failure) => (failure.stage, Some(failure.diagnosis)),
-            Ok(session) => carry(session, addr, progress).await,
+            Ok(session) => use_session(session, addr).await,
         };
         AddressResult {
             host,
@@ -164,7 +166,7 @@ impl Deliverer {
 }
 
 /// The plan's view of the node settings.
-struct PlanParams<'a> {
+pub(crate) struct PlanParams<'a> {
     plan: &'a NextHopPlan,
     deliverer: &'a Deliverer,
 }
@@ -217,34 +219,6 @@ async fn carry(
     }
     session.client.quit().await;
     (stage, None)
-}
-
-fn server_of(result: &AddressResult) -> String {
-    result
-        .addr
-        .map_or_else(|| result.host.clone(), |addr| addr.to_string())
-}
-
-fn target_name(target: &Target) -> String {
-    match target {
-        Target::Mx { domain } => domain.clone(),
-        Target::SmartHosts(hosts) => hosts
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
-}
-
-/// The resolver answered with no host at all.
-fn nothing_resolved(target: &Target) -> (Diagnosis, String) {
-    let name = target_name(target);
-    let diagnosis = Diagnosis::DnsQueryFailed {
-        name: name.clone(),
-        record: DnsRecordType::A,
-        outcome: DnsOutcome::NoRecords,
-    };
-    (diagnosis, name)
 }
 
 fn elapsed_ms(since: Instant) -> u64 {

@@ -4,6 +4,7 @@
 
 pub mod dns;
 
+mod attempt_log;
 mod candidates;
 mod connect;
 mod deliverer;
