@@ -2,4 +2,11 @@
 //! organisation's settings, the admin token, `serve`, and the CLI commands
 //! that talk to a running node's API.
 
+pub mod check_config;
+pub mod cli;
 pub mod config;
+pub mod logging;
+pub mod queue;
+pub mod seed;
+pub mod serve;
+pub mod token;

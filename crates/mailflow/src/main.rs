@@ -1,1 +1,58 @@
-fn main() {}
+//! `mailflow`: one binary to run a relay node and to look at it.
+
+use clap::Parser;
+use mailflow::cli::{Cli, Command};
+use mailflow::config::Config;
+use mailflow::{check_config, logging, queue, serve};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::CheckConfig { file } => check(&file),
+        Command::Serve { config } => {
+            logging::init(cli.log_format);
+            let config = match config {
+                Some(path) => match Config::load(&path) {
+                    Ok(config) => config,
+                    Err(error) => return fail(&error),
+                },
+                None => Config::embedded_defaults(),
+            };
+            let result = runtime().block_on(serve::run(config));
+            result.map_or_else(|error| fail(&error), |()| ExitCode::SUCCESS)
+        }
+        Command::Queue(args) => match runtime().block_on(queue::run(&args.api, args.command)) {
+            Ok(output) => {
+                println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(&error),
+        },
+    }
+}
+
+fn check(file: &std::path::Path) -> ExitCode {
+    match Config::load(file) {
+        Ok(config) => {
+            for warning in &config.warnings {
+                eprintln!("warning: {warning}");
+            }
+            println!("{}", check_config::summary(&config));
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(&error),
+    }
+}
+
+fn fail(error: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::FAILURE
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the async runtime starts")
+}

@@ -1,0 +1,167 @@
+//! `mailflow check-config FILE`: what a config file sets up, in a few lines
+//! an administrator can read before starting a node with it.
+
+use crate::config::Config;
+use mailflow_core::{ConnectorKind, DomainType, TlsPolicy};
+use std::time::Duration;
+
+/// The summary printed for a config that is good.
+pub fn summary(config: &Config) -> String {
+    let node = &config.node;
+    let mut lines = vec![format!("{}: OK", config.source)];
+    let mut add = |label: &str, value: String| lines.push(format!("  {label:<17} {value}"));
+    add("hostname", node.receive.hostname.clone());
+    add("SMTP listen", join(node.receive.listen.iter()));
+    add(
+        "trusted networks",
+        join(node.receive.trusted_networks.iter()),
+    );
+    add(
+        "limits",
+        format!(
+            "{} per message, {} recipients",
+            size(node.receive.max_message_size),
+            node.receive.max_recipients
+        ),
+    );
+    add(
+        "admin API",
+        format!(
+            "http://{}/api/v1, {}",
+            config.admin.listen,
+            token_note(config)
+        ),
+    );
+    add("store", config.store_path.display().to_string());
+    add("DNS", dns_note(config));
+    add("retry", retry_note(config));
+    add("accepted domains", domains_note(config));
+    for connector in &config.org.connectors {
+        let route = if connector.smart_hosts.is_empty() {
+            "MX".to_string()
+        } else {
+            join(connector.smart_hosts.iter())
+        };
+        let state = if connector.enabled { "" } else { " (disabled)" };
+        add(
+            "connector",
+            format!(
+                "{}{state}: {}, {} -> {route}, TLS {}",
+                connector.name,
+                kind_name(connector.kind),
+                connector.recipient_domains.join(", "),
+                tls_name(connector.tls)
+            ),
+        );
+    }
+    add(
+        "directory",
+        format!("{} entries", config.org.directory.recipients.len()),
+    );
+    lines.join("\n")
+}
+
+fn token_note(config: &Config) -> String {
+    match config.admin.tokens.len() {
+        0 => format!(
+            "token generated on first start into {}",
+            config.store_path.join(crate::token::TOKEN_FILE).display()
+        ),
+        n => format!("{n} token(s) from the config"),
+    }
+}
+
+fn dns_note(config: &Config) -> String {
+    let deliver = &config.node.deliver;
+    let servers = if deliver.nameservers.is_empty() {
+        "system resolver".to_string()
+    } else {
+        join(deliver.nameservers.iter())
+    };
+    format!(
+        "{servers}, time-out {}; MX delivery to port {}",
+        duration(deliver.dns_timeout),
+        deliver.mx_port
+    )
+}
+
+fn retry_note(config: &Config) -> String {
+    let queue = &config.node.queue;
+    let waits: Vec<String> = queue.retry.iter().copied().map(duration).collect();
+    let notice = queue
+        .delay_notice
+        .map_or("no delay notice".to_string(), |d| {
+            format!("delay notice after {}", duration(d))
+        });
+    format!(
+        "{} (the last repeats); expires after {}; {notice}",
+        waits.join(", "),
+        duration(queue.expiration)
+    )
+}
+
+fn domains_note(config: &Config) -> String {
+    if config.org.accepted_domains.is_empty() {
+        return "none".into();
+    }
+    let domains: Vec<String> = config
+        .org
+        .accepted_domains
+        .iter()
+        .map(|d| format!("{} ({})", d.name, domain_type_name(d.kind)))
+        .collect();
+    domains.join(", ")
+}
+
+fn domain_type_name(kind: DomainType) -> &'static str {
+    match kind {
+        DomainType::Authoritative => "authoritative",
+        DomainType::InternalRelay => "internal_relay",
+    }
+}
+
+fn kind_name(kind: ConnectorKind) -> &'static str {
+    match kind {
+        ConnectorKind::OnPremises => "on_premises",
+        ConnectorKind::Partner => "partner",
+    }
+}
+
+fn tls_name(policy: TlsPolicy) -> &'static str {
+    match policy {
+        TlsPolicy::Opportunistic => "opportunistic",
+        TlsPolicy::Required => "required",
+        TlsPolicy::VerifyCa => "verify_ca",
+        TlsPolicy::VerifyName => "verify_name",
+    }
+}
+
+fn join<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
+    items
+        .map(|item| item.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A size in the largest unit of 1024 that divides it: `35MB`, `10KB`, `1000 bytes`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{}GB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{}MB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{}KB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// A duration in the largest unit that divides it: `90s`, `5m`, `24h`.
+pub fn duration(value: Duration) -> String {
+    let seconds = value.as_secs();
+    if value.subsec_millis() != 0 || seconds == 0 {
+        return format!("{}ms", value.as_millis());
+    }
+    match seconds {
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}

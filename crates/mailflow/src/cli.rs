@@ -1,0 +1,94 @@
+//! The command line: `serve`, `check-config`, and `queue`, which talks to a
+//! running node's admin API.
+
+use crate::logging::LogFormat;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mailflow",
+    version,
+    about = "A mail relay that explains why mail is stuck"
+)]
+pub struct Cli {
+    /// How logs are written to stderr (RUST_LOG picks what is logged).
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a node: SMTP listener, queue, delivery and admin API.
+    Serve {
+        /// The config file; without it, the embedded defaults.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Check a config file, print what it sets up, and exit 1 if it is wrong.
+    CheckConfig { file: PathBuf },
+    /// Look at the queue of a running node.
+    Queue(QueueArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    #[command(subcommand)]
+    pub command: QueueCommand,
+}
+
+/// How to reach a running node's admin API.
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
+    /// The admin API's base URL.
+    #[arg(
+        long,
+        env = "MAILFLOW_API",
+        default_value = "http://127.0.0.1:8025",
+        global = true
+    )]
+    pub api: String,
+    /// The bearer token; default: the node's generated token in <data dir>/admin-token.
+    #[arg(long, env = "MAILFLOW_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+    /// The node's data directory, where its generated token is.
+    #[arg(long, default_value = "./mailflow-data", global = true)]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// List queued messages, newest first.
+    List {
+        /// queued, in_flight, deferred, delivered, failed or suspended.
+        #[arg(long)]
+        state: Option<String>,
+        /// A connector name.
+        #[arg(long)]
+        connector: Option<String>,
+        /// The enhanced code of the last error, e.g. 4.4.316.
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        sender: Option<String>,
+        #[arg(long)]
+        recipient: Option<String>,
+        /// At most this many messages.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Print JSON (the API's own shapes) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one message, each recipient's state and last error.
+    Show {
+        id: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,121 @@
+//! A small client of the admin API for the CLI: finds the token, sends the
+//! request, and turns the API's JSON errors back into typed errors.
+
+use crate::cli::ApiArgs;
+use crate::token;
+use mailflow_admin::{ErrorBody, ErrorDetail, MessageView};
+use serde::de::DeserializeOwned;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(
+        "no admin token: pass --token, set MAILFLOW_TOKEN, or point --data-dir at the node's data directory ({} was not found)",
+        path.display()
+    )]
+    NoToken { path: PathBuf },
+    #[error("cannot read the admin token {}: {source}", path.display())]
+    TokenUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot reach the admin API at {url}: {source} (is `mailflow serve` running? see --api)"
+    )]
+    Unreachable { url: String, source: reqwest::Error },
+    #[error("the admin API refused the request ({status}): {}{}", detail.message, field_note(detail))]
+    Refused { status: u16, detail: ErrorDetail },
+    #[error("the admin API answered {status} with something that is not its JSON: {source}")]
+    BadAnswer { status: u16, source: reqwest::Error },
+}
+
+fn field_note(detail: &ErrorDetail) -> String {
+    detail
+        .field
+        .as_ref()
+        .map(|field| format!(" [field: {field}]"))
+        .unwrap_or_default()
+}
+
+pub struct ApiClient {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl ApiClient {
+    pub fn new(args: &ApiArgs) -> Result<ApiClient, ClientError> {
+        let token = match &args.token {
+            Some(token) => token.clone(),
+            None => token_from_data_dir(args)?,
+        };
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client without TLS builds");
+        Ok(ApiClient {
+            base: args.api.trim_end_matches('/').to_string(),
+            token,
+            http,
+        })
+    }
+
+    pub async fn list(
+        &self,
+        filters: &[(&str, Option<&str>)],
+    ) -> Result<Vec<MessageView>, ClientError> {
+        let query: Vec<(&str, &str)> = filters
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| (*k, v)))
+            .collect();
+        self.get("/api/v1/messages", &query).await
+    }
+
+    pub async fn show(&self, id: &str) -> Result<MessageView, ClientError> {
+        self.get(&format!("/api/v1/messages/{id}"), &[]).await
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .http
+            .get(&url)
+            .query(query)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|source| ClientError::Unreachable {
+                url: url.clone(),
+                source,
+            })?;
+        let status = response.status().as_u16();
+        if response.status().is_success() {
+            return response
+                .json()
+                .await
+                .map_err(|source| ClientError::BadAnswer { status, source });
+        }
+        let body: ErrorBody = response
+            .json()
+            .await
+            .map_err(|source| ClientError::BadAnswer { status, source })?;
+        Err(ClientError::Refused {
+            status,
+            detail: body.error,
+        })
+    }
+}
+
+fn token_from_data_dir(args: &ApiArgs) -> Result<String, ClientError> {
+    let path = args.data_dir.join(token::TOKEN_FILE);
+    match token::read(&path) {
+        Ok(Some(token)) => Ok(token),
+        Ok(None) => Err(ClientError::NoToken { path }),
+        Err(source) => Err(ClientError::TokenUnreadable { path, source }),
+    }
+}

@@ -1,0 +1,49 @@
+//! `mailflow queue`: the queue of a running node, through its admin API —
+//! a table for people, or the API's own JSON for scripts.
+
+mod client;
+mod render;
+
+pub use client::{ApiClient, ClientError};
+
+use crate::cli::{ApiArgs, QueueCommand};
+
+/// Runs one `queue` command and returns what to print.
+pub async fn run(api: &ApiArgs, command: QueueCommand) -> Result<String, ClientError> {
+    let client = ApiClient::new(api)?;
+    match command {
+        QueueCommand::List {
+            state,
+            connector,
+            code,
+            sender,
+            recipient,
+            limit,
+            json,
+        } => {
+            let limit = limit.map(|l| l.to_string());
+            let filters = [
+                ("state", state.as_deref()),
+                ("connector", connector.as_deref()),
+                ("code", code.as_deref()),
+                ("sender", sender.as_deref()),
+                ("recipient", recipient.as_deref()),
+                ("limit", limit.as_deref()),
+            ];
+            let messages = client.list(&filters).await?;
+            Ok(if json {
+                render::json(&messages)
+            } else {
+                render::table(&messages)
+            })
+        }
+        QueueCommand::Show { id, json } => {
+            let message = client.show(&id).await?;
+            Ok(if json {
+                render::json(&message)
+            } else {
+                render::message(&message)
+            })
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! `mailflow serve`: open the store, seed the organisation's settings, make
+//! sure there is an admin token, start the admin API and the relay node,
+//! say where everything is, and stop cleanly on SIGTERM or Ctrl-C.
+
+use crate::config::{Config, ConfigSource};
+use crate::seed::{self, SeedError, SeedOutcome};
+use crate::token::{self, TokenSource};
+use mailflow_admin::AdminState;
+use mailflow_core::{Clock, SystemClock};
+use mailflow_relay::{Node, NodeError, RunningNode};
+use mailflow_store::{SharedStore, SqliteStore, StoreError};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot create the data directory {path}: {source}", path = path.display())]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the store in {path}: {source}", path = path.display())]
+    Store { path: PathBuf, source: StoreError },
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+    #[error("cannot read or create the admin token in {path}: {source}", path = path.display())]
+    Token {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen for the admin API on {addr}: {source}")]
+    AdminListen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Node(#[from] NodeError),
+}
+
+/// A node that is up: what it listens on, and how to stop it.
+pub struct Running {
+    pub source: ConfigSource,
+    pub data_dir: PathBuf,
+    pub smtp_addrs: Vec<SocketAddr>,
+    pub admin_addr: SocketAddr,
+    pub token_source: TokenSource,
+    pub seed: SeedOutcome,
+    node: RunningNode,
+    admin_stop: CancellationToken,
+    admin_task: JoinHandle<()>,
+    store: Arc<SqliteStore>,
+}
+
+/// Everything up to the point where mail flows.
+pub async fn start(config: Config) -> Result<Running, ServeError> {
+    for warning in &config.warnings {
+        tracing::warn!(%warning, "config");
+    }
+    let data_dir = config.store_path.clone();
+    std::fs::create_dir_all(&data_dir).map_err(|source| ServeError::DataDir {
+        path: data_dir.clone(),
+        source,
+    })?;
+    let sqlite = SqliteStore::open(&data_dir)
+        .await
+        .map_err(|source| ServeError::Store {
+            path: data_dir.clone(),
+            source,
+        })?;
+    let sqlite = Arc::new(sqlite);
+    let store: SharedStore = sqlite.clone();
+    let seed = seed::apply(store.as_ref(), &config.node.org, &config.org, &data_dir).await?;
+    let (tokens, token_source) = admin_tokens(&config, &data_dir)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+
+    let listener = tokio::net::TcpListener::bind(config.admin.listen)
+        .await
+        .map_err(|source| ServeError::AdminListen {
+            addr: config.admin.listen,
+            source,
+        })?;
+    let admin_addr = listener.local_addr().unwrap_or(config.admin.listen);
+    let app = mailflow_admin::router(AdminState {
+        store: store.clone(),
+        tokens,
+        clock: clock.clone(),
+    });
+    let admin_stop = CancellationToken::new();
+    let stopped = admin_stop.clone().cancelled_owned();
+    let admin_task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!(%error, "the admin API stopped");
+        }
+    });
+
+    let node = match Node::start(config.node, store, clock).await {
+        Ok(node) => node,
+        Err(error) => {
+            admin_stop.cancel();
+            let _ = admin_task.await;
+            return Err(error.into());
+        }
+    };
+    Ok(Running {
+        source: config.source,
+        data_dir,
+        smtp_addrs: node.smtp_addrs(),
+        admin_addr,
+        token_source,
+        seed,
+        node,
+        admin_stop,
+        admin_task,
+        store: sqlite,
+    })
+}
+
+fn admin_tokens(
+    config: &Config,
+    data_dir: &std::path::Path,
+) -> Result<(Vec<String>, TokenSource), ServeError> {
+    if !config.admin.tokens.is_empty() {
+        return Ok((config.admin.tokens.clone(), TokenSource::Config));
+    }
+    let (token, source) = token::ensure(data_dir).map_err(|source| ServeError::Token {
+        path: data_dir.join(token::TOKEN_FILE),
+        source,
+    })?;
+    Ok((vec![token], source))
+}
+
+impl Running {
+    /// What an operator needs to know, printed once at start-up.
+    pub fn summary(&self) -> String {
+        let smtp: Vec<String> = self.smtp_addrs.iter().map(ToString::to_string).collect();
+        let token = match &self.token_source {
+            TokenSource::Config => "from the config file (admin.tokens)".to_string(),
+            TokenSource::File {
+                path,
+                generated_now: true,
+            } => format!("{} (generated now)", path.display()),
+            TokenSource::File {
+                path,
+                generated_now: false,
+            } => path.display().to_string(),
+        };
+        let seed = match self.seed {
+            SeedOutcome::AppliedFirst => "seeded from the config (first start)",
+            SeedOutcome::AppliedChanged => "seeded from the config (the config changed)",
+            SeedOutcome::Kept => "kept from the store (the config is unchanged)",
+        };
+        [
+            "mailflow is running".to_string(),
+            format!("  config:         {}", self.source),
+            format!("  data dir:       {}", self.data_dir.display()),
+            format!("  SMTP:           {}", smtp.join(", ")),
+            format!("  admin API:      http://{}/api/v1", self.admin_addr),
+            format!("  admin token:    {token}"),
+            format!("  org settings:   {seed}"),
+        ]
+        .join("\n")
+    }
+
+    /// Stops taking mail and API requests, lets deliveries in flight finish,
+    /// and closes the store.
+    pub async fn shutdown(self) {
+        self.node.shutdown().await;
+        self.admin_stop.cancel();
+        if let Err(error) = self.admin_task.await {
+            tracing::error!(%error, "the admin API task failed");
+        }
+        match Arc::try_unwrap(self.store) {
+            Ok(store) => {
+                if let Err(error) = store.close().await {
+                    tracing::error!(%error, "closing the store failed");
+                }
+            }
+            Err(_) => tracing::warn!("the store is still in use; it closes in the background"),
+        }
+    }
+}
+
+/// `mailflow serve` from start to a clean stop.
+pub async fn run(config: Config) -> Result<(), ServeError> {
+    let running = start(config).await?;
+    println!("{}", running.summary());
+    tracing::info!(smtp = ?running.smtp_addrs, admin = %running.admin_addr, "mailflow started");
+    let signal = shutdown_signal().await;
+    tracing::info!(signal, "shutting down");
+    running.shutdown().await;
+    tracing::info!("mailflow stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT), naming which.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = terminate.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            },
+            Err(error) => {
+                tracing::warn!(%error, "cannot watch for SIGTERM; only Ctrl-C stops the node");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
