@@ -9,6 +9,7 @@
 
 mod error;
 mod model;
+mod operator;
 mod sqlite;
 
 pub use error::StoreError;
@@ -16,6 +17,7 @@ pub use model::{
     ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageFilter, NewMessage,
     NewRecipient, NextHopHold, RecipientUpdate, StoredMessage, StoredRecipient,
 };
+pub use operator::{AuditEntry, PendingRecipient};
 pub use sqlite::{SqliteOptions, SqliteStore};
 
 use async_trait::async_trait;
@@ -115,6 +117,50 @@ pub trait Store: Send + Sync + 'static {
 
     /// Events of one message, oldest first.
     async fn events(&self, id: MessageId) -> Result<Vec<Event>>;
+
+    // --- operator actions and the audit log ---------------------------------
+
+    /// Appends an entry to the audit log; returns the id the store gave it.
+    async fn append_audit(&self, entry: AuditEntry) -> Result<u64>;
+    /// The latest audit entries, newest first; 0 is no limit.
+    async fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>>;
+    async fn audit_entry(&self, id: u64) -> Result<Option<AuditEntry>>;
+    /// Marks an entry undone at `at`; false when there is no such entry or
+    /// it was undone already.
+    async fn mark_undone(&self, id: u64, at: OffsetDateTime) -> Result<bool>;
+
+    /// Operator: the connector's `queued` and `deferred` recipients (on all
+    /// its next hops, in `org`) become `suspended`. Returns how many.
+    async fn suspend_connector_queue(
+        &self,
+        org: &str,
+        connector: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64>;
+    /// Operator: the connector's `suspended` recipients become `queued`, due
+    /// now (or when a hold of their next hop ends). Returns how many.
+    async fn resume_connector_queue(
+        &self,
+        org: &str,
+        connector: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64>;
+    /// Operator: lifts the holds of the connector's next hops and makes its
+    /// `queued` and `deferred` recipients due now. Returns how many.
+    async fn retry_connector_now(
+        &self,
+        org: &str,
+        connector: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64>;
+    /// Recipients waiting (`queued`, `deferred`, `suspended`) in `org`, of
+    /// one connector when given, oldest message first; 0 is no limit.
+    async fn pending_recipients(
+        &self,
+        org: &str,
+        connector: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PendingRecipient>>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

@@ -10,12 +10,14 @@
 //! write-ahead log is fsync'd, which is what `250` promises.
 
 mod accept;
+mod audit;
 mod claim;
 mod codec;
 mod due;
 mod failure;
 mod holds;
 mod notices;
+mod operator;
 mod reads;
 mod record;
 mod rows;
@@ -25,6 +27,7 @@ mod transaction;
 mod writer;
 
 use crate::{
+    AuditEntry, PendingRecipient,
     ClaimedMessage, DueNextHop, MessageFilter, NewMessage, NextHopHold, RecipientUpdate, Result,
     Store, StoreError, StoredMessage,
 };
@@ -248,5 +251,76 @@ impl Store for SqliteStore {
 
     async fn events(&self, id: MessageId) -> Result<Vec<Event>> {
         reads::events(&mut *self.read().await?, id).await
+    }
+
+    async fn append_audit(&self, entry: AuditEntry) -> Result<u64> {
+        self.writer
+            .run(move |conn| Box::pin(async move { audit::append(conn, &entry).await }))
+            .await
+    }
+
+    async fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        audit::entries(&mut *self.read().await?, limit).await
+    }
+
+    async fn audit_entry(&self, id: u64) -> Result<Option<AuditEntry>> {
+        audit::entry_by_id(&mut *self.read().await?, id).await
+    }
+
+    async fn mark_undone(&self, id: u64, at: OffsetDateTime) -> Result<bool> {
+        self.writer
+            .run(move |conn| Box::pin(async move { audit::mark_undone(conn, id, at).await }))
+            .await
+    }
+
+    async fn suspend_connector_queue(
+        &self,
+        org: &str,
+        connector: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64> {
+        let (org, connector) = (org.to_string(), connector.to_string());
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { operator::suspend(conn, &org, &connector, now).await })
+            })
+            .await
+    }
+
+    async fn resume_connector_queue(
+        &self,
+        org: &str,
+        connector: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64> {
+        let (org, connector) = (org.to_string(), connector.to_string());
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { operator::resume(conn, &org, &connector, now).await })
+            })
+            .await
+    }
+
+    async fn retry_connector_now(
+        &self,
+        org: &str,
+        connector: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64> {
+        let (org, connector) = (org.to_string(), connector.to_string());
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { operator::retry_now(conn, &org, &connector, now).await })
+            })
+            .await
+    }
+
+    async fn pending_recipients(
+        &self,
+        org: &str,
+        connector: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<PendingRecipient>> {
+        operator::pending_recipients(&mut *self.read().await?, org, connector, limit).await
     }
 }

@@ -1,0 +1,42 @@
+//! The values of operator work: audit entries (who changed what, with the
+//! state before and after, so that it can be undone) and the waiting
+//! recipients an operator action or a fix can act on.
+
+use mailflow_core::{MessageId, RecipientState};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// One recorded operator action or fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Assigned by the store when the entry is appended (the value given to
+    /// `append_audit` is ignored).
+    pub id: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who did it: a token's name, `cli`, or an operator's name.
+    pub actor: String,
+    /// What was done, e.g. `stop-relaying` or `suspend`.
+    pub action: String,
+    /// What it was done to, e.g. a connector's name or a fix id.
+    pub target: String,
+    /// The state before the action, as the action describes it.
+    pub before: serde_json::Value,
+    /// The state after the action.
+    pub after: serde_json::Value,
+    /// When the action was undone, if it was.
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub undone_at: Option<OffsetDateTime>,
+}
+
+/// A recipient still waiting for delivery (`queued`, `deferred` or
+/// `suspended`): what bounce-all and fixes can fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRecipient {
+    pub message_id: MessageId,
+    pub index: u32,
+    pub address: String,
+    pub state: RecipientState,
+    /// The connector carrying it.
+    pub connector: Option<String>,
+}

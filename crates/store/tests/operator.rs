@@ -1,0 +1,244 @@
+//! Operator work in the store: the audit log, and suspend, resume, retry-now
+//! and the waiting-recipient listing on a connector's queue.
+
+mod common;
+
+use common::*;
+use mailflow_core::RecipientState;
+use mailflow_store::{AuditEntry, NextHopHold, Store};
+use serde_json::json;
+
+fn audit(action: &str) -> AuditEntry {
+    AuditEntry {
+        id: 0,
+        at: t0(),
+        actor: "ops@acme.test".into(),
+        action: action.into(),
+        target: "onprem".into(),
+        before: json!({"tls": "verify_ca"}),
+        after: json!({"tls": "required"}),
+        undone_at: None,
+    }
+}
+
+#[tokio::test]
+async fn audit_entries_are_appended_listed_newest_first_and_undone_once() {
+    let t = open_store().await;
+    let first = t.store.append_audit(audit("lower-tls")).await.unwrap();
+    let second = t.store.append_audit(audit("suspend")).await.unwrap();
+    assert!(second > first);
+
+    let listed = t.store.audit_entries(10).await.unwrap();
+    let actions: Vec<_> = listed.iter().map(|e| (e.id, e.action.as_str())).collect();
+    assert_eq!(actions, [(second, "suspend"), (first, "lower-tls")]);
+    assert_eq!(t.store.audit_entries(1).await.unwrap().len(), 1);
+
+    let stored = t.store.audit_entry(first).await.unwrap().unwrap();
+    assert_eq!(
+        stored,
+        AuditEntry {
+            id: first,
+            ..audit("lower-tls")
+        }
+    );
+
+    let later = t0() + minutes(5);
+    assert!(t.store.mark_undone(first, later).await.unwrap());
+    assert!(
+        !t.store.mark_undone(first, later).await.unwrap(),
+        "undone once only"
+    );
+    assert!(
+        !t.store.mark_undone(999, later).await.unwrap(),
+        "no such entry"
+    );
+    let undone = t.store.audit_entry(first).await.unwrap().unwrap();
+    assert_eq!(undone.undone_at, Some(later));
+    assert!(t.store.audit_entry(999).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn suspend_and_resume_act_on_one_connectors_waiting_recipients() {
+    let t = open_store().await;
+    let mixed = message(
+        t0(),
+        "alice@acme.test",
+        vec![
+            recipient("bob@acme.test", Some("onprem")),
+            recipient("carol@example.test", Some("partner")),
+        ],
+    );
+    let id = mixed.id;
+    t.store.accept_message(mixed).await.unwrap();
+
+    let suspended = t
+        .store
+        .suspend_connector_queue("acme", "onprem", t0())
+        .await
+        .unwrap();
+    assert_eq!(suspended, 1);
+    let states = states(&t, id).await;
+    assert_eq!(states, [RecipientState::Suspended, RecipientState::Queued]);
+    let due = t.store.due_next_hops(t0()).await.unwrap();
+    assert_eq!(
+        due.iter().map(|d| d.next_hop.as_str()).collect::<Vec<_>>(),
+        ["partner"]
+    );
+    assert_eq!(
+        t.store
+            .suspend_connector_queue("other-org", "partner", t0())
+            .await
+            .unwrap(),
+        0,
+        "another organisation's queue is not touched"
+    );
+
+    let later = t0() + minutes(3);
+    assert_eq!(
+        t.store
+            .resume_connector_queue("acme", "onprem", later)
+            .await
+            .unwrap(),
+        1
+    );
+    let message = t.store.message(id).await.unwrap().unwrap();
+    assert_eq!(message.recipients[0].state, RecipientState::Queued);
+    assert_eq!(message.recipients[0].next_attempt_at, Some(later));
+}
+
+#[tokio::test]
+async fn resume_keeps_a_held_next_hop_waiting_until_its_hold_ends() {
+    let t = open_store().await;
+    let queued = onprem_message(t0(), "bob@acme.test");
+    let id = queued.id;
+    t.store.accept_message(queued).await.unwrap();
+    t.store
+        .suspend_connector_queue("acme", "onprem", t0())
+        .await
+        .unwrap();
+    let until = t0() + minutes(30);
+    t.store
+        .hold_next_hop(NextHopHold {
+            next_hop: "onprem".into(),
+            until,
+            failures: 2,
+            diagnosis: refused(),
+        })
+        .await
+        .unwrap();
+
+    t.store
+        .resume_connector_queue("acme", "onprem", t0())
+        .await
+        .unwrap();
+    let message = t.store.message(id).await.unwrap().unwrap();
+    assert_eq!(message.recipients[0].next_attempt_at, Some(until));
+}
+
+#[tokio::test]
+async fn retry_now_lifts_the_connectors_holds_and_makes_its_recipients_due() {
+    let t = open_store().await;
+    let queued = onprem_message(t0(), "bob@acme.test");
+    let id = queued.id;
+    t.store.accept_message(queued).await.unwrap();
+    let until = t0() + minutes(60);
+    t.store
+        .hold_next_hop(NextHopHold {
+            next_hop: "onprem".into(),
+            until,
+            failures: 3,
+            diagnosis: refused(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        t.store
+            .due_next_hops(t0() + minutes(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let now = t0() + minutes(1);
+    assert_eq!(
+        t.store
+            .retry_connector_now("acme", "onprem", now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(t.store.next_hop_hold("onprem").await.unwrap().is_none());
+    let due = t.store.due_next_hops(now).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].next_hop, "onprem");
+    let message = t.store.message(id).await.unwrap().unwrap();
+    assert_eq!(message.recipients[0].next_attempt_at, Some(now));
+}
+
+#[tokio::test]
+async fn pending_recipients_lists_waiting_ones_of_a_connector_or_of_all() {
+    let t = open_store().await;
+    let first = message(
+        t0(),
+        "alice@acme.test",
+        vec![
+            recipient("bob@acme.test", Some("onprem")),
+            recipient("carol@example.test", Some("partner")),
+            recipient("dave@acme.test", Some("onprem")),
+        ],
+    );
+    let id = first.id;
+    t.store.accept_message(first).await.unwrap();
+    t.store
+        .record(vec![delivery(id, 2, t0())], vec![])
+        .await
+        .unwrap();
+    t.store
+        .suspend_connector_queue("acme", "partner", t0())
+        .await
+        .unwrap();
+
+    let onprem = t
+        .store
+        .pending_recipients("acme", Some("onprem"), 0)
+        .await
+        .unwrap();
+    let listed: Vec<_> = onprem
+        .iter()
+        .map(|r| (r.message_id, r.index, r.address.as_str(), r.state))
+        .collect();
+    assert_eq!(listed, [(id, 0, "bob@acme.test", RecipientState::Queued)]);
+
+    let all = t.store.pending_recipients("acme", None, 0).await.unwrap();
+    let states: Vec<_> = all
+        .iter()
+        .map(|r| (r.index, r.state, r.connector.as_deref()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (0, RecipientState::Queued, Some("onprem")),
+            (1, RecipientState::Suspended, Some("partner"))
+        ]
+    );
+    assert_eq!(
+        t.store
+            .pending_recipients("acme", None, 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        t.store
+            .pending_recipients("other", None, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn states(t: &TestStore, id: mailflow_core::MessageId) -> Vec<RecipientState> {
+    let message = t.store.message(id).await.unwrap().unwrap();
+    message.recipients.iter().map(|r| r.state).collect()
+}
