@@ -5,7 +5,7 @@
 use crate::connect::connect;
 use crate::diagnose::setup_failure;
 use crate::starttls::negotiate_tls;
-use crate::tls::TlsSetup;
+use crate::tls::{NegotiatedTls, TlsSetup};
 use mailflow_core::{Diagnosis, Stage, TlsPolicy};
 use mailflow_smtp::client::{SmtpClient, Transport};
 use std::net::SocketAddr;
@@ -29,6 +29,10 @@ pub(crate) struct Session {
     pub client: Client,
     /// `Ehlo` for plaintext, `StartTls` once TLS is up.
     pub stage: Stage,
+    /// The first EHLO reply offered STARTTLS.
+    pub starttls_offered: bool,
+    /// What the handshake settled on; `None` in plaintext.
+    pub tls: Option<NegotiatedTls>,
 }
 
 /// How far a failed setup got, and why it failed.

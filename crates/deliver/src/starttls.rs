@@ -1,14 +1,15 @@
 //! STARTTLS under the connector's TLS policy.
 //!
-//! Opportunistic: TLS when offered, any certificate (its problems are only
-//! logged); a refused STARTTLS leaves the session in plaintext, a failed
-//! handshake fails the address (no silent fallback on the same connection).
+//! Opportunistic: TLS when offered, any certificate (its problems are logged
+//! and kept with what the handshake negotiated); a refused STARTTLS leaves
+//! the session in plaintext, a failed handshake fails the address (no silent
+//! fallback on the same connection).
 //! Required and stricter: STARTTLS must be offered and accepted, and the
 //! verifier's typed finding turns a rejected certificate into `4.7.320`.
 
 use crate::diagnose::setup_failure;
 use crate::session::{Client, Session, SessionParams, SetupFailure};
-use crate::tls::{FindingSlot, TlsSetup};
+use crate::tls::{CertFinding, FindingSlot, NegotiatedTls, TlsSetup};
 use mailflow_core::{Diagnosis, DropKind, DropStage, ServerRefusal, Stage};
 use mailflow_smtp::client::{ClientError, SmtpClient, Transport};
 use rustls_pki_types::ServerName;
@@ -24,18 +25,12 @@ pub(crate) async fn negotiate_tls(
         if requires {
             return Err(refused(ServerRefusal::StartTlsNotOffered));
         }
-        return Ok(Session {
-            client,
-            stage: Stage::Ehlo,
-        });
+        return Ok(plaintext(client, false));
     }
     match client.starttls().await {
         Ok(()) => {}
         Err(ClientError::Rejected { .. }) if !requires => {
-            return Ok(Session {
-                client,
-                stage: Stage::Ehlo,
-            });
+            return Ok(plaintext(client, true));
         }
         Err(error) => {
             return Err(SetupFailure::at(
@@ -44,7 +39,7 @@ pub(crate) async fn negotiate_tls(
             ));
         }
     }
-    let mut client = handshake(client, params).await?;
+    let (mut client, negotiated) = handshake(client, params).await?;
     client
         .ehlo(params.hostname)
         .await
@@ -52,14 +47,29 @@ pub(crate) async fn negotiate_tls(
     Ok(Session {
         client,
         stage: Stage::StartTls,
+        starttls_offered: true,
+        tls: Some(negotiated),
     })
+}
+
+/// A session that goes on without TLS, as the policy allows.
+fn plaintext(client: Client, starttls_offered: bool) -> Session {
+    Session {
+        client,
+        stage: Stage::Ehlo,
+        starttls_offered,
+        tls: None,
+    }
 }
 
 fn refused(refusal: ServerRefusal) -> SetupFailure {
     SetupFailure::at(Stage::StartTls, Diagnosis::RemoteServerError { refusal })
 }
 
-async fn handshake(client: Client, params: &SessionParams<'_>) -> Result<Client, SetupFailure> {
+async fn handshake(
+    client: Client,
+    params: &SessionParams<'_>,
+) -> Result<(Client, NegotiatedTls), SetupFailure> {
     let name = ServerName::try_from(params.tls_name.to_string()).map_err(|_| {
         let reason = format!("{} cannot be used as a TLS server name", params.tls_name);
         refused(ServerRefusal::TlsHandshake { reason })
@@ -72,8 +82,16 @@ async fn handshake(client: Client, params: &SessionParams<'_>) -> Result<Client,
         Ok(Err(error)) => return Err(handshake_failure(&error, &slot)),
         Err(_) => return Err(dropped(DropKind::NoReply)),
     };
+    let negotiated = NegotiatedTls::of(stream.get_ref().1, take_finding(&slot));
     let stream: Box<dyn Transport> = Box::new(stream);
-    Ok(SmtpClient::new(stream, params.command_timeout))
+    Ok((SmtpClient::new(stream, params.command_timeout), negotiated))
+}
+
+/// What the certificate check left in the slot, taken out of it.
+fn take_finding(slot: &FindingSlot) -> Option<CertFinding> {
+    slot.lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take()
 }
 
 fn dropped(how: DropKind) -> SetupFailure {
@@ -89,11 +107,7 @@ fn dropped(how: DropKind) -> SetupFailure {
 /// A rejected certificate (the verifier's finding), a drop, or another
 /// handshake failure (no common version or cipher, a protocol error).
 fn handshake_failure(error: &io::Error, slot: &FindingSlot) -> SetupFailure {
-    let finding = slot
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .take();
-    if let Some(finding) = finding {
+    if let Some(finding) = take_finding(slot) {
         let diagnosis = Diagnosis::CertificateInvalid {
             problem: finding.problem,
             certificate: finding.certificate,

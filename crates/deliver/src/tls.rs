@@ -3,9 +3,11 @@
 //! records what was wrong with the certificate, typed, for the diagnosis.
 
 mod certificate;
+mod negotiated;
 mod verifier;
 
-pub(crate) use verifier::FindingSlot;
+pub use negotiated::NegotiatedTls;
+pub(crate) use verifier::{CertFinding, FindingSlot};
 
 use mailflow_core::TlsPolicy;
 use rustls::RootCertStore;
