@@ -22,6 +22,13 @@ impl AttemptLog {
         self.addresses.push(result);
     }
 
+    /// At least one address worked.
+    pub(crate) fn any_passed(&self) -> bool {
+        self.addresses
+            .iter()
+            .any(|result| result.diagnosis.is_none())
+    }
+
     /// The results and the diagnosis of the address that got furthest, with
     /// the server it came from; a target that gave no host at all is a DNS
     /// failure.

@@ -1,6 +1,7 @@
 //! Delivery to one next hop: resolve it, connect to each address in order,
 //! hold the conversation under the connector's TLS policy, and diagnose every
-//! failure where it is seen, per address.
+//! failure where it is seen, per address. Connector validation runs the same
+//! steps against every address, without sending mail.
 
 pub mod dns;
 
@@ -14,9 +15,11 @@ mod session;
 mod starttls;
 mod tls;
 mod transfer;
+mod validate;
 
 pub use deliverer::{Deliverer, DeliverySetupError};
-pub use tls::TrustedCaError;
+pub use tls::{NegotiatedTls, TrustedCaError};
+pub use validate::{TlsObservation, ValidationReport};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
