@@ -60,7 +60,7 @@ fn row(message: &MessageView, recipient: &RecipientView) -> [String; 8] {
         .unwrap_or_else(|| "-".into());
     [
         message.id.clone(),
-        message.received_at.clone(),
+        short_time(&message.received_at),
         sender(message),
         recipient.address.clone(),
         recipient.state.clone(),
@@ -68,6 +68,17 @@ fn row(message: &MessageView, recipient: &RecipientView) -> [String; 8] {
         recipient.connector.clone().unwrap_or_else(|| "(mx)".into()),
         last_error,
     ]
+}
+
+/// `2025-03-01 10:00:00Z`: to the second, for a table people read.
+fn short_time(rfc3339: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+    time::OffsetDateTime::parse(rfc3339, &Rfc3339)
+        .ok()
+        .and_then(|at| at.to_offset(time::UtcOffset::UTC).format(&format).ok())
+        .unwrap_or_else(|| rfc3339.to_string())
 }
 
 fn attempts(count: u32) -> String {
@@ -171,6 +182,11 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("MESSAGE"));
         assert!(lines[1].contains("<>") && lines[1].contains("alice@contoso.test"));
+        assert!(
+            lines[1].contains("  2025-03-01 10:00:00Z  "),
+            "{}",
+            lines[1]
+        );
         assert!(
             lines[1].ends_with("4.4.316 connection_refused"),
             "{}",
