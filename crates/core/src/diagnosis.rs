@@ -67,6 +67,7 @@ pub enum Stage {
     Connect,
     Greeting,
     Ehlo,
+    #[serde(rename = "starttls")]
     StartTls,
     Mail,
     Rcpt,
@@ -207,11 +208,16 @@ impl fmt::Display for DropKind {
 pub enum CertProblem {
     Expired,
     NotYetValid,
-    NameMismatch { expected: String, presented: Vec<String> },
+    NameMismatch {
+        expected: String,
+        presented: Vec<String>,
+    },
     UntrustedIssuer,
     Revoked,
     BadSignature,
-    Other { message: String },
+    Other {
+        message: String,
+    },
 }
 
 impl CertProblem {
@@ -289,7 +295,11 @@ impl fmt::Display for Category {
 #[serde(rename_all = "snake_case", tag = "category")]
 pub enum Diagnosis {
     /// `450 4.4.312`
-    DnsQueryFailed { name: String, record: DnsRecordType, outcome: DnsOutcome },
+    DnsQueryFailed {
+        name: String,
+        record: DnsRecordType,
+        outcome: DnsOutcome,
+    },
     /// `450 4.4.315`: every address:port tried.
     ConnectionTimedOut { tried: Vec<SocketAddr> },
     /// `450 4.4.316`
@@ -299,7 +309,10 @@ pub enum Diagnosis {
     /// `450 4.4.318`
     ConnectionDropped { stage: DropStage, how: DropKind },
     /// `450 4.7.320`
-    CertificateInvalid { problem: CertProblem, certificate: CertificateSummary },
+    CertificateInvalid {
+        problem: CertProblem,
+        certificate: CertificateSummary,
+    },
     /// The server answered MAIL, RCPT or DATA with 4xx.
     RemoteTransient { stage: Stage, reply: RemoteReply },
     /// The server answered MAIL, RCPT or DATA with 5xx.
@@ -315,7 +328,11 @@ pub enum Diagnosis {
     /// `556 5.1.10`: the domain publishes a null MX: it accepts no mail.
     NullMx { domain: String },
     /// Anything else, with the closest standard enhanced code.
-    Local { reply_code: u16, code: EnhancedCode, detail: String },
+    Local {
+        reply_code: u16,
+        code: EnhancedCode,
+        detail: String,
+    },
 }
 
 impl Diagnosis {
@@ -348,8 +365,12 @@ impl Diagnosis {
             Diagnosis::RemoteServerError { .. } => EnhancedCode(4, 4, 317),
             Diagnosis::ConnectionDropped { .. } => EnhancedCode(4, 4, 318),
             Diagnosis::CertificateInvalid { .. } => EnhancedCode(4, 7, 320),
-            Diagnosis::RemoteTransient { reply, .. } => reply.enhanced.unwrap_or(EnhancedCode(4, 0, 0)),
-            Diagnosis::RemotePermanent { reply, .. } => reply.enhanced.unwrap_or(EnhancedCode(5, 0, 0)),
+            Diagnosis::RemoteTransient { reply, .. } => {
+                reply.enhanced.unwrap_or(EnhancedCode(4, 0, 0))
+            }
+            Diagnosis::RemotePermanent { reply, .. } => {
+                reply.enhanced.unwrap_or(EnhancedCode(5, 0, 0))
+            }
             Diagnosis::Expired { .. } => EnhancedCode(4, 4, 7),
             Diagnosis::LoopDetected { .. } => EnhancedCode(5, 4, 6),
             Diagnosis::RecipientNotFound { .. } => EnhancedCode(5, 1, 10),
@@ -405,42 +426,72 @@ impl Diagnosis {
     /// The detail string: what exactly went wrong, with the evidence.
     pub fn detail(&self) -> String {
         match self {
-            Diagnosis::DnsQueryFailed { name, record, outcome } => {
+            Diagnosis::DnsQueryFailed {
+                name,
+                record,
+                outcome,
+            } => {
                 format!("{record} lookup for {name} failed: {outcome}")
             }
             Diagnosis::ConnectionTimedOut { tried } => {
                 let tried: Vec<String> = tried.iter().map(ToString::to_string).collect();
-                format!("no answer to connect within the time-out from {}", tried.join(", "))
+                format!(
+                    "no answer to connect within the time-out from {}",
+                    tried.join(", ")
+                )
             }
             Diagnosis::ConnectionRefused { addr } => format!("connection refused by {addr}"),
             Diagnosis::RemoteServerError { refusal } => match refusal {
-                ServerRefusal::Greeting { reply } => format!("the server greeted with an error: {reply}"),
-                ServerRefusal::Ehlo { reply } => format!("the server rejected EHLO and HELO: {reply}"),
+                ServerRefusal::Greeting { reply } => {
+                    format!("the server greeted with an error: {reply}")
+                }
+                ServerRefusal::Ehlo { reply } => {
+                    format!("the server rejected EHLO and HELO: {reply}")
+                }
                 ServerRefusal::StartTlsNotOffered => {
                     "TLS is required and the server did not offer STARTTLS".to_string()
                 }
                 ServerRefusal::StartTlsRefused { reply } => {
                     format!("TLS is required and the server refused STARTTLS: {reply}")
                 }
-                ServerRefusal::TlsHandshake { reason } => format!("the TLS handshake failed: {reason}"),
+                ServerRefusal::TlsHandshake { reason } => {
+                    format!("the TLS handshake failed: {reason}")
+                }
             },
             Diagnosis::ConnectionDropped { stage, how } => format!("connection {how} {stage}"),
-            Diagnosis::CertificateInvalid { problem, certificate } => {
+            Diagnosis::CertificateInvalid {
+                problem,
+                certificate,
+            } => {
                 let what = match problem {
-                    CertProblem::NameMismatch { expected, presented } => format!(
+                    CertProblem::NameMismatch {
+                        expected,
+                        presented,
+                    } => format!(
                         "name_mismatch: expected {expected}, the certificate names {}",
-                        if presented.is_empty() { "nothing".to_string() } else { presented.join(", ") }
+                        if presented.is_empty() {
+                            "nothing".to_string()
+                        } else {
+                            presented.join(", ")
+                        }
                     ),
                     CertProblem::Other { message } => format!("other: {message}"),
                     other => other.reason().to_string(),
                 };
                 format!(
                     "certificate {what}; subject {}; issuer {}; valid from {} to {}",
-                    certificate.subject, certificate.issuer, certificate.not_before, certificate.not_after
+                    certificate.subject,
+                    certificate.issuer,
+                    certificate.not_before,
+                    certificate.not_after
                 )
             }
-            Diagnosis::RemoteTransient { stage, reply } | Diagnosis::RemotePermanent { stage, reply } => {
-                format!("the server answered {} with {reply}", stage.as_str().to_uppercase())
+            Diagnosis::RemoteTransient { stage, reply }
+            | Diagnosis::RemotePermanent { stage, reply } => {
+                format!(
+                    "the server answered {} with {reply}",
+                    stage.as_str().to_uppercase()
+                )
             }
             Diagnosis::Expired { last } => match last {
                 Some(last) => format!(
@@ -508,15 +559,28 @@ mod tests {
                 "4.4.312",
                 "dns_query_failed",
             ),
-            (Diagnosis::ConnectionTimedOut { tried: vec![addr] }, "4.4.315", "connection_timed_out"),
-            (Diagnosis::ConnectionRefused { addr }, "4.4.316", "connection_refused"),
             (
-                Diagnosis::RemoteServerError { refusal: ServerRefusal::StartTlsNotOffered },
+                Diagnosis::ConnectionTimedOut { tried: vec![addr] },
+                "4.4.315",
+                "connection_timed_out",
+            ),
+            (
+                Diagnosis::ConnectionRefused { addr },
+                "4.4.316",
+                "connection_refused",
+            ),
+            (
+                Diagnosis::RemoteServerError {
+                    refusal: ServerRefusal::StartTlsNotOffered,
+                },
                 "4.4.317",
                 "remote_server_error",
             ),
             (
-                Diagnosis::ConnectionDropped { stage: DropStage::DuringData, how: DropKind::Closed },
+                Diagnosis::ConnectionDropped {
+                    stage: DropStage::DuringData,
+                    how: DropKind::Closed,
+                },
                 "4.4.318",
                 "connection_dropped",
             ),
@@ -555,7 +619,9 @@ mod tests {
     #[test]
     fn a_diagnosis_survives_a_round_trip_through_json() {
         let diagnosis = Diagnosis::Expired {
-            last: Some(Box::new(Diagnosis::ConnectionRefused { addr: "127.0.0.1:2526".parse().unwrap() })),
+            last: Some(Box::new(Diagnosis::ConnectionRefused {
+                addr: "127.0.0.1:2526".parse().unwrap(),
+            })),
         };
         let json = serde_json::to_string(&diagnosis).unwrap();
         assert_eq!(serde_json::from_str::<Diagnosis>(&json).unwrap(), diagnosis);
@@ -564,5 +630,24 @@ mod tests {
     #[test]
     fn stages_order_from_dns_to_data() {
         assert!(Stage::Dns < Stage::Connect && Stage::Rcpt < Stage::Data);
+    }
+
+    #[test]
+    fn stages_are_spelled_the_same_in_json_and_text() {
+        for stage in [
+            Stage::Dns,
+            Stage::Connect,
+            Stage::Greeting,
+            Stage::Ehlo,
+            Stage::StartTls,
+            Stage::Mail,
+            Stage::Rcpt,
+            Stage::Data,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&stage).unwrap(),
+                format!("\"{}\"", stage.as_str())
+            );
+        }
     }
 }
