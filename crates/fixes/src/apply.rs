@@ -1,0 +1,235 @@
+//! Applying a fix to a running node and undoing it. Settings go through
+//! `NodeHandle::update_org` (saved to the store, then in force at once);
+//! queue actions through the store, after which the scheduler is woken.
+//! Every application and every undo is one audit entry.
+
+use crate::change::{relay_domains, restore, settings_change};
+use crate::preview::unknown_recipients;
+use crate::record::{FixState, UNDO_PREFIX};
+use crate::{FixError, FixKind};
+use mailflow_core::{Diagnosis, EnhancedCode, MessageId};
+use mailflow_relay::NodeHandle;
+use mailflow_store::{AuditEntry, PendingRecipient};
+use std::collections::BTreeMap;
+
+/// Applies the fix named `id` and records it; returns the audit entry.
+pub async fn apply(node: &NodeHandle, id: &str, actor: &str) -> Result<AuditEntry, FixError> {
+    let kind: FixKind = id.parse()?;
+    let (before, after) = if kind.changes_settings() {
+        apply_settings(node, &kind, actor).await?
+    } else {
+        apply_to_queue(node, &kind, actor).await?
+    };
+    audit(node, actor, kind.verb().to_string(), &kind, before, after).await
+}
+
+async fn apply_settings(
+    node: &NodeHandle,
+    kind: &FixKind,
+    actor: &str,
+) -> Result<(FixState, FixState), FixError> {
+    let org = node.org();
+    let change = settings_change(&org, kind)?;
+    node.update_org(change.settings).await?;
+    let mut after = FixState {
+        settings: change.after,
+        ..Default::default()
+    };
+    if let FixKind::StopRelayingToOnPremises { connector, .. } = kind {
+        let domains = relay_domains(&org, connector);
+        let waiting = node
+            .store()
+            .pending_recipients(node.org_name(), Some(connector), 0)
+            .await?;
+        let unknown = unknown_recipients(&org, connector, &domains, &waiting);
+        after.recipients_bounced = Some(bounce_unknown(node, &unknown, actor).await?);
+    }
+    let before = FixState {
+        settings: change.before,
+        ..Default::default()
+    };
+    Ok((before, after))
+}
+
+/// Each unknown recipient is failed with its own `5.1.10` diagnosis.
+async fn bounce_unknown(
+    node: &NodeHandle,
+    unknown: &[&PendingRecipient],
+    actor: &str,
+) -> Result<u64, FixError> {
+    let mut bounced = 0;
+    for recipient in unknown {
+        let diagnosis = Diagnosis::RecipientNotFound {
+            address: recipient.address.clone(),
+        };
+        bounced += node
+            .fail_recipients(recipient.message_id, &[recipient.index], diagnosis, actor)
+            .await? as u64;
+    }
+    Ok(bounced)
+}
+
+async fn apply_to_queue(
+    node: &NodeHandle,
+    kind: &FixKind,
+    actor: &str,
+) -> Result<(FixState, FixState), FixError> {
+    let connector = kind.connector();
+    if node.org().connector(connector).is_none() {
+        return Err(FixError::NoSuchConnector {
+            id: kind.id(),
+            connector: connector.to_string(),
+        });
+    }
+    let after = match kind {
+        FixKind::BounceAll { .. } => FixState {
+            recipients_bounced: Some(bounce_all(node, connector, actor).await?),
+            ..Default::default()
+        },
+        _ => FixState {
+            recipients_affected: Some(move_queue(node, kind, connector).await?),
+            ..Default::default()
+        },
+    };
+    node.wake();
+    Ok((FixState::default(), after))
+}
+
+async fn move_queue(node: &NodeHandle, kind: &FixKind, connector: &str) -> Result<u64, FixError> {
+    let (store, org, now) = (node.store(), node.org_name(), node.clock().now());
+    Ok(match kind {
+        FixKind::RetryNow { .. } => store.retry_connector_now(org, connector, now).await?,
+        FixKind::Suspend { .. } => store.suspend_connector_queue(org, connector, now).await?,
+        FixKind::Resume { .. } => store.resume_connector_queue(org, connector, now).await?,
+        _ => unreachable!("settings fixes and bounce-all are applied elsewhere"),
+    })
+}
+
+/// Fails every waiting recipient of the connector with `550 5.3.0`, one
+/// report per message.
+async fn bounce_all(node: &NodeHandle, connector: &str, actor: &str) -> Result<u64, FixError> {
+    let waiting = node
+        .store()
+        .pending_recipients(node.org_name(), Some(connector), 0)
+        .await?;
+    let mut by_message: BTreeMap<MessageId, Vec<u32>> = BTreeMap::new();
+    for recipient in &waiting {
+        by_message
+            .entry(recipient.message_id)
+            .or_default()
+            .push(recipient.index);
+    }
+    let diagnosis = Diagnosis::Local {
+        reply_code: 550,
+        code: EnhancedCode(5, 3, 0),
+        detail: format!(
+            "bounced by an administrator ({actor}) from the queue of connector {connector}"
+        ),
+    };
+    let mut bounced = 0;
+    for (message_id, indexes) in by_message {
+        bounced += node
+            .fail_recipients(message_id, &indexes, diagnosis.clone(), actor)
+            .await? as u64;
+    }
+    Ok(bounced)
+}
+
+async fn audit(
+    node: &NodeHandle,
+    actor: &str,
+    action: String,
+    kind: &FixKind,
+    before: FixState,
+    after: FixState,
+) -> Result<AuditEntry, FixError> {
+    let mut entry = AuditEntry {
+        id: 0,
+        at: node.clock().now(),
+        actor: actor.to_string(),
+        action,
+        target: kind.connector().to_string(),
+        before: before.to_json(),
+        after: after.to_json(),
+        undone_at: None,
+    };
+    entry.id = node.store().append_audit(entry.clone()).await?;
+    tracing::info!(audit_id = entry.id, fix = %kind, actor, "fix applied");
+    Ok(entry)
+}
+
+/// Undoes the audit entry `audit_id`: settings fixes get their settings
+/// back (bounced mail stays bounced), a suspend is resumed and a resume
+/// suspended again. Returns the undo's own audit entry.
+pub async fn undo(node: &NodeHandle, audit_id: u64, actor: &str) -> Result<AuditEntry, FixError> {
+    let entry = node
+        .store()
+        .audit_entry(audit_id)
+        .await?
+        .ok_or(FixError::NoSuchAuditEntry { id: audit_id })?;
+    if entry.undone_at.is_some() {
+        return Err(FixError::AlreadyUndone { id: audit_id });
+    }
+    let kind = undoable_kind(&entry)?;
+    let bad = |e: serde_json::Error| FixError::BadAuditEntry {
+        id: audit_id,
+        reason: e.to_string(),
+    };
+    let before = FixState::from_json(&entry.before).map_err(bad)?;
+    let mut after = FixState {
+        undoes: Some(audit_id),
+        ..Default::default()
+    };
+    if kind.changes_settings() {
+        node.update_org(restore(&node.org(), &before.settings))
+            .await?;
+        after.settings = before.settings;
+    } else {
+        let reverse = match &kind {
+            FixKind::Suspend { connector } => FixKind::Resume {
+                connector: connector.clone(),
+            },
+            _ => FixKind::Suspend {
+                connector: kind.connector().to_string(),
+            },
+        };
+        after.recipients_affected = Some(move_queue(node, &reverse, kind.connector()).await?);
+        node.wake();
+    }
+    if !node
+        .store()
+        .mark_undone(audit_id, node.clock().now())
+        .await?
+    {
+        return Err(FixError::AlreadyUndone { id: audit_id });
+    }
+    let undone = FixState::from_json(&entry.after).map_err(bad)?;
+    let action = format!("{UNDO_PREFIX}{}", entry.action);
+    audit(node, actor, action, &kind, strip_counts(undone), after).await
+}
+
+/// The kind of a recorded action, when it can be undone.
+fn undoable_kind(entry: &AuditEntry) -> Result<FixKind, FixError> {
+    let not_undoable = |reason| FixError::NotUndoable {
+        id: entry.id,
+        action: entry.action.clone(),
+        reason,
+    };
+    if entry.action.starts_with(UNDO_PREFIX) {
+        return Err(not_undoable("it is an undo; apply the fix again instead"));
+    }
+    let kind = FixKind::from_parts(&entry.action, &entry.target)
+        .ok_or_else(|| not_undoable("it is not a fix action"))?;
+    match kind {
+        FixKind::RetryNow { .. } => Err(not_undoable("a retry has nothing to undo")),
+        FixKind::BounceAll { .. } => Err(not_undoable("bounced mail cannot be taken back")),
+        kind => Ok(kind),
+    }
+}
+
+fn strip_counts(state: FixState) -> FixState {
+    FixState {
+        settings: state.settings,
+        ..Default::default()
+    }
+}
