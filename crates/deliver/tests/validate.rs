@@ -374,7 +374,7 @@ async fn the_report_serialises_to_json_for_the_admin_api() {
         json["addresses"][0]["diagnosis"]["category"],
         "connection_refused"
     );
-    assert_eq!(json["addresses"][1]["stage"], "start_tls");
+    assert_eq!(json["addresses"][1]["stage"], "starttls");
     assert_eq!(json["tls"][0]["addr"], server.addr().to_string());
     assert_eq!(json["tls"][0]["starttls_offered"], true);
     let negotiated = &json["tls"][0]["negotiated"];
