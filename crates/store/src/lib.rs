@@ -7,11 +7,17 @@
 //! uses by default. A PostgreSQL back end for several nodes implements the
 //! same trait: claims carry a node name and a lease for that reason.
 
+mod alert_model;
 mod error;
 mod model;
 mod operator;
 mod sqlite;
 
+pub use alert_model::{
+    Alert, AlertId, AlertObservation, AlertRule, AlertRuleOverrides, AlertRules, AlertSettings,
+    AlertStateFilter, AlertValues, Enqueued, NewNotification, NotificationChannel, ObservedAlert,
+    OutboxEntry, OutboxRetry,
+};
 pub use error::StoreError;
 pub use model::{
     ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageFilter, NewMessage,
@@ -161,6 +167,62 @@ pub trait Store: Send + Sync + 'static {
         connector: Option<&str>,
         limit: usize,
     ) -> Result<Vec<PendingRecipient>>;
+
+    // --- alerts (mailflow-alerts) -----------------------------------------
+
+    /// The organisation's alert settings, `None` until some are saved.
+    async fn alert_settings(&self, org: &str) -> Result<Option<AlertSettings>>;
+    async fn save_alert_settings(&self, org: &str, settings: &AlertSettings) -> Result<()>;
+    /// Merges an evaluation into the open alert of its connector and code,
+    /// or opens one: at most one alert per connector and code is open.
+    async fn observe_alert(&self, observation: AlertObservation) -> Result<ObservedAlert>;
+    /// Resolves every open alert of a connector; returns them, resolved.
+    async fn resolve_alerts(
+        &self,
+        org: &str,
+        connector: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<Vec<Alert>>;
+    /// Records who acknowledged an alert; `None` when there is no such alert.
+    async fn acknowledge_alert(
+        &self,
+        id: AlertId,
+        actor: &str,
+        at: OffsetDateTime,
+    ) -> Result<Option<Alert>>;
+    async fn alert(&self, id: AlertId) -> Result<Option<Alert>>;
+    /// The organisation's alerts in that state, newest first.
+    async fn list_alerts(&self, org: &str, state: AlertStateFilter) -> Result<Vec<Alert>>;
+    /// Queues notifications, due at once, as far as the organisation's
+    /// count for the UTC day of `at` stays within `cap`; the rest are left
+    /// out and counted as capped.
+    async fn enqueue_notifications(
+        &self,
+        org: &str,
+        cap: u32,
+        notifications: Vec<NewNotification>,
+        at: OffsetDateTime,
+    ) -> Result<Enqueued>;
+    /// The organisation's notifications due at `now`, oldest first.
+    async fn due_notifications(
+        &self,
+        org: &str,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>>;
+    /// When the organisation's next notification is due.
+    async fn next_notification_at(&self, org: &str) -> Result<Option<OffsetDateTime>>;
+    async fn notification_delivered(&self, id: i64, at: OffsetDateTime) -> Result<()>;
+    /// An attempt that did not deliver: why, and when to try again (or not).
+    async fn notification_failed(
+        &self,
+        id: i64,
+        reason: &str,
+        retry: OutboxRetry,
+        at: OffsetDateTime,
+    ) -> Result<()>;
+    /// Every notification about one alert, in the order queued.
+    async fn alert_notifications(&self, alert_id: AlertId) -> Result<Vec<OutboxEntry>>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

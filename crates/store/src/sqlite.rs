@@ -10,6 +10,8 @@
 //! write-ahead log is fsync'd, which is what `250` promises.
 
 mod accept;
+mod alert_outbox;
+mod alerts;
 mod audit;
 mod claim;
 mod codec;
@@ -30,6 +32,10 @@ use crate::{
     AuditEntry, PendingRecipient,
     ClaimedMessage, DueNextHop, MessageFilter, NewMessage, NextHopHold, RecipientUpdate, Result,
     Store, StoreError, StoredMessage,
+};
+use crate::{
+    Alert, AlertId, AlertObservation, AlertSettings, AlertStateFilter, Enqueued, NewNotification,
+    ObservedAlert, OutboxEntry, OutboxRetry,
 };
 use async_trait::async_trait;
 use mailflow_core::{Event, MessageId, OrgSettings};
@@ -322,5 +328,114 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<PendingRecipient>> {
         operator::pending_recipients(&mut *self.read().await?, org, connector, limit).await
+    }
+    async fn alert_settings(&self, org: &str) -> Result<Option<AlertSettings>> {
+        alerts::alert_settings(&mut *self.read().await?, org).await
+    }
+
+    async fn save_alert_settings(&self, org: &str, settings: &AlertSettings) -> Result<()> {
+        let (org, settings) = (org.to_string(), settings.clone());
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { alerts::save_alert_settings(conn, &org, &settings).await })
+            })
+            .await
+    }
+
+    async fn observe_alert(&self, observation: AlertObservation) -> Result<ObservedAlert> {
+        self.writer
+            .run(move |conn| Box::pin(async move { alerts::observe(conn, &observation).await }))
+            .await
+    }
+
+    async fn resolve_alerts(
+        &self,
+        org: &str,
+        connector: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<Vec<Alert>> {
+        let (org, connector) = (org.to_string(), connector.map(str::to_string));
+        self.writer
+            .run(move |conn| {
+                Box::pin(
+                    async move { alerts::resolve(conn, &org, connector.as_deref(), at).await },
+                )
+            })
+            .await
+    }
+
+    async fn acknowledge_alert(
+        &self,
+        id: AlertId,
+        actor: &str,
+        at: OffsetDateTime,
+    ) -> Result<Option<Alert>> {
+        let actor = actor.to_string();
+        self.writer
+            .run(move |conn| Box::pin(async move { alerts::acknowledge(conn, id, &actor, at).await }))
+            .await
+    }
+
+    async fn alert(&self, id: AlertId) -> Result<Option<Alert>> {
+        alerts::alert(&mut *self.read().await?, id).await
+    }
+
+    async fn list_alerts(&self, org: &str, state: AlertStateFilter) -> Result<Vec<Alert>> {
+        alerts::list(&mut *self.read().await?, org, state).await
+    }
+
+    async fn enqueue_notifications(
+        &self,
+        org: &str,
+        cap: u32,
+        notifications: Vec<NewNotification>,
+        at: OffsetDateTime,
+    ) -> Result<Enqueued> {
+        let org = org.to_string();
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move {
+                    alert_outbox::enqueue(conn, &org, cap, &notifications, at).await
+                })
+            })
+            .await
+    }
+
+    async fn due_notifications(
+        &self,
+        org: &str,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>> {
+        alert_outbox::due(&mut *self.read().await?, org, now, limit).await
+    }
+
+    async fn next_notification_at(&self, org: &str) -> Result<Option<OffsetDateTime>> {
+        alert_outbox::next_due(&mut *self.read().await?, org).await
+    }
+
+    async fn notification_delivered(&self, id: i64, at: OffsetDateTime) -> Result<()> {
+        self.writer
+            .run(move |conn| Box::pin(async move { alert_outbox::delivered(conn, id, at).await }))
+            .await
+    }
+
+    async fn notification_failed(
+        &self,
+        id: i64,
+        reason: &str,
+        retry: OutboxRetry,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let reason = reason.to_string();
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { alert_outbox::failed(conn, id, &reason, &retry, at).await })
+            })
+            .await
+    }
+
+    async fn alert_notifications(&self, alert_id: AlertId) -> Result<Vec<OutboxEntry>> {
+        alert_outbox::of_alert(&mut *self.read().await?, alert_id).await
     }
 }
