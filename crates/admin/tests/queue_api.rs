@@ -100,6 +100,7 @@ async fn queue_one_deferred_message(store: &dyn Store) -> MessageId {
             id,
             org: "default".into(),
             sender: "bob@example.test".into(),
+            client: "192.0.2.1".into(),
             received_at: T0,
             expires_at: T0 + Duration::from_secs(24 * 3600),
             dsn: DsnEnvelope::default(),

@@ -57,6 +57,7 @@ pub(crate) async fn accept(
         id,
         org: settings.org.clone(),
         sender: envelope.sender,
+        client: arrival.client_ip.to_string(),
         received_at,
         expires_at: received_at + settings.expiration,
         dsn: envelope.dsn,

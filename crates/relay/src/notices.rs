@@ -215,6 +215,7 @@ async fn queue_report(
             id,
             org: original.org.clone(),
             sender: String::new(),
+            client: "local".to_string(),
             received_at: now,
             expires_at: now + engine.settings.queue.expiration,
             dsn: Default::default(),

@@ -9,6 +9,7 @@
 
 mod alert_model;
 mod error;
+mod insight;
 mod model;
 mod operator;
 mod sqlite;
@@ -19,6 +20,8 @@ pub use alert_model::{
     OutboxEntry, OutboxRetry,
 };
 pub use error::StoreError;
+pub use insight::{DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
+pub use model::ConnectorQueueStats;
 pub use model::{
     ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageFilter, NewMessage,
     NewRecipient, NextHopHold, RecipientUpdate, StoredMessage, StoredRecipient,
@@ -167,6 +170,46 @@ pub trait Store: Send + Sync + 'static {
         connector: Option<&str>,
         limit: usize,
     ) -> Result<Vec<PendingRecipient>>;
+
+    // --- mail flow intelligence -------------------------------------------
+
+    /// Per connector (None = MX routing without a connector): pending
+    /// recipients (queued, deferred, in_flight, suspended), oldest pending
+    /// message's received_at, pending recipients by last error code, and the
+    /// most recent last error with its next hop.
+    async fn queue_stats(&self, org: &str) -> Result<Vec<ConnectorQueueStats>>;
+    /// Pending recipients of a connector whose message was received before `cutoff`.
+    async fn queued_older_than(
+        &self,
+        org: &str,
+        connector: Option<&str>,
+        cutoff: OffsetDateTime,
+    ) -> Result<u64>;
+    /// Outcomes of a connector's attempts with `since <= at < until`.
+    async fn delivery_stats(
+        &self,
+        org: &str,
+        connector: Option<&str>,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<DeliveryStats>;
+    /// The latest `Attempt` event of a connector: the addresses last tried.
+    async fn last_attempt(&self, org: &str, connector: Option<&str>) -> Result<Option<Event>>;
+    /// Messages matching the filter, newest first, each with its events.
+    async fn trace(&self, filter: &TraceFilter) -> Result<Vec<TracedMessage>>;
+    /// Writes history buckets, replacing any of the same connector and minute.
+    async fn save_history(&self, buckets: Vec<HistoryBucket>) -> Result<()>;
+    /// A connector's history from `since` on, oldest minute first.
+    async fn history(
+        &self,
+        org: &str,
+        connector: Option<&str>,
+        since: OffsetDateTime,
+    ) -> Result<Vec<HistoryBucket>>;
+    /// Deletes events older than `before`; returns how many.
+    async fn prune_events(&self, before: OffsetDateTime) -> Result<u64>;
+    /// Deletes history buckets older than `before`; returns how many.
+    async fn prune_history(&self, before: OffsetDateTime) -> Result<u64>;
 
     // --- alerts (mailflow-alerts) -----------------------------------------
 

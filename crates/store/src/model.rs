@@ -11,6 +11,9 @@ pub struct NewMessage {
     pub org: String,
     /// The envelope sender; empty for the null sender `<>`.
     pub sender: String,
+    /// Who handed the message over (the SMTP client's address, or `local`
+    /// for reports the relay writes itself), for the trace.
+    pub client: String,
     pub received_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub dsn: DsnEnvelope,
@@ -142,4 +145,22 @@ pub struct MessageFilter {
     pub recipient: Option<String>,
     /// At most this many messages; 0 is no limit.
     pub limit: usize,
+}
+
+/// One connector's pending part of the queue (`None`: MX routing without a
+/// connector), for insights and alerts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorQueueStats {
+    pub connector: Option<String>,
+    /// Pending recipients: queued, deferred, in flight or suspended.
+    pub queued: u64,
+    /// When the oldest pending message arrived.
+    pub oldest_received_at: Option<OffsetDateTime>,
+    /// Pending recipients by their last error's enhanced code, most first;
+    /// recipients not tried yet are not counted here.
+    pub by_code: Vec<(String, u64)>,
+    /// The most recent last error among the pending recipients.
+    pub last_error: Option<LastError>,
+    /// The next hop of the recipient that had `last_error`.
+    pub last_next_hop: Option<String>,
 }

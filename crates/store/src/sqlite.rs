@@ -16,8 +16,11 @@ mod audit;
 mod claim;
 mod codec;
 mod due;
+mod events;
 mod failure;
+mod history;
 mod holds;
+mod insight;
 mod notices;
 mod operator;
 mod reads;
@@ -25,6 +28,7 @@ mod record;
 mod rows;
 mod schema;
 mod settings;
+mod trace;
 mod transaction;
 mod writer;
 
@@ -33,6 +37,7 @@ use crate::{
     ClaimedMessage, DueNextHop, MessageFilter, NewMessage, NextHopHold, RecipientUpdate, Result,
     Store, StoreError, StoredMessage,
 };
+use crate::{ConnectorQueueStats, DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 use crate::{
     Alert, AlertId, AlertObservation, AlertSettings, AlertStateFilter, Enqueued, NewNotification,
     ObservedAlert, OutboxEntry, OutboxRetry,
@@ -328,6 +333,64 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<PendingRecipient>> {
         operator::pending_recipients(&mut *self.read().await?, org, connector, limit).await
+    }
+
+    async fn queue_stats(&self, org: &str) -> Result<Vec<ConnectorQueueStats>> {
+        insight::queue_stats(&mut *self.read().await?, org).await
+    }
+
+    async fn queued_older_than(
+        &self,
+        org: &str,
+        connector: Option<&str>,
+        cutoff: OffsetDateTime,
+    ) -> Result<u64> {
+        insight::queued_older_than(&mut *self.read().await?, org, connector, cutoff).await
+    }
+
+    async fn delivery_stats(
+        &self,
+        org: &str,
+        connector: Option<&str>,
+        since: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<DeliveryStats> {
+        insight::delivery_stats(&mut *self.read().await?, org, connector, since, until).await
+    }
+
+    async fn last_attempt(&self, org: &str, connector: Option<&str>) -> Result<Option<Event>> {
+        insight::last_attempt(&mut *self.read().await?, org, connector).await
+    }
+
+    async fn trace(&self, filter: &TraceFilter) -> Result<Vec<TracedMessage>> {
+        trace::trace(&mut *self.read().await?, filter).await
+    }
+
+    async fn save_history(&self, buckets: Vec<HistoryBucket>) -> Result<()> {
+        self.writer
+            .run(move |conn| Box::pin(async move { history::save_history(conn, &buckets).await }))
+            .await
+    }
+
+    async fn history(
+        &self,
+        org: &str,
+        connector: Option<&str>,
+        since: OffsetDateTime,
+    ) -> Result<Vec<HistoryBucket>> {
+        history::history(&mut *self.read().await?, org, connector, since).await
+    }
+
+    async fn prune_events(&self, before: OffsetDateTime) -> Result<u64> {
+        self.writer
+            .run(move |conn| Box::pin(async move { history::prune_events(conn, before).await }))
+            .await
+    }
+
+    async fn prune_history(&self, before: OffsetDateTime) -> Result<u64> {
+        self.writer
+            .run(move |conn| Box::pin(async move { history::prune_history(conn, before).await }))
+            .await
     }
     async fn alert_settings(&self, org: &str) -> Result<Option<AlertSettings>> {
         alerts::alert_settings(&mut *self.read().await?, org).await

@@ -10,6 +10,7 @@
 use super::codec::{id_to_db, json_to_db, ret_to_db, time_to_db};
 use super::transaction::{begin, commit, rollback};
 use crate::{NewMessage, NewRecipient, Result};
+use mailflow_core::{Event, EventKind};
 use sqlx::SqliteConnection;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::oneshot;
@@ -110,7 +111,24 @@ async fn insert_message(conn: &mut SqliteConnection, message: &NewMessage) -> sq
     for (index, recipient) in message.recipients.iter().enumerate() {
         insert_recipient(conn, message, index, recipient).await?;
     }
-    Ok(())
+    super::events::insert_event(conn, &received_event(message)).await
+}
+
+/// The trace's first line: who handed the message over, and what it was.
+fn received_event(message: &NewMessage) -> Event {
+    Event {
+        at: message.received_at,
+        message_id: message.id,
+        recipient: None,
+        next_hop: None,
+        connector: None,
+        kind: EventKind::Received {
+            sender: message.sender.clone(),
+            recipients: message.recipients.len(),
+            size: u64::try_from(message.body.len()).unwrap_or(u64::MAX),
+            client: message.client.clone(),
+        },
+    }
 }
 
 /// See `holds` for why a recipient of a held next hop is due at the hold's end.
@@ -122,9 +140,11 @@ async fn insert_recipient(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO recipients (message_id, idx, address, dsn_notify, dsn_orcpt, \
-         route_connector, route_domain, next_hop, state, attempts, next_attempt_at, updated_at) \
+         route_connector, route_domain, next_hop, state, attempts, next_attempt_at, updated_at, \
+         org, received_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', 0, \
-         MAX(?9, COALESCE((SELECT until_at FROM next_hop_holds WHERE next_hop = ?8), ?9)), ?9)",
+         MAX(?9, COALESCE((SELECT until_at FROM next_hop_holds WHERE next_hop = ?8), ?9)), ?9, \
+         ?10, ?9)",
     )
     .bind(id_to_db(message.id))
     .bind(i64::try_from(index).unwrap_or(i64::MAX))
@@ -135,6 +155,7 @@ async fn insert_recipient(
     .bind(&recipient.route.domain)
     .bind(&recipient.next_hop)
     .bind(time_to_db(message.received_at))
+    .bind(&message.org)
     .execute(conn)
     .await?;
     Ok(())

@@ -26,7 +26,7 @@ pub async fn record(
             refresh_pending(conn, id).await?;
         }
         for event in events {
-            append_event(conn, event).await?;
+            super::events::append(conn, event).await?;
         }
         Ok(())
     })
@@ -84,15 +84,5 @@ async fn refresh_pending(conn: &mut SqliteConnection, id: MessageId) -> Result<(
     .bind(id_to_db(id))
     .execute(conn)
     .await?;
-    Ok(())
-}
-
-async fn append_event(conn: &mut SqliteConnection, event: &Event) -> Result<()> {
-    sqlx::query("INSERT INTO events (message_id, at, event) VALUES (?, ?, ?)")
-        .bind(id_to_db(event.message_id))
-        .bind(time_to_db(event.at))
-        .bind(json_to_db(event))
-        .execute(conn)
-        .await?;
     Ok(())
 }

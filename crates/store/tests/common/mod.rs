@@ -59,6 +59,7 @@ pub fn message(at: OffsetDateTime, sender: &str, recipients: Vec<NewRecipient>) 
         id: MessageId::new(),
         org: "acme".to_string(),
         sender: sender.to_string(),
+        client: "192.0.2.1".to_string(),
         received_at: at,
         expires_at: at + EXPIRY,
         dsn: DsnEnvelope::default(),

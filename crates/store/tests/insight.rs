@@ -1,0 +1,440 @@
+//! Mail flow intelligence in the store: the received event, the queue per
+//! connector, outcome counts over a window, the last attempt, the trace,
+//! history buckets, retention, and that these reads use their indexes.
+
+mod common;
+
+use common::*;
+use mailflow_core::{AddressResult, Diagnosis, Event, EventKind, RecipientState, Stage};
+use mailflow_store::{HistoryBucket, RecipientUpdate, Store, TraceFilter};
+use sqlx::{Connection, SqliteConnection};
+use time::OffsetDateTime;
+
+const LEASE_NODE: &str = "node-a";
+
+fn event(id: mailflow_core::MessageId, at: OffsetDateTime, kind: EventKind) -> Event {
+    Event {
+        at,
+        message_id: id,
+        recipient: Some("bob@acme.test".into()),
+        next_hop: Some("onprem".into()),
+        connector: Some("onprem".into()),
+        kind,
+    }
+}
+
+fn deferred_event(id: mailflow_core::MessageId, at: OffsetDateTime) -> Event {
+    event(
+        id,
+        at,
+        EventKind::Deferred {
+            diagnosis: refused(),
+            next_attempt_at: at + minutes(1),
+        },
+    )
+}
+
+fn delivered_event(id: mailflow_core::MessageId, at: OffsetDateTime) -> Event {
+    event(
+        id,
+        at,
+        EventKind::Delivered {
+            reply: "250 ok".into(),
+            server: Some("192.0.2.10:25".into()),
+        },
+    )
+}
+
+/// Claims what is due on `onprem` and defers it with `refused()`.
+async fn defer_all(t: &TestStore, at: OffsetDateTime) {
+    let claimed = t
+        .store
+        .claim("onprem", at, LEASE_NODE, LEASE, 100)
+        .await
+        .unwrap();
+    let mut updates: Vec<RecipientUpdate> = Vec::new();
+    let mut events = Vec::new();
+    for message in &claimed {
+        for r in &message.recipients {
+            updates.push(deferral(message.id, r.index, at, at + minutes(1)));
+            events.push(deferred_event(message.id, at));
+        }
+    }
+    t.store.record(updates, events).await.unwrap();
+}
+
+#[tokio::test]
+async fn accepting_a_message_records_its_received_event() {
+    let t = open_store().await;
+    let m = onprem_message(t0(), "bob@acme.test");
+    t.store.accept_message(m.clone()).await.unwrap();
+    let events = t.store.events(m.id).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].at, t0());
+    match &events[0].kind {
+        EventKind::Received {
+            sender,
+            recipients,
+            client,
+            size,
+        } => {
+            assert_eq!(sender, "alice@acme.test");
+            assert_eq!(*recipients, 1);
+            assert_eq!(client, "192.0.2.1");
+            assert_eq!(*size, m.body.len() as u64);
+        }
+        other => panic!("expected a received event, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn queue_stats_count_pending_recipients_per_connector_and_code() {
+    let t = open_store().await;
+    let first = onprem_message(t0(), "a@acme.test");
+    let second = onprem_message(t0() + minutes(5), "b@acme.test");
+    let by_mx = message(
+        t0(),
+        "alice@acme.test",
+        vec![recipient("c@fabrikam.test", None)],
+    );
+    for m in [&first, &second, &by_mx] {
+        t.store.accept_message(m.clone()).await.unwrap();
+    }
+    defer_all(&t, t0() + minutes(6)).await;
+    let third = onprem_message(t0() + minutes(7), "c@acme.test");
+    t.store.accept_message(third).await.unwrap();
+
+    let stats = t.store.queue_stats("acme").await.unwrap();
+    assert_eq!(stats.len(), 2, "{stats:?}");
+    let mx = &stats[0];
+    assert_eq!((mx.connector.as_deref(), mx.queued), (None, 1));
+    assert!(mx.by_code.is_empty() && mx.last_error.is_none());
+    let onprem = &stats[1];
+    assert_eq!(onprem.connector.as_deref(), Some("onprem"));
+    assert_eq!(onprem.queued, 3);
+    assert_eq!(onprem.oldest_received_at, Some(t0()));
+    assert_eq!(onprem.by_code, vec![("4.4.316".to_string(), 2)]);
+    let last = onprem.last_error.as_ref().unwrap();
+    assert_eq!(last.diagnosis, refused());
+    assert_eq!(last.server.as_deref(), Some("192.0.2.10:25"));
+    assert_eq!(onprem.last_next_hop.as_deref(), Some("onprem"));
+    assert!(t.store.queue_stats("other-org").await.unwrap().is_empty());
+
+    let older = |cutoff| t.store.queued_older_than("acme", Some("onprem"), cutoff);
+    assert_eq!(older(t0()).await.unwrap(), 0);
+    assert_eq!(older(t0() + minutes(1)).await.unwrap(), 1);
+    assert_eq!(older(t0() + minutes(10)).await.unwrap(), 3);
+    assert_eq!(
+        t.store
+            .queued_older_than("acme", None, t0() + minutes(1))
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn delivered_recipients_leave_the_queue_stats() {
+    let t = open_store().await;
+    let m = onprem_message(t0(), "a@acme.test");
+    t.store.accept_message(m.clone()).await.unwrap();
+    t.store
+        .claim("onprem", t0(), LEASE_NODE, LEASE, 10)
+        .await
+        .unwrap();
+    t.store
+        .record(
+            vec![delivery(m.id, 0, t0())],
+            vec![delivered_event(m.id, t0())],
+        )
+        .await
+        .unwrap();
+    assert!(t.store.queue_stats("acme").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn delivery_stats_count_outcomes_in_the_window_but_not_expiry() {
+    let t = open_store().await;
+    let m = onprem_message(t0(), "a@acme.test");
+    t.store.accept_message(m.clone()).await.unwrap();
+    let expired = event(
+        m.id,
+        t0() + minutes(3),
+        EventKind::Failed {
+            diagnosis: Diagnosis::Expired {
+                last: Some(Box::new(refused())),
+            },
+        },
+    );
+    let events = vec![
+        deferred_event(m.id, t0()),
+        deferred_event(m.id, t0() + minutes(1)),
+        delivered_event(m.id, t0() + minutes(2)),
+        expired,
+        deferred_event(m.id, t0() + minutes(90)),
+    ];
+    t.store.record(vec![], events).await.unwrap();
+    let stats = t
+        .store
+        .delivery_stats("acme", Some("onprem"), t0(), t0() + minutes(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        (stats.attempts, stats.successes, stats.failures()),
+        (3, 1, 2)
+    );
+    assert_eq!(stats.failures_by_code, vec![("4.4.316".to_string(), 2)]);
+    assert_eq!(stats.last_success_at, Some(t0() + minutes(2)));
+    assert_eq!(stats.last_failure_at, Some(t0() + minutes(1)));
+    let none = t
+        .store
+        .delivery_stats("acme", None, t0(), t0() + minutes(60))
+        .await
+        .unwrap();
+    assert_eq!(none.attempts, 0);
+}
+
+#[tokio::test]
+async fn the_last_attempt_is_the_latest_attempt_event_of_the_connector() {
+    let t = open_store().await;
+    let m = onprem_message(t0(), "a@acme.test");
+    t.store.accept_message(m.clone()).await.unwrap();
+    let attempt = |at, addr: &str| {
+        event(
+            m.id,
+            at,
+            EventKind::Attempt {
+                results: vec![AddressResult {
+                    host: "mail.acme.test".into(),
+                    addr: Some(addr.parse().unwrap()),
+                    stage: Stage::Connect,
+                    diagnosis: Some(refused()),
+                    elapsed_ms: 3,
+                }],
+            },
+        )
+    };
+    let latest = attempt(t0() + minutes(2), "192.0.2.11:25");
+    t.store
+        .record(
+            vec![],
+            vec![
+                attempt(t0(), "192.0.2.10:25"),
+                latest.clone(),
+                deferred_event(m.id, t0() + minutes(3)),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        t.store.last_attempt("acme", Some("onprem")).await.unwrap(),
+        Some(latest)
+    );
+    assert_eq!(t.store.last_attempt("acme", None).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn trace_finds_messages_by_each_field_with_their_events_in_order() {
+    let t = open_store().await;
+    let old = onprem_message(t0(), "Bob@Acme.test");
+    let new = message(
+        t0() + minutes(10),
+        "carol@acme.test",
+        vec![recipient("dave@acme.test", Some("onprem"))],
+    );
+    t.store.accept_message(old.clone()).await.unwrap();
+    t.store.accept_message(new.clone()).await.unwrap();
+    t.store
+        .claim("onprem", t0() + minutes(11), LEASE_NODE, LEASE, 10)
+        .await
+        .unwrap();
+    t.store
+        .record(
+            vec![
+                deferral(old.id, 0, t0() + minutes(11), t0() + minutes(12)),
+                delivery(new.id, 0, t0() + minutes(11)),
+            ],
+            vec![
+                deferred_event(old.id, t0() + minutes(11)),
+                delivered_event(new.id, t0() + minutes(11)),
+            ],
+        )
+        .await
+        .unwrap();
+    let ids = |found: Vec<mailflow_store::TracedMessage>| {
+        found.into_iter().map(|m| m.message.id).collect::<Vec<_>>()
+    };
+    let store = &t.store;
+    let search = |filter: TraceFilter| async move { store.trace(&filter).await.unwrap() };
+
+    let all = search(TraceFilter::default()).await;
+    assert_eq!(ids(all.clone()), vec![new.id, old.id], "newest first");
+    let kinds: Vec<_> = all[1]
+        .events
+        .iter()
+        .map(|e| std::mem::discriminant(&e.kind))
+        .collect();
+    assert_eq!(kinds.len(), 2);
+    assert!(matches!(all[1].events[0].kind, EventKind::Received { .. }));
+    assert!(matches!(all[1].events[1].kind, EventKind::Deferred { .. }));
+
+    let by = |f: fn(&mut TraceFilter)| {
+        let mut filter = TraceFilter::default();
+        f(&mut filter);
+        filter
+    };
+    assert_eq!(
+        ids(search(by(|f| f.recipient = Some("BOB@acme.test".into()))).await),
+        vec![old.id]
+    );
+    assert_eq!(
+        ids(search(by(|f| f.sender = Some("CAROL@acme.test".into()))).await),
+        vec![new.id]
+    );
+    assert_eq!(
+        ids(search(by(|f| f.status = Some(RecipientState::Delivered))).await),
+        vec![new.id]
+    );
+    assert_eq!(
+        ids(search(by(|f| f.since = Some(t0() + minutes(5)))).await),
+        vec![new.id]
+    );
+    assert_eq!(
+        ids(search(by(|f| f.until = Some(t0() + minutes(5)))).await),
+        vec![old.id]
+    );
+    assert_eq!(
+        ids(search(by(|f| f.org = Some("nobody".into()))).await),
+        vec![]
+    );
+    let mut filter = TraceFilter::default();
+    filter.message_id = Some(old.id);
+    assert_eq!(ids(search(filter).await), vec![old.id]);
+    let mut filter = TraceFilter::default();
+    filter.recipient = Some("bob@acme.test".into());
+    filter.status = Some(RecipientState::Delivered);
+    assert!(
+        search(filter).await.is_empty(),
+        "recipient and status apply to one recipient"
+    );
+}
+
+#[tokio::test]
+async fn history_buckets_are_kept_per_minute_replaced_and_pruned() {
+    let t = open_store().await;
+    let bucket = |minute: u64, queued, connector: Option<&str>| HistoryBucket {
+        org: "acme".into(),
+        connector: connector.map(str::to_string),
+        minute: t0() + minutes(minute),
+        queued,
+        failures: vec![("4.4.316".into(), queued)],
+    };
+    t.store
+        .save_history(vec![
+            bucket(0, 1, Some("onprem")),
+            bucket(1, 2, Some("onprem")),
+            bucket(1, 9, None),
+        ])
+        .await
+        .unwrap();
+    t.store
+        .save_history(vec![bucket(1, 3, Some("onprem"))])
+        .await
+        .unwrap();
+    let onprem = t.store.history("acme", Some("onprem"), t0()).await.unwrap();
+    assert_eq!(
+        onprem,
+        vec![bucket(0, 1, Some("onprem")), bucket(1, 3, Some("onprem"))]
+    );
+    assert_eq!(
+        t.store.history("acme", None, t0()).await.unwrap(),
+        vec![bucket(1, 9, None)]
+    );
+    assert_eq!(
+        t.store
+            .history("acme", Some("onprem"), t0() + minutes(1))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(t.store.prune_history(t0() + minutes(1)).await.unwrap(), 1);
+    assert_eq!(
+        t.store
+            .history("acme", Some("onprem"), t0())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn old_events_are_pruned() {
+    let t = open_store().await;
+    let m = onprem_message(t0(), "a@acme.test");
+    t.store.accept_message(m.clone()).await.unwrap();
+    t.store
+        .record(vec![], vec![deferred_event(m.id, t0() + minutes(30))])
+        .await
+        .unwrap();
+    assert_eq!(t.store.prune_events(t0() + minutes(1)).await.unwrap(), 1);
+    let left = t.store.events(m.id).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert!(matches!(left[0].kind, EventKind::Deferred { .. }));
+}
+
+async fn plan(conn: &mut SqliteConnection, sql: &str) -> String {
+    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .fetch_all(conn)
+        .await
+        .unwrap();
+    rows.into_iter()
+        .map(|row| row.3)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn insight_and_trace_queries_read_indexes() {
+    let t = open_store().await;
+    let path = t.store.path().to_path_buf();
+    t.store.close().await.unwrap();
+    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let pending = "state IN ('queued', 'in_flight', 'deferred', 'suspended')";
+    let cases = [
+        (
+            format!("SELECT route_connector, last_error_code, COUNT(*), MIN(received_at) FROM recipients \
+             WHERE org = 'a' AND {pending} GROUP BY route_connector, last_error_code"),
+            "recipients_pending_connector",
+        ),
+        (
+            format!("SELECT last_error FROM recipients WHERE org = 'a' AND route_connector IS 'x' \
+             AND {pending} AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1"),
+            "recipients_pending_last_error",
+        ),
+        (
+            "SELECT kind, COUNT(*) FROM events WHERE org = 'a' AND connector IS 'x' AND at >= 1 AND at < 2 GROUP BY kind".to_string(),
+            "events_connector",
+        ),
+        (
+            "SELECT id FROM messages WHERE id IN (SELECT message_id FROM recipients r WHERE LOWER(r.address) = LOWER('x'))".to_string(),
+            "recipients_address",
+        ),
+        (
+            "SELECT id FROM messages m WHERE LOWER(m.sender) = LOWER('x')".to_string(),
+            "messages_sender",
+        ),
+        ("DELETE FROM events WHERE at < 5".to_string(), "events_at"),
+    ];
+    for (sql, index) in cases {
+        let plan = plan(&mut conn, &sql).await;
+        assert!(plan.contains(index), "{sql}\n{plan}");
+        assert!(
+            !plan.contains("SCAN recipients\n") && !plan.ends_with("SCAN recipients"),
+            "{plan}"
+        );
+    }
+}
