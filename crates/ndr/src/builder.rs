@@ -23,7 +23,7 @@ pub fn build_report_with_id(input: &ReportInput, id: MessageId) -> BuiltReport {
     let original = Original::read(&input.original);
     let language = Language::negotiate(original.languages.iter().map(String::as_str));
     let returned = returned(input, &original);
-    let human = human::text(input, &original, returned, language.catalogue());
+    let human = human::text(input, &original, returned, language);
     let status = delivery_status::body(input);
     let (returned_type, returned_body) = match returned {
         Returned::FullMessage => ("message/rfc822", original.message.as_slice()),

@@ -2,18 +2,18 @@
 //! and how, then a section for administrators with the evidence.
 //!
 //! This module only lays the page out; every word comes from the catalogue
-//! of the chosen language, and every judgement from `advice`.
+//! of the chosen language, and every judgement from `advice` by way of
+//! `explain`.
 
-use crate::advice::advise;
-use crate::catalogue::{Catalogue, Label, Situation};
+use crate::catalogue::{Catalogue, Label, Language, Situation};
 use crate::clean;
 use crate::delivery_status::{diagnostic_reply, rfc5322_date};
+use crate::explain::explain;
 use crate::original::Original;
+use crate::page::Page;
 use crate::report::{ReportInput, ReportKind, ReportRecipient, Returned};
-use mailflow_core::{Diagnosis, RemoteReply};
+use mailflow_core::Diagnosis;
 
-/// Short enough that the text needs no transfer encoding.
-const WIDTH: usize = 72;
 /// How many of the latest attempts the administrators' section lists.
 const HISTORY_SHOWN: usize = 5;
 
@@ -22,65 +22,65 @@ pub fn text(
     input: &ReportInput,
     original: &Original,
     returned: Returned,
-    words: &dyn Catalogue,
+    language: Language,
 ) -> String {
-    let mut page = Page::default();
-    page.paragraph(words.opening(input.kind));
+    let words = language.catalogue();
+    let mut page = Writer {
+        page: Page::default(),
+        words,
+    };
+    page.page.paragraph(words.opening(input.kind));
     if input.kind == ReportKind::Delay {
-        page.paragraph(&words.still_trying(input.will_retry_until));
+        page.page
+            .paragraph(&words.still_trying(input.will_retry_until));
     }
     let subject = original
         .subject
         .as_deref()
         .unwrap_or(words.label(Label::NoSubject));
-    page.field(0, words.label(Label::OriginalSubject), subject);
-    page.field(
-        0,
-        words.label(Label::OriginalSent),
-        &words.time(input.arrival),
-    );
-    page.blank();
+    page.field(0, Label::OriginalSubject, subject);
+    page.field(0, Label::OriginalSent, &words.time(input.arrival));
+    page.page.blank();
     for recipient in &input.recipients {
-        recipient_section(&mut page, input, recipient, words);
+        recipient_section(&mut page, input, recipient, language);
     }
-    page.paragraph(words.returned(returned));
-    administrators_section(&mut page, input, original, words);
-    page.out.replace('\n', "\r\n")
+    page.page.paragraph(words.returned(returned));
+    administrators_section(&mut page, input, original);
+    page.page.into_crlf()
+}
+
+/// A page and the words it is written in.
+struct Writer {
+    page: Page,
+    words: &'static dyn Catalogue,
+}
+
+impl Writer {
+    fn field(&mut self, indent: usize, label: Label, value: &str) {
+        let (label, separator) = (self.words.label(label), self.words.field_separator());
+        self.page.field(indent, label, separator, value);
+    }
 }
 
 fn recipient_section(
-    page: &mut Page,
+    page: &mut Writer,
     input: &ReportInput,
     recipient: &ReportRecipient,
-    words: &dyn Catalogue,
+    language: Language,
 ) {
-    let advice = advise(&recipient.diagnosis, recipient.connector.as_deref());
-    page.field(
-        0,
-        words.label(Label::Recipient),
-        &clean::header_text(&recipient.address),
+    let explained = explain(
+        &recipient.diagnosis,
+        recipient.connector.as_deref(),
+        &input.reporting_mta,
+        language,
     );
-    page.field(
-        2,
-        words.label(Label::WhatHappened),
-        &words.what_happened(situation(input, recipient)),
-    );
-    page.field(
-        2,
-        words.label(Label::Why),
-        &why(&recipient.diagnosis, words),
-    );
-    page.field(
-        2,
-        words.label(Label::WhoMustAct),
-        &words.actor(advice.actor, &input.reporting_mta),
-    );
-    page.field(
-        2,
-        words.label(Label::WhatToDo),
-        &words.remedy(&advice.remedy),
-    );
-    page.blank();
+    let happened = page.words.what_happened(situation(input, recipient));
+    page.field(0, Label::Recipient, &clean::header_text(&recipient.address));
+    page.field(2, Label::WhatHappened, &happened);
+    page.field(2, Label::Why, &explained.why);
+    page.field(2, Label::WhoMustAct, &explained.who_must_act);
+    page.field(2, Label::WhatToDo, &explained.what_to_do);
+    page.page.blank();
 }
 
 fn situation(input: &ReportInput, recipient: &ReportRecipient) -> Situation {
@@ -96,111 +96,59 @@ fn situation(input: &ReportInput, recipient: &ReportRecipient) -> Situation {
     }
 }
 
-/// The category's explanation; for an expired recipient, also its last
-/// error's; and the server's own words when it replied.
-fn why(diagnosis: &Diagnosis, words: &dyn Catalogue) -> String {
-    let mut why = words.explanation(diagnosis.category()).to_string();
-    if let Diagnosis::Expired { last: Some(last) } = diagnosis {
-        why = format!(
-            "{why} {}",
-            words.last_error_because(words.explanation(last.category()))
-        );
-    }
-    if let Some(reply) = remote_reply(diagnosis) {
-        why = format!(
-            "{why} {}",
-            words.server_said(&clean::header_text(&reply.to_string()))
-        );
-    }
-    why
-}
-
-fn remote_reply(diagnosis: &Diagnosis) -> Option<&RemoteReply> {
-    match diagnosis {
-        Diagnosis::RemoteTransient { reply, .. } | Diagnosis::RemotePermanent { reply, .. } => {
-            Some(reply)
-        }
-        Diagnosis::Expired { last: Some(last) } => remote_reply(last),
-        _ => None,
-    }
-}
-
-fn administrators_section(
-    page: &mut Page,
-    input: &ReportInput,
-    original: &Original,
-    words: &dyn Catalogue,
-) {
-    page.heading(words.label(Label::ForAdministrators));
+fn administrators_section(page: &mut Writer, input: &ReportInput, original: &Original) {
+    page.page
+        .heading(page.words.label(Label::ForAdministrators));
     page.field(
         2,
-        words.label(Label::ReportingServer),
+        Label::ReportingServer,
         &clean::host(&input.reporting_mta),
     );
-    page.field(
-        2,
-        words.label(Label::QueueId),
-        &input.original_id.to_string(),
-    );
+    page.field(2, Label::QueueId, &input.original_id.to_string());
     if let Some(id) = original.message_id.as_deref() {
-        page.field(2, words.label(Label::MessageId), &format!("<{id}>"));
+        page.field(2, Label::MessageId, &format!("<{id}>"));
     }
     if let Some(envid) = input.envid.as_deref() {
-        page.field(
-            2,
-            words.label(Label::EnvelopeId),
-            &clean::header_text(envid),
-        );
+        page.field(2, Label::EnvelopeId, &clean::header_text(envid));
     }
-    page.blank();
+    page.page.blank();
     for recipient in &input.recipients {
-        recipient_evidence(page, input, recipient, words);
+        recipient_evidence(page, input, recipient);
     }
 }
 
-fn recipient_evidence(
-    page: &mut Page,
+fn recipient_evidence(page: &mut Writer, input: &ReportInput, recipient: &ReportRecipient) {
+    let diagnosis = &recipient.diagnosis;
+    page.field(2, Label::Recipient, &clean::header_text(&recipient.address));
+    if let Some(orcpt) = recipient.orcpt.as_deref() {
+        page.field(4, Label::OriginalRecipient, &clean::header_text(orcpt));
+    }
+    page.field(4, Label::Status, &diagnosis.code().to_string());
+    page.field(4, Label::Category, diagnosis.category().as_str());
+    if let Diagnosis::Expired { last: Some(last) } = diagnosis {
+        page.field(4, Label::LastErrorCategory, last.category().as_str());
+    }
+    page.field(4, Label::Detail, &clean::header_text(&diagnosis.detail()));
+    let reply = clean::header_text(&diagnostic_reply(diagnosis));
+    page.field(4, Label::ServerReply, &reply);
+    for (label, value) in optional_evidence(input, recipient) {
+        if let Some(value) = value {
+            page.field(4, label, &value);
+        }
+    }
+    history(page, recipient);
+    page.page.blank();
+}
+
+/// Fields shown only when there is something to show.
+fn optional_evidence(
     input: &ReportInput,
     recipient: &ReportRecipient,
-    words: &dyn Catalogue,
-) {
-    let diagnosis = &recipient.diagnosis;
-    page.field(
-        2,
-        words.label(Label::Recipient),
-        &clean::header_text(&recipient.address),
-    );
-    if let Some(orcpt) = recipient.orcpt.as_deref() {
-        page.field(
-            4,
-            words.label(Label::OriginalRecipient),
-            &clean::header_text(orcpt),
-        );
-    }
-    page.field(4, words.label(Label::Status), &diagnosis.code().to_string());
-    page.field(
-        4,
-        words.label(Label::Category),
-        diagnosis.category().as_str(),
-    );
-    if let Diagnosis::Expired { last: Some(last) } = diagnosis {
-        page.field(
-            4,
-            words.label(Label::LastErrorCategory),
-            last.category().as_str(),
-        );
-    }
-    page.field(
-        4,
-        words.label(Label::Detail),
-        &clean::header_text(&diagnosis.detail()),
-    );
-    page.field(
-        4,
-        words.label(Label::ServerReply),
-        &clean::header_text(&diagnostic_reply(diagnosis)),
-    );
-    let optional = [
+) -> [(Label, Option<String>); 5] {
+    let retry_until = input
+        .will_retry_until
+        .filter(|_| input.kind == ReportKind::Delay);
+    [
         (
             Label::Connector,
             recipient.connector.as_deref().map(clean::header_text),
@@ -211,28 +159,20 @@ fn recipient_evidence(
         ),
         (Label::Attempts, Some(recipient.attempts.to_string())),
         (Label::LastAttempt, recipient.last_attempt.map(rfc5322_date)),
-        (
-            Label::WillRetryUntil,
-            input
-                .will_retry_until
-                .filter(|_| input.kind == ReportKind::Delay)
-                .map(rfc5322_date),
-        ),
-    ];
-    for (label, value) in optional {
-        if let Some(value) = value {
-            page.field(4, words.label(label), &value);
-        }
-    }
-    history(page, recipient, words);
-    page.blank();
+        (Label::WillRetryUntil, retry_until.map(rfc5322_date)),
+    ]
 }
 
-fn history(page: &mut Page, recipient: &ReportRecipient, words: &dyn Catalogue) {
+fn history(page: &mut Writer, recipient: &ReportRecipient) {
     if recipient.history.is_empty() {
         return;
     }
-    page.line(4, &format!("{}:", words.label(Label::History)));
+    let heading = format!(
+        "{}{}",
+        page.words.label(Label::History),
+        page.words.field_separator().trim_end()
+    );
+    page.page.line(4, &heading);
     let skip = recipient.history.len().saturating_sub(HISTORY_SHOWN);
     for attempt in &recipient.history[skip..] {
         let server = attempt
@@ -241,64 +181,10 @@ fn history(page: &mut Page, recipient: &ReportRecipient, words: &dyn Catalogue) 
             .map(clean::header_text)
             .unwrap_or_else(|| "-".to_string());
         let reply = clean::header_text(&attempt.diagnosis.reply());
-        page.wrapped(
+        page.page.wrapped(
             6,
             8,
             &format!("{} | {server} | {reply}", rfc5322_date(attempt.at)),
         );
-    }
-}
-
-/// Plain text with word wrapping, LF line endings until the end.
-#[derive(Default)]
-struct Page {
-    out: String,
-}
-
-impl Page {
-    fn paragraph(&mut self, text: &str) {
-        self.wrapped(0, 0, text);
-        self.blank();
-    }
-
-    fn heading(&mut self, text: &str) {
-        self.line(0, text);
-        self.line(0, &"-".repeat(text.chars().count()));
-    }
-
-    fn field(&mut self, indent: usize, label: &str, value: &str) {
-        self.wrapped(indent, indent + 2, &format!("{label}: {value}"));
-    }
-
-    fn line(&mut self, indent: usize, text: &str) {
-        self.out.push_str(&" ".repeat(indent));
-        self.out.push_str(text);
-        self.out.push('\n');
-    }
-
-    fn blank(&mut self) {
-        self.out.push('\n');
-    }
-
-    /// `text` on lines of at most `WIDTH` characters where the words allow:
-    /// the first line indented by `first`, the others by `rest`.
-    fn wrapped(&mut self, first: usize, rest: usize, text: &str) {
-        let mut line = " ".repeat(first);
-        let mut has_word = false;
-        for word in text.split_whitespace() {
-            if has_word && line.chars().count() + 1 + word.chars().count() > WIDTH {
-                self.out.push_str(&line);
-                self.out.push('\n');
-                line = " ".repeat(rest);
-                has_word = false;
-            }
-            if has_word {
-                line.push(' ');
-            }
-            line.push_str(word);
-            has_word = true;
-        }
-        self.out.push_str(&line);
-        self.out.push('\n');
     }
 }

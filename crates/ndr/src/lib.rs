@@ -9,20 +9,25 @@
 //!
 //! The report must be sent from the null sender `<>`; that, and never
 //! reporting on a message that came from `<>`, is the scheduler's job.
-//! All human text lives in `catalogue`, one implementation per language.
+//! All human text lives in `catalogue`, one implementation per language;
+//! `explain` gives any other part of mailflow the same words about a
+//! diagnosis.
 
 pub mod advice;
 mod builder;
 pub mod catalogue;
 mod clean;
 mod delivery_status;
+pub mod explain;
 mod human;
 mod original;
+mod page;
 mod report;
 
 pub use advice::{Actor, Advice, ConnectorProblem, Remedy, advise};
 pub use builder::{build_report, build_report_with_id};
 pub use catalogue::{Catalogue, Language};
+pub use explain::{Explanation, explain};
 pub use report::{
     Action, AttemptNote, BuiltReport, ReportInput, ReportKind, ReportRecipient, ReportedRecipient,
     Returned,

@@ -52,6 +52,14 @@ impl Catalogue for English {
         }
     }
 
+    fn field_separator(&self) -> &'static str {
+        ": "
+    }
+
+    fn sentence_separator(&self) -> &'static str {
+        " "
+    }
+
     fn time(&self, at: OffsetDateTime) -> String {
         let format =
             format_description!("[day padding:none] [month repr:long] [year], [hour]:[minute] UTC");
@@ -142,10 +150,14 @@ impl Catalogue for English {
                 "The relay's connector \"{connector}\" cannot deliver: {} \
                  Forward this report to the relay's administrators. \
                  Nothing is wrong with your message.",
-                connector_problem(*problem)
+                self.connector_problem(*problem)
             ),
             other => fixed_remedy(other).to_string(),
         }
+    }
+
+    fn connector_problem(&self, problem: ConnectorProblem) -> &'static str {
+        connector_problem(problem)
     }
 
     fn returned(&self, returned: Returned) -> &'static str {

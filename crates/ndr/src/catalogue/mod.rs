@@ -2,13 +2,14 @@
 //!
 //! The builder never holds text of its own: it asks the catalogue of the
 //! chosen `Language` for labels and sentences, passing typed values (a
-//! category, a remedy, a time). Adding a language is adding a variant, a
-//! file implementing `Catalogue`, and its tags in `Language::from_tag`; the
-//! builder does not change.
+//! category, a remedy, a time). The same words serve anything else that
+//! explains a failure to people: see `crate::explain`. Adding a language is
+//! adding a variant, a file implementing `Catalogue`, and its tags in
+//! `Language::from_tag`; the builder does not change.
 
 mod english;
 
-use crate::advice::{Actor, Remedy};
+use crate::advice::{Actor, ConnectorProblem, Remedy};
 use crate::report::{ReportKind, Returned};
 use mailflow_core::Category;
 use time::{Duration, OffsetDateTime};
@@ -103,6 +104,10 @@ pub trait Catalogue: Sync {
     /// The report's `Subject:`.
     fn subject(&self, kind: ReportKind, original_subject: Option<&str>) -> String;
     fn label(&self, label: Label) -> &'static str;
+    /// What stands between a label and its value: `": "` in English.
+    fn field_separator(&self) -> &'static str;
+    /// What stands between two sentences written one after the other.
+    fn sentence_separator(&self) -> &'static str;
     /// A time for people to read.
     fn time(&self, at: OffsetDateTime) -> String;
     /// A length of time for people to read ("24 hours").
@@ -120,8 +125,11 @@ pub trait Catalogue: Sync {
     fn server_said(&self, reply: &str) -> String;
     /// Who has to act; `reporting_mta` names this relay.
     fn actor(&self, actor: Actor, reporting_mta: &str) -> String;
-    /// How: what the actor has to do.
+    /// How: what the actor has to do, said to the report's reader.
     fn remedy(&self, remedy: &Remedy) -> String;
+    /// What is wrong with a connector and what its administrators must
+    /// change: a clause that reads after "the connector cannot deliver:".
+    fn connector_problem(&self, problem: ConnectorProblem) -> &'static str;
     /// A note on what of the original is attached.
     fn returned(&self, returned: Returned) -> &'static str;
 }
