@@ -203,7 +203,7 @@ fn words(kind: &FixKind, domains: &[String], count: u64) -> Words {
             "Undo resumes them.".to_string(),
         ),
         FixKind::Resume { .. } => (
-            format!("{count} suspended recipient(s) of {name} are queued again and tried now."),
+            format!("{count} suspended recipient(s) of {name} are queued again, due now or when the next hop's wait after failures ends (retry now lifts it)."),
             "None.".to_string(),
             "Undo suspends them again.".to_string(),
         ),

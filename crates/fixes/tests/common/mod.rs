@@ -178,3 +178,8 @@ pub fn delivery_status(report: &[u8]) -> String {
         .map(|part| String::from_utf8_lossy(part.contents()).into_owned())
         .expect("a message/delivery-status part")
 }
+
+/// Some loopback address for settings that are never dialled.
+pub fn unused_addr() -> SocketAddr {
+    "127.0.0.1:9".parse().unwrap()
+}
