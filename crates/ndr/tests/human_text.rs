@@ -151,13 +151,13 @@ fn the_human_part_is_plain_english_text_that_says_so() {
 }
 
 #[test]
-fn a_message_asking_for_another_language_gets_english_until_it_is_written() {
+fn a_message_asking_for_a_language_mailflow_does_not_write_gets_english() {
     let mut input = input(ReportKind::Failure, vec![rejected_remotely()]);
-    input.original = b"Content-Language: fr\r\nSubject: Bonjour\r\n\r\nSalut\r\n".to_vec();
+    input.original = b"Content-Language: de\r\nSubject: Hallo\r\n\r\nHallo Welt\r\n".to_vec();
     let report = build_report_with_id(&input, fixed_id(9));
     assert_eq!(report.language, mailflow_ndr::Language::English);
     assert_eq!(
         Parsed::new(&report.bytes).message.subject(),
-        Some("Undeliverable: Bonjour")
+        Some("Undeliverable: Hallo")
     );
 }

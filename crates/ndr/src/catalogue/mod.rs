@@ -3,39 +3,96 @@
 //! The builder never holds text of its own: it asks the catalogue of the
 //! chosen `Language` for labels and sentences, passing typed values (a
 //! category, a remedy, a time). The same words serve anything else that
-//! explains a failure to people: see `crate::explain`. Adding a language is
-//! adding a variant, a file implementing `Catalogue`, and its tags in
-//! `Language::from_tag`; the builder does not change.
+//! explains a failure to people: see `crate::explain`.
+//!
+//! # Adding a language
+//!
+//! 1. Write `catalogue/<language>.rs` with a unit struct implementing
+//!    `Catalogue`. Write it as mailflow speaks to mail administrators and
+//!    senders in that language, not as a word-for-word rendering of the
+//!    English: every method, every `Category`, `Actor`, `Remedy`,
+//!    `ConnectorProblem`, `Label`, `ReportKind`, `Situation` and `Returned`
+//!    must have its own text, dates and durations in the local style
+//!    (month names, plural forms), and the local punctuation between a label
+//!    and its value (`field_separator`) and between two sentences
+//!    (`sentence_separator`).
+//! 2. Add a variant to `Language`, to `Language::ALL`, to `tag` (the BCP 47
+//!    tag written in the human part's `Content-Language`) and to
+//!    `catalogue`.
+//! 3. Teach `Language::from_tag` which tags ask for it (the primary subtag,
+//!    and script or region subtags where they decide, as for Chinese).
+//! 4. Add the language's known phrases to `tests/languages.rs`; the tests
+//!    that walk every language and every category pick it up from
+//!    `Language::ALL` and check that each text exists and is not English.
+//!
+//! The builder, the layout (which wraps Chinese between characters and
+//! never at a no-break space) and the machine-readable part do not change:
+//! the `message/delivery-status` part is ASCII and the same in every
+//! language.
 
+mod chinese_traditional;
 mod english;
+mod french;
+mod portuguese_brazil;
+mod russian;
 
 use crate::advice::{Actor, ConnectorProblem, Remedy};
 use crate::report::{ReportKind, Returned};
 use mailflow_core::Category;
 use time::{Duration, OffsetDateTime};
 
-/// The languages reports can be written in. SPEC section 5 asks for English,
-/// French, Russian, Portuguese (Brazil) and Traditional Chinese; only English
-/// is written so far, and every request falls back to it.
+/// The languages reports are written in (SPEC section 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Language {
     #[default]
     English,
+    French,
+    Russian,
+    /// Portuguese as written in Brazil; also given to other Portuguese tags.
+    PortugueseBrazil,
+    /// Chinese in traditional characters, as written in Taiwan.
+    TraditionalChinese,
 }
 
 impl Language {
+    /// Every language, English first.
+    pub const ALL: [Language; 5] = [
+        Language::English,
+        Language::French,
+        Language::Russian,
+        Language::PortugueseBrazil,
+        Language::TraditionalChinese,
+    ];
+
     /// The BCP 47 tag put in the human part's `Content-Language`.
     pub fn tag(self) -> &'static str {
         match self {
             Language::English => "en",
+            Language::French => "fr",
+            Language::Russian => "ru",
+            Language::PortugueseBrazil => "pt-BR",
+            Language::TraditionalChinese => "zh-TW",
         }
     }
 
-    /// The language a BCP 47 tag asks for, when it is one we write.
+    /// The language a BCP 47 tag (or a `ll_CC` locale name) asks for, when
+    /// it is one we write. Any region of English, French, Russian and
+    /// Portuguese matches; Chinese matches when written in traditional
+    /// characters (`zh-Hant`, or Taiwan, Hong Kong and Macau without a
+    /// script), not for simplified (`zh-Hans`, `zh-CN`, plain `zh`).
     pub fn from_tag(tag: &str) -> Option<Language> {
-        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        let subtags: Vec<String> = tag
+            .trim()
+            .split(['-', '_'])
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let (primary, rest) = subtags.split_first()?;
         match primary.as_str() {
             "en" => Some(Language::English),
+            "fr" => Some(Language::French),
+            "ru" => Some(Language::Russian),
+            "pt" => Some(Language::PortugueseBrazil),
+            "zh" | "cmn" | "yue" => traditional_chinese(rest),
             _ => None,
         }
     }
@@ -52,7 +109,35 @@ impl Language {
     pub fn catalogue(self) -> &'static dyn Catalogue {
         match self {
             Language::English => &english::English,
+            Language::French => &french::French,
+            Language::Russian => &russian::Russian,
+            Language::PortugueseBrazil => &portuguese_brazil::PortugueseBrazil,
+            Language::TraditionalChinese => &chinese_traditional::TraditionalChinese,
         }
+    }
+}
+
+/// Chinese subtags after the primary one: the script decides when given,
+/// else the region.
+fn traditional_chinese(subtags: &[String]) -> Option<Language> {
+    let script = subtags.iter().find(|s| s.len() == 4).map(String::as_str);
+    let region = subtags.iter().find(|s| s.len() == 2).map(String::as_str);
+    let traditional = match (script, region) {
+        (Some("hant"), _) => true,
+        (Some(_), _) => false,
+        (None, Some(region)) => matches!(region, "tw" | "hk" | "mo"),
+        (None, None) => false,
+    };
+    traditional.then_some(Language::TraditionalChinese)
+}
+
+/// `text` with its first letter in lower case, for a sentence quoted after
+/// a colon in languages that do not capitalise there.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -139,10 +224,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_request_falls_back_to_english_until_other_languages_are_written() {
-        assert_eq!(Language::negotiate(["fr-FR", "ru"]), Language::English);
-        assert_eq!(Language::negotiate(Vec::<&str>::new()), Language::English);
-        assert_eq!(Language::from_tag("en-GB"), Some(Language::English));
-        assert_eq!(Language::from_tag("pt-BR"), None);
+    fn each_language_is_found_by_its_own_tag() {
+        for language in Language::ALL {
+            assert_eq!(Language::from_tag(language.tag()), Some(language));
+        }
+    }
+
+    #[test]
+    fn traditional_chinese_is_chosen_by_script_then_region() {
+        for tag in [
+            "zh-TW",
+            "zh-Hant",
+            "zh-HK",
+            "zh-MO",
+            "zh-Hant-CN",
+            "zh_TW",
+            "ZH-hant-tw",
+        ] {
+            assert_eq!(
+                Language::from_tag(tag),
+                Some(Language::TraditionalChinese),
+                "{tag}"
+            );
+        }
+        for tag in ["zh", "zh-CN", "zh-Hans", "zh-SG", "zh-Hans-TW"] {
+            assert_eq!(Language::from_tag(tag), None, "{tag}");
+        }
     }
 }
