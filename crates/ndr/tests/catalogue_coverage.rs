@@ -1,0 +1,341 @@
+//! Every language has its own words for everything a report can say: each
+//! category, actor, remedy, connector problem, label, situation and note,
+//! none empty, none left in English.
+//!
+//! The lists below are built from `match`es without a wildcard, so a new
+//! variant in core or in this crate fails to compile here until it is
+//! listed, and then fails these tests until every language has words for it.
+
+use mailflow_core::Category;
+use mailflow_ndr::catalogue::{Label, Situation};
+use mailflow_ndr::{
+    Actor, Catalogue, ConnectorProblem, Language, Remedy, ReportKind, Returned, explain,
+};
+use std::iter::successors;
+use time::Duration;
+use time::macros::datetime;
+
+fn every_category() -> Vec<Category> {
+    fn after(category: Category) -> Option<Category> {
+        use Category::*;
+        match category {
+            DnsQueryFailed => Some(ConnectionTimedOut),
+            ConnectionTimedOut => Some(ConnectionRefused),
+            ConnectionRefused => Some(RemoteServerError),
+            RemoteServerError => Some(ConnectionDropped),
+            ConnectionDropped => Some(CertificateInvalid),
+            CertificateInvalid => Some(RemoteTransient),
+            RemoteTransient => Some(RemotePermanent),
+            RemotePermanent => Some(Expired),
+            Expired => Some(LoopDetected),
+            LoopDetected => Some(RecipientNotFound),
+            RecipientNotFound => Some(DomainNotFound),
+            DomainNotFound => Some(NullMx),
+            NullMx => Some(LocalError),
+            LocalError => None,
+        }
+    }
+    successors(Some(Category::DnsQueryFailed), |c| after(*c)).collect()
+}
+
+fn every_connector_problem() -> Vec<ConnectorProblem> {
+    fn after(problem: ConnectorProblem) -> Option<ConnectorProblem> {
+        use ConnectorProblem::*;
+        match problem {
+            NameDoesNotResolve => Some(ServerUnreachable),
+            ServerUnreachable => Some(ServerRefuses),
+            ServerRefuses => Some(ConnectionDrops),
+            ConnectionDrops => Some(TlsUnavailable),
+            TlsUnavailable => Some(CertificateInvalid),
+            CertificateInvalid => None,
+        }
+    }
+    successors(Some(ConnectorProblem::NameDoesNotResolve), |p| after(*p)).collect()
+}
+
+fn every_remedy() -> Vec<Remedy> {
+    fn after(remedy: &Remedy) -> Option<Remedy> {
+        match remedy {
+            Remedy::CheckAddress => Some(Remedy::CheckDomain),
+            Remedy::CheckDomain => Some(Remedy::SendSmaller),
+            Remedy::SendSmaller => Some(Remedy::AskRecipientToAllow),
+            Remedy::AskRecipientToAllow => Some(Remedy::RecipientMakesRoom),
+            Remedy::RecipientMakesRoom => Some(Remedy::FixRemoteServer),
+            Remedy::FixRemoteServer => Some(Remedy::FixRemoteDns),
+            Remedy::FixRemoteDns => Some(Remedy::FixRemoteCertificate),
+            Remedy::FixRemoteCertificate => Some(Remedy::BreakLoop),
+            Remedy::BreakLoop => Some(Remedy::CheckRelay),
+            Remedy::CheckRelay => None,
+            Remedy::FixConnector { .. } => None,
+        }
+    }
+    let mut remedies: Vec<Remedy> = successors(Some(Remedy::CheckAddress), after).collect();
+    remedies.extend(
+        every_connector_problem()
+            .into_iter()
+            .map(|problem| Remedy::FixConnector {
+                connector: "onprem".into(),
+                problem,
+            }),
+    );
+    remedies
+}
+
+fn every_actor() -> Vec<Actor> {
+    fn after(actor: Actor) -> Option<Actor> {
+        match actor {
+            Actor::Sender => Some(Actor::RecipientAdministrators),
+            Actor::RecipientAdministrators => Some(Actor::RelayAdministrators),
+            Actor::RelayAdministrators => None,
+        }
+    }
+    successors(Some(Actor::Sender), |a| after(*a)).collect()
+}
+
+fn every_label() -> Vec<Label> {
+    fn after(label: Label) -> Option<Label> {
+        use Label::*;
+        match label {
+            OriginalSubject => Some(OriginalSent),
+            OriginalSent => Some(NoSubject),
+            NoSubject => Some(Recipient),
+            Recipient => Some(OriginalRecipient),
+            OriginalRecipient => Some(WhatHappened),
+            WhatHappened => Some(Why),
+            Why => Some(WhoMustAct),
+            WhoMustAct => Some(WhatToDo),
+            WhatToDo => Some(ForAdministrators),
+            ForAdministrators => Some(ReportingServer),
+            ReportingServer => Some(QueueId),
+            QueueId => Some(MessageId),
+            MessageId => Some(EnvelopeId),
+            EnvelopeId => Some(Status),
+            Status => Some(Category),
+            Category => Some(Detail),
+            Detail => Some(LastErrorCategory),
+            LastErrorCategory => Some(ServerReply),
+            ServerReply => Some(Connector),
+            Connector => Some(RemoteServer),
+            RemoteServer => Some(Attempts),
+            Attempts => Some(LastAttempt),
+            LastAttempt => Some(WillRetryUntil),
+            WillRetryUntil => Some(History),
+            History => None,
+        }
+    }
+    successors(Some(Label::OriginalSubject), |l| after(*l)).collect()
+}
+
+/// Labels that are the same word in every language.
+const SHARED_LABELS: [Label; 1] = [Label::MessageId];
+
+/// Every text a catalogue can produce, each with a name for failure messages.
+fn every_text(words: &dyn Catalogue) -> Vec<(String, String)> {
+    let at = datetime!(2025-03-04 08:00:00 UTC);
+    let mut texts = vec![
+        ("daemon name".to_string(), words.daemon_name().to_string()),
+        ("time".into(), words.time(at)),
+        ("duration".into(), words.duration(Duration::hours(24))),
+        ("still trying until".into(), words.still_trying(Some(at))),
+        ("still trying".into(), words.still_trying(None)),
+        ("last error".into(), words.last_error_because("x")),
+        ("server said".into(), words.server_said("550 5.1.1 x")),
+    ];
+    for kind in [ReportKind::Failure, ReportKind::Delay] {
+        texts.push((format!("subject {kind:?}"), words.subject(kind, Some("x"))));
+        texts.push((format!("subject {kind:?} none"), words.subject(kind, None)));
+        texts.push((format!("opening {kind:?}"), words.opening(kind).to_string()));
+    }
+    let situations = [
+        Situation::Refused,
+        Situation::Expired {
+            tried_for: Duration::hours(24),
+            attempts: 30,
+        },
+        Situation::StillTrying { attempts: 3 },
+    ];
+    for situation in situations {
+        texts.push((format!("{situation:?}"), words.what_happened(situation)));
+    }
+    for returned in [
+        Returned::Headers,
+        Returned::FullMessage,
+        Returned::HeadersBecauseTooLarge,
+    ] {
+        texts.push((
+            format!("{returned:?}"),
+            words.returned(returned).to_string(),
+        ));
+    }
+    for category in every_category() {
+        texts.push((
+            format!("{category:?}"),
+            words.explanation(category).to_string(),
+        ));
+    }
+    for actor in every_actor() {
+        texts.push((format!("{actor:?}"), words.actor(actor, "relay.test")));
+    }
+    for remedy in every_remedy() {
+        texts.push((format!("{remedy:?}"), words.remedy(&remedy)));
+    }
+    for problem in every_connector_problem() {
+        texts.push((
+            format!("{problem:?}"),
+            words.connector_problem(problem).to_string(),
+        ));
+    }
+    for label in every_label()
+        .into_iter()
+        .filter(|l| !SHARED_LABELS.contains(l))
+    {
+        texts.push((format!("{label:?}"), words.label(label).to_string()));
+    }
+    texts
+}
+
+#[test]
+fn every_language_has_its_own_words_for_everything_a_report_says() {
+    let english = every_text(Language::English.catalogue());
+    assert!(english.iter().all(|(_, text)| !text.trim().is_empty()));
+    for language in Language::ALL
+        .into_iter()
+        .filter(|l| *l != Language::English)
+    {
+        let texts = every_text(language.catalogue());
+        assert_eq!(texts.len(), english.len());
+        for ((name, text), (_, in_english)) in texts.iter().zip(&english) {
+            assert!(!text.trim().is_empty(), "{language:?}: {name} is empty");
+            assert_ne!(text, in_english, "{language:?}: {name} is still English");
+        }
+    }
+}
+
+#[test]
+fn each_category_has_an_explanation_of_its_own_in_every_language() {
+    for language in Language::ALL {
+        let words = language.catalogue();
+        let mut seen: Vec<&str> = Vec::new();
+        for category in every_category() {
+            let explanation = words.explanation(category);
+            assert!(
+                !seen.contains(&explanation),
+                "{language:?}: {category:?} repeats another category's explanation"
+            );
+            seen.push(explanation);
+        }
+    }
+}
+
+#[test]
+fn each_remedy_and_actor_is_worded_differently_in_every_language() {
+    for language in Language::ALL {
+        let words = language.catalogue();
+        let remedies: Vec<String> = every_remedy().iter().map(|r| words.remedy(r)).collect();
+        let actors: Vec<String> = every_actor().iter().map(|a| words.actor(*a, "r")).collect();
+        for list in [&remedies, &actors] {
+            for (i, text) in list.iter().enumerate() {
+                assert!(
+                    !list[..i].contains(text),
+                    "{language:?}: {text} appears twice"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn russian_and_chinese_are_written_in_their_own_scripts() {
+    let cyrillic = |c: char| ('\u{400}'..='\u{4ff}').contains(&c);
+    let han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    for (language, script) in [
+        (Language::Russian, &cyrillic as &dyn Fn(char) -> bool),
+        (Language::TraditionalChinese, &han),
+    ] {
+        for (name, text) in every_text(language.catalogue()) {
+            assert!(text.chars().any(script), "{language:?}: {name} = {text:?}");
+        }
+    }
+}
+
+#[test]
+fn dates_are_written_the_way_each_language_writes_them() {
+    let at = datetime!(2025-03-04 08:05:00 UTC);
+    let first = datetime!(2025-03-01 17:30:00 UTC);
+    let expected = [
+        (
+            Language::English,
+            "4 March 2025, 08:05 UTC",
+            "1 March 2025, 17:30 UTC",
+        ),
+        (
+            Language::French,
+            "4 mars 2025 à 08:05 (UTC)",
+            "1er mars 2025 à 17:30 (UTC)",
+        ),
+        (
+            Language::Russian,
+            "4 марта 2025 г., 08:05 UTC",
+            "1 марта 2025 г., 17:30 UTC",
+        ),
+        (
+            Language::PortugueseBrazil,
+            "4 de março de 2025, 08:05 (UTC)",
+            "1º de março de 2025, 17:30 (UTC)",
+        ),
+        (
+            Language::TraditionalChinese,
+            "2025年3月4日 08:05（UTC）",
+            "2025年3月1日 17:30（UTC）",
+        ),
+    ];
+    for (language, fourth, first_of_month) in expected {
+        assert_eq!(language.catalogue().time(at), fourth);
+        assert_eq!(language.catalogue().time(first), first_of_month);
+    }
+}
+
+#[test]
+fn durations_count_in_each_language() {
+    let span = Duration::minutes(25 * 60 + 1);
+    let expected = [
+        (Language::English, "25 hours 1 minute"),
+        (Language::French, "25 heures et 1 minute"),
+        (Language::Russian, "25 часов 1 минуту"),
+        (Language::PortugueseBrazil, "25 horas e 1 minuto"),
+        (Language::TraditionalChinese, "25 小時 1 分鐘"),
+    ];
+    for (language, text) in expected {
+        assert_eq!(language.catalogue().duration(span), text);
+    }
+}
+
+#[test]
+fn explain_gives_the_same_words_as_the_catalogue_for_any_reader() {
+    let refused = mailflow_core::Diagnosis::ConnectionRefused {
+        addr: "127.0.0.1:2526".parse().unwrap(),
+    };
+    for language in Language::ALL {
+        let words = language.catalogue();
+        let explained = explain(&refused, Some("onprem"), "relay.test", language);
+        assert_eq!(explained.advice.actor, Actor::RelayAdministrators);
+        assert_eq!(
+            explained.why,
+            words.explanation(Category::ConnectionRefused)
+        );
+        assert_eq!(
+            explained.who_must_act,
+            words.actor(Actor::RelayAdministrators, "relay.test")
+        );
+        assert_eq!(explained.what_to_do, words.remedy(&explained.advice.remedy));
+        assert_eq!(
+            explained.connector_problem,
+            Some(words.connector_problem(ConnectorProblem::ServerUnreachable))
+        );
+        let by_mx = explain(&refused, None, "relay.test", language);
+        assert_eq!(
+            by_mx.connector_problem, None,
+            "no connector, no connector problem"
+        );
+    }
+}
