@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use mailflow_fixes::FixError;
 use mailflow_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -24,6 +25,11 @@ pub enum ApiError {
     NoSuchEndpoint { path: String },
     #[error("the store failed: {0}")]
     Store(#[from] StoreError),
+    /// Fix and queue actions need the running node.
+    #[error("the node is not running yet; try again in a moment")]
+    NodeNotRunning,
+    #[error("{0}")]
+    Fix(#[from] FixError),
 }
 
 /// The body of every error response.
@@ -34,12 +40,12 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
-    /// `unauthorized`, `not_found`, `bad_request` or `internal`.
+    /// `unauthorized`, `not_found`, `bad_request`, `conflict`, `unavailable` or `internal`.
     pub kind: String,
     /// The query or path field that was wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// The message id that was not found.
+    /// The message id, fix id, connector or audit entry id concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub message: String,
@@ -54,6 +60,8 @@ impl ApiError {
             }
             ApiError::BadField { .. } => StatusCode::BAD_REQUEST,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::NodeNotRunning => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Fix(error) => fix_status(error),
         }
     }
 
@@ -63,6 +71,12 @@ impl ApiError {
             ApiError::MessageNotFound { .. } | ApiError::NoSuchEndpoint { .. } => "not_found",
             ApiError::BadField { .. } => "bad_request",
             ApiError::Store(_) => "internal",
+            ApiError::NodeNotRunning => "unavailable",
+            ApiError::Fix(error) => match fix_status(error) {
+                StatusCode::NOT_FOUND => "not_found",
+                StatusCode::CONFLICT => "conflict",
+                _ => "internal",
+            },
         }
     }
 
@@ -70,6 +84,7 @@ impl ApiError {
         let (field, id) = match self {
             ApiError::BadField { field, .. } => (Some(field.to_string()), None),
             ApiError::MessageNotFound { id } => (None, Some(id.clone())),
+            ApiError::Fix(error) => (None, fix_id(error)),
             _ => (None, None),
         };
         ErrorBody {
@@ -96,6 +111,33 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+/// Unknown fixes, connectors and audit entries are `404`; a fix that does
+/// not apply now, or an entry that cannot be undone (again), is `409`.
+fn fix_status(error: &FixError) -> StatusCode {
+    match error {
+        FixError::UnknownFix { .. }
+        | FixError::NoSuchConnector { .. }
+        | FixError::NoSuchAuditEntry { .. } => StatusCode::NOT_FOUND,
+        FixError::NotApplicable { .. }
+        | FixError::AlreadyUndone { .. }
+        | FixError::NotUndoable { .. } => StatusCode::CONFLICT,
+        FixError::BadAuditEntry { .. } | FixError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The fix id, connector or audit entry id the error is about.
+fn fix_id(error: &FixError) -> Option<String> {
+    match error {
+        FixError::UnknownFix { id } | FixError::NotApplicable { id, .. } => Some(id.clone()),
+        FixError::NoSuchConnector { connector, .. } => Some(connector.clone()),
+        FixError::NoSuchAuditEntry { id }
+        | FixError::AlreadyUndone { id }
+        | FixError::NotUndoable { id, .. }
+        | FixError::BadAuditEntry { id, .. } => Some(id.to_string()),
+        FixError::Store(_) => None,
     }
 }
 

@@ -8,20 +8,25 @@
 
 mod auth;
 mod error;
+mod fix_views;
+mod fixes;
 mod health;
 mod messages;
 mod openapi;
 mod views;
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
+pub use fixes::ACTOR_HEADER;
 pub use openapi::ApiDoc;
 pub use views::{LastErrorView, MessageView, RecipientView};
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use mailflow_core::Clock;
+use mailflow_relay::NodeHandle;
 use mailflow_store::SharedStore;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -30,6 +35,9 @@ pub struct AdminState {
     /// Bearer tokens that open the API; compared in constant time.
     pub tokens: Vec<String>,
     pub clock: Arc<dyn Clock>,
+    /// The running node, set once it has started; until then fix and
+    /// queue actions answer `503`.
+    pub node: Arc<OnceLock<NodeHandle>>,
 }
 
 /// The whole admin API, ready to be served.
@@ -38,6 +46,11 @@ pub fn router(state: AdminState) -> Router {
     let protected = Router::new()
         .route("/messages", get(messages::list))
         .route("/messages/{id}", get(messages::show))
+        .route("/fixes", get(fixes::list))
+        .route("/fixes/{id}/apply", post(fixes::apply))
+        .route("/fixes/{id}/undo", post(fixes::undo))
+        .route("/audit", get(fixes::audit))
+        .route("/connectors/{name}/{action}", post(fixes::connector_action))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

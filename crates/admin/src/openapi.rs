@@ -8,7 +8,9 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "mailflow admin API", description = "The queue, its diagnoses and the node's health."),
-    paths(crate::messages::list, crate::messages::show, crate::health::health),
+    paths(crate::messages::list, crate::messages::show, crate::health::health,
+        crate::fixes::list, crate::fixes::apply, crate::fixes::undo, crate::fixes::audit,
+        crate::fixes::connector_action),
     components(schemas(
         crate::views::MessageView,
         crate::views::RecipientView,
@@ -16,6 +18,11 @@ use utoipa::{Modify, OpenApi};
         crate::error::ErrorBody,
         crate::error::ErrorDetail,
         crate::health::Health,
+        crate::fix_views::FixView,
+        crate::fix_views::FixPreviewView,
+        crate::fix_views::DomainChangeView,
+        crate::fix_views::TlsChangeView,
+        crate::fix_views::AuditEntryView,
     )),
     modifiers(&BearerAuth),
 )]

@@ -37,6 +37,7 @@ impl Api {
             store,
             tokens: vec!["other-token".into(), TOKEN.into()],
             clock,
+            node: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();

@@ -83,10 +83,12 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
             source,
         })?;
     let admin_addr = listener.local_addr().unwrap_or(config.admin.listen);
+    let admin_node = Arc::new(std::sync::OnceLock::new());
     let app = mailflow_admin::router(AdminState {
         store: store.clone(),
         tokens,
         clock: clock.clone(),
+        node: admin_node.clone(),
     });
     let admin_stop = CancellationToken::new();
     let stopped = admin_stop.clone().cancelled_owned();
@@ -107,6 +109,7 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
             return Err(error.into());
         }
     };
+    let _ = admin_node.set(node.handle());
     Ok(Running {
         source: config.source,
         data_dir,

@@ -1,0 +1,362 @@
+//! Fix actions, the audit log and connector queue actions over real HTTP,
+//! against a running node whose on-premises connector is refused.
+
+use mailflow_admin::{AdminState, router};
+use mailflow_core::{
+    AcceptedDomain, Clock, Connector, ConnectorKind, Directory, DomainType, DsnEnvelope,
+    DsnRecipient, ManualClock, MessageId, OrgSettings, RecipientState, Route, SmartHost, TlsPolicy,
+};
+use mailflow_deliver::DeliverySettings;
+use mailflow_receive::ReceiveSettings;
+use mailflow_relay::{Node, NodeSettings, QueueSettings, RunningNode};
+use mailflow_store::{NewMessage, NewRecipient, SharedStore, SqliteStore};
+use mailflow_testkit::ports::refused_addr;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const TOKEN: &str = "fix-token-1234";
+const ORG: &str = "default";
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+    store: SharedStore,
+    node: Option<RunningNode>,
+    stop: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Api {
+    /// The API, in front of a running node when `with_node`.
+    async fn start(with_node: bool) -> Api {
+        let dir = tempfile::tempdir().unwrap();
+        let store: SharedStore = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+        store.save_org_settings(ORG, &org()).await.unwrap();
+        let clock = Arc::new(ManualClock::starting_now());
+        let handle = Arc::new(OnceLock::new());
+        let node = match with_node {
+            true => Some(
+                Node::start(settings(), store.clone(), clock.clone())
+                    .await
+                    .unwrap(),
+            ),
+            false => None,
+        };
+        if let Some(node) = &node {
+            let _ = handle.set(node.handle());
+        }
+        let app = router(AdminState {
+            store: store.clone(),
+            tokens: vec![TOKEN.into()],
+            clock: clock as Arc<dyn Clock>,
+            node: handle,
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let stop = CancellationToken::new();
+        let shutdown = stop.clone().cancelled_owned();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .unwrap();
+        });
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        Api {
+            base: format!("http://{addr}"),
+            http,
+            store,
+            node,
+            stop,
+            server,
+            _dir: dir,
+        }
+    }
+
+    async fn call(&self, method: &str, path: &str, token: Option<&str>) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut request = match method {
+            "POST" => self.http.post(url).header("x-mailflow-actor", "ops"),
+            _ => self.http.get(url),
+        };
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.call("GET", path, Some(TOKEN)).await
+    }
+
+    async fn post(&self, path: &str) -> (u16, Value) {
+        self.call("POST", path, Some(TOKEN)).await
+    }
+
+    async fn stop(mut self) {
+        if let Some(node) = self.node.take() {
+            node.shutdown().await;
+        }
+        self.stop.cancel();
+        tokio::time::timeout(Duration::from_secs(10), self.server)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
+fn settings() -> NodeSettings {
+    NodeSettings {
+        node_name: "relay.test".into(),
+        org: ORG.into(),
+        receive: ReceiveSettings {
+            hostname: "relay.test".into(),
+            listen: vec!["127.0.0.1:0".parse().unwrap()],
+            trusted_networks: vec!["127.0.0.0/8".parse().unwrap()],
+            max_message_size: 1024 * 1024,
+            max_recipients: 100,
+            max_line_length: 1000,
+            command_timeout: Duration::from_secs(30),
+            data_timeout: Duration::from_secs(30),
+            max_errors: 10,
+            max_received_headers: 30,
+            expiration: Duration::from_secs(24 * 3600),
+            org: ORG.into(),
+        },
+        deliver: DeliverySettings {
+            hostname: "relay.test".into(),
+            mx_port: 25,
+            connect_timeout: Duration::from_secs(2),
+            command_timeout: Duration::from_secs(5),
+            nameservers: Vec::new(),
+            dns_timeout: Duration::from_millis(500),
+            trusted_ca_file: None,
+        },
+        queue: QueueSettings::default(),
+    }
+}
+
+/// contoso.test is internal relay through `to-onprem`, where nothing listens.
+fn org() -> OrgSettings {
+    let mut directory = Directory::default();
+    directory.insert("alice@contoso.test");
+    let smart_host: SmartHost = refused_addr().to_string().parse().unwrap();
+    OrgSettings {
+        accepted_domains: vec![AcceptedDomain {
+            name: "contoso.test".into(),
+            kind: DomainType::InternalRelay,
+        }],
+        connectors: vec![Connector {
+            name: "to-onprem".into(),
+            kind: ConnectorKind::OnPremises,
+            enabled: true,
+            recipient_domains: vec!["contoso.test".into()],
+            smart_hosts: vec![smart_host],
+            tls: TlsPolicy::Opportunistic,
+            tls_name: None,
+            connect_timeout: None,
+            command_timeout: None,
+            max_connections: 2,
+        }],
+        directory,
+    }
+}
+
+/// Queues mail to alice (known) and zed (unknown), from the null sender so
+/// that bouncing zed needs no route for a report; waits until both are
+/// deferred after a refused connection.
+async fn queue_and_defer(api: &Api) -> MessageId {
+    let id = MessageId::new();
+    let now = api.node.as_ref().unwrap().handle().clock().now();
+    let recipient = |address: &str| NewRecipient {
+        address: address.into(),
+        dsn: DsnRecipient::default(),
+        route: Route {
+            connector: Some("to-onprem".into()),
+            domain: "contoso.test".into(),
+        },
+        next_hop: "to-onprem".into(),
+    };
+    let message = NewMessage {
+        id,
+        org: ORG.into(),
+        sender: String::new(),
+        client: "127.0.0.1".into(),
+        received_at: now,
+        expires_at: now + Duration::from_secs(24 * 3600),
+        dsn: DsnEnvelope::default(),
+        body: b"Subject: hi\r\n\r\nhello\r\n".to_vec(),
+        recipients: vec![
+            recipient("alice@contoso.test"),
+            recipient("zed@contoso.test"),
+        ],
+    };
+    api.store.accept_message(message).await.unwrap();
+    api.node.as_ref().unwrap().wake();
+    for _ in 0..500 {
+        let stored = api.store.message(id).await.unwrap().unwrap();
+        if stored
+            .recipients
+            .iter()
+            .all(|r| r.state == RecipientState::Deferred)
+        {
+            return id;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the recipients were never deferred");
+}
+
+#[tokio::test]
+async fn fixes_are_listed_applied_audited_and_undone_over_http() {
+    let api = Api::start(true).await;
+    let id = queue_and_defer(&api).await;
+
+    let (status, fixes) = api.get("/api/v1/fixes").await;
+    assert_eq!(status, 200, "{fixes}");
+    let fix = fixes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "stop-relaying:to-onprem")
+        .unwrap_or_else(|| panic!("{fixes:#}"));
+    assert_eq!(fix["because_of"], "4.4.316");
+    assert_eq!(fix["preview"]["recipients_to_bounce"], 1);
+    assert_eq!(
+        fix["preview"]["domain_changes"][0]["from"],
+        "internal_relay"
+    );
+    assert_eq!(fix["preview"]["domain_changes"][0]["to"], "authoritative");
+
+    let (status, applied) = api
+        .post("/api/v1/fixes/stop-relaying:to-onprem/apply")
+        .await;
+    assert_eq!(status, 200, "{applied}");
+    assert_eq!(applied["actor"], "api:ops");
+    assert_eq!(applied["after"]["recipients_bounced"], 1);
+    let stored = api.store.message(id).await.unwrap().unwrap();
+    let states: Vec<_> = stored.recipients.iter().map(|r| r.state).collect();
+    assert_eq!(states, [RecipientState::Deferred, RecipientState::Failed]);
+
+    let (status, log) = api.get("/api/v1/audit").await;
+    assert_eq!(status, 200);
+    assert_eq!(log[0]["action"], "stop-relaying");
+    assert_eq!(
+        log[0]["before"]["accepted_domains"][0]["type"],
+        "internal_relay"
+    );
+
+    let audit_id = applied["id"].as_u64().unwrap();
+    let (status, undone) = api.post(&format!("/api/v1/fixes/{audit_id}/undo")).await;
+    assert_eq!(status, 200, "{undone}");
+    assert_eq!(undone["action"], "undo:stop-relaying");
+    let (status, again) = api.post(&format!("/api/v1/fixes/{audit_id}/undo")).await;
+    assert_eq!(
+        (status, again["error"]["kind"].as_str()),
+        (409, Some("conflict"))
+    );
+    assert_eq!(again["error"]["id"], audit_id.to_string());
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn connector_queue_actions_answer_with_their_audit_entry() {
+    let api = Api::start(true).await;
+    let id = queue_and_defer(&api).await;
+
+    let (status, suspended) = api.post("/api/v1/connectors/to-onprem/suspend").await;
+    assert_eq!(status, 200, "{suspended}");
+    assert_eq!(suspended["after"]["recipients_affected"], 2);
+    let stored = api.store.message(id).await.unwrap().unwrap();
+    assert!(
+        stored
+            .recipients
+            .iter()
+            .all(|r| r.state == RecipientState::Suspended)
+    );
+
+    let (status, resumed) = api.post("/api/v1/connectors/to-onprem/resume").await;
+    assert_eq!((status, &resumed["action"]), (200, &Value::from("resume")));
+    let (status, retried) = api.post("/api/v1/connectors/to-onprem/retry").await;
+    assert_eq!((status, &retried["action"]), (200, &Value::from("retry")));
+    let (status, bounced) = api.post("/api/v1/connectors/to-onprem/bounce").await;
+    assert_eq!(
+        (status, &bounced["action"]),
+        (200, &Value::from("bounce-all"))
+    );
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn errors_name_the_action_the_fix_the_connector_or_the_entry() {
+    let api = Api::start(true).await;
+    let (status, body) = api.post("/api/v1/connectors/to-onprem/explode").await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("action"))
+    );
+    let (status, body) = api.post("/api/v1/connectors/nowhere/retry").await;
+    assert_eq!(
+        (status, body["error"]["id"].as_str()),
+        (404, Some("nowhere"))
+    );
+    let (status, body) = api.post("/api/v1/fixes/reboot:to-onprem/apply").await;
+    assert_eq!(
+        (status, body["error"]["id"].as_str()),
+        (404, Some("reboot:to-onprem"))
+    );
+    let (status, body) = api.post("/api/v1/fixes/lower-tls:to-onprem/apply").await;
+    assert_eq!(
+        (status, body["error"]["kind"].as_str()),
+        (409, Some("conflict"))
+    );
+    let (status, body) = api.post("/api/v1/fixes/seven/undo").await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("id")));
+    let (status, body) = api.post("/api/v1/fixes/77/undo").await;
+    assert_eq!((status, body["error"]["id"].as_str()), (404, Some("77")));
+    let (status, body) = api.get("/api/v1/audit?limit=many").await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("limit"))
+    );
+    let (status, _) = api
+        .call("POST", "/api/v1/connectors/to-onprem/retry", None)
+        .await;
+    assert_eq!(status, 401);
+
+    let (_, document) = api.call("GET", "/api/v1/openapi.json", None).await;
+    for path in [
+        "/api/v1/fixes",
+        "/api/v1/fixes/{id}/apply",
+        "/api/v1/fixes/{id}/undo",
+        "/api/v1/audit",
+        "/api/v1/connectors/{name}/{action}",
+    ] {
+        assert!(
+            document["paths"][path].is_object(),
+            "{path} in the OpenAPI document"
+        );
+    }
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn fix_actions_wait_for_the_node_with_503() {
+    let api = Api::start(false).await;
+    let (status, body) = api.get("/api/v1/fixes").await;
+    assert_eq!(
+        (status, body["error"]["kind"].as_str()),
+        (503, Some("unavailable"))
+    );
+    let (status, body) = api.get("/api/v1/audit").await;
+    assert_eq!((status, body.as_array().map(Vec::len)), (200, Some(0)));
+    api.stop().await;
+}
