@@ -93,8 +93,9 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
     let decisions = outcome::decide(&claimed, &report, &ctx);
     engine
         .store
-        .record(decisions.updates, decisions.events)
+        .record(decisions.updates, decisions.events.clone())
         .await?;
+    crate::delivery_log::log(&decisions.events);
     for (message_id, failed) in decisions.failures {
         notices::bounce(engine, message_id, failed).await;
     }

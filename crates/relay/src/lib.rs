@@ -3,6 +3,7 @@
 //! expires and notifies.
 
 mod control;
+mod delivery_log;
 mod engine;
 mod hop_worker;
 mod node;

@@ -90,7 +90,8 @@ pub(crate) async fn expire_due(engine: &Engine, now: OffsetDateTime) -> Result<(
             continue; // only in-flight recipients: their worker decides
         }
         tracing::info!(message_id = %message.id, recipients = failed.len(), "message expired");
-        engine.store.record(updates, events).await?;
+        engine.store.record(updates, events.clone()).await?;
+        crate::delivery_log::log(&events);
         try_bounce(engine, message.id, failed).await?;
     }
     Ok(())

@@ -305,10 +305,7 @@ fn the_example_config_parses() {
         config.node.queue.delay_notice,
         Some(Duration::from_secs(4 * 3600))
     );
-    assert_eq!(
-        config.node.deliver.nameservers,
-        vec!["127.0.0.1:5300".parse().unwrap()]
-    );
+    assert!(config.node.deliver.nameservers.is_empty(), "the system resolver");
 }
 
 #[test]
