@@ -1,0 +1,48 @@
+//! What the evaluator and the outbox sender need from the node: the store,
+//! the clock, the organisation, the host name alert e-mails come from, and
+//! a way to wake the scheduler once an e-mail is queued.
+
+use mailflow_core::Clock;
+use mailflow_store::SharedStore;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct AlertContext {
+    pub store: SharedStore,
+    pub clock: Arc<dyn Clock>,
+    pub org: String,
+    /// Alert e-mails come from `mailflow@<hostname>`.
+    pub hostname: String,
+    /// How long an alert e-mail is tried before it expires.
+    pub expiration: Duration,
+    /// Called after an alert e-mail is queued, so that it leaves at once.
+    pub wake: Arc<dyn Fn() + Send + Sync>,
+    pub http: reqwest::Client,
+}
+
+impl AlertContext {
+    /// A context whose HTTP client gives up on a webhook after `timeout`.
+    pub fn new(
+        store: SharedStore,
+        clock: Arc<dyn Clock>,
+        org: impl Into<String>,
+        hostname: impl Into<String>,
+        expiration: Duration,
+        wake: Arc<dyn Fn() + Send + Sync>,
+    ) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        AlertContext {
+            store,
+            clock,
+            org: org.into(),
+            hostname: hostname.into(),
+            expiration,
+            wake,
+            http,
+        }
+    }
+}

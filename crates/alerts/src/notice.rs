@@ -1,0 +1,87 @@
+//! What a notification says about an alert: the JSON body POSTed to the
+//! webhook, and the facts the e-mail is written from. It is fixed when the
+//! notification is queued, so a retry sends exactly the same bytes.
+
+use crate::codes::category_of;
+use mailflow_store::{Alert, AlertId, AlertRule};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeStatus {
+    Opened,
+    Updated,
+    Resolved,
+}
+
+impl NoticeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeStatus::Opened => "opened",
+            NoticeStatus::Updated => "updated",
+            NoticeStatus::Resolved => "resolved",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertNotice {
+    pub alert_id: AlertId,
+    pub org: String,
+    pub status: NoticeStatus,
+    /// `null`: mail routed by MX, without a connector.
+    pub connector: Option<String>,
+    /// The dominant last-error code of the connector's queue.
+    pub code: String,
+    /// The category of SPEC section 3, e.g. `connection_refused`.
+    pub category: Option<String>,
+    /// The latest failure's detail, e.g. `connection refused by 192.0.2.1:25`.
+    pub detail: Option<String>,
+    /// The server that failure came from.
+    pub server: Option<String>,
+    pub rule: AlertRule,
+    pub queued: u64,
+    pub queued_over_age: u64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub oldest_received_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub opened_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub resolved_at: Option<OffsetDateTime>,
+    /// When this notification was written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+impl AlertNotice {
+    pub fn new(alert: &Alert, status: NoticeStatus, at: OffsetDateTime) -> Self {
+        let last_error = alert.values.last_error.as_ref();
+        AlertNotice {
+            alert_id: alert.id,
+            org: alert.org.clone(),
+            status,
+            connector: alert.connector.clone(),
+            code: alert.code.clone(),
+            category: category_of(&alert.code, last_error).map(|c| c.as_str().to_string()),
+            detail: last_error.map(|e| e.diagnosis.detail()),
+            server: last_error.and_then(|e| e.server.clone()),
+            rule: alert.rule,
+            queued: alert.values.queued,
+            queued_over_age: alert.values.queued_over_age,
+            oldest_received_at: alert.values.oldest_received_at,
+            opened_at: alert.opened_at,
+            resolved_at: alert.resolved_at,
+            at,
+        }
+    }
+
+    /// The connector as people read it.
+    pub fn connector_name(&self) -> &str {
+        self.connector.as_deref().unwrap_or("(direct MX delivery)")
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an alert notice serializes to JSON")
+    }
+}
