@@ -1,0 +1,38 @@
+//! The explanation of an insight: a summary in the words NDRs use for the
+//! same code (`mailflow_ndr::explain`), and the likely causes and actions
+//! from this crate's catalogue.
+
+use crate::catalogue::{Topic, words};
+use crate::{Explanation, Status};
+use mailflow_core::Diagnosis;
+use mailflow_ndr::Language;
+
+/// How the relay names itself in the borrowed report text.
+const THIS_RELAY: &str = "this relay";
+
+pub fn explain(
+    connector: Option<&str>,
+    status: Status,
+    last_error: Option<&Diagnosis>,
+    language: Language,
+) -> Explanation {
+    let words = words(language);
+    let Some(diagnosis) = last_error else {
+        let summary = match status {
+            Status::Healthy => words.all_clear(),
+            _ => words.recovered(),
+        };
+        return Explanation {
+            summary: summary.to_string(),
+            causes: vec![],
+            actions: vec![],
+        };
+    };
+    let report = mailflow_ndr::explain(diagnosis, connector, THIS_RELAY, language);
+    let advice = words.advice(Topic::of(diagnosis));
+    Explanation {
+        summary: report.why,
+        causes: advice.causes.iter().map(|s| s.to_string()).collect(),
+        actions: advice.actions.iter().map(|s| s.to_string()).collect(),
+    }
+}
