@@ -7,8 +7,10 @@
 use crate::engine::Engine;
 use crate::notices;
 use crate::outcome::FailedRecipient;
-use mailflow_core::{Clock, Diagnosis, Event, EventKind, MessageId, OrgSettings, RecipientState};
-use mailflow_deliver::Deliverer;
+use mailflow_core::{
+    Clock, Diagnosis, Event, EventKind, MessageId, OrgSettings, RecipientState, Route,
+};
+use mailflow_deliver::{Deliverer, ValidationReport};
 use mailflow_store::{LastError, RecipientUpdate, Result, SharedStore};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -125,4 +127,49 @@ impl NodeHandle {
         }
         Ok(count)
     }
+
+    /// A live check of a connector's next hop — DNS, TCP, greeting, EHLO,
+    /// STARTTLS and certificate at every address — with the same diagnosis a
+    /// delivery attempt would give. A connector that routes by MX is checked
+    /// for `domain`, or for its first recipient domain without a wildcard.
+    pub async fn validate_connector(
+        &self,
+        name: &str,
+        domain: Option<&str>,
+    ) -> std::result::Result<ValidationReport, ValidateError> {
+        let org = self.org();
+        let connector = org
+            .connector(name)
+            .ok_or_else(|| ValidateError::UnknownConnector(name.to_string()))?;
+        let domain = match domain {
+            Some(domain) => domain.to_ascii_lowercase(),
+            None => connector
+                .recipient_domains
+                .iter()
+                .find(|d| !d.contains('*'))
+                .cloned()
+                .ok_or_else(|| ValidateError::DomainNeeded(name.to_string()))?,
+        };
+        // Validation checks the connector as configured, even when disabled.
+        let mut enabled = (*org).clone();
+        if let Some(c) = enabled.connectors.iter_mut().find(|c| c.name == name) {
+            c.enabled = true;
+        }
+        let route = Route {
+            connector: Some(name.to_string()),
+            domain,
+        };
+        let plan = crate::plan::plan_for(&enabled, &route).map_err(ValidateError::Unusable)?;
+        Ok(self.engine.deliverer.validate(&plan).await)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error("there is no connector named {0:?}")]
+    UnknownConnector(String),
+    #[error("the connector {0:?} routes by MX for wildcard domains only; name the domain to check")]
+    DomainNeeded(String),
+    #[error("the connector cannot be used: {}", .0.detail())]
+    Unusable(Diagnosis),
 }

@@ -13,7 +13,7 @@ mod plan;
 pub mod retry;
 mod scheduler;
 
-pub use control::NodeHandle;
+pub use control::{NodeHandle, ValidateError};
 pub use node::{Node, NodeError, RunningNode};
 
 use mailflow_deliver::DeliverySettings;
