@@ -31,6 +31,10 @@ pub enum Command {
     CheckConfig { file: PathBuf },
     /// Look at the queue of a running node.
     Queue(QueueArgs),
+    /// List, apply and undo fix actions on a running node.
+    Fix(FixArgs),
+    /// Act on a connector's queue: retry now, suspend, resume, bounce all.
+    Connector(ConnectorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -91,4 +95,54 @@ pub enum QueueCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Print JSON (the API's own shapes) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: FixCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FixCommand {
+    /// The fixes offered now, with what each would change and its risks.
+    List,
+    /// Apply a fix by its id, e.g. `stop-relaying:to-onprem`.
+    Apply { id: String },
+    /// Undo a fix by the audit entry id that `apply` printed.
+    Undo { audit_id: String },
+    /// The audit log, newest first.
+    Audit {
+        /// At most this many entries.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectorArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Print JSON (the API's own shapes) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: ConnectorCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectorCommand {
+    /// Try the connector's queued mail now, lifting its waits after failures.
+    Retry { name: String },
+    /// Hold the connector's queued mail until resumed (it still expires).
+    Suspend { name: String },
+    /// Queue the connector's suspended mail again.
+    Resume { name: String },
+    /// Fail all the connector's waiting mail now, with an NDR to each sender.
+    Bounce { name: String },
 }

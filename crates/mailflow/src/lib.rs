@@ -5,6 +5,7 @@
 pub mod check_config;
 pub mod cli;
 pub mod config;
+pub mod fix;
 pub mod logging;
 pub mod queue;
 pub mod seed;

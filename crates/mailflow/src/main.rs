@@ -3,7 +3,7 @@
 use clap::Parser;
 use mailflow::cli::{Cli, Command};
 use mailflow::config::Config;
-use mailflow::{check_config, logging, queue, serve};
+use mailflow::{check_config, fix, logging, queue, serve};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -29,6 +29,22 @@ fn main() -> ExitCode {
             }
             Err(error) => fail(&error),
         },
+        Command::Fix(args) => print_or_fail(
+            runtime().block_on(fix::run_fix(&args.api, args.command, args.json)),
+        ),
+        Command::Connector(args) => print_or_fail(
+            runtime().block_on(fix::run_connector(&args.api, args.command, args.json)),
+        ),
+    }
+}
+
+fn print_or_fail(result: Result<String, queue::ClientError>) -> ExitCode {
+    match result {
+        Ok(output) => {
+            println!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(&error),
     }
 }
 

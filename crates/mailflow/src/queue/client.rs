@@ -76,6 +76,50 @@ impl ApiClient {
         self.get(&format!("/api/v1/messages/{id}"), &[]).await
     }
 
+    /// `GET` any API path, decoding the API's JSON.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ClientError> {
+        self.get(path, query).await
+    }
+
+    /// `POST` to an API path with no body, naming `actor` for the audit log.
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        actor: &str,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .header(mailflow_admin::ACTOR_HEADER, actor)
+            .send()
+            .await
+            .map_err(|source| ClientError::Unreachable {
+                url: url.clone(),
+                source,
+            })?;
+        let status = response.status().as_u16();
+        if response.status().is_success() {
+            return response
+                .json()
+                .await
+                .map_err(|source| ClientError::BadAnswer { status, source });
+        }
+        let body: ErrorBody = response
+            .json()
+            .await
+            .map_err(|source| ClientError::BadAnswer { status, source })?;
+        Err(ClientError::Refused {
+            status,
+            detail: body.error,
+        })
+    }
+
     async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
