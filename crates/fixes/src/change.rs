@@ -38,10 +38,10 @@ pub fn relay_domains(org: &OrgSettings, connector: &str) -> Vec<String> {
 fn carrier<'a>(org: &'a OrgSettings, domain: &str) -> Option<&'a str> {
     let mut best: Option<(&Connector, usize)> = None;
     for connector in &org.connectors {
-        if let Some(score) = connector.match_specificity(domain) {
-            if best.is_none_or(|(_, best_score)| score > best_score) {
-                best = Some((connector, score));
-            }
+        if let Some(score) = connector.match_specificity(domain)
+            && best.is_none_or(|(_, best_score)| score > best_score)
+        {
+            best = Some((connector, score));
         }
     }
     best.map(|(connector, _)| connector.name.as_str())

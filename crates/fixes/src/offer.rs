@@ -115,7 +115,7 @@ fn queue_kinds(name: &str, waiting: &[PendingRecipient]) -> Vec<FixKind> {
         .filter(|r| r.connector.as_deref() == Some(name))
         .map(|r| r.state)
         .collect();
-    let suspended = states.iter().any(|s| *s == RecipientState::Suspended);
+    let suspended = states.contains(&RecipientState::Suspended);
     let movable = states.iter().any(|s| *s != RecipientState::Suspended);
     let mut kinds = Vec::new();
     if movable {

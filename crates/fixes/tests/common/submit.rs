@@ -17,7 +17,10 @@ pub async fn send(
     let mut read = BufReader::new(read);
     let greeting = reply(&mut read).await;
     assert_eq!(greeting.0, 220, "{}", greeting.1);
-    for command in [format!("EHLO client.test"), format!("MAIL FROM:<{from}>")] {
+    for command in [
+        "EHLO client.test".to_string(),
+        format!("MAIL FROM:<{from}>"),
+    ] {
         write
             .write_all(format!("{command}\r\n").as_bytes())
             .await
