@@ -8,7 +8,7 @@
 //! fingerprint of the last seed applied is kept in the data directory.
 
 use mailflow_core::OrgSettings;
-use mailflow_store::{Store, StoreError};
+use mailflow_store::{AlertSettings, Store, StoreError};
 use std::path::{Path, PathBuf};
 
 /// The file in the data directory holding the fingerprint of the last seed.
@@ -67,6 +67,46 @@ pub async fn apply(
 fn fingerprint_of(settings: &OrgSettings) -> String {
     let json = serde_json::to_vec(settings).expect("organisation settings serialize to JSON");
     let hash = json.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("fnv1a64:{hash:016x}")
+}
+
+/// The file in the data directory holding the fingerprint of the last
+/// alert settings seeded (`[alerts]`), kept apart from the organisation's.
+pub const ALERTS_SEED_FILE: &str = "alerts-seed";
+
+/// Saves the config's `[alerts]` as the organisation's alert settings when
+/// they are new or changed since the last seed, as `apply` does for the rest.
+pub async fn apply_alerts(
+    store: &dyn Store,
+    org: &str,
+    seed: &AlertSettings,
+    data_dir: &Path,
+) -> Result<SeedOutcome, SeedError> {
+    let fingerprint_path = data_dir.join(ALERTS_SEED_FILE);
+    let json = serde_json::to_vec(seed).expect("alert settings serialize to JSON");
+    let fingerprint = fnv1a64(&json);
+    let last = std::fs::read_to_string(&fingerprint_path).ok();
+    let outcome = match store.alert_settings(org).await? {
+        None => SeedOutcome::AppliedFirst,
+        Some(_) if last.as_deref().map(str::trim) != Some(fingerprint.as_str()) => {
+            SeedOutcome::AppliedChanged
+        }
+        Some(_) => return Ok(SeedOutcome::Kept),
+    };
+    store.save_alert_settings(org, seed).await?;
+    write_atomically(&fingerprint_path, &format!("{fingerprint}\n")).map_err(|source| {
+        SeedError::Fingerprint {
+            path: fingerprint_path,
+            source,
+        }
+    })?;
+    Ok(outcome)
+}
+
+fn fnv1a64(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     });
     format!("fnv1a64:{hash:016x}")

@@ -20,6 +20,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod alerts;
+
 /// Limits of the SMTP listener that the file does not (yet) set.
 const MAX_LINE_LENGTH: usize = 2048;
 const SMTP_COMMAND_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -59,6 +61,7 @@ impl<'a> Context<'a> {
         let deliver = self.deliver(raw.delivery, raw.dns, &receive.hostname)?;
         let queue = self.queue(raw.queue)?;
         let org = self.org(raw.accepted_domains, raw.connectors, raw.directory)?;
+        let alerts = self.alerts(raw.alerts, &org)?;
         let admin = self.admin(raw.admin)?;
         let store_path = match raw.store.path {
             Some(path) if path.as_os_str().is_empty() => {
@@ -82,6 +85,7 @@ impl<'a> Context<'a> {
             source,
             node,
             org,
+            alerts,
             admin,
             store_path,
             warnings: self.warnings,

@@ -12,6 +12,7 @@ mod directory_file;
 mod error;
 mod locate;
 mod raw;
+mod raw_alerts;
 mod values;
 
 pub use error::{ConfigError, ConfigWarning, Location, Problem};
@@ -35,6 +36,8 @@ pub struct Config {
     pub node: NodeSettings,
     /// Seeded into the store (see `crate::seed`).
     pub org: OrgSettings,
+    /// The organisation's alert settings, seeded into the store too.
+    pub alerts: mailflow_store::AlertSettings,
     pub admin: AdminConfig,
     /// The data directory (relative to the working directory when relative).
     pub store_path: PathBuf,

@@ -19,6 +19,7 @@ pub struct RawConfig {
     pub accepted_domains: Vec<RawAcceptedDomain>,
     pub connectors: Vec<RawConnector>,
     pub directory: RawDirectory,
+    pub alerts: super::raw_alerts::RawAlerts,
 }
 
 #[derive(Debug, Default, Deserialize)]
