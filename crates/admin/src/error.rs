@@ -16,6 +16,8 @@ pub enum ApiError {
     Unauthorized { reason: &'static str },
     #[error("no message with id {id}")]
     MessageNotFound { id: String },
+    #[error("no alert with id {id}")]
+    AlertNotFound { id: String },
     #[error("{message}")]
     BadField {
         field: &'static str,
@@ -58,6 +60,7 @@ impl ApiError {
             ApiError::MessageNotFound { .. } | ApiError::NoSuchEndpoint { .. } => {
                 StatusCode::NOT_FOUND
             }
+            ApiError::AlertNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::BadField { .. } => StatusCode::BAD_REQUEST,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NodeNotRunning => StatusCode::SERVICE_UNAVAILABLE,
@@ -69,6 +72,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized { .. } => "unauthorized",
             ApiError::MessageNotFound { .. } | ApiError::NoSuchEndpoint { .. } => "not_found",
+            ApiError::AlertNotFound { .. } => "not_found",
             ApiError::BadField { .. } => "bad_request",
             ApiError::Store(_) => "internal",
             ApiError::NodeNotRunning => "unavailable",
@@ -84,6 +88,7 @@ impl ApiError {
         let (field, id) = match self {
             ApiError::BadField { field, .. } => (Some(field.to_string()), None),
             ApiError::MessageNotFound { id } => (None, Some(id.clone())),
+            ApiError::AlertNotFound { id } => (None, Some(id.clone())),
             ApiError::Fix(error) => (None, fix_id(error)),
             _ => (None, None),
         };

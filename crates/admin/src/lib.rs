@@ -6,6 +6,7 @@
 //! document asks for a bearer token; every failure answers with a JSON error
 //! that names what was wrong (the field, the id).
 
+mod alerts;
 mod auth;
 mod error;
 mod fix_views;
@@ -15,6 +16,7 @@ mod messages;
 mod openapi;
 mod views;
 
+pub use alerts::AlertView;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
 pub use fixes::ACTOR_HEADER;
@@ -46,6 +48,8 @@ pub fn router(state: AdminState) -> Router {
     let protected = Router::new()
         .route("/messages", get(messages::list))
         .route("/messages/{id}", get(messages::show))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/{id}/ack", post(alerts::acknowledge))
         .route("/fixes", get(fixes::list))
         .route("/fixes/{id}/apply", post(fixes::apply))
         .route("/fixes/{id}/undo", post(fixes::undo))

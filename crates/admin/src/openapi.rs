@@ -9,10 +9,12 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "mailflow admin API", description = "The queue, its diagnoses and the node's health."),
     paths(crate::messages::list, crate::messages::show, crate::health::health,
+        crate::alerts::list, crate::alerts::acknowledge,
         crate::fixes::list, crate::fixes::apply, crate::fixes::undo, crate::fixes::audit,
         crate::fixes::connector_action),
     components(schemas(
         crate::views::MessageView,
+        crate::alerts::AlertView,
         crate::views::RecipientView,
         crate::views::LastErrorView,
         crate::error::ErrorBody,

@@ -1,0 +1,142 @@
+//! Alerts over the API: `GET /api/v1/alerts?state=open|resolved|all` (open
+//! by default, newest first) and `POST /api/v1/alerts/{id}/ack`, which
+//! records who acknowledged an alert (the `x-mailflow-actor` header, default
+//! `api`). An acknowledged alert stays open until its backlog drains.
+
+use crate::AdminState;
+use crate::error::ApiError;
+use crate::views::rfc3339;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use mailflow_alerts::{AlertNotice, NoticeStatus};
+use mailflow_store::{Alert, AlertStateFilter};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// One alert as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AlertView {
+    pub id: i64,
+    /// `open` or `resolved`.
+    pub state: String,
+    /// `null`: mail routed by MX, without a connector.
+    pub connector: Option<String>,
+    /// The dominant last-error code of the connector's queue.
+    pub code: String,
+    pub category: Option<String>,
+    pub detail: Option<String>,
+    /// `queued_count` (N recipients over T) or `oldest_age`.
+    pub rule: String,
+    pub queued: u64,
+    pub queued_over_age: u64,
+    pub oldest_received_at: Option<String>,
+    pub opened_at: String,
+    pub updated_at: String,
+    pub resolved_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub acknowledged_by: Option<String>,
+}
+
+impl From<&Alert> for AlertView {
+    fn from(alert: &Alert) -> Self {
+        let notice = AlertNotice::new(alert, NoticeStatus::Updated, alert.updated_at);
+        AlertView {
+            id: alert.id,
+            state: if alert.is_open() { "open" } else { "resolved" }.to_string(),
+            connector: alert.connector.clone(),
+            code: alert.code.clone(),
+            category: notice.category,
+            detail: notice.detail,
+            rule: alert.rule.as_str().to_string(),
+            queued: alert.values.queued,
+            queued_over_age: alert.values.queued_over_age,
+            oldest_received_at: alert.values.oldest_received_at.map(rfc3339),
+            opened_at: rfc3339(alert.opened_at),
+            updated_at: rfc3339(alert.updated_at),
+            resolved_at: alert.resolved_at.map(rfc3339),
+            acknowledged_at: alert.acknowledged_at.map(rfc3339),
+            acknowledged_by: alert.acknowledged_by.clone(),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts",
+    params(("state" = Option<String>, Query, description = "`open` (default), `resolved` or `all`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The organisation's alerts, newest first", body = [AlertView]),
+        (status = 400, description = "The state was not understood", body = crate::ErrorBody),
+        (status = 401, description = "Missing or unknown token", body = crate::ErrorBody),
+        (status = 503, description = "The node is not running yet", body = crate::ErrorBody),
+    ))]
+pub(crate) async fn list(
+    State(state): State<Arc<AdminState>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Vec<AlertView>>, ApiError> {
+    let filter = state_filter(&query)?;
+    let alerts = state.store.list_alerts(&org(&state)?, filter).await?;
+    Ok(Json(alerts.iter().map(AlertView::from).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/ack", tag = "alerts",
+    params(("id" = i64, Path, description = "The alert id"),
+        ("x-mailflow-actor" = Option<String>, Header, description = "Who acknowledges")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Acknowledged", body = AlertView),
+        (status = 400, description = "The id is not an alert id", body = crate::ErrorBody),
+        (status = 401, description = "Missing or unknown token", body = crate::ErrorBody),
+        (status = 404, description = "No such alert", body = crate::ErrorBody),
+        (status = 503, description = "The node is not running yet", body = crate::ErrorBody),
+    ))]
+pub(crate) async fn acknowledge(
+    State(state): State<Arc<AdminState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<AlertView>, ApiError> {
+    let alert_id: i64 = id.parse().map_err(|_| ApiError::BadField {
+        field: "id",
+        message: format!("{id:?} is not an alert id (a whole number)"),
+    })?;
+    let org = org(&state)?;
+    let not_found = || ApiError::AlertNotFound { id: id.clone() };
+    match state.store.alert(alert_id).await? {
+        Some(alert) if alert.org == org => {}
+        _ => return Err(not_found()),
+    }
+    let actor = headers
+        .get(crate::ACTOR_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.trim().is_empty())
+        .unwrap_or("api");
+    let now = state.clock.now();
+    let acked = mailflow_alerts::acknowledge(state.store.as_ref(), alert_id, actor, now).await?;
+    acked
+        .map(|alert| Json(AlertView::from(&alert)))
+        .ok_or_else(not_found)
+}
+
+fn state_filter(query: &HashMap<String, String>) -> Result<AlertStateFilter, ApiError> {
+    if let Some(unknown) = query.keys().filter(|key| key.as_str() != "state").min() {
+        return Err(ApiError::BadField {
+            field: "query",
+            message: format!("unknown parameter {unknown:?}; expected state"),
+        });
+    }
+    match query.get("state") {
+        None => Ok(AlertStateFilter::Open),
+        Some(text) => text.parse().map_err(|message| ApiError::BadField {
+            field: "state",
+            message,
+        }),
+    }
+}
+
+/// The organisation the running node serves.
+fn org(state: &AdminState) -> Result<String, ApiError> {
+    let node = state.node.get().ok_or(ApiError::NodeNotRunning)?;
+    Ok(node.org_name().to_string())
+}
