@@ -7,7 +7,7 @@ use crate::change::{relay_domains, restore, settings_change};
 use crate::preview::unknown_recipients;
 use crate::record::{FixState, UNDO_PREFIX};
 use crate::{FixError, FixKind};
-use mailflow_core::{Diagnosis, EnhancedCode, MessageId};
+use mailflow_core::{Diagnosis, EnhancedCode, Event, EventKind, MessageId, RecipientState};
 use mailflow_relay::NodeHandle;
 use mailflow_store::{AuditEntry, PendingRecipient};
 use std::collections::BTreeMap;
@@ -87,7 +87,7 @@ async fn apply_to_queue(
             ..Default::default()
         },
         _ => FixState {
-            recipients_affected: Some(move_queue(node, kind, connector).await?),
+            recipients_affected: Some(move_queue(node, kind, connector, actor).await?),
             ..Default::default()
         },
     };
@@ -95,14 +95,44 @@ async fn apply_to_queue(
     Ok((FixState::default(), after))
 }
 
-async fn move_queue(node: &NodeHandle, kind: &FixKind, connector: &str) -> Result<u64, FixError> {
+/// Retries, suspends or resumes the connector's queue, and writes one
+/// operator event per recipient moved, for the message trace.
+async fn move_queue(
+    node: &NodeHandle,
+    kind: &FixKind,
+    connector: &str,
+    actor: &str,
+) -> Result<u64, FixError> {
     let (store, org, now) = (node.store(), node.org_name(), node.clock().now());
-    Ok(match kind {
+    let waiting = store.pending_recipients(org, Some(connector), 0).await?;
+    let (moved, action): (fn(RecipientState) -> bool, &str) = match kind {
+        FixKind::Resume { .. } => (|s| s == RecipientState::Suspended, "resume"),
+        FixKind::Suspend { .. } => (|s| s != RecipientState::Suspended, "suspend"),
+        _ => (|s| s != RecipientState::Suspended, "retry now"),
+    };
+    let count = match kind {
         FixKind::RetryNow { .. } => store.retry_connector_now(org, connector, now).await?,
         FixKind::Suspend { .. } => store.suspend_connector_queue(org, connector, now).await?,
         FixKind::Resume { .. } => store.resume_connector_queue(org, connector, now).await?,
         _ => unreachable!("settings fixes and bounce-all are applied elsewhere"),
-    })
+    };
+    let events = waiting
+        .iter()
+        .filter(|r| moved(r.state))
+        .map(|r| Event {
+            at: now,
+            message_id: r.message_id,
+            recipient: Some(r.address.clone()),
+            next_hop: Some(r.next_hop.clone()),
+            connector: r.connector.clone(),
+            kind: EventKind::Operator {
+                action: action.to_string(),
+                actor: actor.to_string(),
+            },
+        })
+        .collect();
+    store.record(Vec::new(), events).await?;
+    Ok(count)
 }
 
 /// Fails every waiting recipient of the connector with `550 5.3.0`, one
@@ -193,7 +223,8 @@ pub async fn undo(node: &NodeHandle, audit_id: u64, actor: &str) -> Result<Audit
                 connector: kind.connector().to_string(),
             },
         };
-        after.recipients_affected = Some(move_queue(node, &reverse, kind.connector()).await?);
+        after.recipients_affected =
+            Some(move_queue(node, &reverse, kind.connector(), actor).await?);
         node.wake();
     }
     if !node

@@ -6,7 +6,7 @@ mod common;
 
 use common::submit::{queue_id, send};
 use common::{ORG, TestNode, delivery_status, eventually, org};
-use mailflow_core::{RecipientState, TlsPolicy};
+use mailflow_core::{EventKind, RecipientState, TlsPolicy};
 use mailflow_fixes::{FixError, FixState, apply, undo};
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
@@ -120,6 +120,16 @@ async fn suspend_resume_and_retry_now_move_a_connectors_queue() {
         Some(1)
     );
     assert_eq!(node.states(&id).await, [RecipientState::Suspended]);
+    let events = node.store.events(id.parse().unwrap()).await.unwrap();
+    let operator = events.iter().find_map(|e| match &e.kind {
+        EventKind::Operator { action, actor } if action == "suspend" => Some(actor.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        operator.as_deref(),
+        Some(OPS),
+        "the trace shows who suspended it"
+    );
 
     // Undoing a suspend resumes: queued again, due when the hop's wait ends.
     undo(&node.handle, suspended.id, OPS).await.unwrap();

@@ -34,6 +34,7 @@ fn waiting(connector: &str, address: &str, state: RecipientState) -> PendingReci
         address: address.into(),
         state,
         connector: Some(connector.into()),
+        next_hop: connector.into(),
     }
 }
 

@@ -39,4 +39,6 @@ pub struct PendingRecipient {
     pub state: RecipientState,
     /// The connector carrying it.
     pub connector: Option<String>,
+    /// The queue it waits in.
+    pub next_hop: String,
 }

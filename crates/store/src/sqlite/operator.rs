@@ -99,7 +99,7 @@ pub async fn pending_recipients(
         limit_to_db(limit)
     };
     let rows = sqlx::query(
-        "SELECT r.message_id, r.idx, r.address, r.state, r.route_connector \
+        "SELECT r.message_id, r.idx, r.address, r.state, r.route_connector, r.next_hop \
          FROM recipients r JOIN messages m ON m.id = r.message_id \
          WHERE m.org = ?1 AND m.pending = 1 \
          AND r.state IN ('queued', 'deferred', 'suspended') \
@@ -119,6 +119,7 @@ pub async fn pending_recipients(
                 address: row.try_get("address")?,
                 state: state_from_db(row.try_get("state")?)?,
                 connector: row.try_get("route_connector")?,
+                next_hop: row.try_get("next_hop")?,
             })
         })
         .collect()
