@@ -32,6 +32,10 @@ pub enum ApiError {
     NodeNotRunning,
     #[error("{0}")]
     Fix(#[from] FixError),
+    /// An insight was asked for a connector that is neither configured nor
+    /// has mail waiting.
+    #[error("no connector named {name:?} (MX routing without a connector is `_mx`)")]
+    ConnectorNotFound { name: String },
 }
 
 /// The body of every error response.
@@ -65,6 +69,7 @@ impl ApiError {
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NodeNotRunning => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Fix(error) => fix_status(error),
+            ApiError::ConnectorNotFound { .. } => StatusCode::NOT_FOUND,
         }
     }
 
@@ -81,6 +86,7 @@ impl ApiError {
                 StatusCode::CONFLICT => "conflict",
                 _ => "internal",
             },
+            ApiError::ConnectorNotFound { .. } => "not_found",
         }
     }
 
@@ -90,6 +96,7 @@ impl ApiError {
             ApiError::MessageNotFound { id } => (None, Some(id.clone())),
             ApiError::AlertNotFound { id } => (None, Some(id.clone())),
             ApiError::Fix(error) => (None, fix_id(error)),
+            ApiError::ConnectorNotFound { name } => (None, Some(name.clone())),
             _ => (None, None),
         };
         ErrorBody {

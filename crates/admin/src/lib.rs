@@ -12,8 +12,11 @@ mod error;
 mod fix_views;
 mod fixes;
 mod health;
+mod insights;
 mod messages;
 mod openapi;
+mod trace;
+mod trace_views;
 mod views;
 
 pub use alerts::AlertView;
@@ -21,6 +24,7 @@ pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
 pub use fixes::ACTOR_HEADER;
 pub use openapi::ApiDoc;
+pub use trace_views::{AddressView, EventView, TraceView};
 pub use views::{LastErrorView, MessageView, RecipientView};
 
 use axum::Router;
@@ -42,6 +46,14 @@ pub struct AdminState {
     pub node: Arc<OnceLock<NodeHandle>>,
 }
 
+/// Insights per connector and the message trace.
+fn insight_routes() -> Router<Arc<AdminState>> {
+    Router::new()
+        .route("/insights", get(insights::list))
+        .route("/insights/{connector}", get(insights::show))
+        .route("/trace", get(trace::trace))
+}
+
 /// The whole admin API, ready to be served.
 pub fn router(state: AdminState) -> Router {
     let state = Arc::new(state);
@@ -50,6 +62,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/messages/{id}", get(messages::show))
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}/ack", post(alerts::acknowledge))
+        .merge(insight_routes())
         .route("/fixes", get(fixes::list))
         .route("/fixes/{id}/apply", post(fixes::apply))
         .route("/fixes/{id}/undo", post(fixes::undo))

@@ -1,0 +1,190 @@
+//! `GET /api/v1/trace`: every event of the messages found by message id,
+//! sender, recipient, arrival time and recipient status (SPEC 4, "Message
+//! trace"), newest message first.
+
+use crate::AdminState;
+use crate::error::ApiError;
+use crate::messages::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::trace_views::TraceView;
+use axum::Json;
+use axum::extract::{Query, State};
+use mailflow_core::{MessageId, RecipientState};
+use mailflow_store::TraceFilter;
+use std::collections::HashMap;
+use std::sync::Arc;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::IntoParams;
+
+/// The search; each field narrows it.
+#[derive(Debug, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents the query for OpenAPI; parsed by `filter_from_query`
+pub struct TraceQuery {
+    /// The message id (32 hexadecimal digits).
+    message_id: Option<String>,
+    /// The envelope sender, exactly but for case.
+    sender: Option<String>,
+    /// A recipient address, exactly but for case.
+    recipient: Option<String>,
+    /// Received at or after (RFC 3339).
+    since: Option<String>,
+    /// Received before (RFC 3339).
+    until: Option<String>,
+    /// A recipient's state now: `queued`, `in_flight`, `deferred`,
+    /// `delivered`, `failed` or `suspended`.
+    status: Option<String>,
+    /// At most this many messages (default 100, at most 1000).
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/trace", tag = "trace", params(TraceQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Matching messages, newest first, each with its events oldest first", body = [TraceView]),
+        (status = 400, description = "A search field was not understood", body = crate::ErrorBody),
+        (status = 401, description = "Missing or unknown token", body = crate::ErrorBody),
+    ))]
+pub(crate) async fn trace(
+    State(state): State<Arc<AdminState>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Vec<TraceView>>, ApiError> {
+    let mut filter = filter_from_query(&query)?;
+    filter.org = state.node.get().map(|node| node.org_name().to_string());
+    let traced = state.store.trace(&filter).await?;
+    Ok(Json(traced.iter().map(TraceView::from).collect()))
+}
+
+const KNOWN: [&str; 7] = [
+    "message_id",
+    "sender",
+    "recipient",
+    "since",
+    "until",
+    "status",
+    "limit",
+];
+
+/// Turns the query string into a store filter, naming the field of the
+/// first thing that is wrong.
+fn filter_from_query(query: &HashMap<String, String>) -> Result<TraceFilter, ApiError> {
+    if let Some(unknown) = query
+        .keys()
+        .filter(|key| !KNOWN.contains(&key.as_str()))
+        .min()
+    {
+        return Err(ApiError::BadField {
+            field: "query",
+            message: format!(
+                "unknown search field {unknown:?}; expected one of {}",
+                KNOWN.join(", ")
+            ),
+        });
+    }
+    let text = |name: &str| query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let filter = TraceFilter {
+        org: None,
+        message_id: text("message_id").map(parse_id).transpose()?,
+        sender: text("sender").map(str::to_string),
+        recipient: text("recipient").map(str::to_string),
+        since: text("since").map(|t| parse_time("since", t)).transpose()?,
+        until: text("until").map(|t| parse_time("until", t)).transpose()?,
+        status: text("status").map(parse_status).transpose()?,
+        limit: text("limit")
+            .map(parse_limit)
+            .transpose()?
+            .unwrap_or(DEFAULT_LIMIT),
+    };
+    if let (Some(since), Some(until)) = (filter.since, filter.until)
+        && since >= until
+    {
+        return Err(ApiError::BadField {
+            field: "until",
+            message: "until must be later than since".into(),
+        });
+    }
+    Ok(filter)
+}
+
+fn parse_id(text: &str) -> Result<MessageId, ApiError> {
+    text.parse().map_err(|_| ApiError::BadField {
+        field: "message_id",
+        message: format!("{text:?} is not a message id (32 hexadecimal digits)"),
+    })
+}
+
+fn parse_time(field: &'static str, text: &str) -> Result<OffsetDateTime, ApiError> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| ApiError::BadField {
+        field,
+        message: format!("{text:?} is not a time; expected RFC 3339, e.g. 2030-01-01T10:00:00Z"),
+    })
+}
+
+fn parse_status(text: &str) -> Result<RecipientState, ApiError> {
+    text.parse().map_err(|message| ApiError::BadField {
+        field: "status",
+        message,
+    })
+}
+
+fn parse_limit(text: &str) -> Result<usize, ApiError> {
+    match text.parse::<usize>() {
+        Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
+        _ => Err(ApiError::BadField {
+            field: "limit",
+            message: format!("{text:?} is not a limit; expected a number from 1 to {MAX_LIMIT}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn bad_field(pairs: &[(&str, &str)]) -> &'static str {
+        match filter_from_query(&query(pairs)) {
+            Err(ApiError::BadField { field, .. }) => field,
+            other => panic!("expected a bad field, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_search_field_parses() {
+        let filter = filter_from_query(&query(&[
+            ("message_id", "0190f0c0a1b27c3d8e9f001122334455"),
+            ("sender", "a@b.test"),
+            ("recipient", "c@d.test"),
+            ("since", "2030-01-01T10:00:00Z"),
+            ("until", "2030-01-02T10:00:00+01:00"),
+            ("status", "deferred"),
+            ("limit", "7"),
+        ]))
+        .unwrap();
+        assert!(filter.message_id.is_some());
+        assert_eq!(filter.status, Some(RecipientState::Deferred));
+        assert_eq!(filter.limit, 7);
+        assert_eq!(filter.since.unwrap().unix_timestamp(), 1_893_492_000);
+    }
+
+    #[test]
+    fn each_bad_search_field_is_named() {
+        assert_eq!(bad_field(&[("message_id", "42")]), "message_id");
+        assert_eq!(bad_field(&[("since", "yesterday")]), "since");
+        assert_eq!(bad_field(&[("until", "2030-13-01")]), "until");
+        assert_eq!(bad_field(&[("status", "lost")]), "status");
+        assert_eq!(bad_field(&[("limit", "0")]), "limit");
+        assert_eq!(bad_field(&[("colour", "red")]), "query");
+        let backwards = [
+            ("since", "2030-01-02T00:00:00Z"),
+            ("until", "2030-01-01T00:00:00Z"),
+        ];
+        assert_eq!(bad_field(&backwards), "until");
+    }
+}

@@ -1,0 +1,169 @@
+//! The JSON shape of a message trace: the message as the queue shows it and
+//! every event recorded about it, oldest first. Codes, categories and
+//! details come from the events' typed diagnoses.
+
+use crate::views::{MessageView, rfc3339};
+use mailflow_core::{AddressResult, Diagnosis, Event, EventKind};
+use mailflow_store::TracedMessage;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TraceView {
+    pub message: MessageView,
+    pub events: Vec<EventView>,
+}
+
+/// One thing that happened to the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventView {
+    /// RFC 3339.
+    pub at: String,
+    /// `received`, `attempt`, `delivered`, `deferred`, `failed`,
+    /// `delay_notice_sent`, `ndr_sent` or `operator`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub recipient: Option<String>,
+    pub connector: Option<String>,
+    pub next_hop: Option<String>,
+    /// The enhanced code of a deferral or failure.
+    pub code: Option<String>,
+    pub category: Option<String>,
+    pub detail: Option<String>,
+    /// The server's reply: the failure's whole reply line, or the delivery's.
+    pub reply: Option<String>,
+    /// The server that delivered.
+    pub server: Option<String>,
+    /// For a deferral (RFC 3339).
+    pub next_attempt_at: Option<String>,
+    /// For an attempt: each address tried, in order.
+    pub addresses: Vec<AddressView>,
+    /// One line for people.
+    pub summary: String,
+}
+
+/// What an attempt did at one address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AddressView {
+    pub host: String,
+    /// `ip:port`; `null` when the name did not resolve.
+    pub address: Option<String>,
+    /// How far the conversation got: `dns`, `connect`, `greeting`, `ehlo`, …
+    pub stage: String,
+    /// `null` when this address took the message.
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+impl From<&TracedMessage> for TraceView {
+    fn from(traced: &TracedMessage) -> Self {
+        TraceView {
+            message: MessageView::from(&traced.message),
+            events: traced.events.iter().map(EventView::from).collect(),
+        }
+    }
+}
+
+impl From<&Event> for EventView {
+    fn from(event: &Event) -> Self {
+        let mut view = EventView {
+            at: rfc3339(event.at),
+            kind: String::new(),
+            recipient: event.recipient.clone(),
+            connector: event.connector.clone(),
+            next_hop: event.next_hop.clone(),
+            code: None,
+            category: None,
+            detail: None,
+            reply: None,
+            server: None,
+            next_attempt_at: None,
+            addresses: Vec::new(),
+            summary: String::new(),
+        };
+        describe(&mut view, &event.kind);
+        view
+    }
+}
+
+fn describe(view: &mut EventView, kind: &EventKind) {
+    let (name, summary) = match kind {
+        EventKind::Received {
+            sender,
+            recipients,
+            size,
+            client,
+        } => {
+            let sender = if sender.is_empty() { "<>" } else { sender };
+            (
+                "received",
+                format!(
+                    "received from {client}: sender {sender}, {recipients} recipient(s), {size} bytes"
+                ),
+            )
+        }
+        EventKind::Attempt { results } => {
+            view.addresses = results.iter().map(AddressView::from).collect();
+            (
+                "attempt",
+                format!("attempt: {} address(es) tried", results.len()),
+            )
+        }
+        EventKind::Delivered { reply, server } => {
+            view.reply = Some(reply.clone());
+            view.server = server.clone();
+            ("delivered", format!("delivered: {reply}"))
+        }
+        EventKind::Deferred {
+            diagnosis,
+            next_attempt_at,
+        } => {
+            set_diagnosis(view, diagnosis);
+            view.next_attempt_at = Some(rfc3339(*next_attempt_at));
+            (
+                "deferred",
+                format!(
+                    "deferred: {}; next attempt {}",
+                    diagnosis.reply(),
+                    rfc3339(*next_attempt_at)
+                ),
+            )
+        }
+        EventKind::Failed { diagnosis } => {
+            set_diagnosis(view, diagnosis);
+            ("failed", format!("failed: {}", diagnosis.reply()))
+        }
+        EventKind::DelayNoticeSent => (
+            "delay_notice_sent",
+            "delay notice sent to the sender".to_string(),
+        ),
+        EventKind::NdrSent { ndr_id } => (
+            "ndr_sent",
+            format!("non-delivery report {ndr_id} sent to the sender"),
+        ),
+        EventKind::Operator { action, actor } => ("operator", format!("{actor}: {action}")),
+    };
+    view.kind = name.to_string();
+    view.summary = summary;
+}
+
+fn set_diagnosis(view: &mut EventView, diagnosis: &Diagnosis) {
+    view.code = Some(diagnosis.code().to_string());
+    view.category = Some(diagnosis.category().as_str().to_string());
+    view.detail = Some(diagnosis.detail());
+    view.reply = Some(diagnosis.reply());
+}
+
+impl From<&AddressResult> for AddressView {
+    fn from(result: &AddressResult) -> Self {
+        AddressView {
+            host: result.host.clone(),
+            address: result.addr.map(|addr| addr.to_string()),
+            stage: result.stage.as_str().to_string(),
+            code: result.diagnosis.as_ref().map(|d| d.code().to_string()),
+            detail: result.diagnosis.as_ref().map(Diagnosis::detail),
+            elapsed_ms: result.elapsed_ms,
+        }
+    }
+}
