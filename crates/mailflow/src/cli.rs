@@ -35,6 +35,8 @@ pub enum Command {
     Fix(FixArgs),
     /// Act on a connector's queue: retry now, suspend, resume, bounce all.
     Connector(ConnectorArgs),
+    /// A running node's alerts: open ones by default; `ack ID` acknowledges one.
+    Alerts(AlertsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -145,4 +147,24 @@ pub enum ConnectorCommand {
     Resume { name: String },
     /// Fail all the connector's waiting mail now, with an NDR to each sender.
     Bounce { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Print JSON (the API's own shapes) instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// open (default), resolved or all.
+    #[arg(long)]
+    pub state: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<AlertsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Record that you are on an alert; it stays open until the queue drains.
+    Ack { id: i64 },
 }

@@ -2,6 +2,7 @@
 //! organisation's settings, the admin token, `serve`, and the CLI commands
 //! that talk to a running node's API.
 
+pub mod alerts;
 pub mod check_config;
 pub mod cli;
 pub mod config;

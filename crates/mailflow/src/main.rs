@@ -3,7 +3,7 @@
 use clap::Parser;
 use mailflow::cli::{Cli, Command};
 use mailflow::config::Config;
-use mailflow::{check_config, fix, logging, queue, serve};
+use mailflow::{alerts, check_config, fix, logging, queue, serve};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Connector(args) => print_or_fail(
             runtime().block_on(fix::run_connector(&args.api, args.command, args.json)),
         ),
+        Command::Alerts(args) => print_or_fail(runtime().block_on(alerts::run(&args))),
     }
 }
 

@@ -52,6 +52,8 @@ pub struct Running {
     admin_stop: CancellationToken,
     admin_task: JoinHandle<()>,
     store: Arc<SqliteStore>,
+    alerts_stop: CancellationToken,
+    alerts_task: JoinHandle<()>,
 }
 
 /// Everything up to the point where mail flows.
@@ -73,6 +75,7 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     let sqlite = Arc::new(sqlite);
     let store: SharedStore = sqlite.clone();
     let seed = seed::apply(store.as_ref(), &config.node.org, &config.org, &data_dir).await?;
+    seed::apply_alerts(store.as_ref(), &config.node.org, &config.alerts, &data_dir).await?;
     let (tokens, token_source) = admin_tokens(&config, &data_dir)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
@@ -101,6 +104,7 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         }
     });
 
+    let alert_expiration = config.node.queue.expiration;
     let node = match Node::start(config.node, store, clock).await {
         Ok(node) => node,
         Err(error) => {
@@ -110,6 +114,7 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         }
     };
     let _ = admin_node.set(node.handle());
+    let (alerts_stop, alerts_task) = start_alerts(&node, alert_expiration);
     Ok(Running {
         source: config.source,
         data_dir,
@@ -121,7 +126,30 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         admin_stop,
         admin_task,
         store: sqlite,
+        alerts_stop,
+        alerts_task,
     })
+}
+
+/// The alert evaluator and notification sender, on the node's store and clock;
+/// alert e-mails wake the node's scheduler.
+fn start_alerts(
+    node: &RunningNode,
+    expiration: std::time::Duration,
+) -> (CancellationToken, JoinHandle<()>) {
+    let handle = node.handle();
+    let waker = handle.clone();
+    let ctx = mailflow_alerts::AlertContext::new(
+        handle.store().clone(),
+        handle.clock().clone(),
+        handle.org_name(),
+        handle.hostname(),
+        expiration,
+        Arc::new(move || waker.wake()),
+    );
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(mailflow_alerts::run(ctx, stop.clone()));
+    (stop, task)
 }
 
 fn admin_tokens(
@@ -173,6 +201,10 @@ impl Running {
     /// Stops taking mail and API requests, lets deliveries in flight finish,
     /// and closes the store.
     pub async fn shutdown(self) {
+        self.alerts_stop.cancel();
+        if let Err(error) = self.alerts_task.await {
+            tracing::error!(%error, "the alerts task failed");
+        }
         self.node.shutdown().await;
         self.admin_stop.cancel();
         if let Err(error) = self.admin_task.await {
