@@ -37,6 +37,10 @@ pub enum Command {
     Connector(ConnectorArgs),
     /// A running node's alerts: open ones by default; `ack ID` acknowledges one.
     Alerts(AlertsArgs),
+    /// Each connector's health: queue, codes, last error, status, what to do.
+    Insights(crate::insights::InsightsArgs),
+    /// Every event of messages found by id, sender, recipient, time or status.
+    Trace(crate::trace::TraceArgs),
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 use clap::Parser;
 use mailflow::cli::{Cli, Command};
 use mailflow::config::Config;
-use mailflow::{alerts, check_config, fix, logging, queue, serve};
+use mailflow::{alerts, check_config, fix, insights, logging, queue, serve, trace};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -36,6 +36,8 @@ fn main() -> ExitCode {
             runtime().block_on(fix::run_connector(&args.api, args.command, args.json)),
         ),
         Command::Alerts(args) => print_or_fail(runtime().block_on(alerts::run(&args))),
+        Command::Insights(args) => print_or_fail(runtime().block_on(insights::run(&args))),
+        Command::Trace(args) => print_or_fail(runtime().block_on(trace::run(&args))),
     }
 }
 

@@ -54,6 +54,8 @@ pub struct Running {
     store: Arc<SqliteStore>,
     alerts_stop: CancellationToken,
     alerts_task: JoinHandle<()>,
+    /// The insight history sampler: how to stop it, and its task.
+    history: (CancellationToken, JoinHandle<()>),
 }
 
 /// Everything up to the point where mail flows.
@@ -115,6 +117,7 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     };
     let _ = admin_node.set(node.handle());
     let (alerts_stop, alerts_task) = start_alerts(&node, alert_expiration);
+    let history = start_history(&node);
     Ok(Running {
         source: config.source,
         data_dir,
@@ -128,7 +131,22 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         store: sqlite,
         alerts_stop,
         alerts_task,
+        history,
     })
+}
+
+/// The per-minute insight history (and event retention), on the node's
+/// store and clock.
+fn start_history(node: &RunningNode) -> (CancellationToken, JoinHandle<()>) {
+    let handle = node.handle();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(mailflow_insight::run_history(
+        handle.store().clone(),
+        handle.clock().clone(),
+        handle.org_name().to_string(),
+        stop.clone(),
+    ));
+    (stop, task)
 }
 
 /// The alert evaluator and notification sender, on the node's store and clock;
@@ -201,6 +219,10 @@ impl Running {
     /// Stops taking mail and API requests, lets deliveries in flight finish,
     /// and closes the store.
     pub async fn shutdown(self) {
+        self.history.0.cancel();
+        if let Err(error) = self.history.1.await {
+            tracing::error!(%error, "the insight history task failed");
+        }
         self.alerts_stop.cancel();
         if let Err(error) = self.alerts_task.await {
             tracing::error!(%error, "the alerts task failed");
