@@ -307,12 +307,16 @@ async fn trace_finds_messages_by_each_field_with_their_events_in_order() {
         ids(search(by(|f| f.org = Some("nobody".into()))).await),
         vec![]
     );
-    let mut filter = TraceFilter::default();
-    filter.message_id = Some(old.id);
+    let filter = TraceFilter {
+        message_id: Some(old.id),
+        ..Default::default()
+    };
     assert_eq!(ids(search(filter).await), vec![old.id]);
-    let mut filter = TraceFilter::default();
-    filter.recipient = Some("bob@acme.test".into());
-    filter.status = Some(RecipientState::Delivered);
+    let filter = TraceFilter {
+        recipient: Some("bob@acme.test".into()),
+        status: Some(RecipientState::Delivered),
+        ..Default::default()
+    };
     assert!(
         search(filter).await.is_empty(),
         "recipient and status apply to one recipient"

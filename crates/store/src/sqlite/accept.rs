@@ -5,7 +5,8 @@
 //! the others are committed again without it. When the commit itself fails,
 //! each message is tried alone so that each gets its own answer (`Full` on
 //! a full disk). A message's recipients are due at once, or when their
-//! next hop's hold ends.
+//! next hop's hold ends. The message's `received` event is written in the
+//! same transaction, so that its trace starts where the queue does.
 
 use super::codec::{id_to_db, json_to_db, ret_to_db, time_to_db};
 use super::transaction::{begin, commit, rollback};
