@@ -108,6 +108,14 @@ impl AlertSettings {
     }
 }
 
+/// How many recipients one client had refused as unknown in a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRecipientSource {
+    /// The client's IP address.
+    pub client: String,
+    pub count: u64,
+}
+
 /// Which rule an alert was opened by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -116,6 +124,9 @@ pub enum AlertRule {
     QueuedCount,
     /// The oldest queued recipient is older than the limit.
     OldestAge,
+    /// More recipients refused as unknown in the last hour than the
+    /// organisation's `invalid_recipient_quota`.
+    InvalidRecipients,
 }
 
 impl AlertRule {
@@ -123,6 +134,7 @@ impl AlertRule {
         match self {
             AlertRule::QueuedCount => "queued_count",
             AlertRule::OldestAge => "oldest_age",
+            AlertRule::InvalidRecipients => "invalid_recipients",
         }
     }
 }
@@ -133,6 +145,7 @@ impl FromStr for AlertRule {
         match text {
             "queued_count" => Ok(AlertRule::QueuedCount),
             "oldest_age" => Ok(AlertRule::OldestAge),
+            "invalid_recipients" => Ok(AlertRule::InvalidRecipients),
             other => Err(format!("unknown alert rule {other:?}")),
         }
     }
@@ -148,6 +161,12 @@ pub struct AlertValues {
     pub oldest_received_at: Option<OffsetDateTime>,
     /// The latest failure with the alert's code.
     pub last_error: Option<LastError>,
+    /// Invalid-recipient quota: recipients refused as unknown in the last hour.
+    #[serde(default)]
+    pub invalid_recipients: u64,
+    /// Invalid-recipient quota: the client addresses they came from, most first.
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 /// One alert: a connector's queue crossed a threshold, for one code.

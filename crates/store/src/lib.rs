@@ -19,6 +19,7 @@ pub use alert_model::{
     AlertStateFilter, AlertValues, Enqueued, NewNotification, NotificationChannel, ObservedAlert,
     OutboxEntry, OutboxRetry,
 };
+pub use alert_model::InvalidRecipientSource;
 pub use error::StoreError;
 pub use insight::{DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 pub use model::ConnectorQueueStats;
@@ -219,7 +220,8 @@ pub trait Store: Send + Sync + 'static {
     /// Merges an evaluation into the open alert of its connector and code,
     /// or opens one: at most one alert per connector and code is open.
     async fn observe_alert(&self, observation: AlertObservation) -> Result<ObservedAlert>;
-    /// Resolves every open alert of a connector; returns them, resolved.
+    /// Resolves every open queue alert of a connector (not the
+    /// invalid-recipient quota's); returns them, resolved.
     async fn resolve_alerts(
         &self,
         org: &str,
@@ -266,6 +268,27 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     /// Every notification about one alert, in the order queued.
     async fn alert_notifications(&self, alert_id: AlertId) -> Result<Vec<OutboxEntry>>;
+    /// Resolves one open alert; `None` when there is no such alert.
+    async fn resolve_alert(&self, id: AlertId, at: OffsetDateTime) -> Result<Option<Alert>>;
+
+    // --- invalid-recipient quota --------------------------------------------
+
+    /// Records one recipient refused at RCPT as unknown (`550 5.1.10`),
+    /// asked for by `client` (its IP address).
+    async fn record_invalid_recipient(
+        &self,
+        org: &str,
+        client: &str,
+        at: OffsetDateTime,
+    ) -> Result<()>;
+    /// Unknown-recipient refusals per client at or after `since`, most first.
+    async fn invalid_recipients_since(
+        &self,
+        org: &str,
+        since: OffsetDateTime,
+    ) -> Result<Vec<InvalidRecipientSource>>;
+    /// Deletes refusals recorded before `before`; returns how many.
+    async fn prune_invalid_recipients(&self, before: OffsetDateTime) -> Result<u64>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

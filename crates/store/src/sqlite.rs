@@ -12,6 +12,7 @@
 mod accept;
 mod alert_outbox;
 mod alerts;
+mod invalid_recipients;
 mod audit;
 mod claim;
 mod codec;
@@ -42,6 +43,7 @@ use crate::{
     Alert, AlertId, AlertObservation, AlertSettings, AlertStateFilter, Enqueued, NewNotification,
     ObservedAlert, OutboxEntry, OutboxRetry,
 };
+use crate::InvalidRecipientSource;
 use async_trait::async_trait;
 use mailflow_core::{Event, MessageId, OrgSettings};
 use sqlx::SqlitePool;
@@ -500,5 +502,41 @@ impl Store for SqliteStore {
 
     async fn alert_notifications(&self, alert_id: AlertId) -> Result<Vec<OutboxEntry>> {
         alert_outbox::of_alert(&mut *self.read().await?, alert_id).await
+    }
+
+    async fn resolve_alert(&self, id: AlertId, at: OffsetDateTime) -> Result<Option<Alert>> {
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { invalid_recipients::resolve_alert(conn, id, at).await })
+            })
+            .await
+    }
+
+    async fn record_invalid_recipient(
+        &self,
+        org: &str,
+        client: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let (org, client) = (org.to_string(), client.to_string());
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { invalid_recipients::record(conn, &org, &client, at).await })
+            })
+            .await
+    }
+
+    async fn invalid_recipients_since(
+        &self,
+        org: &str,
+        since: OffsetDateTime,
+    ) -> Result<Vec<InvalidRecipientSource>> {
+        invalid_recipients::since(&mut *self.read().await?, org, since).await
+    }
+
+    async fn prune_invalid_recipients(&self, before: OffsetDateTime) -> Result<u64> {
+        self.writer
+            .run(move |conn| Box::pin(async move { invalid_recipients::prune(conn, before).await }))
+            .await
     }
 }

@@ -117,7 +117,8 @@ async fn insert(conn: &mut SqliteConnection, seen: &AlertObservation) -> Result<
     Ok(row.get::<i64, _>("id"))
 }
 
-/// Resolves the open alerts of one connector; returns them as resolved.
+/// Resolves the open queue alerts of one connector (not the invalid-recipient
+/// quota's, which `resolve_alert` ends); returns them as resolved.
 pub async fn resolve(
     conn: &mut SqliteConnection,
     org: &str,
@@ -127,7 +128,8 @@ pub async fn resolve(
     in_transaction(conn, async |conn| {
         let rows = sqlx::query(
             "UPDATE alerts SET resolved_at = ?, updated_at = ? \
-             WHERE org = ? AND connector IS ? AND resolved_at IS NULL RETURNING id",
+             WHERE org = ? AND connector IS ? AND resolved_at IS NULL \
+             AND rule != 'invalid_recipients' RETURNING id",
         )
         .bind(time_to_db(at))
         .bind(time_to_db(at))
