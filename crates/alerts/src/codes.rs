@@ -20,6 +20,7 @@ pub fn category_of(code: &str, last_error: Option<&LastError>) -> Option<Categor
         "4.4.318" => Category::ConnectionDropped,
         "4.7.320" => Category::CertificateInvalid,
         "4.4.7" => Category::Expired,
+        "5.1.10" => Category::RecipientNotFound,
         _ if code.starts_with("4.") => Category::RemoteTransient,
         _ => return None,
     };

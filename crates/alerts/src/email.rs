@@ -16,7 +16,7 @@ use mail_builder::headers::address::Address;
 use mail_builder::headers::raw::Raw;
 use mailflow_core::{MessageId, OrgSettings};
 use mailflow_receive::route::{next_hop, route_recipient};
-use mailflow_store::{AlertSettings, NewMessage, NewRecipient};
+use mailflow_store::{AlertRule, AlertSettings, NewMessage, NewRecipient};
 
 pub async fn send(
     ctx: &AlertContext,
@@ -69,7 +69,7 @@ fn route_admins(
     let mut unroutable = Vec::new();
     for address in addresses {
         let reason = match route_recipient(org, address, true) {
-            Ok(route) if route.connector == notice.connector => {
+            Ok(route) if route.connector == notice.connector && about_a_queue(notice) => {
                 UnroutableReason::ThroughFailingConnector(notice.connector_name().to_string())
             }
             Ok(route) => {
@@ -89,6 +89,12 @@ fn route_admins(
         });
     }
     (recipients, unroutable)
+}
+
+/// Queue alerts are about a connector (or MX routing) that may be broken;
+/// the invalid-recipient quota's alert is not.
+fn about_a_queue(notice: &AlertNotice) -> bool {
+    notice.rule != AlertRule::InvalidRecipients
 }
 
 fn compose(
@@ -117,6 +123,16 @@ fn compose(
 }
 
 fn subject(notice: &AlertNotice) -> String {
+    if !about_a_queue(notice) {
+        let what = match notice.status {
+            NoticeStatus::Resolved => "unknown recipients are back within the quota",
+            _ => "too many messages to unknown recipients",
+        };
+        return format!(
+            "[mailflow] alert {}: {what} ({})",
+            notice.alert_id, notice.code
+        );
+    }
     let what = match notice.status {
         NoticeStatus::Opened => "mail is piling up on",
         NoticeStatus::Updated => "mail is still piling up on",
@@ -156,6 +172,13 @@ fn text(notice: &AlertNotice) -> String {
 }
 
 fn headline(notice: &AlertNotice) -> String {
+    if !about_a_queue(notice) {
+        return format!(
+            "Alert {} ({}): more recipients were refused as unknown in the last hour than the organisation's invalid_recipient_quota allows; their sources get temporary 450 4.7.1 replies.",
+            notice.alert_id,
+            notice.status.as_str()
+        );
+    }
     match notice.status {
         NoticeStatus::Opened => format!(
             "mailflow opened alert {}: mail for connector {} is waiting in the queue longer than the organisation's alert rules allow.",

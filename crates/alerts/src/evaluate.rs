@@ -5,10 +5,11 @@
 use crate::AlertContext;
 use crate::codes::NOT_TRIED;
 use crate::notice::{AlertNotice, NoticeStatus};
+use crate::quota::evaluate_quota;
 use crate::rules::{Backlog, drained, judge};
 use mailflow_store::{
-    Alert, AlertObservation, AlertSettings, AlertStateFilter, AlertValues, ConnectorQueueStats,
-    NewNotification, NotificationChannel, Result,
+    Alert, AlertObservation, AlertRule, AlertSettings, AlertStateFilter, AlertValues,
+    ConnectorQueueStats, NewNotification, NotificationChannel, Result,
 };
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -56,6 +57,7 @@ pub async fn evaluate(ctx: &AlertContext) -> Result<Vec<AlertChange>> {
         .await?;
     let emptied: BTreeSet<Option<&str>> = open
         .iter()
+        .filter(|alert| alert.rule != AlertRule::InvalidRecipients)
         .map(|alert| alert.connector.as_deref())
         .filter(|connector| !with_queue.contains(connector))
         .collect();
@@ -63,6 +65,7 @@ pub async fn evaluate(ctx: &AlertContext) -> Result<Vec<AlertChange>> {
         let resolved = ctx.store.resolve_alerts(&ctx.org, connector, now).await?;
         changes.extend(resolved.into_iter().map(AlertChange::Resolved));
     }
+    changes.extend(evaluate_quota(ctx, &settings, now).await?);
     notify(ctx, &settings, &changes, now).await?;
     Ok(changes)
 }
@@ -105,7 +108,7 @@ fn observation(
     ctx: &AlertContext,
     stats: &ConnectorQueueStats,
     backlog: &Backlog,
-    rule: mailflow_store::AlertRule,
+    rule: AlertRule,
     now: OffsetDateTime,
 ) -> AlertObservation {
     let code = stats
@@ -126,6 +129,7 @@ fn observation(
             queued_over_age: backlog.queued_over_age,
             oldest_received_at: backlog.oldest_received_at,
             last_error,
+            ..AlertValues::default()
         },
         at: now,
     }

@@ -54,6 +54,24 @@ pub struct AlertNotice {
     pub at: OffsetDateTime,
 }
 
+/// The latest failure's detail; for the invalid-recipient quota, the count
+/// and its sources.
+fn detail(alert: &Alert) -> Option<String> {
+    if alert.rule == AlertRule::InvalidRecipients {
+        let values = &alert.values;
+        return Some(format!(
+            "{} recipients refused as unknown in the last hour, from {}",
+            values.invalid_recipients,
+            values.sources.join(", ")
+        ));
+    }
+    alert
+        .values
+        .last_error
+        .as_ref()
+        .map(|e| e.diagnosis.detail())
+}
+
 impl AlertNotice {
     pub fn new(alert: &Alert, status: NoticeStatus, at: OffsetDateTime) -> Self {
         let last_error = alert.values.last_error.as_ref();
@@ -64,7 +82,7 @@ impl AlertNotice {
             connector: alert.connector.clone(),
             code: alert.code.clone(),
             category: category_of(&alert.code, last_error).map(|c| c.as_str().to_string()),
-            detail: last_error.map(|e| e.diagnosis.detail()),
+            detail: detail(alert),
             server: last_error.and_then(|e| e.server.clone()),
             rule: alert.rule,
             queued: alert.values.queued,

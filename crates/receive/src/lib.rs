@@ -8,11 +8,13 @@
 
 mod accept;
 mod envelope;
+mod quota;
 mod receiver;
 pub mod route;
 mod session;
 mod trace;
 
+pub use quota::QUOTA_WINDOW;
 pub use receiver::Receiver;
 pub use route::{RouteRefusal, next_hop, route_recipient};
 

@@ -8,6 +8,7 @@
 
 use crate::accept::{Arrival, accept};
 use crate::envelope::{Envelope, add_recipient, start_envelope};
+use crate::quota;
 use crate::receiver::Receiver;
 use mailflow_core::EnhancedCode;
 use mailflow_smtp::server::{
@@ -120,7 +121,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             Request::Ehlo { host } => self.hello(host, true),
             Request::Helo { host } => self.hello(host, false),
             Request::Mail { from } => self.mail(from),
-            Request::Rcpt { to } => self.rcpt(to),
+            Request::Rcpt { to } => self.rcpt(to).await,
             Request::Data => return self.data().await,
             Request::Rset => {
                 self.envelope = None;
@@ -193,13 +194,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         }
     }
 
-    fn rcpt(&mut self, to: RcptTo<String>) -> Reply {
+    async fn rcpt(&mut self, to: RcptTo<String>) -> Reply {
         let Some(envelope) = self.envelope.as_mut() else {
             return bad_sequence("send MAIL first");
         };
         let org = self.receiver.org.borrow().clone();
         let max_recipients = self.receiver.settings.max_recipients;
-        add_recipient(envelope, to, &org, self.may_relay, max_recipients)
+        let reply = add_recipient(envelope, to, &org, self.may_relay, max_recipients);
+        if reply.enhanced() == Some(quota::UNKNOWN_RECIPIENT) {
+            return quota::unknown_recipient(&self.receiver, self.client_ip, reply).await;
+        }
+        reply
     }
 
     async fn data(&mut self) -> io::Result<Flow> {
