@@ -98,6 +98,7 @@ impl Api {
                     queued_over_age: 210,
                     oldest_received_at: Some(at - Duration::from_secs(7200)),
                     last_error: None,
+                    ..AlertValues::default()
                 },
                 at,
             })

@@ -39,6 +39,7 @@ async fn leave_open_alert(data_dir: &Path) -> i64 {
                 queued_over_age: 11,
                 oldest_received_at: Some(at - Duration::from_secs(7200)),
                 last_error: None,
+                ..AlertValues::default()
             },
             at,
         })
