@@ -17,6 +17,7 @@ mod messages;
 mod openapi;
 mod trace;
 mod trace_views;
+mod validate;
 mod views;
 
 pub use alerts::AlertView;
@@ -67,6 +68,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/fixes/{id}/apply", post(fixes::apply))
         .route("/fixes/{id}/undo", post(fixes::undo))
         .route("/audit", get(fixes::audit))
+        .route("/connectors/{name}/validate", post(validate::validate))
         .route("/connectors/{name}/{action}", post(fixes::connector_action))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -12,7 +12,8 @@ use utoipa::{Modify, OpenApi};
         crate::alerts::list, crate::alerts::acknowledge,
         crate::fixes::list, crate::fixes::apply, crate::fixes::undo, crate::fixes::audit,
         crate::fixes::connector_action,
-        crate::insights::list, crate::insights::show, crate::trace::trace),
+        crate::insights::list, crate::insights::show, crate::trace::trace,
+        crate::validate::validate),
     components(schemas(
         crate::views::MessageView,
         crate::alerts::AlertView,

@@ -151,6 +151,14 @@ pub enum ConnectorCommand {
     Resume { name: String },
     /// Fail all the connector's waiting mail now, with an NDR to each sender.
     Bounce { name: String },
+    /// Check the connector live: DNS, TCP, greeting, EHLO, STARTTLS and
+    /// certificate at every address, with the diagnosis an attempt would give.
+    Validate {
+        name: String,
+        /// For a connector that routes by MX: the domain whose MX to check.
+        #[arg(long)]
+        domain: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -7,17 +7,26 @@ use std::collections::BTreeSet;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 const MESSAGES: usize = 20;
 
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+/// Two free ports below the ephemeral range, so that the sockets other tests
+/// open on port 0 cannot take them between the two runs of mailflow.
+fn free_addrs() -> (SocketAddr, SocketAddr) {
+    static CALLS: AtomicU16 = AtomicU16::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let start = 20_000 + (std::process::id() % 400) as u16 * 20 + call * 4;
+    let mut held: Vec<TcpListener> = (start..30_000)
+        .filter_map(|port| TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).ok())
+        .take(2)
+        .collect();
+    let second = held.pop().expect("two free ports").local_addr().unwrap();
+    let first = held.pop().expect("two free ports").local_addr().unwrap();
+    (first, second)
 }
 
 fn write_config(
@@ -167,7 +176,7 @@ fn subjects(sink: &SmtpServer) -> Vec<String> {
 
 async fn accepted_then_stopped(stop: impl FnOnce(Relay)) {
     let dir = tempfile::tempdir().unwrap();
-    let (smtp, admin) = (free_addr(), free_addr());
+    let (smtp, admin) = free_addrs();
     // The next hop never answers a connection: every delivery is in flight
     // (connecting) when mailflow is stopped.
     let black_hole = BlackHole::new().await;

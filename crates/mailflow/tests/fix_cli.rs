@@ -232,3 +232,23 @@ async fn fix_list_apply_audit_and_undo_and_connector_actions_through_the_cli() {
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn connector_validate_reports_the_refused_next_hop_as_4_4_316() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(dir.path());
+
+    let report = serve.json(&["connector", "validate", "to-onprem", "--json"]);
+    assert_eq!(report["diagnosis"]["category"], "connection_refused");
+    assert_eq!(report["addresses"][0]["stage"], "connect");
+
+    let output = serve.cli(&["connector", "validate", "to-onprem"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(text.contains("4.4.316 connection_refused"), "{text}");
+    assert!(text.contains("verdict: 450 4.4.316"), "{text}");
+
+    let unknown = serve.cli(&["connector", "validate", "nope"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("nope"));
+}

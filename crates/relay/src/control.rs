@@ -159,7 +159,12 @@ impl NodeHandle {
             connector: Some(name.to_string()),
             domain,
         };
-        let plan = crate::plan::plan_for(&enabled, &route).map_err(ValidateError::Unusable)?;
+        let plan = crate::plan::plan_for(&enabled, &route).map_err(|diagnosis| {
+            ValidateError::Unusable {
+                connector: name.to_string(),
+                diagnosis,
+            }
+        })?;
         Ok(self.engine.deliverer.validate(&plan).await)
     }
 }
@@ -170,6 +175,9 @@ pub enum ValidateError {
     UnknownConnector(String),
     #[error("the connector {0:?} routes by MX for wildcard domains only; name the domain to check")]
     DomainNeeded(String),
-    #[error("the connector cannot be used: {}", .0.detail())]
-    Unusable(Diagnosis),
+    #[error("the connector {connector:?} cannot be used: {}", .diagnosis.detail())]
+    Unusable {
+        connector: String,
+        diagnosis: Diagnosis,
+    },
 }

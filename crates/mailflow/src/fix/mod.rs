@@ -3,6 +3,7 @@
 //! recorded in the node's audit log under `cli:` and the local user's name.
 
 mod render;
+mod validate;
 
 use crate::cli::{ApiArgs, ConnectorCommand, FixCommand};
 use crate::queue::{ApiClient, ClientError};
@@ -63,6 +64,13 @@ pub async fn run_connector(
 ) -> Result<String, ClientError> {
     let client = ApiClient::new(api)?;
     let (name, action) = match &command {
+        ConnectorCommand::Validate { name, domain } => {
+            let mut path = format!("/api/v1/connectors/{}/validate", path_segment(name));
+            if let Some(domain) = domain {
+                path.push_str(&format!("?domain={}", path_segment(domain)));
+            }
+            return validate::run(&client, &path, &actor(), json).await;
+        }
         ConnectorCommand::Retry { name } => (name, "retry"),
         ConnectorCommand::Suspend { name } => (name, "suspend"),
         ConnectorCommand::Resume { name } => (name, "resume"),

@@ -28,6 +28,8 @@ pub enum ClientError {
     Refused { status: u16, detail: ErrorDetail },
     #[error("the admin API answered {status} with something that is not its JSON: {source}")]
     BadAnswer { status: u16, source: reqwest::Error },
+    #[error("the admin API answered in a shape this CLI does not know: {0}")]
+    Unexpected(String),
 }
 
 fn field_note(detail: &ErrorDetail) -> String {
