@@ -2,14 +2,12 @@
 //! deliveries, lower TLS changes the policy, suspend/resume/retry move the
 //! queue, bounce-all fails it with an NDR; and the errors that name the id.
 
-mod common;
-
-use common::submit::{queue_id, send};
-use common::{ORG, TestNode, delivery_status, eventually, org};
 use mailflow_core::{EventKind, RecipientState, TlsPolicy};
 use mailflow_fixes::{FixError, FixState, apply, undo};
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
+use mailflow_testnode::submit::{queue_id, send};
+use mailflow_testnode::{ORG, TestNode, delivery_status_part, eventually, org, settings};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -19,7 +17,7 @@ const OPS: &str = "ops@contoso.test";
 /// alice deferred on it; returns the node, the partner sink and the id.
 async fn deferred_node() -> (TestNode, SmtpServer, String) {
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(refused_addr(), partner.addr())).await;
+    let node = TestNode::start(org(refused_addr(), partner.addr()), settings()).await;
     let id = submit(&node).await;
     eventually("alice is deferred after a first attempt", || async {
         let message = node.message(&id).await;
@@ -49,7 +47,7 @@ async fn attempts(node: &TestNode, id: &str) -> u32 {
 async fn disable_connector_stops_deliveries_until_undone() {
     let onprem = SmtpServer::start(SmtpBehavior::new().greeting("421 4.3.2 not now")).await;
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(onprem.addr(), partner.addr())).await;
+    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings()).await;
     let id = submit(&node).await;
     eventually("alice is deferred with 4.4.317", || async {
         let r = &node.message(&id).await.recipients[0];
@@ -85,9 +83,9 @@ async fn disable_connector_stops_deliveries_until_undone() {
 
 #[tokio::test]
 async fn lower_tls_changes_verify_ca_to_required_and_undo_puts_it_back() {
-    let mut settings = org(refused_addr(), refused_addr());
-    settings.connectors[1].tls = TlsPolicy::VerifyCa;
-    let node = TestNode::start(settings).await;
+    let mut org_settings = org(refused_addr(), refused_addr());
+    org_settings.connectors[1].tls = TlsPolicy::VerifyCa;
+    let node = TestNode::start(org_settings, settings()).await;
 
     let entry = apply(&node.handle, "lower-tls:to-partner", OPS)
         .await
@@ -180,7 +178,7 @@ async fn bounce_all_fails_the_queue_with_5_3_0_and_reports_to_the_sender() {
     );
     assert_eq!(node.states(&id).await, [RecipientState::Failed]);
     partner.wait_for_messages(1, WAIT).await.unwrap();
-    let status = delivery_status(&partner.messages()[0].data);
+    let status = delivery_status_part(&partner.messages()[0].data);
     assert!(status.contains("Status: 5.3.0"), "{status}");
     assert!(matches!(
         undo(&node.handle, entry.id, OPS).await,
@@ -191,7 +189,7 @@ async fn bounce_all_fails_the_queue_with_5_3_0_and_reports_to_the_sender() {
 
 #[tokio::test]
 async fn errors_name_the_fix_id_the_connector_or_the_audit_entry() {
-    let node = TestNode::start(org(refused_addr(), refused_addr())).await;
+    let node = TestNode::start(org(refused_addr(), refused_addr()), settings()).await;
     match apply(&node.handle, "reboot:to-onprem", OPS).await {
         Err(FixError::UnknownFix { id }) => assert_eq!(id, "reboot:to-onprem"),
         other => panic!("{other:?}"),

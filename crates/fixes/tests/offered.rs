@@ -1,15 +1,13 @@
 //! Which fixes are offered for which last error (SPEC 4 table), without a
 //! node: settings, queue statistics and waiting recipients as values.
 
-mod common;
-
-use common::org;
 use mailflow_core::{
     CertProblem, CertificateSummary, Diagnosis, MessageId, RecipientState, RemoteReply,
     ServerRefusal, TlsPolicy,
 };
 use mailflow_fixes::offered;
 use mailflow_store::{ConnectorQueueStats, LastError, PendingRecipient};
+use mailflow_testnode::{org, unused_addr};
 use time::OffsetDateTime;
 
 fn stats(connector: &str, queued: u64, diagnosis: Option<Diagnosis>) -> ConnectorQueueStats {
@@ -50,7 +48,7 @@ fn ids(fixes: &[mailflow_fixes::OfferedFix]) -> Vec<&str> {
 
 #[test]
 fn a_refused_on_premises_connector_gets_stop_relaying_disable_and_queue_actions() {
-    let settings = org(common::unused_addr(), common::unused_addr());
+    let settings = org(unused_addr(), unused_addr());
     let queue = [
         waiting("to-onprem", "alice@contoso.test", RecipientState::Deferred),
         waiting("to-onprem", "zed@contoso.test", RecipientState::Deferred),
@@ -80,14 +78,14 @@ fn a_refused_on_premises_connector_gets_stop_relaying_disable_and_queue_actions(
 
 #[test]
 fn a_refused_partner_connector_is_not_offered_stop_relaying() {
-    let settings = org(common::unused_addr(), common::unused_addr());
+    let settings = org(unused_addr(), unused_addr());
     let fixes = offered(&settings, &[stats("to-partner", 0, Some(refused()))], &[]);
     assert_eq!(ids(&fixes), ["disable:to-partner"]);
 }
 
 #[test]
 fn certificate_and_starttls_problems_get_the_tls_fixes_with_their_risks() {
-    let mut settings = org(common::unused_addr(), common::unused_addr());
+    let mut settings = org(unused_addr(), unused_addr());
     settings.connectors[1].tls = TlsPolicy::VerifyName;
     let certificate = Diagnosis::CertificateInvalid {
         problem: CertProblem::Expired,
@@ -145,7 +143,7 @@ fn certificate_and_starttls_problems_get_the_tls_fixes_with_their_risks() {
 
 #[test]
 fn a_suspended_queue_is_offered_resume_and_bounce_but_not_suspend() {
-    let settings = org(common::unused_addr(), common::unused_addr());
+    let settings = org(unused_addr(), unused_addr());
     let queue = [waiting(
         "to-onprem",
         "alice@contoso.test",

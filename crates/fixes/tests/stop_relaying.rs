@@ -3,14 +3,12 @@
 //! recipients refused over real SMTP, the queued unknown one bounced with an
 //! NDR, the known one kept), and undone.
 
-mod common;
-
-use common::submit::{queue_id, send};
-use common::{ORG, TestNode, delivery_status, eventually, org};
 use mailflow_core::{DomainType, RecipientState};
 use mailflow_fixes::{FixState, apply, offered_now, undo};
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
+use mailflow_testnode::submit::{queue_id, send};
+use mailflow_testnode::{ORG, TestNode, delivery_status_part, eventually, org, settings};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -18,7 +16,7 @@ const WAIT: Duration = Duration::from_secs(10);
 #[tokio::test]
 async fn stop_relaying_refuses_unknown_recipients_bounces_queued_ones_and_undoes() {
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(refused_addr(), partner.addr())).await;
+    let node = TestNode::start(org(refused_addr(), partner.addr()), settings()).await;
     let to = ["alice@contoso.test", "zed@contoso.test"];
     let (code, reply) = send(node.smtp, "bob@example.test", &to, "Subject: hi\n\nhello\n").await;
     assert_eq!(code, 250, "{reply}");
@@ -86,7 +84,7 @@ async fn stop_relaying_refuses_unknown_recipients_bounces_queued_ones_and_undoes
     partner.wait_for_messages(1, WAIT).await.unwrap();
     let ndr = &partner.messages()[0];
     assert_eq!(ndr.accepted_recipients(), ["bob@example.test"]);
-    let status = delivery_status(&ndr.data);
+    let status = delivery_status_part(&ndr.data);
     assert!(
         status.contains("Final-Recipient: rfc822; zed@contoso.test"),
         "{status}"

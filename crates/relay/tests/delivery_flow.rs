@@ -1,12 +1,10 @@
 //! End to end through a whole node: SMTP in, durable queue, delivery to
 //! scripted next hops on loopback, per-recipient outcomes and reports.
 
-mod common;
-
-use common::submit::{queue_id, send};
-use common::{TestNode, delivery_status, eventually, org, settings};
 use mailflow_core::RecipientState;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
+use mailflow_testnode::submit::{queue_id, send};
+use mailflow_testnode::{TestNode, delivery_status, eventually, org, settings};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -15,7 +13,7 @@ const WAIT: Duration = Duration::from_secs(10);
 async fn a_message_is_relayed_through_its_connector() {
     let onprem = SmtpServer::start(SmtpBehavior::new()).await;
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings(None)).await;
+    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings()).await;
 
     let (code, reply) = send(
         node.smtp,
@@ -50,7 +48,7 @@ async fn one_recipient_is_delivered_while_another_is_deferred_and_a_third_bounce
     )
     .await;
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings(None)).await;
+    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings()).await;
 
     let to = [
         "alice@contoso.test",
@@ -106,7 +104,7 @@ async fn one_recipient_is_delivered_while_another_is_deferred_and_a_third_bounce
 async fn a_refused_next_hop_is_retried_on_schedule_and_then_delivers() {
     let onprem_addr = mailflow_testkit::ports::refused_addr();
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(onprem_addr, partner.addr()), settings(None)).await;
+    let node = TestNode::start(org(onprem_addr, partner.addr()), settings()).await;
 
     let (code, reply) = send(
         node.smtp,
@@ -154,7 +152,7 @@ async fn a_held_next_hop_is_probed_with_one_message_and_then_drained() {
     let onprem =
         SmtpServer::start(SmtpBehavior::new().greeting("421 4.3.2 service not available")).await;
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings(None)).await;
+    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings()).await;
 
     let (_, first) = send(
         node.smtp,
@@ -209,7 +207,8 @@ async fn mail_routed_by_mx_reaches_the_domains_mail_server() {
     dns.set_mx("faraway.test", &[(10, "mx1.faraway.test")]);
     dns.set_a("mx1.faraway.test", &[std::net::Ipv4Addr::LOCALHOST]);
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let mut settings = settings(Some(dns.addr()));
+    let mut settings = settings();
+    settings.deliver.nameservers = vec![dns.addr()];
     settings.deliver.mx_port = mx.addr().port();
     let node = TestNode::start(
         org(mailflow_testkit::ports::refused_addr(), partner.addr()),

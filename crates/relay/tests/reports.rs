@@ -1,13 +1,11 @@
 //! Expiry, delay notices and the null sender, with the clock moved rather
 //! than waited for.
 
-mod common;
-
-use common::submit::{queue_id, send};
-use common::{TestNode, delivery_status, eventually, org, settings};
 use mailflow_core::RecipientState;
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
+use mailflow_testnode::submit::{queue_id, send};
+use mailflow_testnode::{TestNode, delivery_status, eventually, org, settings};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -24,7 +22,7 @@ async fn deferred(node: &TestNode, id: &str, attempts: u32) {
 #[tokio::test]
 async fn an_expired_message_is_returned_with_4_4_7_and_the_last_error() {
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(refused_addr(), partner.addr()), settings(None)).await;
+    let node = TestNode::start(org(refused_addr(), partner.addr()), settings()).await;
     let (code, reply) = send(
         node.smtp,
         "bob@example.test",
@@ -63,7 +61,7 @@ async fn an_expired_message_is_returned_with_4_4_7_and_the_last_error() {
 #[tokio::test]
 async fn one_delay_notice_tells_the_sender_why_and_until_when() {
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(refused_addr(), partner.addr()), settings(None)).await;
+    let node = TestNode::start(org(refused_addr(), partner.addr()), settings()).await;
     let (_, reply) = send(
         node.smtp,
         "bob@example.test",
@@ -97,7 +95,7 @@ async fn one_delay_notice_tells_the_sender_why_and_until_when() {
 async fn mail_from_the_null_sender_never_causes_a_report() {
     let onprem = SmtpServer::start(SmtpBehavior::new().rcpt_reply("550 5.1.1 no such user")).await;
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings(None)).await;
+    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings()).await;
 
     let (code, reply) = send(
         node.smtp,

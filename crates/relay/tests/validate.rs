@@ -1,19 +1,17 @@
 //! Validating a connector through the running node answers with the same
 //! diagnosis a delivery attempt gives, and sends no mail.
 
-mod common;
-
-use common::{TestNode, org, settings};
 use mailflow_relay::ValidateError;
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
+use mailflow_testnode::{TestNode, org, settings};
 
 #[tokio::test]
 async fn a_refused_connector_validates_as_4_4_316_and_a_healthy_one_passes() {
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
     let refused = refused_addr();
-    let node = TestNode::start(org(refused, partner.addr()), settings(None)).await;
-    let handle = node.node.as_ref().unwrap().handle();
+    let node = TestNode::start(org(refused, partner.addr()), settings()).await;
+    let handle = node.handle.clone();
 
     let report = handle.validate_connector("to-onprem", None).await.unwrap();
     let diagnosis = report.diagnosis.expect("a diagnosis");

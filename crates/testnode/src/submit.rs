@@ -1,5 +1,5 @@
-//! A plain SMTP client for the fixes' tests: says exactly what it is told
-//! and returns the replies, as a real client would see them.
+//! A plain SMTP client for tests: says exactly what it is told and returns
+//! the replies, so that tests see what a real client would.
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
