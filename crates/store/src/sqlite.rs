@@ -12,7 +12,6 @@
 mod accept;
 mod alert_outbox;
 mod alerts;
-mod invalid_recipients;
 mod audit;
 mod claim;
 mod codec;
@@ -22,6 +21,7 @@ mod failure;
 mod history;
 mod holds;
 mod insight;
+mod invalid_recipients;
 mod notices;
 mod operator;
 mod reads;
@@ -33,17 +33,16 @@ mod trace;
 mod transaction;
 mod writer;
 
-use crate::{
-    AuditEntry, PendingRecipient,
-    ClaimedMessage, DueNextHop, MessageFilter, NewMessage, NextHopHold, RecipientUpdate, Result,
-    Store, StoreError, StoredMessage,
-};
-use crate::{ConnectorQueueStats, DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
+use crate::InvalidRecipientSource;
 use crate::{
     Alert, AlertId, AlertObservation, AlertSettings, AlertStateFilter, Enqueued, NewNotification,
     ObservedAlert, OutboxEntry, OutboxRetry,
 };
-use crate::InvalidRecipientSource;
+use crate::{
+    AuditEntry, ClaimedMessage, DueNextHop, MessageFilter, NewMessage, NextHopHold,
+    PendingRecipient, RecipientUpdate, Result, Store, StoreError, StoredMessage,
+};
+use crate::{ConnectorQueueStats, DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 use async_trait::async_trait;
 use mailflow_core::{Event, MessageId, OrgSettings};
 use sqlx::SqlitePool;
@@ -137,6 +136,19 @@ impl SqliteStore {
     }
 }
 
+/// Runs one write as a job of the writer task:
+/// `on_writer!(self, conn => module::write(conn, &value))` awaits the call
+/// there, with `conn` the write connection and the values the trait method
+/// moved in. Each writing trait method is then one line.
+macro_rules! on_writer {
+    ($store:expr, $conn:ident => $call:expr) => {
+        $store
+            .writer
+            .run(move |$conn| Box::pin(async move { $call.await }))
+            .await
+    };
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn accept_message(&self, message: NewMessage) -> Result<()> {
@@ -173,17 +185,11 @@ impl Store for SqliteStore {
             duration: lease,
         };
         let next_hop = next_hop.to_string();
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { claim::claim(conn, &next_hop, &lease, max_messages).await })
-            })
-            .await
+        on_writer!(self, conn => claim::claim(conn, &next_hop, &lease, max_messages))
     }
 
     async fn record(&self, updates: Vec<RecipientUpdate>, events: Vec<Event>) -> Result<()> {
-        self.writer
-            .run(move |conn| Box::pin(async move { record::record(conn, &updates, &events).await }))
-            .await
+        on_writer!(self, conn => record::record(conn, &updates, &events))
     }
 
     async fn next_wakeup(&self) -> Result<Option<OffsetDateTime>> {
@@ -191,18 +197,12 @@ impl Store for SqliteStore {
     }
 
     async fn hold_next_hop(&self, hold: NextHopHold) -> Result<()> {
-        self.writer
-            .run(move |conn| Box::pin(async move { holds::hold_next_hop(conn, &hold).await }))
-            .await
+        on_writer!(self, conn => holds::hold_next_hop(conn, &hold))
     }
 
     async fn release_next_hop(&self, next_hop: &str) -> Result<()> {
         let next_hop = next_hop.to_string();
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { holds::release_next_hop(conn, &next_hop).await })
-            })
-            .await
+        on_writer!(self, conn => holds::release_next_hop(conn, &next_hop))
     }
 
     async fn next_hop_hold(&self, next_hop: &str) -> Result<Option<NextHopHold>> {
@@ -226,27 +226,17 @@ impl Store for SqliteStore {
     }
 
     async fn mark_delay_notice_sent(&self, id: MessageId) -> Result<()> {
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { notices::mark_delay_notice_sent(conn, id).await })
-            })
-            .await
+        on_writer!(self, conn => notices::mark_delay_notice_sent(conn, id))
     }
 
     async fn recover_in_flight(&self, node: &str, now: OffsetDateTime) -> Result<u64> {
         let node = node.to_string();
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { due::recover_in_flight(conn, &node, now).await })
-            })
-            .await
+        on_writer!(self, conn => due::recover_in_flight(conn, &node, now))
     }
 
     async fn retry_now(&self, next_hop: &str, now: OffsetDateTime) -> Result<u64> {
         let next_hop = next_hop.to_string();
-        self.writer
-            .run(move |conn| Box::pin(async move { holds::retry_now(conn, &next_hop, now).await }))
-            .await
+        on_writer!(self, conn => holds::retry_now(conn, &next_hop, now))
     }
 
     async fn org_settings(&self, org: &str) -> Result<Option<OrgSettings>> {
@@ -255,11 +245,7 @@ impl Store for SqliteStore {
 
     async fn save_org_settings(&self, org: &str, settings: &OrgSettings) -> Result<()> {
         let (org, settings) = (org.to_string(), settings.clone());
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { settings::save_org_settings(conn, &org, &settings).await })
-            })
-            .await
+        on_writer!(self, conn => settings::save_org_settings(conn, &org, &settings))
     }
 
     async fn events(&self, id: MessageId) -> Result<Vec<Event>> {
@@ -267,9 +253,7 @@ impl Store for SqliteStore {
     }
 
     async fn append_audit(&self, entry: AuditEntry) -> Result<u64> {
-        self.writer
-            .run(move |conn| Box::pin(async move { audit::append(conn, &entry).await }))
-            .await
+        on_writer!(self, conn => audit::append(conn, &entry))
     }
 
     async fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>> {
@@ -281,9 +265,7 @@ impl Store for SqliteStore {
     }
 
     async fn mark_undone(&self, id: u64, at: OffsetDateTime) -> Result<bool> {
-        self.writer
-            .run(move |conn| Box::pin(async move { audit::mark_undone(conn, id, at).await }))
-            .await
+        on_writer!(self, conn => audit::mark_undone(conn, id, at))
     }
 
     async fn suspend_connector_queue(
@@ -293,11 +275,7 @@ impl Store for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<u64> {
         let (org, connector) = (org.to_string(), connector.to_string());
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { operator::suspend(conn, &org, &connector, now).await })
-            })
-            .await
+        on_writer!(self, conn => operator::suspend(conn, &org, &connector, now))
     }
 
     async fn resume_connector_queue(
@@ -307,11 +285,7 @@ impl Store for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<u64> {
         let (org, connector) = (org.to_string(), connector.to_string());
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { operator::resume(conn, &org, &connector, now).await })
-            })
-            .await
+        on_writer!(self, conn => operator::resume(conn, &org, &connector, now))
     }
 
     async fn retry_connector_now(
@@ -321,11 +295,7 @@ impl Store for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<u64> {
         let (org, connector) = (org.to_string(), connector.to_string());
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { operator::retry_now(conn, &org, &connector, now).await })
-            })
-            .await
+        on_writer!(self, conn => operator::retry_now(conn, &org, &connector, now))
     }
 
     async fn pending_recipients(
@@ -369,9 +339,7 @@ impl Store for SqliteStore {
     }
 
     async fn save_history(&self, buckets: Vec<HistoryBucket>) -> Result<()> {
-        self.writer
-            .run(move |conn| Box::pin(async move { history::save_history(conn, &buckets).await }))
-            .await
+        on_writer!(self, conn => history::save_history(conn, &buckets))
     }
 
     async fn history(
@@ -384,33 +352,24 @@ impl Store for SqliteStore {
     }
 
     async fn prune_events(&self, before: OffsetDateTime) -> Result<u64> {
-        self.writer
-            .run(move |conn| Box::pin(async move { history::prune_events(conn, before).await }))
-            .await
+        on_writer!(self, conn => history::prune_events(conn, before))
     }
 
     async fn prune_history(&self, before: OffsetDateTime) -> Result<u64> {
-        self.writer
-            .run(move |conn| Box::pin(async move { history::prune_history(conn, before).await }))
-            .await
+        on_writer!(self, conn => history::prune_history(conn, before))
     }
+
     async fn alert_settings(&self, org: &str) -> Result<Option<AlertSettings>> {
         alerts::alert_settings(&mut *self.read().await?, org).await
     }
 
     async fn save_alert_settings(&self, org: &str, settings: &AlertSettings) -> Result<()> {
         let (org, settings) = (org.to_string(), settings.clone());
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { alerts::save_alert_settings(conn, &org, &settings).await })
-            })
-            .await
+        on_writer!(self, conn => alerts::save_alert_settings(conn, &org, &settings))
     }
 
     async fn observe_alert(&self, observation: AlertObservation) -> Result<ObservedAlert> {
-        self.writer
-            .run(move |conn| Box::pin(async move { alerts::observe(conn, &observation).await }))
-            .await
+        on_writer!(self, conn => alerts::observe(conn, &observation))
     }
 
     async fn resolve_alerts(
@@ -420,13 +379,7 @@ impl Store for SqliteStore {
         at: OffsetDateTime,
     ) -> Result<Vec<Alert>> {
         let (org, connector) = (org.to_string(), connector.map(str::to_string));
-        self.writer
-            .run(move |conn| {
-                Box::pin(
-                    async move { alerts::resolve(conn, &org, connector.as_deref(), at).await },
-                )
-            })
-            .await
+        on_writer!(self, conn => alerts::resolve(conn, &org, connector.as_deref(), at))
     }
 
     async fn acknowledge_alert(
@@ -436,9 +389,7 @@ impl Store for SqliteStore {
         at: OffsetDateTime,
     ) -> Result<Option<Alert>> {
         let actor = actor.to_string();
-        self.writer
-            .run(move |conn| Box::pin(async move { alerts::acknowledge(conn, id, &actor, at).await }))
-            .await
+        on_writer!(self, conn => alerts::acknowledge(conn, id, &actor, at))
     }
 
     async fn alert(&self, id: AlertId) -> Result<Option<Alert>> {
@@ -457,13 +408,7 @@ impl Store for SqliteStore {
         at: OffsetDateTime,
     ) -> Result<Enqueued> {
         let org = org.to_string();
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move {
-                    alert_outbox::enqueue(conn, &org, cap, &notifications, at).await
-                })
-            })
-            .await
+        on_writer!(self, conn => alert_outbox::enqueue(conn, &org, cap, &notifications, at))
     }
 
     async fn due_notifications(
@@ -480,9 +425,7 @@ impl Store for SqliteStore {
     }
 
     async fn notification_delivered(&self, id: i64, at: OffsetDateTime) -> Result<()> {
-        self.writer
-            .run(move |conn| Box::pin(async move { alert_outbox::delivered(conn, id, at).await }))
-            .await
+        on_writer!(self, conn => alert_outbox::delivered(conn, id, at))
     }
 
     async fn notification_failed(
@@ -493,11 +436,7 @@ impl Store for SqliteStore {
         at: OffsetDateTime,
     ) -> Result<()> {
         let reason = reason.to_string();
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { alert_outbox::failed(conn, id, &reason, &retry, at).await })
-            })
-            .await
+        on_writer!(self, conn => alert_outbox::failed(conn, id, &reason, &retry, at))
     }
 
     async fn alert_notifications(&self, alert_id: AlertId) -> Result<Vec<OutboxEntry>> {
@@ -505,11 +444,7 @@ impl Store for SqliteStore {
     }
 
     async fn resolve_alert(&self, id: AlertId, at: OffsetDateTime) -> Result<Option<Alert>> {
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { invalid_recipients::resolve_alert(conn, id, at).await })
-            })
-            .await
+        on_writer!(self, conn => invalid_recipients::resolve_alert(conn, id, at))
     }
 
     async fn record_invalid_recipient(
@@ -519,11 +454,7 @@ impl Store for SqliteStore {
         at: OffsetDateTime,
     ) -> Result<()> {
         let (org, client) = (org.to_string(), client.to_string());
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move { invalid_recipients::record(conn, &org, &client, at).await })
-            })
-            .await
+        on_writer!(self, conn => invalid_recipients::record(conn, &org, &client, at))
     }
 
     async fn invalid_recipients_since(
@@ -535,8 +466,6 @@ impl Store for SqliteStore {
     }
 
     async fn prune_invalid_recipients(&self, before: OffsetDateTime) -> Result<u64> {
-        self.writer
-            .run(move |conn| Box::pin(async move { invalid_recipients::prune(conn, before).await }))
-            .await
+        on_writer!(self, conn => invalid_recipients::prune(conn, before))
     }
 }

@@ -5,6 +5,7 @@
 //! open alert and updates it, or inserts a new one, in one transaction.
 
 use super::codec::{json_from_db, json_to_db, time_from_db, time_to_db};
+use super::settings::{SettingsTable, save_settings, settings_of};
 use super::transaction::in_transaction;
 use crate::{
     Alert, AlertId, AlertObservation, AlertSettings, AlertStateFilter, ObservedAlert, Result,
@@ -21,17 +22,7 @@ pub async fn alert_settings(
     conn: &mut SqliteConnection,
     org: &str,
 ) -> Result<Option<AlertSettings>> {
-    let row = sqlx::query("SELECT settings FROM alert_settings WHERE org = ?")
-        .bind(org)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|row| {
-        json_from_db(
-            "alert_settings.settings",
-            row.try_get::<&str, _>("settings")?,
-        )
-    })
-    .transpose()
+    settings_of(conn, SettingsTable::Alert, org).await
 }
 
 pub async fn save_alert_settings(
@@ -39,15 +30,7 @@ pub async fn save_alert_settings(
     org: &str,
     settings: &AlertSettings,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO alert_settings (org, settings) VALUES (?, ?) \
-         ON CONFLICT (org) DO UPDATE SET settings = excluded.settings",
-    )
-    .bind(org)
-    .bind(json_to_db(settings))
-    .execute(conn)
-    .await?;
-    Ok(())
+    save_settings(conn, SettingsTable::Alert, org, settings).await
 }
 
 /// Merges the observation into the open alert of its connector and code,

@@ -65,16 +65,22 @@ pub async fn list_messages(
             .push_bind(recipient.clone())
             .push(")");
     }
-    query.push(") ORDER BY m.received_at DESC, m.id DESC");
-    if filter.limit > 0 {
-        query.push(" LIMIT ").push_bind(limit_to_db(filter.limit));
+    query.push(")");
+    newest_first(conn, query, filter.limit).await
+}
+
+/// Orders an envelope query (over `messages m`) newest first, keeps at most
+/// `limit` messages (0: no limit) and loads their recipients.
+pub async fn newest_first(
+    conn: &mut SqliteConnection,
+    mut query: QueryBuilder<'_, Sqlite>,
+    limit: usize,
+) -> Result<Vec<StoredMessage>> {
+    query.push(" ORDER BY m.received_at DESC, m.id DESC");
+    if limit > 0 {
+        query.push(" LIMIT ").push_bind(limit_to_db(limit));
     }
-    let rows = query.build().fetch_all(&mut *conn).await?;
-    let envelopes = rows
-        .iter()
-        .map(rows::envelope)
-        .collect::<Result<Vec<_>>>()?;
-    with_recipients(conn, envelopes).await
+    messages_where(conn, query.build()).await
 }
 
 /// Loads the recipients of `envelopes`, keeping the envelopes' order.

@@ -7,15 +7,12 @@
 use super::codec::{json_from_db, json_to_db};
 use crate::Result;
 use mailflow_core::OrgSettings;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sqlx::{Row, SqliteConnection};
 
 pub async fn org_settings(conn: &mut SqliteConnection, org: &str) -> Result<Option<OrgSettings>> {
-    let row = sqlx::query("SELECT settings FROM org_settings WHERE org = ?")
-        .bind(org)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|row| json_from_db("org_settings.settings", row.try_get::<&str, _>("settings")?))
-        .transpose()
+    settings_of(conn, SettingsTable::Org, org).await
 }
 
 pub async fn save_org_settings(
@@ -23,10 +20,53 @@ pub async fn save_org_settings(
     org: &str,
     settings: &OrgSettings,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO org_settings (org, settings) VALUES (?, ?) \
-         ON CONFLICT (org) DO UPDATE SET settings = excluded.settings",
-    )
+    save_settings(conn, SettingsTable::Org, org, settings).await
+}
+
+/// The tables that keep one JSON settings document per organisation.
+#[derive(Debug, Clone, Copy)]
+pub enum SettingsTable {
+    Org,
+    Alert,
+}
+
+impl SettingsTable {
+    fn name(self) -> &'static str {
+        match self {
+            SettingsTable::Org => "org_settings",
+            SettingsTable::Alert => "alert_settings",
+        }
+    }
+}
+
+/// The organisation's document in `table`, if it has one.
+pub async fn settings_of<T: DeserializeOwned>(
+    conn: &mut SqliteConnection,
+    table: SettingsTable,
+    org: &str,
+) -> Result<Option<T>> {
+    let name = table.name();
+    let row = sqlx::query(&format!("SELECT settings FROM {name} WHERE org = ?"))
+        .bind(org)
+        .fetch_optional(conn)
+        .await?;
+    let column = format!("{name}.settings");
+    row.map(|row| json_from_db(&column, row.try_get::<&str, _>("settings")?))
+        .transpose()
+}
+
+/// Writes the organisation's document in `table`, replacing the old one.
+pub async fn save_settings<T: Serialize>(
+    conn: &mut SqliteConnection,
+    table: SettingsTable,
+    org: &str,
+    settings: &T,
+) -> Result<()> {
+    let name = table.name();
+    sqlx::query(&format!(
+        "INSERT INTO {name} (org, settings) VALUES (?, ?) \
+         ON CONFLICT (org) DO UPDATE SET settings = excluded.settings"
+    ))
     .bind(org)
     .bind(json_to_db(settings))
     .execute(conn)

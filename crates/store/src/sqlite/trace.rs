@@ -5,9 +5,9 @@
 //! by sender from the messages' sender index (both without regard to ASCII
 //! case); a search by time alone walks the arrival index.
 
-use super::codec::{id_to_db, json_from_db, limit_to_db, time_to_db};
-use super::reads::with_recipients;
-use super::rows::{self, ENVELOPE_COLUMNS};
+use super::codec::{id_to_db, json_from_db, time_to_db};
+use super::reads::newest_first;
+use super::rows::ENVELOPE_COLUMNS;
 use crate::{Result, StoredMessage, TraceFilter, TracedMessage};
 use mailflow_core::{Event, MessageId};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -57,16 +57,7 @@ async fn matching_messages(
             .push_bind(time_to_db(until));
     }
     push_recipient_filter(&mut query, filter);
-    query.push(" ORDER BY m.received_at DESC, m.id DESC");
-    if filter.limit > 0 {
-        query.push(" LIMIT ").push_bind(limit_to_db(filter.limit));
-    }
-    let rows = query.build().fetch_all(&mut *conn).await?;
-    let envelopes = rows
-        .iter()
-        .map(rows::envelope)
-        .collect::<Result<Vec<_>>>()?;
-    with_recipients(conn, envelopes).await
+    newest_first(conn, query, filter.limit).await
 }
 
 /// The recipient and the status narrow to messages with one recipient that
