@@ -3,15 +3,12 @@
 //! many recipients, mail loops. Each gets its documented reply, nothing
 //! refused is stored, and the session stays in step afterwards.
 
-mod harness;
+mod common;
 
-use harness::{Client, Harness, queued_id};
+use common::{Client, Harness, queued_id};
 
 async fn transaction(harness: &Harness) -> Client {
-    let mut client = harness.ehlo().await;
-    client
-        .expect("MAIL FROM:<carol@fabrikam.test>", "250")
-        .await;
+    let mut client = harness.mail_from_carol().await;
     client.expect("RCPT TO:<alice@contoso.test>", "250").await;
     client
 }
@@ -94,10 +91,7 @@ async fn message_over_the_limit_is_read_to_its_end_refused_and_not_stored() {
 #[tokio::test]
 async fn recipients_past_the_limit_get_452_4_5_3() {
     let harness = Harness::start().await;
-    let mut client = harness.ehlo().await;
-    client
-        .expect("MAIL FROM:<carol@fabrikam.test>", "250")
-        .await;
+    let mut client = harness.mail_from_carol().await;
     for n in 0..5 {
         client
             .expect(&format!("RCPT TO:<user{n}@hybrid.test>"), "250")

@@ -3,58 +3,14 @@
 //! recipients keeps flowing (from them and from other clients), and the
 //! hour rolls on the injected clock.
 
-mod harness;
+mod common;
 
-use harness::Harness;
+use common::Harness;
 use mailflow_core::Clock;
 use mailflow_store::{AlertSettings, Store};
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpSocket, TcpStream};
 
 const QUOTA: u64 = 3;
-const WAIT: Duration = Duration::from_secs(5);
-
-/// A plain client connected from `from` (any 127.0.0.0/8 address).
-struct Peer(BufReader<TcpStream>);
-
-impl Peer {
-    async fn connect(server: SocketAddr, from: &str) -> Peer {
-        let socket = TcpSocket::new_v4().unwrap();
-        socket
-            .bind(SocketAddr::new(from.parse::<IpAddr>().unwrap(), 0))
-            .unwrap();
-        let stream = socket.connect(server).await.unwrap();
-        let mut peer = Peer(BufReader::new(stream));
-        assert!(peer.reply().await.starts_with("220 "));
-        peer.command("EHLO client.test").await;
-        peer
-    }
-
-    /// The last line of the next reply.
-    async fn reply(&mut self) -> String {
-        loop {
-            let mut line = String::new();
-            tokio::time::timeout(WAIT, self.0.read_line(&mut line))
-                .await
-                .unwrap()
-                .unwrap();
-            if line.as_bytes().get(3) != Some(&b'-') {
-                return line.trim_end().to_string();
-            }
-        }
-    }
-
-    async fn command(&mut self, line: &str) -> String {
-        self.0
-            .get_mut()
-            .write_all(format!("{line}\r\n").as_bytes())
-            .await
-            .unwrap();
-        self.reply().await
-    }
-}
 
 async fn with_quota(h: &Harness) {
     let settings = AlertSettings {
@@ -71,13 +27,8 @@ async fn with_quota(h: &Harness) {
 async fn past_the_quota_the_source_gets_450_and_known_recipients_still_flow() {
     let h = Harness::start().await;
     with_quota(&h).await;
-    let mut harvester = Peer::connect(h.addr, "127.0.0.1").await;
-    assert!(
-        harvester
-            .command("MAIL FROM:<x@fabrikam.test>")
-            .await
-            .starts_with("250")
-    );
+    let mut harvester = h.connect_from("127.0.0.1").await;
+    harvester.expect("MAIL FROM:<x@fabrikam.test>", "250").await;
     for n in 0..QUOTA {
         let reply = harvester
             .command(&format!("RCPT TO:<guess{n}@contoso.test>"))
@@ -92,20 +43,14 @@ async fn past_the_quota_the_source_gets_450_and_known_recipients_still_flow() {
         "known recipients still flow from the source: {reply}"
     );
 
-    let mut other = Peer::connect(h.addr, "127.0.0.2").await;
-    assert!(
-        other
-            .command("MAIL FROM:<y@fabrikam.test>")
-            .await
-            .starts_with("250")
-    );
+    let mut other = h.connect_from("127.0.0.2").await;
+    other.expect("MAIL FROM:<y@fabrikam.test>", "250").await;
     let reply = other.command("RCPT TO:<bob@contoso.test>").await;
     assert!(
         reply.starts_with("250"),
         "other clients' mail flows: {reply}"
     );
-    assert!(other.command("DATA").await.starts_with("354"));
-    let reply = other.command("Subject: hi\r\n\r\nhello\r\n.").await;
+    let reply = other.data("Subject: hi\r\n\r\nhello\r\n").await;
     assert!(reply.starts_with("250"), "{reply}");
 
     let sources = h
@@ -124,12 +69,8 @@ async fn past_the_quota_the_source_gets_450_and_known_recipients_still_flow() {
 async fn the_quota_counts_a_rolling_hour() {
     let h = Harness::start().await;
     with_quota(&h).await;
-    let mut peer = Peer::connect(h.addr, "127.0.0.1").await;
-    assert!(
-        peer.command("MAIL FROM:<x@fabrikam.test>")
-            .await
-            .starts_with("250")
-    );
+    let mut peer = h.connect_from("127.0.0.1").await;
+    peer.expect("MAIL FROM:<x@fabrikam.test>", "250").await;
     for n in 0..=QUOTA {
         peer.command(&format!("RCPT TO:<guess{n}@contoso.test>"))
             .await;
@@ -152,12 +93,8 @@ async fn the_quota_counts_a_rolling_hour() {
 #[tokio::test]
 async fn without_a_quota_unknown_recipients_are_always_refused_for_good() {
     let h = Harness::start().await;
-    let mut peer = Peer::connect(h.addr, "127.0.0.1").await;
-    assert!(
-        peer.command("MAIL FROM:<x@fabrikam.test>")
-            .await
-            .starts_with("250")
-    );
+    let mut peer = h.connect_from("127.0.0.1").await;
+    peer.expect("MAIL FROM:<x@fabrikam.test>", "250").await;
     for n in 0..8 {
         let reply = peer
             .command(&format!("RCPT TO:<guess{n}@contoso.test>"))

@@ -1,9 +1,9 @@
 //! Mail received over real loopback sockets into a real SQLite store:
 //! extensions, routing at RCPT, what is stored, DSN parameters, pipelining.
 
-mod harness;
+mod common;
 
-use harness::{Harness, queued_id, settings};
+use common::{Harness, queued_id, settings};
 use mailflow_core::{DsnEnvelope, DsnRecipient, Notify, Ret, Route};
 use mailflow_store::SqliteOptions;
 use std::time::Duration;
@@ -86,10 +86,7 @@ fn harness_now(harness: &Harness) -> time::OffsetDateTime {
 #[tokio::test]
 async fn multiple_recipients_each_get_their_own_route() {
     let harness = Harness::start().await;
-    let mut client = harness.ehlo().await;
-    client
-        .expect("MAIL FROM:<carol@fabrikam.test>", "250")
-        .await;
+    let mut client = harness.mail_from_carol().await;
     client.expect("RCPT TO:<alice@contoso.test>", "250").await;
     client
         .expect("RCPT TO:<nobody-known@hybrid.test>", "250")
@@ -139,10 +136,7 @@ async fn multiple_recipients_each_get_their_own_route() {
 #[tokio::test]
 async fn unknown_recipient_of_an_authoritative_domain_is_refused_with_5_1_10() {
     let harness = Harness::start().await;
-    let mut client = harness.ehlo().await;
-    client
-        .expect("MAIL FROM:<carol@fabrikam.test>", "250")
-        .await;
+    let mut client = harness.mail_from_carol().await;
     client
         .expect("RCPT TO:<mallory@contoso.test>", "550 5.1.10")
         .await;
@@ -154,10 +148,7 @@ async fn unknown_recipient_of_an_authoritative_domain_is_refused_with_5_1_10() {
 #[tokio::test]
 async fn internal_relay_domain_accepts_unknown_recipients() {
     let harness = Harness::start().await;
-    let mut client = harness.ehlo().await;
-    client
-        .expect("MAIL FROM:<carol@fabrikam.test>", "250")
-        .await;
+    let mut client = harness.mail_from_carol().await;
     client
         .expect("RCPT TO:<not-in-directory@hybrid.test>", "250 2.1.5")
         .await;
@@ -171,10 +162,7 @@ async fn untrusted_client_cannot_relay_but_can_send_to_accepted_domains() {
     let mut untrusted = settings();
     untrusted.trusted_networks = vec!["192.0.2.0/24".parse().unwrap()];
     let harness = Harness::start_with(untrusted, SqliteOptions::default()).await;
-    let mut client = harness.ehlo().await;
-    client
-        .expect("MAIL FROM:<carol@fabrikam.test>", "250")
-        .await;
+    let mut client = harness.mail_from_carol().await;
     client
         .expect("RCPT TO:<erin@elsewhere.test>", "550 5.7.1")
         .await;
@@ -273,10 +261,7 @@ async fn null_sender_is_accepted() {
 #[tokio::test]
 async fn accepting_a_message_wakes_the_scheduler() {
     let harness = Harness::start().await;
-    let mut client = harness.ehlo().await;
-    client
-        .expect("MAIL FROM:<carol@fabrikam.test>", "250")
-        .await;
+    let mut client = harness.mail_from_carol().await;
     client.expect("RCPT TO:<alice@contoso.test>", "250").await;
     let waiter = harness.accepted.clone();
     let woken = tokio::spawn(async move { waiter.notified().await });
@@ -312,10 +297,7 @@ async fn pipelined_transaction_in_one_write_is_answered_in_order() {
 #[tokio::test]
 async fn full_store_answers_452_4_3_1() {
     let harness = Harness::start_full(settings()).await;
-    let mut client = harness.ehlo().await;
-    client
-        .expect("MAIL FROM:<carol@fabrikam.test>", "250")
-        .await;
+    let mut client = harness.mail_from_carol().await;
     client.expect("RCPT TO:<alice@contoso.test>", "250").await;
     let big_enough_for_new_pages = format!("Subject: big\r\n\r\n{}\r\n", "x".repeat(9000));
     let reply = client.data(&big_enough_for_new_pages).await;

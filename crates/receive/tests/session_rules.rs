@@ -2,9 +2,9 @@
 //! malformed commands, the simple commands, the error limit, the command
 //! time-out and shutdown.
 
-mod harness;
+mod common;
 
-use harness::{Harness, settings};
+use common::{Harness, settings};
 use mailflow_store::SqliteOptions;
 use std::time::Duration;
 

@@ -12,11 +12,11 @@ use mailflow_receive::{ReceiveSettings, Receiver};
 use mailflow_store::{
     MessageFilter, SharedStore, SqliteOptions, SqliteStore, Store, StoredMessage,
 };
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -168,6 +168,31 @@ impl Harness {
     pub async fn ehlo(&self) -> Client {
         let mut client = self.connect().await;
         client.expect("EHLO client.test", "250").await;
+        client
+    }
+
+    /// Connected, past EHLO and `MAIL FROM:<carol@fabrikam.test>`.
+    pub async fn mail_from_carol(&self) -> Client {
+        let mut client = self.ehlo().await;
+        client
+            .expect("MAIL FROM:<carol@fabrikam.test>", "250")
+            .await;
+        client
+    }
+
+    /// Connected from `source` (any 127.0.0.0/8 address), greeting read and
+    /// EHLO sent whatever its reply.
+    pub async fn connect_from(&self, source: &str) -> Client {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket
+            .bind(SocketAddr::new(source.parse::<IpAddr>().unwrap(), 0))
+            .unwrap();
+        let stream = socket.connect(self.addr).await.unwrap();
+        let mut client = Client {
+            stream: BufReader::new(stream),
+        };
+        assert!(client.reply().await.starts_with("220 "));
+        client.command("EHLO client.test").await;
         client
     }
 
