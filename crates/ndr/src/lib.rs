@@ -23,12 +23,14 @@ mod human;
 mod original;
 mod page;
 mod report;
+pub mod topic;
 
 pub use advice::{Actor, Advice, ConnectorProblem, Remedy, advise};
 pub use builder::{build_report, build_report_with_id};
-pub use catalogue::{Catalogue, Language};
+pub use catalogue::{AdminCatalogue, AlertLabel, AlertSituation, Catalogue, Language};
 pub use explain::{Explanation, explain};
 pub use report::{
     Action, AttemptNote, BuiltReport, ReportInput, ReportKind, ReportRecipient, ReportedRecipient,
     Returned,
 };
+pub use topic::Topic;

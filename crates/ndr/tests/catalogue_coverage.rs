@@ -1,6 +1,8 @@
 //! Every language has its own words for everything a report can say: each
 //! category, actor, remedy, connector problem, label, situation and note,
-//! none empty, none left in English.
+//! none empty, none left in English. The same holds for what insights and
+//! alerts tell administrators: each topic's causes and actions, each alert
+//! situation, subject, closing and label.
 //!
 //! The lists below are built from `match`es without a wildcard, so a new
 //! variant in core or in this crate fails to compile here until it is
@@ -9,7 +11,8 @@
 use mailflow_core::Category;
 use mailflow_ndr::catalogue::{Label, Situation};
 use mailflow_ndr::{
-    Actor, Catalogue, ConnectorProblem, Language, Remedy, ReportKind, Returned, explain,
+    Actor, AdminCatalogue, AlertLabel, AlertSituation, Catalogue, ConnectorProblem, Language,
+    Remedy, ReportKind, Returned, Topic, explain,
 };
 use std::iter::successors;
 use time::Duration;
@@ -337,5 +340,207 @@ fn explain_gives_the_same_words_as_the_catalogue_for_any_reader() {
             by_mx.connector_problem, None,
             "no connector, no connector problem"
         );
+    }
+}
+
+fn every_topic() -> Vec<Topic> {
+    fn after(topic: Topic) -> Option<Topic> {
+        use Topic::*;
+        match topic {
+            DnsFailed => Some(ConnectTimedOut),
+            ConnectTimedOut => Some(ConnectionRefused),
+            ConnectionRefused => Some(ServerRefuses),
+            ServerRefuses => Some(StartTlsMissing),
+            StartTlsMissing => Some(TlsHandshakeFailed),
+            TlsHandshakeFailed => Some(ConnectionDropped),
+            ConnectionDropped => Some(DroppedAfterFinalDot),
+            DroppedAfterFinalDot => Some(CertificateExpired),
+            CertificateExpired => Some(CertificateNameMismatch),
+            CertificateNameMismatch => Some(CertificateUntrusted),
+            CertificateUntrusted => Some(CertificateOther),
+            CertificateOther => Some(RemoteTransient),
+            RemoteTransient => Some(RemotePermanent),
+            RemotePermanent => Some(UnknownRecipients),
+            UnknownRecipients => Some(NotTriedYet),
+            NotTriedYet => Some(Other),
+            Other => None,
+        }
+    }
+    successors(Some(Topic::DnsFailed), |t| after(*t)).collect()
+}
+
+fn every_alert_label() -> Vec<AlertLabel> {
+    fn after(label: AlertLabel) -> Option<AlertLabel> {
+        use AlertLabel::*;
+        match label {
+            Connector => Some(Code),
+            Code => Some(LastError),
+            LastError => Some(ServerTried),
+            ServerTried => Some(RecipientsQueued),
+            RecipientsQueued => Some(WaitingTooLong),
+            WaitingTooLong => Some(OldestReceived),
+            OldestReceived => Some(AlertOpened),
+            AlertOpened => Some(LikelyCauses),
+            LikelyCauses => Some(WhatToDo),
+            WhatToDo => None,
+        }
+    }
+    successors(Some(AlertLabel::Connector), |l| after(*l)).collect()
+}
+
+/// One of each alert situation, with and without a connector.
+fn every_alert_situation(sources: &[String]) -> Vec<AlertSituation<'_>> {
+    let opened_at = datetime!(2025-03-04 08:00:00 UTC);
+    let resolved_at = datetime!(2025-03-04 10:30:00 UTC);
+    let mut situations = Vec::new();
+    for connector in [Some("onprem"), None] {
+        situations.push(AlertSituation::Backlog {
+            connector,
+            queued: 250,
+            over_age: 230,
+            oldest: Some(datetime!(2025-03-04 06:55:00 UTC)),
+            opened_at,
+        });
+        situations.push(AlertSituation::Drained {
+            connector,
+            opened_at,
+            resolved_at,
+        });
+    }
+    situations.push(AlertSituation::UnknownRecipients {
+        refused: 120,
+        sources,
+        opened_at,
+    });
+    situations.push(AlertSituation::WithinQuota {
+        opened_at,
+        resolved_at,
+    });
+    situations
+}
+
+/// Every text the administrators' catalogue can produce, named.
+fn every_admin_text(words: &dyn AdminCatalogue) -> Vec<(String, String)> {
+    let sources = vec!["192.0.2.7".to_string()];
+    let mut texts = vec![
+        ("all clear".to_string(), words.all_clear().to_string()),
+        ("recovered".into(), words.recovered().to_string()),
+        ("direct MX".into(), words.connector_name(None)),
+        ("closing open".into(), words.alert_closing(7, true)),
+        ("closing resolved".into(), words.alert_closing(7, false)),
+    ];
+    for topic in every_topic() {
+        let (causes, actions) = (words.causes(topic), words.actions(topic));
+        texts.push((
+            format!("{topic:?} count"),
+            format!("{}/{}", causes.len(), actions.len()),
+        ));
+        for (i, cause) in causes.iter().enumerate() {
+            texts.push((format!("{topic:?} cause {i}"), cause.to_string()));
+        }
+        for (i, action) in actions.iter().enumerate() {
+            texts.push((format!("{topic:?} action {i}"), action.to_string()));
+        }
+    }
+    for situation in every_alert_situation(&sources) {
+        texts.push((
+            format!("summary {situation:?}"),
+            words.alert_summary(&situation),
+        ));
+        texts.push((
+            format!("subject {situation:?}"),
+            words.alert_subject(7, &situation, "4.4.316"),
+        ));
+    }
+    for label in every_alert_label() {
+        texts.push((format!("{label:?}"), words.alert_label(label).to_string()));
+    }
+    texts
+}
+
+#[test]
+fn every_topic_has_causes_and_actions_in_every_language_none_left_in_english() {
+    let english = Language::English.admin_catalogue();
+    for topic in every_topic() {
+        assert!(!english.causes(topic).is_empty(), "{topic:?} has no causes");
+        assert!(
+            !english.actions(topic).is_empty(),
+            "{topic:?} has no actions"
+        );
+    }
+    for language in Language::ALL {
+        let words = language.admin_catalogue();
+        for topic in every_topic() {
+            let lines = words.causes(topic).iter().chain(words.actions(topic));
+            for line in lines {
+                assert!(
+                    !line.trim().is_empty(),
+                    "{language:?}: {topic:?} has an empty line"
+                );
+                let in_english = english.causes(topic).iter().chain(english.actions(topic));
+                if language != Language::English {
+                    assert!(
+                        !in_english.clone().any(|e| e == line),
+                        "{language:?}: {topic:?} says {line:?} in English"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_language_has_its_own_words_for_insights_and_alerts() {
+    let english = every_admin_text(Language::English.admin_catalogue());
+    assert!(english.iter().all(|(_, text)| !text.trim().is_empty()));
+    for language in Language::ALL
+        .into_iter()
+        .filter(|l| *l != Language::English)
+    {
+        let texts = every_admin_text(language.admin_catalogue());
+        let names: Vec<&String> = texts.iter().map(|(name, _)| name).collect();
+        let english_names: Vec<&String> = english.iter().map(|(name, _)| name).collect();
+        assert_eq!(
+            names, english_names,
+            "{language:?}: a different number of lines"
+        );
+        for ((name, text), (_, in_english)) in texts.iter().zip(&english) {
+            assert!(!text.trim().is_empty(), "{language:?}: {name} is empty");
+            if !name.ends_with(" count") {
+                assert_ne!(text, in_english, "{language:?}: {name} is still English");
+            }
+        }
+    }
+}
+
+#[test]
+fn insight_and_alert_words_are_written_in_russian_and_chinese_scripts() {
+    let cyrillic = |c: char| ('\u{400}'..='\u{4ff}').contains(&c);
+    let han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    for (language, script) in [
+        (Language::Russian, &cyrillic as &dyn Fn(char) -> bool),
+        (Language::TraditionalChinese, &han),
+    ] {
+        for (name, text) in every_admin_text(language.admin_catalogue())
+            .into_iter()
+            .filter(|(name, _)| !name.ends_with(" count"))
+        {
+            assert!(text.chars().any(script), "{language:?}: {name} = {text:?}");
+        }
+    }
+}
+
+#[test]
+fn an_alert_summary_names_the_connector_the_count_and_the_time() {
+    let sources = vec!["192.0.2.7".to_string()];
+    let backlog = every_alert_situation(&sources)[0];
+    for language in Language::ALL {
+        let summary = language.admin_catalogue().alert_summary(&backlog);
+        let opened = language
+            .catalogue()
+            .time(datetime!(2025-03-04 08:00:00 UTC));
+        for part in ["onprem", "250", "230", opened.as_str()] {
+            assert!(summary.contains(part), "{language:?}: {part} in {summary}");
+        }
     }
 }

@@ -4,6 +4,8 @@
 //! punctuation: "：" after a label, 「」 around quoted words. The layout
 //! breaks its lines between characters.
 
+mod admin;
+
 use super::{Catalogue, Label, Situation};
 use crate::advice::{Actor, ConnectorProblem, Remedy};
 use crate::report::{ReportKind, Returned};

@@ -1,5 +1,7 @@
 //! The English words of reports.
 
+mod admin;
+
 use super::{Catalogue, Label, Situation};
 use crate::advice::{Actor, ConnectorProblem, Remedy};
 use crate::report::{ReportKind, Returned};

@@ -3,6 +3,8 @@
 //! French typography puts a no-break space (`\u{a0}`) before a colon and
 //! inside guillemets; the layout never breaks a line there.
 
+mod admin;
+
 use super::{Catalogue, Label, Situation, lowercase_first};
 use crate::advice::{Actor, ConnectorProblem, Remedy};
 use crate::report::{ReportKind, Returned};

@@ -15,10 +15,13 @@
 //!    must have its own text, dates and durations in the local style
 //!    (month names, plural forms), and the local punctuation between a label
 //!    and its value (`field_separator`) and between two sentences
-//!    (`sentence_separator`).
+//!    (`sentence_separator`). Then write `catalogue/<language>/admin.rs`
+//!    implementing `AdminCatalogue` for the same struct: what insights and
+//!    alerts tell the relay's administrators, for every `Topic`,
+//!    `AlertSituation` and `AlertLabel`.
 //! 2. Add a variant to `Language`, to `Language::ALL`, to `tag` (the BCP 47
-//!    tag written in the human part's `Content-Language`) and to
-//!    `catalogue`.
+//!    tag written in the human part's `Content-Language`), to `catalogue`
+//!    and to `admin_catalogue`.
 //! 3. Teach `Language::from_tag` which tags ask for it (the primary subtag,
 //!    and script or region subtags where they decide, as for Chinese).
 //! 4. Add the language's known phrases to `tests/languages.rs`; the tests
@@ -30,11 +33,14 @@
 //! the `message/delivery-status` part is ASCII and the same in every
 //! language.
 
+mod admin;
 mod chinese_traditional;
 mod english;
 mod french;
 mod portuguese_brazil;
 mod russian;
+
+pub use admin::{AdminCatalogue, AlertLabel, AlertSituation};
 
 use crate::advice::{Actor, ConnectorProblem, Remedy};
 use crate::report::{ReportKind, Returned};
@@ -107,6 +113,17 @@ impl Language {
     }
 
     pub fn catalogue(self) -> &'static dyn Catalogue {
+        match self {
+            Language::English => &english::English,
+            Language::French => &french::French,
+            Language::Russian => &russian::Russian,
+            Language::PortugueseBrazil => &portuguese_brazil::PortugueseBrazil,
+            Language::TraditionalChinese => &chinese_traditional::TraditionalChinese,
+        }
+    }
+
+    /// The words for the relay's own administrators: insights and alerts.
+    pub fn admin_catalogue(self) -> &'static dyn AdminCatalogue {
         match self {
             Language::English => &english::English,
             Language::French => &french::French,

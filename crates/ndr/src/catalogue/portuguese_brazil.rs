@@ -3,6 +3,8 @@
 //! The relay is called "servidor de retransmissão" throughout, the term a
 //! sender understands without knowing mail jargon.
 
+mod admin;
+
 use super::{Catalogue, Label, Situation, lowercase_first};
 use crate::advice::{Actor, ConnectorProblem, Remedy};
 use crate::report::{ReportKind, Returned};

@@ -3,6 +3,8 @@
 //! Numbers take one of three noun forms (1 попытка, 2 попытки, 5 попыток),
 //! and months are written in the genitive, as in a date ("3 марта").
 
+mod admin;
+
 use super::{Catalogue, Label, Situation, lowercase_first};
 use crate::advice::{Actor, ConnectorProblem, Remedy};
 use crate::report::{ReportKind, Returned};
