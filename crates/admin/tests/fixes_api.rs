@@ -1,170 +1,46 @@
 //! Fix actions, the audit log and connector queue actions over real HTTP,
 //! against a running node whose on-premises connector is refused.
 
-use mailflow_admin::{AdminState, router};
+mod common;
+
+use common::{Api, settings};
 use mailflow_core::{
-    AcceptedDomain, Clock, Connector, ConnectorKind, Directory, DomainType, DsnEnvelope,
-    DsnRecipient, ManualClock, MessageId, OrgSettings, RecipientState, Route, SmartHost, TlsPolicy,
+    AcceptedDomain, Connector, ConnectorKind, Directory, DomainType, DsnEnvelope, DsnRecipient,
+    MessageId, OrgSettings, RecipientState, Route,
 };
-use mailflow_deliver::DeliverySettings;
-use mailflow_receive::ReceiveSettings;
-use mailflow_relay::{Node, NodeSettings, QueueSettings, RunningNode};
-use mailflow_store::{NewMessage, NewRecipient, SharedStore, SqliteStore};
+use mailflow_store::{NewMessage, NewRecipient};
 use mailflow_testkit::ports::refused_addr;
+use mailflow_testnode::{ORG, TestNode, connector, eventually};
 use serde_json::Value;
-use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 const TOKEN: &str = "fix-token-1234";
-const ORG: &str = "default";
 
-struct Api {
-    base: String,
-    http: reqwest::Client,
-    store: SharedStore,
-    node: Option<RunningNode>,
-    stop: CancellationToken,
-    server: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
-}
-
-impl Api {
-    /// The API, in front of a running node when `with_node`.
-    async fn start(with_node: bool) -> Api {
-        let dir = tempfile::tempdir().unwrap();
-        let store: SharedStore = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-        store.save_org_settings(ORG, &org()).await.unwrap();
-        let clock = Arc::new(ManualClock::starting_now());
-        let handle = Arc::new(OnceLock::new());
-        let node = match with_node {
-            true => Some(
-                Node::start(settings(), store.clone(), clock.clone())
-                    .await
-                    .unwrap(),
-            ),
-            false => None,
-        };
-        if let Some(node) = &node {
-            let _ = handle.set(node.handle());
-        }
-        let app = router(AdminState {
-            store: store.clone(),
-            tokens: vec![TOKEN.into()],
-            clock: clock as Arc<dyn Clock>,
-            node: handle,
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let stop = CancellationToken::new();
-        let shutdown = stop.clone().cancelled_owned();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-                .unwrap();
-        });
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap();
-        Api {
-            base: format!("http://{addr}"),
-            http,
-            store,
-            node,
-            stop,
-            server,
-            _dir: dir,
-        }
-    }
-
-    async fn call(&self, method: &str, path: &str, token: Option<&str>) -> (u16, Value) {
-        let url = format!("{}{path}", self.base);
-        let mut request = match method {
-            "POST" => self.http.post(url).header("x-mailflow-actor", "ops"),
-            _ => self.http.get(url),
-        };
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.unwrap();
-        (response.status().as_u16(), response.json().await.unwrap())
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.call("GET", path, Some(TOKEN)).await
-    }
-
-    async fn post(&self, path: &str) -> (u16, Value) {
-        self.call("POST", path, Some(TOKEN)).await
-    }
-
-    async fn stop(mut self) {
-        if let Some(node) = self.node.take() {
-            node.shutdown().await;
-        }
-        self.stop.cancel();
-        tokio::time::timeout(Duration::from_secs(10), self.server)
-            .await
-            .unwrap()
-            .unwrap();
-    }
-}
-
-fn settings() -> NodeSettings {
-    NodeSettings {
-        node_name: "relay.test".into(),
-        org: ORG.into(),
-        receive: ReceiveSettings {
-            hostname: "relay.test".into(),
-            listen: vec!["127.0.0.1:0".parse().unwrap()],
-            trusted_networks: vec!["127.0.0.0/8".parse().unwrap()],
-            max_message_size: 1024 * 1024,
-            max_recipients: 100,
-            max_line_length: 1000,
-            command_timeout: Duration::from_secs(30),
-            data_timeout: Duration::from_secs(30),
-            max_errors: 10,
-            max_received_headers: 30,
-            expiration: Duration::from_secs(24 * 3600),
-            org: ORG.into(),
-        },
-        deliver: DeliverySettings {
-            hostname: "relay.test".into(),
-            mx_port: 25,
-            connect_timeout: Duration::from_secs(2),
-            command_timeout: Duration::from_secs(5),
-            nameservers: Vec::new(),
-            dns_timeout: Duration::from_millis(500),
-            trusted_ca_file: None,
-        },
-        queue: QueueSettings::default(),
-    }
+/// The API in front of a running node; the API knows of the node only when
+/// `with_node`.
+async fn start(with_node: bool) -> Api {
+    let node = TestNode::start(org(), settings()).await;
+    Api::start(node, TOKEN, with_node).await
 }
 
 /// contoso.test is internal relay through `to-onprem`, where nothing listens.
 fn org() -> OrgSettings {
     let mut directory = Directory::default();
     directory.insert("alice@contoso.test");
-    let smart_host: SmartHost = refused_addr().to_string().parse().unwrap();
+    let onprem = connector(
+        "to-onprem",
+        ConnectorKind::OnPremises,
+        &["contoso.test"],
+        &[refused_addr()],
+    );
     OrgSettings {
         accepted_domains: vec![AcceptedDomain {
             name: "contoso.test".into(),
             kind: DomainType::InternalRelay,
         }],
         connectors: vec![Connector {
-            name: "to-onprem".into(),
-            kind: ConnectorKind::OnPremises,
-            enabled: true,
-            recipient_domains: vec!["contoso.test".into()],
-            smart_hosts: vec![smart_host],
-            tls: TlsPolicy::Opportunistic,
-            tls_name: None,
-            connect_timeout: None,
-            command_timeout: None,
             max_connections: 2,
+            ..onprem
         }],
         directory,
     }
@@ -175,7 +51,7 @@ fn org() -> OrgSettings {
 /// deferred after a refused connection.
 async fn queue_and_defer(api: &Api) -> MessageId {
     let id = MessageId::new();
-    let now = api.node.as_ref().unwrap().handle().clock().now();
+    let now = api.node.now();
     let recipient = |address: &str| NewRecipient {
         address: address.into(),
         dsn: DsnRecipient::default(),
@@ -199,25 +75,23 @@ async fn queue_and_defer(api: &Api) -> MessageId {
             recipient("zed@contoso.test"),
         ],
     };
-    api.store.accept_message(message).await.unwrap();
-    api.node.as_ref().unwrap().wake();
-    for _ in 0..500 {
-        let stored = api.store.message(id).await.unwrap().unwrap();
-        if stored
-            .recipients
+    api.node.store.accept_message(message).await.unwrap();
+    api.node.wake();
+    let id_text = id.to_string();
+    eventually("the recipients are deferred", || async {
+        api.node
+            .states(&id_text)
+            .await
             .iter()
-            .all(|r| r.state == RecipientState::Deferred)
-        {
-            return id;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the recipients were never deferred");
+            .all(|s| *s == RecipientState::Deferred)
+    })
+    .await;
+    id
 }
 
 #[tokio::test]
 async fn fixes_are_listed_applied_audited_and_undone_over_http() {
-    let api = Api::start(true).await;
+    let api = start(true).await;
     let id = queue_and_defer(&api).await;
 
     let (status, fixes) = api.get("/api/v1/fixes").await;
@@ -242,7 +116,7 @@ async fn fixes_are_listed_applied_audited_and_undone_over_http() {
     assert_eq!(status, 200, "{applied}");
     assert_eq!(applied["actor"], "api:ops");
     assert_eq!(applied["after"]["recipients_bounced"], 1);
-    let stored = api.store.message(id).await.unwrap().unwrap();
+    let stored = api.node.store.message(id).await.unwrap().unwrap();
     let states: Vec<_> = stored.recipients.iter().map(|r| r.state).collect();
     assert_eq!(states, [RecipientState::Deferred, RecipientState::Failed]);
 
@@ -269,13 +143,13 @@ async fn fixes_are_listed_applied_audited_and_undone_over_http() {
 
 #[tokio::test]
 async fn connector_queue_actions_answer_with_their_audit_entry() {
-    let api = Api::start(true).await;
+    let api = start(true).await;
     let id = queue_and_defer(&api).await;
 
     let (status, suspended) = api.post("/api/v1/connectors/to-onprem/suspend").await;
     assert_eq!(status, 200, "{suspended}");
     assert_eq!(suspended["after"]["recipients_affected"], 2);
-    let stored = api.store.message(id).await.unwrap().unwrap();
+    let stored = api.node.store.message(id).await.unwrap().unwrap();
     assert!(
         stored
             .recipients
@@ -297,7 +171,7 @@ async fn connector_queue_actions_answer_with_their_audit_entry() {
 
 #[tokio::test]
 async fn errors_name_the_action_the_fix_the_connector_or_the_entry() {
-    let api = Api::start(true).await;
+    let api = start(true).await;
     let (status, body) = api.post("/api/v1/connectors/to-onprem/explode").await;
     assert_eq!(
         (status, body["error"]["field"].as_str()),
@@ -328,11 +202,11 @@ async fn errors_name_the_action_the_fix_the_connector_or_the_entry() {
         (400, Some("limit"))
     );
     let (status, _) = api
-        .call("POST", "/api/v1/connectors/to-onprem/retry", None)
+        .call(true, "/api/v1/connectors/to-onprem/retry", None)
         .await;
     assert_eq!(status, 401);
 
-    let (_, document) = api.call("GET", "/api/v1/openapi.json", None).await;
+    let (_, document) = api.call(false, "/api/v1/openapi.json", None).await;
     for path in [
         "/api/v1/fixes",
         "/api/v1/fixes/{id}/apply",
@@ -350,7 +224,7 @@ async fn errors_name_the_action_the_fix_the_connector_or_the_entry() {
 
 #[tokio::test]
 async fn fix_actions_wait_for_the_node_with_503() {
-    let api = Api::start(false).await;
+    let api = start(false).await;
     let (status, body) = api.get("/api/v1/fixes").await;
     assert_eq!(
         (status, body["error"]["kind"].as_str()),

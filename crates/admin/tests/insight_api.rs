@@ -2,173 +2,41 @@
 //! node: a message comes in over SMTP, is deferred because the on-premises
 //! server greets with an error, and is delivered once the server is back.
 
-use mailflow_admin::{AdminState, router};
+mod common;
+
+use common::{Api, settings};
 use mailflow_core::{
-    AcceptedDomain, Clock, Connector, ConnectorKind, DomainType, ManualClock, OrgSettings,
-    RecipientState, SmartHost, TlsPolicy,
+    AcceptedDomain, Connector, ConnectorKind, DomainType, OrgSettings, RecipientState,
 };
-use mailflow_deliver::DeliverySettings;
-use mailflow_receive::ReceiveSettings;
-use mailflow_relay::{Node, NodeSettings, QueueSettings, RunningNode};
-use mailflow_store::{SharedStore, SqliteStore};
 use mailflow_testkit::{SmtpBehavior, SmtpServer};
+use mailflow_testnode::submit::{queue_id, send};
+use mailflow_testnode::{TestNode, connector, eventually};
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio_util::sync::CancellationToken;
 
 const TOKEN: &str = "insight-token-1234";
-const ORG: &str = "default";
 
-struct Api {
-    base: String,
-    http: reqwest::Client,
-    store: SharedStore,
-    clock: Arc<ManualClock>,
-    node: Option<RunningNode>,
-    stop: CancellationToken,
-    server: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
-}
-
-impl Api {
-    async fn start(onprem: SocketAddr) -> Api {
-        let dir = tempfile::tempdir().unwrap();
-        let store: SharedStore = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-        store.save_org_settings(ORG, &org(onprem)).await.unwrap();
-        let clock = Arc::new(ManualClock::starting_now());
-        let node = Node::start(settings(), store.clone(), clock.clone())
-            .await
-            .unwrap();
-        let handle = Arc::new(OnceLock::new());
-        let _ = handle.set(node.handle());
-        let app = router(AdminState {
-            store: store.clone(),
-            tokens: vec![TOKEN.into()],
-            clock: clock.clone() as Arc<dyn Clock>,
-            node: handle,
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stop = CancellationToken::new();
-        let shutdown = stop.clone().cancelled_owned();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-                .unwrap();
-        });
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap();
-        Api {
-            base: format!("http://{addr}"),
-            http,
-            store,
-            clock,
-            node: Some(node),
-            stop,
-            server,
-            _dir: dir,
-        }
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.json().await.unwrap())
-    }
-
-    fn smtp(&self) -> SocketAddr {
-        self.node.as_ref().unwrap().smtp_addrs()[0]
-    }
-
-    fn advance(&self, by: Duration) {
-        self.clock.advance(by);
-        self.node.as_ref().unwrap().wake();
-    }
-
-    /// Waits (bounded) until the message's only recipient is in `state`.
-    async fn wait_for_state(&self, id: &str, state: RecipientState) {
-        let id = id.parse().unwrap();
-        for _ in 0..500 {
-            let message = self.store.message(id).await.unwrap().unwrap();
-            if message.recipients[0].state == state {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("the recipient never became {state}");
-    }
-
-    async fn stop(mut self) {
-        if let Some(node) = self.node.take() {
-            node.shutdown().await;
-        }
-        self.stop.cancel();
-        tokio::time::timeout(Duration::from_secs(10), self.server)
-            .await
-            .unwrap()
-            .unwrap();
-    }
-}
-
-fn settings() -> NodeSettings {
-    NodeSettings {
-        node_name: "relay.test".into(),
-        org: ORG.into(),
-        receive: ReceiveSettings {
-            hostname: "relay.test".into(),
-            listen: vec!["127.0.0.1:0".parse().unwrap()],
-            trusted_networks: vec!["127.0.0.0/8".parse().unwrap()],
-            max_message_size: 1024 * 1024,
-            max_recipients: 100,
-            max_line_length: 1000,
-            command_timeout: Duration::from_secs(30),
-            data_timeout: Duration::from_secs(30),
-            max_errors: 10,
-            max_received_headers: 30,
-            expiration: Duration::from_secs(24 * 3600),
-            org: ORG.into(),
-        },
-        deliver: DeliverySettings {
-            hostname: "relay.test".into(),
-            mx_port: 25,
-            connect_timeout: Duration::from_secs(2),
-            command_timeout: Duration::from_secs(5),
-            nameservers: Vec::new(),
-            dns_timeout: Duration::from_millis(500),
-            trusted_ca_file: None,
-        },
-        queue: QueueSettings::default(),
-    }
+async fn start(onprem: SocketAddr) -> Api {
+    let node = TestNode::start(org(onprem), settings()).await;
+    Api::start(node, TOKEN, true).await
 }
 
 fn org(onprem: SocketAddr) -> OrgSettings {
+    let onprem = connector(
+        "to-onprem",
+        ConnectorKind::OnPremises,
+        &["contoso.test"],
+        &[onprem],
+    );
     OrgSettings {
         accepted_domains: vec![AcceptedDomain {
             name: "contoso.test".into(),
             kind: DomainType::InternalRelay,
         }],
         connectors: vec![Connector {
-            name: "to-onprem".into(),
-            kind: ConnectorKind::OnPremises,
-            enabled: true,
-            recipient_domains: vec!["contoso.test".into()],
-            smart_hosts: vec![onprem.to_string().parse::<SmartHost>().unwrap()],
-            tls: TlsPolicy::Opportunistic,
-            tls_name: None,
-            connect_timeout: None,
-            command_timeout: None,
             max_connections: 2,
+            ..onprem
         }],
         directory: Default::default(),
     }
@@ -176,36 +44,17 @@ fn org(onprem: SocketAddr) -> OrgSettings {
 
 /// Sends one message over SMTP; returns the queue id from the `250`.
 async fn submit(smtp: SocketAddr, from: &str, to: &str) -> String {
-    let stream = tokio::net::TcpStream::connect(smtp).await.unwrap();
-    let (read, mut write) = stream.into_split();
-    let mut read = BufReader::new(read);
-    expect(&mut read, "220").await;
-    let commands = [
-        ("EHLO client.test\r\n".to_string(), "250"),
-        (format!("MAIL FROM:<{from}>\r\n"), "250"),
-        (format!("RCPT TO:<{to}>\r\n"), "250"),
-        ("DATA\r\n".to_string(), "354"),
-        ("Subject: trace me\r\n\r\nhello\r\n.\r\n".to_string(), "250"),
-    ];
-    let mut last = String::new();
-    for (command, code) in commands {
-        write.write_all(command.as_bytes()).await.unwrap();
-        last = expect(&mut read, code).await;
-    }
-    let _ = write.write_all(b"QUIT\r\n").await;
-    last.split_whitespace().last().unwrap().to_string()
+    let (code, reply) = send(smtp, from, &[to], "Subject: trace me\r\n\r\nhello\r\n").await;
+    assert_eq!(code, 250, "{reply}");
+    queue_id(&reply)
 }
 
-/// Reads one (possibly multi-line) reply and checks its code; returns its last line.
-async fn expect(read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, code: &str) -> String {
-    loop {
-        let mut line = String::new();
-        read.read_line(&mut line).await.unwrap();
-        assert!(line.starts_with(code), "expected {code}, got {line:?}");
-        if line.as_bytes().get(3) != Some(&b'-') {
-            return line.trim_end().to_string();
-        }
-    }
+/// Waits (bounded) until the message's only recipient is in `state`.
+async fn wait_for_state(api: &Api, id: &str, state: RecipientState) {
+    eventually(&format!("the recipient becomes {state}"), || async {
+        api.node.message(id).await.recipients[0].state == state
+    })
+    .await;
 }
 
 fn event_types(trace: &Value) -> Vec<String> {
@@ -221,9 +70,9 @@ fn event_types(trace: &Value) -> Vec<String> {
 async fn insights_and_the_trace_follow_a_message_deferred_then_delivered() {
     let onprem =
         SmtpServer::start(SmtpBehavior::new().greeting("421 4.3.2 service not available")).await;
-    let api = Api::start(onprem.addr()).await;
-    let id = submit(api.smtp(), "bob@example.test", "alice@contoso.test").await;
-    api.wait_for_state(&id, RecipientState::Deferred).await;
+    let api = start(onprem.addr()).await;
+    let id = submit(api.node.smtp, "bob@example.test", "alice@contoso.test").await;
+    wait_for_state(&api, &id, RecipientState::Deferred).await;
 
     let (status, list) = api.get("/api/v1/insights").await;
     assert_eq!(status, 200, "{list}");
@@ -272,12 +121,12 @@ async fn insights_and_the_trace_follow_a_message_deferred_then_delivered() {
     );
 
     onprem.set_behavior(SmtpBehavior::new());
-    api.advance(Duration::from_secs(64)); // past the first retry and its jitter
+    api.node.advance(Duration::from_secs(64)); // past the first retry and its jitter
     onprem
         .wait_for_messages(1, Duration::from_secs(10))
         .await
         .unwrap();
-    api.wait_for_state(&id, RecipientState::Delivered).await;
+    wait_for_state(&api, &id, RecipientState::Delivered).await;
 
     let (status, traces) = api.get(&format!("/api/v1/trace?message_id={id}")).await;
     assert_eq!(status, 200, "{traces}");
@@ -315,7 +164,7 @@ async fn insights_and_the_trace_follow_a_message_deferred_then_delivered() {
 #[tokio::test]
 async fn the_openapi_document_describes_insights_and_trace() {
     let onprem = SmtpServer::start(SmtpBehavior::new()).await;
-    let api = Api::start(onprem.addr()).await;
+    let api = start(onprem.addr()).await;
     let (status, document) = api.get("/api/v1/openapi.json").await;
     assert_eq!(status, 200);
     for path in [

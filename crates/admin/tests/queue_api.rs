@@ -1,6 +1,9 @@
 //! The queue API over real HTTP on loopback, reading a real SQLite store.
 
-use mailflow_admin::{AdminState, router};
+mod common;
+
+use common::Http;
+use mailflow_admin::AdminState;
 use mailflow_core::{
     Clock, Diagnosis, DsnEnvelope, DsnRecipient, ManualClock, MessageId, RecipientState, Route,
 };
@@ -8,22 +11,17 @@ use mailflow_store::{
     LastError, NewMessage, NewRecipient, RecipientUpdate, SharedStore, SqliteStore, Store,
 };
 use serde_json::Value;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use time::macros::datetime;
-use tokio_util::sync::CancellationToken;
 
 const TOKEN: &str = "test-token-1234";
 const T0: OffsetDateTime = datetime!(2025-03-01 10:00 UTC);
 
 struct Api {
-    base: String,
-    http: reqwest::Client,
+    http: Http,
     message_id: MessageId,
-    stop: CancellationToken,
-    server: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
 
@@ -33,52 +31,26 @@ impl Api {
         let store: SharedStore = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
         let message_id = queue_one_deferred_message(store.as_ref()).await;
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(T0 + Duration::from_secs(120)));
-        let app = router(AdminState {
+        let http = Http::serve(AdminState {
             store,
             tokens: vec!["other-token".into(), TOKEN.into()],
             clock,
             node: Default::default(),
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let stop = CancellationToken::new();
-        let shutdown = stop.clone().cancelled_owned();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-                .unwrap();
-        });
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap();
+        })
+        .await;
         Api {
-            base: format!("http://{addr}"),
             http,
             message_id,
-            stop,
-            server,
             _dir: dir,
         }
     }
 
     async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
-        let mut request = self.http.get(format!("{}{path}", self.base));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap())
+        self.http.call(false, path, token).await
     }
 
     async fn stop(self) {
-        self.stop.cancel();
-        tokio::time::timeout(Duration::from_secs(10), self.server)
-            .await
-            .unwrap()
-            .unwrap();
+        self.http.stop().await;
     }
 }
 

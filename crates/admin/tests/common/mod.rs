@@ -1,0 +1,121 @@
+//! The admin API served over real HTTP on loopback for tests: the router in
+//! front of a store (and, for most tests, a whole running node), a client
+//! that speaks to it with a bearer token, and an orderly stop.
+
+#![allow(dead_code)]
+
+use mailflow_admin::{AdminState, router};
+use mailflow_core::Clock;
+use mailflow_relay::NodeSettings;
+use mailflow_testnode::TestNode;
+use serde_json::Value;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// The router served on an ephemeral loopback port.
+pub struct Http {
+    base: String,
+    http: reqwest::Client,
+    stop: CancellationToken,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Http {
+    pub async fn serve(state: AdminState) -> Http {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let stop = CancellationToken::new();
+        let shutdown = stop.clone().cancelled_owned();
+        let app = router(state);
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .unwrap();
+        });
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        Http {
+            base,
+            http,
+            stop,
+            server,
+        }
+    }
+
+    /// A GET, or a POST by the actor `ops`; returns the status and the JSON body.
+    pub async fn call(&self, post: bool, path: &str, token: Option<&str>) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut request = match post {
+            true => self.http.post(url).header("x-mailflow-actor", "ops"),
+            false => self.http.get(url),
+        };
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    pub async fn stop(self) {
+        self.stop.cancel();
+        tokio::time::timeout(Duration::from_secs(10), self.server)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
+/// The API in front of a whole running node, called with one token.
+pub struct Api {
+    pub node: TestNode,
+    token: &'static str,
+    http: Http,
+}
+
+impl Api {
+    /// Serves the API for `node`. Without `publish_node` the API never
+    /// learns of the node, as before a node has finished starting.
+    pub async fn start(node: TestNode, token: &'static str, publish_node: bool) -> Api {
+        let handle = Arc::new(OnceLock::new());
+        if publish_node {
+            let _ = handle.set(node.handle.clone());
+        }
+        let http = Http::serve(AdminState {
+            store: node.store.clone(),
+            tokens: vec![token.into()],
+            clock: node.clock.clone() as Arc<dyn Clock>,
+            node: handle,
+        })
+        .await;
+        Api { node, token, http }
+    }
+
+    pub async fn call(&self, post: bool, path: &str, token: Option<&str>) -> (u16, Value) {
+        self.http.call(post, path, token).await
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(false, path, Some(self.token)).await
+    }
+
+    pub async fn post(&self, path: &str) -> (u16, Value) {
+        self.call(true, path, Some(self.token)).await
+    }
+
+    pub async fn stop(self) {
+        self.node.stop().await;
+        self.http.stop().await;
+    }
+}
+
+/// The shared test node's settings, with the 1 MiB message limit the admin
+/// tests have always run with.
+pub fn settings() -> NodeSettings {
+    let mut settings = mailflow_testnode::settings();
+    settings.receive.max_message_size = 1024 * 1024;
+    settings
+}
