@@ -5,6 +5,7 @@
 
 use crate::AdminState;
 use crate::error::ApiError;
+use crate::query::{self, QueryMap};
 use crate::views::rfc3339;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -12,7 +13,6 @@ use axum::http::HeaderMap;
 use mailflow_alerts::{AlertNotice, NoticeStatus};
 use mailflow_store::{Alert, AlertStateFilter};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::ToSchema;
 
@@ -74,10 +74,10 @@ impl From<&Alert> for AlertView {
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
     let filter = state_filter(&query)?;
-    let alerts = state.store.list_alerts(&org(&state)?, filter).await?;
+    let alerts = state.store.list_alerts(&state.org()?, filter).await?;
     Ok(Json(alerts.iter().map(AlertView::from).collect()))
 }
 
@@ -101,7 +101,7 @@ pub(crate) async fn acknowledge(
         field: "id",
         message: format!("{id:?} is not an alert id (a whole number)"),
     })?;
-    let org = org(&state)?;
+    let org = state.org()?;
     let not_found = || ApiError::AlertNotFound { id: id.clone() };
     match state.store.alert(alert_id).await? {
         Some(alert) if alert.org == org => {}
@@ -119,13 +119,8 @@ pub(crate) async fn acknowledge(
         .ok_or_else(not_found)
 }
 
-fn state_filter(query: &HashMap<String, String>) -> Result<AlertStateFilter, ApiError> {
-    if let Some(unknown) = query.keys().filter(|key| key.as_str() != "state").min() {
-        return Err(ApiError::BadField {
-            field: "query",
-            message: format!("unknown parameter {unknown:?}; expected state"),
-        });
-    }
+fn state_filter(query: &QueryMap) -> Result<AlertStateFilter, ApiError> {
+    query::only_known(query, &["state"], "parameter")?;
     match query.get("state") {
         None => Ok(AlertStateFilter::Open),
         Some(text) => text.parse().map_err(|message| ApiError::BadField {
@@ -133,10 +128,4 @@ fn state_filter(query: &HashMap<String, String>) -> Result<AlertStateFilter, Api
             message,
         }),
     }
-}
-
-/// The organisation the running node serves.
-fn org(state: &AdminState) -> Result<String, ApiError> {
-    let node = state.node.get().ok_or(ApiError::NodeNotRunning)?;
-    Ok(node.org_name().to_string())
 }

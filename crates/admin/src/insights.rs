@@ -4,10 +4,10 @@
 
 use crate::AdminState;
 use crate::error::ApiError;
+use crate::query::{self, QueryMap};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use mailflow_insight::{ConnectorInsight, Language, MX_ROUTING};
-use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::IntoParams;
 
@@ -30,10 +30,10 @@ pub struct InsightQuery {
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<ConnectorInsight>>, ApiError> {
     let language = language(&query)?;
-    let org = org(&state)?;
+    let org = state.org()?;
     let insights = mailflow_insight::connector_insights(
         state.store.as_ref(),
         state.clock.as_ref(),
@@ -57,10 +57,10 @@ pub(crate) async fn list(
 pub(crate) async fn show(
     State(state): State<Arc<AdminState>>,
     Path(connector): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<QueryMap>,
 ) -> Result<Json<ConnectorInsight>, ApiError> {
     let language = language(&query)?;
-    let org = org(&state)?;
+    let org = state.org()?;
     let (store, clock) = (state.store.as_ref(), state.clock.as_ref());
     let named = mailflow_insight::connector_insight(store, clock, &org, Some(&connector), language);
     if let Some(insight) = named.await? {
@@ -75,24 +75,9 @@ pub(crate) async fn show(
     Err(ApiError::ConnectorNotFound { name: connector })
 }
 
-/// The organisation the running node serves.
-fn org(state: &AdminState) -> Result<String, ApiError> {
-    let node = state.node.get().ok_or(ApiError::NodeNotRunning)?;
-    Ok(node.org_name().to_string())
-}
-
-fn language(query: &HashMap<String, String>) -> Result<Language, ApiError> {
-    if let Some(unknown) = query.keys().filter(|key| key.as_str() != "lang").min() {
-        return Err(ApiError::BadField {
-            field: "query",
-            message: format!("unknown parameter {unknown:?}; expected lang"),
-        });
-    }
-    match query
-        .get("lang")
-        .map(|tag| tag.trim())
-        .filter(|tag| !tag.is_empty())
-    {
+fn language(query: &QueryMap) -> Result<Language, ApiError> {
+    query::only_known(query, &["lang"], "parameter")?;
+    match query::given(query, "lang") {
         None => Ok(Language::English),
         Some(tag) => Language::from_tag(tag).ok_or_else(|| ApiError::BadField {
             field: "lang",

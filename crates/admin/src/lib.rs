@@ -15,6 +15,7 @@ mod health;
 mod insights;
 mod messages;
 mod openapi;
+mod query;
 mod trace;
 mod trace_views;
 mod validate;
@@ -45,6 +46,14 @@ pub struct AdminState {
     /// The running node, set once it has started; until then fix and
     /// queue actions answer `503`.
     pub node: Arc<OnceLock<NodeHandle>>,
+}
+
+impl AdminState {
+    /// The organisation the running node serves; `503` until it runs.
+    fn org(&self) -> Result<String, ApiError> {
+        let node = self.node.get().ok_or(ApiError::NodeNotRunning)?;
+        Ok(node.org_name().to_string())
+    }
 }
 
 /// Insights per connector and the message trace.

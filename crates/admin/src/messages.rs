@@ -4,17 +4,14 @@
 
 use crate::AdminState;
 use crate::error::ApiError;
+use crate::query::{self, QueryMap};
 use crate::views::MessageView;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use mailflow_core::{EnhancedCode, MessageId, RecipientState};
+use mailflow_core::EnhancedCode;
 use mailflow_store::MessageFilter;
-use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::IntoParams;
-
-pub const DEFAULT_LIMIT: usize = 100;
-pub const MAX_LIMIT: usize = 1000;
 
 /// The filters of the message list; each narrows it.
 #[derive(Debug, Default, IntoParams)]
@@ -42,7 +39,7 @@ pub struct MessageQuery {
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
     let filter = filter_from_query(&query)?;
     let messages = state.store.list_messages(&filter).await?;
@@ -62,10 +59,7 @@ pub(crate) async fn show(
     State(state): State<Arc<AdminState>>,
     Path(id): Path<String>,
 ) -> Result<Json<MessageView>, ApiError> {
-    let message_id: MessageId = id.parse().map_err(|_| ApiError::BadField {
-        field: "id",
-        message: format!("{id:?} is not a message id (32 hexadecimal digits)"),
-    })?;
+    let message_id = query::message_id("id", &id)?;
     match state.store.message(message_id).await? {
         Some(message) => Ok(Json(MessageView::from(&message))),
         None => Err(ApiError::MessageNotFound { id }),
@@ -74,39 +68,19 @@ pub(crate) async fn show(
 
 /// Turns the query string into a store filter, naming the field of the first
 /// thing that is wrong.
-fn filter_from_query(query: &HashMap<String, String>) -> Result<MessageFilter, ApiError> {
+fn filter_from_query(query: &QueryMap) -> Result<MessageFilter, ApiError> {
     const KNOWN: [&str; 6] = ["state", "connector", "code", "sender", "recipient", "limit"];
-    if let Some(unknown) = query
-        .keys()
-        .filter(|key| !KNOWN.contains(&key.as_str()))
-        .min()
-    {
-        return Err(ApiError::BadField {
-            field: "query",
-            message: format!(
-                "unknown filter {unknown:?}; expected one of {}",
-                KNOWN.join(", ")
-            ),
-        });
-    }
-    let text = |name: &str| query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    query::only_known(query, &KNOWN, "filter")?;
+    let text = |name: &str| query::given(query, name);
     Ok(MessageFilter {
-        state: text("state").map(parse_state).transpose()?,
+        state: text("state")
+            .map(|t| query::recipient_state("state", t))
+            .transpose()?,
         connector: text("connector").map(str::to_string),
         code: text("code").map(parse_code).transpose()?,
         sender: text("sender").map(str::to_string),
         recipient: text("recipient").map(str::to_string),
-        limit: text("limit")
-            .map(parse_limit)
-            .transpose()?
-            .unwrap_or(DEFAULT_LIMIT),
-    })
-}
-
-fn parse_state(text: &str) -> Result<RecipientState, ApiError> {
-    text.parse().map_err(|message| ApiError::BadField {
-        field: "state",
-        message,
+        limit: query::limit(query)?,
     })
 }
 
@@ -120,21 +94,13 @@ fn parse_code(text: &str) -> Result<String, ApiError> {
     }
 }
 
-fn parse_limit(text: &str) -> Result<usize, ApiError> {
-    match text.parse::<usize>() {
-        Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
-        _ => Err(ApiError::BadField {
-            field: "limit",
-            message: format!("{text:?} is not a limit; expected a number from 1 to {MAX_LIMIT}"),
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::DEFAULT_LIMIT;
+    use mailflow_core::RecipientState;
 
-    fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    fn query(pairs: &[(&str, &str)]) -> QueryMap {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

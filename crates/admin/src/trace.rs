@@ -4,13 +4,11 @@
 
 use crate::AdminState;
 use crate::error::ApiError;
-use crate::messages::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::query::{self, QueryMap};
 use crate::trace_views::TraceView;
 use axum::Json;
 use axum::extract::{Query, State};
-use mailflow_core::{MessageId, RecipientState};
 use mailflow_store::TraceFilter;
-use std::collections::HashMap;
 use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -47,7 +45,7 @@ pub struct TraceQuery {
     ))]
 pub(crate) async fn trace(
     State(state): State<Arc<AdminState>>,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<TraceView>>, ApiError> {
     let mut filter = filter_from_query(&query)?;
     filter.org = state.node.get().map(|node| node.org_name().to_string());
@@ -67,33 +65,22 @@ const KNOWN: [&str; 7] = [
 
 /// Turns the query string into a store filter, naming the field of the
 /// first thing that is wrong.
-fn filter_from_query(query: &HashMap<String, String>) -> Result<TraceFilter, ApiError> {
-    if let Some(unknown) = query
-        .keys()
-        .filter(|key| !KNOWN.contains(&key.as_str()))
-        .min()
-    {
-        return Err(ApiError::BadField {
-            field: "query",
-            message: format!(
-                "unknown search field {unknown:?}; expected one of {}",
-                KNOWN.join(", ")
-            ),
-        });
-    }
-    let text = |name: &str| query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+fn filter_from_query(query: &QueryMap) -> Result<TraceFilter, ApiError> {
+    query::only_known(query, &KNOWN, "search field")?;
+    let text = |name: &str| query::given(query, name);
     let filter = TraceFilter {
         org: None,
-        message_id: text("message_id").map(parse_id).transpose()?,
+        message_id: text("message_id")
+            .map(|t| query::message_id("message_id", t))
+            .transpose()?,
         sender: text("sender").map(str::to_string),
         recipient: text("recipient").map(str::to_string),
         since: text("since").map(|t| parse_time("since", t)).transpose()?,
         until: text("until").map(|t| parse_time("until", t)).transpose()?,
-        status: text("status").map(parse_status).transpose()?,
-        limit: text("limit")
-            .map(parse_limit)
-            .transpose()?
-            .unwrap_or(DEFAULT_LIMIT),
+        status: text("status")
+            .map(|t| query::recipient_state("status", t))
+            .transpose()?,
+        limit: query::limit(query)?,
     };
     if let (Some(since), Some(until)) = (filter.since, filter.until)
         && since >= until
@@ -106,13 +93,6 @@ fn filter_from_query(query: &HashMap<String, String>) -> Result<TraceFilter, Api
     Ok(filter)
 }
 
-fn parse_id(text: &str) -> Result<MessageId, ApiError> {
-    text.parse().map_err(|_| ApiError::BadField {
-        field: "message_id",
-        message: format!("{text:?} is not a message id (32 hexadecimal digits)"),
-    })
-}
-
 fn parse_time(field: &'static str, text: &str) -> Result<OffsetDateTime, ApiError> {
     OffsetDateTime::parse(text, &Rfc3339).map_err(|_| ApiError::BadField {
         field,
@@ -120,28 +100,12 @@ fn parse_time(field: &'static str, text: &str) -> Result<OffsetDateTime, ApiErro
     })
 }
 
-fn parse_status(text: &str) -> Result<RecipientState, ApiError> {
-    text.parse().map_err(|message| ApiError::BadField {
-        field: "status",
-        message,
-    })
-}
-
-fn parse_limit(text: &str) -> Result<usize, ApiError> {
-    match text.parse::<usize>() {
-        Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
-        _ => Err(ApiError::BadField {
-            field: "limit",
-            message: format!("{text:?} is not a limit; expected a number from 1 to {MAX_LIMIT}"),
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mailflow_core::RecipientState;
 
-    fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    fn query(pairs: &[(&str, &str)]) -> QueryMap {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
