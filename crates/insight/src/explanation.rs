@@ -1,11 +1,11 @@
 //! The explanation of an insight: a summary in the words NDRs use for the
 //! same code (`mailflow_ndr::explain`), and the likely causes and actions
-//! from this crate's catalogue.
+//! of the diagnosis's topic, from the same catalogue
+//! (`mailflow_ndr::AdminCatalogue`).
 
-use crate::catalogue::{Topic, words};
 use crate::{Explanation, Status};
 use mailflow_core::Diagnosis;
-use mailflow_ndr::Language;
+use mailflow_ndr::{Language, Topic};
 
 /// How the relay names itself in the borrowed report text.
 const THIS_RELAY: &str = "this relay";
@@ -16,7 +16,7 @@ pub fn explain(
     last_error: Option<&Diagnosis>,
     language: Language,
 ) -> Explanation {
-    let words = words(language);
+    let words = language.admin_catalogue();
     let Some(diagnosis) = last_error else {
         let summary = match status {
             Status::Healthy => words.all_clear(),
@@ -29,10 +29,10 @@ pub fn explain(
         };
     };
     let report = mailflow_ndr::explain(diagnosis, connector, THIS_RELAY, language);
-    let advice = words.advice(Topic::of(diagnosis));
+    let topic = Topic::of(diagnosis);
     Explanation {
         summary: report.why,
-        causes: advice.causes.iter().map(|s| s.to_string()).collect(),
-        actions: advice.actions.iter().map(|s| s.to_string()).collect(),
+        causes: words.causes(topic).iter().map(|s| s.to_string()).collect(),
+        actions: words.actions(topic).iter().map(|s| s.to_string()).collect(),
     }
 }

@@ -16,7 +16,6 @@
 //! failed or waiting mail carries an error but the connector is not
 //! failing; `healthy` otherwise.
 
-pub mod catalogue;
 mod codes;
 mod compute;
 mod explanation;

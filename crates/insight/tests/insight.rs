@@ -390,6 +390,43 @@ async fn the_explanation_speaks_of_the_code_in_mailflows_words() {
 }
 
 #[tokio::test]
+async fn the_explanation_is_written_in_the_language_asked_for() {
+    let f = fixture().await;
+    f.accept(1).await;
+    f.attempt(Some(Diagnosis::ConnectionRefused { addr: addr() }))
+        .await;
+    let english = f.insight().await.explanation;
+    for language in Language::ALL {
+        let insight = connector_insight(
+            f.store.as_ref(),
+            f.clock.as_ref(),
+            ORG,
+            Some("onprem"),
+            language,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let words = language.admin_catalogue();
+        let topic = mailflow_ndr::Topic::ConnectionRefused;
+        assert_eq!(
+            insight.explanation.causes,
+            words.causes(topic),
+            "{language:?}"
+        );
+        assert_eq!(
+            insight.explanation.actions,
+            words.actions(topic),
+            "{language:?}"
+        );
+        if language != Language::English {
+            assert_ne!(insight.explanation.summary, english.summary, "{language:?}");
+            assert_ne!(insight.explanation.causes, english.causes, "{language:?}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn status_goes_from_healthy_to_failing_to_degraded_and_back() {
     let f = fixture().await;
     assert_eq!(f.insight().await.status, Status::Healthy);
