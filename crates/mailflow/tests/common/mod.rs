@@ -1,0 +1,224 @@
+//! `mailflow serve` run as the built binary for tests: a config on ephemeral
+//! loopback ports, the start-up summary read for the SMTP and admin API
+//! addresses, the CLI run against it, a raw SMTP submission, and the
+//! process killed when the test lets go of it.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Writes `dir/mailflow.toml`: SMTP and the admin API on ephemeral ports,
+/// the store in `dir/data`, contoso.test relayed through `to-onprem` to a
+/// next hop that refuses connections, then `extra` (more TOML sections).
+pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
+    let config = format!(
+        r#"
+[server]
+hostname = "relay.test"
+smtp_listen = ["127.0.0.1:0"]
+
+[admin]
+listen = "127.0.0.1:0"
+
+[store]
+path = "{data}"
+
+[[accepted_domains]]
+name = "contoso.test"
+type = "internal_relay"
+
+[[connectors]]
+name = "to-onprem"
+kind = "on_premises"
+recipient_domains = ["contoso.test"]
+smart_hosts = ["{next_hop}"]
+{extra}"#,
+        data = dir.join("data").display(),
+        next_hop = mailflow_testkit::refused_addr(),
+    );
+    let path = dir.join("mailflow.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+/// A running `mailflow serve` and what its start-up summary said; killed
+/// when dropped.
+pub struct Serve {
+    child: Option<Child>,
+    pub summary: Vec<String>,
+    pub smtp: SocketAddr,
+    pub api: String,
+    pub data_dir: PathBuf,
+}
+
+impl Serve {
+    /// Starts the binary on `config` (written by [`write_config`]) and waits
+    /// for its start-up summary.
+    pub fn start(config: &Path) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mailflow"))
+            .args(["serve", "--config"])
+            .arg(config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let summary = read_summary(&mut child);
+        let value = |label: &str| {
+            let line = find_line(&summary, label);
+            line.split_once(':').unwrap().1.trim().to_string()
+        };
+        let smtp = value("SMTP").split(',').next().unwrap().trim().parse();
+        let api = value("admin API").trim_end_matches("/api/v1").to_string();
+        Serve {
+            smtp: smtp.unwrap(),
+            api,
+            data_dir: config.parent().unwrap().join("data"),
+            summary,
+            child: Some(child),
+        }
+    }
+
+    /// The summary line that starts with `label`.
+    pub fn line(&self, label: &str) -> &str {
+        find_line(&self.summary, label)
+    }
+
+    /// Runs the CLI against this node, as the user `tester`.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_mailflow"))
+            .args(args)
+            .args(["--api", &self.api, "--data-dir"])
+            .arg(&self.data_dir)
+            .env_remove("MAILFLOW_TOKEN")
+            .env_remove("MAILFLOW_API")
+            .env("USER", "tester")
+            .output()
+            .unwrap()
+    }
+
+    /// Runs the CLI and returns what it printed, asserting success.
+    pub fn text(&self, args: &[&str]) -> String {
+        let output = self.cli(args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Runs the CLI and returns its JSON output, asserting success.
+    pub fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.text(args)).unwrap()
+    }
+
+    /// SIGTERM, then the exit status within a bounded time.
+    pub fn terminate(mut self) -> ExitStatus {
+        let mut child = self.child.take().unwrap();
+        let pid = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (exited_tx, exited_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = exited_tx.send(child.wait());
+        });
+        match exited_rx.recv_timeout(Duration::from_secs(15)) {
+            Ok(status) => status.unwrap(),
+            Err(_) => {
+                let _ = Command::new("kill").args(["-KILL", &pid]).status();
+                panic!("mailflow did not stop within 15 s of SIGTERM");
+            }
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Reads stdout until the summary's last line (`org settings:`), bounded.
+fn read_summary(child: &mut Child) -> Vec<String> {
+    let stdout = child.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut summary: Vec<String> = Vec::new();
+    while !summary.last().is_some_and(|l| l.contains("org settings:")) {
+        match lines_rx.recv_timeout(START_TIMEOUT) {
+            Ok(line) => summary.push(line),
+            Err(_) => {
+                child.kill().unwrap();
+                panic!("no start-up summary; got {summary:?}");
+            }
+        }
+    }
+    summary
+}
+
+fn find_line<'a>(summary: &'a [String], label: &str) -> &'a str {
+    summary
+        .iter()
+        .find(|l| l.trim_start().starts_with(label))
+        .unwrap()
+}
+
+/// Sends one message over SMTP, asserting each reply's code up to `221`
+/// for `QUIT`.
+pub fn submit(smtp: SocketAddr, from: &str, to: &str, data: &str) {
+    let stream = TcpStream::connect_timeout(&smtp, SMTP_TIMEOUT).unwrap();
+    stream.set_read_timeout(Some(SMTP_TIMEOUT)).unwrap();
+    let mut write = stream.try_clone().unwrap();
+    let mut read = BufReader::new(stream);
+    let greeting = reply(&mut read);
+    assert!(greeting.starts_with("220"), "{greeting:?}");
+    let steps = [
+        ("EHLO client.test\r\n".to_string(), "250"),
+        (format!("MAIL FROM:<{from}>\r\n"), "250"),
+        (format!("RCPT TO:<{to}>\r\n"), "250"),
+        ("DATA\r\n".to_string(), "354"),
+        (format!("{data}.\r\n"), "250"),
+        ("QUIT\r\n".to_string(), "221"),
+    ];
+    for (command, expected) in steps {
+        write.write_all(command.as_bytes()).unwrap();
+        let answer = reply(&mut read);
+        assert!(answer.starts_with(expected), "{command:?} got {answer:?}");
+    }
+}
+
+/// One reply, all its lines.
+fn reply(read: &mut BufReader<TcpStream>) -> String {
+    let mut all = String::new();
+    loop {
+        let mut line = String::new();
+        read.read_line(&mut line).unwrap();
+        all.push_str(&line);
+        if line.len() < 4 || line.as_bytes()[3] != b'-' {
+            return all;
+        }
+    }
+}
