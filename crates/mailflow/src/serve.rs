@@ -117,7 +117,7 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     };
     let _ = admin_node.set(node.handle());
     let (alerts_stop, alerts_task) = start_alerts(&node, alert_expiration);
-    let history = start_history(&node);
+    let history = start_history(&node, config.insights);
     Ok(Running {
         source: config.source,
         data_dir,
@@ -135,15 +135,19 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
     })
 }
 
-/// The per-minute insight history (and event retention), on the node's
-/// store and clock.
-fn start_history(node: &RunningNode) -> (CancellationToken, JoinHandle<()>) {
+/// The per-minute insight history (and the retention of events and history
+/// that `[insights]` sets), on the node's store and clock.
+fn start_history(
+    node: &RunningNode,
+    retention: mailflow_insight::HistorySettings,
+) -> (CancellationToken, JoinHandle<()>) {
     let handle = node.handle();
     let stop = CancellationToken::new();
-    let task = tokio::spawn(mailflow_insight::run_history(
+    let task = tokio::spawn(mailflow_insight::run_history_with(
         handle.store().clone(),
         handle.clock().clone(),
         handle.org_name().to_string(),
+        retention,
         stop.clone(),
     ));
     (stop, task)

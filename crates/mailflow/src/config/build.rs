@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod alerts;
+mod insights;
 
 /// Limits of the SMTP listener that the file does not (yet) set.
 const MAX_LINE_LENGTH: usize = 2048;
@@ -62,6 +63,7 @@ impl<'a> Context<'a> {
         let queue = self.queue(raw.queue)?;
         let org = self.org(raw.accepted_domains, raw.connectors, raw.directory)?;
         let alerts = self.alerts(raw.alerts, &org)?;
+        let insights = self.insights(raw.insights);
         let admin = self.admin(raw.admin)?;
         let store_path = match raw.store.path {
             Some(path) if path.as_os_str().is_empty() => {
@@ -86,6 +88,7 @@ impl<'a> Context<'a> {
             node,
             org,
             alerts,
+            insights,
             admin,
             store_path,
             warnings: self.warnings,

@@ -38,6 +38,9 @@ pub struct Config {
     pub org: OrgSettings,
     /// The organisation's alert settings, seeded into the store too.
     pub alerts: mailflow_store::AlertSettings,
+    /// How long delivery events (the trace) and the insight history are
+    /// kept; given to the history sampler.
+    pub insights: mailflow_insight::HistorySettings,
     pub admin: AdminConfig,
     /// The data directory (relative to the working directory when relative).
     pub store_path: PathBuf,

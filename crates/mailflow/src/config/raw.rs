@@ -20,6 +20,7 @@ pub struct RawConfig {
     pub connectors: Vec<RawConnector>,
     pub directory: RawDirectory,
     pub alerts: super::raw_alerts::RawAlerts,
+    pub insights: RawInsights,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,6 +94,14 @@ pub struct RawConnector {
     pub max_connections: Option<usize>,
     pub connect_timeout: Option<HumanDuration>,
     pub command_timeout: Option<HumanDuration>,
+}
+
+/// How long the trace's events and the insight history are kept.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawInsights {
+    pub event_retention: Option<HumanDuration>,
+    pub history_retention: Option<HumanDuration>,
 }
 
 #[derive(Debug, Default, Deserialize)]
