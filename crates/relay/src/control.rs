@@ -123,9 +123,36 @@ impl NodeHandle {
         let count = failed.len();
         if count > 0 {
             self.engine.store.record(updates, events).await?;
+            if matches!(diagnosis, Diagnosis::RecipientNotFound { .. }) {
+                self.count_invalid_recipients(message_id, count, now)
+                    .await?;
+            }
             notices::bounce(&self.engine, message_id, failed).await;
         }
         Ok(count)
+    }
+
+    /// Recipients bounced as unknown count towards the invalid-recipient
+    /// quota of the client that sent the message, like refusals at RCPT.
+    async fn count_invalid_recipients(
+        &self,
+        message_id: MessageId,
+        count: usize,
+        now: time::OffsetDateTime,
+    ) -> Result<()> {
+        let events = self.engine.store.events(message_id).await?;
+        let client = events.iter().find_map(|event| match &event.kind {
+            EventKind::Received { client, .. } => Some(client.clone()),
+            _ => None,
+        });
+        let Some(client) = client else { return Ok(()) };
+        for _ in 0..count {
+            self.engine
+                .store
+                .record_invalid_recipient(&self.engine.settings.org, &client, now)
+                .await?;
+        }
+        Ok(())
     }
 
     /// A live check of a connector's next hop — DNS, TCP, greeting, EHLO,

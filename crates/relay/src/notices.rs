@@ -186,63 +186,43 @@ async fn send_report(
         ReportKind::Failure => EventKind::NdrSent { ndr_id: report.id },
         ReportKind::Delay => EventKind::DelayNoticeSent,
     };
-    queue_report(
-        engine,
-        message,
-        report.id,
-        report.bytes,
-        route,
-        next_hop,
-        event,
-        now,
-    )
-    .await
+    let report_message = NewMessage {
+        id: report.id,
+        org: message.org.clone(),
+        sender: String::new(),
+        client: "local".to_string(),
+        received_at: now,
+        expires_at: now + engine.settings.queue.expiration,
+        dsn: Default::default(),
+        body: report.bytes,
+        recipients: vec![NewRecipient {
+            address: message.sender.clone(),
+            dsn: Default::default(),
+            route,
+            next_hop,
+        }],
+    };
+    queue_report(engine, report_message, message.id, event).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Queues a report like any accepted message and notes it on the original.
 async fn queue_report(
     engine: &Engine,
-    original: &StoredMessage,
-    id: MessageId,
-    bytes: Vec<u8>,
-    route: Route,
-    next_hop: String,
+    report: NewMessage,
+    original: MessageId,
     event: EventKind,
-    now: OffsetDateTime,
 ) -> Result<()> {
-    engine
-        .store
-        .accept_message(NewMessage {
-            id,
-            org: original.org.clone(),
-            sender: String::new(),
-            client: "local".to_string(),
-            received_at: now,
-            expires_at: now + engine.settings.queue.expiration,
-            dsn: Default::default(),
-            body: bytes,
-            recipients: vec![NewRecipient {
-                address: original.sender.clone(),
-                dsn: Default::default(),
-                route,
-                next_hop,
-            }],
-        })
-        .await?;
-    engine
-        .store
-        .record(
-            Vec::new(),
-            vec![Event {
-                at: now,
-                message_id: original.id,
-                recipient: None,
-                next_hop: None,
-                connector: None,
-                kind: event,
-            }],
-        )
-        .await?;
+    let at = report.received_at;
+    engine.store.accept_message(report).await?;
+    let noted = Event {
+        at,
+        message_id: original,
+        recipient: None,
+        next_hop: None,
+        connector: None,
+        kind: event,
+    };
+    engine.store.record(Vec::new(), vec![noted]).await?;
     engine.wake.notify_one();
     Ok(())
 }
