@@ -9,6 +9,7 @@
 
 use mailflow_core::OrgSettings;
 use mailflow_store::{AlertSettings, Store, StoreError};
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// The file in the data directory holding the fingerprint of the last seed.
@@ -42,34 +43,13 @@ pub async fn apply(
     seed: &OrgSettings,
     data_dir: &Path,
 ) -> Result<SeedOutcome, SeedError> {
-    let fingerprint_path = data_dir.join(SEED_FILE);
-    let fingerprint = fingerprint_of(seed);
-    let last = std::fs::read_to_string(&fingerprint_path).ok();
-    let outcome = match store.org_settings(org).await? {
-        None => SeedOutcome::AppliedFirst,
-        Some(_) if last.as_deref().map(str::trim) != Some(fingerprint.as_str()) => {
-            SeedOutcome::AppliedChanged
-        }
-        Some(_) => return Ok(SeedOutcome::Kept),
-    };
-    store.save_org_settings(org, seed).await?;
-    write_atomically(&fingerprint_path, &format!("{fingerprint}\n")).map_err(|source| {
-        SeedError::Fingerprint {
-            path: fingerprint_path,
-            source,
-        }
-    })?;
+    let fingerprints = Fingerprints::read(data_dir.join(SEED_FILE), seed);
+    let outcome = fingerprints.outcome(store.org_settings(org).await?.is_some());
+    if outcome != SeedOutcome::Kept {
+        store.save_org_settings(org, seed).await?;
+        fingerprints.record()?;
+    }
     Ok(outcome)
-}
-
-/// A stable fingerprint of the settings: FNV-1a (64 bits) over their JSON.
-/// It only has to notice that the config changed, not resist anyone.
-fn fingerprint_of(settings: &OrgSettings) -> String {
-    let json = serde_json::to_vec(settings).expect("organisation settings serialize to JSON");
-    let hash = json.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    format!("fnv1a64:{hash:016x}")
 }
 
 /// The file in the data directory holding the fingerprint of the last
@@ -84,29 +64,60 @@ pub async fn apply_alerts(
     seed: &AlertSettings,
     data_dir: &Path,
 ) -> Result<SeedOutcome, SeedError> {
-    let fingerprint_path = data_dir.join(ALERTS_SEED_FILE);
-    let json = serde_json::to_vec(seed).expect("alert settings serialize to JSON");
-    let fingerprint = fnv1a64(&json);
-    let last = std::fs::read_to_string(&fingerprint_path).ok();
-    let outcome = match store.alert_settings(org).await? {
-        None => SeedOutcome::AppliedFirst,
-        Some(_) if last.as_deref().map(str::trim) != Some(fingerprint.as_str()) => {
-            SeedOutcome::AppliedChanged
-        }
-        Some(_) => return Ok(SeedOutcome::Kept),
-    };
-    store.save_alert_settings(org, seed).await?;
-    write_atomically(&fingerprint_path, &format!("{fingerprint}\n")).map_err(|source| {
-        SeedError::Fingerprint {
-            path: fingerprint_path,
-            source,
-        }
-    })?;
+    let fingerprints = Fingerprints::read(data_dir.join(ALERTS_SEED_FILE), seed);
+    let outcome = fingerprints.outcome(store.alert_settings(org).await?.is_some());
+    if outcome != SeedOutcome::Kept {
+        store.save_alert_settings(org, seed).await?;
+        fingerprints.record()?;
+    }
     Ok(outcome)
 }
 
-fn fnv1a64(bytes: &[u8]) -> String {
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+/// A seed's fingerprint, the one recorded at the last seed, and the file
+/// that records it.
+struct Fingerprints {
+    path: PathBuf,
+    seed: String,
+    last: Option<String>,
+}
+
+impl Fingerprints {
+    fn read<T: Serialize>(path: PathBuf, seed: &T) -> Self {
+        let last = std::fs::read_to_string(&path).ok();
+        Fingerprints {
+            seed: fingerprint_of(seed),
+            last,
+            path,
+        }
+    }
+
+    /// Whether the seed is saved, given whether the store holds settings.
+    fn outcome(&self, stored: bool) -> SeedOutcome {
+        if !stored {
+            SeedOutcome::AppliedFirst
+        } else if self.last.as_deref().map(str::trim) != Some(self.seed.as_str()) {
+            SeedOutcome::AppliedChanged
+        } else {
+            SeedOutcome::Kept
+        }
+    }
+
+    /// Records the seed's fingerprint as the last one applied.
+    fn record(self) -> Result<(), SeedError> {
+        write_atomically(&self.path, &format!("{}\n", self.seed)).map_err(|source| {
+            SeedError::Fingerprint {
+                path: self.path,
+                source,
+            }
+        })
+    }
+}
+
+/// A stable fingerprint of settings: FNV-1a (64 bits) over their JSON.
+/// It only has to notice that the config changed, not resist anyone.
+fn fingerprint_of<T: Serialize>(settings: &T) -> String {
+    let json = serde_json::to_vec(settings).expect("mailflow settings serialize to JSON");
+    let hash = json.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     });
     format!("fnv1a64:{hash:016x}")
