@@ -12,5 +12,6 @@ pub mod logging;
 pub mod queue;
 pub mod seed;
 pub mod serve;
+pub mod text_table;
 pub mod token;
 pub mod trace;

@@ -25,25 +25,7 @@ pub fn table(insights: &[ConnectorInsight]) -> String {
     }
     let mut rows: Vec<[String; 7]> = vec![HEADERS.map(String::from)];
     rows.extend(insights.iter().map(row));
-    let widths: Vec<usize> = (0..HEADERS.len())
-        .map(|column| {
-            rows.iter()
-                .map(|r| r[column].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    rows.iter()
-        .map(|row| {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .map(|(cell, width)| format!("{cell:<width$}"))
-                .collect();
-            cells.join("  ").trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::text_table::aligned(&rows)
 }
 
 fn row(insight: &ConnectorInsight) -> [String; 7] {

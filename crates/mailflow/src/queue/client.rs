@@ -94,32 +94,11 @@ impl ApiClient {
         actor: &str,
     ) -> Result<T, ClientError> {
         let url = format!("{}{path}", self.base);
-        let response = self
+        let request = self
             .http
             .post(&url)
-            .bearer_auth(&self.token)
-            .header(mailflow_admin::ACTOR_HEADER, actor)
-            .send()
-            .await
-            .map_err(|source| ClientError::Unreachable {
-                url: url.clone(),
-                source,
-            })?;
-        let status = response.status().as_u16();
-        if response.status().is_success() {
-            return response
-                .json()
-                .await
-                .map_err(|source| ClientError::BadAnswer { status, source });
-        }
-        let body: ErrorBody = response
-            .json()
-            .await
-            .map_err(|source| ClientError::BadAnswer { status, source })?;
-        Err(ClientError::Refused {
-            status,
-            detail: body.error,
-        })
+            .header(mailflow_admin::ACTOR_HEADER, actor);
+        self.send(url, request).await
     }
 
     async fn get<T: DeserializeOwned>(
@@ -128,17 +107,22 @@ impl ApiClient {
         query: &[(&str, &str)],
     ) -> Result<T, ClientError> {
         let url = format!("{}{path}", self.base);
-        let response = self
-            .http
-            .get(&url)
-            .query(query)
+        let request = self.http.get(&url).query(query);
+        self.send(url, request).await
+    }
+
+    /// Sends `request` (to `url`) with the token, decoding the API's JSON
+    /// answer or its JSON error.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        url: String,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let response = request
             .bearer_auth(&self.token)
             .send()
             .await
-            .map_err(|source| ClientError::Unreachable {
-                url: url.clone(),
-                source,
-            })?;
+            .map_err(|source| ClientError::Unreachable { url, source })?;
         let status = response.status().as_u16();
         if response.status().is_success() {
             return response

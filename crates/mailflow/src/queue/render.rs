@@ -30,26 +30,7 @@ pub fn table(messages: &[MessageView]) -> String {
             rows.push(row(message, recipient));
         }
     }
-    let widths: Vec<usize> = (0..HEADERS.len())
-        .map(|column| {
-            rows.iter()
-                .map(|r| r[column].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|row| {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .map(|(cell, width)| format!("{cell:<width$}"))
-                .collect();
-            cells.join("  ").trim_end().to_string()
-        })
-        .collect();
-    lines.join("\n")
+    crate::text_table::aligned(&rows)
 }
 
 fn row(message: &MessageView, recipient: &RecipientView) -> [String; 8] {
