@@ -1,5 +1,5 @@
-//! The e-mail channel: an English text message to the organisation's
-//! administrators, queued in the store like any other message, from `<>`
+//! The e-mail channel: a text message to the organisation's administrators,
+//! written in `NOTICE_LANGUAGE` from the ndr catalogue, queued in the store like any other message, from `<>`
 //! (so it can never cause a bounce) with `From: mailflow@<hostname>`.
 //!
 //! Each administrator's address is routed as the receiver would route it.
@@ -9,12 +9,13 @@
 //! reason is recorded on the notification.
 
 use crate::AlertContext;
-use crate::notice::{AlertNotice, NoticeStatus};
+use crate::notice::{AlertNotice, NOTICE_LANGUAGE, NoticeStatus};
 use crate::outbox::{NotifyError, Unroutable, UnroutableReason};
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
 use mail_builder::headers::raw::Raw;
 use mailflow_core::{MessageId, OrgSettings};
+use mailflow_ndr::AlertLabel;
 use mailflow_receive::route::{next_hop, route_recipient};
 use mailflow_store::{AlertRule, AlertSettings, NewMessage, NewRecipient};
 
@@ -70,7 +71,7 @@ fn route_admins(
     for address in addresses {
         let reason = match route_recipient(org, address, true) {
             Ok(route) if route.connector == notice.connector && about_a_queue(notice) => {
-                UnroutableReason::ThroughFailingConnector(notice.connector_name().to_string())
+                UnroutableReason::ThroughFailingConnector(notice.connector_name())
             }
             Ok(route) => {
                 recipients.push(NewRecipient {
@@ -123,79 +124,72 @@ fn compose(
 }
 
 fn subject(notice: &AlertNotice) -> String {
-    if !about_a_queue(notice) {
-        let what = match notice.status {
-            NoticeStatus::Resolved => "unknown recipients are back within the quota",
-            _ => "too many messages to unknown recipients",
-        };
-        return format!(
-            "[mailflow] alert {}: {what} ({})",
-            notice.alert_id, notice.code
-        );
-    }
-    let what = match notice.status {
-        NoticeStatus::Opened => "mail is piling up on",
-        NoticeStatus::Updated => "mail is still piling up on",
-        NoticeStatus::Resolved => "the queue has drained on",
-    };
-    format!(
-        "[mailflow] alert {}: {what} connector {} ({})",
+    NOTICE_LANGUAGE.admin_catalogue().alert_subject(
         notice.alert_id,
-        notice.connector_name(),
-        notice.code
+        &notice.situation(),
+        &notice.code,
     )
 }
 
+/// The summary, the facts under their labels, the likely causes and what
+/// to do, and a closing line, all in `NOTICE_LANGUAGE`.
 fn text(notice: &AlertNotice) -> String {
-    let mut lines = vec![headline(notice), String::new()];
-    lines.push(format!("Connector:          {}", notice.connector_name()));
-    lines.push(format!(
-        "Code:               {}{}",
-        notice.code,
-        category(notice)
+    let words = NOTICE_LANGUAGE.admin_catalogue();
+    let time = |at| NOTICE_LANGUAGE.catalogue().time(at);
+    let explanation = &notice.explanation;
+    let mut lines = vec![explanation.summary.clone(), String::new()];
+    let mut facts = vec![
+        (AlertLabel::Connector, notice.connector_name()),
+        (
+            AlertLabel::Code,
+            format!("{}{}", notice.code, category(notice)),
+        ),
+    ];
+    facts.extend(notice.detail.clone().map(|d| (AlertLabel::LastError, d)));
+    facts.extend(notice.server.clone().map(|s| (AlertLabel::ServerTried, s)));
+    facts.push((AlertLabel::RecipientsQueued, notice.queued.to_string()));
+    facts.push((
+        AlertLabel::WaitingTooLong,
+        notice.queued_over_age.to_string(),
     ));
-    if let Some(detail) = &notice.detail {
-        lines.push(format!("Last error:         {detail}"));
+    facts.extend(
+        notice
+            .oldest_received_at
+            .map(|at| (AlertLabel::OldestReceived, time(at))),
+    );
+    facts.push((AlertLabel::AlertOpened, time(notice.opened_at)));
+    lines.extend(aligned(&facts));
+    for (label, items) in [
+        (AlertLabel::LikelyCauses, &explanation.causes),
+        (AlertLabel::WhatToDo, &explanation.actions),
+    ] {
+        if !items.is_empty() {
+            lines.push(String::new());
+            lines.push(format!("{}:", words.alert_label(label)));
+            lines.extend(items.iter().map(|item| format!("- {item}")));
+        }
     }
-    if let Some(server) = &notice.server {
-        lines.push(format!("Server tried:       {server}"));
-    }
-    lines.push(format!("Recipients queued:  {}", notice.queued));
-    lines.push(format!("Waiting too long:   {}", notice.queued_over_age));
-    if let Some(oldest) = notice.oldest_received_at {
-        lines.push(format!("Oldest received:    {oldest}"));
-    }
-    lines.push(format!("Alert opened:       {}", notice.opened_at));
     lines.push(String::new());
-    lines.push(advice(notice).to_string());
+    let open = notice.status != NoticeStatus::Resolved;
+    lines.push(words.alert_closing(notice.alert_id, open));
     lines.join("\r\n") + "\r\n"
 }
 
-fn headline(notice: &AlertNotice) -> String {
-    if !about_a_queue(notice) {
-        return format!(
-            "Alert {} ({}): more recipients were refused as unknown in the last hour than the organisation's invalid_recipient_quota allows; their sources get temporary 450 4.7.1 replies.",
-            notice.alert_id,
-            notice.status.as_str()
-        );
-    }
-    match notice.status {
-        NoticeStatus::Opened => format!(
-            "mailflow opened alert {}: mail for connector {} is waiting in the queue longer than the organisation's alert rules allow.",
-            notice.alert_id,
-            notice.connector_name()
-        ),
-        NoticeStatus::Updated => format!(
-            "Alert {} is still open: mail for connector {} is still waiting in the queue.",
-            notice.alert_id,
-            notice.connector_name()
-        ),
-        NoticeStatus::Resolved => format!(
-            "Alert {} is resolved: the backlog of connector {} has drained.",
-            notice.alert_id,
-            notice.connector_name()
-        ),
-    }
+/// `Label:   value` lines, the values lined up.
+fn aligned(facts: &[(AlertLabel, String)]) -> Vec<String> {
+    let words = NOTICE_LANGUAGE.admin_catalogue();
+    let width = facts
+        .iter()
+        .map(|(label, _)| words.alert_label(*label).chars().count())
+        .max()
+        .unwrap_or(0);
+    facts
+        .iter()
+        .map(|(label, value)| {
+            let label = format!("{}:", words.alert_label(*label));
+            format!("{label:<pad$} {value}", pad = width + 1)
+        })
+        .collect()
 }
 
 fn category(notice: &AlertNotice) -> String {
@@ -203,15 +197,4 @@ fn category(notice: &AlertNotice) -> String {
         .category
         .as_ref()
         .map_or_else(String::new, |c| format!(" ({c})"))
-}
-
-fn advice(notice: &AlertNotice) -> &'static str {
-    match notice.status {
-        NoticeStatus::Resolved => {
-            "Nothing more to do. The alert stays in the list of resolved alerts."
-        }
-        _ => {
-            "The insight of the connector (mailflow insights) explains the likely cause and the fix actions that apply. Queued mail is retried until it expires; acknowledge the alert with: mailflow alerts ack <id>."
-        }
-    }
 }

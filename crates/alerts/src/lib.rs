@@ -9,11 +9,14 @@
 //! notifications in the store's outbox (within a daily cap), and `outbox`
 //! delivers them: a signed JSON webhook and an e-mail to the organisation's
 //! administrators that never travels through the connector it is about.
+//! `explain` words an alert for people in any language mailflow writes,
+//! from the one catalogue of `mailflow-ndr`.
 
 mod codes;
 mod context;
 mod email;
 mod evaluate;
+mod explanation;
 mod notice;
 mod outbox;
 mod quota;
@@ -24,7 +27,9 @@ mod webhook;
 
 pub use context::AlertContext;
 pub use evaluate::{AlertChange, evaluate};
-pub use notice::{AlertNotice, NoticeStatus};
+pub use explanation::{AlertExplanation, explain, situation};
+pub use mailflow_ndr::Language;
+pub use notice::{AlertNotice, NOTICE_LANGUAGE, NoticeStatus};
 pub use outbox::{SendReport, retry_delay, send_due};
 pub use quota::UNKNOWN_RECIPIENT_CODE;
 pub use rules::{Backlog, drained, judge};

@@ -1,11 +1,19 @@
 //! What a notification says about an alert: the JSON body POSTed to the
 //! webhook, and the facts the e-mail is written from. It is fixed when the
 //! notification is queued, so a retry sends exactly the same bytes.
+//!
+//! Notifications are written in `NOTICE_LANGUAGE`: the organisation's
+//! settings name no language yet, and SPEC 5 makes English the default.
 
 use crate::codes::category_of;
+use crate::explanation::{AlertExplanation, explain};
+use mailflow_ndr::{AlertSituation, Language};
 use mailflow_store::{Alert, AlertId, AlertRule};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+/// The language of notifications (webhook explanation and e-mail).
+pub const NOTICE_LANGUAGE: Language = Language::English;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,6 +60,15 @@ pub struct AlertNotice {
     /// When this notification was written.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// Invalid-recipient quota: recipients refused as unknown in the last hour.
+    #[serde(default)]
+    pub invalid_recipients: u64,
+    /// Invalid-recipient quota: the client addresses they came from.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// What is wrong, why, and what to do, in `NOTICE_LANGUAGE`.
+    #[serde(default)]
+    pub explanation: AlertExplanation,
 }
 
 /// The latest failure's detail; for the invalid-recipient quota, the count
@@ -91,12 +108,50 @@ impl AlertNotice {
             opened_at: alert.opened_at,
             resolved_at: alert.resolved_at,
             at,
+            invalid_recipients: alert.values.invalid_recipients,
+            sources: alert.values.sources.clone(),
+            explanation: explain(alert, NOTICE_LANGUAGE),
+        }
+    }
+
+    /// What the alert is about, as the catalogue words it.
+    pub fn situation(&self) -> AlertSituation<'_> {
+        let connector = self.connector.as_deref();
+        let opened_at = self.opened_at;
+        let resolved_at = match self.status {
+            NoticeStatus::Resolved => Some(self.resolved_at.unwrap_or(self.at)),
+            _ => None,
+        };
+        match (self.rule != AlertRule::InvalidRecipients, resolved_at) {
+            (true, None) => AlertSituation::Backlog {
+                connector,
+                queued: self.queued,
+                over_age: self.queued_over_age,
+                oldest: self.oldest_received_at,
+                opened_at,
+            },
+            (true, Some(resolved_at)) => AlertSituation::Drained {
+                connector,
+                opened_at,
+                resolved_at,
+            },
+            (false, None) => AlertSituation::UnknownRecipients {
+                refused: self.invalid_recipients,
+                sources: &self.sources,
+                opened_at,
+            },
+            (false, Some(resolved_at)) => AlertSituation::WithinQuota {
+                opened_at,
+                resolved_at,
+            },
         }
     }
 
     /// The connector as people read it.
-    pub fn connector_name(&self) -> &str {
-        self.connector.as_deref().unwrap_or("(direct MX delivery)")
+    pub fn connector_name(&self) -> String {
+        NOTICE_LANGUAGE
+            .admin_catalogue()
+            .connector_name(self.connector.as_deref())
     }
 
     pub fn to_json(&self) -> String {

@@ -265,12 +265,17 @@ async fn the_alert_email_goes_around_the_failing_connector() {
         subject.contains(FAILING) && subject.contains("4.4.316"),
         "{subject}"
     );
+    let text = parsed.body_text(0).unwrap();
+    assert!(text.contains(&format!("alert {}", alert.id)), "{text}");
+    let explained = mailflow_alerts::explain(&alert, mailflow_alerts::Language::English);
     assert!(
-        parsed
-            .body_text(0)
-            .unwrap()
-            .contains(&format!("alert {}", alert.id))
+        text.contains(&format!("Mail for connector {FAILING} is piling up")),
+        "the summary says what is wrong where: {text}"
     );
+    for line in explained.causes.iter().chain(&explained.actions) {
+        assert!(text.contains(line.as_str()), "{line} in {text}");
+    }
+    assert!(text.contains("Likely causes:") && text.contains("What to do:"));
 }
 
 #[tokio::test]
