@@ -98,14 +98,8 @@ fn parse_code(text: &str) -> Result<String, ApiError> {
 mod tests {
     use super::*;
     use crate::query::DEFAULT_LIMIT;
+    use crate::query::from_pairs as query;
     use mailflow_core::RecipientState;
-
-    fn query(pairs: &[(&str, &str)]) -> QueryMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     fn bad_field(result: Result<MessageFilter, ApiError>) -> &'static str {
         match result {

@@ -72,16 +72,19 @@ pub fn message_id(field: &'static str, text: &str) -> Result<MessageId, ApiError
     })
 }
 
+/// A query map from pairs, for the parsers' unit tests.
+#[cfg(test)]
+pub fn from_pairs(pairs: &[(&str, &str)]) -> QueryMap {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    use super::from_pairs as query;
     use super::*;
-
-    fn query(pairs: &[(&str, &str)]) -> QueryMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     fn message(result: Result<(), ApiError>) -> String {
         match result {

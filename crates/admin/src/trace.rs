@@ -103,14 +103,8 @@ fn parse_time(field: &'static str, text: &str) -> Result<OffsetDateTime, ApiErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::from_pairs as query;
     use mailflow_core::RecipientState;
-
-    fn query(pairs: &[(&str, &str)]) -> QueryMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     fn bad_field(pairs: &[(&str, &str)]) -> &'static str {
         match filter_from_query(&query(pairs)) {
