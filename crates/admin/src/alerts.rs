@@ -1,5 +1,6 @@
-//! Alerts over the API: `GET /api/v1/alerts?state=open|resolved|all` (open
-//! by default, newest first) and `POST /api/v1/alerts/{id}/ack`, which
+//! Alerts over the API: `GET /api/v1/alerts?state=open|resolved|all&lang=`
+//! (open by default, newest first, explained in the language `lang` asks
+//! for, English by default) and `POST /api/v1/alerts/{id}/ack`, which
 //! records who acknowledged an alert (the `x-mailflow-actor` header, default
 //! `api`). An acknowledged alert stays open until its backlog drains.
 
@@ -10,7 +11,8 @@ use crate::views::rfc3339;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use mailflow_alerts::{AlertNotice, NoticeStatus};
+use mailflow_alerts::{AlertNotice, Language, NoticeStatus};
+use mailflow_insight::Explanation;
 use mailflow_store::{Alert, AlertStateFilter};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -38,11 +40,15 @@ pub struct AlertView {
     pub resolved_at: Option<String>,
     pub acknowledged_at: Option<String>,
     pub acknowledged_by: Option<String>,
+    /// What is wrong, since when, how much and why; the likely causes and
+    /// what to do (empty once resolved), in the language asked for.
+    pub explanation: Explanation,
 }
 
-impl From<&Alert> for AlertView {
-    fn from(alert: &Alert) -> Self {
+impl AlertView {
+    pub fn new(alert: &Alert, language: Language) -> Self {
         let notice = AlertNotice::new(alert, NoticeStatus::Updated, alert.updated_at);
+        let explained = mailflow_alerts::explain(alert, language);
         AlertView {
             id: alert.id,
             state: if alert.is_open() { "open" } else { "resolved" }.to_string(),
@@ -59,16 +65,22 @@ impl From<&Alert> for AlertView {
             resolved_at: alert.resolved_at.map(rfc3339),
             acknowledged_at: alert.acknowledged_at.map(rfc3339),
             acknowledged_by: alert.acknowledged_by.clone(),
+            explanation: Explanation {
+                summary: explained.summary,
+                causes: explained.causes,
+                actions: explained.actions,
+            },
         }
     }
 }
 
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts",
-    params(("state" = Option<String>, Query, description = "`open` (default), `resolved` or `all`")),
+    params(("state" = Option<String>, Query, description = "`open` (default), `resolved` or `all`"),
+        ("lang" = Option<String>, Query, description = "A BCP 47 language tag for the explanation (`en`, `fr`, `ru`, `pt-BR`, `zh-TW`); English by default")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The organisation's alerts, newest first", body = [AlertView]),
-        (status = 400, description = "The state was not understood", body = crate::ErrorBody),
+        (status = 400, description = "The state or the language was not understood", body = crate::ErrorBody),
         (status = 401, description = "Missing or unknown token", body = crate::ErrorBody),
         (status = 503, description = "The node is not running yet", body = crate::ErrorBody),
     ))]
@@ -76,9 +88,11 @@ pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
     Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
-    let filter = state_filter(&query)?;
+    query::only_known(&query, &["state", "lang"], "parameter")?;
+    let (filter, language) = (state_filter(&query)?, language(&query)?);
     let alerts = state.store.list_alerts(&state.org()?, filter).await?;
-    Ok(Json(alerts.iter().map(AlertView::from).collect()))
+    let views = alerts.iter().map(|alert| AlertView::new(alert, language));
+    Ok(Json(views.collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/ack", tag = "alerts",
@@ -115,17 +129,29 @@ pub(crate) async fn acknowledge(
     let now = state.clock.now();
     let acked = mailflow_alerts::acknowledge(state.store.as_ref(), alert_id, actor, now).await?;
     acked
-        .map(|alert| Json(AlertView::from(&alert)))
+        .map(|alert| Json(AlertView::new(&alert, Language::English)))
         .ok_or_else(not_found)
 }
 
 fn state_filter(query: &QueryMap) -> Result<AlertStateFilter, ApiError> {
-    query::only_known(query, &["state"], "parameter")?;
     match query.get("state") {
         None => Ok(AlertStateFilter::Open),
         Some(text) => text.parse().map_err(|message| ApiError::BadField {
             field: "state",
             message,
+        }),
+    }
+}
+
+/// The language `lang` asks for the explanation in; English by default.
+fn language(query: &QueryMap) -> Result<Language, ApiError> {
+    match query::given(query, "lang") {
+        None => Ok(Language::English),
+        Some(tag) => Language::from_tag(tag).ok_or_else(|| ApiError::BadField {
+            field: "lang",
+            message: format!(
+                "{tag:?} is not a language mailflow writes; expected en, fr, ru, pt-BR or zh-TW"
+            ),
         }),
     }
 }
