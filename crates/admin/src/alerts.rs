@@ -89,7 +89,7 @@ pub(crate) async fn list(
     Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
     query::only_known(&query, &["state", "lang"], "parameter")?;
-    let (filter, language) = (state_filter(&query)?, language(&query)?);
+    let (filter, language) = (state_filter(&query)?, query::language(&query)?);
     let alerts = state.store.list_alerts(&state.org()?, filter).await?;
     let views = alerts.iter().map(|alert| AlertView::new(alert, language));
     Ok(Json(views.collect()))
@@ -139,19 +139,6 @@ fn state_filter(query: &QueryMap) -> Result<AlertStateFilter, ApiError> {
         Some(text) => text.parse().map_err(|message| ApiError::BadField {
             field: "state",
             message,
-        }),
-    }
-}
-
-/// The language `lang` asks for the explanation in; English by default.
-fn language(query: &QueryMap) -> Result<Language, ApiError> {
-    match query::given(query, "lang") {
-        None => Ok(Language::English),
-        Some(tag) => Language::from_tag(tag).ok_or_else(|| ApiError::BadField {
-            field: "lang",
-            message: format!(
-                "{tag:?} is not a language mailflow writes; expected en, fr, ru, pt-BR or zh-TW"
-            ),
         }),
     }
 }

@@ -77,13 +77,5 @@ pub(crate) async fn show(
 
 fn language(query: &QueryMap) -> Result<Language, ApiError> {
     query::only_known(query, &["lang"], "parameter")?;
-    match query::given(query, "lang") {
-        None => Ok(Language::English),
-        Some(tag) => Language::from_tag(tag).ok_or_else(|| ApiError::BadField {
-            field: "lang",
-            message: format!(
-                "{tag:?} is not a language mailflow writes; expected en, fr, ru, pt-BR or zh-TW"
-            ),
-        }),
-    }
+    query::language(query)
 }

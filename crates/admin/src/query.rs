@@ -72,6 +72,20 @@ pub fn message_id(field: &'static str, text: &str) -> Result<MessageId, ApiError
     })
 }
 
+/// `lang`: the language of explanations; English when not given.
+pub fn language(query: &QueryMap) -> Result<mailflow_insight::Language, ApiError> {
+    use mailflow_insight::Language;
+    match given(query, "lang") {
+        None => Ok(Language::English),
+        Some(tag) => Language::from_tag(tag).ok_or_else(|| ApiError::BadField {
+            field: "lang",
+            message: format!(
+                "{tag:?} is not a language mailflow writes; expected en, fr, ru, pt-BR or zh-TW"
+            ),
+        }),
+    }
+}
+
 /// A query map from pairs, for the parsers' unit tests.
 #[cfg(test)]
 pub fn from_pairs(pairs: &[(&str, &str)]) -> QueryMap {

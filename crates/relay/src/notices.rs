@@ -5,7 +5,7 @@
 
 use crate::engine::Engine;
 use crate::outcome::FailedRecipient;
-use mailflow_core::{Diagnosis, Event, EventKind, MessageId, RecipientState, Route};
+use mailflow_core::{Diagnosis, Event, EventKind, MessageId, RecipientState};
 use mailflow_ndr::{ReportInput, ReportKind, ReportRecipient};
 use mailflow_store::{LastError, NewMessage, NewRecipient, RecipientUpdate, Result, StoredMessage};
 use time::OffsetDateTime;
