@@ -41,7 +41,10 @@ impl RecipientState {
     pub fn is_pending(self) -> bool {
         matches!(
             self,
-            RecipientState::Queued | RecipientState::InFlight | RecipientState::Deferred | RecipientState::Suspended
+            RecipientState::Queued
+                | RecipientState::InFlight
+                | RecipientState::Deferred
+                | RecipientState::Suspended
         )
     }
 }
@@ -82,5 +85,39 @@ impl Route {
             (Some(name), false) => format!("{name}/{}", self.domain),
             (None, _) => format!("mx/{}", self.domain),
         }
+    }
+
+    /// The connector a queue key made by `next_hop` belongs to, if any.
+    pub fn connector_of(next_hop: &str) -> Option<&str> {
+        if next_hop.starts_with("mx/") {
+            return None;
+        }
+        Some(
+            next_hop
+                .split_once('/')
+                .map_or(next_hop, |(connector, _)| connector),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_queue_key_gives_back_its_connector() {
+        let route = |connector: Option<&str>| Route {
+            connector: connector.map(str::to_string),
+            domain: "contoso.test".into(),
+        };
+        let keys = [
+            route(Some("to-onprem")).next_hop(true),
+            route(Some("to-onprem")).next_hop(false),
+            route(None).next_hop(false),
+        ];
+        assert_eq!(
+            keys.each_ref().map(|key| Route::connector_of(key)),
+            [Some("to-onprem"), Some("to-onprem"), None]
+        );
     }
 }

@@ -6,6 +6,7 @@
 use crate::engine::Engine;
 use crate::hop_worker::{self, Mode};
 use crate::notices;
+use mailflow_core::Route;
 use mailflow_store::DueNextHop;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -160,9 +161,9 @@ impl Workers {
 /// Connections allowed at once to a next hop: the connector's own limit, or
 /// the node's.
 fn connection_limit(engine: &Engine, next_hop: &str) -> usize {
-    let connector = next_hop.split('/').next().unwrap_or(next_hop);
     let org = engine.org();
-    let limit = match org.connector(connector) {
+    let connector = Route::connector_of(next_hop).and_then(|name| org.connector(name));
+    let limit = match connector {
         Some(connector) if connector.max_connections > 0 => connector.max_connections,
         _ => engine.settings.queue.max_connections_per_hop,
     };
