@@ -15,6 +15,8 @@ pub(crate) struct Arrival<'a> {
     pub helo: &'a str,
     pub extended: bool,
     pub client_ip: IpAddr,
+    /// Over TLS (STARTTLS).
+    pub secured: bool,
 }
 
 pub(crate) async fn accept(
@@ -45,7 +47,7 @@ pub(crate) async fn accept(
         helo: arrival.helo,
         client_ip: arrival.client_ip,
         hostname: &settings.hostname,
-        protocol: protocol(arrival.extended, envelope.smtputf8),
+        protocol: &protocol(arrival.extended, envelope.smtputf8, arrival.secured),
         id,
         single_recipient,
         at: received_at,
@@ -94,11 +96,13 @@ async fn store(receiver: &Receiver, message: NewMessage) -> Reply {
     }
 }
 
-/// The `with` of the trace header (RFC 3848, RFC 6531).
-fn protocol(extended: bool, smtputf8: bool) -> &'static str {
-    match (extended, smtputf8) {
+/// The `with` of the trace header (RFC 3848, RFC 6531): `S` added over TLS.
+fn protocol(extended: bool, smtputf8: bool, secured: bool) -> String {
+    let base = match (extended, smtputf8) {
         (_, true) => "UTF8SMTP",
         (true, false) => "ESMTP",
         (false, false) => "SMTP",
-    }
+    };
+    let tls = if secured && base != "SMTP" { "S" } else { "" };
+    format!("{base}{tls}")
 }

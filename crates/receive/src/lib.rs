@@ -20,6 +20,7 @@ pub use route::{RouteRefusal, next_hop, route_recipient};
 
 use ipnet::IpNet;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What the listener needs to know; built from the `[server]` and `[queue]`
@@ -45,4 +46,7 @@ pub struct ReceiveSettings {
     pub expiration: Duration,
     /// The organisation mail is received for.
     pub org: String,
+    /// The certificate offered with STARTTLS (rustls on ring); `None`:
+    /// STARTTLS is not offered.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }

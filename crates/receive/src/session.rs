@@ -5,6 +5,12 @@
 //! Limits and their replies: command time-out `421 4.4.2`, data time-out
 //! `421 4.4.2`, too many errors (`5xx` replies) `421 4.7.0`, shutdown
 //! `421 4.3.2`; each closes the session.
+//!
+//! STARTTLS (RFC 3207): once the `220` is written, whatever the client had
+//! already pipelined behind the command is thrown away unread (so nothing
+//! sent in clear can pose as said under TLS), the handshake runs, and the
+//! session starts over on the encrypted stream: no greeting, no envelope,
+//! STARTTLS no longer offered.
 
 use crate::accept::{Arrival, accept};
 use crate::envelope::{Envelope, add_recipient, start_envelope};
@@ -19,12 +25,15 @@ use std::io;
 use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
     Continue,
     Close,
+    /// `220` to STARTTLS is queued: the handshake comes next.
+    StartTls,
 }
 
 /// What the client said in EHLO or HELO.
@@ -42,6 +51,8 @@ pub(crate) struct Session<S> {
     greeting: Option<ClientGreeting>,
     envelope: Option<Envelope>,
     errors: usize,
+    /// The session runs over TLS (after STARTTLS).
+    secured: bool,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
@@ -61,16 +72,82 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             greeting: None,
             envelope: None,
             errors: 0,
+            secured: false,
         }
     }
 
     pub(crate) async fn run(mut self, shutdown: CancellationToken) {
         let banner = format!("{} ESMTP mailflow", self.receiver.settings.hostname);
         self.writer.queue(&Reply::plain(220, banner));
-        while let Ok(Flow::Continue) = self.serve_one_command(&shutdown).await {}
+        match self.converse(&shutdown).await {
+            Flow::StartTls => self.upgrade(shutdown).await,
+            _ => self.finish().await,
+        }
+    }
+
+    /// Serves commands until the session closes or asks for TLS.
+    async fn converse(&mut self, shutdown: &CancellationToken) -> Flow {
+        loop {
+            match self.serve_one_command(shutdown).await {
+                Ok(Flow::Continue) => {}
+                Ok(flow) => return flow,
+                Err(_) => return Flow::Close,
+            }
+        }
+    }
+
+    async fn finish(mut self) {
         let _ = self.writer.flush().await;
         let mut writer = self.writer.into_inner();
         let _ = writer.shutdown().await;
+    }
+
+    /// Writes the `220`, drops any pipelined input, runs the handshake
+    /// within the command time-out and goes on over TLS.
+    async fn upgrade(mut self, shutdown: CancellationToken) {
+        if self.writer.flush().await.is_err() {
+            return;
+        }
+        if self.reader.has_buffered_input() {
+            tracing::warn!(client = %self.client_ip, "commands pipelined after STARTTLS were discarded");
+        }
+        let config = self
+            .receiver
+            .settings
+            .tls
+            .clone()
+            .expect("STARTTLS is offered only with TLS");
+        let timeout = self.receiver.settings.command_timeout;
+        let Session {
+            receiver,
+            reader,
+            writer,
+            client_ip,
+            may_relay,
+            errors,
+            ..
+        } = self;
+        let stream = reader.into_inner().unsplit(writer.into_inner());
+        let handshake = tokio::select! {
+            done = tokio::time::timeout(timeout, TlsAcceptor::from(config).accept(stream)) => done,
+            _ = shutdown.cancelled() => return,
+        };
+        let stream = match handshake {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(error)) => {
+                tracing::info!(client = %client_ip, %error, "STARTTLS handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::info!(client = %client_ip, "STARTTLS handshake timed out");
+                return;
+            }
+        };
+        let mut secured = Session::new(receiver, stream, client_ip, may_relay);
+        secured.secured = true;
+        secured.errors = errors;
+        secured.converse(&shutdown).await;
+        secured.finish().await;
     }
 
     async fn serve_one_command(&mut self, shutdown: &CancellationToken) -> io::Result<Flow> {
@@ -123,6 +200,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             Request::Mail { from } => self.mail(from),
             Request::Rcpt { to } => self.rcpt(to).await,
             Request::Data => return self.data().await,
+            Request::StartTls => return Ok(self.start_tls()),
             Request::Rset => {
                 self.envelope = None;
                 Reply::new(250, EnhancedCode(2, 0, 0), "Ok")
@@ -145,7 +223,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             Request::Help { .. } => Reply::new(
                 214,
                 EnhancedCode(2, 0, 0),
-                "commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP",
+                "commands: EHLO HELO STARTTLS MAIL RCPT DATA RSET NOOP QUIT VRFY HELP",
             ),
             other => Reply::new(
                 502,
@@ -161,12 +239,42 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         self.envelope = None;
         let settings = &self.receiver.settings;
         let reply = if extended {
-            ehlo_reply(&settings.hostname, &name, settings.max_message_size)
+            let offer_tls = settings.tls.is_some() && !self.secured;
+            ehlo_reply(
+                &settings.hostname,
+                &name,
+                settings.max_message_size,
+                offer_tls,
+            )
         } else {
             Reply::plain(250, settings.hostname.clone())
         };
         self.greeting = Some(ClientGreeting { name, extended });
         reply
+    }
+
+    /// `220` when TLS may start now; otherwise why not.
+    fn start_tls(&mut self) -> Flow {
+        if self.secured {
+            self.reply(bad_sequence("TLS is already active"));
+            return Flow::Continue;
+        }
+        if self.receiver.settings.tls.is_none() {
+            self.reply(Reply::new(
+                502,
+                EnhancedCode(5, 5, 1),
+                "STARTTLS is not offered",
+            ));
+            return Flow::Continue;
+        }
+        self.envelope = None;
+        self.greeting = None;
+        self.writer.queue(&Reply::new(
+            220,
+            EnhancedCode(2, 0, 0),
+            "ready to start TLS",
+        ));
+        Flow::StartTls
     }
 
     fn mail(&mut self, from: MailFrom<String>) -> Reply {
@@ -245,6 +353,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
                     helo: &greeting.name,
                     extended: greeting.extended,
                     client_ip: self.client_ip,
+                    secured: self.secured,
                 };
                 accept(&self.receiver, envelope, body, arrival).await
             }
@@ -280,9 +389,10 @@ fn bad_sequence(text: &str) -> Reply {
     )
 }
 
-/// The extensions mailflow offers (no STARTTLS or AUTH yet).
-fn ehlo_reply(hostname: &str, client_name: &str, max_size: u64) -> Reply {
-    let lines = [
+/// The extensions mailflow offers; STARTTLS only in clear and when a
+/// certificate is configured.
+fn ehlo_reply(hostname: &str, client_name: &str, max_size: u64, offer_tls: bool) -> Reply {
+    let mut lines = vec![
         format!("{hostname} greets {client_name}"),
         "PIPELINING".into(),
         format!("SIZE {max_size}"),
@@ -291,5 +401,8 @@ fn ehlo_reply(hostname: &str, client_name: &str, max_size: u64) -> Reply {
         "ENHANCEDSTATUSCODES".into(),
         "DSN".into(),
     ];
-    Reply::multiline(250, lines.into())
+    if offer_tls {
+        lines.push("STARTTLS".into());
+    }
+    Reply::multiline(250, lines)
 }

@@ -24,6 +24,7 @@ pub fn settings() -> NodeSettings {
             max_received_headers: 30,
             expiration: Duration::from_secs(24 * 3600),
             org: ORG.into(),
+            tls: None,
         },
         deliver: DeliverySettings {
             hostname: "relay.test".into(),

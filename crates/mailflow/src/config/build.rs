@@ -141,6 +141,7 @@ impl<'a> Context<'a> {
                 .expiration
                 .map_or(QueueSettings::default().expiration, |d| d.0),
             org: DEFAULT_ORG.into(),
+            tls: None,
         })
     }
 

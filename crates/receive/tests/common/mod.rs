@@ -15,7 +15,7 @@ use mailflow_store::{
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -38,6 +38,7 @@ pub fn settings() -> ReceiveSettings {
         max_received_headers: 30,
         expiration: Duration::from_secs(24 * 3600),
         org: "default".into(),
+        tls: None,
     }
 }
 
@@ -229,11 +230,25 @@ impl Harness {
     }
 }
 
-pub struct Client {
-    stream: BufReader<TcpStream>,
+pub struct Client<S = TcpStream> {
+    stream: BufReader<S>,
 }
 
 impl Client {
+    /// The stream under the client, for a TLS handshake after STARTTLS; any
+    /// bytes already read but not consumed are dropped.
+    pub fn into_stream(self) -> TcpStream {
+        self.stream.into_inner()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+    pub fn over(stream: S) -> Client<S> {
+        Client {
+            stream: BufReader::new(stream),
+        }
+    }
+
     pub async fn send(&mut self, bytes: &[u8]) {
         self.stream.get_mut().write_all(bytes).await.unwrap();
     }
