@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod crash;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -20,6 +22,11 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 /// the store in `dir/data`, contoso.test relayed through `to-onprem` to a
 /// next hop that refuses connections, then `extra` (more TOML sections).
 pub fn write_config(dir: &Path, extra: &str) -> PathBuf {
+    write_config_to(dir, mailflow_testkit::refused_addr(), extra)
+}
+
+/// [`write_config`] with `to-onprem` relaying to `next_hop`.
+pub fn write_config_to(dir: &Path, next_hop: SocketAddr, extra: &str) -> PathBuf {
     let config = format!(
         r#"
 [server]
@@ -43,7 +50,6 @@ recipient_domains = ["contoso.test"]
 smart_hosts = ["{next_hop}"]
 {extra}"#,
         data = dir.join("data").display(),
-        next_hop = mailflow_testkit::refused_addr(),
     );
     let path = dir.join("mailflow.toml");
     std::fs::write(&path, config).unwrap();
@@ -119,6 +125,13 @@ impl Serve {
     /// Runs the CLI and returns its JSON output, asserting success.
     pub fn json(&self, args: &[&str]) -> Value {
         serde_json::from_str(&self.text(args)).unwrap()
+    }
+
+    /// `kill -9`: the process gets no chance to tidy up.
+    pub fn kill9(mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     /// SIGTERM, then the exit status within a bounded time.
