@@ -13,5 +13,6 @@ pub mod queue;
 pub mod seed;
 pub mod serve;
 pub mod text_table;
+pub mod tls_identity;
 pub mod token;
 pub mod trace;

@@ -36,6 +36,8 @@ pub enum ServeError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot set up the STARTTLS certificate: {0}")]
+    Tls(#[from] crate::tls_identity::TlsIdentityError),
     #[error(transparent)]
     Node(#[from] NodeError),
 }
@@ -59,7 +61,7 @@ pub struct Running {
 }
 
 /// Everything up to the point where mail flows.
-pub async fn start(config: Config) -> Result<Running, ServeError> {
+pub async fn start(mut config: Config) -> Result<Running, ServeError> {
     for warning in &config.warnings {
         tracing::warn!(%warning, "config");
     }
@@ -68,6 +70,11 @@ pub async fn start(config: Config) -> Result<Running, ServeError> {
         path: data_dir.clone(),
         source,
     })?;
+    if config.node.receive.tls.is_none() {
+        let hostname = &config.node.receive.hostname;
+        let generated = crate::tls_identity::self_signed_in(&data_dir, hostname)?;
+        config.node.receive.tls = Some(generated);
+    }
     let sqlite = SqliteStore::open(&data_dir)
         .await
         .map_err(|source| ServeError::Store {

@@ -120,6 +120,7 @@ impl<'a> Context<'a> {
                 "::1/128".parse().expect("a network"),
             ],
         };
+        let tls = self.server_tls(server.tls_cert_file, server.tls_key_file)?;
         let max_recipients = server.max_recipients.unwrap_or(DEFAULT_MAX_RECIPIENTS);
         if max_recipients == 0 {
             return Err(self.inconsistent(at.then("max_recipients"), "must be at least 1"));
@@ -141,8 +142,40 @@ impl<'a> Context<'a> {
                 .expiration
                 .map_or(QueueSettings::default().expiration, |d| d.0),
             org: DEFAULT_ORG.into(),
-            tls: None,
+            tls,
         })
+    }
+
+    /// The STARTTLS certificate from `tls_cert_file` and `tls_key_file`
+    /// (both or neither); neither: `None`, and `serve` uses a generated one.
+    fn server_tls(
+        &mut self,
+        cert: Option<PathBuf>,
+        key: Option<PathBuf>,
+    ) -> Checked<Option<std::sync::Arc<rustls::ServerConfig>>> {
+        let at = KeyPath::key("server");
+        let (cert, key) = match (cert, key) {
+            (None, None) => return Ok(None),
+            (Some(_), None) => {
+                return Err(self.inconsistent(
+                    at.then("tls_cert_file"),
+                    "is given without server.tls_key_file; give both or neither",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(self.inconsistent(
+                    at.then("tls_key_file"),
+                    "is given without server.tls_cert_file; give both or neither",
+                ));
+            }
+            (Some(cert), Some(key)) => (cert, key),
+        };
+        let cert = self.readable_file(at.then("tls_cert_file"), &cert)?;
+        let key = self.readable_file(at.then("tls_key_file"), &key)?;
+        match crate::tls_identity::from_pem_files(&cert, &key) {
+            Ok(config) => Ok(Some(config)),
+            Err(error) => Err(self.inconsistent(at.then("tls_cert_file"), &error.to_string())),
+        }
     }
 
     fn deliver(

@@ -313,3 +313,34 @@ fn delay_notices_can_be_turned_off() {
     let config = parse("[queue]\ndelay_notice = \"off\"\n").unwrap();
     assert_eq!(config.node.queue.delay_notice, None);
 }
+
+#[test]
+fn a_tls_certificate_without_its_key_is_named() {
+    assert_error(
+        "[server]\ntls_cert_file = \"cert.pem\"\n",
+        2,
+        "server.tls_cert_file",
+        "without server.tls_key_file",
+    );
+    assert_error(
+        "[server]\ntls_cert_file = \"no-such-cert.pem\"\ntls_key_file = \"no-such-key.pem\"\n",
+        2,
+        "server.tls_cert_file",
+        "cannot read",
+    );
+}
+
+#[test]
+fn tls_files_are_read_relative_to_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = mailflow_testkit::certs::TestCa::new().issue(&["mx.mailflow.test"]);
+    std::fs::write(dir.path().join("cert.pem"), cert.cert_pem()).unwrap();
+    std::fs::write(dir.path().join("key.pem"), cert.key_pem()).unwrap();
+    let text = "[server]\ntls_cert_file = \"cert.pem\"\ntls_key_file = \"key.pem\"\n";
+    let config = Config::parse(text, &dir.path().join("mailflow.toml"), dir.path()).unwrap();
+    assert!(config.node.receive.tls.is_some());
+    let swapped = "[server]\ntls_cert_file = \"key.pem\"\ntls_key_file = \"key.pem\"\n";
+    let error = Config::parse(swapped, &dir.path().join("mailflow.toml"), dir.path())
+        .expect_err("a key is not a certificate");
+    assert!(error.to_string().contains("server.tls_cert_file"), "{error}");
+}
