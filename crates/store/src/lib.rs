@@ -289,6 +289,16 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<InvalidRecipientSource>>;
     /// Deletes refusals recorded before `before`; returns how many.
     async fn prune_invalid_recipients(&self, before: OffsetDateTime) -> Result<u64>;
+
+    // --- SMTP AUTH users ----------------------------------------------------
+
+    /// Adds a user who may authenticate with SMTP AUTH, or replaces its
+    /// password hash (an Argon2 PHC string; the password itself is never
+    /// stored).
+    async fn save_submission_user(&self, org: &str, name: &str, password_hash: &str)
+    -> Result<()>;
+    /// The user's password hash; `None` for an unknown user.
+    async fn submission_user_hash(&self, org: &str, name: &str) -> Result<Option<String>>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

@@ -29,6 +29,7 @@ mod record;
 mod rows;
 mod schema;
 mod settings;
+mod submission_users;
 mod trace;
 mod transaction;
 mod writer;
@@ -467,5 +468,19 @@ impl Store for SqliteStore {
 
     async fn prune_invalid_recipients(&self, before: OffsetDateTime) -> Result<u64> {
         on_writer!(self, conn => invalid_recipients::prune(conn, before))
+    }
+
+    async fn save_submission_user(
+        &self,
+        org: &str,
+        name: &str,
+        password_hash: &str,
+    ) -> Result<()> {
+        let (org, name, hash) = (org.to_string(), name.to_string(), password_hash.to_string());
+        on_writer!(self, conn => submission_users::save(conn, &org, &name, &hash))
+    }
+
+    async fn submission_user_hash(&self, org: &str, name: &str) -> Result<Option<String>> {
+        submission_users::password_hash(&mut *self.read().await?, org, name).await
     }
 }
