@@ -17,6 +17,8 @@ pub(crate) struct Arrival<'a> {
     pub client_ip: IpAddr,
     /// Over TLS (STARTTLS).
     pub secured: bool,
+    /// The client logged in with AUTH.
+    pub authenticated: bool,
 }
 
 pub(crate) async fn accept(
@@ -47,7 +49,7 @@ pub(crate) async fn accept(
         helo: arrival.helo,
         client_ip: arrival.client_ip,
         hostname: &settings.hostname,
-        protocol: &protocol(arrival.extended, envelope.smtputf8, arrival.secured),
+        protocol: &protocol(arrival.extended, envelope.smtputf8, &arrival),
         id,
         single_recipient,
         at: received_at,
@@ -96,13 +98,20 @@ async fn store(receiver: &Receiver, message: NewMessage) -> Reply {
     }
 }
 
-/// The `with` of the trace header (RFC 3848, RFC 6531): `S` added over TLS.
-fn protocol(extended: bool, smtputf8: bool, secured: bool) -> String {
+/// The `with` of the trace header (RFC 3848, RFC 6531): `S` added over TLS,
+/// `A` after AUTH.
+fn protocol(extended: bool, smtputf8: bool, arrival: &Arrival<'_>) -> String {
     let base = match (extended, smtputf8) {
         (_, true) => "UTF8SMTP",
         (true, false) => "ESMTP",
         (false, false) => "SMTP",
     };
-    let tls = if secured && base != "SMTP" { "S" } else { "" };
-    format!("{base}{tls}")
+    let extended = base != "SMTP";
+    let tls = if arrival.secured && extended { "S" } else { "" };
+    let auth = if arrival.authenticated && extended {
+        "A"
+    } else {
+        ""
+    };
+    format!("{base}{tls}{auth}")
 }

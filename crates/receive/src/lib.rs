@@ -7,13 +7,16 @@
 //! `Received:` header and counts the ones already there.
 
 mod accept;
+mod credentials;
 mod envelope;
 mod quota;
 mod receiver;
 pub mod route;
+mod sasl;
 mod session;
 mod trace;
 
+pub use credentials::{PasswordHashError, hash_password, password_matches};
 pub use quota::QUOTA_WINDOW;
 pub use receiver::Receiver;
 pub use route::{RouteRefusal, next_hop, route_recipient};
@@ -49,4 +52,26 @@ pub struct ReceiveSettings {
     /// The certificate offered with STARTTLS (rustls on ring); `None`:
     /// STARTTLS is not offered.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// How failed SMTP AUTH log-ins are slowed down and cut off.
+    pub auth: AuthLimits,
+}
+
+/// Failed log-ins in one session: the `n`-th is answered after
+/// `n × failure_delay` (at most `max_failure_delay`); the
+/// `max_failures`-th closes the session with `421 4.7.0`.
+#[derive(Debug, Clone)]
+pub struct AuthLimits {
+    pub failure_delay: Duration,
+    pub max_failure_delay: Duration,
+    pub max_failures: usize,
+}
+
+impl Default for AuthLimits {
+    fn default() -> Self {
+        AuthLimits {
+            failure_delay: Duration::from_secs(1),
+            max_failure_delay: Duration::from_secs(5),
+            max_failures: 3,
+        }
+    }
 }

@@ -12,6 +12,8 @@
 //! session starts over on the encrypted stream: no greeting, no envelope,
 //! STARTTLS no longer offered.
 
+mod auth;
+
 use crate::accept::{Arrival, accept};
 use crate::envelope::{Envelope, add_recipient, start_envelope};
 use crate::quota;
@@ -53,6 +55,10 @@ pub(crate) struct Session<S> {
     errors: usize,
     /// The session runs over TLS (after STARTTLS).
     secured: bool,
+    /// The user who logged in with AUTH.
+    authenticated: Option<String>,
+    /// Failed AUTH attempts so far.
+    auth_failures: usize,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
@@ -73,6 +79,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             envelope: None,
             errors: 0,
             secured: false,
+            authenticated: None,
+            auth_failures: 0,
         }
     }
 
@@ -201,6 +209,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             Request::Rcpt { to } => self.rcpt(to).await,
             Request::Data => return self.data().await,
             Request::StartTls => return Ok(self.start_tls()),
+            Request::Auth {
+                mechanism,
+                initial_response,
+            } => return self.auth(mechanism, initial_response).await,
             Request::Rset => {
                 self.envelope = None;
                 Reply::new(250, EnhancedCode(2, 0, 0), "Ok")
@@ -223,7 +235,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             Request::Help { .. } => Reply::new(
                 214,
                 EnhancedCode(2, 0, 0),
-                "commands: EHLO HELO STARTTLS MAIL RCPT DATA RSET NOOP QUIT VRFY HELP",
+                "commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA RSET NOOP QUIT VRFY HELP",
             ),
             other => Reply::new(
                 502,
@@ -239,13 +251,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         self.envelope = None;
         let settings = &self.receiver.settings;
         let reply = if extended {
-            let offer_tls = settings.tls.is_some() && !self.secured;
-            ehlo_reply(
-                &settings.hostname,
-                &name,
-                settings.max_message_size,
-                offer_tls,
-            )
+            let offers = Offers {
+                starttls: settings.tls.is_some() && !self.secured,
+                auth: self.secured,
+            };
+            ehlo_reply(&settings.hostname, &name, settings.max_message_size, offers)
         } else {
             Reply::plain(250, settings.hostname.clone())
         };
@@ -354,6 +364,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
                     extended: greeting.extended,
                     client_ip: self.client_ip,
                     secured: self.secured,
+                    authenticated: self.authenticated.is_some(),
                 };
                 accept(&self.receiver, envelope, body, arrival).await
             }
@@ -389,9 +400,14 @@ fn bad_sequence(text: &str) -> Reply {
     )
 }
 
-/// The extensions mailflow offers; STARTTLS only in clear and when a
-/// certificate is configured.
-fn ehlo_reply(hostname: &str, client_name: &str, max_size: u64, offer_tls: bool) -> Reply {
+/// The extensions offered beyond the fixed ones: STARTTLS in clear when a
+/// certificate is configured, AUTH only over TLS.
+struct Offers {
+    starttls: bool,
+    auth: bool,
+}
+
+fn ehlo_reply(hostname: &str, client_name: &str, max_size: u64, offers: Offers) -> Reply {
     let mut lines = vec![
         format!("{hostname} greets {client_name}"),
         "PIPELINING".into(),
@@ -401,8 +417,11 @@ fn ehlo_reply(hostname: &str, client_name: &str, max_size: u64, offer_tls: bool)
         "ENHANCEDSTATUSCODES".into(),
         "DSN".into(),
     ];
-    if offer_tls {
+    if offers.starttls {
         lines.push("STARTTLS".into());
+    }
+    if offers.auth {
+        lines.push("AUTH PLAIN LOGIN".into());
     }
     Reply::multiline(250, lines)
 }

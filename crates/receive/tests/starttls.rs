@@ -5,41 +5,10 @@
 
 mod common;
 
-use common::{Client, Harness, queued_id, settings};
-use mailflow_receive::ReceiveSettings;
+use common::tls::{handshake, tls_settings};
+use common::{Harness, queued_id};
 use mailflow_store::SqliteOptions;
 use mailflow_testkit::certs::TestCa;
-use rustls::pki_types::ServerName;
-use std::sync::Arc;
-use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
-use tokio_rustls::client::TlsStream;
-
-const HOSTNAME: &str = "mx.mailflow.test";
-
-fn tls_settings(ca: &TestCa) -> ReceiveSettings {
-    ReceiveSettings {
-        tls: Some(ca.issue(&[HOSTNAME]).server_config()),
-        ..settings()
-    }
-}
-
-/// Completes a handshake on a client that just got `220` to STARTTLS.
-async fn handshake(ca: &TestCa, client: Client) -> Client<TlsStream<TcpStream>> {
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(ca.root_store())
-    .with_no_client_auth();
-    let name = ServerName::try_from(HOSTNAME).unwrap();
-    let stream = TlsConnector::from(Arc::new(config))
-        .connect(name, client.into_stream())
-        .await
-        .expect("the handshake succeeds with a certificate from the trusted CA");
-    Client::over(stream)
-}
 
 async fn start_tls() -> (TestCa, Harness) {
     let ca = TestCa::new();

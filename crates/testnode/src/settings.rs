@@ -25,6 +25,7 @@ pub fn settings() -> NodeSettings {
             expiration: Duration::from_secs(24 * 3600),
             org: ORG.into(),
             tls: None,
+            auth: mailflow_receive::AuthLimits::default(),
         },
         deliver: DeliverySettings {
             hostname: "relay.test".into(),

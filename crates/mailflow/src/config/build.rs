@@ -143,6 +143,7 @@ impl<'a> Context<'a> {
                 .map_or(QueueSettings::default().expiration, |d| d.0),
             org: DEFAULT_ORG.into(),
             tls,
+            auth: mailflow_receive::AuthLimits::default(),
         })
     }
 

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod tls;
+
 use mailflow_core::{
     AcceptedDomain, Connector, ConnectorKind, DomainType, ManualClock, MessageId, OrgSettings,
     TlsPolicy,
@@ -39,6 +41,7 @@ pub fn settings() -> ReceiveSettings {
         expiration: Duration::from_secs(24 * 3600),
         org: "default".into(),
         tls: None,
+        auth: mailflow_receive::AuthLimits::default(),
     }
 }
 
