@@ -41,6 +41,8 @@ pub enum Command {
     Insights(crate::insights::InsightsArgs),
     /// Every event of messages found by id, sender, recipient, time or status.
     Trace(crate::trace::TraceArgs),
+    /// Users who may log in with SMTP AUTH: `user add NAME` (password on stdin).
+    User(crate::user::UserArgs),
 }
 
 #[derive(Debug, Args)]

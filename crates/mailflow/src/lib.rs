@@ -16,3 +16,4 @@ pub mod text_table;
 pub mod tls_identity;
 pub mod token;
 pub mod trace;
+pub mod user;

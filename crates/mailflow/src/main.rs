@@ -3,7 +3,7 @@
 use clap::Parser;
 use mailflow::cli::{Cli, Command};
 use mailflow::config::Config;
-use mailflow::{alerts, check_config, fix, insights, logging, queue, serve, trace};
+use mailflow::{alerts, check_config, fix, insights, logging, queue, serve, trace, user};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -38,6 +38,16 @@ fn main() -> ExitCode {
         Command::Alerts(args) => print_or_fail(runtime().block_on(alerts::run(&args))),
         Command::Insights(args) => print_or_fail(runtime().block_on(insights::run(&args))),
         Command::Trace(args) => print_or_fail(runtime().block_on(trace::run(&args))),
+        Command::User(args) => {
+            let stdin = std::io::stdin().lock();
+            match runtime().block_on(user::run(args, stdin)) {
+                Ok(output) => {
+                    println!("{output}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(&error),
+            }
+        }
     }
 }
 
