@@ -31,32 +31,16 @@ pub struct Deliverer {
     tls: TlsSetup,
 }
 
-/// Each message's outcomes the moment the server has answered its final
-/// dot (or refused it), by the message's index: the caller can record a
-/// delivery before the rest of the batch is done, so that a crash mid-batch
-/// repeats only messages whose final reply was never seen.
-pub type Settled = tokio::sync::mpsc::UnboundedSender<(usize, Vec<RecipientOutcome>)>;
-
 /// Per-message outcomes filled in as messages are settled.
 struct Progress<'a> {
     messages: &'a [OutboundMessage],
     pending: VecDeque<usize>,
     outcomes: Vec<Option<Vec<RecipientOutcome>>>,
-    announce: Option<Settled>,
 }
 
 impl Progress<'_> {
     fn settle(&mut self, index: usize, outcomes: Vec<RecipientOutcome>) {
         self.outcomes[index] = Some(outcomes);
-    }
-
-    /// Settles a message the server answered, and says so at once.
-    fn answered(&mut self, index: usize, outcomes: Vec<RecipientOutcome>) {
-        if let Some(announce) = &self.announce {
-            // The receiver only goes away with the caller; nothing to do then.
-            let _ = announce.send((index, outcomes.clone()));
-        }
-        self.settle(index, outcomes);
     }
 
     fn fail_message(&mut self, index: usize, diagnosis: &Diagnosis, server: &str) {
@@ -85,22 +69,10 @@ impl Deliverer {
         plan: &NextHopPlan,
         messages: &[OutboundMessage],
     ) -> DeliveryReport {
-        self.deliver_announcing(plan, messages, None).await
-    }
-
-    /// As `deliver`, and each message the server answered is also sent to
-    /// `announce` as soon as its reply is in.
-    pub async fn deliver_announcing(
-        &self,
-        plan: &NextHopPlan,
-        messages: &[OutboundMessage],
-        announce: Option<Settled>,
-    ) -> DeliveryReport {
         let mut progress = Progress {
             messages,
             pending: (0..messages.len()).collect(),
             outcomes: vec![None; messages.len()],
-            announce,
         };
         let mut log = AttemptLog::default();
         let started = Instant::now();
@@ -232,7 +204,7 @@ async fn carry(
         match transfer(&mut session, &progress.messages[index], &server).await {
             Ok(answered) => {
                 stage = stage.max(answered.stage);
-                progress.answered(index, answered.outcomes);
+                progress.settle(index, answered.outcomes);
                 if !answered.accepted
                     && let Err(error) = session.client.rset().await
                 {

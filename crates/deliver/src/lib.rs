@@ -17,7 +17,7 @@ mod tls;
 mod transfer;
 mod validate;
 
-pub use deliverer::{Deliverer, DeliverySetupError, Settled};
+pub use deliverer::{Deliverer, DeliverySetupError};
 pub use tls::{NegotiatedTls, TrustedCaError};
 pub use validate::{TlsObservation, ValidationReport};
 

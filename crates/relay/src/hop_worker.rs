@@ -8,13 +8,10 @@ use crate::engine::Engine;
 use crate::notices;
 use crate::outcome::{self, Context};
 use crate::plan::plan_for;
-use mailflow_core::MessageId;
 use mailflow_core::{Diagnosis, RecipientState};
-use mailflow_deliver::{OutboundMessage, OutboundRecipient, RecipientOutcome};
+use mailflow_deliver::{OutboundMessage, OutboundRecipient};
 use mailflow_store::{ClaimedMessage, LastError, NextHopHold, RecipientUpdate, Result};
-use std::collections::HashSet;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -84,22 +81,14 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
         }
     };
     let outbound = load_outbound(engine, &claimed).await?;
-    let hop_failures = hold.as_ref().map_or(0, |h| h.failures);
-    let (announce, answered) = mpsc::unbounded_channel();
-    let delivering = engine
-        .deliverer
-        .deliver_announcing(&plan, &outbound, Some(announce));
-    let recording = record_as_answered(engine, &claimed, answered);
-    let (report, recorded) = tokio::join!(delivering, recording);
-    let recorded = recorded?;
+    let report = engine.deliverer.deliver(&plan, &outbound).await;
 
     let ctx = Context {
         now: engine.clock.now(),
         schedule: &engine.schedule,
         next_hop,
         connector: route.connector.as_deref(),
-        hop_failures,
-        recorded: &recorded,
+        hop_failures: hold.as_ref().map_or(0, |h| h.failures),
     };
     let decisions = outcome::decide(&claimed, &report, &ctx);
     engine
@@ -127,28 +116,6 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
         }
         None => Ok(Round::Delivered),
     }
-}
-
-/// Records each delivery the moment its final reply is in, so that a crash
-/// later in the batch does not send it again. Returns what it recorded.
-async fn record_as_answered(
-    engine: &Engine,
-    claimed: &[ClaimedMessage],
-    mut answered: mpsc::UnboundedReceiver<(usize, Vec<RecipientOutcome>)>,
-) -> Result<HashSet<(MessageId, u32)>> {
-    let mut recorded = HashSet::new();
-    while let Some((index, outcomes)) = answered.recv().await {
-        let Some(message) = claimed.get(index) else {
-            continue;
-        };
-        let updates = outcome::deliveries(message, &outcomes, engine.clock.now());
-        if updates.is_empty() {
-            continue;
-        }
-        recorded.extend(updates.iter().map(|u| (u.message_id, u.index)));
-        engine.store.record(updates, Vec::new()).await?;
-    }
-    Ok(recorded)
 }
 
 /// The bodies are read once per round and shared by every recipient.

@@ -5,7 +5,6 @@ use crate::retry::RetrySchedule;
 use mailflow_core::{Diagnosis, Event, EventKind, MessageId, RecipientState};
 use mailflow_deliver::{DeliveryReport, RecipientOutcome};
 use mailflow_store::{ClaimedMessage, LastError, RecipientUpdate};
-use std::collections::HashSet;
 use time::OffsetDateTime;
 
 /// What the scheduler knows around one delivery.
@@ -16,9 +15,6 @@ pub struct Context<'a> {
     pub connector: Option<&'a str>,
     /// Connection-level failures of this next hop in a row before this one.
     pub hop_failures: u32,
-    /// Recipients whose delivery was recorded the moment it was answered
-    /// (see `deliveries`); `decide` leaves them alone.
-    pub recorded: &'a HashSet<(MessageId, u32)>,
 }
 
 /// A recipient that failed for good and whose sender gets an NDR.
@@ -58,9 +54,21 @@ pub fn decide(claimed: &[ClaimedMessage], report: &DeliveryReport, ctx: &Context
         let mut failed = Vec::new();
         for (recipient, outcome) in message.recipients.iter().zip(outcomes) {
             let (update, kind) = match outcome {
-                RecipientOutcome::Delivered { reply, server } => {
-                    delivered(ctx, message.id, recipient.index, reply, server)
-                }
+                RecipientOutcome::Delivered { reply, server } => (
+                    update(
+                        message.id,
+                        recipient.index,
+                        RecipientState::Delivered,
+                        ctx.now,
+                        None,
+                        None,
+                        Some(reply.clone()),
+                    ),
+                    EventKind::Delivered {
+                        reply: reply.clone(),
+                        server: Some(server.clone()),
+                    },
+                ),
                 RecipientOutcome::Failed { diagnosis, server } => {
                     let error = LastError {
                         diagnosis: diagnosis.clone(),
@@ -123,11 +131,7 @@ pub fn decide(claimed: &[ClaimedMessage], report: &DeliveryReport, ctx: &Context
                     }
                 }
             };
-            // A delivery recorded the moment it was answered keeps that
-            // record; its event is written here, after the attempt's.
-            if !ctx.recorded.contains(&(message.id, recipient.index)) {
-                decisions.updates.push(update);
-            }
+            decisions.updates.push(update);
             decisions.events.push(event(
                 ctx,
                 message.id,
@@ -143,61 +147,6 @@ pub fn decide(claimed: &[ClaimedMessage], report: &DeliveryReport, ctx: &Context
         .zip(hop_wait_until)
         .map(|(error, until)| (until, error));
     decisions
-}
-
-/// The deliveries among one message's outcomes, to record as soon as the
-/// server has answered, before the rest of the batch is done. Only the
-/// states: the events follow with the round's, in their order.
-pub fn deliveries(
-    message: &ClaimedMessage,
-    outcomes: &[RecipientOutcome],
-    now: OffsetDateTime,
-) -> Vec<RecipientUpdate> {
-    let delivered = message
-        .recipients
-        .iter()
-        .zip(outcomes)
-        .filter_map(|(recipient, outcome)| match outcome {
-            RecipientOutcome::Delivered { reply, .. } => Some((recipient.index, reply)),
-            RecipientOutcome::Failed { .. } => None,
-        });
-    delivered
-        .map(|(index, reply)| {
-            update(
-                message.id,
-                index,
-                RecipientState::Delivered,
-                now,
-                None,
-                None,
-                Some(reply.clone()),
-            )
-        })
-        .collect()
-}
-
-fn delivered(
-    ctx: &Context,
-    message_id: MessageId,
-    index: u32,
-    reply: &str,
-    server: &str,
-) -> (RecipientUpdate, EventKind) {
-    (
-        update(
-            message_id,
-            index,
-            RecipientState::Delivered,
-            ctx.now,
-            None,
-            None,
-            Some(reply.to_string()),
-        ),
-        EventKind::Delivered {
-            reply: reply.to_string(),
-            server: Some(server.to_string()),
-        },
-    )
 }
 
 /// The whole next hop failed when every recipient failed with a
@@ -329,14 +278,12 @@ mod tests {
             messages: vec![outcomes],
         };
         let schedule = schedule();
-        let recorded = HashSet::new();
         let ctx = Context {
             now,
             schedule: &schedule,
             next_hop: "to-onprem",
             connector: Some("to-onprem"),
             hop_failures,
-            recorded: &recorded,
         };
         decide(std::slice::from_ref(message), &report, &ctx)
     }
@@ -416,48 +363,6 @@ mod tests {
             diagnosis.detail().contains("4.4.316"),
             "{}",
             diagnosis.detail()
-        );
-    }
-
-    #[test]
-    fn a_delivery_recorded_when_answered_is_not_recorded_again_but_keeps_its_event() {
-        let now = OffsetDateTime::now_utc();
-        let message = claimed(now, &[("a@contoso.test", 0), ("b@contoso.test", 0)]);
-        let delivered = RecipientOutcome::Delivered {
-            reply: "250 ok".into(),
-            server: "127.0.0.1:25".into(),
-        };
-        let outcomes = vec![delivered, reply(451, EnhancedCode(4, 2, 1))];
-
-        let early = deliveries(&message, &outcomes, now);
-        assert_eq!(early.len(), 1, "only the delivery is recorded early");
-        assert_eq!(
-            (early[0].index, early[0].state),
-            (0, RecipientState::Delivered)
-        );
-
-        let report = DeliveryReport {
-            addresses: vec![],
-            messages: vec![outcomes],
-        };
-        let schedule = schedule();
-        let recorded: HashSet<_> = early.iter().map(|u| (u.message_id, u.index)).collect();
-        let ctx = Context {
-            now,
-            schedule: &schedule,
-            next_hop: "to-onprem",
-            connector: Some("to-onprem"),
-            hop_failures: 0,
-            recorded: &recorded,
-        };
-        let decisions = decide(std::slice::from_ref(&message), &report, &ctx);
-        let updated: Vec<_> = decisions.updates.iter().map(|u| u.index).collect();
-        assert_eq!(updated, [1], "the delivered recipient is not updated twice");
-        assert!(
-            decisions
-                .events
-                .iter()
-                .any(|e| matches!(e.kind, EventKind::Delivered { .. }))
         );
     }
 }
