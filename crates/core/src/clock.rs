@@ -45,7 +45,10 @@ pub struct ManualClock {
 impl ManualClock {
     pub fn new(start: OffsetDateTime) -> Self {
         let (moved, _) = watch::channel(start);
-        ManualClock { now: Mutex::new(start), moved }
+        ManualClock {
+            now: Mutex::new(start),
+            moved,
+        }
     }
 
     /// Starts at the current wall-clock time.
@@ -104,6 +107,9 @@ mod tests {
         tokio::task::yield_now().await;
         assert!(!sleeper.is_finished());
         clock.advance(Duration::from_secs(1800));
-        tokio::time::timeout(Duration::from_secs(5), sleeper).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(5), sleeper)
+            .await
+            .unwrap()
+            .unwrap();
     }
 }

@@ -20,12 +20,20 @@ pub struct Notify {
 
 impl Default for Notify {
     fn default() -> Self {
-        Notify { success: false, failure: true, delay: true }
+        Notify {
+            success: false,
+            failure: true,
+            delay: true,
+        }
     }
 }
 
 impl Notify {
-    pub const NEVER: Notify = Notify { success: false, failure: false, delay: false };
+    pub const NEVER: Notify = Notify {
+        success: false,
+        failure: false,
+        delay: false,
+    };
 }
 
 /// The message-wide DSN parameters from `MAIL FROM`.

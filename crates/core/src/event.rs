@@ -22,14 +22,34 @@ pub struct AddressResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum EventKind {
-    Received { sender: String, recipients: usize, size: u64, client: String },
-    Attempt { results: Vec<AddressResult> },
-    Delivered { reply: String, server: Option<String> },
-    Deferred { diagnosis: Diagnosis, next_attempt_at: OffsetDateTime },
-    Failed { diagnosis: Diagnosis },
+    Received {
+        sender: String,
+        recipients: usize,
+        size: u64,
+        client: String,
+    },
+    Attempt {
+        results: Vec<AddressResult>,
+    },
+    Delivered {
+        reply: String,
+        server: Option<String>,
+    },
+    Deferred {
+        diagnosis: Diagnosis,
+        next_attempt_at: OffsetDateTime,
+    },
+    Failed {
+        diagnosis: Diagnosis,
+    },
     DelayNoticeSent,
-    NdrSent { ndr_id: MessageId },
-    Operator { action: String, actor: String },
+    NdrSent {
+        ndr_id: MessageId,
+    },
+    Operator {
+        action: String,
+        actor: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,8 +18,8 @@ pub use diagnosis::{
     Category, CertProblem, CertificateSummary, Diagnosis, DnsOutcome, DnsRecordType, DropKind,
     DropStage, EnhancedCode, RemoteReply, ServerRefusal, Stage,
 };
-pub use event::{AddressResult, Event, EventKind};
 pub use dsn::{DsnEnvelope, DsnRecipient, Notify, Ret};
+pub use event::{AddressResult, Event, EventKind};
 pub use ids::MessageId;
 pub use org::{
     AcceptedDomain, Connector, ConnectorKind, Directory, DomainType, OrgSettings, SmartHost,

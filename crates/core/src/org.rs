@@ -83,7 +83,9 @@ impl FromStr for SmartHost {
             return Err("a smart host cannot be empty".into());
         }
         let (host, port) = if let Some(rest) = s.strip_prefix('[') {
-            let (host, after) = rest.split_once(']').ok_or(format!("missing ']' in {s:?}"))?;
+            let (host, after) = rest
+                .split_once(']')
+                .ok_or(format!("missing ']' in {s:?}"))?;
             match after.strip_prefix(':') {
                 Some(port) => (host, Some(port)),
                 None if after.is_empty() => (host, None),
@@ -98,12 +100,18 @@ impl FromStr for SmartHost {
             }
         };
         let port = port
-            .map(|p| p.parse::<u16>().map_err(|_| format!("{p:?} is not a port number in {s:?}")))
+            .map(|p| {
+                p.parse::<u16>()
+                    .map_err(|_| format!("{p:?} is not a port number in {s:?}"))
+            })
             .transpose()?;
         if host.is_empty() || host.chars().any(|c| c.is_whitespace()) {
             return Err(format!("{s:?} is not a host name or address"));
         }
-        Ok(SmartHost { host: host.to_ascii_lowercase(), port })
+        Ok(SmartHost {
+            host: host.to_ascii_lowercase(),
+            port,
+        })
     }
 }
 
@@ -145,7 +153,9 @@ pub struct Connector {
 
 impl Connector {
     pub fn covers(&self, domain: &str) -> bool {
-        self.recipient_domains.iter().any(|pattern| domain_matches(pattern, domain))
+        self.recipient_domains
+            .iter()
+            .any(|pattern| domain_matches(pattern, domain))
     }
 
     /// How specific the best matching pattern is, so that `contoso.test`
@@ -205,7 +215,9 @@ pub struct OrgSettings {
 
 impl OrgSettings {
     pub fn accepted_domain(&self, domain: &str) -> Option<&AcceptedDomain> {
-        self.accepted_domains.iter().find(|d| d.name.eq_ignore_ascii_case(domain))
+        self.accepted_domains
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(domain))
     }
 
     pub fn connector(&self, name: &str) -> Option<&Connector> {
@@ -250,7 +262,10 @@ mod tests {
     #[test]
     fn smart_hosts_parse_names_ports_and_ipv6() {
         let host: SmartHost = "Mail.Contoso.test:2525".parse().unwrap();
-        assert_eq!((host.host.as_str(), host.port), ("mail.contoso.test", Some(2525)));
+        assert_eq!(
+            (host.host.as_str(), host.port),
+            ("mail.contoso.test", Some(2525))
+        );
         let host: SmartHost = "[::1]:25".parse().unwrap();
         assert_eq!((host.host.as_str(), host.port), ("::1", Some(25)));
         assert_eq!(host.to_string(), "[::1]:25");

@@ -41,7 +41,9 @@ pub struct DeliverySettings {
     pub trusted_ca_file: Option<PathBuf>,
 }
 
-use mailflow_core::{AddressResult, Diagnosis, DsnEnvelope, DsnRecipient, MessageId, SmartHost, TlsPolicy};
+use mailflow_core::{
+    AddressResult, Diagnosis, DsnEnvelope, DsnRecipient, MessageId, SmartHost, TlsPolicy,
+};
 use std::sync::Arc;
 
 /// Where a next hop's addresses come from.
@@ -91,8 +93,14 @@ pub struct OutboundRecipient {
 /// What happened to each recipient of each message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecipientOutcome {
-    Delivered { reply: String, server: String },
-    Failed { diagnosis: Diagnosis, server: Option<String> },
+    Delivered {
+        reply: String,
+        server: String,
+    },
+    Failed {
+        diagnosis: Diagnosis,
+        server: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -29,12 +29,14 @@ fn main() -> ExitCode {
             }
             Err(error) => fail(&error),
         },
-        Command::Fix(args) => print_or_fail(
-            runtime().block_on(fix::run_fix(&args.api, args.command, args.json)),
-        ),
-        Command::Connector(args) => print_or_fail(
-            runtime().block_on(fix::run_connector(&args.api, args.command, args.json)),
-        ),
+        Command::Fix(args) => {
+            print_or_fail(runtime().block_on(fix::run_fix(&args.api, args.command, args.json)))
+        }
+        Command::Connector(args) => print_or_fail(runtime().block_on(fix::run_connector(
+            &args.api,
+            args.command,
+            args.json,
+        ))),
         Command::Alerts(args) => print_or_fail(runtime().block_on(alerts::run(&args))),
         Command::Insights(args) => print_or_fail(runtime().block_on(insights::run(&args))),
         Command::Trace(args) => print_or_fail(runtime().block_on(trace::run(&args))),

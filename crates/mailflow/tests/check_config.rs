@@ -62,9 +62,10 @@ fn the_example_config_is_good_and_summarised() {
         "{stdout}"
     );
     assert!(stdout.contains("relay.example.test"));
-    assert!(stdout.contains(
-        "to-onprem: on_premises, contoso.test -> 127.0.0.1:2526, TLS opportunistic"
-    ));
+    assert!(
+        stdout
+            .contains("to-onprem: on_premises, contoso.test -> 127.0.0.1:2526, TLS opportunistic")
+    );
     assert!(stdout.contains("35MB per message"));
 }
 

@@ -14,12 +14,12 @@ mod model;
 mod operator;
 mod sqlite;
 
+pub use alert_model::InvalidRecipientSource;
 pub use alert_model::{
     Alert, AlertId, AlertObservation, AlertRule, AlertRuleOverrides, AlertRules, AlertSettings,
     AlertStateFilter, AlertValues, Enqueued, NewNotification, NotificationChannel, ObservedAlert,
     OutboxEntry, OutboxRetry,
 };
-pub use alert_model::InvalidRecipientSource;
 pub use error::StoreError;
 pub use insight::{DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 pub use model::ConnectorQueueStats;
@@ -295,8 +295,7 @@ pub trait Store: Send + Sync + 'static {
     /// Adds a user who may authenticate with SMTP AUTH, or replaces its
     /// password hash (an Argon2 PHC string; the password itself is never
     /// stored).
-    async fn save_submission_user(&self, org: &str, name: &str, password_hash: &str)
-    -> Result<()>;
+    async fn save_submission_user(&self, org: &str, name: &str, password_hash: &str) -> Result<()>;
     /// The user's password hash; `None` for an unknown user.
     async fn submission_user_hash(&self, org: &str, name: &str) -> Result<Option<String>>;
 }

@@ -470,12 +470,7 @@ impl Store for SqliteStore {
         on_writer!(self, conn => invalid_recipients::prune(conn, before))
     }
 
-    async fn save_submission_user(
-        &self,
-        org: &str,
-        name: &str,
-        password_hash: &str,
-    ) -> Result<()> {
+    async fn save_submission_user(&self, org: &str, name: &str, password_hash: &str) -> Result<()> {
         let (org, name, hash) = (org.to_string(), name.to_string(), password_hash.to_string());
         on_writer!(self, conn => submission_users::save(conn, &org, &name, &hash))
     }

@@ -336,8 +336,15 @@ async fn settings_holds_and_events_survive_a_reopen() {
     assert_eq!(store.org_settings("acme").await.unwrap(), Some(settings()));
     assert_eq!(store.next_hop_hold("onprem").await.unwrap(), Some(hold));
     let events = store.events(m.id).await.unwrap();
-    assert_eq!(events.len(), 2, "the accept's received event and the operator's");
-    assert!(matches!(events[0].kind, mailflow_core::EventKind::Received { .. }));
+    assert_eq!(
+        events.len(),
+        2,
+        "the accept's received event and the operator's"
+    );
+    assert!(matches!(
+        events[0].kind,
+        mailflow_core::EventKind::Received { .. }
+    ));
     store.close().await.unwrap();
 }
 

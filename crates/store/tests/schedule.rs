@@ -193,7 +193,11 @@ async fn record_applies_outcomes_and_events_and_a_cycle_ends_delivered() {
     assert_eq!(r.delivered_reply.as_deref(), Some("250 2.0.0 queued as 42"));
     assert!(r.last_error.is_some());
     assert_eq!(r.updated_at, done_at);
-    assert_eq!(t.store.events(m.id).await.unwrap().len(), 3, "received, then the two recorded");
+    assert_eq!(
+        t.store.events(m.id).await.unwrap().len(),
+        3,
+        "received, then the two recorded"
+    );
     assert_eq!(
         t.store.next_wakeup().await.unwrap(),
         None,

@@ -305,7 +305,10 @@ fn the_example_config_parses() {
         config.node.queue.delay_notice,
         Some(Duration::from_secs(4 * 3600))
     );
-    assert!(config.node.deliver.nameservers.is_empty(), "the system resolver");
+    assert!(
+        config.node.deliver.nameservers.is_empty(),
+        "the system resolver"
+    );
 }
 
 #[test]
@@ -342,5 +345,8 @@ fn tls_files_are_read_relative_to_the_config_file() {
     let swapped = "[server]\ntls_cert_file = \"key.pem\"\ntls_key_file = \"key.pem\"\n";
     let error = Config::parse(swapped, &dir.path().join("mailflow.toml"), dir.path())
         .expect_err("a key is not a certificate");
-    assert!(error.to_string().contains("server.tls_cert_file"), "{error}");
+    assert!(
+        error.to_string().contains("server.tls_cert_file"),
+        "{error}"
+    );
 }
