@@ -10,7 +10,7 @@ use crate::outcome::{self, Context};
 use crate::plan::plan_for;
 use mailflow_core::{Diagnosis, RecipientState};
 use mailflow_deliver::{OutboundMessage, OutboundRecipient};
-use mailflow_store::{ClaimedMessage, LastError, NextHopHold, RecipientUpdate, Result};
+use mailflow_store::{ClaimedMessage, LastError, NextHopHold, RecipientUpdate, Result, StoreError};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,7 +125,11 @@ async fn load_outbound(
 ) -> Result<Vec<OutboundMessage>> {
     let mut outbound = Vec::with_capacity(claimed.len());
     for message in claimed {
-        let body = engine.store.body(message.id).await?.unwrap_or_default();
+        // A claimed message without its body is a broken store, never an
+        // empty message to send on.
+        let body = engine.store.body(message.id).await?.ok_or_else(|| {
+            StoreError::Corrupt(format!("message {} has no body in the store", message.id))
+        })?;
         outbound.push(OutboundMessage {
             id: message.id,
             sender: message.sender.clone(),
