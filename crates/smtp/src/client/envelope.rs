@@ -26,7 +26,7 @@ impl Envelope<'_> {
         !self.sender.is_ascii() || self.recipients.iter().any(|rcpt| !rcpt.address.is_ascii())
     }
 
-    pub(crate) fn mail_command(&self, body: &[u8], offered: &Capabilities) -> String {
+    pub fn mail_command(&self, body: &[u8], offered: &Capabilities) -> String {
         let mut line = format!("MAIL FROM:<{}>", self.sender);
         if offered.size.is_some() {
             let _ = write!(line, " SIZE={}", body.len());
@@ -54,7 +54,7 @@ impl Envelope<'_> {
 }
 
 impl EnvelopeRecipient<'_> {
-    pub(crate) fn rcpt_command(&self, offered: &Capabilities) -> String {
+    pub fn rcpt_command(&self, offered: &Capabilities) -> String {
         let mut line = format!("RCPT TO:<{}>", self.address);
         if offered.dsn {
             if let Some(notify) = self.dsn.notify {
