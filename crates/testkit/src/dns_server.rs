@@ -4,7 +4,9 @@
 //! a null MX, NXDOMAIN, SERVFAIL, REFUSED and a server that never answers.
 //! `DnsServer` answers over UDP and TCP on the same 127.0.0.1 port from a
 //! table the test changes while it runs. Negative answers carry an SOA with
-//! a zero negative TTL so that no resolver caches them.
+//! a zero negative TTL so that no resolver caches them. The whole server can
+//! stop answering and resume while a test runs, as a name server that goes
+//! dark does.
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, MX, SOA};
@@ -47,10 +49,15 @@ enum Reply {
 struct Zone {
     names: HashMap<String, NameEntry>,
     queries: Vec<(String, RecordType)>,
+    /// Every question, about any name, goes unanswered.
+    silent: bool,
 }
 
 impl Zone {
     fn reply(&self, name: &str, record_type: RecordType) -> Reply {
+        if self.silent {
+            return Reply::Fault(DnsFault::Silent);
+        }
         let Some(entry) = self.names.get(name) else {
             return Reply::Fault(DnsFault::NxDomain);
         };
@@ -165,6 +172,18 @@ impl DnsServer {
     /// Questions about `name` get no answer.
     pub fn silent(&self, name: &str) {
         self.set_fault(name, DnsFault::Silent);
+    }
+
+    /// From now on no question gets an answer, whatever the name: the
+    /// server still reads and logs each one, then drops it, so that clients
+    /// time out. The table is kept for [`DnsServer::resume_answering`].
+    pub fn stop_answering(&self) {
+        self.zone.lock().unwrap().silent = true;
+    }
+
+    /// Answers again from the table, as before [`DnsServer::stop_answering`].
+    pub fn resume_answering(&self) {
+        self.zone.lock().unwrap().silent = false;
     }
 
     /// A fault for every record type of `name`.

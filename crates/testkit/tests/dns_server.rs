@@ -195,3 +195,34 @@ async fn answers_over_tcp_too() {
         .unwrap();
     assert!(resolver.ipv4_lookup("tcp.test.").await.is_ok());
 }
+
+#[tokio::test]
+async fn a_server_that_stops_answering_drops_every_question_until_it_resumes() {
+    let dns = DnsServer::start().await;
+    dns.set_mx("mail.test", &[(10, "mx.mail.test")]);
+    dns.set_a("mx.mail.test", &[Ipv4Addr::LOCALHOST]);
+    let resolver = resolver(dns.addr());
+    assert!(resolver.mx_lookup("mail.test.").await.is_ok());
+
+    dns.stop_answering();
+    let asked_before = dns.queries();
+    for name in ["mail.test.", "mx.mail.test.", "unknown.test."] {
+        let error = resolver.mx_lookup(name).await.unwrap_err();
+        assert!(matches!(error, NetError::Timeout), "{name}: {error:?}");
+    }
+    let error = resolver.ipv4_lookup("mx.mail.test.").await.unwrap_err();
+    assert!(matches!(error, NetError::Timeout), "{error:?}");
+    assert!(
+        dns.queries() >= asked_before + 4,
+        "unanswered questions are still logged: {:?}",
+        dns.query_log()
+    );
+
+    // The same resolver gets answers again, from the table as it was.
+    dns.resume_answering();
+    let lookup = resolver.ipv4_lookup("mx.mail.test.").await.unwrap();
+    assert!(matches!(&lookup.answers()[0].data, RData::A(a) if a.0 == Ipv4Addr::LOCALHOST));
+    assert!(resolver.mx_lookup("mail.test.").await.is_ok());
+    let error = resolver.mx_lookup("unknown.test.").await.unwrap_err();
+    assert_eq!(response_code(&error), Some(ResponseCode::NXDomain));
+}
