@@ -1,6 +1,9 @@
-//! Bearer-token authentication for the API routes that need it.
+//! Bearer-token authentication for the API routes that need it. The API
+//! holds only the SHA-256 digests of the tokens it accepts; a presented token
+//! is hashed and its digest compared with each of them.
 
 use crate::AdminState;
+use crate::TokenDigest;
 use crate::error::ApiError;
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -25,7 +28,7 @@ pub(crate) async fn require_token(
             reason: "missing bearer token",
         });
     };
-    if !is_known_token(&state.tokens, presented) {
+    if !is_known_token(&state.token_digests, presented) {
         return Err(ApiError::Unauthorized {
             reason: "unknown bearer token",
         });
@@ -33,21 +36,14 @@ pub(crate) async fn require_token(
     Ok(next.run(request).await)
 }
 
-/// Checks every token, each in constant time, so the answer's timing says
-/// nothing about how much of a token was right.
-fn is_known_token(tokens: &[String], presented: &str) -> bool {
-    tokens.iter().fold(false, |found, token| {
-        found | constant_time_eq(token.as_bytes(), presented.as_bytes())
-    })
-}
-
-fn constant_time_eq(expected: &[u8], presented: &[u8]) -> bool {
-    let mut difference = u8::from(expected.len() != presented.len());
-    for (index, byte) in expected.iter().enumerate() {
-        let other = presented.get(index).copied().unwrap_or(0);
-        difference |= byte ^ other;
-    }
-    difference == 0
+/// Hashes the presented token and checks its digest against every known
+/// one, each in constant time, so the answer's timing says nothing about
+/// which digest came close.
+fn is_known_token(digests: &[TokenDigest], presented: &str) -> bool {
+    let presented = TokenDigest::of(presented);
+    digests
+        .iter()
+        .fold(false, |found, digest| found | digest.matches(&presented))
 }
 
 #[cfg(test)]
@@ -56,13 +52,19 @@ mod tests {
 
     #[test]
     fn only_an_identical_token_is_known() {
-        let tokens = vec!["s3cret-token".to_string(), "other".to_string()];
-        assert!(is_known_token(&tokens, "s3cret-token"));
-        assert!(is_known_token(&tokens, "other"));
-        assert!(!is_known_token(&tokens, "s3cret-toke"));
-        assert!(!is_known_token(&tokens, "s3cret-token-"));
-        assert!(!is_known_token(&tokens, "S3cret-token"));
-        assert!(!is_known_token(&tokens, ""));
+        let digests = vec![TokenDigest::of("s3cret-token"), TokenDigest::of("other")];
+        assert!(is_known_token(&digests, "s3cret-token"));
+        assert!(is_known_token(&digests, "other"));
+        assert!(!is_known_token(&digests, "s3cret-toke"));
+        assert!(!is_known_token(&digests, "s3cret-token-"));
+        assert!(!is_known_token(&digests, "S3cret-token"));
+        assert!(!is_known_token(&digests, ""));
         assert!(!is_known_token(&[], "anything"));
+    }
+
+    #[test]
+    fn the_digest_itself_is_not_a_token() {
+        let digests = vec![TokenDigest::of("s3cret-token")];
+        assert!(!is_known_token(&digests, &digests[0].to_string()));
     }
 }

@@ -16,6 +16,7 @@ mod insights;
 mod messages;
 mod openapi;
 mod query;
+mod token_digest;
 mod trace;
 mod trace_views;
 mod validate;
@@ -26,6 +27,7 @@ pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
 pub use fixes::ACTOR_HEADER;
 pub use openapi::ApiDoc;
+pub use token_digest::{DIGEST_PREFIX, TokenDigest, TokenDigestError};
 pub use trace_views::{AddressView, EventView, TraceView};
 pub use views::{LastErrorView, MessageView, RecipientView};
 
@@ -40,8 +42,9 @@ use std::sync::{Arc, OnceLock};
 #[derive(Clone)]
 pub struct AdminState {
     pub store: SharedStore,
-    /// Bearer tokens that open the API; compared in constant time.
-    pub tokens: Vec<String>,
+    /// SHA-256 digests of the bearer tokens that open the API; the API
+    /// never holds a token itself.
+    pub token_digests: Vec<TokenDigest>,
     pub clock: Arc<dyn Clock>,
     /// The running node, set once it has started; until then fix and
     /// queue actions answer `503`.

@@ -17,6 +17,11 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 
 const TOKEN: &str = "test-token-1234";
+/// What `mailflow token hash` prints for `TOKEN` (from `sha256sum`): the API
+/// is given only this, never the token.
+const TOKEN_HASH: &str = "sha256:d1821422f40baba8e561af539510d9c4bd39d561c3b5d8876043a4c4c92e187c";
+/// The same for `other-token`.
+const OTHER_HASH: &str = "sha256:6c67163bbed989f232b31acc4f04df54b31285bfc01bd022c735b71e041a4754";
 const T0: OffsetDateTime = datetime!(2025-03-01 10:00 UTC);
 
 struct Api {
@@ -33,7 +38,7 @@ impl Api {
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(T0 + Duration::from_secs(120)));
         let http = Http::serve(AdminState {
             store,
-            tokens: vec!["other-token".into(), TOKEN.into()],
+            token_digests: vec![OTHER_HASH.parse().unwrap(), TOKEN_HASH.parse().unwrap()],
             clock,
             node: Default::default(),
         })
@@ -138,6 +143,36 @@ async fn the_queue_needs_a_known_bearer_token() {
         .get(&format!("/api/v1/messages/{}", api.message_id), None)
         .await;
     assert_eq!(status, 401);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn an_api_given_only_token_hashes_lets_the_token_in_and_answers_others_401() {
+    let api = Api::start().await;
+    let (status, body) = api.get("/api/v1/messages", Some(TOKEN)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = api.get("/api/v1/messages", Some("other-token")).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = api.get("/api/v1/messages", None).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        body,
+        serde_json::json!({"error": {
+            "kind": "unauthorized",
+            "message": "missing bearer token; send `Authorization: Bearer <token>`",
+        }})
+    );
+    for wrong in ["wrong-token", TOKEN_HASH, &TOKEN_HASH["sha256:".len()..]] {
+        let (status, body) = api.get("/api/v1/messages", Some(wrong)).await;
+        assert_eq!(status, 401, "token {wrong:?}");
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {
+                "kind": "unauthorized",
+                "message": "unknown bearer token; send `Authorization: Bearer <token>`",
+            }})
+        );
+    }
     api.stop().await;
 }
 

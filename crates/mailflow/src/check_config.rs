@@ -61,13 +61,20 @@ pub fn summary(config: &Config) -> String {
     lines.join("\n")
 }
 
+/// How many tokens, never a token nor its digest.
 fn token_note(config: &Config) -> String {
-    match config.admin.tokens.len() {
-        0 => format!(
+    let admin = &config.admin;
+    let hashes = admin.token_digests.len() - admin.plain_tokens;
+    match (hashes, admin.plain_tokens) {
+        (0, 0) => format!(
             "token generated on first start into {}",
             config.store_path.join(crate::token::TOKEN_FILE).display()
         ),
-        n => format!("{n} token(s) from the config"),
+        (hashes, 0) => format!("{hashes} token hash(es) from the config"),
+        (0, plain) => format!("{plain} plain token(s) from the config, hashed at load"),
+        (hashes, plain) => format!(
+            "{hashes} token hash(es) and {plain} plain token(s) from the config, hashed at load"
+        ),
     }
 }
 

@@ -43,6 +43,9 @@ pub enum Command {
     Trace(crate::trace::TraceArgs),
     /// Users who may log in with SMTP AUTH: `user add NAME` (password on stdin).
     User(crate::user::UserArgs),
+    /// Admin API tokens: `token hash` reads a token from stdin and prints the
+    /// `sha256:<hex>` line for `admin.token_hashes`.
+    Token(crate::token::TokenArgs),
 }
 
 #[derive(Debug, Args)]

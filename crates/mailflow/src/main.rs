@@ -3,7 +3,7 @@
 use clap::Parser;
 use mailflow::cli::{Cli, Command};
 use mailflow::config::Config;
-use mailflow::{alerts, check_config, fix, insights, logging, queue, serve, trace, user};
+use mailflow::{alerts, check_config, fix, insights, logging, queue, serve, token, trace, user};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -50,6 +50,13 @@ fn main() -> ExitCode {
                 Err(error) => fail(&error),
             }
         }
+        Command::Token(args) => match token::run(args, std::io::stdin().lock()) {
+            Ok(output) => {
+                println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(&error),
+        },
     }
 }
 

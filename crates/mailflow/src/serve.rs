@@ -5,7 +5,7 @@
 use crate::config::{Config, ConfigSource};
 use crate::seed::{self, SeedError, SeedOutcome};
 use crate::token::{self, TokenSource};
-use mailflow_admin::AdminState;
+use mailflow_admin::{AdminState, TokenDigest};
 use mailflow_core::{Clock, SystemClock};
 use mailflow_relay::{Node, NodeError, RunningNode};
 use mailflow_store::{SharedStore, SqliteStore, StoreError};
@@ -85,7 +85,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
     let store: SharedStore = sqlite.clone();
     let seed = seed::apply(store.as_ref(), &config.node.org, &config.org, &data_dir).await?;
     seed::apply_alerts(store.as_ref(), &config.node.org, &config.alerts, &data_dir).await?;
-    let (tokens, token_source) = admin_tokens(&config, &data_dir)?;
+    let (token_digests, token_source) = admin_tokens(&config, &data_dir)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
     let listener = tokio::net::TcpListener::bind(config.admin.listen)
@@ -98,7 +98,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
     let admin_node = Arc::new(std::sync::OnceLock::new());
     let app = mailflow_admin::router(AdminState {
         store: store.clone(),
-        tokens,
+        token_digests,
         clock: clock.clone(),
         node: admin_node.clone(),
     });
@@ -181,18 +181,24 @@ fn start_alerts(
     (stop, task)
 }
 
+/// The digests of the tokens the API accepts: the config's, or that of the
+/// generated token (the file stays for the CLI; the node keeps its digest).
 fn admin_tokens(
     config: &Config,
     data_dir: &std::path::Path,
-) -> Result<(Vec<String>, TokenSource), ServeError> {
-    if !config.admin.tokens.is_empty() {
-        return Ok((config.admin.tokens.clone(), TokenSource::Config));
+) -> Result<(Vec<TokenDigest>, TokenSource), ServeError> {
+    let configured = &config.admin.token_digests;
+    if !configured.is_empty() {
+        let source = TokenSource::Config {
+            tokens: configured.len(),
+        };
+        return Ok((configured.clone(), source));
     }
-    let (token, source) = token::ensure(data_dir).map_err(|source| ServeError::Token {
+    let (digest, source) = token::ensure(data_dir).map_err(|source| ServeError::Token {
         path: data_dir.join(token::TOKEN_FILE),
         source,
     })?;
-    Ok((vec![token], source))
+    Ok((vec![digest], source))
 }
 
 impl Running {
@@ -200,7 +206,9 @@ impl Running {
     pub fn summary(&self) -> String {
         let smtp: Vec<String> = self.smtp_addrs.iter().map(ToString::to_string).collect();
         let token = match &self.token_source {
-            TokenSource::Config => "from the config file (admin.tokens)".to_string(),
+            TokenSource::Config { tokens } => {
+                format!("{tokens} from the config file, kept as SHA-256 digests")
+            }
             TokenSource::File {
                 path,
                 generated_now: true,

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use mailflow_admin::{AdminState, router};
+use mailflow_admin::{AdminState, TokenDigest, router};
 use mailflow_core::Clock;
 use mailflow_relay::NodeSettings;
 use mailflow_testnode::TestNode;
@@ -86,7 +86,7 @@ impl Api {
         }
         let http = Http::serve(AdminState {
             store: node.store.clone(),
-            tokens: vec![token.into()],
+            token_digests: vec![TokenDigest::of(token)],
             clock: node.clock.clone() as Arc<dyn Clock>,
             node: handle,
         })

@@ -12,6 +12,7 @@ use super::raw::{
 use super::{
     AdminConfig, Config, ConfigSource, DEFAULT_ADMIN_LISTEN, DEFAULT_ORG, DEFAULT_STORE_PATH,
 };
+use mailflow_admin::TokenDigest;
 use mailflow_core::{AcceptedDomain, Connector, Directory, DomainType, OrgSettings};
 use mailflow_deliver::DeliverySettings;
 use mailflow_receive::ReceiveSettings;
@@ -244,6 +245,14 @@ impl<'a> Context<'a> {
     }
 
     fn admin(&mut self, admin: super::raw::RawAdmin) -> Checked<AdminConfig> {
+        let mut token_digests = Vec::new();
+        for (index, text) in admin.token_hashes.unwrap_or_default().iter().enumerate() {
+            let at = KeyPath::key("admin").then("token_hashes").at(index);
+            match text.parse::<TokenDigest>() {
+                Ok(digest) => token_digests.push(digest),
+                Err(error) => return Err(self.inconsistent(at, &error.to_string())),
+            }
+        }
         let tokens = admin.tokens.unwrap_or_default();
         for (index, token) in tokens.iter().enumerate() {
             let at = KeyPath::key("admin").then("tokens").at(index);
@@ -253,12 +262,17 @@ impl<'a> Context<'a> {
             if token == EXAMPLE_TOKEN {
                 self.warn(at, "is the example token; choose a secret of your own");
             }
+            token_digests.push(TokenDigest::of(token));
         }
         let listen = admin.listen.map_or_else(
             || DEFAULT_ADMIN_LISTEN.parse().expect("a socket address"),
             |a| a.0,
         );
-        Ok(AdminConfig { listen, tokens })
+        Ok(AdminConfig {
+            listen,
+            token_digests,
+            plain_tokens: tokens.len(),
+        })
     }
 
     // --- organisation settings ---------------------------------------------

@@ -19,6 +19,7 @@ pub use error::{ConfigError, ConfigWarning, Location, Problem};
 pub use locate::{KeyPath, Segment};
 
 use locate::Document;
+use mailflow_admin::TokenDigest;
 use mailflow_core::OrgSettings;
 use mailflow_relay::NodeSettings;
 use std::net::SocketAddr;
@@ -65,8 +66,13 @@ impl std::fmt::Display for ConfigSource {
 #[derive(Debug, Clone)]
 pub struct AdminConfig {
     pub listen: SocketAddr,
-    /// Empty: a token is generated on first start into the data directory.
-    pub tokens: Vec<String>,
+    /// The SHA-256 digests of the tokens the API accepts: those of
+    /// `admin.token_hashes`, then those of the plain `admin.tokens` (which
+    /// are hashed while the file is read and not kept). Empty: a token is
+    /// generated on first start into the data directory.
+    pub token_digests: Vec<TokenDigest>,
+    /// How many of them were given as plain tokens.
+    pub plain_tokens: usize,
 }
 
 impl Config {

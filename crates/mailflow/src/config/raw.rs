@@ -39,7 +39,10 @@ pub struct RawServer {
 #[serde(deny_unknown_fields, default)]
 pub struct RawAdmin {
     pub listen: Option<ListenAddr>,
+    /// Plain tokens (lab setups); hashed as soon as the file is read.
     pub tokens: Option<Vec<String>>,
+    /// `sha256:<hex>` digests of tokens, as `mailflow token hash` prints them.
+    pub token_hashes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,6 +1,7 @@
 //! Every kind of config error names the file, the line and the key.
 
 use super::*;
+use mailflow_admin::TokenDigest;
 use std::time::Duration;
 
 fn parse(text: &str) -> Result<Config, ConfigError> {
@@ -276,7 +277,7 @@ fn the_defaults_are_the_documented_ones() {
     assert_eq!(config.node.node_name, receive.hostname);
     assert_eq!(config.node.org, "default");
     assert_eq!(config.admin.listen, "127.0.0.1:8025".parse().unwrap());
-    assert!(config.admin.tokens.is_empty());
+    assert!(config.admin.token_digests.is_empty());
     assert_eq!(config.store_path, PathBuf::from("./mailflow-data"));
     let deliver = &config.node.deliver;
     assert_eq!(
@@ -348,5 +349,50 @@ fn tls_files_are_read_relative_to_the_config_file() {
     assert!(
         error.to_string().contains("server.tls_cert_file"),
         "{error}"
+    );
+}
+
+/// SHA-256 of "abc" (FIPS 180-2, appendix B.1).
+const ABC_HASH: &str = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+#[test]
+fn token_hashes_are_taken_as_digests() {
+    let config = parse(&format!("[admin]\ntoken_hashes = [\"{ABC_HASH}\"]\n")).unwrap();
+    assert_eq!(config.admin.token_digests, [TokenDigest::of("abc")]);
+    assert_eq!(config.admin.plain_tokens, 0);
+}
+
+#[test]
+fn plain_tokens_are_hashed_at_load_and_not_kept() {
+    let token = "lab-secret-7f3a9c";
+    let text = format!("[admin]\ntokens = [\"{token}\"]\ntoken_hashes = [\"{ABC_HASH}\"]\n");
+    let config = parse(&text).unwrap();
+    assert_eq!(
+        config.admin.token_digests,
+        [TokenDigest::of("abc"), TokenDigest::of(token)]
+    );
+    assert_eq!(config.admin.plain_tokens, 1);
+    let everything = format!("{config:?}");
+    assert!(!everything.contains(token), "{everything}");
+}
+
+#[test]
+fn a_bad_token_hash_is_named_without_repeating_it() {
+    let secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let text = format!(
+        "[admin]\nlisten = \"127.0.0.1:8025\"\ntoken_hashes = [\n  \"{ABC_HASH}\",\n  \"{secret}\",\n]\n"
+    );
+    assert_error(
+        &text,
+        5,
+        "admin.token_hashes[1]",
+        "is not a token hash: it must start with \"sha256:\"",
+    );
+    assert!(!parse(&text).unwrap_err().to_string().contains(secret));
+    assert_error(
+        "[admin]\ntoken_hashes = [\"sha256:abc\"]\n",
+        2,
+        "admin.token_hashes[0]",
+        "64 hexadecimal digits, not 3",
     );
 }
