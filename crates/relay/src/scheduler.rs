@@ -84,7 +84,11 @@ async fn tick(engine: &Arc<Engine>, workers: &mut Workers) -> mailflow_store::Re
     let now = engine.clock.now();
     notices::expire_due(engine, now).await?;
     notices::send_delay_notices(engine, now).await?;
-    for hop in engine.store.due_next_hops(now).await? {
+    for hop in engine
+        .store
+        .due_next_hops(now, due_count_cap(engine))
+        .await?
+    {
         workers.start_for(engine, hop);
     }
     Ok(match engine.store.next_wakeup().await? {
@@ -156,6 +160,22 @@ impl Workers {
             );
         }
     }
+}
+
+/// How many due recipients of a next hop are worth counting: enough to fill
+/// every connection any next hop may have (the workers started depend on
+/// no more), so that a tick never counts a whole backlog.
+fn due_count_cap(engine: &Engine) -> u64 {
+    let per_connection = engine.settings.queue.max_messages_per_connection.max(1);
+    let most_connections = engine
+        .org()
+        .connectors
+        .iter()
+        .map(|connector| connector.max_connections)
+        .chain([engine.settings.queue.max_connections_per_hop, 1])
+        .max()
+        .unwrap_or(1);
+    (per_connection as u64).saturating_mul(most_connections as u64)
 }
 
 /// Connections allowed at once to a next hop: the connector's own limit, or

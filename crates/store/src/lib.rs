@@ -59,8 +59,12 @@ pub trait Store: Send + Sync + 'static {
     // --- scheduling ------------------------------------------------------
 
     /// Next hops that have recipients due (`queued` or `deferred` with
-    /// `next_attempt_at <= now`) and are not held past `now`.
-    async fn due_next_hops(&self, now: OffsetDateTime) -> Result<Vec<DueNextHop>>;
+    /// `next_attempt_at <= now`) and are not held past `now`, each with its
+    /// due recipients counted up to `max_count` (a caller sizing its work
+    /// needs no more, and counting a whole backlog would cost as much as
+    /// the backlog). The cost follows the number of next hops with waiting
+    /// recipients and what is due, not the size of the queue.
+    async fn due_next_hops(&self, now: OffsetDateTime, max_count: u64) -> Result<Vec<DueNextHop>>;
 
     /// Claims up to `max_messages` messages with recipients due on `next_hop`:
     /// those recipients become `in_flight`, leased to `node` until
@@ -87,7 +91,8 @@ pub trait Store: Send + Sync + 'static {
     /// Puts a whole next hop on hold until `until` (after a connection-level
     /// failure): nothing of it is due before then, and then one probe goes.
     /// The hop's pending recipients due earlier become due at `until`, and
-    /// so do recipients queued to it while the hold lasts.
+    /// so do recipients queued to it while the hold lasts. The cost does not
+    /// depend on how many recipients wait for the hop.
     async fn hold_next_hop(&self, hold: NextHopHold) -> Result<()>;
     /// Lifts a hold (after a successful probe). Due times are left as they
     /// are; `retry_now` makes a held hop due before its hold ends.

@@ -77,6 +77,7 @@ pub struct StoredMessage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueNextHop {
     pub next_hop: String,
+    /// Due recipients, counted up to the `max_count` asked for.
     pub due_recipients: u64,
     /// An expired hold is still there: the next connection is a probe.
     pub hold: Option<NextHopHold>,

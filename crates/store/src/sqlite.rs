@@ -24,6 +24,8 @@ mod insight;
 mod invalid_recipients;
 mod notices;
 mod operator;
+#[cfg(test)]
+mod plans;
 mod reads;
 mod record;
 mod rows;
@@ -168,8 +170,8 @@ impl Store for SqliteStore {
         reads::list_messages(&mut *self.read().await?, filter).await
     }
 
-    async fn due_next_hops(&self, now: OffsetDateTime) -> Result<Vec<DueNextHop>> {
-        due::due_next_hops(&mut *self.read().await?, now).await
+    async fn due_next_hops(&self, now: OffsetDateTime, max_count: u64) -> Result<Vec<DueNextHop>> {
+        due::due_next_hops(&mut *self.read().await?, now, max_count).await
     }
 
     async fn claim(

@@ -79,7 +79,7 @@ async fn suspend_and_resume_act_on_one_connectors_waiting_recipients() {
     assert_eq!(suspended, 1);
     let states = states(&t, id).await;
     assert_eq!(states, [RecipientState::Suspended, RecipientState::Queued]);
-    let due = t.store.due_next_hops(t0()).await.unwrap();
+    let due = t.store.due_next_hops(t0(), COUNT_ALL).await.unwrap();
     assert_eq!(
         due.iter().map(|d| d.next_hop.as_str()).collect::<Vec<_>>(),
         ["partner"]
@@ -153,7 +153,7 @@ async fn retry_now_lifts_the_connectors_holds_and_makes_its_recipients_due() {
         .unwrap();
     assert!(
         t.store
-            .due_next_hops(t0() + minutes(1))
+            .due_next_hops(t0() + minutes(1), COUNT_ALL)
             .await
             .unwrap()
             .is_empty()
@@ -168,11 +168,14 @@ async fn retry_now_lifts_the_connectors_holds_and_makes_its_recipients_due() {
         1
     );
     assert!(t.store.next_hop_hold("onprem").await.unwrap().is_none());
-    let due = t.store.due_next_hops(now).await.unwrap();
+    let due = t.store.due_next_hops(now, COUNT_ALL).await.unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].next_hop, "onprem");
+    // Due already before the hold, it keeps its place: nothing to rewrite.
     let message = t.store.message(id).await.unwrap().unwrap();
-    assert_eq!(message.recipients[0].next_attempt_at, Some(now));
+    assert_eq!(message.recipients[0].next_attempt_at, Some(t0()));
+    let claimed = t.store.claim("onprem", now, "a", LEASE, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id]);
 }
 
 #[tokio::test]

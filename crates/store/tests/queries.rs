@@ -360,8 +360,11 @@ async fn plan(conn: &mut SqliteConnection, sql: &str) -> String {
         .join("\n")
 }
 
+/// The scheduling statements themselves (due next hops, wake-up, claims)
+/// are checked against their plans next to them, in the store's unit tests
+/// (`sqlite/due.rs`, `sqlite/claim.rs`).
 #[tokio::test]
-async fn scheduling_queries_read_indexes_not_the_whole_queue() {
+async fn expiry_sweeps_read_the_pending_expiry_index() {
     let t = open_store().await;
     let path = t.store.path().to_path_buf();
     t.store.close().await.unwrap();
@@ -369,30 +372,6 @@ async fn scheduling_queries_read_indexes_not_the_whole_queue() {
         .await
         .unwrap();
 
-    let due = plan(
-        &mut conn,
-        "SELECT next_hop, COUNT(*) FROM recipients INDEXED BY recipients_due WHERE state IN ('queued', 'deferred') \
-         AND next_attempt_at <= 1 GROUP BY next_hop",
-    )
-    .await;
-    assert!(due.contains("recipients_due"), "{due}");
-    let wakeup = plan(
-        &mut conn,
-        "SELECT next_attempt_at FROM recipients WHERE state IN ('queued', 'deferred') \
-         AND next_attempt_at IS NOT NULL ORDER BY next_attempt_at LIMIT 1",
-    )
-    .await;
-    assert!(
-        wakeup.contains("recipients_due") && !wakeup.contains("TEMP B-TREE"),
-        "{wakeup}"
-    );
-    let claim = plan(
-        &mut conn,
-        "SELECT message_id, MIN(next_attempt_at) FROM recipients WHERE next_hop = 'x' \
-         AND state IN ('queued', 'deferred') AND next_attempt_at <= 1 GROUP BY message_id",
-    )
-    .await;
-    assert!(claim.contains("recipients_hop_due"), "{claim}");
     let expiry = plan(
         &mut conn,
         "SELECT id FROM messages WHERE pending = 1 AND expires_at <= 1",

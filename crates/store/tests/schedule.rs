@@ -31,7 +31,7 @@ async fn due_next_hops_counts_due_recipients_per_next_hop() {
         .await
         .unwrap();
 
-    let due = t.store.due_next_hops(t0()).await.unwrap();
+    let due = t.store.due_next_hops(t0(), COUNT_ALL).await.unwrap();
     let summary: Vec<_> = due
         .iter()
         .map(|d| (d.next_hop.as_str(), d.due_recipients, d.hold.is_some()))
@@ -42,7 +42,7 @@ async fn due_next_hops_counts_due_recipients_per_next_hop() {
     );
     assert!(
         t.store
-            .due_next_hops(t0() - minutes(1))
+            .due_next_hops(t0() - minutes(1), COUNT_ALL)
             .await
             .unwrap()
             .is_empty()
@@ -97,7 +97,7 @@ async fn claim_takes_only_due_recipients_of_the_hop_oldest_first_and_marks_them_
             .is_empty(),
         "nothing claimed twice"
     );
-    let due = t.store.due_next_hops(now).await.unwrap();
+    let due = t.store.due_next_hops(now, COUNT_ALL).await.unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].next_hop, "mx/example.test");
     t.store.close().await.unwrap();
@@ -165,7 +165,7 @@ async fn record_applies_outcomes_and_events_and_a_cycle_ends_delivered() {
     assert_eq!(r.last_error.as_ref().unwrap().diagnosis, refused());
     assert!(
         t.store
-            .due_next_hops(t0() + minutes(9))
+            .due_next_hops(t0() + minutes(9), COUNT_ALL)
             .await
             .unwrap()
             .is_empty()
@@ -277,7 +277,11 @@ async fn a_held_next_hop_is_not_due_until_the_hold_ends_and_then_reports_a_probe
         Some(hold("onprem", until, 2))
     );
 
-    let due = t.store.due_next_hops(t0() + minutes(1)).await.unwrap();
+    let due = t
+        .store
+        .due_next_hops(t0() + minutes(1), COUNT_ALL)
+        .await
+        .unwrap();
     assert_eq!(
         due.iter().map(|d| d.next_hop.as_str()).collect::<Vec<_>>(),
         vec!["mx/example.test"]
@@ -296,7 +300,7 @@ async fn a_held_next_hop_is_not_due_until_the_hold_ends_and_then_reports_a_probe
     let stored = t.store.message(while_held.id).await.unwrap().unwrap();
     assert_eq!(stored.recipients[0].next_attempt_at, Some(until));
 
-    let due = t.store.due_next_hops(until).await.unwrap();
+    let due = t.store.due_next_hops(until, COUNT_ALL).await.unwrap();
     let onprem = due
         .iter()
         .find(|d| d.next_hop == "onprem")
@@ -312,7 +316,7 @@ async fn a_held_next_hop_is_not_due_until_the_hold_ends_and_then_reports_a_probe
 
     t.store.release_next_hop("onprem").await.unwrap();
     assert_eq!(t.store.next_hop_hold("onprem").await.unwrap(), None);
-    let due = t.store.due_next_hops(until).await.unwrap();
+    let due = t.store.due_next_hops(until, COUNT_ALL).await.unwrap();
     let onprem = due.iter().find(|d| d.next_hop == "onprem").unwrap();
     assert_eq!((onprem.due_recipients, onprem.hold.is_some()), (1, false));
     t.store.close().await.unwrap();
@@ -419,7 +423,7 @@ async fn recover_in_flight_requeues_the_crashed_nodes_work_after_a_reopen() {
     );
     assert!(
         store
-            .due_next_hops(t0() + minutes(1))
+            .due_next_hops(t0() + minutes(1), COUNT_ALL)
             .await
             .unwrap()
             .is_empty()
@@ -433,7 +437,7 @@ async fn recover_in_flight_requeues_the_crashed_nodes_work_after_a_reopen() {
         (RecipientState::Queued, Some(restart), 0)
     );
     assert_eq!(
-        store.due_next_hops(restart).await.unwrap()[0].due_recipients,
+        store.due_next_hops(restart, COUNT_ALL).await.unwrap()[0].due_recipients,
         1
     );
     assert_eq!(
@@ -528,7 +532,7 @@ async fn retry_now_makes_the_hops_pending_recipients_due_and_lifts_its_hold() {
     let now = t0() + minutes(2);
     assert!(
         t.store
-            .due_next_hops(now)
+            .due_next_hops(now, COUNT_ALL)
             .await
             .unwrap()
             .iter()
@@ -536,7 +540,7 @@ async fn retry_now_makes_the_hops_pending_recipients_due_and_lifts_its_hold() {
     );
     assert_eq!(t.store.retry_now("onprem", now).await.unwrap(), 2);
     assert_eq!(t.store.next_hop_hold("onprem").await.unwrap(), None);
-    let due = t.store.due_next_hops(now).await.unwrap();
+    let due = t.store.due_next_hops(now, COUNT_ALL).await.unwrap();
     let onprem = due.iter().find(|d| d.next_hop == "onprem").unwrap();
     assert_eq!((onprem.due_recipients, onprem.hold.is_some()), (2, false));
     let r = &t
@@ -568,6 +572,227 @@ async fn a_released_recipient_without_due_time_is_due_at_the_update() {
     assert_eq!(
         (r.state, r.next_attempt_at, r.attempts),
         (RecipientState::Queued, Some(t0() + minutes(1)), 0)
+    );
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn due_next_hops_counts_due_recipients_only_up_to_the_cap_asked_for() {
+    let t = open_store().await;
+    for i in 0..5 {
+        t.store
+            .accept_message(onprem_message(t0(), &format!("u{i}@acme.test")))
+            .await
+            .unwrap();
+    }
+    let capped = t.store.due_next_hops(t0(), 3).await.unwrap();
+    assert_eq!(capped[0].due_recipients, 3);
+    let all = t.store.due_next_hops(t0(), COUNT_ALL).await.unwrap();
+    assert_eq!(all[0].due_recipients, 5);
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_hold_ends_before_a_later_own_due_time_and_reads_show_when_each_recipient_is_due() {
+    let t = open_store().await;
+    let waiting = onprem_message(t0(), "bob@acme.test");
+    let retried = onprem_message(t0(), "carol@acme.test");
+    for m in [&waiting, &retried] {
+        t.store.accept_message(m.clone()).await.unwrap();
+    }
+    t.store.claim("onprem", t0(), "a", LEASE, 1).await.unwrap();
+    t.store
+        .record(
+            vec![deferral(waiting.id, 0, t0(), t0() + minutes(10))],
+            vec![],
+        )
+        .await
+        .unwrap();
+    let until = t0() + minutes(5);
+    t.store
+        .hold_next_hop(hold("onprem", until, 1))
+        .await
+        .unwrap();
+
+    // While held, a recipient due earlier reads as due at the hold's end;
+    // one due after it keeps its own time.
+    let read = |id| {
+        let store = &t.store;
+        async move { store.message(id).await.unwrap().unwrap().recipients[0].next_attempt_at }
+    };
+    assert_eq!(read(retried.id).await, Some(until));
+    assert_eq!(read(waiting.id).await, Some(t0() + minutes(10)));
+    assert_eq!(t.store.next_wakeup().await.unwrap(), Some(until));
+    assert!(
+        t.store
+            .due_next_hops(until - Duration::from_secs(1), COUNT_ALL)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // At the hold's end only the recipient due before it is due, as a probe.
+    let due = t.store.due_next_hops(until, COUNT_ALL).await.unwrap();
+    assert_eq!(
+        due.iter()
+            .map(|d| (d.next_hop.as_str(), d.due_recipients, d.hold.is_some()))
+            .collect::<Vec<_>>(),
+        vec![("onprem", 1, true)]
+    );
+    let probe = t
+        .store
+        .claim("onprem", until, "a", LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        probe.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![retried.id]
+    );
+    t.store.release_next_hop("onprem").await.unwrap();
+    assert_eq!(
+        t.store.next_wakeup().await.unwrap(),
+        Some(t0() + minutes(10)),
+        "the hold is gone; the deferred recipient's own time is next"
+    );
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_hold_after_a_hold_of_a_large_backlog_keeps_every_recipient_waiting_for_the_last_one() {
+    let t = open_store().await;
+    let mut ids = Vec::new();
+    for i in 0..300 {
+        let m = onprem_message(t0() + Duration::from_millis(i), &format!("u{i}@acme.test"));
+        ids.push(m.id);
+        t.store.accept_message(m).await.unwrap();
+    }
+    let mut until = t0();
+    for failures in 1..=4 {
+        let probe_at = until;
+        let probe = t
+            .store
+            .claim("onprem", probe_at, "a", LEASE, 1)
+            .await
+            .unwrap();
+        assert_eq!(probe.len(), 1, "one probe at the end of hold {failures}");
+        until = probe_at + minutes(failures.into());
+        t.store
+            .record(vec![deferral(probe[0].id, 0, probe_at, until)], vec![])
+            .await
+            .unwrap();
+        t.store
+            .hold_next_hop(hold("onprem", until, failures))
+            .await
+            .unwrap();
+        assert_eq!(t.store.next_wakeup().await.unwrap(), Some(until));
+        assert!(
+            t.store
+                .due_next_hops(until - Duration::from_secs(1), COUNT_ALL)
+                .await
+                .unwrap()
+                .is_empty(),
+            "nothing of the held hop is due before hold {failures} ends"
+        );
+    }
+    let due = t.store.due_next_hops(until, COUNT_ALL).await.unwrap();
+    assert_eq!(due[0].due_recipients, 300);
+    // The oldest first: the probes, deferred to the hold's end, come last.
+    t.store.release_next_hop("onprem").await.unwrap();
+    let claimed = t
+        .store
+        .claim("onprem", until, "a", LEASE, 300)
+        .await
+        .unwrap();
+    let order: Vec<_> = claimed.iter().map(|m| m.id).collect();
+    assert_eq!(order[..296], ids[4..]);
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn claim_takes_whole_messages_when_their_recipients_fill_more_than_a_page() {
+    let t = open_store().await;
+    let three = message(
+        t0(),
+        "alice@acme.test",
+        vec![
+            recipient("a@acme.test", Some("onprem")),
+            recipient("b@acme.test", Some("onprem")),
+            recipient("x@example.test", None),
+            recipient("c@acme.test", Some("onprem")),
+        ],
+    );
+    let next = onprem_message(t0() + Duration::from_secs(1), "d@acme.test");
+    let last = onprem_message(t0() + Duration::from_secs(2), "e@acme.test");
+    for m in [&three, &next, &last] {
+        t.store.accept_message(m.clone()).await.unwrap();
+    }
+    let claimed = t
+        .store
+        .claim("onprem", t0() + minutes(1), "a", LEASE, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![three.id, next.id]
+    );
+    let indexes: Vec<u32> = claimed[0].recipients.iter().map(|r| r.index).collect();
+    assert_eq!(
+        indexes,
+        vec![0, 1, 3],
+        "every due recipient of the hop, in order"
+    );
+    let rest = t
+        .store
+        .claim("onprem", t0() + minutes(1), "a", LEASE, 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.iter().map(|m| m.id).collect::<Vec<_>>(), vec![last.id]);
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn retry_now_rewrites_only_recipients_due_later_and_counts_every_waiting_one() {
+    let t = open_store().await;
+    let due_before = onprem_message(t0(), "bob@acme.test");
+    let deferred = onprem_message(t0(), "carol@acme.test");
+    for m in [&due_before, &deferred] {
+        t.store.accept_message(m.clone()).await.unwrap();
+    }
+    let claimed = t.store.claim("onprem", t0(), "a", LEASE, 2).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    t.store
+        .record(
+            vec![
+                deferral(due_before.id, 0, t0(), t0() + minutes(1)),
+                deferral(deferred.id, 0, t0(), t0() + minutes(90)),
+            ],
+            vec![],
+        )
+        .await
+        .unwrap();
+    t.store
+        .hold_next_hop(hold("onprem", t0() + minutes(30), 2))
+        .await
+        .unwrap();
+    let now = t0() + minutes(5);
+    assert_eq!(t.store.retry_now("onprem", now).await.unwrap(), 2);
+    let read = |id| {
+        let store = &t.store;
+        async move { store.message(id).await.unwrap().unwrap().recipients[0].clone() }
+    };
+    let kept = read(due_before.id).await;
+    assert_eq!(
+        kept.next_attempt_at,
+        Some(t0() + minutes(1)),
+        "due already: kept"
+    );
+    assert_eq!(kept.updated_at, t0(), "not written");
+    let moved = read(deferred.id).await;
+    assert_eq!((moved.next_attempt_at, moved.updated_at), (Some(now), now));
+    let claimed = t.store.claim("onprem", now, "a", LEASE, 10).await.unwrap();
+    assert_eq!(
+        claimed.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![due_before.id, deferred.id]
     );
     t.store.close().await.unwrap();
 }

@@ -1,15 +1,17 @@
 //! Next-hop holds: a whole next hop waits after connection-level failures.
 //!
-//! The store keeps one invariant for holds: a pending recipient of a held
-//! next hop is never due before the hold ends. Placing a hold pushes the
-//! hop's due times up to its end, and every write that sets a due time
-//! (accept, record, recovery) applies `not_before_hold`. That keeps the
-//! wake-up time a plain minimum over an index — a held hop's backlog is
-//! never due in the past and never walked — and the hold's end is when its
-//! recipients are due. An expired hold stays until released so that the
-//! scheduler knows its next connection is a probe.
+//! A hold is one row: placing it writes nothing else. While it lasts,
+//! nothing of its next hop is due, whatever the recipients' own due times
+//! say: the scheduler's questions (`due`) and claims fold the holds in per
+//! next hop, and so a dead next hop's backlog is never rewritten nor walked
+//! at each failed probe. When the hold ends, the hop's recipients are due
+//! (those due earlier at once), and the hold stays until released so that
+//! the scheduler knows its next connection is a probe. Writes that give one
+//! recipient a due time (accept, record, recovery, resume) still apply
+//! `not_before_hold`, so that a recipient's own due time reads right, and
+//! reads show a held hop's waiting recipients due at the hold's end.
 
-use super::codec::{json_to_db, time_to_db};
+use super::codec::{count_to_u64, json_to_db, time_to_db};
 use super::transaction::in_transaction;
 use crate::{NextHopHold, Result};
 use sqlx::SqliteConnection;
@@ -25,14 +27,6 @@ pub fn not_before_hold(param: u8) -> String {
 }
 
 pub async fn hold_next_hop(conn: &mut SqliteConnection, hold: &NextHopHold) -> Result<()> {
-    in_transaction(conn, async |conn| {
-        save_hold(conn, hold).await?;
-        due_not_before(conn, &hold.next_hop, time_to_db(hold.until)).await
-    })
-    .await
-}
-
-async fn save_hold(conn: &mut SqliteConnection, hold: &NextHopHold) -> Result<()> {
     sqlx::query(
         "INSERT INTO next_hop_holds (next_hop, until_at, failures, diagnosis) \
          VALUES (?, ?, ?, ?) ON CONFLICT (next_hop) DO UPDATE SET \
@@ -43,19 +37,6 @@ async fn save_hold(conn: &mut SqliteConnection, hold: &NextHopHold) -> Result<()
     .bind(time_to_db(hold.until))
     .bind(i64::from(hold.failures))
     .bind(json_to_db(&hold.diagnosis))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Moves the hop's waiting recipients due before `until` to `until`.
-async fn due_not_before(conn: &mut SqliteConnection, next_hop: &str, until: i64) -> Result<()> {
-    sqlx::query(
-        "UPDATE recipients SET next_attempt_at = ?1 WHERE next_hop = ?2 \
-         AND state IN ('queued', 'deferred') AND next_attempt_at < ?1",
-    )
-    .bind(until)
-    .bind(next_hop)
     .execute(conn)
     .await?;
     Ok(())
@@ -72,6 +53,9 @@ pub async fn release_next_hop(conn: &mut SqliteConnection, next_hop: &str) -> Re
     Ok(())
 }
 
+/// Lifts the hold and makes the hop's waiting recipients due now. Only
+/// those due later are written (walking the index from `now` on); the
+/// others are due already and keep their place. Returns how many are due.
 pub async fn retry_now(
     conn: &mut SqliteConnection,
     next_hop: &str,
@@ -79,15 +63,23 @@ pub async fn retry_now(
 ) -> Result<u64> {
     in_transaction(conn, async |conn| {
         release_next_hop(conn, next_hop).await?;
-        let updated = sqlx::query(
+        let now = time_to_db(now);
+        sqlx::query(
             "UPDATE recipients SET next_attempt_at = ?1, updated_at = ?1 \
-             WHERE next_hop = ?2 AND state IN ('queued', 'deferred')",
+             WHERE next_hop = ?2 AND state IN ('queued', 'deferred') AND next_attempt_at > ?1",
         )
-        .bind(time_to_db(now))
+        .bind(now)
         .bind(next_hop)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-        Ok(updated.rows_affected())
+        let due: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recipients \
+             WHERE next_hop = ? AND state IN ('queued', 'deferred')",
+        )
+        .bind(next_hop)
+        .fetch_one(conn)
+        .await?;
+        count_to_u64("due", due)
     })
     .await
 }

@@ -6,16 +6,19 @@
 //! covers `queued` and `deferred`); recipients in flight are left to their
 //! attempt. Due times set here keep the holds invariant (`holds`).
 
-use super::codec::{count_to_u32, id_from_db, limit_to_db, state_from_db, time_to_db};
+use super::codec::{
+    count_to_u32, count_to_u64, id_from_db, limit_to_db, state_from_db, time_to_db,
+};
 use super::holds::not_before_hold;
 use super::transaction::in_transaction;
 use crate::{PendingRecipient, Result};
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
-/// Recipients of `?2` (connector) in messages of `?3` (org).
-const OF_CONNECTOR: &str = "route_connector = ?2 AND message_id IN \
-     (SELECT id FROM messages WHERE org = ?3 AND pending = 1)";
+/// Recipients of `?2` (connector) in `?3` (org). Recipients carry their
+/// message's organisation, so this walks the connector's recipients alone
+/// (not a list of every pending message built first).
+const OF_CONNECTOR: &str = "route_connector = ?2 AND org = ?3";
 
 /// `queued`/`deferred` -> `suspended`.
 pub async fn suspend(
@@ -47,7 +50,9 @@ pub async fn resume(
 }
 
 /// Lifts the holds of the connector's next hops and makes its `queued` and
-/// `deferred` recipients due now. Suspended ones stay suspended.
+/// `deferred` recipients due now. Suspended ones stay suspended. Only
+/// recipients due later are written; the others are due already and keep
+/// their place. Returns how many are due.
 pub async fn retry_now(
     conn: &mut SqliteConnection,
     org: &str,
@@ -55,16 +60,29 @@ pub async fn retry_now(
     now: OffsetDateTime,
 ) -> Result<u64> {
     in_transaction(conn, async |conn| {
+        // Holds are few: each is checked for a waiting recipient of the connector.
         let lift = format!(
-            "DELETE FROM next_hop_holds WHERE ?1 IS NOT NULL AND next_hop IN \
-             (SELECT DISTINCT next_hop FROM recipients WHERE {OF_CONNECTOR})"
+            "DELETE FROM next_hop_holds WHERE ?1 IS NOT NULL AND EXISTS \
+             (SELECT 1 FROM recipients WHERE recipients.next_hop = next_hop_holds.next_hop \
+              AND state IN ('queued', 'deferred') AND {OF_CONNECTOR})"
         );
         execute(conn, &lift, org, connector, now).await?;
         let due = format!(
             "UPDATE recipients SET next_attempt_at = ?1, updated_at = ?1 \
-             WHERE state IN ('queued', 'deferred') AND {OF_CONNECTOR}"
+             WHERE state IN ('queued', 'deferred') AND next_attempt_at > ?1 AND {OF_CONNECTOR}"
         );
-        execute(conn, &due, org, connector, now).await
+        execute(conn, &due, org, connector, now).await?;
+        let count = format!(
+            "SELECT COUNT(*) FROM recipients \
+             WHERE ?1 IS NOT NULL AND state IN ('queued', 'deferred') AND {OF_CONNECTOR}"
+        );
+        let waiting: i64 = sqlx::query_scalar(&count)
+            .bind(time_to_db(now))
+            .bind(connector)
+            .bind(org)
+            .fetch_one(conn)
+            .await?;
+        count_to_u64("due", waiting)
     })
     .await
 }

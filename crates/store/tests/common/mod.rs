@@ -15,6 +15,8 @@ use time::macros::datetime;
 
 pub const LEASE: Duration = Duration::from_secs(300);
 pub const EXPIRY: Duration = Duration::from_secs(24 * 3600);
+/// A count cap for `due_next_hops` that counts everything a test queues.
+pub const COUNT_ALL: u64 = u64::MAX;
 
 pub fn t0() -> OffsetDateTime {
     datetime!(2030-01-01 08:00:00.123456789 UTC)
