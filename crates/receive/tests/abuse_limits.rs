@@ -1,0 +1,145 @@
+//! What slows an abusive client down, over a real socket: a command line
+//! dripped a byte at a time must still be complete within the command
+//! time-out, each failed log-in is answered only after its growing wait,
+//! and the failed log-in limit holds for one session (a new connection
+//! starts over, which `docs/security.md` lists as a known gap).
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::tls::{handshake, tls_settings};
+use common::{Client, Harness, settings};
+use mailflow_receive::{AuthLimits, ReceiveSettings, hash_password};
+use mailflow_store::{SqliteOptions, Store};
+use mailflow_testkit::certs::TestCa;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+const PASSWORD: &str = "correct horse battery";
+/// How long any one reply may take before the test fails.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+#[tokio::test]
+async fn a_command_dripped_a_byte_at_a_time_gets_421_4_4_2_at_the_command_time_out() {
+    let command_timeout = Duration::from_millis(500);
+    let harness = Harness::start_with(
+        ReceiveSettings {
+            command_timeout,
+            ..settings()
+        },
+        SqliteOptions::default(),
+    )
+    .await;
+    let (read, mut write) = TcpStream::connect(harness.addr).await.unwrap().into_split();
+    let mut read = BufReader::new(read);
+    let mut greeting = String::new();
+    read.read_line(&mut greeting).await.unwrap();
+    assert!(greeting.starts_with("220 "), "{greeting}");
+
+    // One byte every 25 ms, never a line end: each read brings bytes long
+    // before the time-out, for ten seconds, well under the line limit.
+    let drip = tokio::spawn(async move {
+        for _ in 0..400 {
+            if write.write_all(b"x").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    });
+    let started = Instant::now();
+    let mut reply = String::new();
+    // Were the time-out counted per read, nothing would come while the
+    // drip lasts (ten seconds); it is counted for the whole line.
+    tokio::time::timeout(PATIENCE / 2, read.read_line(&mut reply))
+        .await
+        .expect("the server answers long before the drip ends")
+        .unwrap();
+    let waited = started.elapsed();
+    assert!(reply.starts_with("421 4.4.2"), "{reply}");
+    assert!(waited >= command_timeout, "closed after {waited:?}");
+    drip.abort();
+    let _ = drip.await;
+    harness.stop().await;
+}
+
+/// A receiver that trusts no network, with user alice, and `limits`.
+async fn start(limits: AuthLimits) -> (TestCa, Harness) {
+    let ca = TestCa::new();
+    let settings = ReceiveSettings {
+        trusted_networks: vec![],
+        auth: limits,
+        ..tls_settings(&ca)
+    };
+    let harness = Harness::start_with(settings, SqliteOptions::default()).await;
+    let hash = hash_password(PASSWORD).unwrap();
+    harness
+        .store
+        .save_submission_user("default", "alice", &hash)
+        .await
+        .unwrap();
+    (ca, harness)
+}
+
+/// Connected, upgraded to TLS, past EHLO.
+async fn secured(ca: &TestCa, harness: &Harness) -> Client<TlsStream<TcpStream>> {
+    let mut client = harness.ehlo().await;
+    client.expect("STARTTLS", "220").await;
+    let mut client = handshake(ca, client).await;
+    client.expect("EHLO client.test", "250").await;
+    client
+}
+
+fn plain(user: &str, password: &str) -> String {
+    format!(
+        "AUTH PLAIN {}",
+        STANDARD.encode(format!("\0{user}\0{password}"))
+    )
+}
+
+#[tokio::test]
+async fn each_failed_log_in_is_answered_only_after_its_growing_wait() {
+    let step = Duration::from_millis(200);
+    let (ca, harness) = start(AuthLimits {
+        failure_delay: step,
+        max_failure_delay: step * 2,
+        max_failures: 4,
+    })
+    .await;
+    let mut client = secured(&ca, &harness).await;
+    for (failure, least) in [(1, step), (2, step * 2), (3, step * 2)] {
+        let started = Instant::now();
+        client.expect(&plain("alice", "wrong"), "535 5.7.8").await;
+        let waited = started.elapsed();
+        assert!(
+            waited >= least,
+            "failure {failure} answered after {waited:?}"
+        );
+    }
+    let started = Instant::now();
+    client.expect(&plain("alice", "wrong"), "421 4.7.0").await;
+    assert!(started.elapsed() >= step * 2);
+    assert!(client.closed_by_server().await);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn the_failed_log_in_limit_is_per_session_and_a_new_connection_starts_over() {
+    let (ca, harness) = start(AuthLimits {
+        failure_delay: Duration::ZERO,
+        max_failure_delay: Duration::ZERO,
+        max_failures: 2,
+    })
+    .await;
+    let mut first = secured(&ca, &harness).await;
+    first.expect(&plain("alice", "one"), "535 5.7.8").await;
+    first.expect(&plain("alice", "two"), "421 4.7.0").await;
+    assert!(first.closed_by_server().await);
+
+    let mut second = secured(&ca, &harness).await;
+    second.expect(&plain("alice", "three"), "535 5.7.8").await;
+    second.expect(&plain("alice", PASSWORD), "235 2.7.0").await;
+    harness.stop().await;
+}
