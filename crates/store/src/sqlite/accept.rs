@@ -1,10 +1,9 @@
 //! Writing accepted messages, many to a commit.
 //!
-//! One bad message must not sink its neighbours in a group commit: when a
-//! message fails, the batch is rolled back, that message gets its error and
-//! the others are committed again without it. When the commit itself fails,
-//! each message is tried alone so that each gets its own answer (`Full` on
-//! a full disk). A message's recipients are due at once, or when their
+//! A batch is written with a few multi-row statements. One bad message must
+//! not sink its neighbours: when the batch fails, it is rolled back and each
+//! message is tried alone, so that each gets its own answer (`Full` on a
+//! full disk). A message's recipients are due at once, or when their
 //! next hop's hold ends. The message's `received` event is written in the
 //! same transaction, so that its trace starts where the queue does.
 
@@ -12,7 +11,8 @@ use super::codec::{id_to_db, json_to_db, ret_to_db, time_to_db};
 use super::transaction::{begin, commit, rollback};
 use crate::{NewMessage, NewRecipient, Result};
 use mailflow_core::{Event, EventKind};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::oneshot;
 
@@ -21,51 +21,34 @@ pub struct AcceptRequest {
     pub answer: oneshot::Sender<Result<()>>,
 }
 
-/// Why a batch did not commit.
-enum BatchFailure {
-    /// Inserting the message at this position failed.
-    Message(usize, crate::StoreError),
-    /// Beginning or committing failed.
-    Transaction(crate::StoreError),
-}
-
-/// Commits `batch` (possibly in several tries) and answers every request.
+/// Commits `batch` and answers every request. When the batch cannot commit
+/// as a whole, each message is tried alone, so that one bad message does not
+/// sink its neighbours and each gets its own answer (`Full` on a full disk).
 pub async fn commit_accepts(
-    conn: &mut SqliteConnection,
-    mut batch: Vec<AcceptRequest>,
-    commits: &AtomicU64,
-) {
-    while !batch.is_empty() {
-        match insert_and_commit(conn, &batch).await {
-            Ok(()) => {
-                commits.fetch_add(1, Ordering::Relaxed);
-                answer_all(batch);
-                return;
-            }
-            Err(BatchFailure::Message(position, error)) => {
-                let failed = batch.remove(position);
-                let _ = failed.answer.send(Err(error));
-            }
-            Err(BatchFailure::Transaction(error)) if batch.len() > 1 => {
-                tracing::warn!(%error, messages = batch.len(), "group commit failed; committing one by one");
-                commit_one_by_one(conn, batch, commits).await;
-                return;
-            }
-            Err(BatchFailure::Transaction(error)) => {
-                let failed = batch.remove(0);
-                let _ = failed.answer.send(Err(error));
-            }
-        }
-    }
-}
-
-async fn commit_one_by_one(
     conn: &mut SqliteConnection,
     batch: Vec<AcceptRequest>,
     commits: &AtomicU64,
 ) {
-    for request in batch {
-        Box::pin(commit_accepts(conn, vec![request], commits)).await;
+    if batch.is_empty() {
+        return;
+    }
+    let messages: Vec<&NewMessage> = batch.iter().map(|request| &request.message).collect();
+    match insert_and_commit(conn, &messages).await {
+        Ok(()) => {
+            commits.fetch_add(1, Ordering::Relaxed);
+            answer_all(batch);
+        }
+        Err(error) if batch.len() > 1 => {
+            tracing::warn!(%error, messages = batch.len(), "group commit failed; committing one by one");
+            for request in batch {
+                Box::pin(commit_accepts(conn, vec![request], commits)).await;
+            }
+        }
+        Err(error) => {
+            if let Some(request) = batch.into_iter().next() {
+                let _ = request.answer.send(Err(error));
+            }
+        }
     }
 }
 
@@ -76,43 +59,107 @@ fn answer_all(batch: Vec<AcceptRequest>) {
     }
 }
 
-async fn insert_and_commit(
-    conn: &mut SqliteConnection,
-    batch: &[AcceptRequest],
-) -> std::result::Result<(), BatchFailure> {
-    begin(conn).await.map_err(BatchFailure::Transaction)?;
-    for (position, request) in batch.iter().enumerate() {
-        if let Err(error) = insert_message(conn, &request.message).await {
-            rollback(conn).await;
-            let error = super::failure::write_error(error);
-            return Err(BatchFailure::Message(position, error));
-        }
+async fn insert_and_commit(conn: &mut SqliteConnection, messages: &[&NewMessage]) -> Result<()> {
+    begin(conn).await?;
+    if let Err(error) = insert_messages(conn, messages).await {
+        rollback(conn).await;
+        return Err(super::failure::write_error(error));
     }
-    commit(conn).await.map_err(BatchFailure::Transaction)
+    commit(conn).await
 }
 
-async fn insert_message(conn: &mut SqliteConnection, message: &NewMessage) -> sqlx::Result<()> {
-    let pending = !message.recipients.is_empty();
-    sqlx::query(
-        "INSERT INTO messages (id, org, sender, received_at, expires_at, dsn_ret, dsn_envid, \
-         size, delay_notice_sent, pending, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-    )
-    .bind(id_to_db(message.id))
-    .bind(&message.org)
-    .bind(&message.sender)
-    .bind(time_to_db(message.received_at))
-    .bind(time_to_db(message.expires_at))
-    .bind(message.dsn.ret.map(ret_to_db))
-    .bind(&message.dsn.envid)
-    .bind(i64::try_from(message.body.len()).unwrap_or(i64::MAX))
-    .bind(pending)
-    .bind(&message.body)
-    .execute(&mut *conn)
-    .await?;
-    for (index, recipient) in message.recipients.iter().enumerate() {
-        insert_recipient(conn, message, index, recipient).await?;
+/// Rows per `INSERT`, so that a statement stays far below SQLite's limit
+/// of 32766 parameters (ten per message, ten per recipient).
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Inserts the messages, their recipients and their `received` events with
+/// a few multi-row statements: every statement is a round trip to SQLite's
+/// worker thread, and one per row was most of a message's cost.
+async fn insert_messages(
+    conn: &mut SqliteConnection,
+    messages: &[&NewMessage],
+) -> sqlx::Result<()> {
+    for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO messages (id, org, sender, received_at, expires_at, dsn_ret, dsn_envid, \
+             size, delay_notice_sent, pending, body) ",
+        );
+        insert.push_values(chunk, |mut row, message| {
+            row.push_bind(id_to_db(message.id))
+                .push_bind(&message.org)
+                .push_bind(&message.sender)
+                .push_bind(time_to_db(message.received_at))
+                .push_bind(time_to_db(message.expires_at))
+                .push_bind(message.dsn.ret.map(ret_to_db))
+                .push_bind(&message.dsn.envid)
+                .push_bind(i64::try_from(message.body.len()).unwrap_or(i64::MAX))
+                .push("0")
+                .push_bind(!message.recipients.is_empty())
+                .push_bind(&message.body);
+        });
+        insert.build().persistent(false).execute(&mut *conn).await?;
     }
-    super::events::insert_event(conn, &received_event(message)).await
+    insert_recipients(conn, messages).await?;
+    let events: Vec<Event> = messages
+        .iter()
+        .map(|message| received_event(message))
+        .collect();
+    super::events::insert_events(conn, &events).await
+}
+
+/// The end of every hold, by next hop (a short table: one row per held hop).
+async fn hold_ends(conn: &mut SqliteConnection) -> sqlx::Result<HashMap<String, i64>> {
+    sqlx::query_as("SELECT next_hop, until_at FROM next_hop_holds")
+        .fetch_all(conn)
+        .await
+        .map(|rows: Vec<(String, i64)>| rows.into_iter().collect())
+}
+
+/// A recipient is due at once, or when its next hop's hold ends (see
+/// `holds`); the holds are read once for the whole batch.
+async fn insert_recipients(
+    conn: &mut SqliteConnection,
+    messages: &[&NewMessage],
+) -> sqlx::Result<()> {
+    let hold_ends = hold_ends(conn).await?;
+    let rows: Vec<(&NewMessage, usize, &NewRecipient)> = messages
+        .iter()
+        .flat_map(|message| {
+            message
+                .recipients
+                .iter()
+                .enumerate()
+                .map(move |(index, recipient)| (*message, index, recipient))
+        })
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO recipients (message_id, idx, address, dsn_notify, dsn_orcpt, \
+             route_connector, route_domain, next_hop, state, attempts, next_attempt_at, \
+             updated_at, org, received_at) ",
+        );
+        insert.push_values(chunk, |mut row, (message, index, recipient)| {
+            let received = time_to_db(message.received_at);
+            let due = hold_ends
+                .get(&recipient.next_hop)
+                .map_or(received, |&until| until.max(received));
+            row.push_bind(id_to_db(message.id))
+                .push_bind(i64::try_from(*index).unwrap_or(i64::MAX))
+                .push_bind(&recipient.address)
+                .push_bind(recipient.dsn.notify.as_ref().map(json_to_db))
+                .push_bind(&recipient.dsn.orcpt)
+                .push_bind(&recipient.route.connector)
+                .push_bind(&recipient.route.domain)
+                .push_bind(&recipient.next_hop)
+                .push("'queued', 0")
+                .push_bind(due)
+                .push_bind(received)
+                .push_bind(&message.org)
+                .push_bind(received);
+        });
+        insert.build().persistent(false).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The trace's first line: who handed the message over, and what it was.
@@ -130,34 +177,4 @@ fn received_event(message: &NewMessage) -> Event {
             client: message.client.clone(),
         },
     }
-}
-
-/// See `holds` for why a recipient of a held next hop is due at the hold's end.
-async fn insert_recipient(
-    conn: &mut SqliteConnection,
-    message: &NewMessage,
-    index: usize,
-    recipient: &NewRecipient,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO recipients (message_id, idx, address, dsn_notify, dsn_orcpt, \
-         route_connector, route_domain, next_hop, state, attempts, next_attempt_at, updated_at, \
-         org, received_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', 0, \
-         MAX(?9, COALESCE((SELECT until_at FROM next_hop_holds WHERE next_hop = ?8), ?9)), ?9, \
-         ?10, ?9)",
-    )
-    .bind(id_to_db(message.id))
-    .bind(i64::try_from(index).unwrap_or(i64::MAX))
-    .bind(&recipient.address)
-    .bind(recipient.dsn.notify.as_ref().map(json_to_db))
-    .bind(&recipient.dsn.orcpt)
-    .bind(&recipient.route.connector)
-    .bind(&recipient.route.domain)
-    .bind(&recipient.next_hop)
-    .bind(time_to_db(message.received_at))
-    .bind(&message.org)
-    .execute(conn)
-    .await?;
-    Ok(())
 }

@@ -5,12 +5,11 @@
 //! indexes) when the last of its recipients reaches a final state.
 
 use super::codec::{id_to_db, json_to_db, time_to_db};
-use super::holds::not_before_hold;
 use super::transaction::in_transaction;
 use crate::{RecipientUpdate, Result};
 use mailflow_core::{Event, MessageId, RecipientState};
-use sqlx::SqliteConnection;
-use std::collections::BTreeSet;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::{BTreeSet, HashSet};
 
 pub async fn record(
     conn: &mut SqliteConnection,
@@ -18,19 +17,43 @@ pub async fn record(
     events: &[Event],
 ) -> Result<()> {
     in_transaction(conn, async |conn| {
-        for update in updates {
-            apply_update(conn, update).await?;
+        for round in rounds(updates) {
+            apply_updates(conn, &round).await?;
         }
-        let touched: BTreeSet<MessageId> = updates.iter().map(|update| update.message_id).collect();
-        for id in touched {
-            refresh_pending(conn, id).await?;
-        }
-        for event in events {
-            super::events::append(conn, event).await?;
-        }
-        Ok(())
+        let touched: Vec<MessageId> = updates
+            .iter()
+            .map(|update| update.message_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        refresh_pending(conn, &touched).await?;
+        super::events::append(conn, events).await
     })
     .await
+}
+
+/// Rows per statement: nine parameters each stays far below SQLite's limit
+/// of 32766 parameters.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Splits `updates` into runs that each name a recipient at most once and
+/// hold at most `ROWS_PER_STATEMENT` rows. One statement updates a whole
+/// run; a recipient updated twice in one call gets its updates in order.
+fn rounds(updates: &[RecipientUpdate]) -> Vec<Vec<&RecipientUpdate>> {
+    let mut rounds: Vec<Vec<&RecipientUpdate>> = Vec::new();
+    let mut seen = HashSet::new();
+    for update in updates {
+        let fresh = seen.insert((update.message_id, update.index));
+        match rounds.last_mut() {
+            Some(round) if fresh && round.len() < ROWS_PER_STATEMENT => round.push(update),
+            _ => {
+                seen.clear();
+                seen.insert((update.message_id, update.index));
+                rounds.push(vec![update]);
+            }
+        }
+    }
+    rounds
 }
 
 /// A recipient waiting without a due time would never be tried again, so
@@ -47,42 +70,58 @@ fn due_time(update: &RecipientUpdate) -> Option<i64> {
     }
 }
 
-async fn apply_update(conn: &mut SqliteConnection, update: &RecipientUpdate) -> Result<()> {
-    let sql = format!(
-        "UPDATE recipients SET state = ?2, attempts = attempts + ?3, \
-         next_attempt_at = CASE WHEN ?1 IS NULL THEN NULL ELSE {} END, \
-         last_error = COALESCE(?4, last_error), last_error_code = COALESCE(?5, last_error_code), \
-         delivered_reply = COALESCE(?6, delivered_reply), lease_node = NULL, lease_until = NULL, \
-         updated_at = ?7 WHERE message_id = ?8 AND idx = ?9",
-        not_before_hold(1)
+/// Applies a run of updates (each recipient once) with one statement: every
+/// statement is a round trip to SQLite's worker thread. A due time is never
+/// before the hold of the recipient's next hop (see `holds`).
+async fn apply_updates(conn: &mut SqliteConnection, round: &[&RecipientUpdate]) -> Result<()> {
+    let mut update = QueryBuilder::<Sqlite>::new(
+        "WITH u (message_id, idx, due, state, added, last_error, code, reply, at) AS (",
     );
-    let last_error = update.last_error.as_ref();
-    let updated = sqlx::query(&sql)
-        .bind(due_time(update))
-        .bind(update.state.as_str())
-        .bind(i64::from(update.attempts_added))
-        .bind(last_error.map(json_to_db))
-        .bind(last_error.map(|error| error.diagnosis.code().to_string()))
-        .bind(&update.delivered_reply)
-        .bind(time_to_db(update.at))
-        .bind(id_to_db(update.message_id))
-        .bind(i64::from(update.index))
-        .execute(conn)
-        .await?;
-    if updated.rows_affected() == 0 {
-        tracing::warn!(message = %update.message_id, index = update.index, "update for an unknown recipient ignored");
+    update.push_values(round, |mut row, update| {
+        let last_error = update.last_error.as_ref();
+        row.push_bind(id_to_db(update.message_id))
+            .push_bind(i64::from(update.index))
+            .push_bind(due_time(update))
+            .push_bind(update.state.as_str())
+            .push_bind(i64::from(update.attempts_added))
+            .push_bind(last_error.map(json_to_db))
+            .push_bind(last_error.map(|error| error.diagnosis.code().to_string()))
+            .push_bind(&update.delivered_reply)
+            .push_bind(time_to_db(update.at));
+    });
+    update.push(
+        ") UPDATE recipients SET state = u.state, attempts = attempts + u.added, \
+         next_attempt_at = CASE WHEN u.due IS NULL THEN NULL ELSE \
+         MAX(u.due, COALESCE((SELECT h.until_at FROM next_hop_holds h \
+         WHERE h.next_hop = recipients.next_hop), u.due)) END, \
+         last_error = COALESCE(u.last_error, recipients.last_error), \
+         last_error_code = COALESCE(u.code, recipients.last_error_code), \
+         delivered_reply = COALESCE(u.reply, recipients.delivered_reply), \
+         lease_node = NULL, lease_until = NULL, updated_at = u.at \
+         FROM u WHERE recipients.message_id = u.message_id AND recipients.idx = u.idx",
+    );
+    let updated = update.build().persistent(false).execute(conn).await?;
+    let missing = (round.len() as u64).saturating_sub(updated.rows_affected());
+    if missing > 0 {
+        tracing::warn!(missing, "updates for unknown recipients ignored");
     }
     Ok(())
 }
 
-async fn refresh_pending(conn: &mut SqliteConnection, id: MessageId) -> Result<()> {
-    sqlx::query(
-        "UPDATE messages SET pending = EXISTS (SELECT 1 FROM recipients r \
-         WHERE r.message_id = messages.id \
-         AND r.state IN ('queued', 'in_flight', 'deferred', 'suspended')) WHERE id = ?",
-    )
-    .bind(id_to_db(id))
-    .execute(conn)
-    .await?;
+/// A message is pending while any of its recipients still waits.
+async fn refresh_pending(conn: &mut SqliteConnection, ids: &[MessageId]) -> Result<()> {
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let mut update = QueryBuilder::<Sqlite>::new(
+            "UPDATE messages SET pending = EXISTS (SELECT 1 FROM recipients r \
+             WHERE r.message_id = messages.id \
+             AND r.state IN ('queued', 'in_flight', 'deferred', 'suspended')) WHERE id IN (",
+        );
+        let mut list = update.separated(", ");
+        for id in chunk {
+            list.push_bind(id_to_db(*id));
+        }
+        update.push(")");
+        update.build().persistent(false).execute(&mut *conn).await?;
+    }
     Ok(())
 }
