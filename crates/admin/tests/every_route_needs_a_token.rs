@@ -1,0 +1,69 @@
+//! Every route the OpenAPI document lists, but `health` and the document
+//! itself, answers `401` with the API's error body to a request without a
+//! token or with a wrong one, before it looks at anything else (a node that
+//! has not started, an id that does not exist).
+
+mod common;
+
+use common::Http;
+use mailflow_admin::{AdminState, TokenDigest};
+use mailflow_core::{Clock, ManualClock};
+use mailflow_store::{SharedStore, SqliteStore};
+use std::sync::Arc;
+
+const OPEN: [&str; 2] = ["/api/v1/health", "/api/v1/openapi.json"];
+
+#[tokio::test]
+async fn every_documented_route_but_health_and_the_document_refuses_a_missing_or_wrong_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: SharedStore = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::starting_now());
+    let http = Http::serve(AdminState {
+        store,
+        token_digests: vec![TokenDigest::of("the-right-token")],
+        clock,
+        node: Default::default(),
+    })
+    .await;
+    let (status, document) = http.call(false, "/api/v1/openapi.json", None).await;
+    assert_eq!(status, 200);
+    let paths = document["paths"].as_object().expect("paths");
+    let mut checked = 0;
+    for (path, operations) in paths {
+        let concrete = fill_in(path);
+        for method in operations.as_object().unwrap().keys() {
+            let post = match method.as_str() {
+                "get" => false,
+                "post" => true,
+                other => panic!("{other} {path}: the test calls only GET and POST; extend it"),
+            };
+            if OPEN.contains(&path.as_str()) {
+                let (status, _) = http.call(post, &concrete, None).await;
+                assert_eq!(status, 200, "{method} {path}");
+                continue;
+            }
+            for token in [None, Some("a-wrong-token")] {
+                let (status, body) = http.call(post, &concrete, token).await;
+                assert_eq!(status, 401, "{method} {path} with {token:?}: {body}");
+                assert_eq!(body["error"]["kind"], "unauthorized", "{method} {path}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 14,
+        "only {checked} protected operations documented"
+    );
+    http.stop().await;
+}
+
+/// `/api/v1/messages/{id}` → `/api/v1/messages/x`.
+fn fill_in(path: &str) -> String {
+    path.split('/')
+        .map(|part| match part.starts_with('{') {
+            true => "x",
+            false => part,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
