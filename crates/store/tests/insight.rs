@@ -410,8 +410,8 @@ async fn insight_and_trace_queries_read_indexes() {
     let pending = "state IN ('queued', 'in_flight', 'deferred', 'suspended')";
     let cases = [
         (
-            format!("SELECT route_connector, last_error_code, COUNT(*), MIN(received_at) FROM recipients \
-             WHERE org = 'a' AND {pending} GROUP BY route_connector, last_error_code"),
+            format!("SELECT MIN(received_at) FROM recipients WHERE org = 'a' \
+             AND route_connector IS 'x' AND last_error_code IS NULL AND {pending}"),
             "recipients_pending_connector",
         ),
         (
@@ -441,4 +441,160 @@ async fn insight_and_trace_queries_read_indexes() {
             "{plan}"
         );
     }
+}
+
+/// Pending recipients per (connector, code) counted straight from the rows.
+async fn counted_from_rows(t: &TestStore) -> Vec<(Option<String>, Option<String>, i64)> {
+    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", t.store.path().display()))
+        .await
+        .unwrap();
+    let rows = sqlx::query_as(
+        "SELECT route_connector, last_error_code, COUNT(*) FROM recipients \
+         WHERE org = 'acme' AND state IN ('queued', 'in_flight', 'deferred', 'suspended') \
+         GROUP BY route_connector, last_error_code ORDER BY route_connector, last_error_code",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    rows
+}
+
+/// The same, as `queue_stats` reports it (no code: the total less the coded).
+async fn counted_by_stats(t: &TestStore) -> Vec<(Option<String>, Option<String>, i64)> {
+    let mut counted = Vec::new();
+    for stats in t.store.queue_stats("acme").await.unwrap() {
+        let coded: u64 = stats.by_code.iter().map(|(_, n)| n).sum();
+        if stats.queued > coded {
+            counted.push((stats.connector.clone(), None, (stats.queued - coded) as i64));
+        }
+        let mut by_code = stats.by_code.clone();
+        by_code.sort();
+        for (code, n) in by_code {
+            counted.push((stats.connector.clone(), Some(code), n as i64));
+        }
+    }
+    counted
+}
+
+#[tokio::test]
+async fn queue_stats_counts_follow_every_change_of_a_recipient() {
+    let t = open_store().await;
+    let agree = async |t: &TestStore, step: &str| {
+        let rows = counted_from_rows(t).await;
+        assert_eq!(counted_by_stats(t).await, rows, "after {step}");
+        rows
+    };
+    let two = message(
+        t0(),
+        "alice@acme.test",
+        vec![
+            recipient("a@acme.test", Some("onprem")),
+            recipient("b@fabrikam.test", None),
+            recipient("c@acme.test", Some("onprem")),
+        ],
+    );
+    let one = onprem_message(t0() + minutes(1), "d@acme.test");
+    for m in [&two, &one] {
+        t.store.accept_message(m.clone()).await.unwrap();
+    }
+    assert_eq!(
+        agree(&t, "accepts").await.iter().map(|r| r.2).sum::<i64>(),
+        4
+    );
+
+    let claimed = t
+        .store
+        .claim("onprem", t0() + minutes(2), LEASE_NODE, LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    agree(&t, "a claim (in flight is pending)").await;
+
+    t.store
+        .record(
+            vec![
+                deferral(two.id, 0, t0() + minutes(2), t0() + minutes(3)),
+                deferral(two.id, 2, t0() + minutes(2), t0() + minutes(3)),
+                delivery(one.id, 0, t0() + minutes(2)),
+            ],
+            vec![],
+        )
+        .await
+        .unwrap();
+    let rows = agree(&t, "two deferrals and a delivery").await;
+    assert!(rows.contains(&(Some("onprem".into()), Some("4.4.316".into()), 2)));
+
+    t.store
+        .suspend_connector_queue("acme", "onprem", t0() + minutes(4))
+        .await
+        .unwrap();
+    agree(&t, "a suspension").await;
+    t.store
+        .resume_connector_queue("acme", "onprem", t0() + minutes(5))
+        .await
+        .unwrap();
+    agree(&t, "a resumption").await;
+
+    let mut failed = delivery(two.id, 1, t0() + minutes(6));
+    failed.state = RecipientState::Failed;
+    failed.last_error = deferral(two.id, 1, t0(), t0()).last_error;
+    t.store.record(vec![failed], vec![]).await.unwrap();
+    let rows = agree(&t, "a failure").await;
+    assert_eq!(
+        rows,
+        vec![(Some("onprem".into()), Some("4.4.316".into()), 2)]
+    );
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_older_than_is_exact_on_either_side_of_a_large_backlog() {
+    let t = open_store().await;
+    let store = std::sync::Arc::new(t.store);
+    const N: u64 = 2600;
+    let mut accepts = tokio::task::JoinSet::new();
+    for i in 0..N {
+        let store = store.clone();
+        let m = onprem_message(
+            t0() + std::time::Duration::from_secs(i),
+            &format!("u{i}@acme.test"),
+        );
+        accepts.spawn(async move { store.accept_message(m).await.unwrap() });
+    }
+    while accepts.join_next().await.is_some() {}
+    // A second code group: the first 700 are deferred with a code.
+    let claimed = store
+        .claim("onprem", t0() + minutes(60), LEASE_NODE, LEASE, 700)
+        .await
+        .unwrap();
+    let updates = claimed
+        .iter()
+        .map(|m| deferral(m.id, 0, t0() + minutes(60), t0() + minutes(61)))
+        .collect();
+    store.record(updates, vec![]).await.unwrap();
+
+    for before in [0, 1, 699, 700, 1023, 1024, 1300, 1577, 2599, N, N + 10] {
+        let cutoff = t0() + std::time::Duration::from_secs(before);
+        assert_eq!(
+            store
+                .queued_older_than("acme", Some("onprem"), cutoff)
+                .await
+                .unwrap(),
+            before.min(N),
+            "arrived before t0 + {before} s"
+        );
+    }
+    assert_eq!(
+        store
+            .queued_older_than("acme", None, t0() + minutes(60))
+            .await
+            .unwrap(),
+        0
+    );
+    std::sync::Arc::into_inner(store)
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
 }

@@ -1,21 +1,62 @@
 //! The queue per connector, as insights and alerts read it.
 //!
-//! Every question here is answered from a partial index over pending
-//! recipients (`recipients_pending_connector`, `recipients_pending_last_error`)
-//! or from the events of one connector in a time window (`events_connector`),
-//! so the cost follows the connector's backlog or the window, not the size
-//! of the whole store.
+//! Pending recipients are counted per connector and last error code in
+//! `pending_counts`, kept by triggers in the transactions that change
+//! recipients (migration 0008), so the statistics read a few rows however
+//! large a backlog is. What the counts cannot say (the oldest pending
+//! arrival, how many arrived before a time) is read per connector and code
+//! from a partial index over pending recipients
+//! (`recipients_pending_connector`: org, connector, code, arrival), by
+//! seeks or by counting the smaller side of a cut-off. Attempts come from
+//! the events of one connector in a time window (`events_connector`).
 
 use super::codec::{count_to_u64, json_from_db, opt_json_from_db, time_from_db, time_to_db};
 use crate::{ConnectorQueueStats, DeliveryStats, LastError, Result};
 use mailflow_core::Event;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{Connection, Row, SqliteConnection};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 const PENDING: &str = "state IN ('queued', 'in_flight', 'deferred', 'suspended')";
 
-/// Counts of one connector, gathered row by row.
+/// Pending recipients of one connector (`None`: MX routing) under one last
+/// error code (`None`: no error yet), as `pending_counts` has them.
+struct CodeCount {
+    connector: Option<String>,
+    code: Option<String>,
+    recipients: u64,
+}
+
+/// The organisation's non-empty counts, of one connector when given
+/// (`Some(None)`: MX routing), in connector and code order.
+async fn code_counts(
+    conn: &mut SqliteConnection,
+    org: &str,
+    connector: Option<Option<&str>>,
+) -> Result<Vec<CodeCount>> {
+    let rows = sqlx::query(
+        "SELECT connector, code, recipients FROM pending_counts \
+         WHERE org = ?1 AND recipients > 0 AND (?2 = 0 OR connector = ?3) \
+         ORDER BY connector, code",
+    )
+    .bind(org)
+    .bind(connector.is_some())
+    .bind(connector.flatten().unwrap_or(""))
+    .fetch_all(conn)
+    .await?;
+    let blank_is_none = |text: String| (!text.is_empty()).then_some(text);
+    rows.into_iter()
+        .map(|row| {
+            Ok(CodeCount {
+                connector: blank_is_none(row.try_get("connector")?),
+                code: blank_is_none(row.try_get("code")?),
+                recipients: count_to_u64("recipients", row.try_get("recipients")?)?,
+            })
+        })
+        .collect()
+}
+
+/// Counts of one connector, gathered code by code.
 #[derive(Default)]
 struct Tally {
     queued: u64,
@@ -27,21 +68,16 @@ pub async fn queue_stats(
     conn: &mut SqliteConnection,
     org: &str,
 ) -> Result<Vec<ConnectorQueueStats>> {
-    let sql = format!(
-        "SELECT route_connector, last_error_code, COUNT(*) AS n, MIN(received_at) AS oldest \
-         FROM recipients INDEXED BY recipients_pending_connector \
-         WHERE org = ? AND {PENDING} GROUP BY route_connector, last_error_code"
-    );
-    let rows = sqlx::query(&sql).bind(org).fetch_all(&mut *conn).await?;
+    // One snapshot: the counts and the seeks agree.
+    let mut tx = conn.begin().await?;
     let mut tallies: BTreeMap<Option<String>, Tally> = BTreeMap::new();
-    for row in rows {
-        let tally = tallies.entry(row.try_get("route_connector")?).or_default();
-        let count = count_to_u64("count", row.try_get("n")?)?;
-        let oldest: i64 = row.try_get("oldest")?;
-        tally.queued += count;
-        tally.oldest = Some(tally.oldest.map_or(oldest, |o| o.min(oldest)));
-        if let Some(code) = row.try_get::<Option<String>, _>("last_error_code")? {
-            tally.by_code.push((code, count));
+    for group in code_counts(&mut tx, org, None).await? {
+        let oldest = oldest_received(&mut tx, org, &group).await?;
+        let tally = tallies.entry(group.connector).or_default();
+        tally.queued += group.recipients;
+        tally.oldest = [tally.oldest, oldest].into_iter().flatten().min();
+        if let Some(code) = group.code {
+            tally.by_code.push((code, group.recipients));
         }
     }
     let mut stats = Vec::with_capacity(tallies.len());
@@ -49,7 +85,7 @@ pub async fn queue_stats(
         tally
             .by_code
             .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let (last_error, last_next_hop) = latest_error(conn, org, connector.as_deref()).await?;
+        let (last_error, last_next_hop) = latest_error(&mut tx, org, connector.as_deref()).await?;
         stats.push(ConnectorQueueStats {
             connector,
             queued: tally.queued,
@@ -59,7 +95,29 @@ pub async fn queue_stats(
             last_next_hop,
         });
     }
+    tx.commit().await?;
     Ok(stats)
+}
+
+fn oldest_sql() -> String {
+    format!(
+        "SELECT MIN(received_at) FROM recipients INDEXED BY recipients_pending_connector \
+         WHERE org = ? AND route_connector IS ? AND last_error_code IS ? AND {PENDING}"
+    )
+}
+
+/// The earliest arrival among a group's pending recipients: one index seek.
+async fn oldest_received(
+    conn: &mut SqliteConnection,
+    org: &str,
+    group: &CodeCount,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(&oldest_sql())
+        .bind(org)
+        .bind(&group.connector)
+        .bind(&group.code)
+        .fetch_one(conn)
+        .await?)
 }
 
 async fn latest_error(
@@ -84,23 +142,82 @@ async fn latest_error(
     Ok((error, Some(row.try_get("next_hop")?)))
 }
 
+/// Pending recipients of a connector that arrived before `cutoff`. The
+/// connector's total is known from the counts, so the side of the cut-off
+/// that is smaller is counted (both are tried with a growing limit): the
+/// work follows the smaller of the old part and the young part of the
+/// backlog, not the backlog.
 pub async fn queued_older_than(
     conn: &mut SqliteConnection,
     org: &str,
     connector: Option<&str>,
     cutoff: OffsetDateTime,
 ) -> Result<u64> {
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM recipients INDEXED BY recipients_pending_connector \
-         WHERE org = ? AND route_connector IS ? AND {PENDING} AND received_at < ?"
-    );
-    let row = sqlx::query(&sql)
-        .bind(org)
-        .bind(connector)
-        .bind(time_to_db(cutoff))
-        .fetch_one(conn)
-        .await?;
-    count_to_u64("count", row.try_get("n")?)
+    let mut tx = conn.begin().await?;
+    let groups = code_counts(&mut tx, org, Some(connector)).await?;
+    let total: u64 = groups.iter().map(|group| group.recipients).sum();
+    let cutoff = time_to_db(cutoff);
+    let mut limit: u64 = 1024;
+    let older = loop {
+        let older = count_side(&mut tx, org, &groups, Side::Before(cutoff), limit).await?;
+        if older < limit {
+            break older;
+        }
+        let younger = count_side(&mut tx, org, &groups, Side::AtOrAfter(cutoff), limit).await?;
+        if younger < limit || limit > total {
+            break total.saturating_sub(younger);
+        }
+        limit = limit.saturating_mul(8);
+    };
+    tx.commit().await?;
+    Ok(older)
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Before(i64),
+    AtOrAfter(i64),
+}
+
+fn count_side_sql(comparison: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM recipients INDEXED BY recipients_pending_connector \
+         WHERE org = ? AND route_connector IS ? AND last_error_code IS ? AND {PENDING} \
+         AND received_at {comparison} ? LIMIT ?)"
+    )
+}
+
+/// Pending recipients of the groups on one side of a cut-off, counted up to
+/// `limit` (each group's count stops at what is left of it).
+async fn count_side(
+    conn: &mut SqliteConnection,
+    org: &str,
+    groups: &[CodeCount],
+    side: Side,
+    limit: u64,
+) -> Result<u64> {
+    let (comparison, cutoff) = match side {
+        Side::Before(at) => ("<", at),
+        Side::AtOrAfter(at) => (">=", at),
+    };
+    let sql = count_side_sql(comparison);
+    let mut counted = 0;
+    for group in groups {
+        if counted >= limit {
+            break;
+        }
+        let left = i64::try_from(limit - counted).unwrap_or(i64::MAX);
+        let count: i64 = sqlx::query_scalar(&sql)
+            .bind(org)
+            .bind(&group.connector)
+            .bind(&group.code)
+            .bind(cutoff)
+            .bind(left)
+            .fetch_one(&mut *conn)
+            .await?;
+        counted += count_to_u64("count", count)?;
+    }
+    Ok(counted)
 }
 
 /// Expiry is not an attempt: a `failed` event with `4.4.7` is left out.
@@ -162,4 +279,20 @@ pub async fn last_attempt(
     .await?;
     row.map(|row| json_from_db("event", row.try_get::<&str, _>("event")?))
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::plans::assert_walks_no_backlog;
+
+    #[tokio::test]
+    async fn the_oldest_arrival_of_a_group_is_one_index_seek() {
+        assert_walks_no_backlog(&super::oldest_sql()).await;
+    }
+
+    #[tokio::test]
+    async fn counting_a_side_of_a_cutoff_reads_only_that_range() {
+        assert_walks_no_backlog(&super::count_side_sql("<")).await;
+        assert_walks_no_backlog(&super::count_side_sql(">=")).await;
+    }
 }
