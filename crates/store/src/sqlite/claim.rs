@@ -9,11 +9,11 @@
 use super::codec::{count_to_u32, id_to_db, limit_to_db, time_to_db};
 use super::rows::{self, ENVELOPE_COLUMNS, Envelope};
 use super::transaction::in_transaction;
-use crate::{ClaimedMessage, ClaimedRecipient, Result};
+use crate::{ClaimedMessage, ClaimedRecipient, Result, StoreError};
 use mailflow_core::MessageId;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
-use std::collections::HashSet;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -45,11 +45,19 @@ pub async fn claim(
             return Ok(Vec::new());
         }
         let ids = due_message_ids(conn, next_hop, now, max_messages).await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut recipients = claim_recipients(conn, &ids, next_hop, lease).await?;
+        let mut envelopes = envelopes(conn, &ids).await?;
         let mut claimed = Vec::with_capacity(ids.len());
         for id in ids {
-            let recipients = claim_recipients(conn, id, next_hop, lease).await?;
-            let envelope = envelope(conn, id).await?;
-            claimed.push(claimed_message(envelope, recipients));
+            let envelope = envelopes
+                .remove(&id)
+                .ok_or_else(|| StoreError::Corrupt(format!("claimed message {id} has no row")))?;
+            let mut taken = recipients.remove(&id).unwrap_or_default();
+            taken.sort_by_key(|recipient| recipient.index);
+            claimed.push(claimed_message(envelope, taken));
         }
         Ok(claimed)
     })
@@ -116,32 +124,49 @@ async fn due_message_ids(
     Ok(ids)
 }
 
+/// Moves the due recipients of `ids` on this hop to `in_flight`, with one
+/// statement for the whole claim (each statement is a round trip to
+/// SQLite's worker thread). The ids are at most a claim's size.
 async fn claim_recipients(
     conn: &mut SqliteConnection,
-    id: MessageId,
+    ids: &[MessageId],
     next_hop: &str,
     lease: &Lease,
-) -> Result<Vec<ClaimedRecipient>> {
-    let rows = sqlx::query(
-        "UPDATE recipients SET state = 'in_flight', lease_node = ?1, lease_until = ?2, \
-         updated_at = ?3 \
-         WHERE message_id = ?4 AND next_hop = ?5 AND state IN ('queued', 'deferred') \
-         AND next_attempt_at <= ?3 \
-         RETURNING idx, address, dsn_notify, dsn_orcpt, route_connector, route_domain, attempts",
-    )
-    .bind(&lease.node)
-    .bind(lease.until_db())
-    .bind(time_to_db(lease.now))
-    .bind(id_to_db(id))
-    .bind(next_hop)
-    .fetch_all(conn)
-    .await?;
-    let mut recipients = rows
-        .iter()
-        .map(claimed_recipient)
-        .collect::<Result<Vec<_>>>()?;
-    recipients.sort_by_key(|recipient| recipient.index);
-    Ok(recipients)
+) -> Result<HashMap<MessageId, Vec<ClaimedRecipient>>> {
+    let mut update =
+        QueryBuilder::<Sqlite>::new("UPDATE recipients SET state = 'in_flight', lease_node = ");
+    update
+        .push_bind(&lease.node)
+        .push(", lease_until = ")
+        .push_bind(lease.until_db())
+        .push(", updated_at = ")
+        .push_bind(time_to_db(lease.now))
+        .push(" WHERE next_hop = ")
+        .push_bind(next_hop)
+        .push(" AND state IN ('queued', 'deferred') AND next_attempt_at <= ")
+        .push_bind(time_to_db(lease.now))
+        .push(" AND message_id IN (");
+    push_ids(&mut update, ids);
+    update.push(
+        ") RETURNING message_id, idx, address, dsn_notify, dsn_orcpt, route_connector, \
+         route_domain, attempts",
+    );
+    let rows = update.build().persistent(false).fetch_all(conn).await?;
+    let mut claimed: HashMap<MessageId, Vec<ClaimedRecipient>> = HashMap::new();
+    for row in &rows {
+        claimed
+            .entry(rows::recipient_message_id(row)?)
+            .or_default()
+            .push(claimed_recipient(row)?);
+    }
+    Ok(claimed)
+}
+
+fn push_ids(query: &mut QueryBuilder<'_, Sqlite>, ids: &[MessageId]) {
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(id_to_db(*id));
+    }
 }
 
 fn claimed_recipient(row: &SqliteRow) -> Result<ClaimedRecipient> {
@@ -154,10 +179,19 @@ fn claimed_recipient(row: &SqliteRow) -> Result<ClaimedRecipient> {
     })
 }
 
-async fn envelope(conn: &mut SqliteConnection, id: MessageId) -> Result<Envelope> {
-    let sql = format!("SELECT {ENVELOPE_COLUMNS} FROM messages WHERE id = ?");
-    let row = sqlx::query(&sql).bind(id_to_db(id)).fetch_one(conn).await?;
-    rows::envelope(&row)
+async fn envelopes(
+    conn: &mut SqliteConnection,
+    ids: &[MessageId],
+) -> Result<HashMap<MessageId, Envelope>> {
+    let mut select = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {ENVELOPE_COLUMNS} FROM messages WHERE id IN ("
+    ));
+    push_ids(&mut select, ids);
+    select.push(")");
+    let rows = select.build().persistent(false).fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| rows::envelope(row).map(|envelope| (envelope.id, envelope)))
+        .collect()
 }
 
 fn claimed_message(envelope: Envelope, recipients: Vec<ClaimedRecipient>) -> ClaimedMessage {
