@@ -133,24 +133,7 @@ async fn claim_recipients(
     next_hop: &str,
     lease: &Lease,
 ) -> Result<HashMap<MessageId, Vec<ClaimedRecipient>>> {
-    let mut update =
-        QueryBuilder::<Sqlite>::new("UPDATE recipients SET state = 'in_flight', lease_node = ");
-    update
-        .push_bind(&lease.node)
-        .push(", lease_until = ")
-        .push_bind(lease.until_db())
-        .push(", updated_at = ")
-        .push_bind(time_to_db(lease.now))
-        .push(" WHERE next_hop = ")
-        .push_bind(next_hop)
-        .push(" AND state IN ('queued', 'deferred') AND next_attempt_at <= ")
-        .push_bind(time_to_db(lease.now))
-        .push(" AND message_id IN (");
-    push_ids(&mut update, ids);
-    update.push(
-        ") RETURNING message_id, idx, address, dsn_notify, dsn_orcpt, route_connector, \
-         route_domain, attempts",
-    );
+    let mut update = claim_update(ids, next_hop, lease);
     let rows = update.build().persistent(false).fetch_all(conn).await?;
     let mut claimed: HashMap<MessageId, Vec<ClaimedRecipient>> = HashMap::new();
     for row in &rows {
@@ -160,6 +143,36 @@ async fn claim_recipients(
             .push(claimed_recipient(row)?);
     }
     Ok(claimed)
+}
+
+/// The statement of `claim_recipients`. It finds its rows by their
+/// messages' ids (the primary key): the unary `+` keeps SQLite from reading
+/// them through the next hop's due index instead, which would walk every
+/// due recipient of the hop (a whole backlog) to pick out the claim's.
+fn claim_update<'a>(
+    ids: &[MessageId],
+    next_hop: &'a str,
+    lease: &'a Lease,
+) -> QueryBuilder<'a, Sqlite> {
+    let mut update =
+        QueryBuilder::<Sqlite>::new("UPDATE recipients SET state = 'in_flight', lease_node = ");
+    update
+        .push_bind(&lease.node)
+        .push(", lease_until = ")
+        .push_bind(lease.until_db())
+        .push(", updated_at = ")
+        .push_bind(time_to_db(lease.now))
+        .push(" WHERE +next_hop = ")
+        .push_bind(next_hop)
+        .push(" AND state IN ('queued', 'deferred') AND +next_attempt_at <= ")
+        .push_bind(time_to_db(lease.now))
+        .push(" AND message_id IN (");
+    push_ids(&mut update, ids);
+    update.push(
+        ") RETURNING message_id, idx, address, dsn_notify, dsn_orcpt, route_connector, \
+         route_domain, attempts",
+    );
+    update
 }
 
 fn push_ids(query: &mut QueryBuilder<'_, Sqlite>, ids: &[MessageId]) {
@@ -209,10 +222,31 @@ fn claimed_message(envelope: Envelope, recipients: Vec<ClaimedRecipient>) -> Cla
 
 #[cfg(test)]
 mod tests {
-    use super::super::plans::assert_walks_no_backlog;
+    use super::super::plans::{assert_walks_no_backlog, plan};
+    use mailflow_core::MessageId;
+    use time::OffsetDateTime;
 
     #[tokio::test]
     async fn a_page_of_due_recipients_is_read_in_index_order_without_sorting() {
         assert_walks_no_backlog(super::DUE_PAGE).await;
+    }
+
+    #[tokio::test]
+    async fn claiming_finds_the_claims_recipients_by_their_messages_not_the_hops_backlog() {
+        let ids = [MessageId::new(), MessageId::new(), MessageId::new()];
+        let lease = super::Lease {
+            node: "a".into(),
+            now: OffsetDateTime::UNIX_EPOCH,
+            duration: std::time::Duration::from_secs(60),
+        };
+        let update = super::claim_update(&ids, "onprem", &lease);
+        let steps = plan(update.sql()).await;
+        assert!(
+            steps
+                .iter()
+                .all(|step| !step.contains("recipients_hop_due")),
+            "{steps:?}"
+        );
+        assert_walks_no_backlog(update.sql()).await;
     }
 }
