@@ -94,7 +94,11 @@ WORK=
 MAILFLOW_PID=
 cleanup() {
     local pid
-    [ -n "$MAILFLOW_PID" ] && kill "$MAILFLOW_PID" 2>/dev/null
+    if [ -n "$MAILFLOW_PID" ] && kill "$MAILFLOW_PID" 2>/dev/null; then
+        # Its shutdown lets deliveries finish for up to 5 s; then it is killed.
+        for _ in $(seq 1 150); do kill -0 "$MAILFLOW_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$MAILFLOW_PID" 2>/dev/null || true
+    fi
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     if [ -n "$WORK" ]; then
