@@ -7,12 +7,15 @@
 #   1. direct:   smtp-source -> smtp-sink
 #   2. mailflow: smtp-source -> mailflow (durable queue) -> smtp-sink
 #   3. postfix:  smtp-source -> private Postfix instance (relayhost) -> smtp-sink
-# It prints messages/second for each and the ratios the SPEC sets targets for.
+# It prints messages/second for each and the ratios the SPEC sets targets for,
+# mailflow's CPU seconds and peak memory per 10,000 messages, and its
+# acceptance latency (final dot to 250, bench/latency.py) at half its peak rate.
 #
 # Usage: bench/run.sh            (from anywhere; builds mailflow --release)
 # Knobs (environment): N (messages, default 5000), CONCURRENCY (smtp-source
 # sessions, default 20), CONNECTIONS (outbound connections to the sink for
 # mailflow and Postfix, default 20), TIME_LIMIT (seconds per scenario, default 300),
+# LATENCY_N (messages of the latency run, default 5000),
 # SKIP_POSTFIX=1 to leave the Postfix scenario out, SKIP_BUILD=1 to use the
 # existing target/release/mailflow, TMPDIR for the work dir (queues, data).
 set -euo pipefail
@@ -21,6 +24,7 @@ N=${N:-5000}
 CONCURRENCY=${CONCURRENCY:-20}
 CONNECTIONS=${CONNECTIONS:-20}
 TIME_LIMIT=${TIME_LIMIT:-300}
+LATENCY_N=${LATENCY_N:-5000}
 SIZE=5120
 SENDER=bob@example.test
 RECIPIENT=alice@contoso.test
@@ -86,13 +90,20 @@ wait_listening() {  # port seconds
     done
 }
 
-PIDS=()
+# Scenarios run in command substitutions (subshells), so what they start is
+# remembered in a file that the clean-up reads.
+PID_FILE=
+remember() { echo "$1" >> "$PID_FILE"; }
 WORK=
 POSTFIX_DIR=
 cleanup() {
     local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ -n "$PID_FILE" ] && [ -f "$PID_FILE" ]; then
+        while read -r pid; do kill "$pid" 2>/dev/null || true; done < "$PID_FILE"
+        while read -r pid; do
+            for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+        done < "$PID_FILE"
+    fi
     if [ -n "$POSTFIX_DIR" ] && [ -f "$POSTFIX_DIR/etc/main.cf" ]; then
         postfix -c "$POSTFIX_DIR/etc" stop >/dev/null 2>&1 || true
     fi
@@ -103,7 +114,7 @@ trap 'exit 130' INT TERM
 
 start_sink() {  # port output-file
     smtp-sink -u postfix -c "127.0.0.1:$1" 1000 > "$2" 2>&1 &
-    PIDS+=($!)
+    remember $!
     wait_listening "$1" 5 || die "smtp-sink did not start on port $1"
 }
 
@@ -179,9 +190,33 @@ run_mailflow() {
     write_mailflow_config "$dir" "$smtp_port" "$admin_port" "$sink_port"
     RUST_LOG=${RUST_LOG:-warn} "$REPO/target/release/mailflow" serve --config "$dir/mailflow.toml" \
         > "$dir/mailflow.log" 2>&1 &
-    PIDS+=($!)
+    local pid=$!
+    remember "$pid"
     wait_listening "$smtp_port" 30 || { tail -n 20 "$dir/mailflow.log" >&2; die "mailflow did not start"; }
-    send_and_wait "$smtp_port" "$out"
+    local cpu_before result
+    cpu_before=$(cpu_ticks "$pid")
+    result=$(send_and_wait "$smtp_port" "$out")
+    # What the node spent on this run: CPU seconds and its peak resident set.
+    awk -v t="$(( $(cpu_ticks "$pid") - cpu_before ))" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.2f", t / hz }' > "$WORK/mailflow.cpu"
+    awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" > "$WORK/mailflow.hwm"
+    echo "$smtp_port" > "$WORK/mailflow.port"
+    echo "$result"
+}
+
+cpu_ticks() {  # pid: user + system CPU ticks so far
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# Acceptance latency (final dot to 250) on the running mailflow node at
+# half of the rate it reached end to end.
+run_latency() {  # end-to-end msg/s
+    local rate
+    rate=$(awk -v r="$1" 'BEGIN { if (r ~ /^[0-9.]+$/) printf "%.0f", r / 2; else print "" }')
+    [ -n "$rate" ] && [ "$rate" -gt 0 ] || { echo "n/a (no mailflow rate)"; return; }
+    timeout "$TIME_LIMIT" python3 "$REPO/bench/latency.py" 127.0.0.1 "$(cat "$WORK/mailflow.port")" \
+        "$rate" "$LATENCY_N" --size "$SIZE" --connections "$CONCURRENCY" \
+        --sender "$SENDER" --recipient "$RECIPIENT" || echo "(latency run failed)"
 }
 
 write_postfix_config() {  # dir smtp-port sink-port
@@ -283,6 +318,7 @@ main() {
     [ -x "$REPO/target/release/mailflow" ] || die "target/release/mailflow missing"
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/mailflow-bench.XXXXXX")
     chmod 755 "$WORK"
+    PID_FILE="$WORK/pids"
     log "N=$N messages of $SIZE bytes, $CONCURRENCY smtp-source sessions, $CONNECTIONS outbound connections, work dir $WORK"
 
     log "1/3 direct: smtp-source -> smtp-sink"
@@ -290,6 +326,9 @@ main() {
     direct=$(run_direct)
     log "2/3 mailflow: smtp-source -> mailflow -> smtp-sink"
     mailflow=$(run_mailflow)
+    local latency
+    log "    latency: $LATENCY_N messages at half of mailflow's rate"
+    latency=$(run_latency "$(rate "$N" "$(echo "$mailflow" | cut -d' ' -f1)")")
     if [ "${SKIP_POSTFIX:-0}" = 1 ]; then
         postfix="unavailable skipped"
     else
@@ -305,6 +344,11 @@ main() {
     lines=$(report_line postfix "$postfix"); echo "$lines" | head -n 1; rp=$(echo "$lines" | tail -n 1)
     echo "mailflow / postfix = $(ratio "$rm" "$rp")   (SPEC target: >= 5)"
     echo "mailflow / direct  = $(ratio "$rm" "$rd")   (SPEC target: >= 0.5)"
+    if [ -s "$WORK/mailflow.cpu" ]; then
+        echo "mailflow per 10,000 messages: $(awk -v c="$(cat "$WORK/mailflow.cpu")" -v n="$N" \
+            'BEGIN { printf "%.2f", c * 10000 / n }') CPU seconds; peak resident memory $(cat "$WORK/mailflow.hwm") MB"
+    fi
+    echo "mailflow latency at half of its peak: $latency   (SPEC target: p99 < 10 ms)"
 }
 
 main "$@"
