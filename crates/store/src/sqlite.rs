@@ -7,7 +7,9 @@
 //! of read-only connections that, in WAL mode, never wait for the writer.
 //!
 //! The file is opened with `synchronous=FULL`: a commit returns after the
-//! write-ahead log is fsync'd, which is what `250` promises.
+//! write-ahead log is fsync'd, which is what `250` promises. The relay's own
+//! bookkeeping (claims, outcomes, holds) skips that fsync; see `writer` for
+//! what that can and cannot cost.
 
 mod accept;
 mod alert_outbox;
@@ -53,7 +55,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
-use writer::Writer;
+use writer::{Durability, Writer};
 
 /// How the embedded store is opened.
 #[derive(Debug, Clone)]
@@ -145,9 +147,12 @@ impl SqliteStore {
 /// moved in. Each writing trait method is then one line.
 macro_rules! on_writer {
     ($store:expr, $conn:ident => $call:expr) => {
+        on_writer!($store, Durability::Synced, $conn => $call)
+    };
+    ($store:expr, $durability:expr, $conn:ident => $call:expr) => {
         $store
             .writer
-            .run(move |$conn| Box::pin(async move { $call.await }))
+            .run($durability, move |$conn| Box::pin(async move { $call.await }))
             .await
     };
 }
@@ -188,11 +193,11 @@ impl Store for SqliteStore {
             duration: lease,
         };
         let next_hop = next_hop.to_string();
-        on_writer!(self, conn => claim::claim(conn, &next_hop, &lease, max_messages))
+        on_writer!(self, Durability::Relaxed, conn => claim::claim(conn, &next_hop, &lease, max_messages))
     }
 
     async fn record(&self, updates: Vec<RecipientUpdate>, events: Vec<Event>) -> Result<()> {
-        on_writer!(self, conn => record::record(conn, &updates, &events))
+        on_writer!(self, Durability::Relaxed, conn => record::record(conn, &updates, &events))
     }
 
     async fn next_wakeup(&self) -> Result<Option<OffsetDateTime>> {
@@ -200,12 +205,12 @@ impl Store for SqliteStore {
     }
 
     async fn hold_next_hop(&self, hold: NextHopHold) -> Result<()> {
-        on_writer!(self, conn => holds::hold_next_hop(conn, &hold))
+        on_writer!(self, Durability::Relaxed, conn => holds::hold_next_hop(conn, &hold))
     }
 
     async fn release_next_hop(&self, next_hop: &str) -> Result<()> {
         let next_hop = next_hop.to_string();
-        on_writer!(self, conn => holds::release_next_hop(conn, &next_hop))
+        on_writer!(self, Durability::Relaxed, conn => holds::release_next_hop(conn, &next_hop))
     }
 
     async fn next_hop_hold(&self, next_hop: &str) -> Result<Option<NextHopHold>> {
@@ -229,12 +234,12 @@ impl Store for SqliteStore {
     }
 
     async fn mark_delay_notice_sent(&self, id: MessageId) -> Result<()> {
-        on_writer!(self, conn => notices::mark_delay_notice_sent(conn, id))
+        on_writer!(self, Durability::Relaxed, conn => notices::mark_delay_notice_sent(conn, id))
     }
 
     async fn recover_in_flight(&self, node: &str, now: OffsetDateTime) -> Result<u64> {
         let node = node.to_string();
-        on_writer!(self, conn => due::recover_in_flight(conn, &node, now))
+        on_writer!(self, Durability::Relaxed, conn => due::recover_in_flight(conn, &node, now))
     }
 
     async fn retry_now(&self, next_hop: &str, now: OffsetDateTime) -> Result<u64> {
@@ -342,7 +347,7 @@ impl Store for SqliteStore {
     }
 
     async fn save_history(&self, buckets: Vec<HistoryBucket>) -> Result<()> {
-        on_writer!(self, conn => history::save_history(conn, &buckets))
+        on_writer!(self, Durability::Relaxed, conn => history::save_history(conn, &buckets))
     }
 
     async fn history(
@@ -355,11 +360,11 @@ impl Store for SqliteStore {
     }
 
     async fn prune_events(&self, before: OffsetDateTime) -> Result<u64> {
-        on_writer!(self, conn => history::prune_events(conn, before))
+        on_writer!(self, Durability::Relaxed, conn => history::prune_events(conn, before))
     }
 
     async fn prune_history(&self, before: OffsetDateTime) -> Result<u64> {
-        on_writer!(self, conn => history::prune_history(conn, before))
+        on_writer!(self, Durability::Relaxed, conn => history::prune_history(conn, before))
     }
 
     async fn alert_settings(&self, org: &str) -> Result<Option<AlertSettings>> {

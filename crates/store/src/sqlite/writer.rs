@@ -10,6 +10,16 @@
 //! fsync for many messages — answering each only after the commit. Other
 //! writes (claims, outcomes, holds, settings) are jobs run one at a time in
 //! their own transaction, in arrival order with the accepts.
+//!
+//! Durability is per write. Accepts, and jobs that an operator is told are
+//! done, commit with `synchronous=FULL` (the WAL is fsync'd). The relay's
+//! own bookkeeping — claims, outcomes, holds — commits with
+//! `synchronous=NORMAL`: it survives the process being killed (the data is
+//! in the operating system's cache) and is made durable by the next FULL
+//! commit; only a power loss in between can undo it, which means a message
+//! delivered twice or a claim taken again, never an accepted message lost.
+//! Skipping those fsyncs keeps them from delaying the `250`s waiting in the
+//! same queue.
 
 use super::accept::{AcceptRequest, commit_accepts};
 use super::failure::on_write;
@@ -30,7 +40,17 @@ pub type BoxedWrite<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
 enum WriteRequest {
     Accept(AcceptRequest),
-    Job(Job),
+    Job(Job, Durability),
+}
+
+/// Whether a write's commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync'd before the caller hears of it (`synchronous=FULL`).
+    Synced,
+    /// Survives a killed process; made durable by the next synced commit
+    /// (`synchronous=NORMAL`).
+    Relaxed,
 }
 
 /// The handle the store keeps; the task stops once it is dropped.
@@ -63,7 +83,7 @@ impl Writer {
 
     /// Runs `write` on the write connection and returns its result; a full
     /// disk is `StoreError::Full`.
-    pub async fn run<T, W>(&self, write: W) -> Result<T>
+    pub async fn run<T, W>(&self, durability: Durability, write: W) -> Result<T>
     where
         T: Send + 'static,
         W: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxedWrite<'c, Result<T>> + Send + 'static,
@@ -75,7 +95,7 @@ impl Writer {
             })
         });
         self.requests
-            .send(WriteRequest::Job(job))
+            .send(WriteRequest::Job(job, durability))
             .await
             .map_err(|_| StoreError::Closed)?;
         answered.await.map_err(|_| StoreError::Closed)?
@@ -94,20 +114,99 @@ async fn run(
     commits: Arc<AtomicU64>,
 ) {
     let mut requests = Vec::with_capacity(max_batch);
+    let mut sync = SyncMode::default();
     while receiver.recv_many(&mut requests, max_batch).await > 0 {
         let mut accepts = Vec::new();
         for request in requests.drain(..) {
             match request {
                 WriteRequest::Accept(accept) => accepts.push(accept),
-                WriteRequest::Job(job) => {
-                    commit_accepts(&mut conn, std::mem::take(&mut accepts), &commits).await;
+                WriteRequest::Job(job, durability) => {
+                    if !accepts.is_empty() {
+                        sync.set(&mut conn, Durability::Synced).await;
+                        commit_accepts(&mut conn, std::mem::take(&mut accepts), &commits).await;
+                    }
+                    sync.set(&mut conn, durability).await;
                     job(&mut conn).await;
                 }
             }
         }
-        commit_accepts(&mut conn, accepts, &commits).await;
+        if !accepts.is_empty() {
+            sync.set(&mut conn, Durability::Synced).await;
+            commit_accepts(&mut conn, accepts, &commits).await;
+        }
     }
     if let Err(error) = conn.close().await {
         tracing::warn!(%error, "closing the store's write connection");
+    }
+}
+
+/// The connection's `synchronous` setting, changed only between
+/// transactions and only when the next write needs another one.
+struct SyncMode {
+    current: Durability,
+}
+
+impl Default for SyncMode {
+    /// The connection opens with `synchronous=FULL` (see `schema`).
+    fn default() -> Self {
+        SyncMode {
+            current: Durability::Synced,
+        }
+    }
+}
+
+impl SyncMode {
+    async fn set(&mut self, conn: &mut SqliteConnection, wanted: Durability) {
+        if self.current == wanted {
+            return;
+        }
+        let pragma = match wanted {
+            Durability::Synced => "PRAGMA synchronous = FULL",
+            Durability::Relaxed => "PRAGMA synchronous = NORMAL",
+        };
+        match sqlx::query(pragma).execute(&mut *conn).await {
+            Ok(_) => self.current = wanted,
+            // The setting stays as it was: at worst a write is synced that
+            // need not be, or is retried as synced next time.
+            Err(error) => tracing::warn!(%error, pragma, "could not change the store's sync mode"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `synchronous` setting a job runs under (1 = NORMAL, 2 = FULL).
+    async fn sync_seen_by(writer: &Writer, durability: Durability) -> i64 {
+        writer
+            .run(durability, |conn| {
+                Box::pin(async move {
+                    Ok(sqlx::query_scalar("PRAGMA synchronous")
+                        .fetch_one(conn)
+                        .await?)
+                })
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn each_job_runs_under_the_sync_mode_its_durability_asks_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::super::schema::open_writer(&dir.path().join("t.db"), None)
+            .await
+            .unwrap();
+        let (writer, task) = Writer::start(conn, 8);
+        assert_eq!(sync_seen_by(&writer, Durability::Synced).await, 2);
+        assert_eq!(sync_seen_by(&writer, Durability::Relaxed).await, 1);
+        assert_eq!(sync_seen_by(&writer, Durability::Relaxed).await, 1);
+        assert_eq!(
+            sync_seen_by(&writer, Durability::Synced).await,
+            2,
+            "a synced write after relaxed ones is synced again"
+        );
+        drop(writer);
+        task.await.unwrap();
     }
 }
