@@ -6,7 +6,10 @@
 # smtp-sink, and `to-dead` (domain dead.test) whose smart host is a loopback
 # port that refuses connections. In one run it:
 #   1. measures fresh traffic: FRESH messages smtp-source -> mailflow ->
-#      smtp-sink through `to-live` (msg/s until the sink has them all);
+#      smtp-sink through `to-live` (msg/s until the sink has them all), once
+#      with a connection per message (as bench/run.sh) and once reusing
+#      connections (smtp-source -d, as the fill); the drain is compared with
+#      the faster of the two;
 #   2. fills the queue with N messages for dead.test (one recipient each), from
 #      FILL_PROCS smtp-source processes in parallel, and times it;
 #   3. measures the node while idle between retries (the retry schedule is
@@ -111,7 +114,7 @@ trap 'exit 130' INT TERM
 start_sink() {  # port output-file
     smtp-sink -u postfix -c "127.0.0.1:$1" 1000 > "$2" 2>&1 &
     PIDS+=($!)
-    wait_listening "$1" 5 || die "smtp-sink did not start on port $1"
+    wait_listening "$1" 10 || { cat "$2" >&2; die "smtp-sink did not start on port $1"; }
 }
 
 # Messages the sink has received so far: its running counter is the last
@@ -224,16 +227,27 @@ greets() {  # port: the SMTP server answers with a 220 greeting
 health() { curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$ADMIN_PORT/api/v1/health"; }
 
 # ---------------------------------------------------------------- phases
-fresh_traffic() {
-    log "1/5 fresh traffic: $FRESH messages smtp-source -> mailflow -> smtp-sink ($CONCURRENCY sessions)"
-    local start
+# One pass of fresh traffic to the live connector: smtp-source with extra
+# flags $1, until the live sink has counted $2 in all. Prints the seconds.
+fresh_pass() {
+    local flags=$1 want=$2 start
     start=$(now)
-    timeout "$TIME_LIMIT" smtp-source -s "$CONCURRENCY" -m "$FRESH" -l "$SIZE" \
+    # shellcheck disable=SC2086 # flags are words
+    timeout "$TIME_LIMIT" smtp-source $flags -s "$CONCURRENCY" -m "$FRESH" -l "$SIZE" \
         -f "$SENDER" -t "$LIVE_RCPT" "127.0.0.1:$SMTP_PORT" >&2 || die "smtp-source (fresh) failed"
-    wait_sink "$WORK/live-sink.out" "$FRESH" "$TIME_LIMIT" || die "fresh traffic did not arrive"
-    FRESH_S=$(elapsed "$start" "$(now)")
+    wait_sink "$WORK/live-sink.out" "$want" "$TIME_LIMIT" || die "fresh traffic did not arrive"
+    elapsed "$start" "$(now)"
+}
+
+fresh_traffic() {
+    log "1/5 fresh traffic: $FRESH messages smtp-source -> mailflow -> smtp-sink ($CONCURRENCY sessions), twice:"
+    log "  a connection per message (as bench/run.sh), then connections reused (smtp-source -d, as the fill)"
+    FRESH_S=$(fresh_pass "" "$FRESH")
     FRESH_RATE=$(rate "$FRESH" "$FRESH_S")
-    log "  fresh: $FRESH messages in $FRESH_S s = $FRESH_RATE msg/s"
+    FRESH_D_S=$(fresh_pass "-d" $(( 2 * FRESH )))
+    FRESH_D_RATE=$(rate "$FRESH" "$FRESH_D_S")
+    FRESH_BEST=$(printf '%s\n' "$FRESH_RATE" "$FRESH_D_RATE" | sort -n | tail -n 1)
+    log "  fresh: $FRESH_RATE msg/s ($FRESH in $FRESH_S s); reusing connections $FRESH_D_RATE msg/s ($FRESH_D_S s)"
 }
 
 fill() {
@@ -367,7 +381,7 @@ main() {
     mem_ok=$(awk -v k="$mem_peak" 'BEGIN { print (k < 512 * 1024) ? 1 : 0 }')
     cpu_ok=$(awk -v p="$IDLE_PCT" 'BEGIN { print (p < 2) ? 1 : 0 }')
     restart_ok=$(awk -v s="$RESTART_S" 'BEGIN { print (s <= 10) ? 1 : 0 }')
-    drain_ok=$(awk -v d="$DRAIN_RATE" -v f="$FRESH_RATE" 'BEGIN { print (d >= f) ? 1 : 0 }')
+    drain_ok=$(awk -v d="$DRAIN_RATE" -v f="$FRESH_BEST" 'BEGIN { print (d >= f) ? 1 : 0 }')
 
     echo
     echo "deferred backlog of $N messages ($SIZE-byte payload) on 127.0.0.1 ($(nproc) CPUs), retry every $RETRY"
@@ -378,8 +392,8 @@ main() {
     echo "idle CPU: $IDLE_CPU s over $IDLE_S s = $IDLE_PCT% of one CPU, $IDLE_PROBES failed probes in the window   (target: near idle, < 2%: $(verdict "$cpu_ok"))"
     echo "restart:  stop $STOP_S s; serving after $RESTART_S s (220 after $SMTP_READY_S s, health after $API_READY_S s)   (target <= 10 s: $(verdict "$restart_ok"))"
     echo "drain:    $DRAIN_RATE msg/s ($N in $DRAIN_S s after the first delivery, which came $FIRST_S s after the hop returned; $DRAIN_CPU CPU s)"
-    echo "fresh:    $FRESH_RATE msg/s ($FRESH in $FRESH_S s, $CONCURRENCY sessions)"
-    echo "drain / fresh = $(ratio "$DRAIN_RATE" "$FRESH_RATE")   (target >= 1: $(verdict "$drain_ok"))"
+    echo "fresh:    $FRESH_RATE msg/s a connection per message ($FRESH in $FRESH_S s), $FRESH_D_RATE msg/s reusing connections ($FRESH_D_S s); $CONCURRENCY sessions"
+    echo "drain / fresh = $(ratio "$DRAIN_RATE" "$FRESH_BEST")   (against the faster fresh figure; target >= 1: $(verdict "$drain_ok"))"
 }
 
 main "$@"
