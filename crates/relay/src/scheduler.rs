@@ -37,8 +37,9 @@ pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
         Err(error) => tracing::error!(%error, "could not recover in-flight recipients"),
     }
     let mut workers = Workers::default();
+    let mut housekeeping = Housekeeping::default();
     loop {
-        let wait = match tick(&engine, &mut workers).await {
+        let wait = match tick(&engine, &mut workers, &mut housekeeping).await {
             Ok(wait) => wait,
             Err(error) => {
                 tracing::error!(%error, "the scheduler could not read the queue");
@@ -49,7 +50,7 @@ pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
             _ = shutdown.cancelled() => break,
             _ = engine.wake.notified() => {}
             Some(done) = workers.tasks.join_next(), if !workers.tasks.is_empty() => workers.finished(done),
-            _ = sleep(&engine, wait) => {}
+            _ = sleep(&engine, wait) => housekeeping.timer_fired(),
         }
     }
     workers.drain(SHUTDOWN_GRACE).await;
@@ -79,11 +80,47 @@ async fn sleep(engine: &Engine, wait: Wait) {
     }
 }
 
-/// One pass: notices and expiry, then workers for the due next hops.
-async fn tick(engine: &Arc<Engine>, workers: &mut Workers) -> mailflow_store::Result<Wait> {
+/// When to look for expired messages and delay notices. Their times come
+/// from the store's next wake-up, so a pass woken by the timer looks; a
+/// pass woken by new mail or a finished worker (many a second under load)
+/// looks only when a second has gone by since the last look, which keeps
+/// two queries per wake-up off the busy path.
+#[derive(Default)]
+struct Housekeeping {
+    last: Option<time::OffsetDateTime>,
+    timer_fired: bool,
+}
+
+impl Housekeeping {
+    const INTERVAL: time::Duration = time::Duration::SECOND;
+
+    fn timer_fired(&mut self) {
+        self.timer_fired = true;
+    }
+
+    /// Whether this pass looks; if so, it counts as the last look.
+    fn take(&mut self, now: time::OffsetDateTime) -> bool {
+        let due = self.timer_fired || self.last.is_none_or(|last| now - last >= Self::INTERVAL);
+        if due {
+            self.last = Some(now);
+            self.timer_fired = false;
+        }
+        due
+    }
+}
+
+/// One pass: notices and expiry (see `Housekeeping`), then workers for the
+/// due next hops.
+async fn tick(
+    engine: &Arc<Engine>,
+    workers: &mut Workers,
+    housekeeping: &mut Housekeeping,
+) -> mailflow_store::Result<Wait> {
     let now = engine.clock.now();
-    notices::expire_due(engine, now).await?;
-    notices::send_delay_notices(engine, now).await?;
+    if housekeeping.take(now) {
+        notices::expire_due(engine, now).await?;
+        notices::send_delay_notices(engine, now).await?;
+    }
     for hop in engine
         .store
         .due_next_hops(now, due_count_cap(engine))
@@ -188,4 +225,29 @@ fn connection_limit(engine: &Engine, next_hop: &str) -> usize {
         _ => engine.settings.queue.max_connections_per_hop,
     };
     limit.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Housekeeping;
+    use time::macros::datetime;
+
+    #[test]
+    fn housekeeping_runs_first_on_the_timer_and_at_most_once_a_second_otherwise() {
+        let t0 = datetime!(2030-01-01 08:00:00 UTC);
+        let mut housekeeping = Housekeeping::default();
+        assert!(housekeeping.take(t0), "the first pass looks");
+        assert!(!housekeeping.take(t0 + time::Duration::milliseconds(400)));
+        assert!(!housekeeping.take(t0 + time::Duration::milliseconds(999)));
+        assert!(
+            housekeeping.take(t0 + time::Duration::seconds(1)),
+            "a second later, a wake-up looks again"
+        );
+        housekeeping.timer_fired();
+        assert!(
+            housekeeping.take(t0 + time::Duration::milliseconds(1100)),
+            "the timer (an expiry or notice time) always looks"
+        );
+        assert!(!housekeeping.take(t0 + time::Duration::milliseconds(1200)));
+    }
 }
