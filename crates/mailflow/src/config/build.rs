@@ -477,10 +477,20 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// A path relative to the config file's directory, that must be readable.
+    /// A path relative to the config file's directory, that must be a
+    /// readable file. An empty path (the config's own directory) or a
+    /// directory is refused here, at the key that names it: opening a
+    /// directory succeeds, and reading it later would fail far from the key.
     fn readable_file(&self, at: KeyPath, path: &Path) -> Checked<PathBuf> {
+        if path.as_os_str().is_empty() {
+            return Err(self.inconsistent(at, "is empty; give the path of a file"));
+        }
         let resolved = self.base_dir.join(path);
-        match std::fs::File::open(&resolved) {
+        match std::fs::File::open(&resolved).and_then(|file| file.metadata()) {
+            Ok(metadata) if metadata.is_dir() => Err(self.inconsistent(
+                at,
+                &format!("{} is a directory, not a file", resolved.display()),
+            )),
             Ok(_) => Ok(resolved),
             Err(error) => {
                 Err(self.inconsistent(at, &format!("cannot read {}: {error}", resolved.display())))

@@ -228,6 +228,37 @@ fn a_missing_file_is_named_by_the_key_that_points_at_it() {
     );
 }
 
+/// Found by the `config_loader` fuzz target: `file = ""` named the config's
+/// own directory, which opens like a file, and the error then blamed "line 1"
+/// of that directory instead of the key.
+#[test]
+fn an_empty_path_or_a_directory_is_refused_at_its_key() {
+    assert_error(
+        "[directory]\nfile = \"\"\n",
+        2,
+        "directory.file",
+        "is empty; give the path of a file",
+    );
+    assert_error(
+        "[directory]\nrecipients = []\nfile = \".\"\n",
+        3,
+        "directory.file",
+        "is a directory, not a file",
+    );
+    assert_error(
+        "[server]\ntls_cert_file = \".\"\ntls_key_file = \"\"\n",
+        2,
+        "server.tls_cert_file",
+        "is a directory, not a file",
+    );
+    assert_error(
+        "[delivery]\ntrusted_ca_file = \"\"\n",
+        2,
+        "delivery.trusted_ca_file",
+        "is empty",
+    );
+}
+
 #[test]
 fn a_bad_line_in_the_directory_file_names_that_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
