@@ -7,7 +7,10 @@ use crate::engine::Engine;
 use crate::outcome::FailedRecipient;
 use mailflow_core::{Diagnosis, Event, EventKind, MessageId, RecipientState};
 use mailflow_ndr::{ReportInput, ReportKind, ReportRecipient};
-use mailflow_store::{LastError, NewMessage, NewRecipient, RecipientUpdate, Result, StoredMessage};
+use mailflow_store::{
+    LastError, NewMessage, NewRecipient, NextHopHold, RecipientUpdate, Result, StoredMessage,
+};
+use std::collections::HashMap;
 use time::OffsetDateTime;
 
 /// Largest original returned whole with `RET=FULL`; larger ones get headers.
@@ -105,18 +108,36 @@ fn waiting(state: RecipientState) -> bool {
     )
 }
 
-/// One delay notice per message still deferred after `delay_notice`.
+/// One delay notice per message still waiting after `delay_notice`: for
+/// each recipient deferred after its own attempt (with its last error), or
+/// queued untried behind its next hop's hold (with the hold's diagnosis).
 pub(crate) async fn send_delay_notices(engine: &Engine, now: OffsetDateTime) -> Result<()> {
     let Some(after) = engine.settings.queue.delay_notice else {
         return Ok(());
     };
+    let mut holds: HashMap<String, Option<NextHopHold>> = HashMap::new();
     for message in engine.store.delay_notices_due(now - after, BATCH).await? {
-        let recipients: Vec<ReportRecipient> = message
-            .recipients
-            .iter()
-            .filter(|r| r.state == RecipientState::Deferred && r.dsn.effective_notify().delay)
-            .filter_map(|r| r.last_error.as_ref().map(|e| report_recipient(r, e)))
-            .collect();
+        let mut recipients: Vec<ReportRecipient> = Vec::new();
+        for r in &message.recipients {
+            if !r.dsn.effective_notify().delay {
+                continue;
+            }
+            match (r.state, &r.last_error) {
+                (RecipientState::Deferred, Some(error)) => {
+                    recipients.push(report_recipient(r, error));
+                }
+                (RecipientState::Queued, _) => {
+                    if !holds.contains_key(&r.next_hop) {
+                        let hold = engine.store.next_hop_hold(&r.next_hop).await?;
+                        holds.insert(r.next_hop.clone(), hold);
+                    }
+                    if let Some(hold) = &holds[&r.next_hop] {
+                        recipients.push(held_recipient(r, hold));
+                    }
+                }
+                _ => {}
+            }
+        }
         send_report(
             engine,
             &message,
@@ -140,6 +161,23 @@ fn report_recipient(
         diagnosis: error.diagnosis.clone(),
         remote_mta: error.server.clone(),
         last_attempt: Some(error.at),
+        attempts: recipient.attempts,
+        connector: recipient.route.connector.clone(),
+        history: Vec::new(),
+    }
+}
+
+/// A recipient not tried itself: its next hop refused, and holds it.
+fn held_recipient(
+    recipient: &mailflow_store::StoredRecipient,
+    hold: &NextHopHold,
+) -> ReportRecipient {
+    ReportRecipient {
+        address: recipient.address.clone(),
+        orcpt: recipient.dsn.orcpt.clone(),
+        diagnosis: hold.diagnosis.clone(),
+        remote_mta: None,
+        last_attempt: None,
         attempts: recipient.attempts,
         connector: recipient.route.connector.clone(),
         history: Vec::new(),

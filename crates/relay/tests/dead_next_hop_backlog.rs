@@ -129,3 +129,58 @@ async fn a_dead_hop_costs_one_probe_per_retry_and_its_backlog_drains_when_it_ret
     assert_eq!(ids.len(), BACKLOG);
     node.stop().await;
 }
+
+#[tokio::test]
+async fn mail_waiting_untried_behind_a_dead_hop_gets_its_delay_notice_with_the_hops_refusal() {
+    const HOUR: Duration = Duration::from_secs(3600);
+    let partner = SmtpServer::start(SmtpBehavior::new()).await;
+    let node = TestNode::start(
+        org(mailflow_testkit::ports::refused_addr(), partner.addr()),
+        settings(),
+    )
+    .await;
+    let (_, tried) = send(
+        node.smtp,
+        "bob@example.test",
+        &["alice@contoso.test"],
+        "Subject: tried\n\nx\n",
+    )
+    .await;
+    let tried = queue_id(&tried);
+    eventually("the hop is held after its first refusal", || async {
+        node.store
+            .next_hop_hold("to-onprem")
+            .await
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    let (_, untried) = send(
+        node.smtp,
+        "bob@example.test",
+        &["carol@contoso.test"],
+        "Subject: untried\n\ny\n",
+    )
+    .await;
+    let untried = queue_id(&untried);
+    assert_eq!(node.message(&untried).await.recipients[0].attempts, 0);
+
+    node.advance(4 * HOUR + Duration::from_secs(120));
+    partner
+        .wait_for_messages(2, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let notices = partner.messages();
+    for recipient in ["alice@contoso.test", "carol@contoso.test"] {
+        let notice = notices
+            .iter()
+            .map(|m| mailflow_testnode::delivery_status(&m.data))
+            .find(|status| status.contains(recipient))
+            .unwrap_or_else(|| panic!("no delay notice for {recipient}"));
+        assert!(notice.contains("Action: delayed"), "{notice}");
+        assert!(notice.contains("4.4.316"), "{notice}");
+    }
+    assert!(node.message(&tried).await.delay_notice_sent);
+    assert!(node.message(&untried).await.delay_notice_sent);
+    node.stop().await;
+}

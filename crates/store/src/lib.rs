@@ -108,8 +108,9 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<StoredMessage>>;
 
-    /// Messages received at or before `received_before` that still have
-    /// deferred recipients and have not had their delay notice.
+    /// Messages received at or before `received_before` that have not had
+    /// their delay notice and still have a recipient waiting after a
+    /// failure: `deferred`, or `queued` for a next hop that is held.
     async fn delay_notices_due(
         &self,
         received_before: OffsetDateTime,

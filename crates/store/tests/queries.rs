@@ -380,3 +380,42 @@ async fn expiry_sweeps_read_the_pending_expiry_index() {
     assert!(expiry.contains("messages_pending_expiry"), "{expiry}");
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_message_queued_behind_a_held_next_hop_is_due_for_its_delay_notice() {
+    let t = open_store().await;
+    let [deferred, _delivered, queued] = seed(&t.store).await;
+    let s = &t.store;
+    let later = t0() + minutes(5);
+    let due = |at| async move {
+        let mut ids: Vec<_> = s
+            .delay_notices_due(at, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        due(later).await,
+        vec![deferred],
+        "untried and not held: not yet"
+    );
+
+    s.hold_next_hop(mailflow_store::NextHopHold {
+        next_hop: "mx/example.test".into(),
+        until: t0() + minutes(30),
+        failures: 1,
+        diagnosis: refused(),
+    })
+    .await
+    .unwrap();
+    let mut both = vec![deferred, queued];
+    both.sort();
+    assert_eq!(due(later).await, both, "waiting behind its hop's hold");
+    s.mark_delay_notice_sent(queued).await.unwrap();
+    assert_eq!(due(later).await, vec![deferred], "one notice per message");
+    t.store.close().await.unwrap();
+}

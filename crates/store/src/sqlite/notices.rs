@@ -31,6 +31,12 @@ pub async fn expired_messages(
     messages_where(conn, query).await
 }
 
+/// Old messages without their delay notice that have a recipient waiting
+/// after a failure: its own (`deferred`) or its next hop's (`queued` behind
+/// a hold, untried because the hop refuses). The second matters for more
+/// than the notice: a backlog behind a dead next hop is all `queued`, and
+/// were it left out, every scheduler pass would walk all of it past the
+/// notice's age only to find no message to notify.
 pub async fn delay_notices_due(
     conn: &mut SqliteConnection,
     received_before: OffsetDateTime,
@@ -39,8 +45,9 @@ pub async fn delay_notices_due(
     let sql = format!(
         "SELECT {ENVELOPE_COLUMNS} FROM messages m \
          WHERE m.pending = 1 AND m.delay_notice_sent = 0 AND m.received_at <= ? \
-         AND EXISTS (SELECT 1 FROM recipients r \
-         WHERE r.message_id = m.id AND r.state = 'deferred') \
+         AND EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id \
+           AND (r.state = 'deferred' OR (r.state = 'queued' AND EXISTS \
+             (SELECT 1 FROM next_hop_holds h WHERE h.next_hop = r.next_hop)))) \
          ORDER BY m.received_at, m.id LIMIT ?"
     );
     let query = sqlx::query(&sql)
