@@ -22,6 +22,11 @@ impl AttemptLog {
         self.addresses.push(result);
     }
 
+    /// The results so far, in order.
+    pub(crate) fn addresses(&self) -> &[AddressResult] {
+        &self.addresses
+    }
+
     /// At least one address worked.
     pub(crate) fn any_passed(&self) -> bool {
         self.addresses

@@ -12,6 +12,14 @@ pub(crate) enum Candidate {
     Address { host: String, addr: SocketAddr },
 }
 
+impl Candidate {
+    pub(crate) fn host(&self) -> &str {
+        match self {
+            Candidate::Unresolved { host, .. } | Candidate::Address { host, .. } => host,
+        }
+    }
+}
+
 pub(crate) fn candidates(hosts: Vec<ResolvedHost>) -> Vec<Candidate> {
     let mut list = Vec::new();
     for resolved in hosts {

@@ -10,11 +10,14 @@ use crate::dns::{NextHopResolver, ResolverSetupError};
 use crate::session::{Session, SessionParams, open_session};
 use crate::tls::{TlsSetup, TrustedCaError};
 use crate::transfer::transfer;
-use crate::{DeliveryReport, DeliverySettings, NextHopPlan, OutboundMessage, RecipientOutcome};
+use crate::{
+    DeliveryReport, DeliverySettings, NextHopPlan, OutboundMessage, RecipientOutcome, Settled,
+};
 use mailflow_core::{AddressResult, Diagnosis, Stage};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Instant;
+use tokio::sync::mpsc;
 
 /// Why a `Deliverer` could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +72,17 @@ impl Deliverer {
         plan: &NextHopPlan,
         messages: &[OutboundMessage],
     ) -> DeliveryReport {
+        self.deliver_reporting(plan, messages, None).await
+    }
+
+    /// As `deliver`, and each message whose transaction ends inside a
+    /// session is also sent to `settled` at that moment.
+    pub async fn deliver_reporting(
+        &self,
+        plan: &NextHopPlan,
+        messages: &[OutboundMessage],
+        settled: Option<&mpsc::UnboundedSender<Settled>>,
+    ) -> DeliveryReport {
         let mut progress = Progress {
             messages,
             pending: (0..messages.len()).collect(),
@@ -81,7 +95,14 @@ impl Deliverer {
             if progress.pending.is_empty() {
                 break;
             }
-            let carry_pending = async |session, addr| carry(session, addr, &mut progress).await;
+            let reporter = Reporter {
+                settled,
+                earlier: log.addresses().to_vec(),
+                host: candidate.host().to_string(),
+                began: Instant::now(),
+            };
+            let carry_pending =
+                async |session, addr| carry(session, addr, &mut progress, &reporter).await;
             let result = self
                 .try_candidate(candidate, &params, started, carry_pending)
                 .await;
@@ -197,6 +218,7 @@ async fn carry(
     mut session: Session,
     addr: SocketAddr,
     progress: &mut Progress<'_>,
+    reporter: &Reporter<'_>,
 ) -> (Stage, Option<Diagnosis>) {
     let server = addr.to_string();
     let mut stage = session.stage;
@@ -204,6 +226,7 @@ async fn carry(
         match transfer(&mut session, &progress.messages[index], &server).await {
             Ok(answered) => {
                 stage = stage.max(answered.stage);
+                reporter.settled(index, &answered.outcomes, addr, answered.stage);
                 progress.settle(index, answered.outcomes);
                 if !answered.accepted
                     && let Err(error) = session.client.rset().await
@@ -219,6 +242,37 @@ async fn carry(
     }
     session.client.quit().await;
     (stage, None)
+}
+
+/// Tells the caller of `deliver_reporting` of each transaction that ended.
+struct Reporter<'a> {
+    settled: Option<&'a mpsc::UnboundedSender<Settled>>,
+    /// The addresses tried before this session's.
+    earlier: Vec<AddressResult>,
+    host: String,
+    began: Instant,
+}
+
+impl Reporter<'_> {
+    fn settled(&self, index: usize, outcomes: &[RecipientOutcome], addr: SocketAddr, stage: Stage) {
+        let Some(settled) = self.settled else {
+            return;
+        };
+        let mut addresses = self.earlier.clone();
+        addresses.push(AddressResult {
+            host: self.host.clone(),
+            addr: Some(addr),
+            stage,
+            diagnosis: None,
+            elapsed_ms: elapsed_ms(self.began),
+        });
+        // The receiver may have stopped listening; the report still has it.
+        let _ = settled.send(Settled {
+            index,
+            outcomes: outcomes.to_vec(),
+            addresses,
+        });
+    }
 }
 
 fn elapsed_ms(since: Instant) -> u64 {

@@ -103,6 +103,18 @@ pub enum RecipientOutcome {
     },
 }
 
+/// A message whose transaction has ended while the session goes on: its
+/// outcomes, and the addresses tried up to and including the one that took
+/// it. Lets the caller record a delivery as soon as the next hop said `250`
+/// instead of when the whole batch is done.
+#[derive(Debug, Clone)]
+pub struct Settled {
+    /// The message's position in the list given to `deliver`.
+    pub index: usize,
+    pub outcomes: Vec<RecipientOutcome>,
+    pub addresses: Vec<AddressResult>,
+}
+
 #[derive(Debug, Clone)]
 pub struct DeliveryReport {
     /// Per-address results of every connection tried, in order.

@@ -4,6 +4,7 @@
 //! worker in probe mode sends one message to a held hop and, when it gets
 //! through, lifts the hold and drains the queue at full speed.
 
+use crate::early_record::{self, HopView};
 use crate::engine::Engine;
 use crate::notices;
 use crate::outcome::{self, Context};
@@ -12,6 +13,7 @@ use mailflow_core::{Diagnosis, RecipientState};
 use mailflow_deliver::{OutboundMessage, OutboundRecipient};
 use mailflow_store::{ClaimedMessage, LastError, NextHopHold, RecipientUpdate, Result, StoreError};
 use std::sync::Arc;
+use tokio::sync::mpsc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -81,16 +83,35 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
         }
     };
     let outbound = load_outbound(engine, &claimed).await?;
-    let report = engine.deliverer.deliver(&plan, &outbound).await;
+    let hop_failures = hold.as_ref().map_or(0, |h| h.failures);
+    let (settled, settled_rx) = mpsc::unbounded_channel();
+    let delivering = async {
+        // Dropped when delivery ends, which ends the early recording.
+        let settled = settled;
+        engine
+            .deliverer
+            .deliver_reporting(&plan, &outbound, Some(&settled))
+            .await
+    };
+    let hop = HopView {
+        next_hop,
+        connector: route.connector.as_deref(),
+        hop_failures,
+    };
+    let (report, recorded) = tokio::join!(
+        delivering,
+        early_record::record_deliveries(engine, &claimed, hop, settled_rx)
+    );
 
     let ctx = Context {
         now: engine.clock.now(),
         schedule: &engine.schedule,
         next_hop,
         connector: route.connector.as_deref(),
-        hop_failures: hold.as_ref().map_or(0, |h| h.failures),
+        hop_failures,
     };
-    let decisions = outcome::decide(&claimed, &report, &ctx);
+    let mut decisions = outcome::decide(&claimed, &report, &ctx);
+    decisions.leave_out(&recorded);
     engine
         .store
         .record(decisions.updates, decisions.events.clone())

@@ -4,6 +4,7 @@
 
 mod control;
 mod delivery_log;
+mod early_record;
 mod engine;
 mod hop_worker;
 mod node;

@@ -35,6 +35,20 @@ pub struct Decisions {
     pub hop_hold: Option<(OffsetDateTime, LastError)>,
 }
 
+impl Decisions {
+    /// Drops what concerns messages already recorded (see `early_record`).
+    pub fn leave_out(&mut self, recorded: &std::collections::HashSet<MessageId>) {
+        if recorded.is_empty() {
+            return;
+        }
+        self.updates
+            .retain(|update| !recorded.contains(&update.message_id));
+        self.events
+            .retain(|event| !recorded.contains(&event.message_id));
+        self.failures.retain(|(id, _)| !recorded.contains(id));
+    }
+}
+
 pub fn decide(claimed: &[ClaimedMessage], report: &DeliveryReport, ctx: &Context) -> Decisions {
     let hop_error = connection_level_failure(report, ctx.now);
     let hop_wait_until = hop_error
