@@ -4,7 +4,9 @@
 //!
 //! Limits and their replies: command time-out `421 4.4.2`, data time-out
 //! `421 4.4.2`, too many errors (`5xx` replies) `421 4.7.0`, shutdown
-//! `421 4.3.2`; each closes the session.
+//! `421 4.3.2`; each closes the session. So does a refused DATA with more
+//! input already sent behind it (`554 5.5.0`): that input is a message sent
+//! without waiting for `354`, and is never read as commands.
 //!
 //! STARTTLS (RFC 3207): once the `220` is written, whatever the client had
 //! already pipelined behind the command is thrown away unread (so nothing
@@ -326,13 +328,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     }
 
     async fn data(&mut self) -> io::Result<Flow> {
-        match &self.envelope {
-            None => self.reply(bad_sequence("send MAIL first")),
-            Some(envelope) if envelope.recipients.is_empty() => {
-                self.reply(bad_sequence("no valid recipients"))
-            }
+        let why = match &self.envelope {
+            None => "send MAIL first",
+            Some(envelope) if envelope.recipients.is_empty() => "no valid recipients",
             Some(_) => return self.receive_message().await,
+        };
+        if self.reader.has_buffered_input() {
+            // DATA ends a pipelined group (RFC 2920 3.1): what the client
+            // sent behind it without waiting for the reply is the message.
+            // Read as commands, a message could run a transaction of its own.
+            tracing::warn!(client = %self.client_ip, "input pipelined behind a refused DATA: closing");
+            return self.close_with(out_of_turn_after_data(why)).await;
         }
+        self.reply(bad_sequence(why));
         Ok(Flow::Continue)
     }
 
@@ -397,6 +405,19 @@ fn bad_sequence(text: &str) -> Reply {
         503,
         EnhancedCode(5, 5, 1),
         format!("bad sequence of commands: {text}"),
+    )
+}
+
+/// DATA refused while the client had already sent more behind it: none of
+/// that is read as commands, and the session closes.
+fn out_of_turn_after_data(why: &str) -> Reply {
+    Reply::new(
+        554,
+        EnhancedCode(5, 5, 0),
+        format!(
+            "DATA refused ({why}) and more was sent without waiting for the reply; \
+             none of it is read as commands, closing connection"
+        ),
     )
 }
 
