@@ -8,7 +8,9 @@
 //! - the answer is a config or a `ConfigError`;
 //! - an error (and each warning) names the file and a line that is in the
 //!   text (1 to the number of lines), and its message starts with
-//!   `fuzz.toml:LINE: ` and the key when it names one;
+//!   `fuzz.toml:LINE: ` and the key when it names one; the one exception is
+//!   a bad line of the directory file the text points at, named by that
+//!   file and its own line under the key `directory.file`;
 //! - a config that loads passed the loader's own checks: at least one SMTP
 //!   listener, `max_recipients` of 1 or more, a store path that is not empty.
 
@@ -61,13 +63,22 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check_location(at: &Location, lines: usize, shown: &str) {
-    assert_eq!(at.file, Path::new("fuzz.toml"));
     let line = at.line.expect("a problem in the text names its line");
-    assert!(
-        (1..=lines).contains(&line),
-        "line {line} of a {lines}-line text: {shown}"
-    );
-    let mut start = format!("fuzz.toml:{line}: ");
+    if at.file != Path::new("fuzz.toml") {
+        // Only a bad line of the directory file the text points at is
+        // located in that file (by its own line), under `directory.file`.
+        let key = at.key.as_ref().map(ToString::to_string);
+        assert_eq!(key.as_deref(), Some("directory.file"), "{shown}");
+        let text = std::fs::read_to_string(&at.file).expect("a readable directory file");
+        assert!((1..=text.lines().count()).contains(&line), "{shown}");
+    } else {
+        assert!(
+            (1..=lines).contains(&line),
+            "line {line} of a {lines}-line text: {shown}"
+        );
+    }
+    let file = at.file.display();
+    let mut start = format!("{file}:{line}: ");
     if let Some(key) = &at.key {
         start.push_str(&format!("{key}: "));
     }
