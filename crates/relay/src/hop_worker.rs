@@ -144,11 +144,13 @@ async fn load_outbound(
     engine: &Engine,
     claimed: &[ClaimedMessage],
 ) -> Result<Vec<OutboundMessage>> {
+    let ids: Vec<_> = claimed.iter().map(|message| message.id).collect();
+    let mut bodies = engine.store.bodies(&ids).await?;
     let mut outbound = Vec::with_capacity(claimed.len());
     for message in claimed {
         // A claimed message without its body is a broken store, never an
         // empty message to send on.
-        let body = engine.store.body(message.id).await?.ok_or_else(|| {
+        let body = bodies.remove(&message.id).ok_or_else(|| {
             StoreError::Corrupt(format!("message {} has no body in the store", message.id))
         })?;
         outbound.push(OutboundMessage {

@@ -32,6 +32,7 @@ pub use sqlite::{SqliteOptions, SqliteStore};
 
 use async_trait::async_trait;
 use mailflow_core::{Event, MessageId, OrgSettings};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -53,6 +54,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn message(&self, id: MessageId) -> Result<Option<StoredMessage>>;
     async fn body(&self, id: MessageId) -> Result<Option<Vec<u8>>>;
+    /// The bodies of those of `ids` that exist, by id (a claimed batch's,
+    /// read together).
+    async fn bodies(&self, ids: &[MessageId]) -> Result<HashMap<MessageId, Vec<u8>>>;
     /// Messages with at least one recipient matching the filter, newest first.
     async fn list_messages(&self, filter: &MessageFilter) -> Result<Vec<StoredMessage>>;
 

@@ -51,6 +51,7 @@ use crate::{ConnectorQueueStats, DeliveryStats, HistoryBucket, TraceFilter, Trac
 use async_trait::async_trait;
 use mailflow_core::{Event, MessageId, OrgSettings};
 use sqlx::SqlitePool;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -169,6 +170,10 @@ impl Store for SqliteStore {
 
     async fn body(&self, id: MessageId) -> Result<Option<Vec<u8>>> {
         reads::body(&mut *self.read().await?, id).await
+    }
+
+    async fn bodies(&self, ids: &[MessageId]) -> Result<HashMap<MessageId, Vec<u8>>> {
+        reads::bodies(&mut *self.read().await?, ids).await
     }
 
     async fn list_messages(&self, filter: &MessageFilter) -> Result<Vec<StoredMessage>> {

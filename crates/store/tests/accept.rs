@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use mailflow_core::RecipientState;
+use mailflow_core::{MessageId, RecipientState};
 use mailflow_store::{SqliteOptions, SqliteStore, Store, StoreError};
 use sqlx::{Connection, SqliteConnection};
 use std::sync::Arc;
@@ -261,4 +261,26 @@ async fn the_database_file_is_in_wal_mode_in_the_data_directory() {
         .unwrap();
     assert_eq!(mode, "wal");
     conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn bodies_of_a_batch_are_read_together_and_unknown_ids_are_left_out() {
+    let t = open_store().await;
+    let first = onprem_message(t0(), "bob@acme.test");
+    let mut second = onprem_message(t0(), "carol@acme.test");
+    second.body = b"Subject: second\r\n\r\nother\r\n".to_vec();
+    t.store.accept_message(first.clone()).await.unwrap();
+    t.store.accept_message(second.clone()).await.unwrap();
+    let unknown = MessageId::new();
+
+    let bodies = t
+        .store
+        .bodies(&[first.id, second.id, unknown])
+        .await
+        .unwrap();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[&first.id], first.body);
+    assert_eq!(bodies[&second.id], second.body);
+    assert!(!bodies.contains_key(&unknown));
+    t.store.close().await.unwrap();
 }

@@ -4,7 +4,7 @@
 //! Reads go through the read pool and never wait for the writer: in WAL
 //! mode they see the last committed state while a group commit is running.
 
-use super::codec::{id_to_db, json_from_db, limit_to_db};
+use super::codec::{id_from_db, id_to_db, json_from_db, limit_to_db};
 use super::rows::{self, ENVELOPE_COLUMNS, Envelope, HOLD_COLUMNS, RECIPIENT_COLUMNS};
 use crate::{MessageFilter, NextHopHold, Result, StoredMessage, StoredRecipient};
 use mailflow_core::{Event, MessageId};
@@ -28,6 +28,35 @@ pub async fn body(conn: &mut SqliteConnection, id: MessageId) -> Result<Option<V
         .fetch_optional(conn)
         .await?;
     Ok(row.map(|row| row.try_get("body")).transpose()?)
+}
+
+/// Ids per statement, far below SQLite's limit on parameters.
+const IDS_PER_STATEMENT: usize = 500;
+
+/// The bodies of `ids` that exist, by id: one statement for a claimed
+/// batch rather than one per message.
+pub async fn bodies(
+    conn: &mut SqliteConnection,
+    ids: &[MessageId],
+) -> Result<HashMap<MessageId, Vec<u8>>> {
+    let mut bodies = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let mut select = QueryBuilder::<Sqlite>::new("SELECT id, body FROM messages WHERE id IN (");
+        let mut list = select.separated(", ");
+        for id in chunk {
+            list.push_bind(id_to_db(*id));
+        }
+        select.push(")");
+        for row in select
+            .build()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            bodies.insert(id_from_db(row.try_get("id")?)?, row.try_get("body")?);
+        }
+    }
+    Ok(bodies)
 }
 
 /// Messages (newest first) that have a recipient matching every recipient
