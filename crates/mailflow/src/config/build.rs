@@ -268,6 +268,14 @@ impl<'a> Context<'a> {
             || DEFAULT_ADMIN_LISTEN.parse().expect("a socket address"),
             |a| a.0,
         );
+        if !listen.ip().is_loopback() {
+            // The API speaks plain HTTP: tokens would cross the network in clear.
+            self.warn(
+                KeyPath::key("admin").then("listen"),
+                "is not a loopback address; the admin API has no TLS, so bearer tokens \
+                 cross the network in clear (put a TLS proxy in front of it)",
+            );
+        }
         Ok(AdminConfig {
             listen,
             token_digests,

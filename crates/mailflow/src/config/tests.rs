@@ -427,3 +427,21 @@ fn a_bad_token_hash_is_named_without_repeating_it() {
         "64 hexadecimal digits, not 3",
     );
 }
+
+#[test]
+fn an_admin_api_off_loopback_is_a_warning_and_on_loopback_is_not() {
+    let config = parse("[admin]\nlisten = \"0.0.0.0:8025\"\n").unwrap();
+    let warning = config
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .find(|w| w.contains("not a loopback address"))
+        .expect("a warning about the admin API's address");
+    assert!(
+        warning.starts_with("mailflow.toml:2: admin.listen: "),
+        "{warning}"
+    );
+
+    let config = parse("[admin]\nlisten = \"127.0.0.1:8025\"\n").unwrap();
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+}
