@@ -29,6 +29,31 @@ pub fn password_matches(hash: &str, password: &str) -> bool {
     }
 }
 
+/// Checks a log-in: whether `password` matches the user's `hash`. A user
+/// that does not exist costs the same Argon2 verification (against a hash
+/// made once, of a random password nobody knows) and matches nothing, so
+/// the answer's timing does not tell which user names exist.
+pub fn log_in_matches(hash: Option<&str>, password: &str) -> bool {
+    match hash {
+        Some(hash) => password_matches(hash, password),
+        None => {
+            let _ = password_matches(unknown_user_hash(), password);
+            false
+        }
+    }
+}
+
+/// The stand-in hash for unknown users, with the same parameters as real ones.
+fn unknown_user_hash() -> &'static str {
+    static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let mut secret = [0u8; 32];
+        argon2::password_hash::rand_core::RngCore::fill_bytes(&mut OsRng, &mut secret);
+        let secret: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        hash_password(&secret).expect("hashing a random password")
+    });
+    &HASH
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,5 +65,26 @@ mod tests {
         assert!(password_matches(&hash, "correct horse"));
         assert!(!password_matches(&hash, "wrong horse"));
         assert!(!password_matches("not a hash", "correct horse"));
+    }
+}
+
+#[cfg(test)]
+mod log_in_tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_user_is_checked_against_a_real_hash_and_never_matches() {
+        let known = hash_password("s3cret").unwrap();
+        assert!(log_in_matches(Some(&known), "s3cret"));
+        assert!(!log_in_matches(Some(&known), "guess"));
+        assert!(!log_in_matches(None, "s3cret"));
+        assert!(!log_in_matches(None, ""));
+        // The stand-in is an Argon2id hash with the parameters of real ones,
+        // so an unknown user costs the same verification.
+        let stand_in = PasswordHash::new(unknown_user_hash()).unwrap();
+        let real = PasswordHash::new(&known).unwrap();
+        assert_eq!(stand_in.algorithm, real.algorithm);
+        assert_eq!(stand_in.version, real.version);
+        assert_eq!(stand_in.params, real.params);
     }
 }

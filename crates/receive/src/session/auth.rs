@@ -5,7 +5,7 @@
 
 use super::{Flow, Session, bad_sequence};
 use crate::AuthLimits;
-use crate::credentials::password_matches;
+use crate::credentials::log_in_matches;
 use crate::sasl::{Credentials, SaslError, decode_plain, decode_text};
 use mailflow_core::EnhancedCode;
 use mailflow_smtp::server::{CommandLine, ReadError, Reply};
@@ -164,12 +164,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             }
         };
         let password = credentials.password;
-        let matches = match hash {
-            Some(hash) => tokio::task::spawn_blocking(move || password_matches(&hash, &password))
+        let matches =
+            tokio::task::spawn_blocking(move || log_in_matches(hash.as_deref(), &password))
                 .await
-                .unwrap_or(false),
-            None => false,
-        };
+                .unwrap_or(false);
         if matches {
             tracing::info!(client = %self.client_ip, user = %credentials.user, "SMTP AUTH succeeded");
             self.authenticated = Some(credentials.user);
