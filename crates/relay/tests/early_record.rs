@@ -3,7 +3,7 @@
 //! batch must not send again what the batch had already delivered.
 
 use mailflow_core::{Diagnosis, RecipientState};
-use mailflow_store::{NextHopHold, Store};
+use mailflow_store::NextHopHold;
 use mailflow_testkit::smtp_server::{FaultAction, FaultPoint, SmtpBehavior, SmtpServer};
 use mailflow_testnode::submit::{queue_id, send};
 use mailflow_testnode::{TestNode, eventually, org, settings};
