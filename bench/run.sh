@@ -95,7 +95,6 @@ wait_listening() {  # port seconds
 PID_FILE=
 remember() { echo "$1" >> "$PID_FILE"; }
 WORK=
-POSTFIX_DIR=
 cleanup() {
     local pid
     if [ -n "$PID_FILE" ] && [ -f "$PID_FILE" ]; then
@@ -104,8 +103,14 @@ cleanup() {
             for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
         done < "$PID_FILE"
     fi
-    if [ -n "$POSTFIX_DIR" ] && [ -f "$POSTFIX_DIR/etc/main.cf" ]; then
-        postfix -c "$POSTFIX_DIR/etc" stop >/dev/null 2>&1 || true
+    # The Postfix instance is started in a subshell too: its directory is
+    # remembered next to the pids.
+    if [ -n "$WORK" ] && [ -f "$WORK/postfix.dir" ]; then
+        local postfix_dir
+        postfix_dir=$(cat "$WORK/postfix.dir")
+        if [ -f "$postfix_dir/etc/main.cf" ]; then
+            postfix -c "$postfix_dir/etc" stop >/dev/null 2>&1 || true
+        fi
     fi
     [ -n "$WORK" ] && rm -rf "$WORK"
 }
@@ -284,7 +289,7 @@ run_postfix() {
     start_sink "$sink_port" "$out"
     write_postfix_config "$dir" "$smtp_port" "$sink_port"
     chown postfix "$dir/data"
-    POSTFIX_DIR=$dir
+    echo "$dir" > "$WORK/postfix.dir"
     if ! postfix -c "$dir/etc" start >"$dir/start.log" 2>&1; then
         cat "$dir/start.log" >&2
         echo "unavailable private-instance-did-not-start"; return
