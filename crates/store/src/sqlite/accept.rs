@@ -12,7 +12,6 @@ use super::transaction::{begin, commit, rollback};
 use crate::{NewMessage, NewRecipient, Result};
 use mailflow_core::{Event, EventKind};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::oneshot;
 
@@ -107,21 +106,13 @@ async fn insert_messages(
     super::events::insert_events(conn, &events).await
 }
 
-/// The end of every hold, by next hop (a short table: one row per held hop).
-async fn hold_ends(conn: &mut SqliteConnection) -> sqlx::Result<HashMap<String, i64>> {
-    sqlx::query_as("SELECT next_hop, until_at FROM next_hop_holds")
-        .fetch_all(conn)
-        .await
-        .map(|rows: Vec<(String, i64)>| rows.into_iter().collect())
-}
-
 /// A recipient is due at once, or when its next hop's hold ends (see
 /// `holds`); the holds are read once for the whole batch.
 async fn insert_recipients(
     conn: &mut SqliteConnection,
     messages: &[&NewMessage],
 ) -> sqlx::Result<()> {
-    let hold_ends = hold_ends(conn).await?;
+    let hold_ends = super::holds::hold_ends(conn).await?;
     let rows: Vec<(&NewMessage, usize, &NewRecipient)> = messages
         .iter()
         .flat_map(|message| {

@@ -6,7 +6,7 @@
 //! the first already moved to `in_flight`. Messages come oldest due time
 //! first, each with only the recipients that were due on this next hop.
 
-use super::codec::{count_to_u32, id_to_db, limit_to_db, time_to_db};
+use super::codec::{count_to_u32, limit_to_db, push_ids, time_to_db};
 use super::rows::{self, ENVELOPE_COLUMNS, Envelope};
 use super::transaction::in_transaction;
 use crate::{ClaimedMessage, ClaimedRecipient, Result, StoreError};
@@ -167,19 +167,12 @@ fn claim_update<'a>(
         .push(" AND state IN ('queued', 'deferred') AND +next_attempt_at <= ")
         .push_bind(time_to_db(lease.now))
         .push(" AND message_id IN (");
-    push_ids(&mut update, ids);
+    push_ids(&mut update, ids.iter().copied());
     update.push(
         ") RETURNING message_id, idx, address, dsn_notify, dsn_orcpt, route_connector, \
          route_domain, attempts",
     );
     update
-}
-
-fn push_ids(query: &mut QueryBuilder<'_, Sqlite>, ids: &[MessageId]) {
-    let mut list = query.separated(", ");
-    for id in ids {
-        list.push_bind(id_to_db(*id));
-    }
 }
 
 fn claimed_recipient(row: &SqliteRow) -> Result<ClaimedRecipient> {
@@ -199,7 +192,7 @@ async fn envelopes(
     let mut select = QueryBuilder::<Sqlite>::new(format!(
         "SELECT {ENVELOPE_COLUMNS} FROM messages WHERE id IN ("
     ));
-    push_ids(&mut select, ids);
+    push_ids(&mut select, ids.iter().copied());
     select.push(")");
     let rows = select.build().persistent(false).fetch_all(conn).await?;
     rows.iter()

@@ -9,6 +9,7 @@ use crate::StoreError;
 use mailflow_core::{MessageId, RecipientState, Ret};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sqlx::{QueryBuilder, Sqlite};
 use time::OffsetDateTime;
 
 /// Nanoseconds since the epoch. Times outside 1677..2262 saturate: they are
@@ -84,4 +85,12 @@ pub fn count_to_u64(column: &str, value: i64) -> Result<u64, StoreError> {
 /// SQLite integers are signed; a limit beyond i64 is no limit.
 pub fn limit_to_db(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+/// Appends `ids` to an `IN (` list being built, as bound parameters.
+pub fn push_ids(query: &mut QueryBuilder<'_, Sqlite>, ids: impl IntoIterator<Item = MessageId>) {
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(id_to_db(id));
+    }
 }

@@ -163,7 +163,7 @@ pub async fn recover_in_flight(
         "UPDATE recipients SET state = 'queued', next_attempt_at = {}, \
          lease_node = NULL, lease_until = NULL, updated_at = ?1 \
          WHERE state = 'in_flight' AND (lease_node = ?2 OR lease_until < ?1)",
-        not_before_hold(1)
+        not_before_hold("?1")
     );
     let recovered = sqlx::query(&sql)
         .bind(time_to_db(now))

@@ -44,7 +44,7 @@ pub async fn resume(
     let sql = format!(
         "UPDATE recipients SET state = 'queued', next_attempt_at = {}, updated_at = ?1 \
          WHERE state = 'suspended' AND {OF_CONNECTOR}",
-        not_before_hold(1)
+        not_before_hold("?1")
     );
     execute(conn, &sql, org, connector, now).await
 }

@@ -4,7 +4,7 @@
 //! Reads go through the read pool and never wait for the writer: in WAL
 //! mode they see the last committed state while a group commit is running.
 
-use super::codec::{id_from_db, id_to_db, json_from_db, limit_to_db};
+use super::codec::{id_from_db, id_to_db, json_from_db, limit_to_db, push_ids};
 use super::rows::{self, ENVELOPE_COLUMNS, Envelope, HOLD_COLUMNS, RECIPIENT_COLUMNS};
 use crate::{MessageFilter, NextHopHold, Result, StoredMessage, StoredRecipient};
 use mailflow_core::{Event, MessageId};
@@ -42,10 +42,7 @@ pub async fn bodies(
     let mut bodies = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
         let mut select = QueryBuilder::<Sqlite>::new("SELECT id, body FROM messages WHERE id IN (");
-        let mut list = select.separated(", ");
-        for id in chunk {
-            list.push_bind(id_to_db(*id));
-        }
+        push_ids(&mut select, chunk.iter().copied());
         select.push(")");
         for row in select
             .build()
@@ -123,10 +120,7 @@ pub async fn with_recipients(
     let mut query = QueryBuilder::<Sqlite>::new(format!(
         "SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE message_id IN ("
     ));
-    let mut ids = query.separated(", ");
-    for envelope in &envelopes {
-        ids.push_bind(id_to_db(envelope.id));
-    }
+    push_ids(&mut query, envelopes.iter().map(|envelope| envelope.id));
     query.push(") ORDER BY message_id, idx");
     let mut by_message: HashMap<MessageId, Vec<StoredRecipient>> = HashMap::new();
     for row in query.build().fetch_all(conn).await? {

@@ -4,7 +4,8 @@
 //! A message stops being `pending` (and leaves the expiry and delay-notice
 //! indexes) when the last of its recipients reaches a final state.
 
-use super::codec::{id_to_db, json_to_db, time_to_db};
+use super::codec::{id_to_db, json_to_db, push_ids, time_to_db};
+use super::holds::not_before_hold;
 use super::transaction::in_transaction;
 use crate::{RecipientUpdate, Result};
 use mailflow_core::{Event, MessageId, RecipientState};
@@ -89,17 +90,16 @@ async fn apply_updates(conn: &mut SqliteConnection, round: &[&RecipientUpdate]) 
             .push_bind(&update.delivered_reply)
             .push_bind(time_to_db(update.at));
     });
-    update.push(
+    update.push(format!(
         ") UPDATE recipients SET state = u.state, attempts = attempts + u.added, \
-         next_attempt_at = CASE WHEN u.due IS NULL THEN NULL ELSE \
-         MAX(u.due, COALESCE((SELECT h.until_at FROM next_hop_holds h \
-         WHERE h.next_hop = recipients.next_hop), u.due)) END, \
+         next_attempt_at = CASE WHEN u.due IS NULL THEN NULL ELSE {} END, \
          last_error = COALESCE(u.last_error, recipients.last_error), \
          last_error_code = COALESCE(u.code, recipients.last_error_code), \
          delivered_reply = COALESCE(u.reply, recipients.delivered_reply), \
          lease_node = NULL, lease_until = NULL, updated_at = u.at \
          FROM u WHERE recipients.message_id = u.message_id AND recipients.idx = u.idx",
-    );
+        not_before_hold("u.due")
+    ));
     let updated = update.build().persistent(false).execute(conn).await?;
     let missing = (round.len() as u64).saturating_sub(updated.rows_affected());
     if missing > 0 {
@@ -116,10 +116,7 @@ async fn refresh_pending(conn: &mut SqliteConnection, ids: &[MessageId]) -> Resu
              WHERE r.message_id = messages.id \
              AND r.state IN ('queued', 'in_flight', 'deferred', 'suspended')) WHERE id IN (",
         );
-        let mut list = update.separated(", ");
-        for id in chunk {
-            list.push_bind(id_to_db(*id));
-        }
+        push_ids(&mut update, chunk.iter().copied());
         update.push(")");
         update.build().persistent(false).execute(&mut *conn).await?;
     }

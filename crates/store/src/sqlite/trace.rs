@@ -5,7 +5,7 @@
 //! by sender from the messages' sender index (both without regard to ASCII
 //! case); a search by time alone walks the arrival index.
 
-use super::codec::{id_to_db, json_from_db, time_to_db};
+use super::codec::{id_to_db, json_from_db, push_ids, time_to_db};
 use super::reads::newest_first;
 use super::rows::ENVELOPE_COLUMNS;
 use crate::{Result, StoredMessage, TraceFilter, TracedMessage};
@@ -88,10 +88,7 @@ async fn events_of(
         return Ok(by_message);
     }
     let mut query = QueryBuilder::<Sqlite>::new("SELECT event FROM events WHERE message_id IN (");
-    let mut ids = query.separated(", ");
-    for message in messages {
-        ids.push_bind(id_to_db(message.id));
-    }
+    push_ids(&mut query, messages.iter().map(|message| message.id));
     query.push(") ORDER BY message_id, at, seq");
     for row in query.build().fetch_all(conn).await? {
         let event: Event = json_from_db("event", row.try_get::<&str, _>("event")?)?;
