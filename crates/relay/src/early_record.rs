@@ -12,7 +12,7 @@
 use crate::engine::Engine;
 use crate::outcome::{self, Context};
 use mailflow_core::MessageId;
-use mailflow_deliver::{DeliveryReport, RecipientOutcome, Settled};
+use mailflow_deliver::{DeliveryReport, NextHopPlan, OutboundMessage, RecipientOutcome, Settled};
 use mailflow_store::ClaimedMessage;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -28,10 +28,35 @@ pub(crate) struct HopView<'a> {
     pub hop_failures: u32,
 }
 
+/// Delivers `outbound` (the claimed messages, in order) and records each
+/// fully delivered message while the delivery goes on; returns the report
+/// and the ids already recorded.
+pub(crate) async fn deliver(
+    engine: &Arc<Engine>,
+    plan: &NextHopPlan,
+    outbound: &[OutboundMessage],
+    claimed: &[ClaimedMessage],
+    hop: HopView<'_>,
+) -> (DeliveryReport, HashSet<MessageId>) {
+    let (settled, settled_rx) = mpsc::unbounded_channel();
+    let delivering = async {
+        // Dropped when delivery ends, which ends the recording.
+        let settled = settled;
+        engine
+            .deliverer
+            .deliver_reporting(plan, outbound, Some(&settled))
+            .await
+    };
+    tokio::join!(
+        delivering,
+        record_deliveries(engine, claimed, hop, settled_rx)
+    )
+}
+
 /// Records the fully delivered messages among those `settled` reports until
 /// the delivery ends; returns the ids recorded. A failed write is logged
 /// and its messages are left to the round's own record.
-pub(crate) async fn record_deliveries(
+async fn record_deliveries(
     engine: &Arc<Engine>,
     claimed: &[ClaimedMessage],
     hop: HopView<'_>,

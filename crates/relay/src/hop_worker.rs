@@ -13,7 +13,6 @@ use mailflow_core::{Diagnosis, RecipientState};
 use mailflow_deliver::{OutboundMessage, OutboundRecipient};
 use mailflow_store::{ClaimedMessage, LastError, NextHopHold, RecipientUpdate, Result, StoreError};
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -84,24 +83,12 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
     };
     let outbound = load_outbound(engine, &claimed).await?;
     let hop_failures = hold.as_ref().map_or(0, |h| h.failures);
-    let (settled, settled_rx) = mpsc::unbounded_channel();
-    let delivering = async {
-        // Dropped when delivery ends, which ends the early recording.
-        let settled = settled;
-        engine
-            .deliverer
-            .deliver_reporting(&plan, &outbound, Some(&settled))
-            .await
-    };
     let hop = HopView {
         next_hop,
         connector: route.connector.as_deref(),
         hop_failures,
     };
-    let (report, recorded) = tokio::join!(
-        delivering,
-        early_record::record_deliveries(engine, &claimed, hop, settled_rx)
-    );
+    let (report, recorded) = early_record::deliver(engine, &plan, &outbound, &claimed, hop).await;
 
     let ctx = Context {
         now: engine.clock.now(),
