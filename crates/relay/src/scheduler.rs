@@ -84,11 +84,14 @@ async fn sleep(engine: &Engine, wait: Wait) {
 /// from the store's next wake-up, so a pass woken by the timer looks; a
 /// pass woken by new mail or a finished worker (many a second under load)
 /// looks only when a second has gone by since the last look, which keeps
-/// two queries per wake-up off the busy path.
+/// those queries off the busy path. The earliest expiry is read at each
+/// look and kept until the next: mail accepted in between expires later,
+/// and one that has gone only makes the timer fire early.
 #[derive(Default)]
 struct Housekeeping {
     last: Option<time::OffsetDateTime>,
     timer_fired: bool,
+    next_expiry: Option<time::OffsetDateTime>,
 }
 
 impl Housekeeping {
@@ -120,15 +123,17 @@ async fn tick(
     if housekeeping.take(now) {
         notices::expire_due(engine, now).await?;
         notices::send_delay_notices(engine, now).await?;
+        housekeeping.next_expiry = engine.store.next_expiry().await?;
     }
-    for hop in engine
-        .store
-        .due_next_hops(now, due_count_cap(engine))
-        .await?
-    {
+    let schedule = engine.store.schedule(now, due_count_cap(engine)).await?;
+    for hop in schedule.due {
         workers.start_for(engine, hop);
     }
-    Ok(match engine.store.next_wakeup().await? {
+    let next = [schedule.next_attempt, housekeeping.next_expiry]
+        .into_iter()
+        .flatten()
+        .min();
+    Ok(match next {
         Some(at) if at > now => Wait::Until(at),
         // Due now but every slot is taken: a finishing worker wakes us.
         Some(_) => Wait::Recheck,

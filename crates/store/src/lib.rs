@@ -25,7 +25,7 @@ pub use insight::{DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 pub use model::ConnectorQueueStats;
 pub use model::{
     ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageFilter, NewMessage,
-    NewRecipient, NextHopHold, RecipientUpdate, StoredMessage, StoredRecipient,
+    NewRecipient, NextHopHold, RecipientUpdate, Schedule, StoredMessage, StoredRecipient,
 };
 pub use operator::{AuditEntry, PendingRecipient};
 pub use sqlite::{SqliteOptions, SqliteStore};
@@ -66,9 +66,15 @@ pub trait Store: Send + Sync + 'static {
     /// `next_attempt_at <= now`) and are not held past `now`, each with its
     /// due recipients counted up to `max_count` (a caller sizing its work
     /// needs no more, and counting a whole backlog would cost as much as
-    /// the backlog). The cost follows the number of next hops with waiting
-    /// recipients and what is due, not the size of the queue.
-    async fn due_next_hops(&self, now: OffsetDateTime, max_count: u64) -> Result<Vec<DueNextHop>>;
+    /// the backlog); and when the next hop's work is due. The cost follows
+    /// the number of next hops with waiting recipients and what is due, not
+    /// the size of the queue. The scheduler asks at every wake-up.
+    async fn schedule(&self, now: OffsetDateTime, max_count: u64) -> Result<Schedule>;
+
+    /// The next hops of `schedule` with work due at `now`.
+    async fn due_next_hops(&self, now: OffsetDateTime, max_count: u64) -> Result<Vec<DueNextHop>> {
+        Ok(self.schedule(now, max_count).await?.due)
+    }
 
     /// Claims up to `max_messages` messages with recipients due on `next_hop`:
     /// those recipients become `in_flight`, leased to `node` until
@@ -91,6 +97,11 @@ pub trait Store: Send + Sync + 'static {
     /// The earliest time at which anything becomes due: a recipient's
     /// `next_attempt_at`, a hold's end or a pending message's expiry.
     async fn next_wakeup(&self) -> Result<Option<OffsetDateTime>>;
+
+    /// The earliest expiry of a message with recipients waiting (queued,
+    /// deferred or suspended). A message accepted later expires later, so a
+    /// caller may keep this for a while: at worst it wakes up early.
+    async fn next_expiry(&self) -> Result<Option<OffsetDateTime>>;
 
     /// Puts a whole next hop on hold until `until` (after a connection-level
     /// failure): nothing of it is due before then, and then one probe goes.

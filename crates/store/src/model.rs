@@ -83,6 +83,16 @@ pub struct DueNextHop {
     pub hold: Option<NextHopHold>,
 }
 
+/// What the scheduler learns at a wake-up (see `Store::schedule`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Schedule {
+    /// Next hops with work due now.
+    pub due: Vec<DueNextHop>,
+    /// The earliest time at which some next hop has work: a waiting
+    /// recipient's due time, or its hop's hold end when later.
+    pub next_attempt: Option<OffsetDateTime>,
+}
+
 /// A whole next hop waiting after connection-level failures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextHopHold {

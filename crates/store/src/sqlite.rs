@@ -44,8 +44,8 @@ use crate::{
     ObservedAlert, OutboxEntry, OutboxRetry,
 };
 use crate::{
-    AuditEntry, ClaimedMessage, DueNextHop, MessageFilter, NewMessage, NextHopHold,
-    PendingRecipient, RecipientUpdate, Result, Store, StoreError, StoredMessage,
+    AuditEntry, ClaimedMessage, MessageFilter, NewMessage, NextHopHold, PendingRecipient,
+    RecipientUpdate, Result, Schedule, Store, StoreError, StoredMessage,
 };
 use crate::{ConnectorQueueStats, DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 use async_trait::async_trait;
@@ -180,8 +180,8 @@ impl Store for SqliteStore {
         reads::list_messages(&mut *self.read().await?, filter).await
     }
 
-    async fn due_next_hops(&self, now: OffsetDateTime, max_count: u64) -> Result<Vec<DueNextHop>> {
-        due::due_next_hops(&mut *self.read().await?, now, max_count).await
+    async fn schedule(&self, now: OffsetDateTime, max_count: u64) -> Result<Schedule> {
+        due::schedule(&mut *self.read().await?, now, max_count).await
     }
 
     async fn claim(
@@ -207,6 +207,10 @@ impl Store for SqliteStore {
 
     async fn next_wakeup(&self) -> Result<Option<OffsetDateTime>> {
         due::next_wakeup(&mut *self.read().await?).await
+    }
+
+    async fn next_expiry(&self) -> Result<Option<OffsetDateTime>> {
+        due::next_expiry(&mut *self.read().await?).await
     }
 
     async fn hold_next_hop(&self, hold: NextHopHold) -> Result<()> {

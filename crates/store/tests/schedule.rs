@@ -395,6 +395,17 @@ async fn next_wakeup_is_the_earliest_due_time_hold_end_or_expiry() {
         .await
         .unwrap();
     assert_eq!(t.store.next_wakeup().await.unwrap(), Some(short.expires_at));
+
+    // The scheduler reads the two apart: when hops have work, and (less
+    // often) the earliest expiry.
+    let schedule = t.store.schedule(t0(), COUNT_ALL).await.unwrap();
+    assert!(schedule.due.is_empty(), "nothing is due at t0");
+    assert_eq!(
+        schedule.next_attempt,
+        Some(until),
+        "the onprem hold ends first"
+    );
+    assert_eq!(t.store.next_expiry().await.unwrap(), Some(short.expires_at));
     t.store.close().await.unwrap();
 }
 

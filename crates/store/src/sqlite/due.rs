@@ -12,10 +12,9 @@
 
 use super::codec::{count_to_u64, time_from_db, time_to_db};
 use super::holds::not_before_hold;
-use super::rows::{self, HOLD_COLUMNS};
-use crate::{DueNextHop, NextHopHold, Result};
+use super::rows;
+use crate::{DueNextHop, NextHopHold, Result, Schedule};
 use sqlx::{Row, SqliteConnection};
-use std::collections::HashMap;
 use time::OffsetDateTime;
 
 const WAITING: &str = "state IN ('queued', 'deferred')";
@@ -26,6 +25,8 @@ struct WaitingHop {
     next_hop: String,
     first_due: i64,
     hold: Option<NextHopHold>,
+    /// Counted only when the hop has work due.
+    due_recipients: u64,
 }
 
 impl WaitingHop {
@@ -37,29 +38,46 @@ impl WaitingHop {
 }
 
 /// Every next hop with waiting (`queued` or `deferred`) recipients, in
-/// name order: a loose index scan, one index search per next hop (the
-/// recursive query asks for the first name after the previous one).
-async fn waiting_hops(conn: &mut SqliteConnection) -> Result<Vec<WaitingHop>> {
-    let mut holds = all_holds(&mut *conn).await?;
-    let sql = waiting_hops_sql();
-    let rows = sqlx::query(&sql).fetch_all(conn).await?;
+/// name order, with its hold and — when it has work due at `now` — its due
+/// recipients counted up to `max_count`: one statement, because the
+/// scheduler asks at every wake-up (many times a second under load).
+async fn waiting_hops(
+    conn: &mut SqliteConnection,
+    now: i64,
+    max_count: u64,
+) -> Result<Vec<WaitingHop>> {
+    let limit = i64::try_from(max_count).unwrap_or(i64::MAX);
+    let rows = sqlx::query(&waiting_hops_sql())
+        .bind(now)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
     let mut hops = Vec::with_capacity(rows.len());
     for row in rows {
-        let next_hop: String = row.try_get("next_hop")?;
         // A waiting recipient always has a due time (see `record`).
         let Some(first_due) = row.try_get::<Option<i64>, _>("first_due")? else {
             continue;
         };
-        let hold = holds.remove(&next_hop);
+        let held: Option<i64> = row.try_get("until_at")?;
+        let hold = match held {
+            Some(_) => Some(rows::hold(&row)?),
+            None => None,
+        };
         hops.push(WaitingHop {
-            next_hop,
+            next_hop: row.try_get("next_hop")?,
             first_due,
             hold,
+            due_recipients: count_to_u64("due", row.try_get("due_recipients")?)?,
         });
     }
     Ok(hops)
 }
 
+/// The loose index scan finds the next hops (the recursive part asks for
+/// the first name after the previous one); each hop's earliest due time is
+/// at the front of its range of the index, and its due recipients are
+/// counted (a walk of at most `?2` entries) only when neither that time nor
+/// its hold puts its work after `?1`.
 fn waiting_hops_sql() -> String {
     format!(
         "WITH RECURSIVE hops (next_hop) AS ( \
@@ -67,80 +85,51 @@ fn waiting_hops_sql() -> String {
            UNION ALL \
            SELECT (SELECT MIN(r.next_hop) FROM recipients r \
                    WHERE r.{WAITING} AND r.next_hop > hops.next_hop) \
-           FROM hops WHERE hops.next_hop IS NOT NULL) \
-         SELECT next_hop, (SELECT MIN(r.next_attempt_at) FROM recipients r \
-                           WHERE r.next_hop = hops.next_hop AND r.{WAITING}) AS first_due \
-         FROM hops WHERE next_hop IS NOT NULL"
+           FROM hops WHERE hops.next_hop IS NOT NULL), \
+         waiting AS ( \
+           SELECT hops.next_hop, \
+                  (SELECT MIN(r.next_attempt_at) FROM recipients r \
+                   WHERE r.next_hop = hops.next_hop AND r.{WAITING}) AS first_due, \
+                  h.until_at, h.failures, h.diagnosis \
+           FROM hops LEFT JOIN next_hop_holds h ON h.next_hop = hops.next_hop \
+           WHERE hops.next_hop IS NOT NULL) \
+         SELECT next_hop, first_due, until_at, failures, diagnosis, \
+                CASE WHEN MAX(first_due, COALESCE(until_at, first_due)) <= ?1 \
+                THEN (SELECT COUNT(*) FROM (SELECT 1 FROM recipients r \
+                      WHERE r.next_hop = waiting.next_hop AND r.{WAITING} \
+                      AND r.next_attempt_at <= ?1 LIMIT ?2)) \
+                ELSE 0 END AS due_recipients \
+         FROM waiting"
     )
 }
 
-/// Next hops with work due at `now`, each with how many of its recipients
-/// are due, counted up to `max_count`.
-pub async fn due_next_hops(
+/// What the scheduler needs at a wake-up: the next hops with work due at
+/// `now` (each with its due recipients counted up to `max_count`), and the
+/// earliest time at which some next hop has work.
+pub async fn schedule(
     conn: &mut SqliteConnection,
     now: OffsetDateTime,
     max_count: u64,
-) -> Result<Vec<DueNextHop>> {
+) -> Result<Schedule> {
     let now_db = time_to_db(now);
-    let mut due = Vec::new();
-    for hop in waiting_hops(&mut *conn).await? {
-        if hop.due_at() > now_db {
-            continue;
-        }
-        let due_recipients = count_due(&mut *conn, &hop.next_hop, now_db, max_count).await?;
-        due.push(DueNextHop {
+    let hops = waiting_hops(conn, now_db, max_count).await?;
+    let next_attempt = hops.iter().map(WaitingHop::due_at).min().map(time_from_db);
+    let due = hops
+        .into_iter()
+        .filter(|hop| hop.due_at() <= now_db)
+        .map(|hop| DueNextHop {
             next_hop: hop.next_hop,
-            due_recipients,
+            due_recipients: hop.due_recipients,
             hold: hop.hold,
-        });
-    }
-    Ok(due)
+        })
+        .collect();
+    Ok(Schedule { due, next_attempt })
 }
 
-/// Due recipients of one next hop, up to `max_count`: a walk of at most
-/// that many index entries.
-async fn count_due(
-    conn: &mut SqliteConnection,
-    next_hop: &str,
-    now: i64,
-    max_count: u64,
-) -> Result<u64> {
-    let limit = i64::try_from(max_count).unwrap_or(i64::MAX);
-    let sql = count_due_sql();
-    let count: i64 = sqlx::query_scalar(&sql)
-        .bind(next_hop)
-        .bind(now)
-        .bind(limit)
-        .fetch_one(conn)
-        .await?;
-    count_to_u64("due", count)
-}
-
-fn count_due_sql() -> String {
-    format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM recipients \
-         WHERE next_hop = ? AND {WAITING} AND next_attempt_at <= ? LIMIT ?)"
-    )
-}
-
-async fn all_holds(conn: &mut SqliteConnection) -> Result<HashMap<String, NextHopHold>> {
-    let sql = format!("SELECT {HOLD_COLUMNS} FROM next_hop_holds");
-    let rows = sqlx::query(&sql).fetch_all(conn).await?;
-    rows.iter()
-        .map(|row| rows::hold(row).map(|hold| (hold.next_hop.clone(), hold)))
-        .collect()
-}
-
-/// The earliest time at which some next hop has work (its earliest due
-/// time, or its hold's end when later) or a message that has recipients
-/// waiting (queued, deferred or suspended) expires.
-pub async fn next_wakeup(conn: &mut SqliteConnection) -> Result<Option<OffsetDateTime>> {
-    let next_attempt = waiting_hops(&mut *conn)
-        .await?
-        .iter()
-        .map(WaitingHop::due_at)
-        .min();
-    let next_expiry: Option<i64> = sqlx::query_scalar(
+/// The earliest expiry of a message that has recipients waiting (queued,
+/// deferred or suspended).
+pub async fn next_expiry(conn: &mut SqliteConnection) -> Result<Option<OffsetDateTime>> {
+    let at: Option<i64> = sqlx::query_scalar(
         "SELECT m.expires_at FROM messages m WHERE m.pending = 1 AND EXISTS \
          (SELECT 1 FROM recipients r WHERE r.message_id = m.id \
           AND r.state IN ('queued', 'deferred', 'suspended')) \
@@ -148,8 +137,19 @@ pub async fn next_wakeup(conn: &mut SqliteConnection) -> Result<Option<OffsetDat
     )
     .fetch_optional(conn)
     .await?;
-    let earliest = [next_attempt, next_expiry].into_iter().flatten().min();
-    Ok(earliest.map(time_from_db))
+    Ok(at.map(time_from_db))
+}
+
+/// The earliest time at which some next hop has work (its earliest due
+/// time, or its hold's end when later) or a message that has recipients
+/// waiting expires.
+pub async fn next_wakeup(conn: &mut SqliteConnection) -> Result<Option<OffsetDateTime>> {
+    // The due counts are not needed: a cap of 0 skips them.
+    let next_attempt = schedule(&mut *conn, OffsetDateTime::UNIX_EPOCH, 0)
+        .await?
+        .next_attempt;
+    let next_expiry = next_expiry(conn).await?;
+    Ok([next_attempt, next_expiry].into_iter().flatten().min())
 }
 
 /// Puts recipients left in flight by `node`, or whose lease ran out, back
@@ -178,12 +178,7 @@ mod tests {
     use super::super::plans::assert_walks_no_backlog;
 
     #[tokio::test]
-    async fn finding_waiting_next_hops_seeks_the_index_once_per_next_hop() {
+    async fn finding_waiting_next_hops_and_counting_what_is_due_seeks_the_index() {
         assert_walks_no_backlog(&super::waiting_hops_sql()).await;
-    }
-
-    #[tokio::test]
-    async fn counting_a_hops_due_recipients_reads_only_the_due_range() {
-        assert_walks_no_backlog(&super::count_due_sql()).await;
     }
 }
