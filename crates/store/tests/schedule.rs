@@ -807,3 +807,26 @@ async fn retry_now_rewrites_only_recipients_due_later_and_counts_every_waiting_o
     );
     t.store.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_message_accepted_while_its_next_hop_is_held_is_due_when_the_hold_ends() {
+    let t = open_store().await;
+    let until = t0() + minutes(30);
+    t.store
+        .hold_next_hop(hold("onprem", until, 2))
+        .await
+        .unwrap();
+    let held = onprem_message(t0(), "bob@acme.test");
+    let free = message(
+        t0(),
+        "a@acme.test",
+        vec![recipient("x@other.test", Some("partner"))],
+    );
+    t.store.accept_message(held.clone()).await.unwrap();
+    t.store.accept_message(free.clone()).await.unwrap();
+    for (id, due) in [(held.id, until), (free.id, t0())] {
+        let stored = t.store.message(id).await.unwrap().unwrap();
+        assert_eq!(stored.recipients[0].next_attempt_at, Some(due));
+    }
+    t.store.close().await.unwrap();
+}

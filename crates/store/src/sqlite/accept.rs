@@ -8,7 +8,7 @@
 //! same transaction, so that its trace starts where the queue does.
 
 use super::codec::{id_to_db, json_to_db, ret_to_db, time_to_db};
-use super::transaction::{begin, commit, rollback};
+use super::transaction::OneTrip;
 use crate::{NewMessage, NewRecipient, Result};
 use mailflow_core::{Event, EventKind};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -23,16 +23,18 @@ pub struct AcceptRequest {
 /// Commits `batch` and answers every request. When the batch cannot commit
 /// as a whole, each message is tried alone, so that one bad message does not
 /// sink its neighbours and each gets its own answer (`Full` on a full disk).
+/// `prefix` runs before the transaction (the writer's `PRAGMA`, if any).
 pub async fn commit_accepts(
     conn: &mut SqliteConnection,
     batch: Vec<AcceptRequest>,
     commits: &AtomicU64,
+    prefix: &str,
 ) {
     if batch.is_empty() {
         return;
     }
     let messages: Vec<&NewMessage> = batch.iter().map(|request| &request.message).collect();
-    match insert_and_commit(conn, &messages).await {
+    match insert_and_commit(conn, &messages, prefix).await {
         Ok(()) => {
             commits.fetch_add(1, Ordering::Relaxed);
             answer_all(batch);
@@ -40,7 +42,7 @@ pub async fn commit_accepts(
         Err(error) if batch.len() > 1 => {
             tracing::warn!(%error, messages = batch.len(), "group commit failed; committing one by one");
             for request in batch {
-                Box::pin(commit_accepts(conn, vec![request], commits)).await;
+                Box::pin(commit_accepts(conn, vec![request], commits, "")).await;
             }
         }
         Err(error) => {
@@ -58,32 +60,47 @@ fn answer_all(batch: Vec<AcceptRequest>) {
     }
 }
 
-async fn insert_and_commit(conn: &mut SqliteConnection, messages: &[&NewMessage]) -> Result<()> {
-    begin(conn).await?;
-    if let Err(error) = insert_messages(conn, messages).await {
-        rollback(conn).await;
-        return Err(super::failure::write_error(error));
-    }
-    commit(conn).await
+/// Writes the messages, their recipients and their `received` events with
+/// a few multi-row statements, sent with the transaction's `BEGIN` and
+/// `COMMIT` in one trip (see `OneTrip`): one statement per row, and then
+/// one trip per statement, were most of a message's cost.
+async fn insert_and_commit(
+    conn: &mut SqliteConnection,
+    messages: &[&NewMessage],
+    prefix: &str,
+) -> Result<()> {
+    let events: Vec<Event> = messages
+        .iter()
+        .map(|message| received_event(message))
+        .collect();
+    let recipients: Vec<(&NewMessage, usize, &NewRecipient)> = messages
+        .iter()
+        .flat_map(|message| {
+            message
+                .recipients
+                .iter()
+                .enumerate()
+                .map(move |(index, recipient)| (*message, index, recipient))
+        })
+        .collect();
+    let mut trip = OneTrip::begin(prefix);
+    push_insert_messages(trip.sql(), messages);
+    push_insert_recipients(trip.sql(), &recipients);
+    super::events::push_insert_events(trip.sql(), &events);
+    trip.commit(conn).await.map(drop)
 }
 
 /// Rows per `INSERT`, so that a statement stays far below SQLite's limit
-/// of 32766 parameters (ten per message, ten per recipient).
+/// of 32766 parameters (eleven per message, sixteen per recipient).
 const ROWS_PER_STATEMENT: usize = 1000;
 
-/// Inserts the messages, their recipients and their `received` events with
-/// a few multi-row statements: every statement is a round trip to SQLite's
-/// worker thread, and one per row was most of a message's cost.
-async fn insert_messages(
-    conn: &mut SqliteConnection,
-    messages: &[&NewMessage],
-) -> sqlx::Result<()> {
+fn push_insert_messages<'a>(sql: &mut QueryBuilder<'a, Sqlite>, messages: &[&'a NewMessage]) {
     for chunk in messages.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
+        sql.push(
             "INSERT INTO messages (id, org, sender, received_at, expires_at, dsn_ret, dsn_envid, \
              size, delay_notice_sent, pending, body) ",
         );
-        insert.push_values(chunk, |mut row, message| {
+        sql.push_values(chunk, |mut row, message| {
             row.push_bind(id_to_db(message.id))
                 .push_bind(&message.org)
                 .push_bind(&message.sender)
@@ -96,44 +113,24 @@ async fn insert_messages(
                 .push_bind(!message.recipients.is_empty())
                 .push_bind(&message.body);
         });
-        insert.build().persistent(false).execute(&mut *conn).await?;
+        sql.push("; ");
     }
-    insert_recipients(conn, messages).await?;
-    let events: Vec<Event> = messages
-        .iter()
-        .map(|message| received_event(message))
-        .collect();
-    super::events::insert_events(conn, &events).await
 }
 
 /// A recipient is due at once, or when its next hop's hold ends (see
-/// `holds`); the holds are read once for the whole batch.
-async fn insert_recipients(
-    conn: &mut SqliteConnection,
-    messages: &[&NewMessage],
-) -> sqlx::Result<()> {
-    let hold_ends = super::holds::hold_ends(conn).await?;
-    let rows: Vec<(&NewMessage, usize, &NewRecipient)> = messages
-        .iter()
-        .flat_map(|message| {
-            message
-                .recipients
-                .iter()
-                .enumerate()
-                .map(move |(index, recipient)| (*message, index, recipient))
-        })
-        .collect();
+/// `holds`).
+fn push_insert_recipients<'a>(
+    sql: &mut QueryBuilder<'a, Sqlite>,
+    rows: &[(&'a NewMessage, usize, &'a NewRecipient)],
+) {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
+        sql.push(
             "INSERT INTO recipients (message_id, idx, address, dsn_notify, dsn_orcpt, \
              route_connector, route_domain, next_hop, state, attempts, next_attempt_at, \
              updated_at, org, received_at) ",
         );
-        insert.push_values(chunk, |mut row, (message, index, recipient)| {
+        sql.push_values(chunk, |mut row, (message, index, recipient)| {
             let received = time_to_db(message.received_at);
-            let due = hold_ends
-                .get(&recipient.next_hop)
-                .map_or(received, |&until| until.max(received));
             row.push_bind(id_to_db(message.id))
                 .push_bind(i64::try_from(*index).unwrap_or(i64::MAX))
                 .push_bind(&recipient.address)
@@ -143,14 +140,19 @@ async fn insert_recipients(
                 .push_bind(&recipient.route.domain)
                 .push_bind(&recipient.next_hop)
                 .push("'queued', 0")
-                .push_bind(due)
+                .push("MAX(")
+                .push_bind_unseparated(received)
+                .push_unseparated(
+                    ", COALESCE((SELECT h.until_at FROM next_hop_holds h WHERE h.next_hop = ",
+                )
+                .push_bind_unseparated(&recipient.next_hop)
+                .push_unseparated("), 0))")
                 .push_bind(received)
                 .push_bind(&message.org)
                 .push_bind(received);
         });
-        insert.build().persistent(false).execute(&mut *conn).await?;
+        sql.push("; ");
     }
-    Ok(())
 }
 
 /// The trace's first line: who handed the message over, and what it was.

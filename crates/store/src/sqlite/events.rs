@@ -2,9 +2,8 @@
 //! insights filter on (organisation, connector, type, code, recipient).
 
 use super::codec::{id_to_db, json_to_db, time_to_db};
-use crate::Result;
 use mailflow_core::{Event, EventKind};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite};
 
 /// The event's type as its JSON names it (`received`, `attempt`, …).
 pub fn kind_name(kind: &EventKind) -> &'static str {
@@ -34,15 +33,15 @@ pub fn code(kind: &EventKind) -> Option<String> {
 /// SQLite's limit of 32766 parameters.
 const EVENTS_PER_STATEMENT: usize = 1000;
 
-/// Appends `events`, many rows to a statement (each statement is a round
-/// trip to the SQLite worker thread). An event's organisation is its
-/// message's; events of a message that is gone keep none.
-pub async fn insert_events(conn: &mut SqliteConnection, events: &[Event]) -> sqlx::Result<()> {
+/// Pushes the statements that append `events`, many rows to a statement,
+/// each ending with `; `. An event's organisation is its message's; events
+/// of a message that is gone keep none.
+pub fn push_insert_events<'a>(sql: &mut QueryBuilder<'a, Sqlite>, events: &'a [Event]) {
     for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
+        sql.push(
             "INSERT INTO events (message_id, at, event, org, connector, kind, code, recipient) ",
         );
-        insert.push_values(chunk, |mut row, event| {
+        sql.push_values(chunk, |mut row, event| {
             row.push_bind(id_to_db(event.message_id))
                 .push_bind(time_to_db(event.at))
                 .push_bind(json_to_db(event))
@@ -54,14 +53,6 @@ pub async fn insert_events(conn: &mut SqliteConnection, events: &[Event]) -> sql
                 .push_bind(code(&event.kind))
                 .push_bind(&event.recipient);
         });
-        // Batches differ in size: caching each shape would evict the
-        // statements that are reused.
-        insert.build().persistent(false).execute(&mut *conn).await?;
+        sql.push("; ");
     }
-    Ok(())
-}
-
-/// Shorthand for writers that return the store's `Result`.
-pub async fn append(conn: &mut SqliteConnection, events: &[Event]) -> Result<()> {
-    Ok(insert_events(conn, events).await?)
 }

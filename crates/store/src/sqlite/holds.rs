@@ -15,7 +15,6 @@ use super::codec::{count_to_u64, json_to_db, time_to_db};
 use super::transaction::in_transaction;
 use crate::{NextHopHold, Result};
 use sqlx::SqliteConnection;
-use std::collections::HashMap;
 use time::OffsetDateTime;
 
 /// The due time `due` (an SQL expression: a parameter such as `?1`, or a
@@ -26,14 +25,6 @@ pub fn not_before_hold(due: &str) -> String {
         "MAX({due}, COALESCE((SELECT h.until_at FROM next_hop_holds h \
          WHERE h.next_hop = recipients.next_hop), {due}))"
     )
-}
-
-/// The end of every hold, by next hop (a short table: one row per held hop).
-pub async fn hold_ends(conn: &mut SqliteConnection) -> sqlx::Result<HashMap<String, i64>> {
-    sqlx::query_as("SELECT next_hop, until_at FROM next_hop_holds")
-        .fetch_all(conn)
-        .await
-        .map(|rows: Vec<(String, i64)>| rows.into_iter().collect())
 }
 
 pub async fn hold_next_hop(conn: &mut SqliteConnection, hold: &NextHopHold) -> Result<()> {

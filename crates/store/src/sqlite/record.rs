@@ -6,31 +6,39 @@
 
 use super::codec::{id_to_db, json_to_db, push_ids, time_to_db};
 use super::holds::not_before_hold;
-use super::transaction::in_transaction;
+use super::transaction::OneTrip;
 use crate::{RecipientUpdate, Result};
 use mailflow_core::{Event, MessageId, RecipientState};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{BTreeSet, HashSet};
 
+/// Sends the whole record in one trip to SQLite's worker thread (see
+/// `OneTrip`): the recipients' updates, the messages' `pending` flags and
+/// the events.
 pub async fn record(
     conn: &mut SqliteConnection,
     updates: &[RecipientUpdate],
     events: &[Event],
 ) -> Result<()> {
-    in_transaction(conn, async |conn| {
-        for round in rounds(updates) {
-            apply_updates(conn, &round).await?;
-        }
-        let touched: Vec<MessageId> = updates
-            .iter()
-            .map(|update| update.message_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        refresh_pending(conn, &touched).await?;
-        super::events::append(conn, events).await
-    })
-    .await
+    let touched: Vec<MessageId> = updates
+        .iter()
+        .map(|update| update.message_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut trip = OneTrip::begin("");
+    for round in rounds(updates) {
+        push_updates(trip.sql(), &round);
+    }
+    push_refresh_pending(trip.sql(), &touched);
+    super::events::push_insert_events(trip.sql(), events);
+    // Only the updates return rows: one per recipient updated.
+    let updated = trip.commit(conn).await?.len();
+    let missing = updates.len().saturating_sub(updated);
+    if missing > 0 {
+        tracing::warn!(missing, "updates for unknown recipients ignored");
+    }
+    Ok(())
 }
 
 /// Rows per statement: nine parameters each stays far below SQLite's limit
@@ -71,14 +79,12 @@ fn due_time(update: &RecipientUpdate) -> Option<i64> {
     }
 }
 
-/// Applies a run of updates (each recipient once) with one statement: every
-/// statement is a round trip to SQLite's worker thread. A due time is never
-/// before the hold of the recipient's next hop (see `holds`).
-async fn apply_updates(conn: &mut SqliteConnection, round: &[&RecipientUpdate]) -> Result<()> {
-    let mut update = QueryBuilder::<Sqlite>::new(
-        "WITH u (message_id, idx, due, state, added, last_error, code, reply, at) AS (",
-    );
-    update.push_values(round, |mut row, update| {
+/// Pushes the statement that applies a run of updates (each recipient
+/// once). A due time is never before the hold of the recipient's next hop
+/// (see `holds`).
+fn push_updates<'a>(sql: &mut QueryBuilder<'a, Sqlite>, round: &[&'a RecipientUpdate]) {
+    sql.push("WITH u (message_id, idx, due, state, added, last_error, code, reply, at) AS (");
+    sql.push_values(round, |mut row, update| {
         let last_error = update.last_error.as_ref();
         row.push_bind(id_to_db(update.message_id))
             .push_bind(i64::from(update.index))
@@ -90,35 +96,28 @@ async fn apply_updates(conn: &mut SqliteConnection, round: &[&RecipientUpdate]) 
             .push_bind(&update.delivered_reply)
             .push_bind(time_to_db(update.at));
     });
-    update.push(format!(
+    sql.push(format!(
         ") UPDATE recipients SET state = u.state, attempts = attempts + u.added, \
          next_attempt_at = CASE WHEN u.due IS NULL THEN NULL ELSE {} END, \
          last_error = COALESCE(u.last_error, recipients.last_error), \
          last_error_code = COALESCE(u.code, recipients.last_error_code), \
          delivered_reply = COALESCE(u.reply, recipients.delivered_reply), \
          lease_node = NULL, lease_until = NULL, updated_at = u.at \
-         FROM u WHERE recipients.message_id = u.message_id AND recipients.idx = u.idx",
+         FROM u WHERE recipients.message_id = u.message_id AND recipients.idx = u.idx \
+         RETURNING 1; ",
         not_before_hold("u.due")
     ));
-    let updated = update.build().persistent(false).execute(conn).await?;
-    let missing = (round.len() as u64).saturating_sub(updated.rows_affected());
-    if missing > 0 {
-        tracing::warn!(missing, "updates for unknown recipients ignored");
-    }
-    Ok(())
 }
 
 /// A message is pending while any of its recipients still waits.
-async fn refresh_pending(conn: &mut SqliteConnection, ids: &[MessageId]) -> Result<()> {
+fn push_refresh_pending(sql: &mut QueryBuilder<'_, Sqlite>, ids: &[MessageId]) {
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let mut update = QueryBuilder::<Sqlite>::new(
+        sql.push(
             "UPDATE messages SET pending = EXISTS (SELECT 1 FROM recipients r \
              WHERE r.message_id = messages.id \
              AND r.state IN ('queued', 'in_flight', 'deferred', 'suspended')) WHERE id IN (",
         );
-        push_ids(&mut update, chunk.iter().copied());
-        update.push(")");
-        update.build().persistent(false).execute(&mut *conn).await?;
+        push_ids(sql, chunk.iter().copied());
+        sql.push("); ");
     }
-    Ok(())
 }

@@ -122,8 +122,9 @@ async fn run(
                 WriteRequest::Accept(accept) => accepts.push(accept),
                 WriteRequest::Job(job, durability) => {
                     if !accepts.is_empty() {
-                        sync.set(&mut conn, Durability::Synced).await;
-                        commit_accepts(&mut conn, std::mem::take(&mut accepts), &commits).await;
+                        let prefix = sync.prefix(Durability::Synced);
+                        commit_accepts(&mut conn, std::mem::take(&mut accepts), &commits, prefix)
+                            .await;
                     }
                     sync.set(&mut conn, durability).await;
                     job(&mut conn).await;
@@ -131,8 +132,8 @@ async fn run(
             }
         }
         if !accepts.is_empty() {
-            sync.set(&mut conn, Durability::Synced).await;
-            commit_accepts(&mut conn, accepts, &commits).await;
+            let prefix = sync.prefix(Durability::Synced);
+            commit_accepts(&mut conn, accepts, &commits, prefix).await;
         }
     }
     if let Err(error) = conn.close().await {
@@ -156,20 +157,36 @@ impl Default for SyncMode {
 }
 
 impl SyncMode {
+    fn pragma(wanted: Durability) -> &'static str {
+        match wanted {
+            Durability::Synced => "PRAGMA synchronous = FULL; ",
+            Durability::Relaxed => "PRAGMA synchronous = NORMAL; ",
+        }
+    }
+
     async fn set(&mut self, conn: &mut SqliteConnection, wanted: Durability) {
         if self.current == wanted {
             return;
         }
-        let pragma = match wanted {
-            Durability::Synced => "PRAGMA synchronous = FULL",
-            Durability::Relaxed => "PRAGMA synchronous = NORMAL",
-        };
+        let pragma = Self::pragma(wanted);
         match sqlx::query(pragma).execute(&mut *conn).await {
             Ok(_) => self.current = wanted,
             // The setting stays as it was: at worst a write is synced that
             // need not be, or is retried as synced next time.
             Err(error) => tracing::warn!(%error, pragma, "could not change the store's sync mode"),
         }
+    }
+
+    /// The statement to send ahead of a write (in the same trip) so that
+    /// it runs under `wanted`; empty when it already would. A `PRAGMA
+    /// synchronous` does not fail on a good connection, and it takes effect
+    /// even when the write after it fails.
+    fn prefix(&mut self, wanted: Durability) -> &'static str {
+        if self.current == wanted {
+            return "";
+        }
+        self.current = wanted;
+        Self::pragma(wanted)
     }
 }
 
