@@ -18,6 +18,11 @@ use tokio_util::sync::CancellationToken;
 /// is due but every worker slot for it is busy (a worker finishing wakes the
 /// loop sooner).
 const RECHECK: Duration = Duration::from_secs(5);
+/// The shortest time between two passes. Under load every accepted batch
+/// and every finished worker wakes the loop (hundreds of times a second);
+/// one look per interval sees the same work, and busy hop workers claim
+/// new mail themselves without waiting for a pass.
+const MIN_GAP: Duration = Duration::from_millis(10);
 /// How long in-flight deliveries may take to finish on shutdown; those still
 /// running then are stopped and their recipients go back to the queue.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -38,7 +43,15 @@ pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
     }
     let mut workers = Workers::default();
     let mut housekeeping = Housekeeping::default();
+    let mut last_pass: Option<tokio::time::Instant> = None;
     loop {
+        if let Some(last) = last_pass {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep_until(last + MIN_GAP) => {}
+            }
+        }
+        last_pass = Some(tokio::time::Instant::now());
         let wait = match tick(&engine, &mut workers, &mut housekeeping).await {
             Ok(wait) => wait,
             Err(error) => {

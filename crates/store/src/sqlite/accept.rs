@@ -23,32 +23,39 @@ pub struct AcceptRequest {
 /// Commits `batch` and answers every request. When the batch cannot commit
 /// as a whole, each message is tried alone, so that one bad message does not
 /// sink its neighbours and each gets its own answer (`Full` on a full disk).
-/// `prefix` runs before the transaction (the writer's `PRAGMA`, if any).
+///
+/// Each transaction commits with `synchronous=FULL` and sets the
+/// connection back to `NORMAL` after (see `writer`), in the same trip.
+/// Returns whether the last transaction committed, and so whether the
+/// connection was set back.
 pub async fn commit_accepts(
     conn: &mut SqliteConnection,
     batch: Vec<AcceptRequest>,
     commits: &AtomicU64,
-    prefix: &str,
-) {
-    if batch.is_empty() {
-        return;
-    }
+) -> bool {
     let messages: Vec<&NewMessage> = batch.iter().map(|request| &request.message).collect();
-    match insert_and_commit(conn, &messages, prefix).await {
+    if messages.is_empty() {
+        return true;
+    }
+    match insert_and_commit(conn, &messages).await {
         Ok(()) => {
             commits.fetch_add(1, Ordering::Relaxed);
             answer_all(batch);
+            true
         }
         Err(error) if batch.len() > 1 => {
             tracing::warn!(%error, messages = batch.len(), "group commit failed; committing one by one");
+            let mut last = false;
             for request in batch {
-                Box::pin(commit_accepts(conn, vec![request], commits, "")).await;
+                last = Box::pin(commit_accepts(conn, vec![request], commits)).await;
             }
+            last
         }
         Err(error) => {
             if let Some(request) = batch.into_iter().next() {
                 let _ = request.answer.send(Err(error));
             }
+            false
         }
     }
 }
@@ -64,11 +71,7 @@ fn answer_all(batch: Vec<AcceptRequest>) {
 /// a few multi-row statements, sent with the transaction's `BEGIN` and
 /// `COMMIT` in one trip (see `OneTrip`): one statement per row, and then
 /// one trip per statement, were most of a message's cost.
-async fn insert_and_commit(
-    conn: &mut SqliteConnection,
-    messages: &[&NewMessage],
-    prefix: &str,
-) -> Result<()> {
+async fn insert_and_commit(conn: &mut SqliteConnection, messages: &[&NewMessage]) -> Result<()> {
     let events: Vec<Event> = messages
         .iter()
         .map(|message| received_event(message))
@@ -83,7 +86,7 @@ async fn insert_and_commit(
                 .map(move |(index, recipient)| (*message, index, recipient))
         })
         .collect();
-    let mut trip = OneTrip::begin(prefix);
+    let mut trip = OneTrip::between("PRAGMA synchronous = FULL; ", "PRAGMA synchronous = NORMAL");
     push_insert_messages(trip.sql(), messages);
     push_insert_recipients(trip.sql(), &recipients);
     super::events::push_insert_events(trip.sql(), &events);

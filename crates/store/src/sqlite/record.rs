@@ -26,7 +26,10 @@ pub async fn record(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut trip = OneTrip::begin("");
+    if updates.is_empty() && events.is_empty() {
+        return Ok(());
+    }
+    let mut trip = OneTrip::begin();
     for round in rounds(updates) {
         push_updates(trip.sql(), &round);
     }

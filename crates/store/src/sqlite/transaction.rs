@@ -61,14 +61,22 @@ pub async fn in_transaction<T>(
 /// statement). If the trip fails part-way, the transaction is rolled back.
 pub struct OneTrip<'a> {
     sql: QueryBuilder<'a, Sqlite>,
+    after: &'static str,
 }
 
 impl<'a> OneTrip<'a> {
-    /// Starts the transaction, after `prefix` (statements that must run
-    /// outside it, such as a `PRAGMA`; empty or ending with `; `).
-    pub fn begin(prefix: &str) -> OneTrip<'a> {
+    /// Starts the transaction.
+    pub fn begin() -> OneTrip<'a> {
+        Self::between("", "")
+    }
+
+    /// Starts the transaction after `before` and ends it with `after`:
+    /// statements that must run outside it, such as a `PRAGMA` (empty, or
+    /// `before` ending with `; `). `after` runs only when the commit did.
+    pub fn between(before: &str, after: &'static str) -> OneTrip<'a> {
         OneTrip {
-            sql: QueryBuilder::new(format!("{prefix}BEGIN IMMEDIATE; ")),
+            sql: QueryBuilder::new(format!("{before}BEGIN IMMEDIATE; ")),
+            after,
         }
     }
 
@@ -81,7 +89,7 @@ impl<'a> OneTrip<'a> {
     /// (`RETURNING` clauses), in order. Errors caused by a full disk are
     /// `StoreError::Full`.
     pub async fn commit(mut self, conn: &mut SqliteConnection) -> Result<Vec<SqliteRow>> {
-        self.sql.push("COMMIT");
+        self.sql.push("COMMIT; ").push(self.after);
         // Each trip's text differs with its row count: caching each shape
         // would evict the statements that are reused.
         let sent = self

@@ -122,9 +122,9 @@ async fn run(
                 WriteRequest::Accept(accept) => accepts.push(accept),
                 WriteRequest::Job(job, durability) => {
                     if !accepts.is_empty() {
-                        let prefix = sync.prefix(Durability::Synced);
-                        commit_accepts(&mut conn, std::mem::take(&mut accepts), &commits, prefix)
-                            .await;
+                        let accepts = std::mem::take(&mut accepts);
+                        let set_back = commit_accepts(&mut conn, accepts, &commits).await;
+                        sync.after_accepts(set_back);
                     }
                     sync.set(&mut conn, durability).await;
                     job(&mut conn).await;
@@ -132,8 +132,8 @@ async fn run(
             }
         }
         if !accepts.is_empty() {
-            let prefix = sync.prefix(Durability::Synced);
-            commit_accepts(&mut conn, accepts, &commits, prefix).await;
+            let set_back = commit_accepts(&mut conn, accepts, &commits).await;
+            sync.after_accepts(set_back);
         }
     }
     if let Err(error) = conn.close().await {
@@ -142,51 +142,48 @@ async fn run(
 }
 
 /// The connection's `synchronous` setting, changed only between
-/// transactions and only when the next write needs another one.
+/// transactions and only when the next job needs another one. Accepts set
+/// `FULL` for their own transaction and `NORMAL` after it, in the same trip
+/// (see `accept`), so the relay's bookkeeping that follows them needs no
+/// trip of its own to relax the setting again.
 struct SyncMode {
-    current: Durability,
+    /// `None` when a failed write left it unknown.
+    current: Option<Durability>,
 }
 
 impl Default for SyncMode {
     /// The connection opens with `synchronous=FULL` (see `schema`).
     fn default() -> Self {
         SyncMode {
-            current: Durability::Synced,
+            current: Some(Durability::Synced),
         }
     }
 }
 
 impl SyncMode {
-    fn pragma(wanted: Durability) -> &'static str {
-        match wanted {
-            Durability::Synced => "PRAGMA synchronous = FULL; ",
-            Durability::Relaxed => "PRAGMA synchronous = NORMAL; ",
-        }
-    }
-
     async fn set(&mut self, conn: &mut SqliteConnection, wanted: Durability) {
-        if self.current == wanted {
+        if self.current == Some(wanted) {
             return;
         }
-        let pragma = Self::pragma(wanted);
+        let pragma = match wanted {
+            Durability::Synced => "PRAGMA synchronous = FULL",
+            Durability::Relaxed => "PRAGMA synchronous = NORMAL",
+        };
         match sqlx::query(pragma).execute(&mut *conn).await {
-            Ok(_) => self.current = wanted,
-            // The setting stays as it was: at worst a write is synced that
-            // need not be, or is retried as synced next time.
-            Err(error) => tracing::warn!(%error, pragma, "could not change the store's sync mode"),
+            Ok(_) => self.current = Some(wanted),
+            // Asked again before the next job: at worst a write is synced
+            // that need not be.
+            Err(error) => {
+                self.current = None;
+                tracing::warn!(%error, pragma, "could not change the store's sync mode");
+            }
         }
     }
 
-    /// The statement to send ahead of a write (in the same trip) so that
-    /// it runs under `wanted`; empty when it already would. A `PRAGMA
-    /// synchronous` does not fail on a good connection, and it takes effect
-    /// even when the write after it fails.
-    fn prefix(&mut self, wanted: Durability) -> &'static str {
-        if self.current == wanted {
-            return "";
-        }
-        self.current = wanted;
-        Self::pragma(wanted)
+    /// Accepts ran; `set_back` says whether their last trip ended with
+    /// `NORMAL` (it stops at a failed statement).
+    fn after_accepts(&mut self, set_back: bool) {
+        self.current = set_back.then_some(Durability::Relaxed);
     }
 }
 
@@ -223,6 +220,42 @@ mod tests {
             2,
             "a synced write after relaxed ones is synced again"
         );
+        drop(writer);
+        task.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn jobs_after_an_accept_run_under_their_own_sync_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::super::schema::open_writer(&dir.path().join("t.db"), None)
+            .await
+            .unwrap();
+        let (writer, task) = Writer::start(conn, 8);
+        let now = time::OffsetDateTime::now_utc();
+        let message = || NewMessage {
+            id: mailflow_core::MessageId::new(),
+            org: "default".into(),
+            sender: "a@example.test".into(),
+            client: "127.0.0.1".into(),
+            received_at: now,
+            expires_at: now + time::Duration::DAY,
+            dsn: Default::default(),
+            body: b"Subject: t\r\n\r\nhello\r\n".to_vec(),
+            recipients: Vec::new(),
+        };
+        for durability in [Durability::Synced, Durability::Relaxed] {
+            writer.accept(message()).await.unwrap();
+            let expected = if durability == Durability::Synced {
+                2
+            } else {
+                1
+            };
+            assert_eq!(
+                sync_seen_by(&writer, durability).await,
+                expected,
+                "a {durability:?} job right after an accept"
+            );
+        }
         drop(writer);
         task.await.unwrap();
     }
