@@ -20,6 +20,7 @@ mod codec;
 mod due;
 mod events;
 mod failure;
+mod group;
 mod history;
 mod holds;
 mod insight;
@@ -202,7 +203,7 @@ impl Store for SqliteStore {
     }
 
     async fn record(&self, updates: Vec<RecipientUpdate>, events: Vec<Event>) -> Result<()> {
-        on_writer!(self, Durability::Relaxed, conn => record::record(conn, &updates, &events))
+        self.writer.record(updates, events).await
     }
 
     async fn next_wakeup(&self) -> Result<Option<OffsetDateTime>> {

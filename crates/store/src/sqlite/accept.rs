@@ -72,29 +72,59 @@ fn answer_all(batch: Vec<AcceptRequest>) {
 /// `COMMIT` in one trip (see `OneTrip`): one statement per row, and then
 /// one trip per statement, were most of a message's cost.
 async fn insert_and_commit(conn: &mut SqliteConnection, messages: &[&NewMessage]) -> Result<()> {
-    let events: Vec<Event> = messages
-        .iter()
-        .map(|message| received_event(message))
-        .collect();
-    let recipients: Vec<(&NewMessage, usize, &NewRecipient)> = messages
-        .iter()
-        .flat_map(|message| {
-            message
-                .recipients
-                .iter()
-                .enumerate()
-                .map(move |(index, recipient)| (*message, index, recipient))
-        })
-        .collect();
-    let mut trip = OneTrip::between("PRAGMA synchronous = FULL; ", "PRAGMA synchronous = NORMAL");
-    push_insert_messages(trip.sql(), messages);
-    push_insert_recipients(trip.sql(), &recipients);
-    super::events::push_insert_events(trip.sql(), &events);
+    let rows = AcceptRows::new(messages);
+    let mut trip = OneTrip::between(SYNCED, RELAXED_AFTER);
+    rows.push(trip.sql());
     trip.commit(conn).await.map(drop)
 }
 
+/// Sent ahead of a transaction that holds accepted messages: a `250` is
+/// only said once the message is on disk (see `writer`).
+pub const SYNCED: &str = "PRAGMA synchronous = FULL; ";
+/// Sent after it: the relay's bookkeeping that follows skips the fsync.
+pub const RELAXED_AFTER: &str = "PRAGMA synchronous = NORMAL";
+
+/// What a batch of accepted messages writes: the rows the statements bind
+/// must live as long as the trip.
+pub struct AcceptRows<'m> {
+    messages: &'m [&'m NewMessage],
+    recipients: Vec<(&'m NewMessage, usize, &'m NewRecipient)>,
+    events: Vec<Event>,
+}
+
+impl<'m> AcceptRows<'m> {
+    pub fn new(messages: &'m [&'m NewMessage]) -> AcceptRows<'m> {
+        let recipients = messages
+            .iter()
+            .flat_map(|message| {
+                message
+                    .recipients
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, recipient)| (*message, index, recipient))
+            })
+            .collect();
+        let events = messages
+            .iter()
+            .map(|message| received_event(message))
+            .collect();
+        AcceptRows {
+            messages,
+            recipients,
+            events,
+        }
+    }
+
+    /// Pushes the statements (no rows returned).
+    pub fn push<'a>(&'a self, sql: &mut QueryBuilder<'a, Sqlite>) {
+        push_insert_messages(sql, self.messages);
+        push_insert_recipients(sql, &self.recipients);
+        super::events::push_insert_events(sql, &self.events);
+    }
+}
+
 /// Rows per `INSERT`, so that a statement stays far below SQLite's limit
-/// of 32766 parameters (eleven per message, sixteen per recipient).
+/// of 32766 parameters (eleven per message, ten per recipient).
 const ROWS_PER_STATEMENT: usize = 1000;
 
 fn push_insert_messages<'a>(sql: &mut QueryBuilder<'a, Sqlite>, messages: &[&'a NewMessage]) {
@@ -121,7 +151,7 @@ fn push_insert_messages<'a>(sql: &mut QueryBuilder<'a, Sqlite>, messages: &[&'a 
 }
 
 /// A recipient is due at once, or when its next hop's hold ends (see
-/// `holds`).
+/// `holds`): the holds are joined once per statement.
 fn push_insert_recipients<'a>(
     sql: &mut QueryBuilder<'a, Sqlite>,
     rows: &[(&'a NewMessage, usize, &'a NewRecipient)],
@@ -129,11 +159,13 @@ fn push_insert_recipients<'a>(
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         sql.push(
             "INSERT INTO recipients (message_id, idx, address, dsn_notify, dsn_orcpt, \
-             route_connector, route_domain, next_hop, state, attempts, next_attempt_at, \
-             updated_at, org, received_at) ",
+             route_connector, route_domain, next_hop, org, received_at, state, attempts, \
+             next_attempt_at, updated_at) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, \
+             v.column7, v.column8, v.column9, v.column10, 'queued', 0, \
+             MAX(v.column10, COALESCE(h.until_at, 0)), v.column10 FROM (",
         );
         sql.push_values(chunk, |mut row, (message, index, recipient)| {
-            let received = time_to_db(message.received_at);
             row.push_bind(id_to_db(message.id))
                 .push_bind(i64::try_from(*index).unwrap_or(i64::MAX))
                 .push_bind(&recipient.address)
@@ -142,19 +174,10 @@ fn push_insert_recipients<'a>(
                 .push_bind(&recipient.route.connector)
                 .push_bind(&recipient.route.domain)
                 .push_bind(&recipient.next_hop)
-                .push("'queued', 0")
-                .push("MAX(")
-                .push_bind_unseparated(received)
-                .push_unseparated(
-                    ", COALESCE((SELECT h.until_at FROM next_hop_holds h WHERE h.next_hop = ",
-                )
-                .push_bind_unseparated(&recipient.next_hop)
-                .push_unseparated("), 0))")
-                .push_bind(received)
                 .push_bind(&message.org)
-                .push_bind(received);
+                .push_bind(time_to_db(message.received_at));
         });
-        sql.push("; ");
+        sql.push(") v LEFT JOIN next_hop_holds h ON h.next_hop = v.column8; ");
     }
 }
 

@@ -11,37 +11,74 @@ use crate::{RecipientUpdate, Result};
 use mailflow_core::{Event, MessageId, RecipientState};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::{BTreeSet, HashSet};
+use tokio::sync::oneshot;
 
 /// Sends the whole record in one trip to SQLite's worker thread (see
-/// `OneTrip`): the recipients' updates, the messages' `pending` flags and
-/// the events.
+/// `OneTrip`).
 pub async fn record(
     conn: &mut SqliteConnection,
     updates: &[RecipientUpdate],
     events: &[Event],
 ) -> Result<()> {
-    let touched: Vec<MessageId> = updates
-        .iter()
-        .map(|update| update.message_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
     if updates.is_empty() && events.is_empty() {
         return Ok(());
     }
+    let rows = RecordRows::new(updates, events);
     let mut trip = OneTrip::begin();
-    for round in rounds(updates) {
-        push_updates(trip.sql(), &round);
-    }
-    push_refresh_pending(trip.sql(), &touched);
-    super::events::push_insert_events(trip.sql(), events);
-    // Only the updates return rows: one per recipient updated.
+    rows.push(trip.sql());
     let updated = trip.commit(conn).await?.len();
-    let missing = updates.len().saturating_sub(updated);
+    warn_if_missing(updates.len(), updated);
+    Ok(())
+}
+
+/// A record waiting for the writer's next group commit (see `group`).
+pub struct RecordRequest {
+    pub updates: Vec<RecipientUpdate>,
+    pub events: Vec<Event>,
+    pub answer: oneshot::Sender<Result<()>>,
+}
+
+/// What one record writes: the recipients' updates, the messages'
+/// `pending` flags and the events.
+pub struct RecordRows<'r> {
+    updates: &'r [RecipientUpdate],
+    events: &'r [Event],
+    touched: Vec<MessageId>,
+}
+
+impl<'r> RecordRows<'r> {
+    pub fn new(updates: &'r [RecipientUpdate], events: &'r [Event]) -> RecordRows<'r> {
+        let touched = updates
+            .iter()
+            .map(|update| update.message_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        RecordRows {
+            updates,
+            events,
+            touched,
+        }
+    }
+
+    /// Pushes the statements; only the updates return rows, one per
+    /// recipient updated.
+    pub fn push<'a>(&'a self, sql: &mut QueryBuilder<'a, Sqlite>) {
+        for round in rounds(self.updates) {
+            push_updates(sql, &round);
+        }
+        push_refresh_pending(sql, &self.touched);
+        super::events::push_insert_events(sql, self.events);
+    }
+}
+
+/// Updates naming a recipient the store does not have are a caller's bug;
+/// they change nothing.
+pub fn warn_if_missing(updates: usize, updated: usize) {
+    let missing = updates.saturating_sub(updated);
     if missing > 0 {
         tracing::warn!(missing, "updates for unknown recipients ignored");
     }
-    Ok(())
 }
 
 /// Rows per statement: nine parameters each stays far below SQLite's limit

@@ -5,15 +5,17 @@
 //! end even when its caller has gone away (a cancelled future never leaves
 //! a transaction open).
 //!
-//! Accepted messages get group commit: the task takes every request waiting
-//! (up to a bound) and commits runs of accepts in one transaction — one
-//! fsync for many messages — answering each only after the commit. Other
-//! writes (claims, outcomes, holds, settings) are jobs run one at a time in
-//! their own transaction, in arrival order with the accepts.
+//! Accepted messages and outcome records get group commit: the task takes
+//! every request waiting (up to a bound) and commits runs of accepts and
+//! records in one transaction — one fsync for many messages — answering
+//! each only after the commit (see `group`). Other writes (claims, holds,
+//! settings) are jobs run one at a time in their own transaction, in
+//! arrival order with the groups.
 //!
-//! Durability is per write. Accepts, and jobs that an operator is told are
-//! done, commit with `synchronous=FULL` (the WAL is fsync'd). The relay's
-//! own bookkeeping — claims, outcomes, holds — commits with
+//! Durability is per write. Accepts (and the records sharing their
+//! transaction), and jobs that an operator is told are done, commit with
+//! `synchronous=FULL` (the WAL is fsync'd). The relay's own bookkeeping —
+//! claims, holds, records without accepts beside them — commits with
 //! `synchronous=NORMAL`: it survives the process being killed (the data is
 //! in the operating system's cache) and is made durable by the next FULL
 //! commit; only a power loss in between can undo it, which means a message
@@ -21,9 +23,12 @@
 //! Skipping those fsyncs keeps them from delaying the `250`s waiting in the
 //! same queue.
 
-use super::accept::{AcceptRequest, commit_accepts};
+use super::accept::AcceptRequest;
 use super::failure::on_write;
-use crate::{NewMessage, Result, StoreError};
+use super::group::commit_group;
+use super::record::RecordRequest;
+use crate::{NewMessage, RecipientUpdate, Result, StoreError};
+use mailflow_core::Event;
 use sqlx::{Connection, SqliteConnection};
 use std::future::Future;
 use std::pin::Pin;
@@ -40,6 +45,7 @@ pub type BoxedWrite<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
 enum WriteRequest {
     Accept(AcceptRequest),
+    Record(RecordRequest),
     Job(Job, Durability),
 }
 
@@ -74,6 +80,22 @@ impl Writer {
     pub async fn accept(&self, message: NewMessage) -> Result<()> {
         let (answer, answered) = oneshot::channel();
         let request = WriteRequest::Accept(AcceptRequest { message, answer });
+        self.requests
+            .send(request)
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answered.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Returns once the outcomes are committed (with the next group commit,
+    /// see `group`), or with the reason they are not.
+    pub async fn record(&self, updates: Vec<RecipientUpdate>, events: Vec<Event>) -> Result<()> {
+        let (answer, answered) = oneshot::channel();
+        let request = WriteRequest::Record(RecordRequest {
+            updates,
+            events,
+            answer,
+        });
         self.requests
             .send(request)
             .await
@@ -116,28 +138,47 @@ async fn run(
     let mut requests = Vec::with_capacity(max_batch);
     let mut sync = SyncMode::default();
     while receiver.recv_many(&mut requests, max_batch).await > 0 {
-        let mut accepts = Vec::new();
+        let mut group = Group::default();
         for request in requests.drain(..) {
             match request {
-                WriteRequest::Accept(accept) => accepts.push(accept),
+                WriteRequest::Accept(accept) => group.accepts.push(accept),
+                WriteRequest::Record(record) => group.records.push(record),
                 WriteRequest::Job(job, durability) => {
-                    if !accepts.is_empty() {
-                        let accepts = std::mem::take(&mut accepts);
-                        let set_back = commit_accepts(&mut conn, accepts, &commits).await;
-                        sync.after_accepts(set_back);
-                    }
+                    std::mem::take(&mut group)
+                        .commit(&mut conn, &mut sync, &commits)
+                        .await;
                     sync.set(&mut conn, durability).await;
                     job(&mut conn).await;
                 }
             }
         }
-        if !accepts.is_empty() {
-            let set_back = commit_accepts(&mut conn, accepts, &commits).await;
-            sync.after_accepts(set_back);
-        }
+        group.commit(&mut conn, &mut sync, &commits).await;
     }
     if let Err(error) = conn.close().await {
         tracing::warn!(%error, "closing the store's write connection");
+    }
+}
+
+/// Accepts and records waiting for one group commit (see `group`).
+#[derive(Default)]
+struct Group {
+    accepts: Vec<AcceptRequest>,
+    records: Vec<RecordRequest>,
+}
+
+impl Group {
+    async fn commit(self, conn: &mut SqliteConnection, sync: &mut SyncMode, commits: &AtomicU64) {
+        if self.accepts.is_empty() && self.records.is_empty() {
+            return;
+        }
+        let with_accepts = !self.accepts.is_empty();
+        if !with_accepts {
+            sync.set(conn, Durability::Relaxed).await;
+        }
+        let set_back = commit_group(conn, self.accepts, self.records, commits).await;
+        if with_accepts {
+            sync.after_accepts(set_back);
+        }
     }
 }
 
