@@ -2,14 +2,16 @@
 //!
 //! SQLite allows one writer at a time, so every write goes to one writer
 //! task that owns the only write connection (see `writer`): accepted
-//! messages are group-committed there, and the scheduler's and operator's
-//! writes run there one short transaction each. Reads use a separate pool
-//! of read-only connections that, in WAL mode, never wait for the writer.
+//! messages and outcome records are group-committed there (see `group`),
+//! sent to SQLite in one trip per transaction (`transaction::OneTrip`),
+//! and the scheduler's and operator's other writes run there one short
+//! transaction each. Reads use a separate pool of read-only connections
+//! that, in WAL mode, never wait for the writer.
 //!
 //! The file is opened with `synchronous=FULL`: a commit returns after the
 //! write-ahead log is fsync'd, which is what `250` promises. The relay's own
-//! bookkeeping (claims, outcomes, holds) skips that fsync; see `writer` for
-//! what that can and cannot cost.
+//! bookkeeping (claims, holds, records without accepts beside them) skips
+//! that fsync; see `writer` for what that can and cannot cost.
 
 mod accept;
 mod alert_outbox;
