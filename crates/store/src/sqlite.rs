@@ -205,6 +205,9 @@ impl Store for SqliteStore {
     }
 
     async fn record(&self, updates: Vec<RecipientUpdate>, events: Vec<Event>) -> Result<()> {
+        if updates.is_empty() && events.is_empty() {
+            return Ok(());
+        }
         self.writer.record(updates, events).await
     }
 

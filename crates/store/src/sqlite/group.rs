@@ -50,9 +50,7 @@ pub async fn commit_group(
     };
     match sent {
         Ok(returned) => {
-            if with_accepts {
-                commits.fetch_add(1, Ordering::Relaxed);
-            }
+            commits.fetch_add(1, Ordering::Relaxed);
             // Only the records' updates return rows, one per recipient.
             let updates = records.iter().map(|request| request.updates.len()).sum();
             record::warn_if_missing(updates, returned.len());

@@ -8,7 +8,8 @@
 //! Accepted messages and outcome records get group commit: the task takes
 //! every request waiting (up to a bound) and commits runs of accepts and
 //! records in one transaction — one fsync for many messages — answering
-//! each only after the commit (see `group`). Other writes (claims, holds,
+//! each only after the commit (see `group`); records that come alone wait
+//! a moment (`RECORDS_WAIT`) for accepts to share it. Other writes (claims, holds,
 //! settings) are jobs run one at a time in their own transaction, in
 //! arrival order with the groups.
 //!
@@ -123,7 +124,8 @@ impl Writer {
         answered.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Transactions committed so far that carried accepted messages.
+    /// Group commits so far: transactions that carried accepted messages,
+    /// outcome records or both.
     pub fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
     }
@@ -137,8 +139,28 @@ async fn run(
 ) {
     let mut requests = Vec::with_capacity(max_batch);
     let mut sync = SyncMode::default();
-    while receiver.recv_many(&mut requests, max_batch).await > 0 {
-        let mut group = Group::default();
+    let mut group = Group::default();
+    let mut waited = false;
+    loop {
+        let received = if group.records_only() {
+            waited = true;
+            let more = receiver.recv_many(&mut requests, max_batch);
+            match tokio::time::timeout(RECORDS_WAIT, more).await {
+                Ok(count) => count,
+                Err(_) => {
+                    std::mem::take(&mut group)
+                        .commit(&mut conn, &mut sync, &commits)
+                        .await;
+                    waited = false;
+                    continue;
+                }
+            }
+        } else {
+            receiver.recv_many(&mut requests, max_batch).await
+        };
+        if received == 0 {
+            break;
+        }
         for request in requests.drain(..) {
             match request {
                 WriteRequest::Accept(accept) => group.accepts.push(accept),
@@ -152,12 +174,26 @@ async fn run(
                 }
             }
         }
-        group.commit(&mut conn, &mut sync, &commits).await;
+        if group.records_only() && !waited {
+            continue;
+        }
+        std::mem::take(&mut group)
+            .commit(&mut conn, &mut sync, &commits)
+            .await;
+        waited = false;
     }
+    // The channel is closed: what is left is written before the end.
+    group.commit(&mut conn, &mut sync, &commits).await;
     if let Err(error) = conn.close().await {
         tracing::warn!(%error, "closing the store's write connection");
     }
 }
+
+/// How long outcome records with no accepts beside them wait for some to
+/// arrive and share their commit. Under load accepts come every few
+/// milliseconds; a record's caller (the hop worker recording deliveries as
+/// they come) goes on delivering meanwhile.
+const RECORDS_WAIT: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Accepts and records waiting for one group commit (see `group`).
 #[derive(Default)]
@@ -167,6 +203,10 @@ struct Group {
 }
 
 impl Group {
+    fn records_only(&self) -> bool {
+        self.accepts.is_empty() && !self.records.is_empty()
+    }
+
     async fn commit(self, conn: &mut SqliteConnection, sync: &mut SyncMode, commits: &AtomicU64) {
         if self.accepts.is_empty() && self.records.is_empty() {
             return;
@@ -261,6 +301,72 @@ mod tests {
             2,
             "a synced write after relaxed ones is synced again"
         );
+        drop(writer);
+        task.await.unwrap();
+    }
+
+    fn new_message() -> NewMessage {
+        let now = time::OffsetDateTime::now_utc();
+        NewMessage {
+            id: mailflow_core::MessageId::new(),
+            org: "default".into(),
+            sender: "a@example.test".into(),
+            client: "127.0.0.1".into(),
+            received_at: now,
+            expires_at: now + time::Duration::DAY,
+            dsn: Default::default(),
+            body: b"Subject: t\r\n\r\nhello\r\n".to_vec(),
+            recipients: Vec::new(),
+        }
+    }
+
+    fn event(message: &NewMessage) -> Event {
+        Event {
+            at: message.received_at,
+            message_id: message.id,
+            recipient: None,
+            next_hop: None,
+            connector: None,
+            kind: mailflow_core::EventKind::DelayNoticeSent,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_record_waits_for_accepts_to_share_their_commit_and_alone_is_written_anyway() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::super::schema::open_writer(&dir.path().join("t.db"), None)
+            .await
+            .unwrap();
+        let (writer, task) = Writer::start(conn, 8);
+        let writer = Arc::new(writer);
+        let first = new_message();
+        writer.accept(first.clone()).await.unwrap();
+
+        let before = writer.commits();
+        let recording = {
+            let writer = writer.clone();
+            let events = vec![event(&first)];
+            tokio::spawn(async move { writer.record(Vec::new(), events).await })
+        };
+        // Let the writer take the record and start waiting.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        writer.accept(new_message()).await.unwrap();
+        recording.await.unwrap().unwrap();
+        assert_eq!(
+            writer.commits() - before,
+            1,
+            "one commit for the record and the accept"
+        );
+
+        // With no accept coming, the record is written after the wait.
+        let before = writer.commits();
+        writer
+            .record(Vec::new(), vec![event(&first)])
+            .await
+            .unwrap();
+        assert_eq!(writer.commits() - before, 1);
         drop(writer);
         task.await.unwrap();
     }
