@@ -7,7 +7,7 @@ use crate::change::{relay_domains, restore, settings_change};
 use crate::preview::unknown_recipients;
 use crate::record::{FixState, UNDO_PREFIX};
 use crate::{FixError, FixKind};
-use mailflow_core::{Diagnosis, EnhancedCode, Event, EventKind, MessageId, RecipientState};
+use mailflow_core::{Diagnosis, EnhancedCode, MessageId};
 use mailflow_relay::NodeHandle;
 use mailflow_store::{AuditEntry, PendingRecipient};
 use std::collections::BTreeMap;
@@ -95,8 +95,9 @@ async fn apply_to_queue(
     Ok((FixState::default(), after))
 }
 
-/// Retries, suspends or resumes the connector's queue, and writes one
-/// operator event per recipient moved, for the message trace.
+/// Retries, suspends or resumes the connector's queue; the store writes one
+/// operator event per recipient moved, for the message trace, in the same
+/// transaction (a queue may hold a million recipients: none is loaded).
 async fn move_queue(
     node: &NodeHandle,
     kind: &FixKind,
@@ -104,34 +105,24 @@ async fn move_queue(
     actor: &str,
 ) -> Result<u64, FixError> {
     let (store, org, now) = (node.store(), node.org_name(), node.clock().now());
-    let waiting = store.pending_recipients(org, Some(connector), 0).await?;
-    let (moved, action): (fn(RecipientState) -> bool, &str) = match kind {
-        FixKind::Resume { .. } => (|s| s == RecipientState::Suspended, "resume"),
-        FixKind::Suspend { .. } => (|s| s != RecipientState::Suspended, "suspend"),
-        _ => (|s| s != RecipientState::Suspended, "retry now"),
-    };
     let count = match kind {
-        FixKind::RetryNow { .. } => store.retry_connector_now(org, connector, now).await?,
-        FixKind::Suspend { .. } => store.suspend_connector_queue(org, connector, now).await?,
-        FixKind::Resume { .. } => store.resume_connector_queue(org, connector, now).await?,
+        FixKind::RetryNow { .. } => {
+            store
+                .retry_connector_now(org, connector, now, actor)
+                .await?
+        }
+        FixKind::Suspend { .. } => {
+            store
+                .suspend_connector_queue(org, connector, now, actor)
+                .await?
+        }
+        FixKind::Resume { .. } => {
+            store
+                .resume_connector_queue(org, connector, now, actor)
+                .await?
+        }
         _ => unreachable!("settings fixes and bounce-all are applied elsewhere"),
     };
-    let events = waiting
-        .iter()
-        .filter(|r| moved(r.state))
-        .map(|r| Event {
-            at: now,
-            message_id: r.message_id,
-            recipient: Some(r.address.clone()),
-            next_hop: Some(r.next_hop.clone()),
-            connector: r.connector.clone(),
-            kind: EventKind::Operator {
-                action: action.to_string(),
-                actor: actor.to_string(),
-            },
-        })
-        .collect();
-    store.record(Vec::new(), events).await?;
     Ok(count)
 }
 

@@ -161,28 +161,35 @@ pub trait Store: Send + Sync + 'static {
     async fn mark_undone(&self, id: u64, at: OffsetDateTime) -> Result<bool>;
 
     /// Operator: the connector's `queued` and `deferred` recipients (on all
-    /// its next hops, in `org`) become `suspended`. Returns how many.
+    /// its next hops, in `org`) become `suspended`. Each gets an operator
+    /// event (`suspend`, by `actor`) in its message's trace, in the same
+    /// transaction. Returns how many.
     async fn suspend_connector_queue(
         &self,
         org: &str,
         connector: &str,
         now: OffsetDateTime,
+        actor: &str,
     ) -> Result<u64>;
     /// Operator: the connector's `suspended` recipients become `queued`, due
-    /// now (or when a hold of their next hop ends). Returns how many.
+    /// now (or when a hold of their next hop ends), each with an operator
+    /// event (`resume`). Returns how many.
     async fn resume_connector_queue(
         &self,
         org: &str,
         connector: &str,
         now: OffsetDateTime,
+        actor: &str,
     ) -> Result<u64>;
     /// Operator: lifts the holds of the connector's next hops and makes its
-    /// `queued` and `deferred` recipients due now. Returns how many.
+    /// `queued` and `deferred` recipients due now, each with an operator
+    /// event (`retry now`). Returns how many.
     async fn retry_connector_now(
         &self,
         org: &str,
         connector: &str,
         now: OffsetDateTime,
+        actor: &str,
     ) -> Result<u64>;
     /// Recipients waiting (`queued`, `deferred`, `suspended`) in `org`, of
     /// one connector when given, oldest message first; 0 is no limit.

@@ -296,9 +296,10 @@ impl Store for SqliteStore {
         org: &str,
         connector: &str,
         now: OffsetDateTime,
+        actor: &str,
     ) -> Result<u64> {
-        let (org, connector) = (org.to_string(), connector.to_string());
-        on_writer!(self, conn => operator::suspend(conn, &org, &connector, now))
+        let (org, connector, actor) = (org.to_string(), connector.to_string(), actor.to_string());
+        on_writer!(self, conn => operator::suspend(conn, &org, &connector, now, &actor))
     }
 
     async fn resume_connector_queue(
@@ -306,9 +307,10 @@ impl Store for SqliteStore {
         org: &str,
         connector: &str,
         now: OffsetDateTime,
+        actor: &str,
     ) -> Result<u64> {
-        let (org, connector) = (org.to_string(), connector.to_string());
-        on_writer!(self, conn => operator::resume(conn, &org, &connector, now))
+        let (org, connector, actor) = (org.to_string(), connector.to_string(), actor.to_string());
+        on_writer!(self, conn => operator::resume(conn, &org, &connector, now, &actor))
     }
 
     async fn retry_connector_now(
@@ -316,9 +318,10 @@ impl Store for SqliteStore {
         org: &str,
         connector: &str,
         now: OffsetDateTime,
+        actor: &str,
     ) -> Result<u64> {
-        let (org, connector) = (org.to_string(), connector.to_string());
-        on_writer!(self, conn => operator::retry_now(conn, &org, &connector, now))
+        let (org, connector, actor) = (org.to_string(), connector.to_string(), actor.to_string());
+        on_writer!(self, conn => operator::retry_now(conn, &org, &connector, now, &actor))
     }
 
     async fn pending_recipients(

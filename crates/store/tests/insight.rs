@@ -526,12 +526,12 @@ async fn queue_stats_counts_follow_every_change_of_a_recipient() {
     assert!(rows.contains(&(Some("onprem".into()), Some("4.4.316".into()), 2)));
 
     t.store
-        .suspend_connector_queue("acme", "onprem", t0() + minutes(4))
+        .suspend_connector_queue("acme", "onprem", t0() + minutes(4), "admin")
         .await
         .unwrap();
     agree(&t, "a suspension").await;
     t.store
-        .resume_connector_queue("acme", "onprem", t0() + minutes(5))
+        .resume_connector_queue("acme", "onprem", t0() + minutes(5), "admin")
         .await
         .unwrap();
     agree(&t, "a resumption").await;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use mailflow_core::RecipientState;
+use mailflow_core::{Event, EventKind, RecipientState};
 use mailflow_store::{AuditEntry, NextHopHold, Store};
 use serde_json::json;
 
@@ -73,7 +73,7 @@ async fn suspend_and_resume_act_on_one_connectors_waiting_recipients() {
 
     let suspended = t
         .store
-        .suspend_connector_queue("acme", "onprem", t0())
+        .suspend_connector_queue("acme", "onprem", t0(), "admin")
         .await
         .unwrap();
     assert_eq!(suspended, 1);
@@ -86,7 +86,7 @@ async fn suspend_and_resume_act_on_one_connectors_waiting_recipients() {
     );
     assert_eq!(
         t.store
-            .suspend_connector_queue("other-org", "partner", t0())
+            .suspend_connector_queue("other-org", "partner", t0(), "admin")
             .await
             .unwrap(),
         0,
@@ -96,7 +96,7 @@ async fn suspend_and_resume_act_on_one_connectors_waiting_recipients() {
     let later = t0() + minutes(3);
     assert_eq!(
         t.store
-            .resume_connector_queue("acme", "onprem", later)
+            .resume_connector_queue("acme", "onprem", later, "admin")
             .await
             .unwrap(),
         1
@@ -104,6 +104,34 @@ async fn suspend_and_resume_act_on_one_connectors_waiting_recipients() {
     let message = t.store.message(id).await.unwrap().unwrap();
     assert_eq!(message.recipients[0].state, RecipientState::Queued);
     assert_eq!(message.recipients[0].next_attempt_at, Some(later));
+
+    // Each move is in the trace of the recipient it moved, and only of it.
+    let operator_event = |at, action: &str| Event {
+        at,
+        message_id: id,
+        recipient: Some("bob@acme.test".into()),
+        next_hop: Some("onprem".into()),
+        connector: Some("onprem".into()),
+        kind: EventKind::Operator {
+            action: action.into(),
+            actor: "admin".into(),
+        },
+    };
+    let operator_events: Vec<Event> = t
+        .store
+        .events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|event| matches!(event.kind, EventKind::Operator { .. }))
+        .collect();
+    assert_eq!(
+        operator_events,
+        [
+            operator_event(t0(), "suspend"),
+            operator_event(later, "resume")
+        ]
+    );
 }
 
 #[tokio::test]
@@ -113,7 +141,7 @@ async fn resume_keeps_a_held_next_hop_waiting_until_its_hold_ends() {
     let id = queued.id;
     t.store.accept_message(queued).await.unwrap();
     t.store
-        .suspend_connector_queue("acme", "onprem", t0())
+        .suspend_connector_queue("acme", "onprem", t0(), "admin")
         .await
         .unwrap();
     let until = t0() + minutes(30);
@@ -128,7 +156,7 @@ async fn resume_keeps_a_held_next_hop_waiting_until_its_hold_ends() {
         .unwrap();
 
     t.store
-        .resume_connector_queue("acme", "onprem", t0())
+        .resume_connector_queue("acme", "onprem", t0(), "admin")
         .await
         .unwrap();
     let message = t.store.message(id).await.unwrap().unwrap();
@@ -162,7 +190,7 @@ async fn retry_now_lifts_the_connectors_holds_and_makes_its_recipients_due() {
     let now = t0() + minutes(1);
     assert_eq!(
         t.store
-            .retry_connector_now("acme", "onprem", now)
+            .retry_connector_now("acme", "onprem", now, "admin")
             .await
             .unwrap(),
         1
@@ -197,7 +225,7 @@ async fn pending_recipients_lists_waiting_ones_of_a_connector_or_of_all() {
         .await
         .unwrap();
     t.store
-        .suspend_connector_queue("acme", "partner", t0())
+        .suspend_connector_queue("acme", "partner", t0(), "admin")
         .await
         .unwrap();
 

@@ -7,11 +7,12 @@
 //! attempt. Due times set here keep the holds invariant (`holds`).
 
 use super::codec::{
-    count_to_u32, count_to_u64, id_from_db, limit_to_db, state_from_db, time_to_db,
+    count_to_u32, count_to_u64, id_from_db, json_to_db, limit_to_db, state_from_db, time_to_db,
 };
 use super::holds::not_before_hold;
 use super::transaction::in_transaction;
 use crate::{PendingRecipient, Result};
+use mailflow_core::{Event, EventKind, MessageId};
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
@@ -20,61 +21,79 @@ use time::OffsetDateTime;
 /// (not a list of every pending message built first).
 const OF_CONNECTOR: &str = "route_connector = ?2 AND org = ?3";
 
-/// `queued`/`deferred` -> `suspended`.
+/// `queued`/`deferred` -> `suspended`, with an operator event for each
+/// recipient in its message's trace.
 pub async fn suspend(
     conn: &mut SqliteConnection,
     org: &str,
     connector: &str,
     now: OffsetDateTime,
+    actor: &str,
 ) -> Result<u64> {
-    let sql = format!(
-        "UPDATE recipients SET state = 'suspended', updated_at = ?1 \
-         WHERE state IN ('queued', 'deferred') AND {OF_CONNECTOR}"
-    );
-    execute(conn, &sql, org, connector, now).await
+    let waiting = "state IN ('queued', 'deferred')";
+    in_transaction(conn, async |conn| {
+        record_action(conn, waiting, org, connector, now, "suspend", actor).await?;
+        let sql = format!(
+            "UPDATE recipients SET state = 'suspended', updated_at = ?1 \
+             WHERE {waiting} AND {OF_CONNECTOR}"
+        );
+        execute(conn, &sql, org, connector, now).await
+    })
+    .await
 }
 
-/// `suspended` -> `queued`, due now (or when its next hop's hold ends).
+/// `suspended` -> `queued`, due now (or when its next hop's hold ends),
+/// with an operator event for each recipient in its message's trace.
 pub async fn resume(
     conn: &mut SqliteConnection,
     org: &str,
     connector: &str,
     now: OffsetDateTime,
+    actor: &str,
 ) -> Result<u64> {
-    let sql = format!(
-        "UPDATE recipients SET state = 'queued', next_attempt_at = {}, updated_at = ?1 \
-         WHERE state = 'suspended' AND {OF_CONNECTOR}",
-        not_before_hold("?1")
-    );
-    execute(conn, &sql, org, connector, now).await
+    let suspended = "state = 'suspended'";
+    in_transaction(conn, async |conn| {
+        record_action(conn, suspended, org, connector, now, "resume", actor).await?;
+        let sql = format!(
+            "UPDATE recipients SET state = 'queued', next_attempt_at = {}, updated_at = ?1 \
+             WHERE {suspended} AND {OF_CONNECTOR}",
+            not_before_hold("?1")
+        );
+        execute(conn, &sql, org, connector, now).await
+    })
+    .await
 }
 
 /// Lifts the holds of the connector's next hops and makes its `queued` and
-/// `deferred` recipients due now. Suspended ones stay suspended. Only
-/// recipients due later are written; the others are due already and keep
-/// their place. Returns how many are due.
+/// `deferred` recipients due now, with an operator event for each in its
+/// message's trace. Suspended ones stay suspended. Only recipients due
+/// later are written; the others are due already and keep their place.
+/// Returns how many are due.
 pub async fn retry_now(
     conn: &mut SqliteConnection,
     org: &str,
     connector: &str,
     now: OffsetDateTime,
+    actor: &str,
 ) -> Result<u64> {
+    let waiting = "state IN ('queued', 'deferred')";
     in_transaction(conn, async |conn| {
+        record_action(conn, waiting, org, connector, now, "retry now", actor).await?;
         // Holds are few: each is checked for a waiting recipient of the connector.
         let lift = format!(
             "DELETE FROM next_hop_holds WHERE ?1 IS NOT NULL AND EXISTS \
              (SELECT 1 FROM recipients WHERE recipients.next_hop = next_hop_holds.next_hop \
-              AND state IN ('queued', 'deferred') AND {OF_CONNECTOR})"
+              AND {waiting} AND {OF_CONNECTOR})"
         );
         execute(conn, &lift, org, connector, now).await?;
         let due = format!(
             "UPDATE recipients SET next_attempt_at = ?1, updated_at = ?1 \
-             WHERE state IN ('queued', 'deferred') AND next_attempt_at > ?1 AND {OF_CONNECTOR}"
+             WHERE {waiting} AND next_attempt_at > ?1 AND {OF_CONNECTOR}"
         );
         execute(conn, &due, org, connector, now).await?;
         let count = format!(
             "SELECT COUNT(*) FROM recipients \
-             WHERE ?1 IS NOT NULL AND state IN ('queued', 'deferred') AND {OF_CONNECTOR}"
+             WHERE ?1 IS NOT NULL AND {waiting} AND {OF_CONNECTOR}"
         );
         let waiting: i64 = sqlx::query_scalar(&count)
             .bind(time_to_db(now))
@@ -86,6 +105,54 @@ pub async fn retry_now(
     })
     .await
 }
+
+/// Writes the operator event of `action` for every recipient of the
+/// connector in `states`, with one `INSERT … SELECT`: a connector's queue
+/// may hold a million recipients, which are never loaded. The event's JSON
+/// is the serialized `Event` with the recipient's own fields set in SQL.
+async fn record_action(
+    conn: &mut SqliteConnection,
+    states: &str,
+    org: &str,
+    connector: &str,
+    now: OffsetDateTime,
+    action: &str,
+    actor: &str,
+) -> Result<u64> {
+    let template = json_to_db(&Event {
+        at: now,
+        message_id: MessageId(uuid::Uuid::nil()),
+        recipient: None,
+        next_hop: None,
+        connector: None,
+        kind: EventKind::Operator {
+            action: action.to_string(),
+            actor: actor.to_string(),
+        },
+    });
+    let sql = format!(
+        "INSERT INTO events (message_id, at, event, org, connector, kind, code, recipient) \
+         SELECT message_id, ?1, json_set(?4, '$.message_id', {UUID_TEXT}, \
+           '$.recipient', address, '$.next_hop', next_hop, '$.connector', route_connector), \
+         org, route_connector, 'operator', NULL, address \
+         FROM recipients WHERE {states} AND {OF_CONNECTOR} \
+         ORDER BY message_id, idx"
+    );
+    let done = sqlx::query(&sql)
+        .bind(time_to_db(now))
+        .bind(connector)
+        .bind(org)
+        .bind(template)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// A recipient's message id (16 bytes) as the UUID text `MessageId`
+/// serializes to.
+const UUID_TEXT: &str = "lower(substr(hex(message_id), 1, 8) || '-' || \
+     substr(hex(message_id), 9, 4) || '-' || substr(hex(message_id), 13, 4) || '-' || \
+     substr(hex(message_id), 17, 4) || '-' || substr(hex(message_id), 21, 12))";
 
 async fn execute(
     conn: &mut SqliteConnection,
