@@ -264,36 +264,70 @@ impl Running {
 
 /// `mailflow serve` from start to a clean stop.
 pub async fn run(config: Config) -> Result<(), ServeError> {
+    // Watched before anything starts: a SIGTERM that comes as soon as the
+    // summary is out (a service manager, a test) must stop the node
+    // cleanly, not kill it with the signal's default action.
+    let signals = ShutdownSignals::watch();
     let running = start(config).await?;
     println!("{}", running.summary());
     tracing::info!(smtp = ?running.smtp_addrs, admin = %running.admin_addr, "mailflow started");
-    let signal = shutdown_signal().await;
+    let signal = signals.received().await;
     tracing::info!(signal, "shutting down");
     running.shutdown().await;
     tracing::info!("mailflow stopped");
     Ok(())
 }
 
-/// Resolves on SIGTERM or Ctrl-C (SIGINT), naming which.
-async fn shutdown_signal() -> &'static str {
+/// SIGTERM and Ctrl-C (SIGINT), watched from the moment this is made.
+struct ShutdownSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => tokio::select! {
-                _ = terminate.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            },
-            Err(error) => {
-                tracing::warn!(%error, "cannot watch for SIGTERM; only Ctrl-C stops the node");
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignals {
+    fn watch() -> ShutdownSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let watch = |kind: SignalKind, name: &str| match signal(kind) {
+                Ok(signal) => Some(signal),
+                Err(error) => {
+                    tracing::warn!(%error, signal = name, "cannot watch for a signal that stops the node");
+                    None
+                }
+            };
+            ShutdownSignals {
+                terminate: watch(SignalKind::terminate(), "SIGTERM"),
+                interrupt: watch(SignalKind::interrupt(), "SIGINT"),
             }
         }
+        #[cfg(not(unix))]
+        ShutdownSignals {}
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
+
+    /// Resolves on the first of them, naming which.
+    async fn received(self) -> &'static str {
+        #[cfg(unix)]
+        {
+            async fn next(signal: Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                _ = next(self.terminate) => "SIGTERM",
+                _ = next(self.interrupt) => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
     }
 }
