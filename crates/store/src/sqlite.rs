@@ -37,6 +37,8 @@ mod rows;
 mod schema;
 mod settings;
 mod submission_users;
+#[cfg(test)]
+mod test_support;
 mod trace;
 mod transaction;
 mod writer;

@@ -77,32 +77,29 @@ pub async fn commit_group(
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support;
     use super::*;
-    use crate::{NewRecipient, RecipientUpdate, StoreError};
-    use mailflow_core::{MessageId, RecipientState, Route};
+    use crate::{RecipientUpdate, StoreError};
+    use mailflow_core::{MessageId, RecipientState};
     use time::OffsetDateTime;
     use tokio::sync::oneshot;
 
     fn message(id: MessageId, now: OffsetDateTime) -> NewMessage {
-        NewMessage {
-            id,
-            org: "default".into(),
-            sender: "a@example.test".into(),
-            client: "127.0.0.1".into(),
-            received_at: now,
-            expires_at: now + time::Duration::DAY,
-            dsn: Default::default(),
-            body: b"Subject: t\r\n\r\nhello\r\n".to_vec(),
-            recipients: vec![NewRecipient {
-                address: "b@example.test".into(),
-                dsn: Default::default(),
-                route: Route {
-                    connector: Some("onprem".into()),
-                    domain: "example.test".into(),
-                },
-                next_hop: "onprem".into(),
-            }],
-        }
+        test_support::message(id, now, vec![test_support::onprem_recipient()])
+    }
+
+    /// A connection with one message accepted and committed alone.
+    async fn with_one_accepted(
+        dir: &tempfile::TempDir,
+        commits: &AtomicU64,
+        now: OffsetDateTime,
+    ) -> (SqliteConnection, MessageId) {
+        let mut conn = test_support::open_writer_in(dir).await;
+        let first = MessageId::new();
+        let (a, a_answer) = accept(message(first, now));
+        assert!(commit_group(&mut conn, vec![a], Vec::new(), commits).await);
+        a_answer.await.unwrap().unwrap();
+        (conn, first)
     }
 
     fn accept(message: NewMessage) -> (AcceptRequest, oneshot::Receiver<crate::Result<()>>) {
@@ -144,15 +141,9 @@ mod tests {
     #[tokio::test]
     async fn accepts_and_records_that_arrive_together_commit_in_one_transaction() {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = super::super::schema::open_writer(&dir.path().join("t.db"), None)
-            .await
-            .unwrap();
         let commits = AtomicU64::new(0);
         let now = OffsetDateTime::now_utc();
-        let first = MessageId::new();
-        let (a, a_answer) = accept(message(first, now));
-        assert!(commit_group(&mut conn, vec![a], Vec::new(), &commits).await);
-        a_answer.await.unwrap().unwrap();
+        let (mut conn, first) = with_one_accepted(&dir, &commits, now).await;
 
         let second = MessageId::new();
         let (b, b_answer) = accept(message(second, now));
@@ -172,15 +163,9 @@ mod tests {
     #[tokio::test]
     async fn a_bad_request_in_a_group_fails_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = super::super::schema::open_writer(&dir.path().join("t.db"), None)
-            .await
-            .unwrap();
         let commits = AtomicU64::new(0);
         let now = OffsetDateTime::now_utc();
-        let first = MessageId::new();
-        let (a, a_answer) = accept(message(first, now));
-        commit_group(&mut conn, vec![a], Vec::new(), &commits).await;
-        a_answer.await.unwrap().unwrap();
+        let (mut conn, first) = with_one_accepted(&dir, &commits, now).await;
 
         // The same id again cannot be stored; the group falls apart into
         // its requests, and only that one is refused.

@@ -270,6 +270,7 @@ impl SyncMode {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support;
     use super::*;
 
     /// The `synchronous` setting a job runs under (1 = NORMAL, 2 = FULL).
@@ -289,9 +290,7 @@ mod tests {
     #[tokio::test]
     async fn each_job_runs_under_the_sync_mode_its_durability_asks_for() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = super::super::schema::open_writer(&dir.path().join("t.db"), None)
-            .await
-            .unwrap();
+        let conn = test_support::open_writer_in(&dir).await;
         let (writer, task) = Writer::start(conn, 8);
         assert_eq!(sync_seen_by(&writer, Durability::Synced).await, 2);
         assert_eq!(sync_seen_by(&writer, Durability::Relaxed).await, 1);
@@ -307,17 +306,7 @@ mod tests {
 
     fn new_message() -> NewMessage {
         let now = time::OffsetDateTime::now_utc();
-        NewMessage {
-            id: mailflow_core::MessageId::new(),
-            org: "default".into(),
-            sender: "a@example.test".into(),
-            client: "127.0.0.1".into(),
-            received_at: now,
-            expires_at: now + time::Duration::DAY,
-            dsn: Default::default(),
-            body: b"Subject: t\r\n\r\nhello\r\n".to_vec(),
-            recipients: Vec::new(),
-        }
+        test_support::message(mailflow_core::MessageId::new(), now, Vec::new())
     }
 
     fn event(message: &NewMessage) -> Event {
@@ -334,9 +323,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_record_waits_for_accepts_to_share_their_commit_and_alone_is_written_anyway() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = super::super::schema::open_writer(&dir.path().join("t.db"), None)
-            .await
-            .unwrap();
+        let conn = test_support::open_writer_in(&dir).await;
         let (writer, task) = Writer::start(conn, 8);
         let writer = Arc::new(writer);
         let first = new_message();
@@ -374,24 +361,10 @@ mod tests {
     #[tokio::test]
     async fn jobs_after_an_accept_run_under_their_own_sync_mode() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = super::super::schema::open_writer(&dir.path().join("t.db"), None)
-            .await
-            .unwrap();
+        let conn = test_support::open_writer_in(&dir).await;
         let (writer, task) = Writer::start(conn, 8);
-        let now = time::OffsetDateTime::now_utc();
-        let message = || NewMessage {
-            id: mailflow_core::MessageId::new(),
-            org: "default".into(),
-            sender: "a@example.test".into(),
-            client: "127.0.0.1".into(),
-            received_at: now,
-            expires_at: now + time::Duration::DAY,
-            dsn: Default::default(),
-            body: b"Subject: t\r\n\r\nhello\r\n".to_vec(),
-            recipients: Vec::new(),
-        };
         for durability in [Durability::Synced, Durability::Relaxed] {
-            writer.accept(message()).await.unwrap();
+            writer.accept(new_message()).await.unwrap();
             let expected = if durability == Durability::Synced {
                 2
             } else {

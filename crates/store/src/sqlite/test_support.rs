@@ -1,0 +1,42 @@
+//! What the store's unit tests share: a fresh write connection and a small
+//! message to accept.
+
+use crate::{NewMessage, NewRecipient};
+use mailflow_core::{MessageId, Route};
+use sqlx::SqliteConnection;
+use time::OffsetDateTime;
+
+/// A migrated write connection on a new file in `dir`.
+pub async fn open_writer_in(dir: &tempfile::TempDir) -> SqliteConnection {
+    super::schema::open_writer(&dir.path().join("t.db"), None)
+        .await
+        .unwrap()
+}
+
+/// A short message received at `now`, for `recipients`.
+pub fn message(id: MessageId, now: OffsetDateTime, recipients: Vec<NewRecipient>) -> NewMessage {
+    NewMessage {
+        id,
+        org: "default".into(),
+        sender: "a@example.test".into(),
+        client: "127.0.0.1".into(),
+        received_at: now,
+        expires_at: now + time::Duration::DAY,
+        dsn: Default::default(),
+        body: b"Subject: t\r\n\r\nhello\r\n".to_vec(),
+        recipients,
+    }
+}
+
+/// One recipient through the `onprem` connector.
+pub fn onprem_recipient() -> NewRecipient {
+    NewRecipient {
+        address: "b@example.test".into(),
+        dsn: Default::default(),
+        route: Route {
+            connector: Some("onprem".into()),
+            domain: "example.test".into(),
+        },
+        next_hop: "onprem".into(),
+    }
+}
