@@ -17,7 +17,8 @@ use crate::{DueNextHop, NextHopHold, Result, Schedule};
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
-const WAITING: &str = "state IN ('queued', 'deferred')";
+/// Recipients the scheduler will try: queued or deferred.
+pub const WAITING: &str = "state IN ('queued', 'deferred')";
 
 /// A next hop with waiting recipients: the earliest due time among them,
 /// and its hold if it has one.

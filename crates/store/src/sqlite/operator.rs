@@ -9,6 +9,7 @@
 use super::codec::{
     count_to_u32, count_to_u64, id_from_db, json_to_db, limit_to_db, state_from_db, time_to_db,
 };
+use super::due::WAITING;
 use super::holds::not_before_hold;
 use super::transaction::in_transaction;
 use crate::{PendingRecipient, Result};
@@ -30,12 +31,11 @@ pub async fn suspend(
     now: OffsetDateTime,
     actor: &str,
 ) -> Result<u64> {
-    let waiting = "state IN ('queued', 'deferred')";
     in_transaction(conn, async |conn| {
-        record_action(conn, waiting, org, connector, now, "suspend", actor).await?;
+        record_action(conn, WAITING, org, connector, now, "suspend", actor).await?;
         let sql = format!(
             "UPDATE recipients SET state = 'suspended', updated_at = ?1 \
-             WHERE {waiting} AND {OF_CONNECTOR}"
+             WHERE {WAITING} AND {OF_CONNECTOR}"
         );
         execute(conn, &sql, org, connector, now).await
     })
@@ -76,24 +76,23 @@ pub async fn retry_now(
     now: OffsetDateTime,
     actor: &str,
 ) -> Result<u64> {
-    let waiting = "state IN ('queued', 'deferred')";
     in_transaction(conn, async |conn| {
-        record_action(conn, waiting, org, connector, now, "retry now", actor).await?;
+        record_action(conn, WAITING, org, connector, now, "retry now", actor).await?;
         // Holds are few: each is checked for a waiting recipient of the connector.
         let lift = format!(
             "DELETE FROM next_hop_holds WHERE ?1 IS NOT NULL AND EXISTS \
              (SELECT 1 FROM recipients WHERE recipients.next_hop = next_hop_holds.next_hop \
-              AND {waiting} AND {OF_CONNECTOR})"
+              AND {WAITING} AND {OF_CONNECTOR})"
         );
         execute(conn, &lift, org, connector, now).await?;
         let due = format!(
             "UPDATE recipients SET next_attempt_at = ?1, updated_at = ?1 \
-             WHERE {waiting} AND next_attempt_at > ?1 AND {OF_CONNECTOR}"
+             WHERE {WAITING} AND next_attempt_at > ?1 AND {OF_CONNECTOR}"
         );
         execute(conn, &due, org, connector, now).await?;
         let count = format!(
             "SELECT COUNT(*) FROM recipients \
-             WHERE ?1 IS NOT NULL AND {waiting} AND {OF_CONNECTOR}"
+             WHERE ?1 IS NOT NULL AND {WAITING} AND {OF_CONNECTOR}"
         );
         let waiting: i64 = sqlx::query_scalar(&count)
             .bind(time_to_db(now))
@@ -118,34 +117,37 @@ async fn record_action(
     now: OffsetDateTime,
     action: &str,
     actor: &str,
-) -> Result<u64> {
+) -> Result<()> {
+    let kind = EventKind::Operator {
+        action: action.to_string(),
+        actor: actor.to_string(),
+    };
+    let kind_name = super::events::kind_name(&kind);
     let template = json_to_db(&Event {
         at: now,
         message_id: MessageId(uuid::Uuid::nil()),
         recipient: None,
         next_hop: None,
         connector: None,
-        kind: EventKind::Operator {
-            action: action.to_string(),
-            actor: actor.to_string(),
-        },
+        kind,
     });
     let sql = format!(
         "INSERT INTO events (message_id, at, event, org, connector, kind, code, recipient) \
          SELECT message_id, ?1, json_set(?4, '$.message_id', {UUID_TEXT}, \
            '$.recipient', address, '$.next_hop', next_hop, '$.connector', route_connector), \
-         org, route_connector, 'operator', NULL, address \
+         org, route_connector, ?5, NULL, address \
          FROM recipients WHERE {states} AND {OF_CONNECTOR} \
          ORDER BY message_id, idx"
     );
-    let done = sqlx::query(&sql)
+    sqlx::query(&sql)
         .bind(time_to_db(now))
         .bind(connector)
         .bind(org)
         .bind(template)
+        .bind(kind_name)
         .execute(conn)
         .await?;
-    Ok(done.rows_affected())
+    Ok(())
 }
 
 /// A recipient's message id (16 bytes) as the UUID text `MessageId`
