@@ -3,8 +3,9 @@
 //! SQLite allows one writer at a time, so every write goes to one writer
 //! task that owns the only write connection (see `writer`): accepted
 //! messages and outcome records are group-committed there (see `group`),
-//! sent to SQLite in one trip per transaction (`transaction::OneTrip`),
-//! and the scheduler's and operator's other writes run there one short
+//! sent to SQLite in one trip per transaction as statements that stay
+//! prepared (`json_rows`), and the scheduler's and operator's other writes
+//! run there one short
 //! transaction each. Reads use a separate pool of read-only connections
 //! that, in WAL mode, never wait for the writer.
 //!
@@ -27,6 +28,7 @@ mod history;
 mod holds;
 mod insight;
 mod invalid_recipients;
+mod json_rows;
 mod notices;
 mod operator;
 #[cfg(test)]

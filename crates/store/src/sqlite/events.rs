@@ -1,9 +1,9 @@
 //! Writing events: the JSON record plus the columns the trace and the
 //! insights filter on (organisation, connector, type, code, recipient).
 
-use super::codec::{id_to_db, json_to_db, time_to_db};
+use super::codec::{json_to_db, time_to_db};
+use super::json_rows;
 use mailflow_core::{Event, EventKind};
-use sqlx::{QueryBuilder, Sqlite};
 
 /// The event's type as its JSON names it (`received`, `attempt`, …).
 pub fn kind_name(kind: &EventKind) -> &'static str {
@@ -29,32 +29,29 @@ pub fn code(kind: &EventKind) -> Option<String> {
     }
 }
 
-/// Rows per `INSERT`: seven parameters each keeps a statement far below
-/// SQLite's limit of 32766 parameters.
-const EVENTS_PER_STATEMENT: usize = 1000;
+/// Appends the events of its one parameter (`events_json`), in order. An
+/// event's organisation is its message's; events of a message that is gone
+/// keep none (a LEFT JOIN, which also keeps the rows in their order).
+pub const INSERT_EVENTS: &str = "WITH e (value) AS MATERIALIZED \
+     (SELECT jsonb(value) FROM json_each(?)) \
+     INSERT INTO events \
+     (message_id, at, event, connector, kind, code, recipient, org) \
+     SELECT unhex(e.value ->> 0), e.value ->> 1, e.value ->> 2, e.value ->> 3, \
+     e.value ->> 4, e.value ->> 5, e.value ->> 6, m.org \
+     FROM e LEFT JOIN messages m ON m.id = unhex(e.value ->> 0)";
 
-/// Pushes the statements that append `events`, many rows to a statement,
-/// each ending with `; `. An event's organisation is its message's; events
-/// of a message that is gone keep none. The organisation is looked up with
-/// one join per statement rather than a subquery per row: SQLite parses
-/// these statements afresh each time, and the subqueries were most of it.
-pub fn push_insert_events<'a>(sql: &mut QueryBuilder<'a, Sqlite>, events: &'a [Event]) {
-    for chunk in events.chunks(EVENTS_PER_STATEMENT) {
-        sql.push(
-            "INSERT INTO events (message_id, at, event, connector, kind, code, recipient, org) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, \
-             v.column7, m.org FROM (",
-        );
-        sql.push_values(chunk, |mut row, event| {
-            row.push_bind(id_to_db(event.message_id))
-                .push_bind(time_to_db(event.at))
-                .push_bind(json_to_db(event))
-                .push_bind(&event.connector)
-                .push_bind(kind_name(&event.kind))
-                .push_bind(code(&event.kind))
-                .push_bind(&event.recipient);
-        });
-        // A LEFT JOIN keeps the rows in the order given.
-        sql.push(") v LEFT JOIN messages m ON m.id = v.column1; ");
-    }
+/// The rows `INSERT_EVENTS` reads: the event's JSON record and the columns
+/// the trace and the insights filter on.
+pub fn events_json<'e>(events: impl IntoIterator<Item = &'e Event>) -> String {
+    json_rows::array(events.into_iter().map(|event| {
+        (
+            json_rows::id(event.message_id),
+            time_to_db(event.at),
+            json_to_db(event),
+            &event.connector,
+            kind_name(&event.kind),
+            code(&event.kind),
+            &event.recipient,
+        )
+    }))
 }

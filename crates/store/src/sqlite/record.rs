@@ -1,35 +1,20 @@
 //! Recording outcomes: recipient updates and their events, in one
 //! transaction, so that the queue and the trace never disagree.
 //!
-//! A message stops being `pending` (and leaves the expiry and delay-notice
-//! indexes) when the last of its recipients reaches a final state.
+//! Records are written with the writer's group commits (see `group`): all
+//! the updates of a group with one statement, whatever their number (see
+//! `json_rows`). A message stops being `pending` (and leaves the expiry
+//! and delay-notice indexes) when the last of its recipients reaches a
+//! final state.
 
-use super::codec::{id_to_db, json_to_db, push_ids, time_to_db};
+use super::codec::{json_to_db, time_to_db};
 use super::holds::not_before_hold;
-use super::transaction::OneTrip;
-use crate::{RecipientUpdate, Result};
+use super::json_rows;
+use crate::{LastError, RecipientUpdate, Result};
 use mailflow_core::{Event, MessageId, RecipientState};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
 use tokio::sync::oneshot;
-
-/// Sends the whole record in one trip to SQLite's worker thread (see
-/// `OneTrip`).
-pub async fn record(
-    conn: &mut SqliteConnection,
-    updates: &[RecipientUpdate],
-    events: &[Event],
-) -> Result<()> {
-    if updates.is_empty() && events.is_empty() {
-        return Ok(());
-    }
-    let rows = RecordRows::new(updates, events);
-    let mut trip = OneTrip::begin();
-    rows.push(trip.sql());
-    let updated = trip.commit(conn).await?.len();
-    warn_if_missing(updates.len(), updated);
-    Ok(())
-}
 
 /// A record waiting for the writer's next group commit (see `group`).
 pub struct RecordRequest {
@@ -38,37 +23,65 @@ pub struct RecordRequest {
     pub answer: oneshot::Sender<Result<()>>,
 }
 
-/// What one record writes: the recipients' updates, the messages'
-/// `pending` flags and the events.
-pub struct RecordRows<'r> {
-    updates: &'r [RecipientUpdate],
-    events: &'r [Event],
-    touched: Vec<MessageId>,
+/// Applies the updates of its one parameter (`RecordRows::updates`); returns
+/// a row per recipient updated. A due time is never before the hold of the
+/// recipient's next hop (see `holds`).
+pub static UPDATE_RECIPIENTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH j (value) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?)), \
+         u (message_id, idx, due, state, added, last_error, code, reply, at) AS (\
+         SELECT unhex(value ->> 0), value ->> 1, value ->> 2, value ->> 3, value ->> 4, \
+         value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM j) \
+         UPDATE recipients SET state = u.state, attempts = attempts + u.added, \
+         next_attempt_at = CASE WHEN u.due IS NULL THEN NULL ELSE {} END, \
+         last_error = COALESCE(u.last_error, recipients.last_error), \
+         last_error_code = COALESCE(u.code, recipients.last_error_code), \
+         delivered_reply = COALESCE(u.reply, recipients.delivered_reply), \
+         lease_node = NULL, lease_until = NULL, updated_at = u.at \
+         FROM u WHERE recipients.message_id = u.message_id AND recipients.idx = u.idx \
+         RETURNING 1",
+        not_before_hold("u.due")
+    )
+});
+
+/// A message is pending while any of its recipients still waits: refreshed
+/// for the message ids of its one parameter (`RecordRows::touched`).
+pub const REFRESH_PENDING: &str = "UPDATE messages SET pending = EXISTS (SELECT 1 \
+     FROM recipients r WHERE r.message_id = messages.id \
+     AND r.state IN ('queued', 'in_flight', 'deferred', 'suspended')) \
+     WHERE id IN (SELECT unhex(value) FROM json_each(?))";
+
+/// What a group's records write, as the parameters of `UPDATE_RECIPIENTS`
+/// and `REFRESH_PENDING`.
+pub struct RecordRows {
+    pub updates: String,
+    /// Recipients the updates name, each counted once.
+    pub recipients: usize,
+    pub touched: String,
 }
 
-impl<'r> RecordRows<'r> {
-    pub fn new(updates: &'r [RecipientUpdate], events: &'r [Event]) -> RecordRows<'r> {
-        let touched = updates
-            .iter()
-            .map(|update| update.message_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+impl RecordRows {
+    pub fn new<'u>(updates: impl IntoIterator<Item = &'u RecipientUpdate>) -> RecordRows {
+        let folded = fold(updates);
+        let touched: BTreeSet<MessageId> = folded.iter().map(|f| f.last.message_id).collect();
         RecordRows {
-            updates,
-            events,
-            touched,
+            recipients: folded.len(),
+            updates: json_rows::array(folded.iter().map(|f| {
+                let error = f.last_error;
+                (
+                    json_rows::id(f.last.message_id),
+                    f.last.index,
+                    due_time(f.last),
+                    f.last.state.as_str(),
+                    f.attempts_added,
+                    error.map(json_to_db),
+                    error.map(|error| error.diagnosis.code().to_string()),
+                    f.reply,
+                    time_to_db(f.last.at),
+                )
+            })),
+            touched: json_rows::array(touched.into_iter().map(json_rows::id)),
         }
-    }
-
-    /// Pushes the statements; only the updates return rows, one per
-    /// recipient updated.
-    pub fn push<'a>(&'a self, sql: &mut QueryBuilder<'a, Sqlite>) {
-        for round in rounds(self.updates) {
-            push_updates(sql, &round);
-        }
-        push_refresh_pending(sql, &self.touched);
-        super::events::push_insert_events(sql, self.events);
     }
 }
 
@@ -81,28 +94,50 @@ pub fn warn_if_missing(updates: usize, updated: usize) {
     }
 }
 
-/// Rows per statement: nine parameters each stays far below SQLite's limit
-/// of 32766 parameters.
-const ROWS_PER_STATEMENT: usize = 1000;
+/// The updates of one recipient folded into one. One statement applies a
+/// group's updates and can name each recipient only once; applying the
+/// folded update does what applying each in turn would: the last one's
+/// state, due time and time, the attempts of all, and the latest error and
+/// reply given.
+struct Folded<'u> {
+    last: &'u RecipientUpdate,
+    attempts_added: u32,
+    last_error: Option<&'u LastError>,
+    reply: Option<&'u String>,
+}
 
-/// Splits `updates` into runs that each name a recipient at most once and
-/// hold at most `ROWS_PER_STATEMENT` rows. One statement updates a whole
-/// run; a recipient updated twice in one call gets its updates in order.
-fn rounds(updates: &[RecipientUpdate]) -> Vec<Vec<&RecipientUpdate>> {
-    let mut rounds: Vec<Vec<&RecipientUpdate>> = Vec::new();
-    let mut seen = HashSet::new();
+impl<'u> Folded<'u> {
+    fn new(update: &'u RecipientUpdate) -> Folded<'u> {
+        Folded {
+            last: update,
+            attempts_added: update.attempts_added,
+            last_error: update.last_error.as_ref(),
+            reply: update.delivered_reply.as_ref(),
+        }
+    }
+
+    fn then(&mut self, update: &'u RecipientUpdate) {
+        self.last = update;
+        self.attempts_added = self.attempts_added.saturating_add(update.attempts_added);
+        self.last_error = update.last_error.as_ref().or(self.last_error);
+        self.reply = update.delivered_reply.as_ref().or(self.reply);
+    }
+}
+
+/// Folds `updates` per recipient, in the order each recipient first comes.
+fn fold<'u>(updates: impl IntoIterator<Item = &'u RecipientUpdate>) -> Vec<Folded<'u>> {
+    let mut folded: Vec<Folded<'u>> = Vec::new();
+    let mut at: HashMap<(MessageId, u32), usize> = HashMap::new();
     for update in updates {
-        let fresh = seen.insert((update.message_id, update.index));
-        match rounds.last_mut() {
-            Some(round) if fresh && round.len() < ROWS_PER_STATEMENT => round.push(update),
-            _ => {
-                seen.clear();
-                seen.insert((update.message_id, update.index));
-                rounds.push(vec![update]);
+        match at.get(&(update.message_id, update.index)) {
+            Some(&position) => folded[position].then(update),
+            None => {
+                at.insert((update.message_id, update.index), folded.len());
+                folded.push(Folded::new(update));
             }
         }
     }
-    rounds
+    folded
 }
 
 /// A recipient waiting without a due time would never be tried again, so
@@ -116,48 +151,5 @@ fn due_time(update: &RecipientUpdate) -> Option<i64> {
         Some(at) => Some(time_to_db(at)),
         None if waiting => Some(time_to_db(update.at)),
         None => None,
-    }
-}
-
-/// Pushes the statement that applies a run of updates (each recipient
-/// once). A due time is never before the hold of the recipient's next hop
-/// (see `holds`).
-fn push_updates<'a>(sql: &mut QueryBuilder<'a, Sqlite>, round: &[&'a RecipientUpdate]) {
-    sql.push("WITH u (message_id, idx, due, state, added, last_error, code, reply, at) AS (");
-    sql.push_values(round, |mut row, update| {
-        let last_error = update.last_error.as_ref();
-        row.push_bind(id_to_db(update.message_id))
-            .push_bind(i64::from(update.index))
-            .push_bind(due_time(update))
-            .push_bind(update.state.as_str())
-            .push_bind(i64::from(update.attempts_added))
-            .push_bind(last_error.map(json_to_db))
-            .push_bind(last_error.map(|error| error.diagnosis.code().to_string()))
-            .push_bind(&update.delivered_reply)
-            .push_bind(time_to_db(update.at));
-    });
-    sql.push(format!(
-        ") UPDATE recipients SET state = u.state, attempts = attempts + u.added, \
-         next_attempt_at = CASE WHEN u.due IS NULL THEN NULL ELSE {} END, \
-         last_error = COALESCE(u.last_error, recipients.last_error), \
-         last_error_code = COALESCE(u.code, recipients.last_error_code), \
-         delivered_reply = COALESCE(u.reply, recipients.delivered_reply), \
-         lease_node = NULL, lease_until = NULL, updated_at = u.at \
-         FROM u WHERE recipients.message_id = u.message_id AND recipients.idx = u.idx \
-         RETURNING 1; ",
-        not_before_hold("u.due")
-    ));
-}
-
-/// A message is pending while any of its recipients still waits.
-fn push_refresh_pending(sql: &mut QueryBuilder<'_, Sqlite>, ids: &[MessageId]) {
-    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        sql.push(
-            "UPDATE messages SET pending = EXISTS (SELECT 1 FROM recipients r \
-             WHERE r.message_id = messages.id \
-             AND r.state IN ('queued', 'in_flight', 'deferred', 'suspended')) WHERE id IN (",
-        );
-        push_ids(sql, chunk.iter().copied());
-        sql.push("); ");
     }
 }

@@ -11,8 +11,9 @@
 
 use super::failure::on_write;
 use crate::Result;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::query::Query;
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{Sqlite, SqliteConnection};
 
 pub async fn begin(conn: &mut SqliteConnection) -> Result<()> {
     on_write(execute(conn, "BEGIN IMMEDIATE").await)
@@ -49,61 +50,28 @@ pub async fn in_transaction<T>(
     }
 }
 
-/// A write transaction sent to SQLite in one trip: `BEGIN IMMEDIATE`, the
-/// statements pushed (each ending with `; `), `COMMIT`.
+/// Sends `query` — a whole write transaction: `BEGIN IMMEDIATE`, its
+/// statements, `COMMIT` — to SQLite in one trip, and returns the rows its
+/// statements returned (`RETURNING` clauses), in order. If it fails
+/// part-way, the transaction is rolled back. Errors caused by a full disk
+/// are `StoreError::Full`.
 ///
 /// sqlx runs every SQLite connection on a thread of its own, and each
-/// statement sent is a hand-off to that thread and back; on the busy paths
+/// query sent is a hand-off to that thread and back; on the busy paths
 /// (accepts, outcomes) those hand-offs cost more than the statements. sqlx
 /// 0.8 runs a query string of several statements in one hand-off, binding
-/// anonymous `?` parameters in order across them, so the statements here
-/// must use `?` only (numbered parameters would count from the first
-/// statement). If the trip fails part-way, the transaction is rolled back.
-pub struct OneTrip<'a> {
-    sql: QueryBuilder<'a, Sqlite>,
-    after: &'static str,
-}
-
-impl<'a> OneTrip<'a> {
-    /// Starts the transaction.
-    pub fn begin() -> OneTrip<'a> {
-        Self::between("", "")
-    }
-
-    /// Starts the transaction after `before` and ends it with `after`:
-    /// statements that must run outside it, such as a `PRAGMA` (empty, or
-    /// `before` ending with `; `). `after` runs only when the commit did.
-    pub fn between(before: &str, after: &'static str) -> OneTrip<'a> {
-        OneTrip {
-            sql: QueryBuilder::new(format!("{before}BEGIN IMMEDIATE; ")),
-            after,
-        }
-    }
-
-    /// Where the statements go.
-    pub fn sql(&mut self) -> &mut QueryBuilder<'a, Sqlite> {
-        &mut self.sql
-    }
-
-    /// Sends it all and commits; returns the rows the statements returned
-    /// (`RETURNING` clauses), in order. Errors caused by a full disk are
-    /// `StoreError::Full`.
-    pub async fn commit(mut self, conn: &mut SqliteConnection) -> Result<Vec<SqliteRow>> {
-        self.sql.push("COMMIT; ").push(self.after);
-        // Each trip's text differs with its row count: caching each shape
-        // would evict the statements that are reused.
-        let sent = self
-            .sql
-            .build()
-            .persistent(false)
-            .fetch_all(&mut *conn)
-            .await;
-        match sent {
-            Ok(rows) => Ok(rows),
-            Err(error) => {
-                rollback(conn).await;
-                on_write(Err(error.into()))
-            }
+/// anonymous `?` parameters in order across them (numbered ones would
+/// count from the first statement), and keeps the prepared statements of
+/// the whole string when its text is used again.
+pub async fn send_in_one_trip<'q>(
+    conn: &mut SqliteConnection,
+    query: Query<'q, Sqlite, SqliteArguments<'q>>,
+) -> Result<Vec<SqliteRow>> {
+    match query.fetch_all(&mut *conn).await {
+        Ok(rows) => Ok(rows),
+        Err(error) => {
+            rollback(conn).await;
+            on_write(Err(error.into()))
         }
     }
 }
