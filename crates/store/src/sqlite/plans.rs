@@ -4,7 +4,9 @@
 //! queued. On SQLite that shows in the plan: every step over `recipients`
 //! or `messages` is an index search (a seek to a range), none is a scan of
 //! a table or of a whole index, and nothing is gathered into a temporary
-//! B-tree to be grouped or sorted first. The schema has no statistics
+//! B-tree to be grouped or sorted first (a temporary B-tree that only
+//! remembers what was seen, for `DISTINCT` while the walk goes on, holds
+//! no more than was read). The schema has no statistics
 //! (`ANALYZE` is never run), so the plans seen here are the plans in use.
 
 use super::schema;
@@ -34,7 +36,8 @@ pub async fn assert_walks_no_backlog(sql: &str) {
             let scans_queue = ["recipients", "r", "messages", "m"].iter().any(|table| {
                 step.starts_with(&format!("SCAN {table} ")) || **step == format!("SCAN {table}")
             });
-            scans_queue || step.contains("TEMP B-TREE")
+            let gathers = step.contains("TEMP B-TREE") && !step.contains("FOR DISTINCT");
+            scans_queue || gathers
         })
         .collect();
     assert!(
