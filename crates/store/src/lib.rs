@@ -27,7 +27,7 @@ pub use model::{
     ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageFilter, NewMessage,
     NewRecipient, NextHopHold, RecipientUpdate, Schedule, StoredMessage, StoredRecipient,
 };
-pub use operator::{AuditEntry, PendingRecipient};
+pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};
 pub use sqlite::{SqliteOptions, SqliteStore};
 
 use async_trait::async_trait;
@@ -191,12 +191,19 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
         actor: &str,
     ) -> Result<u64>;
-    /// Recipients waiting (`queued`, `deferred`, `suspended`) in `org`, of
-    /// one connector when given, oldest message first; 0 is no limit.
-    async fn pending_recipients(
+    /// How many recipients wait (`queued`, `deferred`, `suspended`) in
+    /// `org`, per connector and state; states with none are left out. Read
+    /// from an index, without the recipients' rows, however many wait.
+    async fn waiting_counts(&self, org: &str) -> Result<Vec<WaitingCount>>;
+    /// A page of at most `limit` recipients waiting (`queued`, `deferred`,
+    /// `suspended`) for `connector` in `org`, after `after` (from the
+    /// start when `None`), in (state, message, index) order: a queue of a
+    /// million is walked page by page, never loaded whole.
+    async fn waiting_recipients(
         &self,
         org: &str,
-        connector: Option<&str>,
+        connector: &str,
+        after: Option<WaitingCursor>,
         limit: usize,
     ) -> Result<Vec<PendingRecipient>>;
 

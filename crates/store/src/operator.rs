@@ -30,7 +30,9 @@ pub struct AuditEntry {
 }
 
 /// A recipient still waiting for delivery (`queued`, `deferred` or
-/// `suspended`): what bounce-all and fixes can fail.
+/// `suspended`): what bounce-all and fixes can fail. Pages of them come in
+/// (state, message, index) order; a page starts after the last one of the
+/// page before (`PendingRecipient::cursor`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingRecipient {
     pub message_id: MessageId,
@@ -41,4 +43,32 @@ pub struct PendingRecipient {
     pub connector: Option<String>,
     /// The queue it waits in.
     pub next_hop: String,
+}
+
+impl PendingRecipient {
+    /// Where the next page starts: after this recipient.
+    pub fn cursor(&self) -> WaitingCursor {
+        WaitingCursor {
+            state: self.state,
+            message_id: self.message_id,
+            index: self.index,
+        }
+    }
+}
+
+/// A place in a connector's waiting recipients, in page order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitingCursor {
+    pub state: RecipientState,
+    pub message_id: MessageId,
+    pub index: u32,
+}
+
+/// How many recipients of one connector wait in one state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingCount {
+    /// `None`: routed by MX, without a connector.
+    pub connector: Option<String>,
+    pub state: RecipientState,
+    pub recipients: u64,
 }

@@ -52,7 +52,8 @@ use crate::{
 };
 use crate::{
     AuditEntry, ClaimedMessage, MessageFilter, NewMessage, NextHopHold, PendingRecipient,
-    RecipientUpdate, Result, Schedule, Store, StoreError, StoredMessage,
+    RecipientUpdate, Result, Schedule, Store, StoreError, StoredMessage, WaitingCount,
+    WaitingCursor,
 };
 use crate::{ConnectorQueueStats, DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 use async_trait::async_trait;
@@ -328,13 +329,18 @@ impl Store for SqliteStore {
         on_writer!(self, conn => operator::retry_now(conn, &org, &connector, now, &actor))
     }
 
-    async fn pending_recipients(
+    async fn waiting_counts(&self, org: &str) -> Result<Vec<WaitingCount>> {
+        operator::waiting_counts(&mut *self.read().await?, org).await
+    }
+
+    async fn waiting_recipients(
         &self,
         org: &str,
-        connector: Option<&str>,
+        connector: &str,
+        after: Option<WaitingCursor>,
         limit: usize,
     ) -> Result<Vec<PendingRecipient>> {
-        operator::pending_recipients(&mut *self.read().await?, org, connector, limit).await
+        operator::waiting_recipients(&mut *self.read().await?, org, connector, after, limit).await
     }
 
     async fn queue_stats(&self, org: &str) -> Result<Vec<ConnectorQueueStats>> {

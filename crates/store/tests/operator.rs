@@ -207,7 +207,7 @@ async fn retry_now_lifts_the_connectors_holds_and_makes_its_recipients_due() {
 }
 
 #[tokio::test]
-async fn pending_recipients_lists_waiting_ones_of_a_connector_or_of_all() {
+async fn waiting_recipients_are_counted_per_connector_and_state_in_one_organisation() {
     let t = open_store().await;
     let first = message(
         t0(),
@@ -229,40 +229,87 @@ async fn pending_recipients_lists_waiting_ones_of_a_connector_or_of_all() {
         .await
         .unwrap();
 
-    let onprem = t
-        .store
-        .pending_recipients("acme", Some("onprem"), 0)
+    let counts = t.store.waiting_counts("acme").await.unwrap();
+    let counts: Vec<_> = counts
+        .iter()
+        .map(|c| (c.connector.as_deref(), c.state, c.recipients))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (Some("onprem"), RecipientState::Queued, 1),
+            (Some("partner"), RecipientState::Suspended, 1)
+        ],
+        "the delivered recipient is not waiting"
+    );
+    assert!(t.store.waiting_counts("other").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_connectors_waiting_recipients_come_page_by_page_each_once_across_states() {
+    let t = open_store().await;
+    let accept = |i: usize| {
+        message(
+            t0(),
+            "alice@acme.test",
+            vec![
+                recipient(&format!("u{i}@acme.test"), Some("onprem")),
+                recipient(&format!("p{i}@example.test"), Some("partner")),
+            ],
+        )
+    };
+    // Three suspended, then four queued of which two are deferred and one
+    // is in flight (not waiting).
+    for i in 0..3 {
+        t.store.accept_message(accept(i)).await.unwrap();
+    }
+    t.store
+        .suspend_connector_queue("acme", "onprem", t0(), "admin")
         .await
         .unwrap();
-    let listed: Vec<_> = onprem
+    for i in 3..7 {
+        t.store.accept_message(accept(i)).await.unwrap();
+    }
+    let claimed = t.store.claim("onprem", t0(), "a", LEASE, 2).await.unwrap();
+    let retry_at = t0() + minutes(10);
+    let deferrals = claimed
         .iter()
-        .map(|r| (r.message_id, r.index, r.address.as_str(), r.state))
+        .map(|m| deferral(m.id, 0, t0(), retry_at))
         .collect();
-    assert_eq!(listed, [(id, 0, "bob@acme.test", RecipientState::Queued)]);
+    t.store.record(deferrals, vec![]).await.unwrap();
+    t.store.claim("onprem", t0(), "a", LEASE, 1).await.unwrap();
 
-    let all = t.store.pending_recipients("acme", None, 0).await.unwrap();
-    let states: Vec<_> = all
-        .iter()
-        .map(|r| (r.index, r.state, r.connector.as_deref()))
-        .collect();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = t
+            .store
+            .waiting_recipients("acme", "onprem", after, 2)
+            .await
+            .unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some(last.cursor());
+        assert!(
+            page.iter()
+                .all(|r| r.connector.as_deref() == Some("onprem"))
+        );
+        seen.extend(page.iter().map(|r| (r.message_id, r.index, r.state)));
+    }
+    let states: Vec<_> = seen.iter().map(|(_, _, state)| *state).collect();
+    use RecipientState::{Deferred, Queued, Suspended};
     assert_eq!(
         states,
-        [
-            (0, RecipientState::Queued, Some("onprem")),
-            (1, RecipientState::Suspended, Some("partner"))
-        ]
+        [Deferred, Deferred, Queued, Suspended, Suspended, Suspended],
+        "each waiting one once, state by state"
     );
-    assert_eq!(
-        t.store
-            .pending_recipients("acme", None, 1)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    let mut ids: Vec<_> = seen.iter().map(|(id, index, _)| (*id, *index)).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6);
     assert!(
         t.store
-            .pending_recipients("other", None, 0)
+            .waiting_recipients("other", "onprem", None, 10)
             .await
             .unwrap()
             .is_empty()

@@ -20,6 +20,11 @@ use time::OffsetDateTime;
 /// Recipients the scheduler will try: queued or deferred.
 pub const WAITING: &str = "state IN ('queued', 'deferred')";
 
+/// Recipients not done yet: the states the partial indexes over the
+/// pending part of the queue cover. A statement must say it in these words
+/// for SQLite to read those indexes.
+pub const PENDING: &str = "state IN ('queued', 'in_flight', 'deferred', 'suspended')";
+
 /// A next hop with waiting recipients: the earliest due time among them,
 /// and its hold if it has one.
 struct WaitingHop {

@@ -11,13 +11,12 @@
 //! the events of one connector in a time window (`events_connector`).
 
 use super::codec::{count_to_u64, json_from_db, opt_json_from_db, time_from_db, time_to_db};
+use super::due::PENDING;
 use crate::{ConnectorQueueStats, DeliveryStats, LastError, Result};
 use mailflow_core::Event;
 use sqlx::{Connection, Row, SqliteConnection};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
-
-const PENDING: &str = "state IN ('queued', 'in_flight', 'deferred', 'suspended')";
 
 /// Pending recipients of one connector (`None`: MX routing) under one last
 /// error code (`None`: no error yet), as `pending_counts` has them.

@@ -7,20 +7,24 @@
 //! attempt. Due times set here keep the holds invariant (`holds`).
 
 use super::codec::{
-    count_to_u32, count_to_u64, id_from_db, json_to_db, limit_to_db, state_from_db, time_to_db,
+    count_to_u32, count_to_u64, id_from_db, id_to_db, json_to_db, limit_to_db, state_from_db,
+    time_to_db,
 };
-use super::due::WAITING;
+use super::due::{PENDING, WAITING};
 use super::holds::not_before_hold;
 use super::transaction::in_transaction;
-use crate::{PendingRecipient, Result};
-use mailflow_core::{Event, EventKind, MessageId};
+use crate::{PendingRecipient, Result, WaitingCount, WaitingCursor};
+use mailflow_core::{Event, EventKind, MessageId, RecipientState};
 use sqlx::{Row, SqliteConnection};
+use std::sync::LazyLock;
 use time::OffsetDateTime;
 
-/// Recipients of `?2` (connector) in `?3` (org). Recipients carry their
-/// message's organisation, so this walks the connector's recipients alone
-/// (not a list of every pending message built first).
-const OF_CONNECTOR: &str = "route_connector = ?2 AND org = ?3";
+/// Pending recipients of `?2` (connector) in `?3` (org): those of the
+/// connector alone are read, through `recipients_pending_by_state`
+/// (organisation, connector, state, message), which recipients carry
+/// their message's organisation for.
+static OF_CONNECTOR: LazyLock<String> =
+    LazyLock::new(|| format!("org = ?3 AND route_connector = ?2 AND {PENDING}"));
 
 /// `queued`/`deferred` -> `suspended`, with an operator event for each
 /// recipient in its message's trace.
@@ -35,7 +39,8 @@ pub async fn suspend(
         record_action(conn, WAITING, org, connector, now, "suspend", actor).await?;
         let sql = format!(
             "UPDATE recipients SET state = 'suspended', updated_at = ?1 \
-             WHERE {WAITING} AND {OF_CONNECTOR}"
+             WHERE {WAITING} AND {of_connector}",
+            of_connector = *OF_CONNECTOR
         );
         execute(conn, &sql, org, connector, now).await
     })
@@ -56,8 +61,9 @@ pub async fn resume(
         record_action(conn, suspended, org, connector, now, "resume", actor).await?;
         let sql = format!(
             "UPDATE recipients SET state = 'queued', next_attempt_at = {}, updated_at = ?1 \
-             WHERE {suspended} AND {OF_CONNECTOR}",
-            not_before_hold("?1")
+             WHERE {suspended} AND {of_connector}",
+            not_before_hold("?1"),
+            of_connector = *OF_CONNECTOR
         );
         execute(conn, &sql, org, connector, now).await
     })
@@ -82,17 +88,20 @@ pub async fn retry_now(
         let lift = format!(
             "DELETE FROM next_hop_holds WHERE ?1 IS NOT NULL AND EXISTS \
              (SELECT 1 FROM recipients WHERE recipients.next_hop = next_hop_holds.next_hop \
-              AND {WAITING} AND {OF_CONNECTOR})"
+              AND {WAITING} AND {of_connector})",
+            of_connector = *OF_CONNECTOR
         );
         execute(conn, &lift, org, connector, now).await?;
         let due = format!(
             "UPDATE recipients SET next_attempt_at = ?1, updated_at = ?1 \
-             WHERE {WAITING} AND next_attempt_at > ?1 AND {OF_CONNECTOR}"
+             WHERE {WAITING} AND next_attempt_at > ?1 AND {of_connector}",
+            of_connector = *OF_CONNECTOR
         );
         execute(conn, &due, org, connector, now).await?;
         let count = format!(
             "SELECT COUNT(*) FROM recipients \
-             WHERE ?1 IS NOT NULL AND {WAITING} AND {OF_CONNECTOR}"
+             WHERE ?1 IS NOT NULL AND {WAITING} AND {of_connector}",
+            of_connector = *OF_CONNECTOR
         );
         let waiting: i64 = sqlx::query_scalar(&count)
             .bind(time_to_db(now))
@@ -136,8 +145,9 @@ async fn record_action(
          SELECT message_id, ?1, json_set(?4, '$.message_id', {UUID_TEXT}, \
            '$.recipient', address, '$.next_hop', next_hop, '$.connector', route_connector), \
          org, route_connector, ?5, NULL, address \
-         FROM recipients WHERE {states} AND {OF_CONNECTOR} \
-         ORDER BY message_id, idx"
+         FROM recipients WHERE {states} AND {of_connector} \
+         ORDER BY message_id, idx",
+        of_connector = *OF_CONNECTOR
     );
     sqlx::query(&sql)
         .bind(time_to_db(now))
@@ -172,42 +182,150 @@ async fn execute(
     Ok(done.rows_affected())
 }
 
-/// Waiting recipients of the organisation (of one connector when given),
-/// oldest message first. A limit of 0 is no limit.
-pub async fn pending_recipients(
-    conn: &mut SqliteConnection,
-    org: &str,
-    connector: Option<&str>,
-    limit: usize,
-) -> Result<Vec<PendingRecipient>> {
-    let limit = if limit == 0 {
-        i64::MAX
-    } else {
-        limit_to_db(limit)
-    };
-    let rows = sqlx::query(
-        "SELECT r.message_id, r.idx, r.address, r.state, r.route_connector, r.next_hop \
-         FROM recipients r JOIN messages m ON m.id = r.message_id \
-         WHERE m.org = ?1 AND m.pending = 1 \
-         AND r.state IN ('queued', 'deferred', 'suspended') \
-         AND (?2 IS NULL OR r.route_connector = ?2) \
-         ORDER BY r.message_id, r.idx LIMIT ?3",
-    )
-    .bind(org)
-    .bind(connector)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+/// Waiting, as the operator's reads mean it: not in flight.
+const WAITING_OR_SUSPENDED: &str = "state IN ('queued', 'deferred', 'suspended')";
+
+pub async fn waiting_counts(conn: &mut SqliteConnection, org: &str) -> Result<Vec<WaitingCount>> {
+    let rows = sqlx::query(&waiting_counts_sql())
+        .bind(org)
+        .fetch_all(conn)
+        .await?;
     rows.iter()
         .map(|row| {
-            Ok(PendingRecipient {
-                message_id: id_from_db(row.try_get("message_id")?)?,
-                index: count_to_u32("idx", row.try_get("idx")?)?,
-                address: row.try_get("address")?,
-                state: state_from_db(row.try_get("state")?)?,
+            Ok(WaitingCount {
                 connector: row.try_get("route_connector")?,
-                next_hop: row.try_get("next_hop")?,
+                state: state_from_db(row.try_get("state")?)?,
+                recipients: count_to_u64("recipients", row.try_get("recipients")?)?,
             })
         })
         .collect()
+}
+
+/// Counted in `recipients_pending_by_state` alone.
+fn waiting_counts_sql() -> String {
+    format!(
+        "SELECT route_connector, state, COUNT(*) AS recipients FROM recipients \
+         WHERE org = ?1 AND {PENDING} AND {WAITING_OR_SUSPENDED} \
+         GROUP BY route_connector, state ORDER BY route_connector, state"
+    )
+}
+
+pub async fn waiting_recipients(
+    conn: &mut SqliteConnection,
+    org: &str,
+    connector: &str,
+    after: Option<WaitingCursor>,
+    limit: usize,
+) -> Result<Vec<PendingRecipient>> {
+    let sql = waiting_page_sql();
+    let mut page = Vec::new();
+    for state in PAGE_STATES {
+        let (message, index) = match after {
+            Some(cursor) if cursor.state.as_str() > state.as_str() => continue,
+            Some(cursor) if cursor.state == state => {
+                (id_to_db(cursor.message_id), i64::from(cursor.index))
+            }
+            // From the first message of this state.
+            _ => (Vec::new(), -1),
+        };
+        let rows = sqlx::query(&sql)
+            .bind(1)
+            .bind(connector)
+            .bind(org)
+            .bind(state.as_str())
+            .bind(message)
+            .bind(index)
+            .bind(limit_to_db(limit - page.len()))
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in &rows {
+            page.push(PendingRecipient {
+                message_id: id_from_db(row.try_get("message_id")?)?,
+                index: count_to_u32("idx", row.try_get("idx")?)?,
+                address: row.try_get("address")?,
+                state,
+                connector: row.try_get("route_connector")?,
+                next_hop: row.try_get("next_hop")?,
+            });
+        }
+        if page.len() >= limit {
+            break;
+        }
+    }
+    Ok(page)
+}
+
+/// The states of `WAITING_OR_SUSPENDED` in the order of their names, which
+/// is the order of pages.
+const PAGE_STATES: [RecipientState; 3] = [
+    RecipientState::Deferred,
+    RecipientState::Queued,
+    RecipientState::Suspended,
+];
+
+/// A page of one state in the order of `recipients_pending_by_state`,
+/// from a seek past `(?5, ?6)` (message, index). `?1` is a placeholder:
+/// the connector filter numbers its parameters from 2.
+fn waiting_page_sql() -> String {
+    format!(
+        "SELECT message_id, idx, address, route_connector, next_hop FROM recipients \
+         WHERE ?1 IS NOT NULL AND {of_connector} AND state = ?4 \
+         AND (message_id, idx) > (?5, ?6) ORDER BY message_id, idx LIMIT ?7",
+        of_connector = *OF_CONNECTOR
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::plans::{assert_walks_no_backlog, plan};
+
+    #[tokio::test]
+    async fn waiting_recipients_are_counted_from_the_index_alone() {
+        let sql = super::waiting_counts_sql();
+        assert_walks_no_backlog(&sql).await;
+        let steps = plan(&sql).await;
+        assert!(
+            steps
+                .iter()
+                .any(|step| step.contains("USING COVERING INDEX recipients_pending_by_state")),
+            "{steps:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_page_of_waiting_recipients_is_a_seek_in_index_order() {
+        let sql = super::waiting_page_sql();
+        assert_walks_no_backlog(&sql).await;
+        let steps = plan(&sql).await;
+        assert!(
+            steps
+                .iter()
+                .any(|step| step.contains("USING INDEX recipients_pending_by_state (org=? AND route_connector=? AND state=? AND (message_id,idx)>(?,?))")),
+            "{steps:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn operator_actions_read_the_connectors_pending_recipients_only() {
+        for sql in [
+            format!(
+                "UPDATE recipients SET state = 'suspended', updated_at = ?1 WHERE {} AND {}",
+                super::WAITING,
+                *super::OF_CONNECTOR
+            ),
+            format!(
+                "SELECT COUNT(*) FROM recipients WHERE ?1 IS NOT NULL AND {} AND {}",
+                super::WAITING,
+                *super::OF_CONNECTOR
+            ),
+        ] {
+            let steps = plan(&sql).await;
+            assert!(
+                steps
+                    .iter()
+                    .any(|step| step.contains("recipients_pending_by_state")),
+                "{steps:#?}"
+            );
+        }
+    }
 }
