@@ -4,13 +4,13 @@
 //! Every application and every undo is one audit entry.
 
 use crate::change::{relay_domains, restore, settings_change};
-use crate::preview::unknown_recipients;
+use crate::preview::is_unknown;
 use crate::record::{FixState, UNDO_PREFIX};
+use crate::waiting::Pages;
 use crate::{FixError, FixKind};
-use mailflow_core::{Diagnosis, EnhancedCode, MessageId};
+use mailflow_core::{Diagnosis, EnhancedCode, OrgSettings};
 use mailflow_relay::NodeHandle;
-use mailflow_store::{AuditEntry, PendingRecipient};
-use std::collections::BTreeMap;
+use mailflow_store::AuditEntry;
 
 /// Applies the fix named `id` and records it; returns the audit entry.
 pub async fn apply(node: &NodeHandle, id: &str, actor: &str) -> Result<AuditEntry, FixError> {
@@ -36,13 +36,8 @@ async fn apply_settings(
         ..Default::default()
     };
     if let FixKind::StopRelayingToOnPremises { connector, .. } = kind {
-        let domains = relay_domains(&org, connector);
-        let waiting = node
-            .store()
-            .pending_recipients(node.org_name(), Some(connector), 0)
-            .await?;
-        let unknown = unknown_recipients(&org, connector, &domains, &waiting);
-        after.recipients_bounced = Some(bounce_unknown(node, &unknown, actor).await?);
+        let bounced = bounce_unknown(node, &org, connector, actor).await?;
+        after.recipients_bounced = Some(bounced);
     }
     let before = FixState {
         settings: change.before,
@@ -51,20 +46,28 @@ async fn apply_settings(
     Ok((before, after))
 }
 
-/// Each unknown recipient is failed with its own `5.1.10` diagnosis.
+/// Each waiting recipient of the connector's relay domains (as `org` had
+/// them before the fix) that the directory does not know is failed with its
+/// own `5.1.10` diagnosis. The queue is read page by page.
 async fn bounce_unknown(
     node: &NodeHandle,
-    unknown: &[&PendingRecipient],
+    org: &OrgSettings,
+    connector: &str,
     actor: &str,
 ) -> Result<u64, FixError> {
+    let domains = relay_domains(org, connector);
+    let store = node.store().as_ref();
+    let mut pages = Pages::new(node.org_name(), connector);
     let mut bounced = 0;
-    for recipient in unknown {
-        let diagnosis = Diagnosis::RecipientNotFound {
-            address: recipient.address.clone(),
-        };
-        bounced += node
-            .fail_recipients(recipient.message_id, &[recipient.index], diagnosis, actor)
-            .await? as u64;
+    while let Some(page) = pages.next(store).await? {
+        for recipient in page.iter().filter(|r| is_unknown(org, &domains, r)) {
+            let diagnosis = Diagnosis::RecipientNotFound {
+                address: recipient.address.clone(),
+            };
+            bounced += node
+                .fail_recipients(recipient.message_id, &[recipient.index], diagnosis, actor)
+                .await? as u64;
+        }
     }
     Ok(bounced)
 }
@@ -127,19 +130,10 @@ async fn move_queue(
 }
 
 /// Fails every waiting recipient of the connector with `550 5.3.0`, one
-/// report per message.
+/// report per message: the first time a message comes up, all of its
+/// waiting recipients on the connector are failed, so it does not come up
+/// again. The queue is read page by page.
 async fn bounce_all(node: &NodeHandle, connector: &str, actor: &str) -> Result<u64, FixError> {
-    let waiting = node
-        .store()
-        .pending_recipients(node.org_name(), Some(connector), 0)
-        .await?;
-    let mut by_message: BTreeMap<MessageId, Vec<u32>> = BTreeMap::new();
-    for recipient in &waiting {
-        by_message
-            .entry(recipient.message_id)
-            .or_default()
-            .push(recipient.index);
-    }
     let diagnosis = Diagnosis::Local {
         reply_code: 550,
         code: EnhancedCode(5, 3, 0),
@@ -147,11 +141,25 @@ async fn bounce_all(node: &NodeHandle, connector: &str, actor: &str) -> Result<u
             "bounced by an administrator ({actor}) from the queue of connector {connector}"
         ),
     };
+    let store = node.store().as_ref();
+    let mut pages = Pages::new(node.org_name(), connector);
     let mut bounced = 0;
-    for (message_id, indexes) in by_message {
-        bounced += node
-            .fail_recipients(message_id, &indexes, diagnosis.clone(), actor)
-            .await? as u64;
+    let mut last = None;
+    while let Some(page) = pages.next(store).await? {
+        for recipient in page {
+            if last == Some(recipient.message_id) {
+                continue;
+            }
+            last = Some(recipient.message_id);
+            bounced += node
+                .fail_connector_recipients(
+                    recipient.message_id,
+                    connector,
+                    diagnosis.clone(),
+                    actor,
+                )
+                .await? as u64;
+        }
     }
     Ok(bounced)
 }

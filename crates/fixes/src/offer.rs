@@ -2,10 +2,12 @@
 //! actions"), each with its preview.
 
 use crate::preview::{FixPreview, preview};
+use crate::waiting::WaitingMail;
 use crate::{FixKind, change};
-use mailflow_core::{ConnectorKind, Diagnosis, OrgSettings, RecipientState, ServerRefusal};
-use mailflow_store::{ConnectorQueueStats, PendingRecipient};
+use mailflow_core::{ConnectorKind, Diagnosis, OrgSettings, ServerRefusal};
+use mailflow_store::ConnectorQueueStats;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferedFix {
@@ -20,36 +22,52 @@ pub struct OfferedFix {
 }
 
 /// The fixes offered for each connector of `stats`, given the settings in
-/// force and the organisation's waiting recipients (for counts).
+/// force and each connector's waiting mail (for the previews' counts).
 pub fn offered(
     org: &OrgSettings,
     stats: &[ConnectorQueueStats],
-    waiting: &[PendingRecipient],
+    waiting: &BTreeMap<String, WaitingMail>,
 ) -> Vec<OfferedFix> {
     let mut offers = Vec::new();
     for stat in stats {
         let Some(name) = stat.connector.as_deref() else {
             continue;
         };
+        let mail = waiting.get(name).copied().unwrap_or_default();
         let diagnosis = stat.last_error.as_ref().map(|e| &e.diagnosis);
         let because = diagnosis.map(|d| d.code().to_string());
         for kind in kinds_for(org, name, diagnosis) {
-            offers.extend(offer(org, kind, because.clone(), waiting));
+            offers.extend(offer(org, kind, because.clone(), &mail));
         }
         if stat.queued > 0 {
-            for kind in queue_kinds(name, waiting) {
-                offers.extend(offer(org, kind, None, waiting));
+            for kind in queue_kinds(name, &mail) {
+                offers.extend(offer(org, kind, None, &mail));
             }
         }
     }
     offers
 }
 
+/// Whether stop relaying is offered for the connector: it is unreachable
+/// (refused or timed out), on premises, and relays some domain. Its
+/// preview then needs the connector's unknown recipients counted.
+pub fn offers_stop_relaying(org: &OrgSettings, name: &str, diagnosis: Option<&Diagnosis>) -> bool {
+    let unreachable = matches!(
+        diagnosis,
+        Some(Diagnosis::ConnectionRefused { .. } | Diagnosis::ConnectionTimedOut { .. })
+    );
+    unreachable
+        && org
+            .connector(name)
+            .is_some_and(|connector| connector.kind == ConnectorKind::OnPremises)
+        && !change::relay_domains(org, name).is_empty()
+}
+
 fn offer(
     org: &OrgSettings,
     kind: FixKind,
     because_of: Option<String>,
-    waiting: &[PendingRecipient],
+    waiting: &WaitingMail,
 ) -> Option<OfferedFix> {
     // A fix that does not apply to the settings as they are is not offered.
     let preview = preview(org, &kind, waiting).ok()?;
@@ -64,19 +82,12 @@ fn offer(
 
 /// The settings fixes the diagnosis calls for.
 fn kinds_for(org: &OrgSettings, name: &str, diagnosis: Option<&Diagnosis>) -> Vec<FixKind> {
-    let (Some(connector), Some(diagnosis)) = (org.connector(name), diagnosis) else {
+    let (Some(_), Some(diagnosis)) = (org.connector(name), diagnosis) else {
         return Vec::new();
     };
     let connector_name = name.to_string();
     let mut kinds = Vec::new();
-    let unreachable = matches!(
-        diagnosis,
-        Diagnosis::ConnectionRefused { .. } | Diagnosis::ConnectionTimedOut { .. }
-    );
-    if unreachable
-        && connector.kind == ConnectorKind::OnPremises
-        && !change::relay_domains(org, name).is_empty()
-    {
+    if offers_stop_relaying(org, name, Some(diagnosis)) {
         for also_disable in [false, true] {
             kinds.push(FixKind::StopRelayingToOnPremises {
                 connector: connector_name.clone(),
@@ -108,17 +119,10 @@ fn kinds_for(org: &OrgSettings, name: &str, diagnosis: Option<&Diagnosis>) -> Ve
 }
 
 /// Retry, suspend, resume (when some are suspended) and bounce all.
-fn queue_kinds(name: &str, waiting: &[PendingRecipient]) -> Vec<FixKind> {
+fn queue_kinds(name: &str, waiting: &WaitingMail) -> Vec<FixKind> {
     let connector = name.to_string();
-    let states: Vec<RecipientState> = waiting
-        .iter()
-        .filter(|r| r.connector.as_deref() == Some(name))
-        .map(|r| r.state)
-        .collect();
-    let suspended = states.contains(&RecipientState::Suspended);
-    let movable = states.iter().any(|s| *s != RecipientState::Suspended);
     let mut kinds = Vec::new();
-    if movable {
+    if waiting.to_go > 0 {
         kinds.push(FixKind::RetryNow {
             connector: connector.clone(),
         });
@@ -126,12 +130,12 @@ fn queue_kinds(name: &str, waiting: &[PendingRecipient]) -> Vec<FixKind> {
             connector: connector.clone(),
         });
     }
-    if suspended {
+    if waiting.suspended > 0 {
         kinds.push(FixKind::Resume {
             connector: connector.clone(),
         });
     }
-    if !states.is_empty() {
+    if waiting.total() > 0 {
         kinds.push(FixKind::BounceAll { connector });
     }
     kinds

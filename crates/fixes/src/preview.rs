@@ -3,8 +3,9 @@
 //! queued recipients it moves or bounces, and the trade-offs in plain words.
 
 use crate::change::{SettingsChange, policy_name, settings_change};
+use crate::waiting::WaitingMail;
 use crate::{FixError, FixKind};
-use mailflow_core::{DomainType, OrgSettings, RecipientState};
+use mailflow_core::{DomainType, OrgSettings};
 use mailflow_store::PendingRecipient;
 use serde::{Deserialize, Serialize};
 
@@ -41,16 +42,16 @@ pub struct FixPreview {
     pub undo: String,
 }
 
-/// The preview of `kind` against the settings and the waiting recipients
-/// (of every connector; those of other connectors are ignored).
+/// The preview of `kind` against the settings and the waiting mail of its
+/// connector.
 pub fn preview(
     org: &OrgSettings,
     kind: &FixKind,
-    waiting: &[PendingRecipient],
+    waiting: &WaitingMail,
 ) -> Result<FixPreview, FixError> {
     if kind.changes_settings() {
         let change = settings_change(org, kind)?;
-        return Ok(settings_preview(org, kind, &change, waiting));
+        return Ok(settings_preview(kind, &change, waiting));
     }
     if org.connector(kind.connector()).is_none() {
         return Err(FixError::NoSuchConnector {
@@ -61,32 +62,15 @@ pub fn preview(
     Ok(queue_preview(kind, waiting))
 }
 
-/// Waiting recipients of `connector` in `domains` that the directory does
-/// not know: what "stop relaying" bounces.
-pub fn unknown_recipients<'a>(
-    org: &OrgSettings,
-    connector: &str,
-    domains: &[String],
-    waiting: &'a [PendingRecipient],
-) -> Vec<&'a PendingRecipient> {
-    waiting
-        .iter()
-        .filter(|r| r.connector.as_deref() == Some(connector))
-        .filter(|r| {
-            let domain = r.address.rsplit_once('@').map_or("", |(_, d)| d);
-            domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
-        })
-        .filter(|r| !org.directory.contains(&r.address))
-        .collect()
+/// Whether a waiting recipient is in `domains` and unknown to the
+/// directory: one that "stop relaying" bounces.
+pub fn is_unknown(org: &OrgSettings, domains: &[String], recipient: &PendingRecipient) -> bool {
+    let domain = recipient.address.rsplit_once('@').map_or("", |(_, d)| d);
+    domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+        && !org.directory.contains(&recipient.address)
 }
 
-fn settings_preview(
-    org: &OrgSettings,
-    kind: &FixKind,
-    change: &SettingsChange,
-    waiting: &[PendingRecipient],
-) -> FixPreview {
-    let name = kind.connector();
+fn settings_preview(kind: &FixKind, change: &SettingsChange, waiting: &WaitingMail) -> FixPreview {
     let domain_changes: Vec<DomainChange> = change
         .before
         .accepted_domains
@@ -115,7 +99,11 @@ fn settings_preview(
         _ => None,
     };
     let domains: Vec<String> = domain_changes.iter().map(|c| c.domain.clone()).collect();
-    let bounced = unknown_recipients(org, name, &domains, waiting).len() as u64;
+    let bounced = if domains.is_empty() {
+        0
+    } else {
+        waiting.unknown
+    };
     let words = words(kind, &domains, bounced);
     FixPreview {
         summary: words.summary,
@@ -129,17 +117,11 @@ fn settings_preview(
     }
 }
 
-fn queue_preview(kind: &FixKind, waiting: &[PendingRecipient]) -> FixPreview {
-    let of_connector = waiting
-        .iter()
-        .filter(|r| r.connector.as_deref() == Some(kind.connector()));
-    let count = |keep: fn(RecipientState) -> bool| {
-        of_connector.clone().filter(|r| keep(r.state)).count() as u64
-    };
+fn queue_preview(kind: &FixKind, waiting: &WaitingMail) -> FixPreview {
     let (affected, bounced) = match kind {
-        FixKind::RetryNow { .. } | FixKind::Suspend { .. } => (count(is_waiting_to_go), 0),
-        FixKind::Resume { .. } => (count(|s| s == RecipientState::Suspended), 0),
-        _ => (0, count(|_| true)),
+        FixKind::RetryNow { .. } | FixKind::Suspend { .. } => (waiting.to_go, 0),
+        FixKind::Resume { .. } => (waiting.suspended, 0),
+        _ => (0, waiting.total()),
     };
     let words = words(kind, &[], bounced.max(affected));
     FixPreview {
@@ -152,10 +134,6 @@ fn queue_preview(kind: &FixKind, waiting: &[PendingRecipient]) -> FixPreview {
         risk: words.risk,
         undo: words.undo,
     }
-}
-
-fn is_waiting_to_go(state: RecipientState) -> bool {
-    matches!(state, RecipientState::Queued | RecipientState::Deferred)
 }
 
 struct Words {

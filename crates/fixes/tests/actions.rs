@@ -2,8 +2,9 @@
 //! deliveries, lower TLS changes the policy, suspend/resume/retry move the
 //! queue, bounce-all fails it with an NDR; and the errors that name the id.
 
-use mailflow_core::{EventKind, RecipientState, TlsPolicy};
+use mailflow_core::{EventKind, MessageId, RecipientState, TlsPolicy};
 use mailflow_fixes::{FixError, FixState, apply, undo};
+use mailflow_store::{NewMessage, NewRecipient};
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use mailflow_testnode::submit::{queue_id, send};
@@ -184,6 +185,59 @@ async fn bounce_all_fails_the_queue_with_5_3_0_and_reports_to_the_sender() {
         undo(&node.handle, entry.id, OPS).await,
         Err(FixError::NotUndoable { .. })
     ));
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn bounce_all_walks_a_queue_of_many_pages_failing_each_recipient_once() {
+    let (node, partner, id) = deferred_node().await;
+    // The hop is held now: mail stored for it waits untried. From the null
+    // sender, so that only the first message has a report to send.
+    let first = node.message(&id).await;
+    let waiting = &first.recipients[0];
+    // Two recipients each: more than one page of 1000.
+    let messages = 520;
+    for _ in 0..messages {
+        let recipient = |address: &str| NewRecipient {
+            address: address.into(),
+            dsn: Default::default(),
+            route: waiting.route.clone(),
+            next_hop: waiting.next_hop.clone(),
+        };
+        let now = node.now();
+        let message = NewMessage {
+            id: MessageId::new(),
+            org: ORG.into(),
+            sender: String::new(),
+            client: "127.0.0.1".into(),
+            received_at: now,
+            expires_at: now + Duration::from_secs(86400),
+            dsn: Default::default(),
+            body: b"Subject: many\r\n\r\nx\r\n".to_vec(),
+            recipients: vec![recipient("zed@contoso.test"), recipient("yan@contoso.test")],
+        };
+        node.store.accept_message(message).await.unwrap();
+    }
+
+    let entry = apply(&node.handle, "bounce-all:to-onprem", OPS)
+        .await
+        .unwrap();
+    let bounced = FixState::from_json(&entry.after)
+        .unwrap()
+        .recipients_bounced;
+    assert_eq!(
+        bounced,
+        Some(2 * messages + 1),
+        "more than one page, each once"
+    );
+    let left = node.store.waiting_counts(ORG).await.unwrap();
+    assert!(
+        left.iter()
+            .all(|count| count.connector.as_deref() != Some("to-onprem")),
+        "nothing of the connector waits: {left:?}"
+    );
+    partner.wait_for_messages(1, WAIT).await.unwrap();
+    assert_eq!(partner.messages().len(), 1, "one report, to bob");
     node.stop().await;
 }
 

@@ -1,13 +1,13 @@
 //! Which fixes are offered for which last error (SPEC 4 table), without a
-//! node: settings, queue statistics and waiting recipients as values.
+//! node: settings, queue statistics and counts of waiting mail as values.
 
 use mailflow_core::{
-    CertProblem, CertificateSummary, Diagnosis, MessageId, RecipientState, RemoteReply,
-    ServerRefusal, TlsPolicy,
+    CertProblem, CertificateSummary, Diagnosis, RemoteReply, ServerRefusal, TlsPolicy,
 };
-use mailflow_fixes::offered;
-use mailflow_store::{ConnectorQueueStats, LastError, PendingRecipient};
+use mailflow_fixes::{WaitingMail, offered};
+use mailflow_store::{ConnectorQueueStats, LastError};
 use mailflow_testnode::{org, unused_addr};
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 fn stats(connector: &str, queued: u64, diagnosis: Option<Diagnosis>) -> ConnectorQueueStats {
@@ -25,15 +25,12 @@ fn stats(connector: &str, queued: u64, diagnosis: Option<Diagnosis>) -> Connecto
     }
 }
 
-fn waiting(connector: &str, address: &str, state: RecipientState) -> PendingRecipient {
-    PendingRecipient {
-        message_id: MessageId::new(),
-        index: 0,
-        address: address.into(),
-        state,
-        connector: Some(connector.into()),
-        next_hop: connector.into(),
-    }
+fn waiting(connector: &str, mail: WaitingMail) -> BTreeMap<String, WaitingMail> {
+    BTreeMap::from([(connector.to_string(), mail)])
+}
+
+fn none_waiting() -> BTreeMap<String, WaitingMail> {
+    BTreeMap::new()
 }
 
 fn refused() -> Diagnosis {
@@ -49,10 +46,14 @@ fn ids(fixes: &[mailflow_fixes::OfferedFix]) -> Vec<&str> {
 #[test]
 fn a_refused_on_premises_connector_gets_stop_relaying_disable_and_queue_actions() {
     let settings = org(unused_addr(), unused_addr());
-    let queue = [
-        waiting("to-onprem", "alice@contoso.test", RecipientState::Deferred),
-        waiting("to-onprem", "zed@contoso.test", RecipientState::Deferred),
-    ];
+    let queue = waiting(
+        "to-onprem",
+        WaitingMail {
+            to_go: 2,
+            suspended: 0,
+            unknown: 1,
+        },
+    );
     let fixes = offered(&settings, &[stats("to-onprem", 2, Some(refused()))], &queue);
     assert_eq!(
         ids(&fixes),
@@ -67,8 +68,9 @@ fn a_refused_on_premises_connector_gets_stop_relaying_disable_and_queue_actions(
     );
     assert_eq!(
         fixes[0].preview.recipients_to_bounce, 1,
-        "alice is in the directory"
+        "the unknown recipients only"
     );
+    assert_eq!(fixes[3].preview.recipients_affected, 2, "retry moves both");
     assert_eq!(
         fixes[1].preview.connector_disabled.as_deref(),
         Some("to-onprem")
@@ -79,7 +81,11 @@ fn a_refused_on_premises_connector_gets_stop_relaying_disable_and_queue_actions(
 #[test]
 fn a_refused_partner_connector_is_not_offered_stop_relaying() {
     let settings = org(unused_addr(), unused_addr());
-    let fixes = offered(&settings, &[stats("to-partner", 0, Some(refused()))], &[]);
+    let fixes = offered(
+        &settings,
+        &[stats("to-partner", 0, Some(refused()))],
+        &none_waiting(),
+    );
     assert_eq!(ids(&fixes), ["disable:to-partner"]);
 }
 
@@ -91,7 +97,11 @@ fn certificate_and_starttls_problems_get_the_tls_fixes_with_their_risks() {
         problem: CertProblem::Expired,
         certificate: CertificateSummary::default(),
     };
-    let fixes = offered(&settings, &[stats("to-partner", 0, Some(certificate))], &[]);
+    let fixes = offered(
+        &settings,
+        &[stats("to-partner", 0, Some(certificate))],
+        &none_waiting(),
+    );
     let lower = fixes
         .iter()
         .find(|f| f.id == "lower-tls:to-partner")
@@ -110,7 +120,11 @@ fn certificate_and_starttls_problems_get_the_tls_fixes_with_their_risks() {
     let no_starttls = Diagnosis::RemoteServerError {
         refusal: ServerRefusal::StartTlsNotOffered,
     };
-    let fixes = offered(&settings, &[stats("to-partner", 0, Some(no_starttls))], &[]);
+    let fixes = offered(
+        &settings,
+        &[stats("to-partner", 0, Some(no_starttls))],
+        &none_waiting(),
+    );
     let allow = fixes
         .iter()
         .find(|f| f.id == "allow-without-tls:to-partner")
@@ -132,7 +146,7 @@ fn certificate_and_starttls_problems_get_the_tls_fixes_with_their_risks() {
     let fixes = offered(
         &settings,
         &[stats("to-partner", 0, Some(refused_starttls))],
-        &[],
+        &none_waiting(),
     );
     assert_eq!(
         ids(&fixes),
@@ -144,11 +158,14 @@ fn certificate_and_starttls_problems_get_the_tls_fixes_with_their_risks() {
 #[test]
 fn a_suspended_queue_is_offered_resume_and_bounce_but_not_suspend() {
     let settings = org(unused_addr(), unused_addr());
-    let queue = [waiting(
+    let queue = waiting(
         "to-onprem",
-        "alice@contoso.test",
-        RecipientState::Suspended,
-    )];
+        WaitingMail {
+            to_go: 0,
+            suspended: 1,
+            unknown: 0,
+        },
+    );
     let fixes = offered(&settings, &[stats("to-onprem", 1, None)], &queue);
     assert_eq!(ids(&fixes), ["resume:to-onprem", "bounce-all:to-onprem"]);
     assert_eq!(fixes[0].preview.recipients_affected, 1);

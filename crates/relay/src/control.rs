@@ -11,7 +11,7 @@ use mailflow_core::{
     Clock, Diagnosis, Event, EventKind, MessageId, OrgSettings, RecipientState, Route,
 };
 use mailflow_deliver::{Deliverer, ValidationReport};
-use mailflow_store::{LastError, RecipientUpdate, Result, SharedStore};
+use mailflow_store::{LastError, RecipientUpdate, Result, SharedStore, StoredRecipient};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -74,6 +74,30 @@ impl NodeHandle {
         diagnosis: Diagnosis,
         actor: &str,
     ) -> Result<usize> {
+        let chosen = |r: &StoredRecipient| indexes.contains(&r.index);
+        self.fail_where(message_id, chosen, diagnosis, actor).await
+    }
+
+    /// As `fail_recipients`, for every waiting recipient of the message
+    /// that goes through `connector`.
+    pub async fn fail_connector_recipients(
+        &self,
+        message_id: MessageId,
+        connector: &str,
+        diagnosis: Diagnosis,
+        actor: &str,
+    ) -> Result<usize> {
+        let chosen = |r: &StoredRecipient| r.route.connector.as_deref() == Some(connector);
+        self.fail_where(message_id, chosen, diagnosis, actor).await
+    }
+
+    async fn fail_where(
+        &self,
+        message_id: MessageId,
+        chosen: impl Fn(&StoredRecipient) -> bool,
+        diagnosis: Diagnosis,
+        actor: &str,
+    ) -> Result<usize> {
         let Some(message) = self.engine.store.message(message_id).await? else {
             return Ok(0);
         };
@@ -82,7 +106,7 @@ impl NodeHandle {
         let mut events = Vec::new();
         let mut failed = Vec::new();
         let waiting = message.recipients.iter().filter(|r| {
-            indexes.contains(&r.index)
+            chosen(r)
                 && matches!(
                     r.state,
                     RecipientState::Queued | RecipientState::Deferred | RecipientState::Suspended
