@@ -16,6 +16,8 @@
 #      RETRY, so probes of the dead hop fail during the window): resident
 #      memory (VmRSS, and VmHWM for the peak so far), CPU seconds over
 #      IDLE_WINDOW seconds, failed probes seen, the store's size on disk;
+#      then asks for the fixes on offer (GET /api/v1/fixes, whose previews
+#      count the whole waiting queue) and times it and the memory after;
 #   4. restarts it (SIGTERM, start again) and times until the SMTP port
 #      greets with 220 and GET /api/v1/health answers;
 #   5. brings the dead hop back (smtp-sink on its port), lets the next probe
@@ -288,6 +290,21 @@ idle() {
     log "  idle: ${IDLE_CPU} CPU s in $IDLE_S s (${IDLE_PCT}% of one CPU), $IDLE_PROBES failed probes;" \
         "RSS $(mib "$IDLE_RSS") MiB, peak $(mib "$IDLE_HWM") MiB; store $(mib_b "$STORE_B") MiB"
     ls -l "$NODE/data" >&2
+    look_at_fixes
+}
+
+# What an administrator's console asks during the outage: the fixes on
+# offer, with their previews (counts of the whole waiting queue, and the
+# unknown recipients that stopping relaying would bounce).
+look_at_fixes() {
+    local t0 offers
+    t0=$(now)
+    offers=$(api GET /fixes) || die "GET /fixes failed"
+    FIXES_S=$(elapsed "$t0" "$(now)")
+    FIXES_IDS=$(echo "$offers" | jq -r '[.[].id] | join(" ")')
+    FIXES_BOUNCE=$(echo "$offers" | jq -r '[.[] | select(.id == "bounce-all:to-dead") | .preview.recipients_to_bounce][0]')
+    FIXES_HWM=$(status_kb VmHWM)
+    log "  GET /fixes answered in $FIXES_S s: $FIXES_IDS; bounce-all would fail $FIXES_BOUNCE; peak RSS $(mib "$FIXES_HWM") MiB"
 }
 
 restart() {
@@ -377,7 +394,7 @@ main() {
     drain
 
     local mem_peak mem_ok cpu_ok restart_ok drain_ok
-    mem_peak=$(printf '%s\n' "$FILL_HWM" "$IDLE_HWM" "$DRAIN_HWM" | sort -n | tail -n 1)
+    mem_peak=$(printf '%s\n' "$FILL_HWM" "$IDLE_HWM" "$FIXES_HWM" "$DRAIN_HWM" | sort -n | tail -n 1)
     mem_ok=$(awk -v k="$mem_peak" 'BEGIN { print (k < 512 * 1024) ? 1 : 0 }')
     cpu_ok=$(awk -v p="$IDLE_PCT" 'BEGIN { print (p < 2) ? 1 : 0 }')
     restart_ok=$(awk -v s="$RESTART_S" 'BEGIN { print (s <= 10) ? 1 : 0 }')
@@ -388,7 +405,8 @@ main() {
     echo "fill:     $FILL_S s ($FILL_RATE msg/s accepted, $FILL_PROCS x $FILL_SESSIONS smtp-source sessions)"
     echo "store:    $(mib_b "$STORE_B") MiB on disk ($(awk -v b="$STORE_B" -v n="$N" 'BEGIN { printf "%.0f", b / n }') bytes per queued message)"
     echo "memory:   RSS idle $(mib "$IDLE_RSS") MiB, after restart $(mib "$AFTER_RESTART_RSS") MiB;" \
-         "peak $(mib "$FILL_HWM") MiB filling, $(mib "$DRAIN_HWM") MiB after restart and drain   (target < 512 MiB: $(verdict "$mem_ok"))"
+         "peak $(mib "$FILL_HWM") MiB filling, $(mib "$FIXES_HWM") MiB after GET /fixes, $(mib "$DRAIN_HWM") MiB after restart and drain   (target < 512 MiB: $(verdict "$mem_ok"))"
+    echo "fixes:    GET /api/v1/fixes in $FIXES_S s (bounce-all previews $FIXES_BOUNCE recipients); peak RSS $(mib "$FIXES_HWM") MiB after it"
     echo "idle CPU: $IDLE_CPU s over $IDLE_S s = $IDLE_PCT% of one CPU, $IDLE_PROBES failed probes in the window   (target: near idle, < 2%: $(verdict "$cpu_ok"))"
     echo "restart:  stop $STOP_S s; serving after $RESTART_S s (220 after $SMTP_READY_S s, health after $API_READY_S s)   (target <= 10 s: $(verdict "$restart_ok"))"
     echo "drain:    $DRAIN_RATE msg/s ($N in $DRAIN_S s after the first delivery, which came $FIRST_S s after the hop returned; $DRAIN_CPU CPU s)"
