@@ -7,8 +7,10 @@
 //! `Received:` header and counts the ones already there.
 
 mod accept;
+mod admission;
 mod credentials;
 mod envelope;
+mod login_failures;
 mod quota;
 mod receiver;
 pub mod route;
@@ -16,6 +18,7 @@ mod sasl;
 mod session;
 mod trace;
 
+pub use admission::SessionLimits;
 pub use credentials::{PasswordHashError, hash_password, password_matches};
 pub use quota::QUOTA_WINDOW;
 pub use receiver::Receiver;
@@ -54,16 +57,24 @@ pub struct ReceiveSettings {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// How failed SMTP AUTH log-ins are slowed down and cut off.
     pub auth: AuthLimits,
+    /// How many sessions may be open at once.
+    pub sessions: SessionLimits,
 }
 
-/// Failed log-ins in one session: the `n`-th is answered after
-/// `n × failure_delay` (at most `max_failure_delay`); the
-/// `max_failures`-th closes the session with `421 4.7.0`.
+/// Failed log-ins, counted per session and per client address (across its
+/// sessions, over `lockout_window` since its latest failure). The `n`-th
+/// failure of an address is answered after `n × failure_delay` (at most
+/// `max_failure_delay`); the `max_failures`-th of a session closes it with
+/// `421 4.7.0`; once an address has had `lockout_after` failures, AUTH from
+/// it is refused the same way, without a password being checked, until the
+/// window has passed.
 #[derive(Debug, Clone)]
 pub struct AuthLimits {
     pub failure_delay: Duration,
     pub max_failure_delay: Duration,
     pub max_failures: usize,
+    pub lockout_after: usize,
+    pub lockout_window: Duration,
 }
 
 impl Default for AuthLimits {
@@ -72,6 +83,8 @@ impl Default for AuthLimits {
             failure_delay: Duration::from_secs(1),
             max_failure_delay: Duration::from_secs(5),
             max_failures: 3,
+            lockout_after: 10,
+            lockout_window: Duration::from_secs(15 * 60),
         }
     }
 }

@@ -1,8 +1,11 @@
-//! The listener: accepts connections and runs one session task per client.
-//! On shutdown it stops accepting, tells idle sessions to close, gives the
-//! busy ones a bounded grace period to finish, then ends the rest.
+//! The listener: accepts connections and runs one session task per client,
+//! within the session limits (see `admission`). On shutdown it stops
+//! accepting, tells idle sessions to close, gives the busy ones a bounded
+//! grace period to finish, then ends the rest.
 
 use crate::ReceiveSettings;
+use crate::admission::{Admission, Admitted, Refusal};
+use crate::login_failures::LoginFailures;
 use crate::session::Session;
 use mailflow_core::{Clock, OrgSettings};
 use mailflow_store::SharedStore;
@@ -10,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -22,6 +25,12 @@ pub struct Receiver {
     pub(crate) clock: Arc<dyn Clock>,
     /// Told once per stored message, so the scheduler wakes.
     pub(crate) accepted: Arc<Notify>,
+    admission: Arc<Admission>,
+    /// Failed log-ins per client address, across sessions.
+    pub(crate) login_failures: LoginFailures,
+    /// Password checks (Argon2, tens of MiB and milliseconds each) running
+    /// at once, at most one per CPU: log-in attempts cannot take more.
+    pub(crate) password_checks: Semaphore,
 }
 
 impl Receiver {
@@ -32,7 +41,11 @@ impl Receiver {
         clock: Arc<dyn Clock>,
         accepted: Arc<Notify>,
     ) -> Receiver {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         Receiver {
+            admission: Admission::new(settings.sessions),
+            login_failures: LoginFailures::new(settings.auth.lockout_window),
+            password_checks: Semaphore::new(cpus),
             settings,
             store,
             org,
@@ -55,7 +68,15 @@ impl Receiver {
                 _ = shutdown.cancelled() => break,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
-                        sessions.spawn(self.clone().session(stream, peer, shutdown.clone()));
+                        let client_ip = peer.ip().to_canonical();
+                        let trusted = self.is_trusted(client_ip);
+                        match self.admission.admit(client_ip, trusted) {
+                            Ok(admitted) => {
+                                let session = self.clone().session(stream, peer, trusted, admitted);
+                                sessions.spawn(session.run(shutdown.clone()));
+                            }
+                            Err(refusal) => self.refuse(&stream, peer, refusal),
+                        }
                     }
                     Err(error) => accept_failed(error).await,
                 },
@@ -76,23 +97,49 @@ impl Receiver {
         }
     }
 
-    async fn session(
+    fn is_trusted(&self, client_ip: std::net::IpAddr) -> bool {
+        self.settings
+            .trusted_networks
+            .iter()
+            .any(|net| net.contains(&client_ip))
+    }
+
+    /// A session counted until it ends: clients of the trusted networks may
+    /// relay.
+    fn session(
         self: Arc<Self>,
         stream: TcpStream,
         peer: SocketAddr,
-        shutdown: CancellationToken,
-    ) {
+        trusted: bool,
+        admitted: Admitted,
+    ) -> CountedSession {
         let _ = stream.set_nodelay(true);
-        let client_ip = peer.ip().to_canonical();
-        let may_relay = self
-            .settings
-            .trusted_networks
-            .iter()
-            .any(|net| net.contains(&client_ip));
-        tracing::debug!(%peer, may_relay, "SMTP session started");
-        Session::new(self, stream, client_ip, may_relay)
-            .run(shutdown)
-            .await;
+        tracing::debug!(%peer, may_relay = trusted, "SMTP session started");
+        CountedSession {
+            session: Session::new(self, stream, peer.ip().to_canonical(), trusted),
+            _admitted: admitted,
+        }
+    }
+
+    /// Answers `421 4.7.0` and closes. The reply is written without waiting
+    /// (a new connection's send buffer has room for it), so a flood of
+    /// connections past the limit costs no task each.
+    fn refuse(&self, stream: &TcpStream, peer: SocketAddr, refusal: Refusal) {
+        tracing::warn!(%peer, ?refusal, "SMTP connection refused: session limit reached");
+        let _ = stream.try_write(refusal.reply(&self.settings.hostname).as_bytes());
+    }
+}
+
+/// A session and its place in the session limits, held until it ends.
+struct CountedSession {
+    session: Session<TcpStream>,
+    _admitted: Admitted,
+}
+
+impl CountedSession {
+    async fn run(self, shutdown: CancellationToken) {
+        let CountedSession { session, _admitted } = self;
+        session.run(shutdown).await;
     }
 }
 

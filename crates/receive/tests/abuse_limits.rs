@@ -1,8 +1,9 @@
 //! What slows an abusive client down, over a real socket: a command line
 //! dripped a byte at a time must still be complete within the command
 //! time-out, each failed log-in is answered only after its growing wait,
-//! and the failed log-in limit holds for one session (a new connection
-//! starts over, which `docs/security.md` lists as a known gap).
+//! failed log-ins add up per address across connections until AUTH from it
+//! is refused, and sessions past the overall or per-address limit are
+//! refused at the greeting.
 
 mod common;
 
@@ -10,11 +11,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::tls::{handshake, tls_settings};
 use common::{Client, Harness, settings};
-use mailflow_receive::{AuthLimits, ReceiveSettings, hash_password};
+use mailflow_receive::{AuthLimits, ReceiveSettings, SessionLimits, hash_password};
 use mailflow_store::{SqliteOptions, Store};
 use mailflow_testkit::certs::TestCa;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
@@ -85,7 +86,11 @@ async fn start(limits: AuthLimits) -> (TestCa, Harness) {
 
 /// Connected, upgraded to TLS, past EHLO.
 async fn secured(ca: &TestCa, harness: &Harness) -> Client<TlsStream<TcpStream>> {
-    let mut client = harness.ehlo().await;
+    secured_from(ca, harness.ehlo().await).await
+}
+
+/// `client` (past EHLO) upgraded to TLS, past EHLO again.
+async fn secured_from(ca: &TestCa, mut client: Client) -> Client<TlsStream<TcpStream>> {
     client.expect("STARTTLS", "220").await;
     let mut client = handshake(ca, client).await;
     client.expect("EHLO client.test", "250").await;
@@ -106,6 +111,7 @@ async fn each_failed_log_in_is_answered_only_after_its_growing_wait() {
         failure_delay: step,
         max_failure_delay: step * 2,
         max_failures: 4,
+        ..AuthLimits::default()
     })
     .await;
     let mut client = secured(&ca, &harness).await;
@@ -126,20 +132,109 @@ async fn each_failed_log_in_is_answered_only_after_its_growing_wait() {
 }
 
 #[tokio::test]
-async fn the_failed_log_in_limit_is_per_session_and_a_new_connection_starts_over() {
+async fn failed_log_ins_add_up_across_connections_until_auth_from_the_address_is_refused() {
     let (ca, harness) = start(AuthLimits {
         failure_delay: Duration::ZERO,
         max_failure_delay: Duration::ZERO,
         max_failures: 2,
+        lockout_after: 3,
+        ..AuthLimits::default()
     })
     .await;
     let mut first = secured(&ca, &harness).await;
     first.expect(&plain("alice", "one"), "535 5.7.8").await;
     first.expect(&plain("alice", "two"), "421 4.7.0").await;
-    assert!(first.closed_by_server().await);
+    assert!(first.closed_by_server().await, "two in a session close it");
 
+    // A new connection does not start over: the third failure of the
+    // address closes this one too, and then even the right password is
+    // refused from it, before it is checked.
     let mut second = secured(&ca, &harness).await;
-    second.expect(&plain("alice", "three"), "535 5.7.8").await;
-    second.expect(&plain("alice", PASSWORD), "235 2.7.0").await;
+    second.expect(&plain("alice", "three"), "421 4.7.0").await;
+    assert!(second.closed_by_server().await);
+    let mut third = secured(&ca, &harness).await;
+    third.expect(&plain("alice", PASSWORD), "421 4.7.0").await;
+    assert!(third.closed_by_server().await);
+
+    // Another address is not held to this one's failures.
+    let other = harness.connect_from("127.0.0.2").await;
+    let mut other = secured_from(&ca, other).await;
+    other.expect(&plain("alice", PASSWORD), "235 2.7.0").await;
+    harness.stop().await;
+}
+
+/// A receiver that trusts no network, with `limits` on its sessions.
+async fn start_limited(limits: SessionLimits) -> Harness {
+    let settings = ReceiveSettings {
+        trusted_networks: vec![],
+        sessions: limits,
+        ..settings()
+    };
+    Harness::start_with(settings, SqliteOptions::default()).await
+}
+
+/// A connection from `source`, and the first line it reads.
+async fn greeted(harness: &Harness, source: &str) -> (TcpStream, String) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let stream = socket.connect(harness.addr).await.unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    tokio::time::timeout(PATIENCE, reader.read_line(&mut line))
+        .await
+        .expect("a greeting in time")
+        .unwrap();
+    (reader.into_inner(), line)
+}
+
+#[tokio::test]
+async fn a_client_past_its_session_limit_or_past_the_overall_one_gets_421_4_7_0() {
+    let harness = start_limited(SessionLimits {
+        max_sessions: 3,
+        max_sessions_per_client: 2,
+    })
+    .await;
+    let (first, greeting) = greeted(&harness, "127.0.0.1").await;
+    assert!(greeting.starts_with("220 "), "{greeting}");
+    let (_second, greeting) = greeted(&harness, "127.0.0.1").await;
+    assert!(greeting.starts_with("220 "), "{greeting}");
+    let (mut refused, greeting) = greeted(&harness, "127.0.0.1").await;
+    assert!(
+        greeting.starts_with("421 4.7.0 ") && greeting.contains("from your address"),
+        "{greeting}"
+    );
+    let mut rest = Vec::new();
+    assert_eq!(
+        refused.read_to_end(&mut rest).await.unwrap(),
+        0,
+        "closed after the 421"
+    );
+
+    let (_other, greeting) = greeted(&harness, "127.0.0.2").await;
+    assert!(
+        greeting.starts_with("220 "),
+        "another address has room: {greeting}"
+    );
+    let (_late, greeting) = greeted(&harness, "127.0.0.3").await;
+    assert!(
+        greeting.starts_with("421 4.7.0 "),
+        "three are open in all: {greeting}"
+    );
+
+    // When a session ends its place is free again.
+    let mut first = Client::over(first);
+    first.expect("QUIT", "221").await;
+    assert!(first.closed_by_server().await);
+    let mut greeting = String::new();
+    for _ in 0..100 {
+        greeting = greeted(&harness, "127.0.0.1").await.1;
+        if greeting.starts_with("220 ") {
+            break;
+        }
+        // The server counts the session out just after closing it.
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(greeting.starts_with("220 "), "{greeting}");
     harness.stop().await;
 }

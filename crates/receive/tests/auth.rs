@@ -28,6 +28,7 @@ fn untrusted_tls_settings(ca: &TestCa) -> ReceiveSettings {
             failure_delay: Duration::ZERO,
             max_failure_delay: Duration::ZERO,
             max_failures: 3,
+            ..AuthLimits::default()
         },
         ..tls_settings(ca)
     }

@@ -26,6 +26,7 @@ pub fn settings() -> NodeSettings {
             org: ORG.into(),
             tls: None,
             auth: mailflow_receive::AuthLimits::default(),
+            sessions: mailflow_receive::SessionLimits::default(),
         },
         deliver: DeliverySettings {
             hostname: "relay.test".into(),

@@ -15,7 +15,7 @@ use super::{
 use mailflow_admin::TokenDigest;
 use mailflow_core::{AcceptedDomain, Connector, Directory, DomainType, OrgSettings};
 use mailflow_deliver::DeliverySettings;
-use mailflow_receive::ReceiveSettings;
+use mailflow_receive::{ReceiveSettings, SessionLimits};
 use mailflow_relay::{NodeSettings, QueueSettings};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -126,6 +126,21 @@ impl<'a> Context<'a> {
         if max_recipients == 0 {
             return Err(self.inconsistent(at.then("max_recipients"), "must be at least 1"));
         }
+        let defaults = SessionLimits::default();
+        let sessions = SessionLimits {
+            max_sessions: server.max_sessions.unwrap_or(defaults.max_sessions),
+            max_sessions_per_client: server
+                .max_sessions_per_client
+                .unwrap_or(defaults.max_sessions_per_client),
+        };
+        for (key, value) in [
+            ("max_sessions", sessions.max_sessions),
+            ("max_sessions_per_client", sessions.max_sessions_per_client),
+        ] {
+            if value == 0 {
+                return Err(self.inconsistent(at.then(key), "must be at least 1"));
+            }
+        }
         Ok(ReceiveSettings {
             hostname,
             listen,
@@ -145,6 +160,7 @@ impl<'a> Context<'a> {
             org: DEFAULT_ORG.into(),
             tls,
             auth: mailflow_receive::AuthLimits::default(),
+            sessions,
         })
     }
 

@@ -31,6 +31,8 @@ pub struct RawServer {
     pub trusted_networks: Option<Vec<Network>>,
     pub max_message_size: Option<ByteSize>,
     pub max_recipients: Option<usize>,
+    pub max_sessions: Option<usize>,
+    pub max_sessions_per_client: Option<usize>,
     pub tls_cert_file: Option<PathBuf>,
     pub tls_key_file: Option<PathBuf>,
 }

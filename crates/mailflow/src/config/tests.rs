@@ -131,6 +131,22 @@ fn an_unparsable_smart_host_is_named() {
 }
 
 #[test]
+fn session_limits_of_zero_are_refused_at_their_key() {
+    assert_error(
+        "[server]\nmax_sessions_per_client = 0\n",
+        2,
+        "server.max_sessions_per_client",
+        "must be at least 1",
+    );
+    let config = parse("[server]\nmax_sessions = 50\nmax_sessions_per_client = 5\n").unwrap();
+    let sessions = config.node.receive.sessions;
+    assert_eq!(
+        (sessions.max_sessions, sessions.max_sessions_per_client),
+        (50, 5)
+    );
+}
+
+#[test]
 fn a_missing_required_key_names_its_table() {
     assert_error(
         "[[connectors]]\nname = \"x\"\nrecipient_domains = [\"*\"]\n",
@@ -304,6 +320,13 @@ fn the_defaults_are_the_documented_ones() {
     assert_eq!(networks, ["127.0.0.0/8", "::1/128"]);
     assert_eq!(receive.max_message_size, 35 * 1024 * 1024);
     assert_eq!(receive.max_recipients, 1000);
+    assert_eq!(
+        (
+            receive.sessions.max_sessions,
+            receive.sessions.max_sessions_per_client
+        ),
+        (1000, 20)
+    );
     assert!(!receive.hostname.is_empty());
     assert_eq!(config.node.node_name, receive.hostname);
     assert_eq!(config.node.org, "default");

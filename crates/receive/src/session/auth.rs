@@ -1,7 +1,9 @@
 //! SMTP AUTH (RFC 4954) with PLAIN and LOGIN, offered and accepted only
 //! over TLS. A user who logs in may relay like a trusted network. Each
 //! failed log-in is answered `535 5.7.8` after a wait that grows with the
-//! failures of the session (capped), and too many close it with `421`.
+//! failures of the client's address (capped, see `login_failures`); too
+//! many in the session, or from the address, close it with `421`, and an
+//! address with too many is refused AUTH until its failures are forgotten.
 
 use super::{Flow, Session, bad_sequence};
 use crate::AuthLimits;
@@ -35,6 +37,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         if let Some(refusal) = self.auth_refusal() {
             self.reply(refusal);
             return Ok(Flow::Continue);
+        }
+        if self.locked_out(self.receiver.login_failures.failures(self.client_ip)) {
+            tracing::warn!(client = %self.client_ip, "SMTP AUTH refused: too many failed log-ins from the address");
+            return self.close_with(self.too_many_failures()).await;
         }
         let exchange = match mechanism {
             AUTH_PLAIN => self.plain(initial).await?,
@@ -164,10 +170,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             }
         };
         let password = credentials.password;
-        let matches =
+        let matches = {
+            let _check = self.receiver.password_checks.acquire().await;
             tokio::task::spawn_blocking(move || log_in_matches(hash.as_deref(), &password))
                 .await
-                .unwrap_or(false);
+                .unwrap_or(false)
+        };
         if matches {
             tracing::info!(client = %self.client_ip, user = %credentials.user, "SMTP AUTH succeeded");
             self.authenticated = Some(credentials.user);
@@ -184,12 +192,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
 
     async fn failed_login(&mut self, user: &str) -> io::Result<Flow> {
         self.auth_failures += 1;
-        tracing::warn!(client = %self.client_ip, %user, failures = self.auth_failures, "SMTP AUTH failed");
+        let from_client = self.receiver.login_failures.record(self.client_ip);
+        tracing::warn!(client = %self.client_ip, %user, failures = self.auth_failures, from_client, "SMTP AUTH failed");
         let limits = &self.receiver.settings.auth;
-        tokio::time::sleep(failure_delay(limits, self.auth_failures)).await;
-        if self.auth_failures >= limits.max_failures.max(1) {
-            let closing = self.closing(EnhancedCode(4, 7, 0), "too many failed log-ins");
-            return self.close_with(closing).await;
+        let failures = self.auth_failures.max(from_client);
+        tokio::time::sleep(failure_delay(limits, failures)).await;
+        if self.auth_failures >= limits.max_failures.max(1) || self.locked_out(from_client) {
+            return self.close_with(self.too_many_failures()).await;
         }
         self.reply(Reply::new(
             535,
@@ -197,6 +206,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             "authentication credentials invalid",
         ));
         Ok(Flow::Continue)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
+    /// Whether an address with `failures` recent failed log-ins is refused.
+    fn locked_out(&self, failures: usize) -> bool {
+        failures >= self.receiver.settings.auth.lockout_after.max(1)
+    }
+
+    fn too_many_failures(&self) -> Reply {
+        self.closing(EnhancedCode(4, 7, 0), "too many failed log-ins")
     }
 }
 
@@ -213,7 +233,7 @@ mod tests {
         let limits = AuthLimits {
             failure_delay: Duration::from_secs(1),
             max_failure_delay: Duration::from_secs(3),
-            max_failures: 5,
+            ..AuthLimits::default()
         };
         let waits: Vec<_> = (1..=4)
             .map(|n| failure_delay(&limits, n).as_secs())

@@ -42,6 +42,7 @@ pub fn settings() -> ReceiveSettings {
         org: "default".into(),
         tls: None,
         auth: mailflow_receive::AuthLimits::default(),
+        sessions: mailflow_receive::SessionLimits::default(),
     }
 }
 
