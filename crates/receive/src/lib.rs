@@ -43,7 +43,10 @@ pub struct ReceiveSettings {
     /// Longest command line, CRLF included (RFC 5321: at least 512).
     pub max_line_length: usize,
     pub command_timeout: Duration,
+    /// Each read of a message's data must bring bytes within this.
     pub data_timeout: Duration,
+    /// The whole of a message's data must arrive within this.
+    pub data_deadline: Duration,
     /// Errors after which the session is closed with `421`.
     pub max_errors: usize,
     /// More `Received:` headers than this is a loop (`554 5.4.6`).

@@ -352,7 +352,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         let settings = &self.receiver.settings;
         let outcome = match self
             .reader
-            .read_data(settings.max_message_size, settings.data_timeout)
+            .read_data(
+                settings.max_message_size,
+                settings.data_timeout,
+                settings.data_deadline,
+            )
             .await
         {
             Ok(outcome) => outcome,

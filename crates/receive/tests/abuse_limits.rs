@@ -66,6 +66,48 @@ async fn a_command_dripped_a_byte_at_a_time_gets_421_4_4_2_at_the_command_time_o
     harness.stop().await;
 }
 
+#[tokio::test]
+async fn a_message_dripped_a_byte_at_a_time_gets_421_4_4_2_at_the_data_deadline() {
+    let data_deadline = Duration::from_millis(500);
+    let harness = Harness::start_with(
+        ReceiveSettings {
+            data_timeout: Duration::from_secs(5),
+            data_deadline,
+            ..settings()
+        },
+        SqliteOptions::default(),
+    )
+    .await;
+    let mut client = harness.mail_from_carol().await;
+    client.expect("RCPT TO:<alice@contoso.test>", "250").await;
+    client.expect("DATA", "354").await;
+    let (read, mut write) = client.into_stream().into_split();
+    let mut read = BufReader::new(read);
+    // A byte every 25 ms: every read brings bytes long before the data
+    // time-out (5 s), for ten seconds.
+    let drip = tokio::spawn(async move {
+        for _ in 0..400 {
+            if write.write_all(b"x").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    });
+    let started = Instant::now();
+    let mut reply = String::new();
+    tokio::time::timeout(PATIENCE / 2, read.read_line(&mut reply))
+        .await
+        .expect("the server answers long before the drip ends")
+        .unwrap();
+    let waited = started.elapsed();
+    assert!(reply.starts_with("421 4.4.2"), "{reply}");
+    assert!(waited >= data_deadline, "closed after {waited:?}");
+    drip.abort();
+    let _ = drip.await;
+    assert!(harness.messages().await.is_empty(), "nothing stored");
+    harness.stop().await;
+}
+
 /// A receiver that trusts no network, with user alice, and `limits`.
 async fn start(limits: AuthLimits) -> (TestCa, Harness) {
     let ca = TestCa::new();

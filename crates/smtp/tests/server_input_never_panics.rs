@@ -49,7 +49,7 @@ proptest! {
     fn data_reader_never_panics(input in smtp_bytes(), limit in 0u64..300) {
         runtime().block_on(async {
             let mut reader = SmtpReader::new(input.as_slice());
-            while reader.read_data(limit, Duration::from_secs(1)).await.is_ok() {}
+            while reader.read_data(limit, Duration::from_secs(1), Duration::from_secs(1)).await.is_ok() {}
         });
     }
 

@@ -20,6 +20,7 @@ pub fn settings() -> NodeSettings {
             max_line_length: 1000,
             command_timeout: Duration::from_secs(30),
             data_timeout: Duration::from_secs(30),
+            data_deadline: Duration::from_secs(30),
             max_errors: 10,
             max_received_headers: 30,
             expiration: Duration::from_secs(24 * 3600),

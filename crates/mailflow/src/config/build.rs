@@ -28,6 +28,8 @@ mod insights;
 const MAX_LINE_LENGTH: usize = 2048;
 const SMTP_COMMAND_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const SMTP_DATA_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// A whole message's data: 35 MB at 20 KB/s.
+const SMTP_DATA_DEADLINE: Duration = Duration::from_secs(30 * 60);
 const MAX_ERRORS_PER_SESSION: usize = 10;
 const MAX_RECEIVED_HEADERS: usize = 30;
 const DEFAULT_MAX_MESSAGE_SIZE: u64 = 35 * 1024 * 1024;
@@ -152,6 +154,7 @@ impl<'a> Context<'a> {
             max_line_length: MAX_LINE_LENGTH,
             command_timeout: SMTP_COMMAND_TIMEOUT,
             data_timeout: SMTP_DATA_TIMEOUT,
+            data_deadline: SMTP_DATA_DEADLINE,
             max_errors: MAX_ERRORS_PER_SESSION,
             max_received_headers: MAX_RECEIVED_HEADERS,
             expiration: queue

@@ -36,6 +36,7 @@ pub fn settings() -> ReceiveSettings {
         max_line_length: 512,
         command_timeout: Duration::from_secs(10),
         data_timeout: Duration::from_secs(10),
+        data_deadline: Duration::from_secs(10),
         max_errors: 10,
         max_received_headers: 30,
         expiration: Duration::from_secs(24 * 3600),

@@ -91,21 +91,29 @@ impl<R: AsyncRead + Unpin> SmtpReader<R> {
 
     /// Reads the message after `354` up to CRLF `.` CRLF. A refused message
     /// is still read to its end, so the session stays in step. Each read
-    /// must bring bytes within `idle_timeout`.
+    /// must bring bytes within `idle_timeout`, and the whole message must
+    /// be in within `whole_timeout`, so that a client dripping a byte now
+    /// and then cannot hold a DATA open for ever.
     pub async fn read_data(
         &mut self,
         max_size: u64,
         idle_timeout: Duration,
+        whole_timeout: Duration,
     ) -> Result<DataOutcome, ReadError> {
         let mut scanner = DataScanner::new(max_size);
+        let whole_deadline = Instant::now() + whole_timeout;
         loop {
             if let Some(used) = scanner.feed(&self.buf[self.pos..]) {
                 self.pos += used;
                 return Ok(scanner.finish());
             }
             self.pos = self.buf.len();
-            self.fill(Instant::now() + idle_timeout, idle_timeout)
-                .await?;
+            let idle_deadline = Instant::now() + idle_timeout;
+            if whole_deadline < idle_deadline {
+                self.fill(whole_deadline, whole_timeout).await?;
+            } else {
+                self.fill(idle_deadline, idle_timeout).await?;
+            }
         }
     }
 
@@ -229,7 +237,7 @@ mod tests {
     #[tokio::test]
     async fn data_then_next_command() {
         let mut reader = reader(b"Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n");
-        let outcome = reader.read_data(1000, SECOND).await.unwrap();
+        let outcome = reader.read_data(1000, SECOND, SECOND).await.unwrap();
         assert_eq!(
             outcome,
             DataOutcome::Message(b"Subject: x\r\n\r\n.dot\r\n".to_vec())
@@ -243,7 +251,7 @@ mod tests {
     #[tokio::test]
     async fn smuggled_data_is_refused_and_the_smuggled_command_never_read() {
         let mut reader = reader(b"x\n.\nRSET\r\n.\r\nQUIT\r\n");
-        let outcome = reader.read_data(1000, SECOND).await.unwrap();
+        let outcome = reader.read_data(1000, SECOND, SECOND).await.unwrap();
         assert_eq!(outcome, DataOutcome::Refused(DataRefusal::BareLineEnding));
         assert_eq!(
             line(&mut reader, 512).await,
