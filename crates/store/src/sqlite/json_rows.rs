@@ -8,9 +8,12 @@
 //! changes, so they are prepared once and kept by the connection.
 //!
 //! Each row is a JSON array whose positions the statement names
-//! (`r.value ->> 0`, …) next to the Rust tuple that fills them. JSON has no
-//! bytes: message ids travel as 32 hex digits (`unhex` in the statement),
-//! and bodies beside the JSON in one blob parameter (see `accept`).
+//! (`r.value ->> 0`, …) next to the Rust tuple that fills them. The
+//! statements read the rows through a materialized `WITH r (value) AS
+//! (SELECT jsonb(value) FROM json_each(?))`, so that each row's JSON is
+//! parsed once rather than at every position read. JSON has no bytes:
+//! message ids travel as 32 hex digits (`unhex` in the statement), and
+//! bodies beside the JSON in one blob parameter (see `accept`).
 
 use mailflow_core::MessageId;
 use serde::Serialize;
