@@ -23,6 +23,30 @@ const PASSWORD: &str = "correct horse battery";
 /// How long any one reply may take before the test fails.
 const PATIENCE: Duration = Duration::from_secs(10);
 
+/// Sends a byte every 25 ms (for ten seconds at most) until the server
+/// answers; returns the answer's first line and how long it took.
+async fn drip_until_answered(stream: TcpStream) -> (String, Duration) {
+    let (read, mut write) = stream.into_split();
+    let drip = tokio::spawn(async move {
+        for _ in 0..400 {
+            if write.write_all(b"x").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    });
+    let started = Instant::now();
+    let mut reply = String::new();
+    tokio::time::timeout(PATIENCE / 2, BufReader::new(read).read_line(&mut reply))
+        .await
+        .expect("the server answers long before the drip ends")
+        .unwrap();
+    let waited = started.elapsed();
+    drip.abort();
+    let _ = drip.await;
+    (reply, waited)
+}
+
 #[tokio::test]
 async fn a_command_dripped_a_byte_at_a_time_gets_421_4_4_2_at_the_command_time_out() {
     let command_timeout = Duration::from_millis(500);
@@ -34,35 +58,20 @@ async fn a_command_dripped_a_byte_at_a_time_gets_421_4_4_2_at_the_command_time_o
         SqliteOptions::default(),
     )
     .await;
-    let (read, mut write) = TcpStream::connect(harness.addr).await.unwrap().into_split();
-    let mut read = BufReader::new(read);
-    let mut greeting = String::new();
-    read.read_line(&mut greeting).await.unwrap();
+    let mut stream = TcpStream::connect(harness.addr).await.unwrap();
+    // Byte by byte, so that nothing after the greeting is read here.
+    let mut greeting = Vec::new();
+    while greeting.last() != Some(&b'\n') {
+        greeting.push(stream.read_u8().await.unwrap());
+    }
+    let greeting = String::from_utf8(greeting).unwrap();
     assert!(greeting.starts_with("220 "), "{greeting}");
-
-    // One byte every 25 ms, never a line end: each read brings bytes long
-    // before the time-out, for ten seconds, well under the line limit.
-    let drip = tokio::spawn(async move {
-        for _ in 0..400 {
-            if write.write_all(b"x").await.is_err() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    });
-    let started = Instant::now();
-    let mut reply = String::new();
-    // Were the time-out counted per read, nothing would come while the
-    // drip lasts (ten seconds); it is counted for the whole line.
-    tokio::time::timeout(PATIENCE / 2, read.read_line(&mut reply))
-        .await
-        .expect("the server answers long before the drip ends")
-        .unwrap();
-    let waited = started.elapsed();
+    // Never a line end, well under the line limit. Were the time-out
+    // counted per read, nothing would come while the drip lasts; it is
+    // counted for the whole line.
+    let (reply, waited) = drip_until_answered(stream).await;
     assert!(reply.starts_with("421 4.4.2"), "{reply}");
     assert!(waited >= command_timeout, "closed after {waited:?}");
-    drip.abort();
-    let _ = drip.await;
     harness.stop().await;
 }
 
@@ -81,29 +90,10 @@ async fn a_message_dripped_a_byte_at_a_time_gets_421_4_4_2_at_the_data_deadline(
     let mut client = harness.mail_from_carol().await;
     client.expect("RCPT TO:<alice@contoso.test>", "250").await;
     client.expect("DATA", "354").await;
-    let (read, mut write) = client.into_stream().into_split();
-    let mut read = BufReader::new(read);
-    // A byte every 25 ms: every read brings bytes long before the data
-    // time-out (5 s), for ten seconds.
-    let drip = tokio::spawn(async move {
-        for _ in 0..400 {
-            if write.write_all(b"x").await.is_err() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    });
-    let started = Instant::now();
-    let mut reply = String::new();
-    tokio::time::timeout(PATIENCE / 2, read.read_line(&mut reply))
-        .await
-        .expect("the server answers long before the drip ends")
-        .unwrap();
-    let waited = started.elapsed();
+    // Every read brings bytes long before the data time-out (5 s).
+    let (reply, waited) = drip_until_answered(client.into_stream()).await;
     assert!(reply.starts_with("421 4.4.2"), "{reply}");
     assert!(waited >= data_deadline, "closed after {waited:?}");
-    drip.abort();
-    let _ = drip.await;
     assert!(harness.messages().await.is_empty(), "nothing stored");
     harness.stop().await;
 }
