@@ -58,41 +58,20 @@ DEAD_RCPT=carol@dead.test
 TOKEN=backlog-bench-token
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$REPO/target/release/mailflow
-CLK_TCK=$(getconf CLK_TCK)
-
+LOG_PREFIX=backlog
+# shellcheck source=bench/common.sh
+source "$REPO/bench/common.sh"
+# Its lines carry the time of day: the run lasts many minutes.
 log() { printf '[backlog %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+CLK_TCK=$(getconf CLK_TCK)
 
 case $DRAIN in probe|api) ;; *) die "DRAIN must be probe or api, not $DRAIN" ;; esac
 
 # ---------------------------------------------------------------- helpers
 # (free_port, wait_listening, start_sink and the arithmetic as in bench/run.sh)
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }          # kB -> MiB
 mib_b() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }    # bytes -> MiB
 verdict() { if [ "$1" = 1 ]; then echo PASS; else echo FAIL; fi; }
-
-free_port() {
-    local port
-    for _ in $(seq 1 200); do
-        port=$(( 20000 + RANDOM % 30000 ))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"; return
-        fi
-    done
-    die "no free port found"
-}
-
-wait_listening() {  # port seconds
-    local deadline=$(( $(date +%s) + $2 ))
-    while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-        [ "$(date +%s)" -lt "$deadline" ] || return 1
-        sleep 0.05
-    done
-}
 
 PIDS=()
 WORK=
@@ -117,14 +96,6 @@ start_sink() {  # port output-file
     smtp-sink -u postfix -c "127.0.0.1:$1" 1000 > "$2" 2>&1 &
     PIDS+=($!)
     wait_listening "$1" 10 || { cat "$2" >&2; die "smtp-sink did not start on port $1"; }
-}
-
-# Messages the sink has received so far: its running counter is the last
-# `mesg=` of its output (read from the end, the output grows with N).
-sink_count() {
-    local count
-    count=$(tail -c 512 "$1" | tr '\r' '\n' | grep -o 'mesg=[0-9]*' | tail -n 1 | cut -d= -f2)
-    echo "${count:-0}"
 }
 
 # Waits until sink output $1 counts $2 messages, at most $3 seconds; prints
@@ -201,12 +172,6 @@ status_kb() {  # VmRSS | VmHWM of mailflow, in kB
     awk -v k="$1:" '$1 == k { print $2 }' "/proc/$MAILFLOW_PID/status" 2>/dev/null || echo 0
 }
 
-cpu_ticks() {  # utime + stime of mailflow (all threads), in clock ticks
-    # Fields after the parenthesised command name: utime is the 14th field
-    # of the whole line, stime the 15th.
-    sed 's/^.*) //' "/proc/$MAILFLOW_PID/stat" | awk '{ print $12 + $13 }'
-}
-
 store_bytes() { du -sb "$NODE/data" | cut -f1; }
 
 api() {  # method path
@@ -278,9 +243,9 @@ idle() {
     log "3/5 idle between retries: settling 10 s, then $IDLE_WINDOW s of measurement"
     sleep 10
     local t0 t1 p0 p1 c0 c1
-    p0=$(failed_probes); c0=$(cpu_ticks); t0=$(now)
+    p0=$(failed_probes); c0=$(cpu_ticks "$MAILFLOW_PID"); t0=$(now)
     sleep "$IDLE_WINDOW"
-    c1=$(cpu_ticks); t1=$(now); p1=$(failed_probes)
+    c1=$(cpu_ticks "$MAILFLOW_PID"); t1=$(now); p1=$(failed_probes)
     IDLE_S=$(elapsed "$t0" "$t1")
     IDLE_CPU=$(awk -v c="$(( c1 - c0 ))" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", c / t }')
     IDLE_PCT=$(awk -v c="$IDLE_CPU" -v s="$IDLE_S" 'BEGIN { printf "%.2f", 100 * c / s }')
@@ -341,7 +306,7 @@ drain() {
     log "5/5 drain: the dead hop comes back (smtp-sink on its port), trigger: $DRAIN"
     local out="$WORK/dead-sink.out" back first= c0 c1 deadline
     start_sink "$DEAD_PORT" "$out"
-    back=$(now); c0=$(cpu_ticks)
+    back=$(now); c0=$(cpu_ticks "$MAILFLOW_PID")
     if [ "$DRAIN" = api ]; then
         api POST /connectors/to-dead/retry > /dev/null || die "POST /connectors/to-dead/retry failed"
         log "  retry asked for after $(elapsed "$back" "$(now)") s"
@@ -355,7 +320,7 @@ drain() {
     FIRST_S=$(elapsed "$back" "$first")
     log "  first message at the sink after $FIRST_S s"
     wait_sink "$out" "$N" "$TIME_LIMIT" || die "the backlog did not drain"
-    local end; end=$(now); c1=$(cpu_ticks)
+    local end; end=$(now); c1=$(cpu_ticks "$MAILFLOW_PID")
     DRAIN_S=$(elapsed "$first" "$end")
     DRAIN_RATE=$(rate "$N" "$DRAIN_S")
     DRAIN_TOTAL_S=$(elapsed "$back" "$end")

@@ -30,30 +30,13 @@ SIZE=${SIZE:-5120}
 CONNECTIONS=${CONNECTIONS:-20}
 TIME_LIMIT=${TIME_LIMIT:-300}
 BIN=${BIN:-$REPO/target/release/mailflow}
-
-log() { printf '[profile] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+LOG_PREFIX=profile
+# shellcheck source=bench/common.sh
+source "$REPO/bench/common.sh"
 
 command -v smtp-source >/dev/null && command -v smtp-sink >/dev/null \
     || die "smtp-source/smtp-sink missing (Postfix's tools; bench/run.sh installs them)"
 [ -x "$BIN" ] || die "$BIN missing: cargo build --release -p mailflow"
-
-free_port() {
-    local port
-    for _ in $(seq 1 200); do
-        port=$(( 20000 + RANDOM % 30000 ))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-    done
-    die "no free port found"
-}
-
-wait_listening() {  # port seconds
-    local deadline=$(( $(date +%s) + $2 ))
-    while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-        [ "$(date +%s)" -lt "$deadline" ] || return 1
-        sleep 0.05
-    done
-}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mailflow-profile.XXXXXX")
 DATA_DIR=${DATA:-$WORK}/data-$$
@@ -108,9 +91,6 @@ MAILFLOW=$!
 PIDS+=("$MAILFLOW")
 wait_listening "$SMTP_PORT" 30 || { tail -n 20 "$WORK/mailflow.log" >&2; die "mailflow did not start"; }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$MAILFLOW/stat"; }
-sink_count() { tr '\r' '\n' < "$WORK/sink.out" | grep -o 'mesg=[0-9]*' | tail -n 1 | cut -d= -f2; }
-
 if [ -n "${PERF:-}" ]; then
     perf record -F 2000 -g --call-graph dwarf,16384 -o "$PERF" -p "$MAILFLOW" 2>/dev/null &
     PERF_PID=$!
@@ -118,20 +98,20 @@ if [ -n "${PERF:-}" ]; then
 fi
 reuse=()
 [ "${REUSE:-0}" = 1 ] && reuse=(-d)
-c0=$(cpu_ticks); t0=$(date +%s.%N)
+c0=$(cpu_ticks "$MAILFLOW"); t0=$(date +%s.%N)
 timeout "$TIME_LIMIT" smtp-source "${reuse[@]}" -s "$CONCURRENCY" -m "$N" -l "$SIZE" \
     -f bob@example.test -t alice@contoso.test "127.0.0.1:$SMTP_PORT" || die "smtp-source failed"
 t1=$(date +%s.%N)
 t2=$t1
 if [ "${HOP:-}" != dead ]; then
     deadline=$(( $(date +%s) + TIME_LIMIT ))
-    while [ "$(sink_count)" -lt "$N" ] 2>/dev/null || [ -z "$(sink_count)" ]; do
-        [ "$(date +%s)" -lt "$deadline" ] || die "the sink has $(sink_count) of $N"
+    while [ "$(sink_count "$WORK/sink.out")" -lt "$N" ]; do
+        [ "$(date +%s)" -lt "$deadline" ] || die "the sink has $(sink_count "$WORK/sink.out") of $N"
         sleep 0.02
     done
     t2=$(date +%s.%N)
 fi
-c1=$(cpu_ticks)
+c1=$(cpu_ticks "$MAILFLOW")
 if [ -n "${PERF:-}" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
 
 awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$N" -v t="$(( c1 - c0 ))" -v hz="$(getconf CLK_TCK)" \

@@ -29,9 +29,9 @@ SIZE=5120
 SENDER=bob@example.test
 RECIPIENT=alice@contoso.test
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+LOG_PREFIX=bench
+# shellcheck source=bench/common.sh
+source "$REPO/bench/common.sh"
 
 # ---------------------------------------------------------------- tools
 ensure_postfix_tools() {
@@ -65,31 +65,6 @@ stop_system_postfix() {
     fi
 }
 
-# ---------------------------------------------------------------- helpers
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-
-free_port() {
-    local port
-    for _ in $(seq 1 200); do
-        port=$(( 20000 + RANDOM % 30000 ))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"; return
-        fi
-    done
-    die "no free port found"
-}
-
-wait_listening() {  # port seconds
-    local deadline=$(( $(date +%s) + $2 ))
-    while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
-        [ "$(date +%s)" -lt "$deadline" ] || return 1
-        sleep 0.05
-    done
-}
-
 # Scenarios run in command substitutions (subshells), so what they start is
 # remembered in a file that the clean-up reads.
 PID_FILE=
@@ -121,12 +96,6 @@ start_sink() {  # port output-file
     smtp-sink -u postfix -c "127.0.0.1:$1" 1000 > "$2" 2>&1 &
     remember $!
     wait_listening "$1" 5 || die "smtp-sink did not start on port $1"
-}
-
-sink_count() {  # output-file: messages the sink has received so far
-    local count
-    count=$(tr '\r' '\n' < "$1" | grep -o 'mesg=[0-9]*' | tail -n 1 | cut -d= -f2)
-    echo "${count:-0}"
 }
 
 # Sends the traffic to port $1 and waits until sink output $2 counts N.
@@ -207,10 +176,6 @@ run_mailflow() {
     awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" > "$WORK/mailflow.hwm"
     echo "$smtp_port" > "$WORK/mailflow.port"
     echo "$result"
-}
-
-cpu_ticks() {  # pid: user + system CPU ticks so far
-    awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
 # Acceptance latency (final dot to 250) on the running mailflow node at
