@@ -68,7 +68,7 @@ CLK_TCK=$(getconf CLK_TCK)
 case $DRAIN in probe|api) ;; *) die "DRAIN must be probe or api, not $DRAIN" ;; esac
 
 # ---------------------------------------------------------------- helpers
-# (free_port, wait_listening, start_sink and the arithmetic as in bench/run.sh)
+# (free_port, wait_listening, sink_count, cpu_ticks and the arithmetic: bench/common.sh)
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }          # kB -> MiB
 mib_b() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }    # bytes -> MiB
 verdict() { if [ "$1" = 1 ]; then echo PASS; else echo FAIL; fi; }
@@ -342,8 +342,9 @@ main() {
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/mailflow-backlog.XXXXXX")
     chmod 755 "$WORK"
     NODE=$WORK/node; mkdir -p "$NODE"
-    SMTP_PORT=$(free_port); ADMIN_PORT=$(free_port); LIVE_PORT=$(free_port); DEAD_PORT=$(free_port)
-    while [ "$DEAD_PORT" = "$LIVE_PORT" ]; do DEAD_PORT=$(free_port); done
+    SMTP_PORT=$(free_port); ADMIN_PORT=$(free_port "$SMTP_PORT")
+    LIVE_PORT=$(free_port "$SMTP_PORT" "$ADMIN_PORT")
+    DEAD_PORT=$(free_port "$SMTP_PORT" "$ADMIN_PORT" "$LIVE_PORT")
     write_config "$NODE" "$SMTP_PORT" "$ADMIN_PORT" "$LIVE_PORT" "$DEAD_PORT"
     log "N=$N FRESH=$FRESH SIZE=$SIZE RETRY=$RETRY IDLE_WINDOW=$IDLE_WINDOW DRAIN=$DRAIN; work dir $WORK ($(df -h --output=avail "$WORK" | tail -n 1 | tr -d ' ') free)"
 

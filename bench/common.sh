@@ -9,11 +9,14 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-# A loopback port nothing listens on.
+# A loopback port nothing listens on, other than the ones given. It is
+# taken below the kernel's range of ephemeral ports (32768 and up), which
+# the load's own outgoing connections use by the thousand.
 free_port() {
-    local port
+    local port taken
     for _ in $(seq 1 200); do
-        port=$(( 20000 + RANDOM % 30000 ))
+        port=$(( 10000 + RANDOM % 22000 ))
+        for taken in "$@"; do [ "$port" = "$taken" ] && continue 2; done
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"; return
         fi

@@ -50,9 +50,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SINK_PORT=$(free_port); SMTP_PORT=$(free_port); ADMIN_PORT=$(free_port)
+SINK_PORT=$(free_port); SMTP_PORT=$(free_port "$SINK_PORT")
+ADMIN_PORT=$(free_port "$SINK_PORT" "$SMTP_PORT")
 HOP_PORT=$SINK_PORT
-[ "${HOP:-}" = dead ] && HOP_PORT=$(free_port)
+[ "${HOP:-}" = dead ] && HOP_PORT=$(free_port "$SINK_PORT" "$SMTP_PORT" "$ADMIN_PORT")
 
 smtp-sink -u postfix -c "127.0.0.1:$SINK_PORT" 1000 > "$WORK/sink.out" 2>&1 &
 PIDS+=($!)

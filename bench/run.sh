@@ -158,7 +158,8 @@ TOML
 run_mailflow() {
     local dir="$WORK/mailflow" sink_port smtp_port admin_port out
     mkdir -p "$dir"
-    sink_port=$(free_port); smtp_port=$(free_port); admin_port=$(free_port)
+    sink_port=$(free_port); smtp_port=$(free_port "$sink_port")
+    admin_port=$(free_port "$sink_port" "$smtp_port")
     out="$dir/sink.out"
     start_sink "$sink_port" "$out"
     write_mailflow_config "$dir" "$smtp_port" "$admin_port" "$sink_port"
@@ -249,7 +250,7 @@ CF
 run_postfix() {
     local dir="$WORK/postfix" sink_port smtp_port out
     mkdir -p "$dir/etc" "$dir/queue" "$dir/data"
-    sink_port=$(free_port); smtp_port=$(free_port)
+    sink_port=$(free_port); smtp_port=$(free_port "$sink_port")
     out="$dir/sink.out"
     start_sink "$sink_port" "$out"
     write_postfix_config "$dir" "$smtp_port" "$sink_port"
