@@ -5,14 +5,14 @@
 //! messages and outcome records are group-committed there (see `group`),
 //! sent to SQLite in one trip per transaction as statements that stay
 //! prepared (`json_rows`), and the scheduler's and operator's other writes
-//! run there one short transaction each. Reads use a separate pool of
-//! read-only connections that, in WAL mode, never wait for the writer.
+//! run there one short
+//! transaction each. Reads use a separate pool of read-only connections
+//! that, in WAL mode, never wait for the writer.
 //!
-//! Commits do not wait for the disk; an accepted message's caller (and so
-//! its `250`) waits until the syncer has `fdatasync`ed the write-ahead log
-//! after its commit, one sync for all the commits made while the one before
-//! ran (see `syncer`). The relay's own bookkeeping is answered at its
-//! commit; see `writer` for what that can and cannot cost.
+//! The file is opened with `synchronous=FULL`: a commit returns after the
+//! write-ahead log is fsync'd, which is what `250` promises. The relay's own
+//! bookkeeping (claims, holds, records without accepts beside them) skips
+//! that fsync; see `writer` for what that can and cannot cost.
 
 mod accept;
 mod alert_outbox;
@@ -39,7 +39,6 @@ mod rows;
 mod schema;
 mod settings;
 mod submission_users;
-mod syncer;
 #[cfg(test)]
 mod test_support;
 mod trace;
@@ -111,8 +110,7 @@ impl SqliteStore {
         let path = dir.join(Self::FILE_NAME);
         let write_connection = schema::open_writer(&path, options.max_size_bytes).await?;
         let reads = schema::open_read_pool(&path, options.read_connections).await?;
-        let sync = syncer::sync_log_of(&path);
-        let (writer, writer_task) = Writer::start(write_connection, options.max_batch, sync);
+        let (writer, writer_task) = Writer::start(write_connection, options.max_batch);
         Ok(SqliteStore {
             path,
             writer,

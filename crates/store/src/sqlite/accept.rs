@@ -16,6 +16,12 @@ pub struct AcceptRequest {
     pub answer: oneshot::Sender<Result<()>>,
 }
 
+/// Sent ahead of a transaction that holds accepted messages: a `250` is
+/// only said once the message is on disk (see `writer`).
+pub const SYNCED: &str = "PRAGMA synchronous = FULL";
+/// Sent after it: the relay's bookkeeping that follows skips the fsync.
+pub const RELAXED_AFTER: &str = "PRAGMA synchronous = NORMAL";
+
 /// Writes the messages: the JSON rows (first parameter) say where each
 /// body lies in the blob of all bodies (second parameter).
 pub const INSERT_MESSAGES: &str = "WITH m (value) AS MATERIALIZED \

@@ -9,10 +9,11 @@
 //! commit, each request is tried alone, so that one bad request does not
 //! sink its neighbours and each gets its own answer.
 
-use super::accept::{AcceptRequest, AcceptRows, INSERT_MESSAGES, INSERT_RECIPIENTS};
+use super::accept::{
+    AcceptRequest, AcceptRows, INSERT_MESSAGES, INSERT_RECIPIENTS, RELAXED_AFTER, SYNCED,
+};
 use super::events::{INSERT_EVENTS, events_json};
 use super::record::{self, REFRESH_PENDING, RecordRequest, RecordRows, UPDATE_RECIPIENTS};
-use super::syncer::Answer;
 use super::transaction::send_in_one_trip;
 use crate::{NewMessage, Result};
 use sqlx::SqliteConnection;
@@ -30,28 +31,34 @@ static GROUP: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The group commit of a group with accepted messages: synced, and the
+/// connection set back to `synchronous=NORMAL` after (see `writer`).
+static SYNCED_GROUP: LazyLock<String> =
+    LazyLock::new(|| format!("{SYNCED}; {}; {RELAXED_AFTER}", *GROUP));
+
 /// Bodies one transaction carries at most. They are bound as one blob and
 /// SQLite refuses a value over a gigabyte: a group of large messages is
 /// committed in several transactions instead.
 const MAX_BODY_BYTES_PER_COMMIT: usize = 64 << 20;
 
-/// Commits `accepts` and `records`. Records are answered at once; the
-/// accepts that could not be written too, with why. The answers of the
-/// accepts that were committed are returned, to be given once the commit
-/// is on disk (see `syncer`).
+/// Commits `accepts` and `records` and answers every request. With accepts,
+/// the transaction is synced and the connection set back to
+/// `synchronous=NORMAL` after; the answer is then whether the last
+/// transaction with accepts did that. Records alone commit under the
+/// connection's current setting.
 pub async fn commit_group(
     conn: &mut SqliteConnection,
     accepts: Vec<AcceptRequest>,
     records: Vec<RecordRequest>,
     commits: &AtomicU64,
-) -> Vec<Answer> {
+) -> bool {
     let mut chunks = by_body_bytes(accepts, MAX_BODY_BYTES_PER_COMMIT).into_iter();
     let first = chunks.next().unwrap_or_default();
-    let mut committed = commit_together(conn, first, records, commits).await;
+    let mut set_back = commit_together(conn, first, records, commits).await;
     for chunk in chunks {
-        committed.extend(commit_together(conn, chunk, Vec::new(), commits).await);
+        set_back = commit_together(conn, chunk, Vec::new(), commits).await;
     }
-    committed
+    set_back
 }
 
 /// Splits `accepts`, in order, into runs whose bodies add up to at most
@@ -76,13 +83,13 @@ fn by_body_bytes(accepts: Vec<AcceptRequest>, max_bytes: usize) -> Vec<Vec<Accep
 }
 
 /// Commits the requests in one transaction; when that fails, each alone.
-/// Returns the committed accepts' answers.
 async fn commit_together(
     conn: &mut SqliteConnection,
     accepts: Vec<AcceptRequest>,
     records: Vec<RecordRequest>,
     commits: &AtomicU64,
-) -> Vec<Answer> {
+) -> bool {
+    let with_accepts = !accepts.is_empty();
     let sent = {
         let messages: Vec<&NewMessage> = accepts.iter().map(|request| &request.message).collect();
         send(conn, &messages, &records).await
@@ -90,32 +97,26 @@ async fn commit_together(
     match sent {
         Ok(()) => {
             commits.fetch_add(1, Ordering::Relaxed);
+            for request in accepts {
+                // The caller may have gone away; the message is durable regardless.
+                let _ = request.answer.send(Ok(()));
+            }
             for request in records {
                 let _ = request.answer.send(Ok(()));
             }
-            accepts
-                .into_iter()
-                .map(|request| {
-                    let answer: Answer = Box::new(move |synced| {
-                        // The caller may have gone away; the message is
-                        // stored regardless.
-                        let _ = request.answer.send(synced);
-                    });
-                    answer
-                })
-                .collect()
+            true
         }
         Err(error) if accepts.len() + records.len() > 1 => {
             tracing::warn!(%error, accepts = accepts.len(), records = records.len(), "group commit failed; committing one by one");
-            let mut committed = Vec::new();
+            let mut set_back = !with_accepts;
             for request in accepts {
-                let alone = Box::pin(commit_together(conn, vec![request], Vec::new(), commits));
-                committed.extend(alone.await);
+                set_back =
+                    Box::pin(commit_together(conn, vec![request], Vec::new(), commits)).await;
             }
             for request in records {
                 Box::pin(commit_together(conn, Vec::new(), vec![request], commits)).await;
             }
-            committed
+            set_back
         }
         Err(error) => {
             let answer = accepts
@@ -126,7 +127,7 @@ async fn commit_together(
             if let Some(answer) = answer {
                 let _ = answer.send(Err(error));
             }
-            Vec::new()
+            false
         }
     }
 }
@@ -146,7 +147,12 @@ async fn send(
             .iter()
             .chain(records.iter().flat_map(|request| &request.events)),
     );
-    let query = sqlx::query(&GROUP)
+    let sql = if messages.is_empty() {
+        &*GROUP
+    } else {
+        &*SYNCED_GROUP
+    };
+    let query = sqlx::query(sql)
         .bind(accepted.messages)
         .bind(accepted.bodies)
         .bind(accepted.recipients)
@@ -168,22 +174,6 @@ mod tests {
     use time::OffsetDateTime;
     use tokio::sync::oneshot;
 
-    /// Commits as the writer does, with every commit then synced; returns
-    /// how many accepts were committed.
-    async fn commit_synced(
-        conn: &mut SqliteConnection,
-        accepts: Vec<AcceptRequest>,
-        records: Vec<RecordRequest>,
-        commits: &AtomicU64,
-    ) -> usize {
-        let committed = commit_group(conn, accepts, records, commits).await;
-        let count = committed.len();
-        for answer in committed {
-            answer(Ok(()));
-        }
-        count
-    }
-
     fn message(id: MessageId, now: OffsetDateTime) -> NewMessage {
         test_support::message(id, now, vec![test_support::onprem_recipient()])
     }
@@ -197,10 +187,7 @@ mod tests {
         let mut conn = test_support::open_writer_in(dir).await;
         let first = MessageId::new();
         let (a, a_answer) = accept(message(first, now));
-        assert_eq!(
-            commit_synced(&mut conn, vec![a], Vec::new(), commits).await,
-            1
-        );
+        assert!(commit_group(&mut conn, vec![a], Vec::new(), commits).await);
         a_answer.await.unwrap().unwrap();
         (conn, first)
     }
@@ -251,10 +238,7 @@ mod tests {
         let second = MessageId::new();
         let (b, b_answer) = accept(message(second, now));
         let (r, r_answer) = delivered(first, now);
-        assert_eq!(
-            commit_synced(&mut conn, vec![b], vec![r], &commits).await,
-            1
-        );
+        assert!(commit_group(&mut conn, vec![b], vec![r], &commits).await);
         b_answer.await.unwrap().unwrap();
         r_answer.await.unwrap().unwrap();
         assert_eq!(
@@ -276,31 +260,25 @@ mod tests {
         let before = conn.cached_statements_size();
         let first = MessageId::new();
         let (a, _) = accept(message(first, now));
-        assert_eq!(
-            commit_synced(&mut conn, vec![a], Vec::new(), &commits).await,
-            1
-        );
+        assert!(commit_group(&mut conn, vec![a], Vec::new(), &commits).await);
         let (r, _) = delivered(first, now);
-        commit_synced(&mut conn, Vec::new(), vec![r], &commits).await;
+        commit_group(&mut conn, Vec::new(), vec![r], &commits).await;
         assert_eq!(
             conn.cached_statements_size(),
-            before + 1,
-            "one text, kept prepared, for groups with accepts and for records alone"
+            before + 2,
+            "a group with accepts and one of records alone, each kept prepared"
         );
         for size in [1, 3, 17] {
             let accepts = (0..size)
                 .map(|_| accept(message(MessageId::new(), now)).0)
                 .collect();
             let (r, _) = delivered(first, now);
-            assert_eq!(
-                commit_synced(&mut conn, accepts, vec![r], &commits).await,
-                size
-            );
+            assert!(commit_group(&mut conn, accepts, vec![r], &commits).await);
             let (r, _) = delivered(first, now);
-            commit_synced(&mut conn, Vec::new(), vec![r], &commits).await;
+            commit_group(&mut conn, Vec::new(), vec![r], &commits).await;
             assert_eq!(
                 conn.cached_statements_size(),
-                before + 1,
+                before + 2,
                 "a group of {size} needs no statement of its own"
             );
         }
@@ -335,7 +313,7 @@ mod tests {
         let (again, again_answer) = accept(message(first, now));
         let (b, b_answer) = accept(message(second, now));
         let (r, r_answer) = delivered(first, now);
-        commit_synced(&mut conn, vec![again, b], vec![r], &commits).await;
+        commit_group(&mut conn, vec![again, b], vec![r], &commits).await;
         assert!(matches!(
             again_answer.await.unwrap(),
             Err(StoreError::Database(_))

@@ -3,10 +3,8 @@
 //! The schema is a series of SQL migrations under `migrations/sqlite`,
 //! embedded in the binary and applied by sqlx when the write connection
 //! opens, so a data directory written by an older mailflow is upgraded in
-//! place. The pragmas here are half of the durability contract: WAL, and
-//! `synchronous=NORMAL` (SQLite syncs the log before checkpoints and the
-//! database after them); the other half is the writer's syncer, which
-//! syncs the log before a commit's caller hears of it (see `syncer`).
+//! place. The pragmas here are the durability contract: WAL, and
+//! `synchronous=FULL` so that a commit is on disk when it returns.
 
 use crate::Result;
 use sqlx::migrate::Migrator;
@@ -24,7 +22,7 @@ fn base_options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
 }

@@ -7,28 +7,27 @@
 //!
 //! Accepted messages and outcome records get group commit: the task takes
 //! every request waiting (up to a bound) and commits runs of accepts and
-//! records in one transaction (see `group`); records that come alone wait
-//! a moment (`RECORDS_WAIT`) for accepts to share it. Other writes (claims,
-//! holds, settings) are jobs run one at a time in their own transaction, in
+//! records in one transaction — one fsync for many messages — answering
+//! each only after the commit (see `group`); records that come alone wait
+//! a moment (`RECORDS_WAIT`) for accepts to share it. Other writes (claims, holds,
+//! settings) are jobs run one at a time in their own transaction, in
 //! arrival order with the groups.
 //!
-//! Durability is per write. Every transaction commits with
-//! `synchronous=NORMAL`, so none waits for the disk on the writer's path.
-//! Accepts, and jobs that an operator is told are done (`Synced`), are
-//! answered only once the syncer has made their commit durable (see
-//! `syncer`), one `fdatasync` for every commit made while the one before
-//! ran. The relay's own bookkeeping — claims, holds, outcome records
-//! (`Relaxed`) — is answered at once: it survives the process being killed
-//! (the data is in the operating system's cache) and is made durable by the
-//! next sync; only a power loss in between can undo it, which means a
-//! message delivered twice or a claim taken again, never an accepted message
-//! lost.
+//! Durability is per write. Accepts (and the records sharing their
+//! transaction), and jobs that an operator is told are done, commit with
+//! `synchronous=FULL` (the WAL is fsync'd). The relay's own bookkeeping —
+//! claims, holds, records without accepts beside them — commits with
+//! `synchronous=NORMAL`: it survives the process being killed (the data is
+//! in the operating system's cache) and is made durable by the next FULL
+//! commit; only a power loss in between can undo it, which means a message
+//! delivered twice or a claim taken again, never an accepted message lost.
+//! Skipping those fsyncs keeps them from delaying the `250`s waiting in the
+//! same queue.
 
 use super::accept::AcceptRequest;
 use super::failure::on_write;
 use super::group::commit_group;
 use super::record::RecordRequest;
-use super::syncer::{Answer, SyncLog, Syncer};
 use crate::{NewMessage, RecipientUpdate, Result, StoreError};
 use mailflow_core::Event;
 use sqlx::{Connection, SqliteConnection};
@@ -39,8 +38,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-/// A write to run on the connection; it returns how to answer its caller.
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxedWrite<'c, Answer> + Send>;
+/// A write to run on the connection; it answers its caller itself.
+type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxedWrite<'c, ()> + Send>;
 
 /// The future of a write borrowing the connection.
 pub type BoxedWrite<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
@@ -51,13 +50,13 @@ enum WriteRequest {
     Job(Job, Durability),
 }
 
-/// Whether a write's caller waits for the disk.
+/// Whether a write's commit waits for the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
-    /// Answered once the commit is on disk (see `syncer`).
+    /// fsync'd before the caller hears of it (`synchronous=FULL`).
     Synced,
-    /// Answered at the commit: survives a killed process, made durable by
-    /// the next sync.
+    /// Survives a killed process; made durable by the next synced commit
+    /// (`synchronous=NORMAL`).
     Relaxed,
 }
 
@@ -69,22 +68,16 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task on `conn`, committing up to `max_batch`
-    /// accepted messages per transaction and making commits durable with
-    /// `sync` (see `syncer::sync_log_of`).
-    pub fn start(
-        conn: SqliteConnection,
-        max_batch: usize,
-        sync: SyncLog,
-    ) -> (Writer, JoinHandle<()>) {
+    /// accepted messages per transaction.
+    pub fn start(conn: SqliteConnection, max_batch: usize) -> (Writer, JoinHandle<()>) {
         let max_batch = max_batch.max(1);
         let (requests, receiver) = mpsc::channel(max_batch * 4);
         let commits = Arc::new(AtomicU64::new(0));
-        let task = tokio::spawn(run(conn, receiver, max_batch, commits.clone(), sync));
+        let task = tokio::spawn(run(conn, receiver, max_batch, commits.clone()));
         (Writer { requests, commits }, task)
     }
 
-    /// Returns once `message` is committed and on disk, or with the reason
-    /// it is not.
+    /// Returns once `message` is committed, or with the reason it is not.
     pub async fn accept(&self, message: NewMessage) -> Result<()> {
         let (answer, answered) = oneshot::channel();
         let request = WriteRequest::Accept(AcceptRequest { message, answer });
@@ -111,8 +104,8 @@ impl Writer {
         answered.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Runs `write` on the write connection and returns its result (once on
-    /// disk when `Synced`); a full disk is `StoreError::Full`.
+    /// Runs `write` on the write connection and returns its result; a full
+    /// disk is `StoreError::Full`.
     pub async fn run<T, W>(&self, durability: Durability, write: W) -> Result<T>
     where
         T: Send + 'static,
@@ -121,11 +114,7 @@ impl Writer {
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             Box::pin(async move {
-                let written = on_write(write(conn).await);
-                let answer: Answer = Box::new(move |synced| {
-                    let _ = answer.send(synced.and(written));
-                });
-                answer
+                let _ = answer.send(on_write(write(conn).await));
             })
         });
         self.requests
@@ -147,10 +136,9 @@ async fn run(
     mut receiver: mpsc::Receiver<WriteRequest>,
     max_batch: usize,
     commits: Arc<AtomicU64>,
-    sync: SyncLog,
 ) {
-    let (syncer, syncer_task) = Syncer::start(sync);
     let mut requests = Vec::with_capacity(max_batch);
+    let mut sync = SyncMode::default();
     let mut group = Group::default();
     let mut waited = false;
     loop {
@@ -161,7 +149,7 @@ async fn run(
                 Ok(count) => count,
                 Err(_) => {
                     std::mem::take(&mut group)
-                        .commit(&mut conn, &syncer, &commits)
+                        .commit(&mut conn, &mut sync, &commits)
                         .await;
                     waited = false;
                     continue;
@@ -179,13 +167,10 @@ async fn run(
                 WriteRequest::Record(record) => group.records.push(record),
                 WriteRequest::Job(job, durability) => {
                     std::mem::take(&mut group)
-                        .commit(&mut conn, &syncer, &commits)
+                        .commit(&mut conn, &mut sync, &commits)
                         .await;
-                    let answer = job(&mut conn).await;
-                    match durability {
-                        Durability::Synced => syncer.after_sync(vec![answer]),
-                        Durability::Relaxed => answer(Ok(())),
-                    }
+                    sync.set(&mut conn, durability).await;
+                    job(&mut conn).await;
                 }
             }
         }
@@ -193,17 +178,12 @@ async fn run(
             continue;
         }
         std::mem::take(&mut group)
-            .commit(&mut conn, &syncer, &commits)
+            .commit(&mut conn, &mut sync, &commits)
             .await;
         waited = false;
     }
-    // The channel is closed: what is left is written, and synced, before
-    // the end.
-    group.commit(&mut conn, &syncer, &commits).await;
-    drop(syncer);
-    if syncer_task.await.is_err() {
-        tracing::error!("the store's syncer stopped before the writer");
-    }
+    // The channel is closed: what is left is written before the end.
+    group.commit(&mut conn, &mut sync, &commits).await;
     if let Err(error) = conn.close().await {
         tracing::warn!(%error, "closing the store's write connection");
     }
@@ -227,14 +207,64 @@ impl Group {
         self.accepts.is_empty() && !self.records.is_empty()
     }
 
-    /// Commits; the accepts are answered once the syncer has their commit
-    /// on disk.
-    async fn commit(self, conn: &mut SqliteConnection, syncer: &Syncer, commits: &AtomicU64) {
+    async fn commit(self, conn: &mut SqliteConnection, sync: &mut SyncMode, commits: &AtomicU64) {
         if self.accepts.is_empty() && self.records.is_empty() {
             return;
         }
-        let committed = commit_group(conn, self.accepts, self.records, commits).await;
-        syncer.after_sync(committed);
+        let with_accepts = !self.accepts.is_empty();
+        if !with_accepts {
+            sync.set(conn, Durability::Relaxed).await;
+        }
+        let set_back = commit_group(conn, self.accepts, self.records, commits).await;
+        if with_accepts {
+            sync.after_accepts(set_back);
+        }
+    }
+}
+
+/// The connection's `synchronous` setting, changed only between
+/// transactions and only when the next job needs another one. Accepts set
+/// `FULL` for their own transaction and `NORMAL` after it, in the same trip
+/// (see `accept`), so the relay's bookkeeping that follows them needs no
+/// trip of its own to relax the setting again.
+struct SyncMode {
+    /// `None` when a failed write left it unknown.
+    current: Option<Durability>,
+}
+
+impl Default for SyncMode {
+    /// The connection opens with `synchronous=FULL` (see `schema`).
+    fn default() -> Self {
+        SyncMode {
+            current: Some(Durability::Synced),
+        }
+    }
+}
+
+impl SyncMode {
+    async fn set(&mut self, conn: &mut SqliteConnection, wanted: Durability) {
+        if self.current == Some(wanted) {
+            return;
+        }
+        let pragma = match wanted {
+            Durability::Synced => "PRAGMA synchronous = FULL",
+            Durability::Relaxed => "PRAGMA synchronous = NORMAL",
+        };
+        match sqlx::query(pragma).execute(&mut *conn).await {
+            Ok(_) => self.current = Some(wanted),
+            // Asked again before the next job: at worst a write is synced
+            // that need not be.
+            Err(error) => {
+                self.current = None;
+                tracing::warn!(%error, pragma, "could not change the store's sync mode");
+            }
+        }
+    }
+
+    /// Accepts ran; `set_back` says whether their last trip ended with
+    /// `NORMAL` (it stops at a failed statement).
+    fn after_accepts(&mut self, set_back: bool) {
+        self.current = set_back.then_some(Durability::Relaxed);
     }
 }
 
@@ -243,63 +273,33 @@ mod tests {
     use super::super::test_support;
     use super::*;
 
-    /// A writer on a new store in `dir` whose commits are synced for real.
-    async fn start_in(dir: &tempfile::TempDir) -> (Writer, JoinHandle<()>) {
-        let conn = test_support::open_writer_in(dir).await;
-        let sync = super::super::syncer::sync_log_of(&dir.path().join("t.db"));
-        Writer::start(conn, 8, sync)
-    }
-
-    /// A sync that waits until `go` says so.
-    fn gated() -> (SyncLog, std::sync::mpsc::Sender<()>) {
-        let (go, gate) = std::sync::mpsc::channel::<()>();
-        let gate = std::sync::Mutex::new(gate);
-        let sync: SyncLog = Arc::new(move || {
-            let _ = gate.lock().unwrap().recv();
-            Ok(())
-        });
-        (sync, go)
-    }
-
-    fn relaxed_job(writer: &Writer) -> impl Future<Output = Result<i64>> + '_ {
-        writer.run(Durability::Relaxed, |conn| {
-            Box::pin(async move { Ok(sqlx::query_scalar("SELECT 1").fetch_one(conn).await?) })
-        })
+    /// The `synchronous` setting a job runs under (1 = NORMAL, 2 = FULL).
+    async fn sync_seen_by(writer: &Writer, durability: Durability) -> i64 {
+        writer
+            .run(durability, |conn| {
+                Box::pin(async move {
+                    Ok(sqlx::query_scalar("PRAGMA synchronous")
+                        .fetch_one(conn)
+                        .await?)
+                })
+            })
+            .await
+            .unwrap()
     }
 
     #[tokio::test]
-    async fn accepts_and_synced_jobs_wait_for_the_disk_while_the_writer_goes_on() {
+    async fn each_job_runs_under_the_sync_mode_its_durability_asks_for() {
         let dir = tempfile::tempdir().unwrap();
         let conn = test_support::open_writer_in(&dir).await;
-        let (sync, go) = gated();
-        let (writer, task) = Writer::start(conn, 8, sync);
-        let writer = Arc::new(writer);
-        let accepting = {
-            let writer = writer.clone();
-            tokio::spawn(async move { writer.accept(new_message()).await })
-        };
-        let synced_job = {
-            let writer = writer.clone();
-            tokio::spawn(async move {
-                writer
-                    .run(Durability::Synced, |_| Box::pin(async { Ok(7) }))
-                    .await
-            })
-        };
-        // Relaxed writes are committed and answered meanwhile: the writer
-        // does not wait for the disk.
-        for _ in 0..3 {
-            assert_eq!(relaxed_job(&writer).await.unwrap(), 1);
-        }
-        assert_eq!(writer.commits(), 1, "the accept is committed");
-        assert!(!accepting.is_finished(), "but not answered before its sync");
-        assert!(!synced_job.is_finished());
-        for _ in 0..2 {
-            go.send(()).unwrap();
-        }
-        accepting.await.unwrap().unwrap();
-        assert_eq!(synced_job.await.unwrap().unwrap(), 7);
-        drop(go);
+        let (writer, task) = Writer::start(conn, 8);
+        assert_eq!(sync_seen_by(&writer, Durability::Synced).await, 2);
+        assert_eq!(sync_seen_by(&writer, Durability::Relaxed).await, 1);
+        assert_eq!(sync_seen_by(&writer, Durability::Relaxed).await, 1);
+        assert_eq!(
+            sync_seen_by(&writer, Durability::Synced).await,
+            2,
+            "a synced write after relaxed ones is synced again"
+        );
         drop(writer);
         task.await.unwrap();
     }
@@ -323,7 +323,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_record_waits_for_accepts_to_share_their_commit_and_alone_is_written_anyway() {
         let dir = tempfile::tempdir().unwrap();
-        let (writer, task) = start_in(&dir).await;
+        let conn = test_support::open_writer_in(&dir).await;
+        let (writer, task) = Writer::start(conn, 8);
         let writer = Arc::new(writer);
         let first = new_message();
         writer.accept(first.clone()).await.unwrap();
@@ -353,6 +354,28 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(writer.commits() - before, 1);
+        drop(writer);
+        task.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn jobs_after_an_accept_run_under_their_own_sync_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = test_support::open_writer_in(&dir).await;
+        let (writer, task) = Writer::start(conn, 8);
+        for durability in [Durability::Synced, Durability::Relaxed] {
+            writer.accept(new_message()).await.unwrap();
+            let expected = if durability == Durability::Synced {
+                2
+            } else {
+                1
+            };
+            assert_eq!(
+                sync_seen_by(&writer, durability).await,
+                expected,
+                "a {durability:?} job right after an accept"
+            );
+        }
         drop(writer);
         task.await.unwrap();
     }
