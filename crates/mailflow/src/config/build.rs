@@ -9,13 +9,14 @@ use super::locate::{Document, KeyPath};
 use super::raw::{
     RawAcceptedDomain, RawConfig, RawConnector, RawDelivery, RawDirectory, RawQueue, RawServer,
 };
+use super::values::HumanDuration;
 use super::{
     AdminConfig, Config, ConfigSource, DEFAULT_ADMIN_LISTEN, DEFAULT_ORG, DEFAULT_STORE_PATH,
 };
 use mailflow_admin::TokenDigest;
 use mailflow_core::{AcceptedDomain, Connector, Directory, DomainType, OrgSettings};
 use mailflow_deliver::DeliverySettings;
-use mailflow_receive::{ReceiveSettings, SessionLimits};
+use mailflow_receive::{AuthLimits, ReceiveSettings, SessionLimits};
 use mailflow_relay::{NodeSettings, QueueSettings};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -143,6 +144,7 @@ impl<'a> Context<'a> {
                 return Err(self.inconsistent(at.then(key), "must be at least 1"));
             }
         }
+        let auth = self.auth_limits(server.auth_lockout_after, server.auth_lockout_window)?;
         Ok(ReceiveSettings {
             hostname,
             listen,
@@ -162,8 +164,30 @@ impl<'a> Context<'a> {
                 .map_or(QueueSettings::default().expiration, |d| d.0),
             org: DEFAULT_ORG.into(),
             tls,
-            auth: mailflow_receive::AuthLimits::default(),
+            auth,
             sessions,
+        })
+    }
+
+    /// The lock-out of client addresses after failed SMTP AUTH log-ins; the
+    /// delays within a session are fixed. (A zero window is refused when the
+    /// duration is read.)
+    fn auth_limits(
+        &mut self,
+        lockout_after: Option<usize>,
+        lockout_window: Option<HumanDuration>,
+    ) -> Checked<AuthLimits> {
+        let defaults = AuthLimits::default();
+        let lockout_after = lockout_after.unwrap_or(defaults.lockout_after);
+        if lockout_after == 0 {
+            let key = KeyPath::key("server").then("auth_lockout_after");
+            return Err(self.inconsistent(key, "must be at least 1"));
+        }
+        let lockout_window = lockout_window.map_or(defaults.lockout_window, |d| d.0);
+        Ok(AuthLimits {
+            lockout_after,
+            lockout_window,
+            ..defaults
         })
     }
 

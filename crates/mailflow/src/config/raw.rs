@@ -33,6 +33,8 @@ pub struct RawServer {
     pub max_recipients: Option<usize>,
     pub max_sessions: Option<usize>,
     pub max_sessions_per_client: Option<usize>,
+    pub auth_lockout_after: Option<usize>,
+    pub auth_lockout_window: Option<HumanDuration>,
     pub tls_cert_file: Option<PathBuf>,
     pub tls_key_file: Option<PathBuf>,
 }

@@ -147,6 +147,34 @@ fn session_limits_of_zero_are_refused_at_their_key() {
 }
 
 #[test]
+fn the_auth_lockout_is_configurable_and_refuses_zero_at_its_key() {
+    assert_error(
+        "[server]\nauth_lockout_after = 0\n",
+        2,
+        "server.auth_lockout_after",
+        "must be at least 1",
+    );
+    assert_error(
+        "[server]\nhostname = \"relay.test\"\nauth_lockout_window = \"0s\"\n",
+        3,
+        "server.auth_lockout_window",
+        "is zero",
+    );
+    let config = parse("[server]\nauth_lockout_after = 4\nauth_lockout_window = \"1h\"\n").unwrap();
+    let auth = &config.node.receive.auth;
+    assert_eq!(
+        (auth.lockout_after, auth.lockout_window),
+        (4, Duration::from_secs(3600))
+    );
+    // The delays within a session keep their defaults.
+    let defaults = mailflow_receive::AuthLimits::default();
+    assert_eq!(
+        (auth.max_failures, auth.failure_delay),
+        (defaults.max_failures, defaults.failure_delay)
+    );
+}
+
+#[test]
 fn a_missing_required_key_names_its_table() {
     assert_error(
         "[[connectors]]\nname = \"x\"\nrecipient_domains = [\"*\"]\n",
@@ -326,6 +354,10 @@ fn the_defaults_are_the_documented_ones() {
             receive.sessions.max_sessions_per_client
         ),
         (1000, 20)
+    );
+    assert_eq!(
+        (receive.auth.lockout_after, receive.auth.lockout_window),
+        (10, Duration::from_secs(15 * 60))
     );
     assert!(!receive.hostname.is_empty());
     assert_eq!(config.node.node_name, receive.hostname);
