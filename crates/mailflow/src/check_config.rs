@@ -25,6 +25,16 @@ pub fn summary(config: &Config) -> String {
         ),
     );
     add(
+        "sessions",
+        format!(
+            "{} at once, {} per client address; AUTH refused to an address after {} failed log-ins, for {}",
+            node.receive.sessions.max_sessions,
+            node.receive.sessions.max_sessions_per_client,
+            node.receive.auth.lockout_after,
+            duration(node.receive.auth.lockout_window)
+        ),
+    );
+    add(
         "admin API",
         format!(
             "http://{}/api/v1, {}",

@@ -67,6 +67,12 @@ fn the_example_config_is_good_and_summarised() {
             .contains("to-onprem: on_premises, contoso.test -> 127.0.0.1:2526, TLS opportunistic")
     );
     assert!(stdout.contains("35MB per message"));
+    assert!(
+        stdout.contains(
+            "1000 at once, 20 per client address; AUTH refused to an address after 10 failed log-ins, for 15m"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
