@@ -5,9 +5,8 @@
 //! messages and outcome records are group-committed there (see `group`),
 //! sent to SQLite in one trip per transaction as statements that stay
 //! prepared (`json_rows`), and the scheduler's and operator's other writes
-//! run there one short
-//! transaction each. Reads use a separate pool of read-only connections
-//! that, in WAL mode, never wait for the writer.
+//! run there one short transaction each. Reads use a separate pool of
+//! read-only connections that, in WAL mode, never wait for the writer.
 //!
 //! The file is opened with `synchronous=FULL`: a commit returns after the
 //! write-ahead log is fsync'd, which is what `250` promises. The relay's own
