@@ -1,6 +1,7 @@
 //! The DATA reader's scanner (`DataScanner`), fed the bytes after `354`.
 //!
-//! Input layout: byte 0 picks the size limit, byte 1 seeds the chunk sizes
+//! Input layout: byte 0 picks the size limit (the header block's limit is
+//! the same, so only the model's size refusal applies), byte 1 seeds the chunk sizes
 //! (0 to 16 bytes, empty feeds included, as the reader may make them), the
 //! rest is what the client sent.
 //!
@@ -23,7 +24,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mailflow_smtp::client::dot_stuff;
-use mailflow_smtp::server::{DataOutcome, DataRefusal, DataScanner};
+use mailflow_smtp::server::{DataLimits, DataOutcome, DataRefusal, DataScanner};
 
 fuzz_target!(|input: &[u8]| {
     let [limit_pick, seed, data @ ..] = input else {
@@ -67,7 +68,7 @@ fuzz_target!(|input: &[u8]| {
 });
 
 fn scan_whole(data: &[u8], limit: u64) -> (Option<usize>, DataOutcome) {
-    let mut scanner = DataScanner::new(limit);
+    let mut scanner = DataScanner::new(DataLimits::size(limit));
     let end = scanner.feed(data);
     if let Some(end) = end {
         assert!(end <= data.len());
@@ -79,7 +80,7 @@ fn scan_whole(data: &[u8], limit: u64) -> (Option<usize>, DataOutcome) {
 }
 
 fn scan_in_chunks(data: &[u8], limit: u64, seed: u8) -> (Option<usize>, DataOutcome) {
-    let mut scanner = DataScanner::new(limit);
+    let mut scanner = DataScanner::new(DataLimits::size(limit));
     let mut state = u32::from(seed) | 0x100;
     let mut at = 0;
     loop {

@@ -19,17 +19,19 @@ pub fn summary(config: &Config) -> String {
     add(
         "limits",
         format!(
-            "{} per message, {} recipients",
+            "{} per message, headers up to {}, {} recipients",
             size(node.receive.max_message_size),
+            size(node.receive.max_header_size),
             node.receive.max_recipients
         ),
     );
     add(
         "sessions",
         format!(
-            "{} at once, {} per client address; AUTH refused to an address after {} failed log-ins, for {}",
+            "{} at once, {} per client address, each open at most {}; AUTH refused to an address after {} failed log-ins, for {}",
             node.receive.sessions.max_sessions,
             node.receive.sessions.max_sessions_per_client,
+            duration(node.receive.max_session_duration),
             node.receive.auth.lockout_after,
             duration(node.receive.auth.lockout_window)
         ),

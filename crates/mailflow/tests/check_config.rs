@@ -66,10 +66,13 @@ fn the_example_config_is_good_and_summarised() {
         stdout
             .contains("to-onprem: on_premises, contoso.test -> 127.0.0.1:2526, TLS opportunistic")
     );
-    assert!(stdout.contains("35MB per message"));
+    assert!(
+        stdout.contains("35MB per message, headers up to 256KB, 1000 recipients"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains(
-            "1000 at once, 20 per client address; AUTH refused to an address after 10 failed log-ins, for 15m"
+            "1000 at once, 20 per client address, each open at most 1h; AUTH refused to an address after 10 failed log-ins, for 15m"
         ),
         "{stdout}"
     );

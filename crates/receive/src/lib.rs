@@ -39,6 +39,8 @@ pub struct ReceiveSettings {
     /// Clients in these networks may relay to any domain.
     pub trusted_networks: Vec<IpNet>,
     pub max_message_size: u64,
+    /// The largest header block a message may have (`552 5.3.4` past it).
+    pub max_header_size: u64,
     pub max_recipients: usize,
     /// Longest command line, CRLF included (RFC 5321: at least 512).
     pub max_line_length: usize,
@@ -47,6 +49,9 @@ pub struct ReceiveSettings {
     pub data_timeout: Duration,
     /// The whole of a message's data must arrive within this.
     pub data_deadline: Duration,
+    /// A session is closed (`421 4.4.2`) at its first command after this
+    /// long; a message being received is never cut short by it.
+    pub max_session_duration: Duration,
     /// Errors after which the session is closed with `421`.
     pub max_errors: usize,
     /// More `Received:` headers than this is a loop (`554 5.4.6`).

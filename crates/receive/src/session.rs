@@ -3,8 +3,9 @@
 //! nothing more yet, so a pipelined batch is answered in one write, in order.
 //!
 //! Limits and their replies: command time-out `421 4.4.2`, data time-out
-//! `421 4.4.2`, too many errors (`5xx` replies) `421 4.7.0`, shutdown
-//! `421 4.3.2`; each closes the session. So does a refused DATA with more
+//! `421 4.4.2`, the session's maximum duration `421 4.4.2` (at the first
+//! command past it, or while waiting for one), too many errors (`5xx`
+//! replies) `421 4.7.0`, shutdown `421 4.3.2`; each closes the session. So does a refused DATA with more
 //! input already sent behind it (`554 5.5.0`): that input is a message sent
 //! without waiting for `354`, and is never read as commands.
 //!
@@ -22,13 +23,14 @@ use crate::quota;
 use crate::receiver::Receiver;
 use mailflow_core::EnhancedCode;
 use mailflow_smtp::server::{
-    CommandLine, DataOutcome, ReadError, Reply, ReplyWriter, SmtpReader, parse_command,
+    CommandLine, DataLimits, DataOutcome, ReadError, Reply, ReplyWriter, SmtpReader, parse_command,
 };
 use smtp_proto::{MailFrom, RcptTo, Request};
 use std::io;
 use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
@@ -55,6 +57,8 @@ pub(crate) struct Session<S> {
     greeting: Option<ClientGreeting>,
     envelope: Option<Envelope>,
     errors: usize,
+    /// When the session's maximum duration runs out (kept across STARTTLS).
+    ends_at: Instant,
     /// The session runs over TLS (after STARTTLS).
     secured: bool,
     /// The user who logged in with AUTH.
@@ -71,6 +75,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         may_relay: bool,
     ) -> Self {
         let (read, write) = tokio::io::split(stream);
+        let ends_at = Instant::now() + receiver.settings.max_session_duration;
         Session {
             receiver,
             reader: SmtpReader::new(read),
@@ -80,6 +85,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             greeting: None,
             envelope: None,
             errors: 0,
+            ends_at,
             secured: false,
             authenticated: None,
             auth_failures: 0,
@@ -135,6 +141,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             client_ip,
             may_relay,
             errors,
+            ends_at,
             ..
         } = self;
         let stream = reader.into_inner().unsplit(writer.into_inner());
@@ -156,6 +163,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         let mut secured = Session::new(receiver, stream, client_ip, may_relay);
         secured.secured = true;
         secured.errors = errors;
+        secured.ends_at = ends_at;
         secured.converse(&shutdown).await;
         secured.finish().await;
     }
@@ -165,8 +173,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             self.writer.flush().await?;
         }
         let settings = &self.receiver.settings;
+        let left = self.ends_at.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return self.close_with(self.session_too_long()).await;
+        }
+        let timeout = settings.command_timeout.min(left);
         let read = tokio::select! {
-            read = self.reader.read_command(settings.max_line_length, settings.command_timeout) => Some(read),
+            read = self.reader.read_command(settings.max_line_length, timeout) => Some(read),
             _ = shutdown.cancelled() => None,
         };
         let flow = match read {
@@ -179,6 +192,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             Some(Ok(CommandLine::Refused(problem))) => {
                 self.reply(problem.reply());
                 Flow::Continue
+            }
+            Some(Err(ReadError::TimedOut(_))) if Instant::now() >= self.ends_at => {
+                return self.close_with(self.session_too_long()).await;
             }
             Some(Err(ReadError::TimedOut(_))) => {
                 return self
@@ -353,7 +369,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         let outcome = match self
             .reader
             .read_data(
-                settings.max_message_size,
+                DataLimits {
+                    max_size: settings.max_message_size,
+                    max_header_size: settings.max_header_size,
+                },
                 settings.data_timeout,
                 settings.data_deadline,
             )
@@ -396,6 +415,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     fn closing(&self, code: EnhancedCode, why: &str) -> Reply {
         let hostname = &self.receiver.settings.hostname;
         Reply::new(421, code, format!("{hostname} {why}, closing connection"))
+    }
+
+    /// Past `max_session_duration`: a well-behaved client reconnects and
+    /// goes on; one holding the session open with NOOPs loses its place.
+    fn session_too_long(&self) -> Reply {
+        self.closing(EnhancedCode(4, 4, 2), "session open too long")
     }
 
     async fn close_with(&mut self, reply: Reply) -> io::Result<Flow> {

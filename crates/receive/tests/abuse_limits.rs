@@ -2,8 +2,9 @@
 //! dripped a byte at a time must still be complete within the command
 //! time-out, each failed log-in is answered only after its growing wait,
 //! failed log-ins add up per address across connections until AUTH from it
-//! is refused, and sessions past the overall or per-address limit are
-//! refused at the greeting.
+//! is refused, sessions past the overall or per-address limit are refused at
+//! the greeting, and a session kept open past its maximum duration is closed
+//! at its next command, never in the middle of a message.
 
 mod common;
 
@@ -95,6 +96,95 @@ async fn a_message_dripped_a_byte_at_a_time_gets_421_4_4_2_at_the_data_deadline(
     assert!(reply.starts_with("421 4.4.2"), "{reply}");
     assert!(waited >= data_deadline, "closed after {waited:?}");
     assert!(harness.messages().await.is_empty(), "nothing stored");
+    harness.stop().await;
+}
+
+const SESSION_TOO_LONG: &str =
+    "421 4.4.2 mx.mailflow.test session open too long, closing connection";
+
+fn short_sessions(max_session_duration: Duration) -> ReceiveSettings {
+    ReceiveSettings {
+        max_session_duration,
+        data_deadline: PATIENCE,
+        ..settings()
+    }
+}
+
+#[tokio::test]
+async fn a_client_sending_noop_after_noop_is_closed_with_421_4_4_2_at_the_session_limit() {
+    let limit = Duration::from_millis(500);
+    let harness = Harness::start_with(short_sessions(limit), SqliteOptions::default()).await;
+    let started = Instant::now();
+    let mut client = harness.ehlo().await;
+    // Each NOOP well within the command time-out (10 s); at most 200 of
+    // them, ten seconds' worth.
+    let mut last = String::new();
+    for _ in 0..200 {
+        last = client.command("NOOP").await;
+        if !last.starts_with("250") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let waited = started.elapsed();
+    assert_eq!(last, SESSION_TOO_LONG);
+    assert!(waited >= limit, "closed after {waited:?}");
+    assert!(client.closed_by_server().await);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn an_idle_client_is_closed_at_the_session_limit_before_its_command_time_out() {
+    let limit = Duration::from_millis(500);
+    let harness = Harness::start_with(short_sessions(limit), SqliteOptions::default()).await;
+    let started = Instant::now();
+    let mut client = harness.ehlo().await;
+    let reply = client.reply().await;
+    let waited = started.elapsed();
+    assert_eq!(reply, SESSION_TOO_LONG);
+    assert!(waited >= limit, "closed after {waited:?}");
+    assert!(
+        waited < settings().command_timeout,
+        "closed after {waited:?}"
+    );
+    harness.stop().await;
+}
+
+/// A message whose data is still arriving when the session's time is up is
+/// received whole and accepted; the session closes at the command after it.
+#[tokio::test]
+async fn a_message_arriving_across_the_session_limit_is_accepted_and_the_session_closes_after_it() {
+    let limit = Duration::from_millis(300);
+    let harness = Harness::start_with(short_sessions(limit), SqliteOptions::default()).await;
+    let started = Instant::now();
+    let mut client = harness.mail_from_carol().await;
+    client.expect("RCPT TO:<alice@contoso.test>", "250").await;
+    client.expect("DATA", "354").await;
+    client.send(b"Subject: slow\r\n\r\n").await;
+    // Twenty body lines 25 ms apart: the data outlasts the session limit.
+    for line in 0..20 {
+        client.send(format!("line {line}\r\n").as_bytes()).await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        started.elapsed() >= limit,
+        "the data ended within the limit"
+    );
+    client.send(b".\r\n").await;
+    let accepted = client.reply().await;
+    assert!(accepted.starts_with("250 2.0.0"), "{accepted}");
+    assert_eq!(
+        client.command("MAIL FROM:<carol@fabrikam.test>").await,
+        SESSION_TOO_LONG
+    );
+    assert!(client.closed_by_server().await);
+    let stored = harness.messages().await;
+    assert_eq!(
+        stored.len(),
+        1,
+        "the message taken across the limit is stored"
+    );
+    assert!(harness.body(stored[0].id).await.contains("line 19\r\n"));
     harness.stop().await;
 }
 

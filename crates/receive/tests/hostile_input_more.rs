@@ -210,18 +210,22 @@ async fn utf8_addresses_need_smtputf8_and_are_taken_with_it() {
 
 // 2. Over-long header lines and huge header blocks in DATA.
 
-/// A size limit of 1 MB, so that only the line itself is at stake.
+/// Message and header block limits of 1 MB each, so that only the line
+/// itself is at stake.
 fn roomy() -> ReceiveSettings {
-    with_settings(|s| s.max_message_size = 1_000_000)
+    with_settings(|s| {
+        s.max_message_size = 1_000_000;
+        s.max_header_size = 1_000_000;
+    })
 }
 
 /// FINDING, kept visible here rather than papered over: DATA lines have no
 /// length limit of their own (RFC 5321 4.5.3.1.6 says 998 octets and CRLF;
 /// `max_line_length` is for command lines only). A 100 KB header line
-/// within the size limit is taken and stored whole. Memory stays bounded by
-/// the message size limit, which is the only bound (next test).
+/// within the limits is taken and stored whole. The header block's limit
+/// and the message size limit bound it (next tests).
 #[tokio::test]
-async fn a_100_kb_header_line_within_the_size_limit_is_taken_and_stored_whole() {
+async fn a_100_kb_header_line_within_the_limits_is_taken_and_stored_whole() {
     let harness = Harness::start_with(roomy(), SqliteOptions::default()).await;
     let mut client = harness.mail_from_carol().await;
     client.expect("RCPT TO:<alice@contoso.test>", "250").await;
@@ -253,9 +257,45 @@ async fn a_100_kb_header_line_over_the_size_limit_gets_552_5_3_4_and_nothing_is_
     harness.stop().await;
 }
 
-/// 10,000 header lines (about 200 KB) within the size limit are taken and
-/// stored whole (there is no header-count or header-size limit either,
-/// only the message size); 10,000 `Received:` lines are a loop.
+/// A header block over `max_header_size` is read to the end of the data
+/// and refused with `552 5.3.4`, nothing stored; the session goes on. The
+/// same bytes in the body are taken.
+#[tokio::test]
+async fn a_header_block_over_its_limit_gets_552_5_3_4_and_nothing_is_stored() {
+    let settings = with_settings(|s| {
+        s.max_message_size = 1_000_000;
+        s.max_header_size = 64 * 1024;
+    });
+    let harness = Harness::start_with(settings, SqliteOptions::default()).await;
+    let mut client = harness.mail_from_carol().await;
+    client.expect("RCPT TO:<alice@contoso.test>", "250").await;
+    let long = "a".repeat(100_000);
+    let reply = client
+        .data(&format!("Subject: long\r\nX-Long: {long}\r\n\r\nbody\r\n"))
+        .await;
+    assert_eq!(
+        reply,
+        "552 5.3.4 message header exceeds fixed maximum header size (65536 bytes)"
+    );
+    assert!(harness.messages().await.is_empty());
+
+    client
+        .expect("MAIL FROM:<carol@fabrikam.test>", "250")
+        .await;
+    client.expect("RCPT TO:<alice@contoso.test>", "250").await;
+    let id = queued_id(
+        &client
+            .data(&format!("Subject: long body\r\n\r\n{long}\r\n"))
+            .await,
+    );
+    assert!(harness.body(id).await.contains(&long));
+    healthy(&harness).await;
+    harness.stop().await;
+}
+
+/// 10,000 header lines (about 200 KB) within the limits are taken and
+/// stored whole (there is no header-count limit, only the header block's
+/// size); 10,000 `Received:` lines are a loop.
 #[tokio::test]
 async fn ten_thousand_header_lines_are_stored_whole_and_ten_thousand_received_lines_are_a_loop() {
     let harness = Harness::start_with(roomy(), SqliteOptions::default()).await;

@@ -24,7 +24,7 @@ pub use command::{
     CommandError, mail_dsn, parse_command, rcpt_dsn, unsupported_mail_parameter,
     unsupported_rcpt_parameter,
 };
-pub use data_scanner::{DataOutcome, DataRefusal, DataScanner};
+pub use data_scanner::{DataLimits, DataOutcome, DataRefusal, DataScanner};
 pub use line::{LineProblem, classify_line};
 pub use reader::{CommandLine, ReadError, SmtpReader};
 pub use reply::Reply;

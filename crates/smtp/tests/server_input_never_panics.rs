@@ -3,7 +3,7 @@
 //! bounded by the limits, and the DATA scanner agrees with itself however the
 //! input is split.
 
-use mailflow_smtp::server::{CommandLine, DataScanner, SmtpReader, parse_command};
+use mailflow_smtp::server::{CommandLine, DataLimits, DataScanner, SmtpReader, parse_command};
 use proptest::prelude::*;
 use std::time::Duration;
 
@@ -49,7 +49,7 @@ proptest! {
     fn data_reader_never_panics(input in smtp_bytes(), limit in 0u64..300) {
         runtime().block_on(async {
             let mut reader = SmtpReader::new(input.as_slice());
-            while reader.read_data(limit, Duration::from_secs(1), Duration::from_secs(1)).await.is_ok() {}
+            while reader.read_data(DataLimits { max_size: limit, max_header_size: limit / 2 }, Duration::from_secs(1), Duration::from_secs(1)).await.is_ok() {}
         });
     }
 
@@ -58,10 +58,10 @@ proptest! {
         input in smtp_bytes(),
         split in any::<prop::sample::Index>(),
     ) {
-        let mut whole = DataScanner::new(200);
+        let mut whole = DataScanner::new(DataLimits { max_size: 200, max_header_size: 80 });
         let end_whole = whole.feed(&input);
         let at = split.index(input.len() + 1);
-        let mut parts = DataScanner::new(200);
+        let mut parts = DataScanner::new(DataLimits { max_size: 200, max_header_size: 80 });
         let end_parts = match parts.feed(&input[..at]) {
             Some(end) => Some(end),
             None => parts.feed(&input[at..]).map(|end| end + at),

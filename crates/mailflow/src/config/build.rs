@@ -34,6 +34,11 @@ const SMTP_DATA_DEADLINE: Duration = Duration::from_secs(30 * 60);
 const MAX_ERRORS_PER_SESSION: usize = 10;
 const MAX_RECEIVED_HEADERS: usize = 30;
 const DEFAULT_MAX_MESSAGE_SIZE: u64 = 35 * 1024 * 1024;
+/// The header block of a message; Exchange's default receive limit.
+const DEFAULT_MAX_HEADER_SIZE: u64 = 256 * 1024;
+/// Long enough for any real batch, short enough that a client sending NOOP
+/// now and then does not hold a session place for ever.
+const DEFAULT_MAX_SESSION_DURATION: Duration = Duration::from_secs(60 * 60);
 const DEFAULT_MAX_RECIPIENTS: usize = 1000;
 const DEFAULT_DNS_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -152,11 +157,17 @@ impl<'a> Context<'a> {
             max_message_size: server
                 .max_message_size
                 .map_or(DEFAULT_MAX_MESSAGE_SIZE, |s| s.0),
+            max_header_size: server
+                .max_header_size
+                .map_or(DEFAULT_MAX_HEADER_SIZE, |s| s.0),
             max_recipients,
             max_line_length: MAX_LINE_LENGTH,
             command_timeout: SMTP_COMMAND_TIMEOUT,
             data_timeout: SMTP_DATA_TIMEOUT,
             data_deadline: SMTP_DATA_DEADLINE,
+            max_session_duration: server
+                .max_session_duration
+                .map_or(DEFAULT_MAX_SESSION_DURATION, |d| d.0),
             max_errors: MAX_ERRORS_PER_SESSION,
             max_received_headers: MAX_RECEIVED_HEADERS,
             expiration: queue

@@ -147,6 +147,30 @@ fn session_limits_of_zero_are_refused_at_their_key() {
 }
 
 #[test]
+fn the_header_limit_and_session_duration_are_configurable_and_refuse_zero_at_their_keys() {
+    assert_error(
+        "[server]\nmax_header_size = \"0KB\"\n",
+        2,
+        "server.max_header_size",
+        "is zero",
+    );
+    assert_error(
+        "[server]\nmax_session_duration = \"0s\"\n",
+        2,
+        "server.max_session_duration",
+        "is zero",
+    );
+    let config = parse("[server]\nmax_header_size = \"1MB\"\nmax_session_duration = \"10m\"\n")
+        .unwrap()
+        .node
+        .receive;
+    assert_eq!(
+        (config.max_header_size, config.max_session_duration),
+        (1024 * 1024, Duration::from_secs(600))
+    );
+}
+
+#[test]
 fn the_auth_lockout_is_configurable_and_refuses_zero_at_its_key() {
     assert_error(
         "[server]\nauth_lockout_after = 0\n",
@@ -347,7 +371,9 @@ fn the_defaults_are_the_documented_ones() {
         .collect();
     assert_eq!(networks, ["127.0.0.0/8", "::1/128"]);
     assert_eq!(receive.max_message_size, 35 * 1024 * 1024);
+    assert_eq!(receive.max_header_size, 256 * 1024);
     assert_eq!(receive.max_recipients, 1000);
+    assert_eq!(receive.max_session_duration, Duration::from_secs(3600));
     assert_eq!(
         (
             receive.sessions.max_sessions,

@@ -1,5 +1,6 @@
 //! The message after `DATA`, byte by byte: where it ends, dot-stuffing
-//! removed, the size limit, and the refusal of bare CR and bare LF.
+//! removed, the size limits of the message and of its header block, and the
+//! refusal of bare CR and bare LF.
 //!
 //! The data ends only at CRLF `.` CRLF. A line feed without its carriage
 //! return (or a carriage return without its line feed) never ends a line that
@@ -19,12 +20,16 @@ use mailflow_core::EnhancedCode;
 pub enum DataRefusal {
     /// The message was larger than the limit.
     TooBig { size: u64, limit: u64 },
+    /// The header block (everything before the first empty line) was
+    /// larger than its limit.
+    HeaderTooBig { limit: u64 },
     /// A bare CR or bare LF somewhere in the message.
     BareLineEnding,
 }
 
 impl DataRefusal {
-    /// - too big: `552 5.3.4` (RFC 3463 X.3.4, message too big for system);
+    /// - too big, or its header block too big: `552 5.3.4` (RFC 3463 X.3.4,
+    ///   message too big for system);
     /// - bare CR or LF: `554 5.6.0` (RFC 5321 554, transaction failed; RFC 3463
     ///   X.6.0, other media error: the content is not valid SMTP data).
     pub fn reply(self) -> Reply {
@@ -33,6 +38,11 @@ impl DataRefusal {
                 552,
                 EnhancedCode(5, 3, 4),
                 format!("message size exceeds fixed maximum message size ({size} > {limit} bytes)"),
+            ),
+            DataRefusal::HeaderTooBig { limit } => Reply::new(
+                552,
+                EnhancedCode(5, 3, 4),
+                format!("message header exceeds fixed maximum header size ({limit} bytes)"),
             ),
             DataRefusal::BareLineEnding => Reply::new(
                 554,
@@ -66,24 +76,50 @@ enum State {
     Done,
 }
 
+/// The most a message may hold, in bytes after dot-stuffing is removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataLimits {
+    pub max_size: u64,
+    /// The header block alone (the empty line that ends it not counted).
+    pub max_header_size: u64,
+}
+
+impl DataLimits {
+    /// A size limit only: the header block may fill the message.
+    pub fn size(max_size: u64) -> DataLimits {
+        DataLimits {
+            max_size,
+            max_header_size: max_size,
+        }
+    }
+}
+
 /// Feed it the bytes after `354` until [`DataScanner::feed`] says where the
 /// data ended, then take the [`DataOutcome`].
 #[derive(Debug)]
 pub struct DataScanner {
     state: State,
-    limit: u64,
+    limits: DataLimits,
     size: u64,
+    /// Bytes of the header block so far, while it lasts.
+    header_size: u64,
+    in_header: bool,
+    /// Bytes emitted since the last CRLF: zero at a CRLF means an empty line.
+    line_length: u64,
     content: Vec<u8>,
     bare_line_ending: bool,
 }
 
 impl DataScanner {
-    pub fn new(limit: u64) -> DataScanner {
-        let capacity = limit.min(64 * 1024) as usize;
+    pub fn new(limits: DataLimits) -> DataScanner {
+        let capacity = limits.max_size.min(64 * 1024) as usize;
         DataScanner {
             state: State::LineStart,
-            limit,
+            limits,
             size: 0,
+            header_size: 0,
+            in_header: true,
+            line_length: 0,
             content: Vec::with_capacity(capacity),
             bare_line_ending: false,
         }
@@ -118,10 +154,14 @@ impl DataScanner {
     pub fn finish(self) -> DataOutcome {
         if self.bare_line_ending {
             DataOutcome::Refused(DataRefusal::BareLineEnding)
-        } else if self.size > self.limit {
+        } else if self.size > self.limits.max_size {
             DataOutcome::Refused(DataRefusal::TooBig {
                 size: self.size,
-                limit: self.limit,
+                limit: self.limits.max_size,
+            })
+        } else if self.header_size > self.limits.max_header_size {
+            DataOutcome::Refused(DataRefusal::HeaderTooBig {
+                limit: self.limits.max_header_size,
             })
         } else {
             DataOutcome::Message(self.content)
@@ -155,7 +195,12 @@ impl DataScanner {
             (State::Dot, b'\r') => self.state = State::DotCr,
             (State::DotCr, b'\n') => self.state = State::Done,
             (State::Cr, b'\n') => {
+                // The first empty line ends the header block.
+                if self.line_length == 0 {
+                    self.in_header = false;
+                }
                 self.emit(b"\r\n");
+                self.line_length = 0;
                 self.state = State::LineStart;
             }
             (State::DotCr | State::Cr, _) => {
@@ -176,8 +221,17 @@ impl DataScanner {
     }
 
     fn emit(&mut self, bytes: &[u8]) {
-        self.size += bytes.len() as u64;
-        if self.size > self.limit {
+        let length = bytes.len() as u64;
+        self.size += length;
+        self.line_length += length;
+        if self.in_header {
+            self.header_size += length;
+            // Once over, counting stops: the message is refused either way.
+            if self.header_size > self.limits.max_header_size {
+                self.in_header = false;
+            }
+        }
+        if self.size > self.limits.max_size || self.header_size > self.limits.max_header_size {
             self.content = Vec::new();
         } else {
             self.content.extend_from_slice(bytes);
@@ -190,7 +244,7 @@ mod tests {
     use super::*;
 
     fn scan(input: &[u8]) -> (Option<usize>, DataOutcome) {
-        let mut scanner = DataScanner::new(1000);
+        let mut scanner = DataScanner::new(DataLimits::size(1000));
         let end = scanner.feed(input);
         (end, scanner.finish())
     }
@@ -220,7 +274,7 @@ mod tests {
     fn input_split_anywhere_gives_the_same_result() {
         let input = b"a\r\n..b\r\n.\r\n";
         for split in 0..input.len() {
-            let mut scanner = DataScanner::new(1000);
+            let mut scanner = DataScanner::new(DataLimits::size(1000));
             assert_eq!(scanner.feed(&input[..split]), None, "split at {split}");
             assert_eq!(scanner.feed(&input[split..]), Some(input.len() - split));
             assert_eq!(
@@ -240,7 +294,7 @@ mod tests {
             b"a\r\n.\r\rMAIL FROM:<x@evil.test>\r\n",
         ];
         for attack in attacks {
-            let mut scanner = DataScanner::new(1000);
+            let mut scanner = DataScanner::new(DataLimits::size(1000));
             assert_eq!(scanner.feed(attack), None, "{attack:?} ended the data");
             assert_eq!(scanner.feed(b".\r\n"), Some(3));
             assert_eq!(
@@ -252,7 +306,7 @@ mod tests {
 
     #[test]
     fn too_big_is_read_to_the_end_and_refused() {
-        let mut scanner = DataScanner::new(10);
+        let mut scanner = DataScanner::new(DataLimits::size(10));
         assert_eq!(scanner.feed(b"0123456789abcdef\r\n.\r\nNOOP"), Some(21));
         assert_eq!(
             scanner.finish(),
@@ -260,6 +314,48 @@ mod tests {
                 size: 18,
                 limit: 10
             })
+        );
+    }
+
+    fn scan_with_header_limit(input: &[u8], max_header_size: u64) -> DataOutcome {
+        let mut scanner = DataScanner::new(DataLimits {
+            max_size: 1000,
+            max_header_size,
+        });
+        assert_eq!(scanner.feed(input), Some(input.len()));
+        scanner.finish()
+    }
+
+    #[test]
+    fn a_header_block_over_its_limit_is_refused_once_the_data_ends() {
+        // 21 bytes of header lines, the limit 20.
+        let input = b"Subject: 0123456789\r\n\r\nbody\r\n.\r\n";
+        assert_eq!(
+            scan_with_header_limit(input, 20),
+            DataOutcome::Refused(DataRefusal::HeaderTooBig { limit: 20 })
+        );
+        assert!(matches!(
+            scan_with_header_limit(input, 21),
+            DataOutcome::Message(_)
+        ));
+    }
+
+    #[test]
+    fn the_header_limit_ends_at_the_first_empty_line() {
+        // The body is far longer than the header limit; the header is not.
+        let input = b"A: b\r\n\r\n0123456789012345678901234567890123456789\r\n\r\nC: d\r\n.\r\n";
+        assert!(matches!(
+            scan_with_header_limit(input, 6),
+            DataOutcome::Message(_)
+        ));
+    }
+
+    #[test]
+    fn a_message_without_an_empty_line_is_all_header() {
+        let input = b"A: 0123456789\r\nB: 0123456789\r\n.\r\n";
+        assert_eq!(
+            scan_with_header_limit(input, 20),
+            DataOutcome::Refused(DataRefusal::HeaderTooBig { limit: 20 })
         );
     }
 }

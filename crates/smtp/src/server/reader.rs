@@ -6,7 +6,7 @@
 //! replies. Memory stays bounded: a command line never grows the buffer past
 //! its limit, and DATA is handed to the [`DataScanner`] as it arrives.
 
-use super::{DataOutcome, DataScanner, LineProblem, classify_line};
+use super::{DataLimits, DataOutcome, DataScanner, LineProblem, classify_line};
 use std::io;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -96,11 +96,11 @@ impl<R: AsyncRead + Unpin> SmtpReader<R> {
     /// and then cannot hold a DATA open for ever.
     pub async fn read_data(
         &mut self,
-        max_size: u64,
+        limits: DataLimits,
         idle_timeout: Duration,
         whole_timeout: Duration,
     ) -> Result<DataOutcome, ReadError> {
-        let mut scanner = DataScanner::new(max_size);
+        let mut scanner = DataScanner::new(limits);
         let whole_deadline = Instant::now() + whole_timeout;
         loop {
             if let Some(used) = scanner.feed(&self.buf[self.pos..]) {
@@ -237,7 +237,10 @@ mod tests {
     #[tokio::test]
     async fn data_then_next_command() {
         let mut reader = reader(b"Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n");
-        let outcome = reader.read_data(1000, SECOND, SECOND).await.unwrap();
+        let outcome = reader
+            .read_data(DataLimits::size(1000), SECOND, SECOND)
+            .await
+            .unwrap();
         assert_eq!(
             outcome,
             DataOutcome::Message(b"Subject: x\r\n\r\n.dot\r\n".to_vec())
@@ -251,7 +254,10 @@ mod tests {
     #[tokio::test]
     async fn smuggled_data_is_refused_and_the_smuggled_command_never_read() {
         let mut reader = reader(b"x\n.\nRSET\r\n.\r\nQUIT\r\n");
-        let outcome = reader.read_data(1000, SECOND, SECOND).await.unwrap();
+        let outcome = reader
+            .read_data(DataLimits::size(1000), SECOND, SECOND)
+            .await
+            .unwrap();
         assert_eq!(outcome, DataOutcome::Refused(DataRefusal::BareLineEnding));
         assert_eq!(
             line(&mut reader, 512).await,
