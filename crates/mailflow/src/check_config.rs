@@ -19,10 +19,11 @@ pub fn summary(config: &Config) -> String {
     add(
         "limits",
         format!(
-            "{} per message, headers up to {}, {} recipients",
+            "{} per message, headers up to {}, {} recipients; {} for messages being received at once",
             size(node.receive.max_message_size),
             size(node.receive.max_header_size),
-            node.receive.max_recipients
+            node.receive.max_recipients,
+            size(node.receive.max_receiving_memory)
         ),
     );
     add(

@@ -67,7 +67,9 @@ fn the_example_config_is_good_and_summarised() {
             .contains("to-onprem: on_premises, contoso.test -> 127.0.0.1:2526, TLS opportunistic")
     );
     assert!(
-        stdout.contains("35MB per message, headers up to 256KB, 1000 recipients"),
+        stdout.contains(
+            "35MB per message, headers up to 256KB, 1000 recipients; 512MB for messages being received at once"
+        ),
         "{stdout}"
     );
     assert!(

@@ -41,6 +41,9 @@ pub struct ReceiveSettings {
     pub max_message_size: u64,
     /// The largest header block a message may have (`552 5.3.4` past it).
     pub max_header_size: u64,
+    /// What all sessions together may hold of messages being received;
+    /// a message with no room left is refused for now (`452 4.3.1`).
+    pub max_receiving_memory: u64,
     pub max_recipients: usize,
     /// Longest command line, CRLF included (RFC 5321: at least 512).
     pub max_line_length: usize,

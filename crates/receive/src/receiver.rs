@@ -8,6 +8,7 @@ use crate::admission::{Admission, Admitted, Refusal};
 use crate::login_failures::LoginFailures;
 use crate::session::Session;
 use mailflow_core::{Clock, OrgSettings};
+use mailflow_smtp::server::MemoryBudget;
 use mailflow_store::SharedStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub struct Receiver {
     /// Password checks (Argon2, tens of MiB and milliseconds each) running
     /// at once, at most one per CPU: log-in attempts cannot take more.
     pub(crate) password_checks: Semaphore,
+    /// Memory for messages being received, shared by all sessions.
+    pub(crate) receiving_memory: Arc<MemoryBudget>,
 }
 
 impl Receiver {
@@ -46,6 +49,7 @@ impl Receiver {
             admission: Admission::new(settings.sessions),
             login_failures: LoginFailures::new(settings.auth.lockout_window),
             password_checks: Semaphore::new(cpus),
+            receiving_memory: MemoryBudget::new(settings.max_receiving_memory),
             settings,
             store,
             org,
@@ -56,6 +60,12 @@ impl Receiver {
 
     pub fn settings(&self) -> &ReceiveSettings {
         &self.settings
+    }
+
+    /// Bytes the sessions hold now for messages being received (in steps
+    /// of 16 KB per message).
+    pub fn receiving_memory(&self) -> u64 {
+        self.receiving_memory.reserved()
     }
 
     /// Serves clients on `listener` until `shutdown` is cancelled; returns

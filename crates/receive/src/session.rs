@@ -366,6 +366,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         self.writer.flush().await?;
         let envelope = self.envelope.take().expect("checked by data()");
         let settings = &self.receiver.settings;
+        // Held until the message is stored or refused.
+        let mut memory = self.receiver.receiving_memory.reservation();
         let outcome = match self
             .reader
             .read_data(
@@ -373,6 +375,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
                     max_size: settings.max_message_size,
                     max_header_size: settings.max_header_size,
                 },
+                &mut memory,
                 settings.data_timeout,
                 settings.data_deadline,
             )

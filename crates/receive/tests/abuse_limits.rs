@@ -3,15 +3,16 @@
 //! time-out, each failed log-in is answered only after its growing wait,
 //! failed log-ins add up per address across connections until AUTH from it
 //! is refused, sessions past the overall or per-address limit are refused at
-//! the greeting, and a session kept open past its maximum duration is closed
-//! at its next command, never in the middle of a message.
+//! the greeting, a session kept open past its maximum duration is closed at
+//! its next command, never in the middle of a message, and messages being
+//! received share one memory budget.
 
 mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::tls::{handshake, tls_settings};
-use common::{Client, Harness, settings};
+use common::{Client, Harness, queued_id, settings};
 use mailflow_receive::{AuthLimits, ReceiveSettings, SessionLimits, hash_password};
 use mailflow_store::{SqliteOptions, Store};
 use mailflow_testkit::certs::TestCa;
@@ -185,6 +186,67 @@ async fn a_message_arriving_across_the_session_limit_is_accepted_and_the_session
         "the message taken across the limit is stored"
     );
     assert!(harness.body(stored[0].id).await.contains("line 19\r\n"));
+    harness.stop().await;
+}
+
+/// Messages up to 200 KB, but only 64 KB for all messages being received.
+fn tight_memory() -> ReceiveSettings {
+    ReceiveSettings {
+        max_message_size: 200_000,
+        max_header_size: 200_000,
+        max_receiving_memory: 64 * 1024,
+        ..settings()
+    }
+}
+
+/// Waits (five seconds at most) until the sessions hold `bytes` or more.
+async fn until_receiving_at_least(harness: &Harness, bytes: u64) {
+    for _ in 0..1000 {
+        if harness.receiver.receiving_memory() >= bytes {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!(
+        "the sessions hold {} bytes, never {bytes}",
+        harness.receiver.receiving_memory()
+    );
+}
+
+/// One client holds most of the budget with a message it has not finished;
+/// another client's message, which would not fit beside it, is read to its
+/// end and refused for now, and taken when sent again after the first is
+/// done. Nothing accepted is lost and the budget is whole again at the end.
+#[tokio::test]
+async fn a_message_with_no_memory_left_gets_452_4_3_1_and_is_taken_when_sent_again() {
+    let harness = Harness::start_with(tight_memory(), SqliteOptions::default()).await;
+    let body_line = format!("{}\r\n", "b".repeat(98));
+    let mut holder = harness.mail_from_carol().await;
+    holder.expect("RCPT TO:<alice@contoso.test>", "250").await;
+    holder.expect("DATA", "354").await;
+    holder.send(b"Subject: big and slow\r\n\r\n").await;
+    holder.send(body_line.repeat(400).as_bytes()).await; // 40 KB
+    until_receiving_at_least(&harness, 40_000).await;
+
+    let second = format!("Subject: second\r\n\r\n{}", body_line.repeat(300)); // 30 KB
+    let mut other = harness.mail_from_carol().await;
+    other.expect("RCPT TO:<alice@contoso.test>", "250").await;
+    assert_eq!(
+        other.data(&second).await,
+        "452 4.3.1 insufficient system resources to take the message now, try again later"
+    );
+    other.expect("NOOP", "250 2.0.0").await;
+    assert!(harness.messages().await.is_empty());
+
+    holder.send(b".\r\n").await;
+    let first = queued_id(&holder.reply().await);
+    other.expect("MAIL FROM:<carol@fabrikam.test>", "250").await;
+    other.expect("RCPT TO:<alice@contoso.test>", "250").await;
+    let again = queued_id(&other.data(&second).await);
+    assert!(harness.body(first).await.contains(&body_line.repeat(400)));
+    assert!(harness.body(again).await.ends_with(&second));
+    assert_eq!(harness.messages().await.len(), 2);
+    assert_eq!(harness.receiver.receiving_memory(), 0);
     harness.stop().await;
 }
 

@@ -7,6 +7,8 @@
 //!   end the data early (SMTP smuggling).
 //! - [`parse_command`] turns a command line into a `smtp_proto::Request`, and
 //!   says what was wrong with it as a typed [`CommandError`].
+//! - [`MemoryBudget`] bounds the memory all sessions hold for messages
+//!   being received.
 //! - [`Reply`] and [`ReplyWriter`] write replies with enhanced status codes,
 //!   buffering them so that pipelined commands are answered in one write.
 //!
@@ -16,6 +18,7 @@
 mod command;
 mod data_scanner;
 mod line;
+pub(crate) mod memory_budget;
 mod reader;
 mod reply;
 mod writer;
@@ -26,6 +29,7 @@ pub use command::{
 };
 pub use data_scanner::{DataLimits, DataOutcome, DataRefusal, DataScanner};
 pub use line::{LineProblem, classify_line};
+pub use memory_budget::{MemoryBudget, Reservation};
 pub use reader::{CommandLine, ReadError, SmtpReader};
 pub use reply::Reply;
 pub use writer::ReplyWriter;

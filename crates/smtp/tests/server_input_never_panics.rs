@@ -3,7 +3,9 @@
 //! bounded by the limits, and the DATA scanner agrees with itself however the
 //! input is split.
 
-use mailflow_smtp::server::{CommandLine, DataLimits, DataScanner, SmtpReader, parse_command};
+use mailflow_smtp::server::{
+    CommandLine, DataLimits, DataScanner, MemoryBudget, SmtpReader, parse_command,
+};
 use proptest::prelude::*;
 use std::time::Duration;
 
@@ -49,7 +51,7 @@ proptest! {
     fn data_reader_never_panics(input in smtp_bytes(), limit in 0u64..300) {
         runtime().block_on(async {
             let mut reader = SmtpReader::new(input.as_slice());
-            while reader.read_data(DataLimits { max_size: limit, max_header_size: limit / 2 }, Duration::from_secs(1), Duration::from_secs(1)).await.is_ok() {}
+            while reader.read_data(DataLimits { max_size: limit, max_header_size: limit / 2 }, &mut MemoryBudget::new(limit).reservation(), Duration::from_secs(1), Duration::from_secs(1)).await.is_ok() {}
         });
     }
 

@@ -17,6 +17,7 @@ pub fn settings() -> NodeSettings {
             trusted_networks: vec!["127.0.0.0/8".parse().unwrap()],
             max_message_size: 10 * 1024 * 1024,
             max_header_size: 256 * 1024,
+            max_receiving_memory: 512 * 1024 * 1024,
             max_recipients: 100,
             max_line_length: 1000,
             command_timeout: Duration::from_secs(30),

@@ -36,6 +36,9 @@ const MAX_RECEIVED_HEADERS: usize = 30;
 const DEFAULT_MAX_MESSAGE_SIZE: u64 = 35 * 1024 * 1024;
 /// The header block of a message; Exchange's default receive limit.
 const DEFAULT_MAX_HEADER_SIZE: u64 = 256 * 1024;
+/// Messages being received, all sessions together: fourteen of the largest
+/// at once, thousands of ordinary ones.
+const DEFAULT_MAX_RECEIVING_MEMORY: u64 = 512 * 1024 * 1024;
 /// Long enough for any real batch, short enough that a client sending NOOP
 /// now and then does not hold a session place for ever.
 const DEFAULT_MAX_SESSION_DURATION: Duration = Duration::from_secs(60 * 60);
@@ -160,6 +163,9 @@ impl<'a> Context<'a> {
             max_header_size: server
                 .max_header_size
                 .map_or(DEFAULT_MAX_HEADER_SIZE, |s| s.0),
+            max_receiving_memory: server
+                .max_receiving_memory
+                .map_or(DEFAULT_MAX_RECEIVING_MEMORY, |s| s.0),
             max_recipients,
             max_line_length: MAX_LINE_LENGTH,
             command_timeout: SMTP_COMMAND_TIMEOUT,

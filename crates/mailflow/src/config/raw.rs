@@ -31,6 +31,7 @@ pub struct RawServer {
     pub trusted_networks: Option<Vec<Network>>,
     pub max_message_size: Option<ByteSize>,
     pub max_header_size: Option<ByteSize>,
+    pub max_receiving_memory: Option<ByteSize>,
     pub max_recipients: Option<usize>,
     pub max_sessions: Option<usize>,
     pub max_sessions_per_client: Option<usize>,

@@ -147,7 +147,13 @@ fn session_limits_of_zero_are_refused_at_their_key() {
 }
 
 #[test]
-fn the_header_limit_and_session_duration_are_configurable_and_refuse_zero_at_their_keys() {
+fn the_header_receiving_memory_and_session_limits_are_configurable_and_refuse_zero_at_their_keys() {
+    assert_error(
+        "[server]\nmax_receiving_memory = \"0MB\"\n",
+        2,
+        "server.max_receiving_memory",
+        "is zero",
+    );
     assert_error(
         "[server]\nmax_header_size = \"0KB\"\n",
         2,
@@ -160,13 +166,19 @@ fn the_header_limit_and_session_duration_are_configurable_and_refuse_zero_at_the
         "server.max_session_duration",
         "is zero",
     );
-    let config = parse("[server]\nmax_header_size = \"1MB\"\nmax_session_duration = \"10m\"\n")
-        .unwrap()
-        .node
-        .receive;
+    let config = parse(
+        "[server]\nmax_header_size = \"1MB\"\nmax_session_duration = \"10m\"\nmax_receiving_memory = \"2GB\"\n",
+    )
+    .unwrap()
+    .node
+    .receive;
     assert_eq!(
-        (config.max_header_size, config.max_session_duration),
-        (1024 * 1024, Duration::from_secs(600))
+        (
+            config.max_header_size,
+            config.max_session_duration,
+            config.max_receiving_memory
+        ),
+        (1024 * 1024, Duration::from_secs(600), 2 << 30)
     );
 }
 
@@ -372,6 +384,7 @@ fn the_defaults_are_the_documented_ones() {
     assert_eq!(networks, ["127.0.0.0/8", "::1/128"]);
     assert_eq!(receive.max_message_size, 35 * 1024 * 1024);
     assert_eq!(receive.max_header_size, 256 * 1024);
+    assert_eq!(receive.max_receiving_memory, 512 * 1024 * 1024);
     assert_eq!(receive.max_recipients, 1000);
     assert_eq!(receive.max_session_duration, Duration::from_secs(3600));
     assert_eq!(

@@ -33,6 +33,7 @@ pub fn settings() -> ReceiveSettings {
         trusted_networks: vec!["127.0.0.0/8".parse().unwrap()],
         max_message_size: 10_000,
         max_header_size: 10_000,
+        max_receiving_memory: 100 * 1024 * 1024,
         max_recipients: 5,
         max_line_length: 512,
         command_timeout: Duration::from_secs(10),
@@ -97,6 +98,7 @@ pub fn org() -> OrgSettings {
 
 pub struct Harness {
     pub addr: SocketAddr,
+    pub receiver: Arc<Receiver>,
     pub store: Arc<SqliteStore>,
     pub clock: Arc<ManualClock>,
     pub accepted: Arc<Notify>,
@@ -135,9 +137,10 @@ impl Harness {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(receiver.serve(listener, shutdown.clone()));
+        let server = tokio::spawn(receiver.clone().serve(listener, shutdown.clone()));
         Harness {
             addr,
+            receiver,
             store,
             clock,
             accepted,

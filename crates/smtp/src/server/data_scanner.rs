@@ -25,13 +25,18 @@ pub enum DataRefusal {
     HeaderTooBig { limit: u64 },
     /// A bare CR or bare LF somewhere in the message.
     BareLineEnding,
+    /// The memory shared by all sessions had no room to keep the message
+    /// (see [`super::MemoryBudget`]); it may be sent again later.
+    NoMemory,
 }
 
 impl DataRefusal {
     /// - too big, or its header block too big: `552 5.3.4` (RFC 3463 X.3.4,
     ///   message too big for system);
     /// - bare CR or LF: `554 5.6.0` (RFC 5321 554, transaction failed; RFC 3463
-    ///   X.6.0, other media error: the content is not valid SMTP data).
+    ///   X.6.0, other media error: the content is not valid SMTP data);
+    /// - no memory to keep it: `452 4.3.1` (RFC 5321 452, insufficient system
+    ///   storage; RFC 3463 X.3.1, mail system full), temporary.
     pub fn reply(self) -> Reply {
         match self {
             DataRefusal::TooBig { size, limit } => Reply::new(
@@ -48,6 +53,11 @@ impl DataRefusal {
                 554,
                 EnhancedCode(5, 6, 0),
                 "message refused: bare CR or LF in the data; every line must end with CRLF",
+            ),
+            DataRefusal::NoMemory => Reply::new(
+                452,
+                EnhancedCode(4, 3, 1),
+                "insufficient system resources to take the message now, try again later",
             ),
         }
     }
@@ -108,6 +118,8 @@ pub struct DataScanner {
     line_length: u64,
     content: Vec<u8>,
     bare_line_ending: bool,
+    /// Told to stop keeping the message (no memory for it).
+    not_kept: bool,
 }
 
 impl DataScanner {
@@ -122,7 +134,26 @@ impl DataScanner {
             line_length: 0,
             content: Vec::with_capacity(capacity),
             bare_line_ending: false,
+            not_kept: false,
         }
+    }
+
+    /// Bytes of the message kept so far.
+    pub fn kept(&self) -> usize {
+        self.content.len()
+    }
+
+    /// Drops what was kept and keeps nothing more: the message is still
+    /// read to its end, then refused as [`DataRefusal::NoMemory`] (unless a
+    /// permanent refusal applies).
+    pub fn stop_keeping(&mut self) {
+        self.not_kept = true;
+        self.content = Vec::new();
+    }
+
+    /// Whether the message is still being kept.
+    pub fn keeping(&self) -> bool {
+        !self.not_kept
     }
 
     /// Reads `input`. Returns `Some(n)` when the data ended after the first
@@ -163,6 +194,8 @@ impl DataScanner {
             DataOutcome::Refused(DataRefusal::HeaderTooBig {
                 limit: self.limits.max_header_size,
             })
+        } else if self.not_kept {
+            DataOutcome::Refused(DataRefusal::NoMemory)
         } else {
             DataOutcome::Message(self.content)
         }
@@ -231,7 +264,10 @@ impl DataScanner {
                 self.in_header = false;
             }
         }
-        if self.size > self.limits.max_size || self.header_size > self.limits.max_header_size {
+        if self.not_kept
+            || self.size > self.limits.max_size
+            || self.header_size > self.limits.max_header_size
+        {
             self.content = Vec::new();
         } else {
             self.content.extend_from_slice(bytes);
@@ -356,6 +392,21 @@ mod tests {
         assert_eq!(
             scan_with_header_limit(input, 20),
             DataOutcome::Refused(DataRefusal::HeaderTooBig { limit: 20 })
+        );
+    }
+
+    #[test]
+    fn a_message_no_longer_kept_is_read_to_its_end_and_refused_for_now() {
+        let mut scanner = DataScanner::new(DataLimits::size(1000));
+        assert_eq!(scanner.feed(b"Subject: x\r\n\r\n"), None);
+        assert_eq!(scanner.kept(), 14);
+        scanner.stop_keeping();
+        assert_eq!(scanner.kept(), 0);
+        assert_eq!(scanner.feed(b"body\r\n.\r\nQUIT\r\n"), Some(9));
+        assert_eq!(scanner.kept(), 0, "nothing more was kept");
+        assert_eq!(
+            scanner.finish(),
+            DataOutcome::Refused(DataRefusal::NoMemory)
         );
     }
 }

@@ -6,7 +6,7 @@
 //! replies. Memory stays bounded: a command line never grows the buffer past
 //! its limit, and DATA is handed to the [`DataScanner`] as it arrives.
 
-use super::{DataLimits, DataOutcome, DataScanner, LineProblem, classify_line};
+use super::{DataLimits, DataOutcome, DataScanner, LineProblem, Reservation, classify_line};
 use std::io;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -93,17 +93,25 @@ impl<R: AsyncRead + Unpin> SmtpReader<R> {
     /// is still read to its end, so the session stays in step. Each read
     /// must bring bytes within `idle_timeout`, and the whole message must
     /// be in within `whole_timeout`, so that a client dripping a byte now
-    /// and then cannot hold a DATA open for ever.
+    /// and then cannot hold a DATA open for ever. What is kept is covered
+    /// by `memory` before it is kept; without room the message is no longer
+    /// kept (and refused for now once it ends).
     pub async fn read_data(
         &mut self,
         limits: DataLimits,
+        memory: &mut Reservation,
         idle_timeout: Duration,
         whole_timeout: Duration,
     ) -> Result<DataOutcome, ReadError> {
         let mut scanner = DataScanner::new(limits);
         let whole_deadline = Instant::now() + whole_timeout;
         loop {
-            if let Some(used) = scanner.feed(&self.buf[self.pos..]) {
+            let input = &self.buf[self.pos..];
+            // Feeding keeps at most the input's length more.
+            if scanner.keeping() && !memory.cover((scanner.kept() + input.len()) as u64) {
+                scanner.stop_keeping();
+            }
+            if let Some(used) = scanner.feed(input) {
                 self.pos += used;
                 return Ok(scanner.finish());
             }
@@ -168,7 +176,7 @@ impl<R: AsyncRead + Unpin> SmtpReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::DataRefusal;
+    use crate::server::{DataRefusal, MemoryBudget};
 
     const SECOND: Duration = Duration::from_secs(1);
 
@@ -238,7 +246,12 @@ mod tests {
     async fn data_then_next_command() {
         let mut reader = reader(b"Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n");
         let outcome = reader
-            .read_data(DataLimits::size(1000), SECOND, SECOND)
+            .read_data(
+                DataLimits::size(1000),
+                &mut MemoryBudget::unlimited().reservation(),
+                SECOND,
+                SECOND,
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -255,7 +268,12 @@ mod tests {
     async fn smuggled_data_is_refused_and_the_smuggled_command_never_read() {
         let mut reader = reader(b"x\n.\nRSET\r\n.\r\nQUIT\r\n");
         let outcome = reader
-            .read_data(DataLimits::size(1000), SECOND, SECOND)
+            .read_data(
+                DataLimits::size(1000),
+                &mut MemoryBudget::unlimited().reservation(),
+                SECOND,
+                SECOND,
+            )
             .await
             .unwrap();
         assert_eq!(outcome, DataOutcome::Refused(DataRefusal::BareLineEnding));
@@ -272,5 +290,34 @@ mod tests {
         let result = reader.read_command(512, Duration::from_millis(50)).await;
         assert!(matches!(result, Err(ReadError::TimedOut(_))));
         assert!(!reader.has_buffered_input());
+    }
+
+    #[tokio::test]
+    async fn a_message_past_the_shared_memory_is_read_to_its_end_and_refused_for_now() {
+        // The budget holds one step; another session already holds it.
+        let budget = MemoryBudget::new(crate::server::memory_budget::STEP);
+        let mut other = budget.reservation();
+        assert!(other.cover(1));
+        let mut reader = reader(b"Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+        let mut memory = budget.reservation();
+        let outcome = reader
+            .read_data(DataLimits::size(1000), &mut memory, SECOND, SECOND)
+            .await
+            .unwrap();
+        assert_eq!(outcome, DataOutcome::Refused(DataRefusal::NoMemory));
+        assert_eq!(memory.held(), 0);
+        assert_eq!(
+            line(&mut reader, 512).await,
+            CommandLine::Line(b"QUIT\r\n".to_vec())
+        );
+        // Once the other session is done there is room again.
+        drop(other);
+        let mut again = SmtpReader::new(&b"Subject: x\r\n\r\nbody\r\n.\r\n"[..]);
+        let outcome = again
+            .read_data(DataLimits::size(1000), &mut memory, SECOND, SECOND)
+            .await
+            .unwrap();
+        assert!(matches!(outcome, DataOutcome::Message(_)), "{outcome:?}");
+        assert!(memory.held() > 0);
     }
 }
