@@ -188,6 +188,14 @@ mod tests {
         reader.read_command(max, SECOND).await.unwrap()
     }
 
+    /// A message of up to 1000 bytes, its memory from `memory`.
+    async fn data(reader: &mut SmtpReader<&'static [u8]>, memory: &mut Reservation) -> DataOutcome {
+        reader
+            .read_data(DataLimits::size(1000), memory, SECOND, SECOND)
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn pipelined_commands_come_one_by_one() {
         let mut reader = reader(b"MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\n");
@@ -245,15 +253,7 @@ mod tests {
     #[tokio::test]
     async fn data_then_next_command() {
         let mut reader = reader(b"Subject: x\r\n\r\n..dot\r\n.\r\nQUIT\r\n");
-        let outcome = reader
-            .read_data(
-                DataLimits::size(1000),
-                &mut MemoryBudget::unlimited().reservation(),
-                SECOND,
-                SECOND,
-            )
-            .await
-            .unwrap();
+        let outcome = data(&mut reader, &mut MemoryBudget::unlimited().reservation()).await;
         assert_eq!(
             outcome,
             DataOutcome::Message(b"Subject: x\r\n\r\n.dot\r\n".to_vec())
@@ -267,15 +267,7 @@ mod tests {
     #[tokio::test]
     async fn smuggled_data_is_refused_and_the_smuggled_command_never_read() {
         let mut reader = reader(b"x\n.\nRSET\r\n.\r\nQUIT\r\n");
-        let outcome = reader
-            .read_data(
-                DataLimits::size(1000),
-                &mut MemoryBudget::unlimited().reservation(),
-                SECOND,
-                SECOND,
-            )
-            .await
-            .unwrap();
+        let outcome = data(&mut reader, &mut MemoryBudget::unlimited().reservation()).await;
         assert_eq!(outcome, DataOutcome::Refused(DataRefusal::BareLineEnding));
         assert_eq!(
             line(&mut reader, 512).await,
@@ -300,10 +292,7 @@ mod tests {
         assert!(other.cover(1));
         let mut reader = reader(b"Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n");
         let mut memory = budget.reservation();
-        let outcome = reader
-            .read_data(DataLimits::size(1000), &mut memory, SECOND, SECOND)
-            .await
-            .unwrap();
+        let outcome = data(&mut reader, &mut memory).await;
         assert_eq!(outcome, DataOutcome::Refused(DataRefusal::NoMemory));
         assert_eq!(memory.held(), 0);
         assert_eq!(
@@ -313,10 +302,7 @@ mod tests {
         // Once the other session is done there is room again.
         drop(other);
         let mut again = SmtpReader::new(&b"Subject: x\r\n\r\nbody\r\n.\r\n"[..]);
-        let outcome = again
-            .read_data(DataLimits::size(1000), &mut memory, SECOND, SECOND)
-            .await
-            .unwrap();
+        let outcome = data(&mut again, &mut memory).await;
         assert!(matches!(outcome, DataOutcome::Message(_)), "{outcome:?}");
         assert!(memory.held() > 0);
     }
