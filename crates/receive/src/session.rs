@@ -5,9 +5,10 @@
 //! Limits and their replies: command time-out `421 4.4.2`, data time-out
 //! `421 4.4.2`, the session's maximum duration `421 4.4.2` (at the first
 //! command past it, or while waiting for one), too many errors (`5xx`
-//! replies) `421 4.7.0`, shutdown `421 4.3.2`; each closes the session. So does a refused DATA with more
-//! input already sent behind it (`554 5.5.0`): that input is a message sent
-//! without waiting for `354`, and is never read as commands.
+//! replies) `421 4.7.0`, shutdown `421 4.3.2`; each closes the session. So
+//! does a refused DATA with more input already sent behind it (`554 5.5.0`):
+//! that input is a message sent without waiting for `354`, and is never read
+//! as commands.
 //!
 //! STARTTLS (RFC 3207): once the `220` is written, whatever the client had
 //! already pipelined behind the command is thrown away unread (so nothing
@@ -33,6 +34,9 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
+
+/// Stands in for a maximum session duration past what `Instant` can hold.
+const NO_SESSION_LIMIT: std::time::Duration = std::time::Duration::from_secs(100 * 365 * 24 * 3600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
@@ -75,7 +79,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         may_relay: bool,
     ) -> Self {
         let (read, write) = tokio::io::split(stream);
-        let ends_at = Instant::now() + receiver.settings.max_session_duration;
+        // A duration too long for the clock (years) means no limit.
+        let now = Instant::now();
+        let ends_at = now
+            .checked_add(receiver.settings.max_session_duration)
+            .unwrap_or(now + NO_SESSION_LIMIT);
         Session {
             receiver,
             reader: SmtpReader::new(read),
