@@ -39,10 +39,6 @@ impl MemoryBudget {
         self.reserved.load(Ordering::Relaxed)
     }
 
-    pub fn limit(&self) -> u64 {
-        self.limit
-    }
-
     /// An empty reservation, to grow while a message arrives.
     pub fn reservation(self: &Arc<Self>) -> Reservation {
         Reservation {
