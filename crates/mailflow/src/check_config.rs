@@ -29,10 +29,11 @@ pub fn summary(config: &Config) -> String {
     add(
         "sessions",
         format!(
-            "{} at once, {} per client address, each open at most {}; AUTH refused to an address after {} failed log-ins, for {}",
+            "{} at once, {} per client address, each open at most {} and closed after {} commands without a message; AUTH refused to an address after {} failed log-ins, for {}",
             node.receive.sessions.max_sessions,
             node.receive.sessions.max_sessions_per_client,
             duration(node.receive.max_session_duration),
+            node.receive.max_junk_commands,
             node.receive.auth.lockout_after,
             duration(node.receive.auth.lockout_window)
         ),

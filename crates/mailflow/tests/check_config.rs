@@ -74,7 +74,7 @@ fn the_example_config_is_good_and_summarised() {
     );
     assert!(
         stdout.contains(
-            "1000 at once, 20 per client address, each open at most 1h; AUTH refused to an address after 10 failed log-ins, for 15m"
+            "1000 at once, 20 per client address, each open at most 1h and closed after 100 commands without a message; AUTH refused to an address after 10 failed log-ins, for 15m"
         ),
         "{stdout}"
     );

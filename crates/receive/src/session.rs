@@ -5,7 +5,9 @@
 //! Limits and their replies: command time-out `421 4.4.2`, data time-out
 //! `421 4.4.2`, the session's maximum duration `421 4.4.2` (at the first
 //! command past it, or while waiting for one), too many errors (`5xx`
-//! replies) `421 4.7.0`, shutdown `421 4.3.2`; each closes the session. So
+//! replies) `421 4.7.0`, too many commands that move no mail (`NOOP`,
+//! `RSET`, `VRFY`, `HELP`, `EHLO`, `HELO`) without a message accepted in
+//! between `421 4.7.0`, shutdown `421 4.3.2`; each closes the session. So
 //! does a refused DATA with more input already sent behind it (`554 5.5.0`):
 //! that input is a message sent without waiting for `354`, and is never read
 //! as commands.
@@ -61,6 +63,9 @@ pub(crate) struct Session<S> {
     greeting: Option<ClientGreeting>,
     envelope: Option<Envelope>,
     errors: usize,
+    /// Commands that moved no mail since the last message accepted (see
+    /// `is_junk`).
+    junk_commands: usize,
     /// When the session's maximum duration runs out (kept across STARTTLS).
     ends_at: Instant,
     /// The session runs over TLS (after STARTTLS).
@@ -93,6 +98,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             greeting: None,
             envelope: None,
             errors: 0,
+            junk_commands: 0,
             ends_at,
             secured: false,
             authenticated: None,
@@ -149,6 +155,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             client_ip,
             may_relay,
             errors,
+            junk_commands,
             ends_at,
             ..
         } = self;
@@ -171,6 +178,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         let mut secured = Session::new(receiver, stream, client_ip, may_relay);
         secured.secured = true;
         secured.errors = errors;
+        secured.junk_commands = junk_commands;
         secured.ends_at = ends_at;
         secured.converse(&shutdown).await;
         secured.finish().await;
@@ -227,6 +235,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
                 return Ok(Flow::Continue);
             }
         };
+        if is_junk(&request) && self.one_junk_command_too_many() {
+            return self.close_for_junk().await;
+        }
         let hostname = &self.receiver.settings.hostname;
         let reply = match request {
             Request::Ehlo { host } => self.hello(host, true),
@@ -411,8 +422,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
                 accept(&self.receiver, envelope, body, arrival).await
             }
         };
+        if reply.code() == 250 {
+            // A client moving mail may keep its connection as long as it
+            // likes, with an RSET or NOOP between messages.
+            self.junk_commands = 0;
+        }
         self.reply(reply);
         Ok(Flow::Continue)
+    }
+
+    /// Counts a command that moves no mail; true past `max_junk_commands`.
+    fn one_junk_command_too_many(&mut self) -> bool {
+        self.junk_commands += 1;
+        self.junk_commands > self.receiver.settings.max_junk_commands
+    }
+
+    async fn close_for_junk(&mut self) -> io::Result<Flow> {
+        let reply = self.closing(EnhancedCode(4, 7, 0), "too many commands without a message");
+        self.close_with(reply).await
     }
 
     /// Queues a reply; every `5xx` counts towards the error limit.
@@ -438,6 +465,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         self.writer.send(&reply).await?;
         Ok(Flow::Close)
     }
+}
+
+/// Commands a client could repeat for ever without moving any mail: each
+/// costs a reply and keeps a session place. (EHLO starts the envelope
+/// over, so MAIL, RCPT, EHLO would loop as well as MAIL, RCPT, RSET.) A
+/// RCPT refused for now is not one: a client that pipelined a list longer
+/// than `max_recipients` must get its `452`s and send the rest later.
+fn is_junk(request: &Request<String>) -> bool {
+    matches!(
+        request,
+        Request::Noop { .. }
+            | Request::Rset
+            | Request::Vrfy { .. }
+            | Request::Help { .. }
+            | Request::Ehlo { .. }
+            | Request::Helo { .. }
+    )
 }
 
 fn bad_sequence(text: &str) -> Reply {

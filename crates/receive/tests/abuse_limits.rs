@@ -4,8 +4,9 @@
 //! failed log-ins add up per address across connections until AUTH from it
 //! is refused, sessions past the overall or per-address limit are refused at
 //! the greeting, a session kept open past its maximum duration is closed at
-//! its next command, never in the middle of a message, and messages being
-//! received share one memory budget.
+//! its next command, never in the middle of a message, a session sending
+//! only commands that move no mail is closed past its allowance, and
+//! messages being received share one memory budget.
 
 mod common;
 
@@ -190,6 +191,82 @@ async fn a_message_arriving_across_the_session_limit_is_accepted_and_the_session
 }
 
 /// Messages up to 200 KB, but only 64 KB for all messages being received.
+const TOO_MUCH_JUNK: &str =
+    "421 4.7.0 mx.mailflow.test too many commands without a message, closing connection";
+
+fn junk_allowance(max_junk_commands: usize) -> ReceiveSettings {
+    ReceiveSettings {
+        max_junk_commands,
+        ..settings()
+    }
+}
+
+#[tokio::test]
+async fn a_client_sending_only_noop_rset_vrfy_and_help_gets_421_4_7_0_past_its_allowance() {
+    let harness = Harness::start_with(junk_allowance(9), SqliteOptions::default()).await;
+    // EHLO is the first of nine.
+    let mut client = harness.ehlo().await;
+    for line in ["NOOP", "RSET", "VRFY alice", "HELP"].repeat(2) {
+        let reply = client.command(line).await;
+        assert!(
+            reply.starts_with('2'),
+            "{line} within the allowance: {reply}"
+        );
+    }
+    assert_eq!(client.command("NOOP").await, TOO_MUCH_JUNK);
+    assert!(client.closed_by_server().await);
+    harness.stop().await;
+}
+
+/// Transactions that never reach DATA, started over with EHLO (which drops
+/// the envelope, as RSET does).
+#[tokio::test]
+async fn mail_and_rcpt_looped_without_data_get_421_4_7_0_past_the_allowance() {
+    let harness = Harness::start_with(junk_allowance(4), SqliteOptions::default()).await;
+    let mut client = harness.ehlo().await; // the first of four
+    for _ in 0..3 {
+        client
+            .expect("MAIL FROM:<carol@fabrikam.test>", "250")
+            .await;
+        client.expect("RCPT TO:<alice@contoso.test>", "250").await;
+        client.expect("EHLO client.test", "250").await;
+    }
+    client
+        .expect("MAIL FROM:<carol@fabrikam.test>", "250")
+        .await;
+    client.expect("RCPT TO:<alice@contoso.test>", "250").await;
+    assert_eq!(client.command("EHLO client.test").await, TOO_MUCH_JUNK);
+    assert!(client.closed_by_server().await);
+    assert!(harness.messages().await.is_empty());
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn each_message_accepted_starts_the_allowance_over() {
+    let harness = Harness::start_with(junk_allowance(4), SqliteOptions::default()).await;
+    // EHLO, then an RSET and two NOOPs before every message: the first
+    // message uses up the allowance, and three take three times as much.
+    let mut client = harness.ehlo().await;
+    for n in 0..3 {
+        client.expect("RSET", "250").await;
+        client.expect("NOOP", "250").await;
+        client.expect("NOOP", "250").await;
+        client
+            .expect("MAIL FROM:<carol@fabrikam.test>", "250")
+            .await;
+        client.expect("RCPT TO:<alice@contoso.test>", "250").await;
+        let accepted = client.data(&format!("Subject: {n}\r\n\r\nhi\r\n")).await;
+        assert!(accepted.starts_with("250 2.0.0"), "{accepted}");
+    }
+    for _ in 0..4 {
+        client.expect("RSET", "250").await;
+    }
+    assert_eq!(client.command("RSET").await, TOO_MUCH_JUNK);
+    assert!(client.closed_by_server().await);
+    assert_eq!(harness.messages().await.len(), 3, "every message is stored");
+    harness.stop().await;
+}
+
 fn tight_memory() -> ReceiveSettings {
     ReceiveSettings {
         max_message_size: 200_000,

@@ -25,6 +25,7 @@ pub fn settings() -> NodeSettings {
             data_deadline: Duration::from_secs(30),
             max_session_duration: Duration::from_secs(3600),
             max_errors: 10,
+            max_junk_commands: 100,
             max_received_headers: 30,
             expiration: Duration::from_secs(24 * 3600),
             org: ORG.into(),

@@ -43,6 +43,9 @@ const DEFAULT_MAX_RECEIVING_MEMORY: u64 = 512 * 1024 * 1024;
 /// now and then does not hold a session place for ever.
 const DEFAULT_MAX_SESSION_DURATION: Duration = Duration::from_secs(60 * 60);
 const DEFAULT_MAX_RECIPIENTS: usize = 1000;
+/// Postfix's junk command limit: plenty for a client's RSET or NOOP between
+/// messages, since the count starts over at each message accepted.
+const DEFAULT_MAX_JUNK_COMMANDS: usize = 100;
 const DEFAULT_DNS_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -144,9 +147,13 @@ impl<'a> Context<'a> {
                 .max_sessions_per_client
                 .unwrap_or(defaults.max_sessions_per_client),
         };
+        let max_junk_commands = server
+            .max_junk_commands
+            .unwrap_or(DEFAULT_MAX_JUNK_COMMANDS);
         for (key, value) in [
             ("max_sessions", sessions.max_sessions),
             ("max_sessions_per_client", sessions.max_sessions_per_client),
+            ("max_junk_commands", max_junk_commands),
         ] {
             if value == 0 {
                 return Err(self.inconsistent(at.then(key), "must be at least 1"));
@@ -175,6 +182,7 @@ impl<'a> Context<'a> {
                 .max_session_duration
                 .map_or(DEFAULT_MAX_SESSION_DURATION, |d| d.0),
             max_errors: MAX_ERRORS_PER_SESSION,
+            max_junk_commands,
             max_received_headers: MAX_RECEIVED_HEADERS,
             expiration: queue
                 .expiration

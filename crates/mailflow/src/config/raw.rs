@@ -36,6 +36,7 @@ pub struct RawServer {
     pub max_sessions: Option<usize>,
     pub max_sessions_per_client: Option<usize>,
     pub max_session_duration: Option<HumanDuration>,
+    pub max_junk_commands: Option<usize>,
     pub auth_lockout_after: Option<usize>,
     pub auth_lockout_window: Option<HumanDuration>,
     pub tls_cert_file: Option<PathBuf>,

@@ -138,11 +138,23 @@ fn session_limits_of_zero_are_refused_at_their_key() {
         "server.max_sessions_per_client",
         "must be at least 1",
     );
-    let config = parse("[server]\nmax_sessions = 50\nmax_sessions_per_client = 5\n").unwrap();
-    let sessions = config.node.receive.sessions;
+    assert_error(
+        "[server]\nhostname = \"relay.test\"\nmax_junk_commands = 0\n",
+        3,
+        "server.max_junk_commands",
+        "must be at least 1",
+    );
+    let config =
+        parse("[server]\nmax_sessions = 50\nmax_sessions_per_client = 5\nmax_junk_commands = 20\n")
+            .unwrap();
+    let receive = config.node.receive;
     assert_eq!(
-        (sessions.max_sessions, sessions.max_sessions_per_client),
-        (50, 5)
+        (
+            receive.sessions.max_sessions,
+            receive.sessions.max_sessions_per_client,
+            receive.max_junk_commands
+        ),
+        (50, 5, 20)
     );
 }
 
@@ -387,6 +399,7 @@ fn the_defaults_are_the_documented_ones() {
     assert_eq!(receive.max_receiving_memory, 512 * 1024 * 1024);
     assert_eq!(receive.max_recipients, 1000);
     assert_eq!(receive.max_session_duration, Duration::from_secs(3600));
+    assert_eq!(receive.max_junk_commands, 100);
     assert_eq!(
         (
             receive.sessions.max_sessions,
