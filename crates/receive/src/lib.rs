@@ -58,8 +58,8 @@ pub struct ReceiveSettings {
     /// Errors after which the session is closed with `421`.
     pub max_errors: usize,
     /// Commands that move no mail (`NOOP`, `RSET`, `VRFY`, `HELP`, `EHLO`,
-    /// `HELO`) a session may send without a
-    /// message accepted in between; one more closes it with `421 4.7.0`.
+    /// `HELO`) a session may send without a message accepted in between;
+    /// one more closes it with `421 4.7.0`.
     pub max_junk_commands: usize,
     /// More `Received:` headers than this is a loop (`554 5.4.6`).
     pub max_received_headers: usize,

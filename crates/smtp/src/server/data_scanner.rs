@@ -118,8 +118,8 @@ pub struct DataScanner {
     line_length: u64,
     content: Vec<u8>,
     bare_line_ending: bool,
-    /// Told to stop keeping the message (no memory for it).
-    not_kept: bool,
+    /// False once told to stop keeping the message (no memory for it).
+    keeping: bool,
 }
 
 impl DataScanner {
@@ -134,7 +134,7 @@ impl DataScanner {
             line_length: 0,
             content: Vec::with_capacity(capacity),
             bare_line_ending: false,
-            not_kept: false,
+            keeping: true,
         }
     }
 
@@ -147,13 +147,13 @@ impl DataScanner {
     /// read to its end, then refused as [`DataRefusal::NoMemory`] (unless a
     /// permanent refusal applies).
     pub fn stop_keeping(&mut self) {
-        self.not_kept = true;
+        self.keeping = false;
         self.content = Vec::new();
     }
 
     /// Whether the message is still being kept.
     pub fn keeping(&self) -> bool {
-        !self.not_kept
+        self.keeping
     }
 
     /// Reads `input`. Returns `Some(n)` when the data ended after the first
@@ -194,7 +194,7 @@ impl DataScanner {
             DataOutcome::Refused(DataRefusal::HeaderTooBig {
                 limit: self.limits.max_header_size,
             })
-        } else if self.not_kept {
+        } else if !self.keeping {
             DataOutcome::Refused(DataRefusal::NoMemory)
         } else {
             DataOutcome::Message(self.content)
@@ -264,7 +264,7 @@ impl DataScanner {
                 self.in_header = false;
             }
         }
-        if self.not_kept
+        if !self.keeping
             || self.size > self.limits.max_size
             || self.header_size > self.limits.max_header_size
         {
