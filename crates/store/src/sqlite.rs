@@ -8,6 +8,10 @@
 //! run there one short transaction each. Reads use a separate pool of
 //! read-only connections that, in WAL mode, never wait for the writer.
 //!
+//! Message bodies are not in the file: they are appended to the spool's
+//! segment files beside it, synced before the commit that points at them
+//! (see `spool`).
+//!
 //! The file is opened with `synchronous=FULL`: a commit returns after the
 //! write-ahead log is fsync'd, which is what `250` promises. The relay's own
 //! bookkeeping (claims, holds, records without accepts beside them) skips
@@ -37,6 +41,8 @@ mod record;
 mod rows;
 mod schema;
 mod settings;
+mod spool;
+mod spool_rows;
 mod submission_users;
 #[cfg(test)]
 mod test_support;
@@ -57,9 +63,11 @@ use crate::{
 use crate::{ConnectorQueueStats, DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 use async_trait::async_trait;
 use mailflow_core::{Event, MessageId, OrgSettings};
+use spool::{SpoolReader, SpoolWriter};
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
@@ -72,10 +80,19 @@ pub struct SqliteOptions {
     pub max_batch: usize,
     /// Connections in the read pool.
     pub read_connections: u32,
-    /// Caps the database file (rounded down to whole pages); past it new
-    /// messages are refused with `StoreError::Full`. `None`: the disk is
-    /// the limit.
+    /// Caps the database file (rounded down to whole pages), and the body
+    /// spool at as many bytes; past either, new messages are refused with
+    /// `StoreError::Full`. `None`: the disk is the limit.
     pub max_size_bytes: Option<u64>,
+    /// A spool segment takes appends until it is this long; segments are
+    /// deleted whole, so this is what a finished message's body can keep
+    /// on disk at most.
+    pub spool_segment_bytes: u64,
+    /// How often, at most, the writer looks for segments to delete, between
+    /// two group commits, and how long a segment no waiting message needs
+    /// is kept after it was first seen so (see `spool::GRACE`).
+    pub spool_collect_every: Duration,
+    pub spool_grace: Duration,
 }
 
 impl Default for SqliteOptions {
@@ -84,6 +101,9 @@ impl Default for SqliteOptions {
             max_batch: 256,
             read_connections: 4,
             max_size_bytes: None,
+            spool_segment_bytes: 64 << 20,
+            spool_collect_every: Duration::from_secs(10),
+            spool_grace: spool::GRACE,
         }
     }
 }
@@ -93,6 +113,7 @@ pub struct SqliteStore {
     writer: Writer,
     writer_task: JoinHandle<()>,
     reads: SqlitePool,
+    spool: SpoolReader,
 }
 
 impl SqliteStore {
@@ -107,14 +128,26 @@ impl SqliteStore {
     pub async fn open_with(dir: &Path, options: SqliteOptions) -> Result<SqliteStore> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(Self::FILE_NAME);
-        let write_connection = schema::open_writer(&path, options.max_size_bytes).await?;
+        let mut write_connection = schema::open_writer(&path, options.max_size_bytes).await?;
+        let used = spool_rows::highest_segment(&mut write_connection).await?;
+        let spool = SpoolWriter::open(
+            dir,
+            used,
+            options.max_size_bytes,
+            options.spool_segment_bytes,
+        )?;
+        let spool = Arc::new(Mutex::new(spool));
+        // Nothing of this process reads a body yet: no grace needed.
+        let now = tokio::time::Instant::now().into_std();
+        spool_rows::collect(&mut write_connection, &spool, now, Duration::ZERO).await?;
         let reads = schema::open_read_pool(&path, options.read_connections).await?;
-        let (writer, writer_task) = Writer::start(write_connection, options.max_batch);
+        let (writer, writer_task) = Writer::start(write_connection, spool, &options);
         Ok(SqliteStore {
             path,
             writer,
             writer_task,
             reads,
+            spool: SpoolReader::new(dir),
         })
     }
 
@@ -176,11 +209,11 @@ impl Store for SqliteStore {
     }
 
     async fn body(&self, id: MessageId) -> Result<Option<Vec<u8>>> {
-        reads::body(&mut *self.read().await?, id).await
+        reads::body(&mut *self.read().await?, &self.spool, id).await
     }
 
     async fn bodies(&self, ids: &[MessageId]) -> Result<HashMap<MessageId, Vec<u8>>> {
-        reads::bodies(&mut *self.read().await?, ids).await
+        reads::bodies(&mut *self.read().await?, &self.spool, ids).await
     }
 
     async fn list_messages(&self, filter: &MessageFilter) -> Result<Vec<StoredMessage>> {

@@ -1,12 +1,14 @@
 //! Writing accepted messages, many to a commit (see `group`).
 //!
 //! A batch is written with one statement per table, whatever its size (see
-//! `json_rows`). A message's recipients are due at once, or when their
-//! next hop's hold ends. The message's `received` event is written in the
-//! same transaction, so that its trace starts where the queue does.
+//! `json_rows`). The bodies are in the spool by then (see `spool`); the
+//! message rows say where. A message's recipients are due at once, or when
+//! their next hop's hold ends. The message's `received` event is written in
+//! the same transaction, so that its trace starts where the queue does.
 
 use super::codec::{json_to_db, ret_to_db, time_to_db};
 use super::json_rows;
+use super::spool::BodyAt;
 use crate::{NewMessage, Result};
 use mailflow_core::{Event, EventKind};
 use tokio::sync::oneshot;
@@ -22,15 +24,16 @@ pub const SYNCED: &str = "PRAGMA synchronous = FULL";
 /// Sent after it: the relay's bookkeeping that follows skips the fsync.
 pub const RELAXED_AFTER: &str = "PRAGMA synchronous = NORMAL";
 
-/// Writes the messages: the JSON rows (first parameter) say where each
-/// body lies in the blob of all bodies (second parameter).
+/// Writes the messages: the JSON rows say where each body lies in the
+/// spool.
 pub const INSERT_MESSAGES: &str = "WITH m (value) AS MATERIALIZED \
      (SELECT jsonb(value) FROM json_each(?)) \
      INSERT INTO messages (id, org, sender, received_at, \
-     expires_at, dsn_ret, dsn_envid, size, delay_notice_sent, pending, body) \
+     expires_at, dsn_ret, dsn_envid, size, delay_notice_sent, pending, body, \
+     body_segment, body_offset) \
      SELECT unhex(m.value ->> 0), m.value ->> 1, m.value ->> 2, m.value ->> 3, \
-     m.value ->> 4, m.value ->> 5, m.value ->> 6, m.value ->> 7, 0, m.value ->> 8, \
-     COALESCE(substr(?, m.value ->> 9, m.value ->> 7), x'') FROM m";
+     m.value ->> 4, m.value ->> 5, m.value ->> 6, m.value ->> 7, 0, m.value ->> 8, x'', \
+     m.value ->> 9, m.value ->> 10 FROM m";
 
 /// Writes the recipients. A recipient is due at once, or when its next
 /// hop's hold ends (see `holds`).
@@ -44,24 +47,31 @@ pub const INSERT_RECIPIENTS: &str = "WITH r (value) AS MATERIALIZED \
      MAX(r.value ->> 9, COALESCE(h.until_at, 0)), r.value ->> 9 \
      FROM r LEFT JOIN next_hop_holds h ON h.next_hop = r.value ->> 7";
 
+/// Every body of a batch, one after the other: what the spool appends.
+pub fn bodies(messages: &[&NewMessage]) -> Vec<u8> {
+    let mut bodies = Vec::with_capacity(messages.iter().map(|m| m.body.len()).sum());
+    for message in messages {
+        bodies.extend_from_slice(&message.body);
+    }
+    bodies
+}
+
 /// What a batch of accepted messages writes, as the parameters of
 /// `INSERT_MESSAGES` and `INSERT_RECIPIENTS` and the `received` events.
 pub struct AcceptRows {
-    /// Every body, one after the other.
-    pub bodies: Vec<u8>,
     pub messages: String,
     pub recipients: String,
     pub events: Vec<Event>,
 }
 
 impl AcceptRows {
-    pub fn new(messages: &[&NewMessage]) -> AcceptRows {
-        let mut bodies = Vec::with_capacity(messages.iter().map(|m| m.body.len()).sum());
+    /// `spooled` is where the spool put the batch's `bodies`.
+    pub fn new(messages: &[&NewMessage], spooled: BodyAt) -> AcceptRows {
         let mut message_rows = Vec::with_capacity(messages.len());
+        let mut offset = spooled.offset;
         for message in messages {
-            // substr() counts from 1.
-            let start = bodies.len() + 1;
-            bodies.extend_from_slice(&message.body);
+            let at = offset;
+            offset += message.body.len() as u64;
             message_rows.push((
                 json_rows::id(message.id),
                 &message.org,
@@ -72,7 +82,8 @@ impl AcceptRows {
                 &message.dsn.envid,
                 message.body.len(),
                 i64::from(!message.recipients.is_empty()),
-                start,
+                spooled.segment,
+                at,
             ));
         }
         let recipients = json_rows::array(messages.iter().flat_map(|message| {
@@ -96,7 +107,6 @@ impl AcceptRows {
                 })
         }));
         AcceptRows {
-            bodies,
             messages: json_rows::array(message_rows),
             recipients,
             events: messages.iter().map(|m| received_event(m)).collect(),

@@ -10,10 +10,11 @@
 //! sink its neighbours and each gets its own answer.
 
 use super::accept::{
-    AcceptRequest, AcceptRows, INSERT_MESSAGES, INSERT_RECIPIENTS, RELAXED_AFTER, SYNCED,
+    self, AcceptRequest, AcceptRows, INSERT_MESSAGES, INSERT_RECIPIENTS, RELAXED_AFTER, SYNCED,
 };
 use super::events::{INSERT_EVENTS, events_json};
 use super::record::{self, REFRESH_PENDING, RecordRequest, RecordRows, UPDATE_RECIPIENTS};
+use super::spool::{self, BodyAt, SharedSpool};
 use super::transaction::send_in_one_trip;
 use crate::{NewMessage, Result};
 use sqlx::SqliteConnection;
@@ -21,7 +22,7 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The statements of a group commit, in the order of their parameters:
-/// messages, bodies, recipients, updates, touched messages, events. Events
+/// messages, recipients, updates, touched messages, events. Events
 /// come last because they read their messages' organisation.
 static GROUP: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -36,55 +37,15 @@ static GROUP: LazyLock<String> = LazyLock::new(|| {
 static SYNCED_GROUP: LazyLock<String> =
     LazyLock::new(|| format!("{SYNCED}; {}; {RELAXED_AFTER}", *GROUP));
 
-/// Bodies one transaction carries at most. They are bound as one blob and
-/// SQLite refuses a value over a gigabyte: a group of large messages is
-/// committed in several transactions instead.
-const MAX_BODY_BYTES_PER_COMMIT: usize = 64 << 20;
-
 /// Commits `accepts` and `records` and answers every request. With accepts,
-/// the transaction is synced and the connection set back to
-/// `synchronous=NORMAL` after; the answer is then whether the last
-/// transaction with accepts did that. Records alone commit under the
-/// connection's current setting.
+/// the bodies go to the spool first, and the transaction is synced and the
+/// connection set back to `synchronous=NORMAL` after; the answer is then
+/// whether the last transaction with accepts did that. Records alone
+/// commit under the connection's current setting. They are committed in
+/// one transaction; when that fails, each alone.
 pub async fn commit_group(
     conn: &mut SqliteConnection,
-    accepts: Vec<AcceptRequest>,
-    records: Vec<RecordRequest>,
-    commits: &AtomicU64,
-) -> bool {
-    let mut chunks = by_body_bytes(accepts, MAX_BODY_BYTES_PER_COMMIT).into_iter();
-    let first = chunks.next().unwrap_or_default();
-    let mut set_back = commit_together(conn, first, records, commits).await;
-    for chunk in chunks {
-        set_back = commit_together(conn, chunk, Vec::new(), commits).await;
-    }
-    set_back
-}
-
-/// Splits `accepts`, in order, into runs whose bodies add up to at most
-/// `max_bytes` (a run holds one message at least).
-fn by_body_bytes(accepts: Vec<AcceptRequest>, max_bytes: usize) -> Vec<Vec<AcceptRequest>> {
-    let mut runs: Vec<Vec<AcceptRequest>> = Vec::new();
-    let mut bytes = 0;
-    for request in accepts {
-        let size = request.message.body.len();
-        match runs.last_mut() {
-            Some(run) if bytes + size <= max_bytes => {
-                bytes += size;
-                run.push(request);
-            }
-            _ => {
-                bytes = size;
-                runs.push(vec![request]);
-            }
-        }
-    }
-    runs
-}
-
-/// Commits the requests in one transaction; when that fails, each alone.
-async fn commit_together(
-    conn: &mut SqliteConnection,
+    spool: &SharedSpool,
     accepts: Vec<AcceptRequest>,
     records: Vec<RecordRequest>,
     commits: &AtomicU64,
@@ -92,7 +53,7 @@ async fn commit_together(
     let with_accepts = !accepts.is_empty();
     let sent = {
         let messages: Vec<&NewMessage> = accepts.iter().map(|request| &request.message).collect();
-        send(conn, &messages, &records).await
+        send(conn, spool, &messages, &records).await
     };
     match sent {
         Ok(()) => {
@@ -110,11 +71,24 @@ async fn commit_together(
             tracing::warn!(%error, accepts = accepts.len(), records = records.len(), "group commit failed; committing one by one");
             let mut set_back = !with_accepts;
             for request in accepts {
-                set_back =
-                    Box::pin(commit_together(conn, vec![request], Vec::new(), commits)).await;
+                set_back = Box::pin(commit_group(
+                    conn,
+                    spool,
+                    vec![request],
+                    Vec::new(),
+                    commits,
+                ))
+                .await;
             }
             for request in records {
-                Box::pin(commit_together(conn, Vec::new(), vec![request], commits)).await;
+                Box::pin(commit_group(
+                    conn,
+                    spool,
+                    Vec::new(),
+                    vec![request],
+                    commits,
+                ))
+                .await;
             }
             set_back
         }
@@ -136,10 +110,16 @@ async fn commit_together(
 /// same (see `json_rows`), so the connection keeps them prepared.
 async fn send(
     conn: &mut SqliteConnection,
+    spool: &SharedSpool,
     messages: &[&NewMessage],
     records: &[RecordRequest],
 ) -> Result<()> {
-    let accepted = AcceptRows::new(messages);
+    let spooled = if messages.is_empty() {
+        BodyAt::default()
+    } else {
+        spool::append(spool, accept::bodies(messages)).await?
+    };
+    let accepted = AcceptRows::new(messages, spooled);
     let recorded = RecordRows::new(records.iter().flat_map(|request| &request.updates));
     let events = events_json(
         accepted
@@ -154,7 +134,6 @@ async fn send(
     };
     let query = sqlx::query(sql)
         .bind(accepted.messages)
-        .bind(accepted.bodies)
         .bind(accepted.recipients)
         .bind(recorded.updates)
         .bind(recorded.touched)
@@ -183,13 +162,14 @@ mod tests {
         dir: &tempfile::TempDir,
         commits: &AtomicU64,
         now: OffsetDateTime,
-    ) -> (SqliteConnection, MessageId) {
+    ) -> (SqliteConnection, SharedSpool, MessageId) {
         let mut conn = test_support::open_writer_in(dir).await;
+        let spool = test_support::spool_in(dir);
         let first = MessageId::new();
         let (a, a_answer) = accept(message(first, now));
-        assert!(commit_group(&mut conn, vec![a], Vec::new(), commits).await);
+        assert!(commit_group(&mut conn, &spool, vec![a], Vec::new(), commits).await);
         a_answer.await.unwrap().unwrap();
-        (conn, first)
+        (conn, spool, first)
     }
 
     fn accept(message: NewMessage) -> (AcceptRequest, oneshot::Receiver<crate::Result<()>>) {
@@ -233,12 +213,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let commits = AtomicU64::new(0);
         let now = OffsetDateTime::now_utc();
-        let (mut conn, first) = with_one_accepted(&dir, &commits, now).await;
+        let (mut conn, spool, first) = with_one_accepted(&dir, &commits, now).await;
 
         let second = MessageId::new();
         let (b, b_answer) = accept(message(second, now));
         let (r, r_answer) = delivered(first, now);
-        assert!(commit_group(&mut conn, vec![b], vec![r], &commits).await);
+        assert!(commit_group(&mut conn, &spool, vec![b], vec![r], &commits).await);
         b_answer.await.unwrap().unwrap();
         r_answer.await.unwrap().unwrap();
         assert_eq!(
@@ -257,12 +237,13 @@ mod tests {
         let commits = AtomicU64::new(0);
         let now = OffsetDateTime::now_utc();
         let mut conn = test_support::open_writer_in(&dir).await;
+        let spool = test_support::spool_in(&dir);
         let before = conn.cached_statements_size();
         let first = MessageId::new();
         let (a, _) = accept(message(first, now));
-        assert!(commit_group(&mut conn, vec![a], Vec::new(), &commits).await);
+        assert!(commit_group(&mut conn, &spool, vec![a], Vec::new(), &commits).await);
         let (r, _) = delivered(first, now);
-        commit_group(&mut conn, Vec::new(), vec![r], &commits).await;
+        commit_group(&mut conn, &spool, Vec::new(), vec![r], &commits).await;
         assert_eq!(
             conn.cached_statements_size(),
             before + 2,
@@ -273,9 +254,9 @@ mod tests {
                 .map(|_| accept(message(MessageId::new(), now)).0)
                 .collect();
             let (r, _) = delivered(first, now);
-            assert!(commit_group(&mut conn, accepts, vec![r], &commits).await);
+            assert!(commit_group(&mut conn, &spool, accepts, vec![r], &commits).await);
             let (r, _) = delivered(first, now);
-            commit_group(&mut conn, Vec::new(), vec![r], &commits).await;
+            commit_group(&mut conn, &spool, Vec::new(), vec![r], &commits).await;
             assert_eq!(
                 conn.cached_statements_size(),
                 before + 2,
@@ -284,28 +265,12 @@ mod tests {
         }
     }
 
-    #[test]
-    fn large_bodies_are_split_into_runs_in_order_each_with_one_message_at_least() {
-        let now = OffsetDateTime::now_utc();
-        let sized = |size: usize| {
-            let mut m = message(MessageId::new(), now);
-            m.body = vec![b'x'; size];
-            accept(m).0
-        };
-        let runs = by_body_bytes(vec![sized(40), sized(50), sized(200), sized(10)], 100);
-        let sizes: Vec<Vec<usize>> = runs
-            .iter()
-            .map(|run| run.iter().map(|r| r.message.body.len()).collect())
-            .collect();
-        assert_eq!(sizes, vec![vec![40, 50], vec![200], vec![10]]);
-    }
-
     #[tokio::test]
     async fn a_bad_request_in_a_group_fails_alone() {
         let dir = tempfile::tempdir().unwrap();
         let commits = AtomicU64::new(0);
         let now = OffsetDateTime::now_utc();
-        let (mut conn, first) = with_one_accepted(&dir, &commits, now).await;
+        let (mut conn, spool, first) = with_one_accepted(&dir, &commits, now).await;
 
         // The same id again cannot be stored; the group falls apart into
         // its requests, and only that one is refused.
@@ -313,7 +278,7 @@ mod tests {
         let (again, again_answer) = accept(message(first, now));
         let (b, b_answer) = accept(message(second, now));
         let (r, r_answer) = delivered(first, now);
-        commit_group(&mut conn, vec![again, b], vec![r], &commits).await;
+        commit_group(&mut conn, &spool, vec![again, b], vec![r], &commits).await;
         assert!(matches!(
             again_answer.await.unwrap(),
             Err(StoreError::Database(_))

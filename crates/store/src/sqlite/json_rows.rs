@@ -12,8 +12,8 @@
 //! statements read the rows through a materialized `WITH r (value) AS
 //! (SELECT jsonb(value) FROM json_each(?))`, so that each row's JSON is
 //! parsed once rather than at every position read. JSON has no bytes:
-//! message ids travel as 32 hex digits (`unhex` in the statement), and
-//! bodies beside the JSON in one blob parameter (see `accept`).
+//! message ids travel as 32 hex digits (`unhex` in the statement); bodies
+//! are not in the database (see `spool`).
 
 use mailflow_core::MessageId;
 use serde::Serialize;

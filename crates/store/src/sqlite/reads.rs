@@ -4,8 +4,9 @@
 //! Reads go through the read pool and never wait for the writer: in WAL
 //! mode they see the last committed state while a group commit is running.
 
-use super::codec::{id_from_db, id_to_db, json_from_db, limit_to_db, push_ids};
+use super::codec::{count_to_u64, id_from_db, id_to_db, json_from_db, limit_to_db, push_ids};
 use super::rows::{self, ENVELOPE_COLUMNS, Envelope, HOLD_COLUMNS, RECIPIENT_COLUMNS};
+use super::spool::{BodyAt, BodyRead, SpoolReader};
 use crate::{MessageFilter, NextHopHold, Result, StoredMessage, StoredRecipient};
 use mailflow_core::{Event, MessageId};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -22,26 +23,32 @@ pub async fn message(conn: &mut SqliteConnection, id: MessageId) -> Result<Optio
     Ok(messages.pop())
 }
 
-pub async fn body(conn: &mut SqliteConnection, id: MessageId) -> Result<Option<Vec<u8>>> {
-    let row = sqlx::query("SELECT body FROM messages WHERE id = ?")
-        .bind(id_to_db(id))
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.map(|row| row.try_get("body")).transpose()?)
+pub async fn body(
+    conn: &mut SqliteConnection,
+    spool: &SpoolReader,
+    id: MessageId,
+) -> Result<Option<Vec<u8>>> {
+    Ok(bodies(conn, spool, &[id]).await?.remove(&id))
 }
 
 /// Ids per statement, far below SQLite's limit on parameters.
 const IDS_PER_STATEMENT: usize = 500;
 
 /// The bodies of `ids` that exist, by id: one statement for a claimed
-/// batch rather than one per message.
+/// batch rather than one per message, and one read of the spool. A body
+/// whose spool segment is gone (its message finished) is left out, as is
+/// a message that is not there.
 pub async fn bodies(
     conn: &mut SqliteConnection,
+    spool: &SpoolReader,
     ids: &[MessageId],
 ) -> Result<HashMap<MessageId, Vec<u8>>> {
     let mut bodies = HashMap::with_capacity(ids.len());
+    let mut spooled = Vec::new();
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
-        let mut select = QueryBuilder::<Sqlite>::new("SELECT id, body FROM messages WHERE id IN (");
+        let mut select = QueryBuilder::<Sqlite>::new(
+            "SELECT id, body, body_segment, body_offset, size FROM messages WHERE id IN (",
+        );
         push_ids(&mut select, chunk.iter().copied());
         select.push(")");
         for row in select
@@ -50,9 +57,24 @@ pub async fn bodies(
             .fetch_all(&mut *conn)
             .await?
         {
-            bodies.insert(id_from_db(row.try_get("id")?)?, row.try_get("body")?);
+            let id = id_from_db(row.try_get("id")?)?;
+            match row.try_get::<Option<i64>, _>("body_segment")? {
+                // Written before the spool: the body is in the row.
+                None => {
+                    bodies.insert(id, row.try_get("body")?);
+                }
+                Some(segment) => spooled.push(BodyRead {
+                    key: id,
+                    at: BodyAt {
+                        segment: count_to_u64("body_segment", segment)?,
+                        offset: count_to_u64("body_offset", row.try_get("body_offset")?)?,
+                    },
+                    len: count_to_u64("size", row.try_get("size")?)?,
+                }),
+            }
         }
     }
+    bodies.extend(spool.read(spooled).await?);
     Ok(bodies)
 }
 

@@ -13,6 +13,12 @@ pub async fn open_writer_in(dir: &tempfile::TempDir) -> SqliteConnection {
         .unwrap()
 }
 
+/// The spool beside `open_writer_in`'s database.
+pub fn spool_in(dir: &tempfile::TempDir) -> super::spool::SharedSpool {
+    let spool = super::spool::SpoolWriter::open(dir.path(), 0, None, 64 << 20).unwrap();
+    std::sync::Arc::new(std::sync::Mutex::new(spool))
+}
+
 /// A short message received at `now`, for `recipients`.
 pub fn message(id: MessageId, now: OffsetDateTime, recipients: Vec<NewRecipient>) -> NewMessage {
     NewMessage {

@@ -13,6 +13,11 @@
 //! settings) are jobs run one at a time in their own transaction, in
 //! arrival order with the groups.
 //!
+//! Between groups, at most every ten seconds, the task also deletes the
+//! spool segments no waiting message needs any more (see `spool`): asked
+//! and done on this connection, no commit pointing into a segment can come
+//! in between.
+//!
 //! Durability is per write. Accepts (and the records sharing their
 //! transaction), and jobs that an operator is told are done, commit with
 //! `synchronous=FULL` (the WAL is fsync'd). The relay's own bookkeeping —
@@ -28,13 +33,16 @@ use super::accept::AcceptRequest;
 use super::failure::on_write;
 use super::group::commit_group;
 use super::record::RecordRequest;
-use crate::{NewMessage, RecipientUpdate, Result, StoreError};
+use super::spool::SharedSpool;
+use super::spool_rows;
+use crate::{NewMessage, RecipientUpdate, Result, SqliteOptions, StoreError};
 use mailflow_core::Event;
 use sqlx::{Connection, SqliteConnection};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -68,12 +76,22 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task on `conn`, committing up to `max_batch`
-    /// accepted messages per transaction.
-    pub fn start(conn: SqliteConnection, max_batch: usize) -> (Writer, JoinHandle<()>) {
-        let max_batch = max_batch.max(1);
+    /// accepted messages per transaction, their bodies in `spool`.
+    pub fn start(
+        conn: SqliteConnection,
+        spool: SharedSpool,
+        options: &SqliteOptions,
+    ) -> (Writer, JoinHandle<()>) {
+        let max_batch = options.max_batch.max(1);
         let (requests, receiver) = mpsc::channel(max_batch * 4);
         let commits = Arc::new(AtomicU64::new(0));
-        let task = tokio::spawn(run(conn, receiver, max_batch, commits.clone()));
+        let collector = Collector {
+            spool,
+            every: options.spool_collect_every,
+            grace: options.spool_grace,
+            last: Instant::now(),
+        };
+        let task = tokio::spawn(run(conn, collector, receiver, max_batch, commits.clone()));
         (Writer { requests, commits }, task)
     }
 
@@ -133,6 +151,7 @@ impl Writer {
 
 async fn run(
     mut conn: SqliteConnection,
+    mut collector: Collector,
     mut receiver: mpsc::Receiver<WriteRequest>,
     max_batch: usize,
     commits: Arc<AtomicU64>,
@@ -140,6 +159,7 @@ async fn run(
     let mut requests = Vec::with_capacity(max_batch);
     let mut sync = SyncMode::default();
     let mut group = Group::default();
+    let spool = collector.spool.clone();
     let mut waited = false;
     loop {
         let received = if group.records_only() {
@@ -149,9 +169,10 @@ async fn run(
                 Ok(count) => count,
                 Err(_) => {
                     std::mem::take(&mut group)
-                        .commit(&mut conn, &mut sync, &commits)
+                        .commit(&mut conn, &spool, &mut sync, &commits)
                         .await;
                     waited = false;
+                    collector.collect_if_due(&mut conn).await;
                     continue;
                 }
             }
@@ -167,7 +188,7 @@ async fn run(
                 WriteRequest::Record(record) => group.records.push(record),
                 WriteRequest::Job(job, durability) => {
                     std::mem::take(&mut group)
-                        .commit(&mut conn, &mut sync, &commits)
+                        .commit(&mut conn, &spool, &mut sync, &commits)
                         .await;
                     sync.set(&mut conn, durability).await;
                     job(&mut conn).await;
@@ -178,14 +199,41 @@ async fn run(
             continue;
         }
         std::mem::take(&mut group)
-            .commit(&mut conn, &mut sync, &commits)
+            .commit(&mut conn, &spool, &mut sync, &commits)
             .await;
         waited = false;
+        collector.collect_if_due(&mut conn).await;
     }
     // The channel is closed: what is left is written before the end.
-    group.commit(&mut conn, &mut sync, &commits).await;
+    group.commit(&mut conn, &spool, &mut sync, &commits).await;
     if let Err(error) = conn.close().await {
         tracing::warn!(%error, "closing the store's write connection");
+    }
+}
+
+/// Deletes the spool segments no waiting message needs (see `spool`), at
+/// most every `every`, between two groups. An idle node keeps its last
+/// segments until it writes again or restarts (opening the store collects
+/// too).
+struct Collector {
+    spool: SharedSpool,
+    every: Duration,
+    grace: Duration,
+    last: Instant,
+}
+
+impl Collector {
+    async fn collect_if_due(&mut self, conn: &mut SqliteConnection) {
+        let now = Instant::now();
+        if now.saturating_duration_since(self.last) < self.every {
+            return;
+        }
+        self.last = now;
+        match spool_rows::collect(conn, &self.spool, now, self.grace).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::debug!(deleted, "spool segments deleted"),
+            Err(error) => tracing::warn!(%error, "could not delete the unused spool segments"),
+        }
     }
 }
 
@@ -193,7 +241,7 @@ async fn run(
 /// arrive and share their commit. Under load accepts come every few
 /// milliseconds; a record's caller (the hop worker recording deliveries as
 /// they come) goes on delivering meanwhile.
-const RECORDS_WAIT: std::time::Duration = std::time::Duration::from_millis(2);
+const RECORDS_WAIT: Duration = Duration::from_millis(2);
 
 /// Accepts and records waiting for one group commit (see `group`).
 #[derive(Default)]
@@ -207,7 +255,13 @@ impl Group {
         self.accepts.is_empty() && !self.records.is_empty()
     }
 
-    async fn commit(self, conn: &mut SqliteConnection, sync: &mut SyncMode, commits: &AtomicU64) {
+    async fn commit(
+        self,
+        conn: &mut SqliteConnection,
+        spool: &SharedSpool,
+        sync: &mut SyncMode,
+        commits: &AtomicU64,
+    ) {
         if self.accepts.is_empty() && self.records.is_empty() {
             return;
         }
@@ -215,7 +269,7 @@ impl Group {
         if !with_accepts {
             sync.set(conn, Durability::Relaxed).await;
         }
-        let set_back = commit_group(conn, self.accepts, self.records, commits).await;
+        let set_back = commit_group(conn, spool, self.accepts, self.records, commits).await;
         if with_accepts {
             sync.after_accepts(set_back);
         }
@@ -273,6 +327,13 @@ mod tests {
     use super::super::test_support;
     use super::*;
 
+    fn batches_of(max_batch: usize) -> SqliteOptions {
+        SqliteOptions {
+            max_batch,
+            ..SqliteOptions::default()
+        }
+    }
+
     /// The `synchronous` setting a job runs under (1 = NORMAL, 2 = FULL).
     async fn sync_seen_by(writer: &Writer, durability: Durability) -> i64 {
         writer
@@ -291,7 +352,7 @@ mod tests {
     async fn each_job_runs_under_the_sync_mode_its_durability_asks_for() {
         let dir = tempfile::tempdir().unwrap();
         let conn = test_support::open_writer_in(&dir).await;
-        let (writer, task) = Writer::start(conn, 8);
+        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
         assert_eq!(sync_seen_by(&writer, Durability::Synced).await, 2);
         assert_eq!(sync_seen_by(&writer, Durability::Relaxed).await, 1);
         assert_eq!(sync_seen_by(&writer, Durability::Relaxed).await, 1);
@@ -324,7 +385,7 @@ mod tests {
     async fn a_record_waits_for_accepts_to_share_their_commit_and_alone_is_written_anyway() {
         let dir = tempfile::tempdir().unwrap();
         let conn = test_support::open_writer_in(&dir).await;
-        let (writer, task) = Writer::start(conn, 8);
+        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
         let writer = Arc::new(writer);
         let first = new_message();
         writer.accept(first.clone()).await.unwrap();
@@ -362,7 +423,7 @@ mod tests {
     async fn jobs_after_an_accept_run_under_their_own_sync_mode() {
         let dir = tempfile::tempdir().unwrap();
         let conn = test_support::open_writer_in(&dir).await;
-        let (writer, task) = Writer::start(conn, 8);
+        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
         for durability in [Durability::Synced, Durability::Relaxed] {
             writer.accept(new_message()).await.unwrap();
             let expected = if durability == Durability::Synced {

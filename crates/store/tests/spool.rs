@@ -1,0 +1,183 @@
+//! The body spool: bodies live in segment files beside the database, a
+//! segment goes once no waiting message needs it, and nothing waiting ever
+//! loses its body.
+
+mod common;
+
+use common::*;
+use mailflow_store::{SqliteOptions, SqliteStore, Store};
+use sqlx::{Connection, SqliteConnection};
+use std::path::Path;
+use std::time::Duration;
+
+/// The spool's segment files, by name, oldest first.
+fn segments(data: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data.join("spool"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Small segments, looked at between every two groups; `grace` as given.
+fn small_segments(grace: Duration) -> SqliteOptions {
+    SqliteOptions {
+        spool_segment_bytes: 1024,
+        spool_collect_every: Duration::ZERO,
+        spool_grace: grace,
+        ..SqliteOptions::default()
+    }
+}
+
+/// Two accepts in a row: the writer looks at the spool after a group's
+/// answers are sent, so the first look is over once the second is answered.
+async fn two_accepts(store: &SqliteStore) {
+    for address in ["dave@acme.test", "erin@acme.test"] {
+        store.accept_message(sized(address, 10)).await.unwrap();
+    }
+}
+
+fn sized(address: &str, size: usize) -> mailflow_store::NewMessage {
+    let mut message = onprem_message(t0(), address);
+    message.body = vec![b'b'; size];
+    message
+}
+
+#[tokio::test]
+async fn a_restart_deletes_the_segments_of_finished_messages_and_keeps_waiting_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let done = sized("bob@acme.test", 3000);
+    store.accept_message(done.clone()).await.unwrap();
+    store
+        .record(vec![delivery(done.id, 0, t0())], Vec::new())
+        .await
+        .unwrap();
+    store.close().await.unwrap();
+    assert_eq!(segments(dir.path()).len(), 1);
+
+    // Each start appends to a segment of its own.
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    assert!(
+        segments(dir.path()).is_empty(),
+        "its only message was delivered"
+    );
+    let waiting = sized("carol@acme.test", 2000);
+    store.accept_message(waiting.clone()).await.unwrap();
+    store.close().await.unwrap();
+
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    assert_eq!(segments(dir.path()), vec!["0000000000000002.seg"]);
+    assert_eq!(store.body(waiting.id).await.unwrap(), Some(waiting.body));
+    assert_eq!(
+        store.body(done.id).await.unwrap(),
+        None,
+        "gone with its segment"
+    );
+    assert!(
+        store.message(done.id).await.unwrap().is_some(),
+        "the row stays"
+    );
+    store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_running_store_deletes_a_full_segment_once_its_last_message_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_with(dir.path(), small_segments(Duration::ZERO))
+        .await
+        .unwrap();
+    // Past the segment's size: the next body starts segment 2.
+    let first = sized("bob@acme.test", 2000);
+    store.accept_message(first.clone()).await.unwrap();
+    let second = sized("carol@acme.test", 10);
+    store.accept_message(second.clone()).await.unwrap();
+    assert_eq!(segments(dir.path()).len(), 2);
+    two_accepts(&store).await;
+    assert_eq!(
+        segments(dir.path()).len(),
+        2,
+        "segment 1 still has a waiting message"
+    );
+
+    store
+        .record(vec![delivery(first.id, 0, t0())], Vec::new())
+        .await
+        .unwrap();
+    two_accepts(&store).await;
+    assert_eq!(segments(dir.path()), vec!["0000000000000002.seg"]);
+    assert_eq!(store.body(first.id).await.unwrap(), None);
+    assert_eq!(store.body(second.id).await.unwrap(), Some(second.body));
+    store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn within_the_grace_a_finished_messages_body_can_still_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let grace = Duration::from_secs(3600);
+    let store = SqliteStore::open_with(dir.path(), small_segments(grace))
+        .await
+        .unwrap();
+    let failed = sized("bob@acme.test", 2000);
+    store.accept_message(failed.clone()).await.unwrap();
+    store
+        .record(vec![delivery(failed.id, 0, t0())], Vec::new())
+        .await
+        .unwrap();
+    two_accepts(&store).await;
+    assert_eq!(segments(dir.path()).len(), 2);
+    assert_eq!(store.body(failed.id).await.unwrap(), Some(failed.body));
+    store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_segment_with_one_waiting_message_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_with(dir.path(), small_segments(Duration::ZERO))
+        .await
+        .unwrap();
+    let delivered = sized("bob@acme.test", 600);
+    let waiting = sized("carol@acme.test", 600);
+    store.accept_message(delivered.clone()).await.unwrap();
+    store.accept_message(waiting.clone()).await.unwrap();
+    store
+        .record(vec![delivery(delivered.id, 0, t0())], Vec::new())
+        .await
+        .unwrap();
+    two_accepts(&store).await;
+    assert!(segments(dir.path()).contains(&"0000000000000001.seg".to_string()));
+    assert_eq!(store.body(waiting.id).await.unwrap(), Some(waiting.body));
+    assert_eq!(
+        store.body(delivered.id).await.unwrap(),
+        Some(delivered.body)
+    );
+    store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_body_stored_in_its_row_before_the_spool_still_reads_back() {
+    let t = open_store().await;
+    let message = onprem_message(t0(), "bob@acme.test");
+    t.store.accept_message(message.clone()).await.unwrap();
+    let path = t.store.path().to_path_buf();
+    t.store.close().await.unwrap();
+
+    // As a data directory written before the spool holds it.
+    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE messages SET body = x'6f6c64', body_segment = NULL, body_offset = NULL")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+
+    let store = SqliteStore::open(t.dir.path()).await.unwrap();
+    assert_eq!(store.body(message.id).await.unwrap(), Some(b"old".to_vec()));
+    assert_eq!(
+        store.bodies(&[message.id]).await.unwrap().get(&message.id),
+        Some(&b"old".to_vec())
+    );
+    store.close().await.unwrap();
+}
