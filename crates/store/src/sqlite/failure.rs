@@ -28,11 +28,14 @@ fn is_out_of_space(error: &sqlx::Error) -> bool {
             .code()
             .and_then(|code| code.parse::<i64>().ok())
             .is_some_and(|code| matches!(code & 0xff, SQLITE_FULL | SQLITE_IOERR)),
-        sqlx::Error::Io(io) => {
-            io.raw_os_error() == Some(ENOSPC) || io.kind() == std::io::ErrorKind::StorageFull
-        }
+        sqlx::Error::Io(io) => is_out_of_space_io(io),
         _ => false,
     }
+}
+
+/// Whether an I/O error (SQLite's, or the body spool's) is a full disk.
+pub fn is_out_of_space_io(io: &std::io::Error) -> bool {
+    io.raw_os_error() == Some(ENOSPC) || io.kind() == std::io::ErrorKind::StorageFull
 }
 
 /// Re-reads the database errors of a write: running out of space is `Full`.

@@ -13,6 +13,7 @@
 //! (`collect`), so the spool holds about the queue, not the history. The
 //! writer task owns the `SpoolWriter`; reads open the files themselves.
 
+use super::failure::is_out_of_space_io;
 use crate::{Result, StoreError};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
@@ -287,7 +288,7 @@ fn segment_number(name: &str) -> Option<u64> {
 
 /// Running out of space is `Full`, as for the database (see `failure`).
 fn io_error(error: io::Error) -> StoreError {
-    if error.kind() == io::ErrorKind::StorageFull || error.raw_os_error() == Some(28) {
+    if is_out_of_space_io(&error) {
         StoreError::Full(error.to_string())
     } else {
         StoreError::Io(error)
