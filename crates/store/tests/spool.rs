@@ -112,6 +112,89 @@ async fn a_running_store_deletes_a_full_segment_once_its_last_message_finished()
     store.close().await.unwrap();
 }
 
+/// Whether `message` waits, as the database file alone says: what a power
+/// cut leaves when the WAL's last frames never reached the disk.
+async fn pending_in_file_alone(data: &Path, message: mailflow_core::MessageId) -> Option<bool> {
+    let copy = tempfile::tempdir().unwrap();
+    let file = copy.path().join("mailflow.db");
+    std::fs::copy(data.join("mailflow.db"), &file).unwrap();
+    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    let pending: Option<bool> = sqlx::query_scalar("SELECT pending FROM messages WHERE id = ?")
+        .bind(message.0.as_bytes().to_vec())
+        .fetch_optional(&mut conn)
+        .await
+        // A file the WAL never reached has no tables yet: nothing waits in it.
+        .unwrap_or(None);
+    conn.close().await.unwrap();
+    pending
+}
+
+#[tokio::test]
+async fn a_segment_goes_only_once_its_messages_being_done_is_in_the_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_with(dir.path(), small_segments(Duration::ZERO))
+        .await
+        .unwrap();
+    let done = sized("bob@acme.test", 2000);
+    store.accept_message(done.clone()).await.unwrap();
+    // The delivery is committed at synchronous=NORMAL: in the WAL only.
+    store
+        .record(vec![delivery(done.id, 0, t0())], Vec::new())
+        .await
+        .unwrap();
+    two_accepts(&store).await;
+    assert!(
+        !segments(dir.path()).contains(&"0000000000000001.seg".to_string()),
+        "the delivered message's segment went"
+    );
+    assert_eq!(
+        pending_in_file_alone(dir.path(), done.id).await,
+        Some(false),
+        "without the WAL the message must not come back as waiting"
+    );
+    store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_reader_holding_back_the_checkpoint_holds_back_the_deletion() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_with(dir.path(), small_segments(Duration::ZERO))
+        .await
+        .unwrap();
+    let done = sized("bob@acme.test", 2000);
+    store.accept_message(done.clone()).await.unwrap();
+    // A reader whose snapshot predates the delivery: the WAL frames past it
+    // cannot be copied into the database file while it reads.
+    let url = format!("sqlite://{}", dir.path().join("mailflow.db").display());
+    let mut reader = SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut reader).await.unwrap();
+    let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+        .fetch_one(&mut reader)
+        .await
+        .unwrap();
+    store
+        .record(vec![delivery(done.id, 0, t0())], Vec::new())
+        .await
+        .unwrap();
+    two_accepts(&store).await;
+    assert!(
+        segments(dir.path()).contains(&"0000000000000001.seg".to_string()),
+        "kept while the checkpoint cannot finish"
+    );
+
+    sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
+    reader.close().await.unwrap();
+    two_accepts(&store).await;
+    assert!(!segments(dir.path()).contains(&"0000000000000001.seg".to_string()));
+    assert_eq!(
+        pending_in_file_alone(dir.path(), done.id).await,
+        Some(false)
+    );
+    store.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn within_the_grace_a_finished_messages_body_can_still_be_read() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@
 //! last commit is never pointed at; a restart starts a new segment.
 //!
 //! A segment is deleted whole once no waiting message has its body there
-//! (`collect`), so the spool holds about the queue, not the history. The
+//! (`past_grace`, `delete`), so the spool holds about the queue, not the history. The
 //! writer task owns the `SpoolWriter`; reads open the files themselves.
 
 use super::failure::is_out_of_space_io;
@@ -151,16 +151,25 @@ impl SpoolWriter {
             .collect()
     }
 
-    /// Deletes the closed segments no waiting message needs (`unused`) once
-    /// they have been unused for `grace`; returns how many went.
-    pub fn collect(&mut self, unused: &[u64], now: Instant, grace: Duration) -> io::Result<usize> {
+    /// Of the closed segments no waiting message needs (`unused`), the ones
+    /// unused for `grace` by now: the ones `delete` may take. A segment
+    /// missing from `unused` starts its grace over when it turns up again.
+    pub fn past_grace(&mut self, unused: &[u64], now: Instant, grace: Duration) -> Vec<u64> {
         self.free_since.retain(|n, _| unused.contains(n));
+        unused
+            .iter()
+            .copied()
+            .filter(|&number| {
+                let since = *self.free_since.entry(number).or_insert(now);
+                now.saturating_duration_since(since) >= grace
+            })
+            .collect()
+    }
+
+    /// Deletes `segments` (from `past_grace`); returns how many files went.
+    pub fn delete(&mut self, segments: &[u64]) -> io::Result<usize> {
         let mut deleted = 0;
-        for &number in unused {
-            let since = *self.free_since.entry(number).or_insert(now);
-            if now.saturating_duration_since(since) < grace {
-                continue;
-            }
+        for &number in segments {
             match std::fs::remove_file(self.dir.join(segment_name(number))) {
                 Ok(()) => deleted += 1,
                 Err(error) if error.kind() == io::ErrorKind::NotFound => {}
@@ -381,14 +390,14 @@ mod tests {
 
         let start = Instant::now();
         let grace = Duration::from_secs(60);
-        assert_eq!(
-            spool.collect(&[1], start, grace).unwrap(),
-            0,
+        assert!(
+            spool.past_grace(&[1], start, grace).is_empty(),
             "first seen unused"
         );
-        assert!(dir.path().join(DIR_NAME).join(segment_name(1)).exists());
         let later = start + grace;
-        assert_eq!(spool.collect(&[1], later, grace).unwrap(), 1);
+        assert_eq!(spool.past_grace(&[1], later, grace), vec![1]);
+        assert!(dir.path().join(DIR_NAME).join(segment_name(1)).exists());
+        assert_eq!(spool.delete(&[1]).unwrap(), 1);
         assert!(!dir.path().join(DIR_NAME).join(segment_name(1)).exists());
         assert_eq!(spool.bytes(), 3);
 
@@ -413,11 +422,13 @@ mod tests {
         let mut spool = SpoolWriter::open(dir.path(), 0, None, 1 << 20).unwrap();
         let start = Instant::now();
         let grace = Duration::from_secs(60);
-        spool.collect(&[1], start, grace).unwrap();
-        spool.collect(&[], start + grace / 2, grace).unwrap();
-        spool.collect(&[1], start + grace, grace).unwrap();
-        assert!(dir.path().join(DIR_NAME).join(segment_name(1)).exists());
-        assert_eq!(spool.collect(&[1], start + grace * 2, grace).unwrap(), 1);
+        assert!(spool.past_grace(&[1], start, grace).is_empty());
+        assert!(spool.past_grace(&[], start + grace / 2, grace).is_empty());
+        assert!(
+            spool.past_grace(&[1], start + grace, grace).is_empty(),
+            "in use at start + grace / 2, so unused only since now"
+        );
+        assert_eq!(spool.past_grace(&[1], start + grace * 2, grace), vec![1]);
     }
 
     #[tokio::test]

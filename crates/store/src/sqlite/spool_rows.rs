@@ -1,6 +1,6 @@
 //! What the spool asks the database: the highest segment number rows point
-//! at, and which closed segments no waiting message needs any more. Both
-//! are seeks in `messages_body_segment`, whatever the queue's size.
+//! at, and which closed segments no waiting message needs any more. The
+//! questions are seeks in `messages_body_segment`, whatever the queue's size.
 
 use super::spool::{self, SharedSpool};
 use crate::Result;
@@ -19,6 +19,13 @@ pub async fn highest_segment(conn: &mut SqliteConnection) -> Result<u64> {
 /// `grace`; returns how many went. Runs on the write connection, between
 /// group commits, so no commit pointing into a segment can slip in between
 /// the question and the deletion.
+///
+/// What made a message stop waiting may be committed at
+/// `synchronous=NORMAL` only: in the WAL, not yet on disk. A power cut
+/// could bring the message back as waiting with its segment gone, so the
+/// WAL is checkpointed first — synced and copied into the synced database
+/// file — and nothing is deleted unless that checkpoint went all the way.
+/// Segments left for that reason go at a later round.
 pub async fn collect(
     conn: &mut SqliteConnection,
     spool: &SharedSpool,
@@ -38,5 +45,20 @@ pub async fn collect(
             unused.push(segment);
         }
     }
-    Ok(spool::lock(spool).collect(&unused, now, grace)?)
+    let due = spool::lock(spool).past_grace(&unused, now, grace);
+    if due.is_empty() || !checkpoint_complete(conn).await? {
+        return Ok(0);
+    }
+    Ok(spool::lock(spool).delete(&due)?)
+}
+
+/// Runs a passive checkpoint; true when every frame of the WAL is now in the
+/// database file, both synced. A reader holding an older snapshot can keep
+/// part of the WAL from being copied; that is a false, not an error.
+async fn checkpoint_complete(conn: &mut SqliteConnection) -> Result<bool> {
+    let (busy, log, checkpointed): (i64, i64, i64) =
+        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(conn)
+            .await?;
+    Ok(busy == 0 && checkpointed == log)
 }
