@@ -38,6 +38,26 @@ async fn two_accepts(store: &SqliteStore) {
     }
 }
 
+/// A store with small segments (see `small_segments`).
+async fn open_small(data: &Path, grace: Duration) -> SqliteStore {
+    SqliteStore::open_with(data, small_segments(grace))
+        .await
+        .unwrap()
+}
+
+/// Records `message`'s only recipient as delivered.
+async fn deliver(store: &SqliteStore, message: &mailflow_store::NewMessage) {
+    store
+        .record(vec![delivery(message.id, 0, t0())], Vec::new())
+        .await
+        .unwrap();
+}
+
+/// Whether the spool's first segment is still there.
+fn first_segment_kept(data: &Path) -> bool {
+    segments(data).contains(&"0000000000000001.seg".to_string())
+}
+
 fn sized(address: &str, size: usize) -> mailflow_store::NewMessage {
     let mut message = onprem_message(t0(), address);
     message.body = vec![b'b'; size];
@@ -50,10 +70,7 @@ async fn a_restart_deletes_the_segments_of_finished_messages_and_keeps_waiting_o
     let store = SqliteStore::open(dir.path()).await.unwrap();
     let done = sized("bob@acme.test", 3000);
     store.accept_message(done.clone()).await.unwrap();
-    store
-        .record(vec![delivery(done.id, 0, t0())], Vec::new())
-        .await
-        .unwrap();
+    deliver(&store, &done).await;
     store.close().await.unwrap();
     assert_eq!(segments(dir.path()).len(), 1);
 
@@ -85,9 +102,7 @@ async fn a_restart_deletes_the_segments_of_finished_messages_and_keeps_waiting_o
 #[tokio::test]
 async fn a_running_store_deletes_a_full_segment_once_its_last_message_finished() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_with(dir.path(), small_segments(Duration::ZERO))
-        .await
-        .unwrap();
+    let store = open_small(dir.path(), Duration::ZERO).await;
     // Past the segment's size: the next body starts segment 2.
     let first = sized("bob@acme.test", 2000);
     store.accept_message(first.clone()).await.unwrap();
@@ -101,10 +116,7 @@ async fn a_running_store_deletes_a_full_segment_once_its_last_message_finished()
         "segment 1 still has a waiting message"
     );
 
-    store
-        .record(vec![delivery(first.id, 0, t0())], Vec::new())
-        .await
-        .unwrap();
+    deliver(&store, &first).await;
     two_accepts(&store).await;
     assert_eq!(segments(dir.path()), vec!["0000000000000002.seg"]);
     assert_eq!(store.body(first.id).await.unwrap(), None);
@@ -134,19 +146,14 @@ async fn pending_in_file_alone(data: &Path, message: mailflow_core::MessageId) -
 #[tokio::test]
 async fn a_segment_goes_only_once_its_messages_being_done_is_in_the_database_file() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_with(dir.path(), small_segments(Duration::ZERO))
-        .await
-        .unwrap();
+    let store = open_small(dir.path(), Duration::ZERO).await;
     let done = sized("bob@acme.test", 2000);
     store.accept_message(done.clone()).await.unwrap();
     // The delivery is committed at synchronous=NORMAL: in the WAL only.
-    store
-        .record(vec![delivery(done.id, 0, t0())], Vec::new())
-        .await
-        .unwrap();
+    deliver(&store, &done).await;
     two_accepts(&store).await;
     assert!(
-        !segments(dir.path()).contains(&"0000000000000001.seg".to_string()),
+        !first_segment_kept(dir.path()),
         "the delivered message's segment went"
     );
     assert_eq!(
@@ -160,9 +167,7 @@ async fn a_segment_goes_only_once_its_messages_being_done_is_in_the_database_fil
 #[tokio::test]
 async fn a_reader_holding_back_the_checkpoint_holds_back_the_deletion() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_with(dir.path(), small_segments(Duration::ZERO))
-        .await
-        .unwrap();
+    let store = open_small(dir.path(), Duration::ZERO).await;
     let done = sized("bob@acme.test", 2000);
     store.accept_message(done.clone()).await.unwrap();
     // A reader whose snapshot predates the delivery: the WAL frames past it
@@ -174,20 +179,17 @@ async fn a_reader_holding_back_the_checkpoint_holds_back_the_deletion() {
         .fetch_one(&mut reader)
         .await
         .unwrap();
-    store
-        .record(vec![delivery(done.id, 0, t0())], Vec::new())
-        .await
-        .unwrap();
+    deliver(&store, &done).await;
     two_accepts(&store).await;
     assert!(
-        segments(dir.path()).contains(&"0000000000000001.seg".to_string()),
+        first_segment_kept(dir.path()),
         "kept while the checkpoint cannot finish"
     );
 
     sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
     reader.close().await.unwrap();
     two_accepts(&store).await;
-    assert!(!segments(dir.path()).contains(&"0000000000000001.seg".to_string()));
+    assert!(!first_segment_kept(dir.path()));
     assert_eq!(
         pending_in_file_alone(dir.path(), done.id).await,
         Some(false)
@@ -199,15 +201,10 @@ async fn a_reader_holding_back_the_checkpoint_holds_back_the_deletion() {
 async fn within_the_grace_a_finished_messages_body_can_still_be_read() {
     let dir = tempfile::tempdir().unwrap();
     let grace = Duration::from_secs(3600);
-    let store = SqliteStore::open_with(dir.path(), small_segments(grace))
-        .await
-        .unwrap();
+    let store = open_small(dir.path(), grace).await;
     let failed = sized("bob@acme.test", 2000);
     store.accept_message(failed.clone()).await.unwrap();
-    store
-        .record(vec![delivery(failed.id, 0, t0())], Vec::new())
-        .await
-        .unwrap();
+    deliver(&store, &failed).await;
     two_accepts(&store).await;
     assert_eq!(segments(dir.path()).len(), 2);
     assert_eq!(store.body(failed.id).await.unwrap(), Some(failed.body));
@@ -217,19 +214,14 @@ async fn within_the_grace_a_finished_messages_body_can_still_be_read() {
 #[tokio::test]
 async fn a_segment_with_one_waiting_message_is_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_with(dir.path(), small_segments(Duration::ZERO))
-        .await
-        .unwrap();
+    let store = open_small(dir.path(), Duration::ZERO).await;
     let delivered = sized("bob@acme.test", 600);
     let waiting = sized("carol@acme.test", 600);
     store.accept_message(delivered.clone()).await.unwrap();
     store.accept_message(waiting.clone()).await.unwrap();
-    store
-        .record(vec![delivery(delivered.id, 0, t0())], Vec::new())
-        .await
-        .unwrap();
+    deliver(&store, &delivered).await;
     two_accepts(&store).await;
-    assert!(segments(dir.path()).contains(&"0000000000000001.seg".to_string()));
+    assert!(first_segment_kept(dir.path()));
     assert_eq!(store.body(waiting.id).await.unwrap(), Some(waiting.body));
     assert_eq!(
         store.body(delivered.id).await.unwrap(),
