@@ -10,6 +10,7 @@ mod hop_worker;
 mod node;
 mod notices;
 mod outcome;
+mod owed_reports;
 mod plan;
 pub mod retry;
 mod scheduler;

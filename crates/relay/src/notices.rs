@@ -18,21 +18,34 @@ const MAX_FULL_RETURN: usize = 1024 * 1024;
 /// Messages handled per pass, so one pass stays short.
 const BATCH: usize = 500;
 
-/// Sends the NDR for recipients of one message that failed for good.
+/// Sends the NDR for recipients of one message that failed for good. When
+/// it cannot be queued now, the failure still owes it and a later pass
+/// sends it (see `owed_reports`).
 pub(crate) async fn bounce(engine: &Engine, message_id: MessageId, failed: Vec<FailedRecipient>) {
-    if let Err(error) = try_bounce(engine, message_id, failed).await {
-        tracing::error!(%error, %message_id, "could not queue the non-delivery report");
+    if let Err(error) = try_bounce(engine, message_id, &failed).await {
+        tracing::error!(%error, %message_id, "could not queue the non-delivery report; it is tried again later");
     }
 }
 
 async fn try_bounce(
     engine: &Engine,
     message_id: MessageId,
-    failed: Vec<FailedRecipient>,
+    failed: &[FailedRecipient],
 ) -> Result<()> {
-    let Some(message) = engine.store.message(message_id).await? else {
-        return Ok(());
-    };
+    match engine.store.message(message_id).await? {
+        Some(message) => report_failures(engine, &message, failed).await,
+        None => Ok(()),
+    }
+}
+
+/// Queues the NDR for `failed` (those of its recipients that asked for
+/// one), then clears the report they owe. A crash in between sends it
+/// twice rather than never.
+pub(crate) async fn report_failures(
+    engine: &Engine,
+    message: &StoredMessage,
+    failed: &[FailedRecipient],
+) -> Result<()> {
     let recipients: Vec<ReportRecipient> = failed
         .iter()
         .filter_map(|f| {
@@ -44,7 +57,9 @@ async fn try_bounce(
                 .then(|| report_recipient(recipient, &f.error))
         })
         .collect();
-    send_report(engine, &message, ReportKind::Failure, recipients, None).await
+    send_report(engine, message, ReportKind::Failure, recipients, None).await?;
+    let indexes: Vec<u32> = failed.iter().map(|f| f.index).collect();
+    engine.store.reports_queued(message.id, &indexes).await
 }
 
 /// Fails the waiting recipients of expired messages with `4.4.7` and the
@@ -95,7 +110,7 @@ pub(crate) async fn expire_due(engine: &Engine, now: OffsetDateTime) -> Result<(
         tracing::info!(message_id = %message.id, recipients = failed.len(), "message expired");
         engine.store.record(updates, events.clone()).await?;
         crate::delivery_log::log(&events);
-        try_bounce(engine, message.id, failed).await?;
+        report_failures(engine, &message, &failed).await?;
     }
     Ok(())
 }

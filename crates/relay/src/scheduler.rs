@@ -1,11 +1,13 @@
 //! The scheduler: one loop per node that finds what is due — next hops with
-//! recipients to deliver, expired messages, delay notices — starts hop
-//! workers for it, and then sleeps until the store's next due time or until
-//! something wakes it. Between retry times it does nothing at all.
+//! recipients to deliver, expired messages, delay notices, reports left
+//! owed — starts hop workers for it, and then sleeps until the store's next
+//! due time or until something wakes it. Between retry times it does
+//! nothing at all.
 
 use crate::engine::Engine;
 use crate::hop_worker::{self, Mode};
 use crate::notices;
+use crate::owed_reports;
 use mailflow_core::Route;
 use mailflow_store::DueNextHop;
 use std::collections::HashMap;
@@ -93,18 +95,21 @@ async fn sleep(engine: &Engine, wait: Wait) {
     }
 }
 
-/// When to look for expired messages and delay notices. Their times come
-/// from the store's next wake-up, so a pass woken by the timer looks; a
-/// pass woken by new mail or a finished worker (many a second under load)
-/// looks only when a second has gone by since the last look, which keeps
-/// those queries off the busy path. The earliest expiry is read at each
-/// look and kept until the next: mail accepted in between expires later,
-/// and one that has gone only makes the timer fire early.
+/// When to look for expired messages, delay notices and owed reports.
+/// Their times come from the store's next wake-up, so a pass woken by the
+/// timer looks; a pass woken by new mail or a finished worker (many a
+/// second under load) looks only when a second has gone by since the last
+/// look, which keeps those queries off the busy path. The earliest expiry
+/// and owed report are read at each look and kept until the next: mail
+/// accepted or failed in between is due later, and one that has gone only
+/// makes the timer fire early.
 #[derive(Default)]
 struct Housekeeping {
     last: Option<time::OffsetDateTime>,
     timer_fired: bool,
     next_expiry: Option<time::OffsetDateTime>,
+    /// When a report left owed is to be sent (see `owed_reports`).
+    next_owed_report: Option<time::OffsetDateTime>,
 }
 
 impl Housekeeping {
@@ -136,16 +141,22 @@ async fn tick(
     if housekeeping.take(now) {
         notices::expire_due(engine, now).await?;
         notices::send_delay_notices(engine, now).await?;
+        owed_reports::send_owed_reports(engine, now).await?;
         housekeeping.next_expiry = engine.store.next_expiry().await?;
+        housekeeping.next_owed_report = owed_reports::next_owed_report(engine).await?;
     }
     let schedule = engine.store.schedule(now, due_count_cap(engine)).await?;
     for hop in schedule.due {
         workers.start_for(engine, hop);
     }
-    let next = [schedule.next_attempt, housekeeping.next_expiry]
-        .into_iter()
-        .flatten()
-        .min();
+    let next = [
+        schedule.next_attempt,
+        housekeeping.next_expiry,
+        housekeeping.next_owed_report,
+    ]
+    .into_iter()
+    .flatten()
+    .min();
     Ok(match next {
         Some(at) if at > now => Wait::Until(at),
         // Due now but every slot is taken: a finishing worker wakes us.

@@ -2,6 +2,7 @@
 //! than waited for.
 
 use mailflow_core::RecipientState;
+use mailflow_store::RecipientUpdate;
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use mailflow_testnode::submit::{queue_id, send};
@@ -134,5 +135,79 @@ async fn mail_from_the_null_sender_never_causes_a_report() {
         "the null-sender message and one NDR (for {real}), nothing for {null_sender}"
     );
     assert_eq!(partner.messages().len(), 1);
+    node.stop().await;
+}
+
+/// No report is owed any more, at any age.
+async fn nothing_owed(node: &TestNode) -> bool {
+    let far = node.now() + time::Duration::days(365);
+    node.store.reports_owed(far, 10).await.unwrap().is_empty()
+}
+
+#[tokio::test]
+async fn a_report_lost_between_the_failure_and_its_queueing_is_sent_later() {
+    let partner = SmtpServer::start(SmtpBehavior::new()).await;
+    let node = TestNode::start(org(refused_addr(), partner.addr()), settings()).await;
+    let (_, reply) = send(
+        node.smtp,
+        "bob@example.test",
+        &["alice@contoso.test"],
+        "Subject: lost\n\nx\n",
+    )
+    .await;
+    let id = queue_id(&reply);
+    deferred(&node, &id, 1).await;
+
+    // What a crash right after recording a failure leaves: the recipient
+    // failed, and no report queued for it.
+    let message = node.message(&id).await;
+    let error = message.recipients[0].last_error.clone().unwrap();
+    let update = RecipientUpdate {
+        message_id: message.id,
+        index: 0,
+        state: RecipientState::Failed,
+        attempts_added: 0,
+        next_attempt_at: None,
+        last_error: Some(error),
+        delivered_reply: None,
+        at: node.now(),
+    };
+    node.store.record(vec![update], Vec::new()).await.unwrap();
+    assert!(!nothing_owed(&node).await, "the failure owes its report");
+
+    node.advance(Duration::from_secs(61));
+    partner.wait_for_messages(1, WAIT).await.unwrap();
+    let ndr = delivery_status(&partner.messages()[0].data);
+    assert!(ndr.contains("Action: failed"), "{ndr}");
+    assert!(
+        ndr.contains("Final-Recipient: rfc822; alice@contoso.test"),
+        "{ndr}"
+    );
+    assert!(ndr.contains("4.4.316"), "{ndr}");
+    let report = partner.messages()[0].data.clone();
+    assert!(
+        String::from_utf8_lossy(&report).contains("Subject: lost"),
+        "the original's headers are returned"
+    );
+    eventually("the report is no longer owed", || nothing_owed(&node)).await;
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn a_report_queued_at_once_is_owed_no_more() {
+    let onprem = SmtpServer::start(SmtpBehavior::new().rcpt_reply("550 5.1.1 no such user")).await;
+    let partner = SmtpServer::start(SmtpBehavior::new()).await;
+    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings()).await;
+    let (_, reply) = send(
+        node.smtp,
+        "bob@example.test",
+        &["ghost@contoso.test"],
+        "Subject: gone\n\nx\n",
+    )
+    .await;
+    let id = queue_id(&reply);
+    partner.wait_for_messages(1, WAIT).await.unwrap();
+    assert_eq!(node.states(&id).await, vec![RecipientState::Failed]);
+    eventually("the report is no longer owed", || nothing_owed(&node)).await;
     node.stop().await;
 }

@@ -25,7 +25,8 @@ pub use insight::{DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 pub use model::ConnectorQueueStats;
 pub use model::{
     ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageFilter, NewMessage,
-    NewRecipient, NextHopHold, RecipientUpdate, Schedule, StoredMessage, StoredRecipient,
+    NewRecipient, NextHopHold, OwedReport, RecipientUpdate, Schedule, StoredMessage,
+    StoredRecipient,
 };
 pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};
 pub use sqlite::{SqliteOptions, SqliteStore};
@@ -132,6 +133,22 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<StoredMessage>>;
     async fn mark_delay_notice_sent(&self, id: MessageId) -> Result<()>;
+
+    /// Recipients that failed for good at or before `failed_before` and
+    /// whose report to the sender is not queued yet, grouped by message,
+    /// oldest failure first, at most `max_messages` messages. A failure
+    /// owes its report from the transaction that records it, so a crash
+    /// before the report is queued cannot lose it.
+    async fn reports_owed(
+        &self,
+        failed_before: OffsetDateTime,
+        max_messages: usize,
+    ) -> Result<Vec<OwedReport>>;
+    /// When the longest-owed report's recipient failed.
+    async fn oldest_report_owed(&self) -> Result<Option<OffsetDateTime>>;
+    /// The report for these recipients of `message_id` is queued (or none
+    /// is due): they owe nothing any more.
+    async fn reports_queued(&self, message_id: MessageId, indexes: &[u32]) -> Result<()>;
 
     /// After a crash: recipients left `in_flight` by `node` (or whose lease
     /// ran out) go back to `queued`. Returns how many.

@@ -73,6 +73,15 @@ pub struct StoredMessage {
     pub recipients: Vec<StoredRecipient>,
 }
 
+/// Recipients of one message that failed for good and still owe their
+/// sender the report (see `Store::reports_owed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwedReport {
+    pub message_id: MessageId,
+    /// The recipients' indexes, in order.
+    pub indexes: Vec<u32>,
+}
+
 /// A next hop with work due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueNextHop {

@@ -38,6 +38,7 @@ mod operator;
 mod plans;
 mod reads;
 mod record;
+mod reports_owed;
 mod rows;
 mod schema;
 mod settings;
@@ -56,9 +57,9 @@ use crate::{
     ObservedAlert, OutboxEntry, OutboxRetry,
 };
 use crate::{
-    AuditEntry, ClaimedMessage, MessageFilter, NewMessage, NextHopHold, PendingRecipient,
-    RecipientUpdate, Result, Schedule, Store, StoreError, StoredMessage, WaitingCount,
-    WaitingCursor,
+    AuditEntry, ClaimedMessage, MessageFilter, NewMessage, NextHopHold, OwedReport,
+    PendingRecipient, RecipientUpdate, Result, Schedule, Store, StoreError, StoredMessage,
+    WaitingCount, WaitingCursor,
 };
 use crate::{ConnectorQueueStats, DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 use async_trait::async_trait;
@@ -287,6 +288,23 @@ impl Store for SqliteStore {
 
     async fn mark_delay_notice_sent(&self, id: MessageId) -> Result<()> {
         on_writer!(self, Durability::Relaxed, conn => notices::mark_delay_notice_sent(conn, id))
+    }
+
+    async fn reports_owed(
+        &self,
+        failed_before: OffsetDateTime,
+        max_messages: usize,
+    ) -> Result<Vec<OwedReport>> {
+        reports_owed::reports_owed(&mut *self.read().await?, failed_before, max_messages).await
+    }
+
+    async fn oldest_report_owed(&self) -> Result<Option<OffsetDateTime>> {
+        reports_owed::oldest_report_owed(&mut *self.read().await?).await
+    }
+
+    async fn reports_queued(&self, message_id: MessageId, indexes: &[u32]) -> Result<()> {
+        let indexes = indexes.to_vec();
+        on_writer!(self, Durability::Relaxed, conn => reports_owed::reports_queued(conn, message_id, &indexes))
     }
 
     async fn recover_in_flight(&self, node: &str, now: OffsetDateTime) -> Result<u64> {

@@ -198,6 +198,26 @@ async fn a_reader_holding_back_the_checkpoint_holds_back_the_deletion() {
 }
 
 #[tokio::test]
+async fn a_segment_stays_while_a_report_quoting_its_body_is_owed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_small(dir.path(), Duration::ZERO).await;
+    let failed = sized("bob@acme.test", 2000);
+    store.accept_message(failed.clone()).await.unwrap();
+    store
+        .record(vec![failure(failed.id, 0, t0())], Vec::new())
+        .await
+        .unwrap();
+    two_accepts(&store).await;
+    assert!(first_segment_kept(dir.path()), "its report is still owed");
+    assert_eq!(store.body(failed.id).await.unwrap(), Some(failed.body));
+
+    store.reports_queued(failed.id, &[0]).await.unwrap();
+    two_accepts(&store).await;
+    assert!(!first_segment_kept(dir.path()));
+    store.close().await.unwrap();
+}
+
+#[tokio::test]
 async fn within_the_grace_a_finished_messages_body_can_still_be_read() {
     let dir = tempfile::tempdir().unwrap();
     let grace = Duration::from_secs(3600);

@@ -1,6 +1,7 @@
 //! What the spool asks the database: the highest segment number rows point
-//! at, and which closed segments no waiting message needs any more. The
-//! questions are seeks in `messages_body_segment`, whatever the queue's size.
+//! at, and which closed segments no waiting message (nor a report still
+//! owed, which quotes the body) needs any more. The questions are seeks in
+//! `messages_body_segment`, whatever the queue's size.
 
 use super::spool::{self, SharedSpool};
 use crate::Result;
@@ -15,10 +16,11 @@ pub async fn highest_segment(conn: &mut SqliteConnection) -> Result<u64> {
     Ok(highest.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
-/// Deletes the closed segments that have held no waiting message's body for
-/// `grace`; returns how many went. Runs on the write connection, between
-/// group commits, so no commit pointing into a segment can slip in between
-/// the question and the deletion.
+/// Deletes the closed segments that have held no waiting message's body
+/// (nor one a report is still owed for) for `grace`; returns how many went.
+/// Runs on the write connection, between group commits, so no commit
+/// pointing into a segment can slip in between the question and the
+/// deletion.
 ///
 /// What made a message stop waiting may be committed at
 /// `synchronous=NORMAL` only: in the WAL, not yet on disk. A power cut
@@ -35,8 +37,11 @@ pub async fn collect(
     let closed = spool::lock(spool).closed_segments();
     let mut unused = Vec::new();
     for segment in closed {
+        // A report still owed quotes the body too; owed reports are few.
         let waiting: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE body_segment = ? AND pending = 1)",
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE body_segment = ?1 AND pending = 1) \
+             OR EXISTS (SELECT 1 FROM reports_owed o JOIN messages m ON m.id = o.message_id \
+             WHERE m.body_segment = ?1)",
         )
         .bind(i64::try_from(segment).unwrap_or(i64::MAX))
         .fetch_one(&mut *conn)

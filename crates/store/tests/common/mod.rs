@@ -151,3 +151,12 @@ pub fn operator_event(id: MessageId, at: OffsetDateTime, action: &str) -> Event 
         },
     }
 }
+
+/// The recipient failed for good (the connection was refused).
+pub fn failure(id: MessageId, index: u32, at: OffsetDateTime) -> RecipientUpdate {
+    RecipientUpdate {
+        state: RecipientState::Failed,
+        next_attempt_at: None,
+        ..deferral(id, index, at, at)
+    }
+}
