@@ -1,7 +1,8 @@
 //! The history sampler: once a minute, one bucket per connector with the
 //! mail waiting then and the failures of that minute by code, so that the
 //! console can draw queue depth and failures over time. It also applies
-//! retention to the event log and the history once an hour.
+//! retention to the event log, the finished messages and the history once
+//! an hour.
 //!
 //! The sampler reads the injected clock and sleeps with
 //! `Clock::sleep_until`, so tests drive it by moving a `ManualClock`.
@@ -14,7 +15,8 @@ use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Clone)]
 pub struct HistorySettings {
-    /// Events (the trace) older than this are deleted.
+    /// Events (the trace) older than this are deleted, and finished
+    /// messages received before it.
     pub event_retention: std::time::Duration,
     /// History buckets older than this are deleted.
     pub history_retention: std::time::Duration,
@@ -113,6 +115,12 @@ async fn prune(store: &dyn Store, now: OffsetDateTime, settings: &HistorySetting
         Ok(0) => {}
         Ok(count) => tracing::info!(count, "old events deleted"),
         Err(error) => tracing::warn!(%error, "could not delete old events"),
+    }
+    // A finished message goes with its trace: kept as long as the events.
+    match store.prune_messages(now - settings.event_retention).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "old finished messages deleted"),
+        Err(error) => tracing::warn!(%error, "could not delete old finished messages"),
     }
     if let Err(error) = store.prune_history(now - settings.history_retention).await {
         tracing::warn!(%error, "could not delete old insight history");

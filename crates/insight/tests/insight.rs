@@ -9,8 +9,8 @@ use mailflow_core::{
     RemoteReply, Route, ServerRefusal, SmartHost, Stage, TlsPolicy,
 };
 use mailflow_insight::{
-    ConnectorInsight, Language, Status, connector_insight, connector_insights, run_history,
-    sample_minute,
+    ConnectorInsight, HistorySettings, Language, Status, connector_insight, connector_insights,
+    run_history, run_history_with, sample_minute,
 };
 use mailflow_store::{
     LastError, NewMessage, NewRecipient, RecipientUpdate, SharedStore, SqliteStore,
@@ -532,6 +532,55 @@ async fn the_sampler_writes_one_bucket_per_minute_as_the_clock_moves() {
         );
         assert_eq!(found.last().unwrap().queued, 3);
     }
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(5), sampler)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_hourly_pass_deletes_finished_messages_past_the_event_retention() {
+    let f = fixture().await;
+    let delivered = f.accept(1).await;
+    f.attempt(None).await;
+    let waiting = f.accept(1).await;
+    let shutdown = CancellationToken::new();
+    let clock: Arc<dyn Clock> = f.clock.clone();
+    let settings = HistorySettings {
+        event_retention: Duration::from_secs(30 * 60),
+        ..HistorySettings::default()
+    };
+    let sampler = tokio::spawn(run_history_with(
+        f.store.clone(),
+        clock,
+        ORG.into(),
+        settings,
+        shutdown.clone(),
+    ));
+
+    // To 10:59:30 (one sample at 10:01), then over the hour at 11:00.
+    tokio::task::yield_now().await;
+    f.advance(59);
+    wait_for_buckets(&f, datetime!(2030-01-01 10:00 UTC), 1).await;
+    f.advance(1);
+    let mut gone = false;
+    for _ in 0..500 {
+        if f.store.message(delivered).await.unwrap().is_none() {
+            gone = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        gone,
+        "delivered at 10:00:30, past a 30-minute retention at 11:00"
+    );
+    assert!(
+        f.store.message(waiting).await.unwrap().is_some(),
+        "mail still waiting stays"
+    );
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(5), sampler)
         .await

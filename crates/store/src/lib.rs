@@ -29,7 +29,7 @@ pub use model::{
     StoredRecipient,
 };
 pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};
-pub use sqlite::{SqliteOptions, SqliteStore};
+pub use sqlite::{MESSAGE_PRUNE_BATCH, SqliteOptions, SqliteStore};
 
 use async_trait::async_trait;
 use mailflow_core::{Event, MessageId, OrgSettings};
@@ -261,6 +261,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<HistoryBucket>>;
     /// Deletes events older than `before`; returns how many.
     async fn prune_events(&self, before: OffsetDateTime) -> Result<u64>;
+    /// Deletes the messages whose recipients all finished (delivered or
+    /// failed) before `before` and that owe no report, with their
+    /// recipients; returns how many.
+    async fn prune_messages(&self, before: OffsetDateTime) -> Result<u64>;
     /// Deletes history buckets older than `before`; returns how many.
     async fn prune_history(&self, before: OffsetDateTime) -> Result<u64>;
 

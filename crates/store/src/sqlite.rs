@@ -32,6 +32,7 @@ mod holds;
 mod insight;
 mod invalid_recipients;
 mod json_rows;
+mod message_retention;
 mod notices;
 mod operator;
 #[cfg(test)]
@@ -50,6 +51,9 @@ mod test_support;
 mod trace;
 mod transaction;
 mod writer;
+
+/// Finished messages deleted per write transaction by `prune_messages`.
+pub use message_retention::BATCH as MESSAGE_PRUNE_BATCH;
 
 use crate::InvalidRecipientSource;
 use crate::{
@@ -439,6 +443,18 @@ impl Store for SqliteStore {
 
     async fn prune_events(&self, before: OffsetDateTime) -> Result<u64> {
         on_writer!(self, Durability::Relaxed, conn => history::prune_events(conn, before))
+    }
+
+    async fn prune_messages(&self, before: OffsetDateTime) -> Result<u64> {
+        // One batch per job: accepts queue behind a batch, not the hour's all.
+        let mut deleted = 0;
+        loop {
+            let batch = on_writer!(self, Durability::Relaxed, conn => message_retention::prune_batch(conn, before))?;
+            deleted += batch;
+            if batch < message_retention::BATCH as u64 {
+                return Ok(deleted);
+            }
+        }
     }
 
     async fn prune_history(&self, before: OffsetDateTime) -> Result<u64> {

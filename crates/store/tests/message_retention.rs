@@ -1,0 +1,160 @@
+//! Retention of finished messages: a message goes with its trace once every
+//! recipient finished before the cutoff and no report is owed; mail still
+//! waiting, finishing late or owing its sender a report stays.
+
+mod common;
+
+use common::*;
+use mailflow_store::{NewMessage, SqliteStore, Store};
+use sqlx::{Connection, SqliteConnection};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+async fn kept(store: &SqliteStore, message: &NewMessage) -> bool {
+    store.message(message.id).await.unwrap().is_some()
+}
+
+/// The cutoff of a retention run a week after `t0`.
+fn cutoff() -> OffsetDateTime {
+    t0() + time::Duration::days(7)
+}
+
+#[tokio::test]
+async fn a_message_delivered_before_the_cutoff_goes_with_its_recipients() {
+    let t = open_store().await;
+    let m = onprem_message(t0(), "bob@acme.test");
+    t.store.accept_message(m.clone()).await.unwrap();
+    t.store
+        .record(vec![delivery(m.id, 0, t0() + minutes(1))], Vec::new())
+        .await
+        .unwrap();
+
+    assert_eq!(t.store.prune_messages(cutoff()).await.unwrap(), 1);
+    assert!(!kept(&t.store, &m).await);
+    let path = t.store.path().to_path_buf();
+    t.store.close().await.unwrap();
+    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let recipients: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recipients")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(recipients, 0, "the recipients go with their message");
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn waiting_mail_stays_however_old() {
+    let t = open_store().await;
+    let queued = onprem_message(t0(), "bob@acme.test");
+    let deferred = onprem_message(t0(), "carol@acme.test");
+    for m in [&queued, &deferred] {
+        t.store.accept_message(m.clone()).await.unwrap();
+    }
+    let at = t0() + minutes(1);
+    t.store
+        .record(
+            vec![deferral(deferred.id, 0, at, at + minutes(5))],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let waiting_before = t.store.waiting_counts("acme").await.unwrap();
+
+    assert_eq!(t.store.prune_messages(cutoff()).await.unwrap(), 0);
+    assert!(kept(&t.store, &queued).await);
+    assert!(kept(&t.store, &deferred).await);
+    assert_eq!(
+        t.store.waiting_counts("acme").await.unwrap(),
+        waiting_before
+    );
+}
+
+#[tokio::test]
+async fn a_message_stays_while_one_recipient_waits_or_finished_after_the_cutoff() {
+    let t = open_store().await;
+    let recipients = || {
+        vec![
+            recipient("bob@acme.test", Some("onprem")),
+            recipient("carol@acme.test", Some("onprem")),
+        ]
+    };
+    let half_done = message(t0(), "alice@acme.test", recipients());
+    let finished_late = message(t0(), "alice@acme.test", recipients());
+    for m in [&half_done, &finished_late] {
+        t.store.accept_message(m.clone()).await.unwrap();
+    }
+    let early = t0() + minutes(1);
+    let late = cutoff() + minutes(1);
+    t.store
+        .record(
+            vec![
+                delivery(half_done.id, 0, early),
+                delivery(finished_late.id, 0, early),
+                delivery(finished_late.id, 1, late),
+            ],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(t.store.prune_messages(cutoff()).await.unwrap(), 0);
+    assert!(kept(&t.store, &half_done).await);
+    assert!(kept(&t.store, &finished_late).await);
+    // Its trace lasts until a week after its last recipient finished.
+    let a_week_after_late = late + time::Duration::days(7) + minutes(1);
+    assert_eq!(t.store.prune_messages(a_week_after_late).await.unwrap(), 1);
+    assert!(!kept(&t.store, &finished_late).await);
+    assert!(kept(&t.store, &half_done).await);
+}
+
+#[tokio::test]
+async fn a_failed_message_stays_until_its_report_is_queued() {
+    let t = open_store().await;
+    let m = onprem_message(t0(), "bob@acme.test");
+    t.store.accept_message(m.clone()).await.unwrap();
+    t.store
+        .record(vec![failure(m.id, 0, t0() + minutes(1))], Vec::new())
+        .await
+        .unwrap();
+
+    assert_eq!(t.store.prune_messages(cutoff()).await.unwrap(), 0);
+    assert!(kept(&t.store, &m).await, "the report still owed quotes it");
+    t.store.reports_queued(m.id, &[0]).await.unwrap();
+    assert_eq!(t.store.prune_messages(cutoff()).await.unwrap(), 1);
+    assert!(!kept(&t.store, &m).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_than_a_batch_goes_in_one_call_oldest_first() {
+    let t = open_store().await;
+    let store = Arc::new(t.store);
+    // One more than a batch is deleted, so the call needs a second batch;
+    // the newest finishes at the cutoff and stays.
+    let count = mailflow_store::MESSAGE_PRUNE_BATCH + 1;
+    let messages: Vec<NewMessage> = (0..=count)
+        .map(|n| {
+            let at = t0() + time::Duration::milliseconds(n as i64);
+            onprem_message(at, "bob@acme.test")
+        })
+        .collect();
+    let mut accepts = tokio::task::JoinSet::new();
+    for m in messages.clone() {
+        let store = store.clone();
+        accepts.spawn(async move { store.accept_message(m).await.unwrap() });
+    }
+    while accepts.join_next().await.is_some() {}
+    let deliveries = messages
+        .iter()
+        .map(|m| delivery(m.id, 0, m.received_at))
+        .collect();
+    store.record(deliveries, Vec::new()).await.unwrap();
+    let newest = messages.last().unwrap();
+
+    let deleted = store.prune_messages(newest.received_at).await.unwrap();
+    assert_eq!(deleted, count as u64);
+    assert!(kept(&store, newest).await);
+    assert!(!kept(&store, &messages[0]).await);
+    assert!(!kept(&store, &messages[count - 1]).await);
+}
