@@ -229,10 +229,10 @@ impl OrgSettings {
     pub fn connector_for(&self, domain: &str) -> Option<&Connector> {
         let mut best: Option<(&Connector, usize)> = None;
         for connector in self.connectors.iter().filter(|c| c.enabled) {
-            if let Some(score) = connector.match_specificity(domain) {
-                if best.is_none_or(|(_, best_score)| score > best_score) {
-                    best = Some((connector, score));
-                }
+            if let Some(score) = connector.match_specificity(domain)
+                && best.is_none_or(|(_, best_score)| score > best_score)
+            {
+                best = Some((connector, score));
             }
         }
         best.map(|(connector, _)| connector)
