@@ -103,15 +103,12 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         node: admin_node.clone(),
     });
     let admin_stop = CancellationToken::new();
-    let stopped = admin_stop.clone().cancelled_owned();
-    let admin_task = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app)
-            .with_graceful_shutdown(stopped)
-            .await
-        {
-            tracing::error!(%error, "the admin API stopped");
-        }
-    });
+    let admin_task = tokio::spawn(mailflow_admin::serve(
+        listener,
+        app,
+        mailflow_admin::ServeLimits::default(),
+        admin_stop.clone(),
+    ));
 
     let alert_expiration = config.node.queue.expiration;
     let node = match Node::start(config.node, store, clock).await {

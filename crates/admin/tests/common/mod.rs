@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use mailflow_admin::{AdminState, TokenDigest, router};
+use mailflow_admin::{AdminState, ServeLimits, TokenDigest, router, serve};
 use mailflow_core::Clock;
 use mailflow_relay::NodeSettings;
 use mailflow_testnode::TestNode;
@@ -26,14 +26,12 @@ impl Http {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let stop = CancellationToken::new();
-        let shutdown = stop.clone().cancelled_owned();
-        let app = router(state);
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-                .unwrap();
-        });
+        let server = tokio::spawn(serve(
+            listener,
+            router(state),
+            ServeLimits::default(),
+            stop.clone(),
+        ));
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
