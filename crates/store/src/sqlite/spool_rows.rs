@@ -1,12 +1,27 @@
 //! What the spool asks the database: the highest segment number rows point
 //! at, and which closed segments no waiting message (nor a report still
-//! owed, which quotes the body) needs any more. The questions are seeks in
-//! `messages_body_segment`, whatever the queue's size.
+//! owed, which quotes the body) needs any more. The questions cost a seek
+//! in `messages_body_segment` per closed segment and a look at each report
+//! owed, whatever the queue's size: they are asked up to every 10 seconds
+//! while anything is written, also while a backlog waits for its next hop.
 
 use super::spool::{self, SharedSpool};
 use crate::Result;
 use sqlx::SqliteConnection;
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
+
+/// Whether a waiting message has its body in segment `?1`: one seek.
+const WAITING_IN_SEGMENT: &str =
+    "SELECT EXISTS (SELECT 1 FROM messages WHERE body_segment = ?1 AND pending = 1)";
+
+/// The segments holding the bodies of messages a report is owed for (owed
+/// reports are few). Driven from `reports_owed`, one primary-key seek per
+/// report: joined the other way round, the planner walks every message of
+/// a segment to find the few owed.
+const SEGMENTS_OWED: &str = "SELECT DISTINCT \
+     (SELECT m.body_segment FROM messages m WHERE m.id = o.message_id) \
+     FROM reports_owed o";
 
 /// The highest segment a message row points at (0 when none does).
 pub async fn highest_segment(conn: &mut SqliteConnection) -> Result<u64> {
@@ -35,17 +50,26 @@ pub async fn collect(
     grace: Duration,
 ) -> Result<usize> {
     let closed = spool::lock(spool).closed_segments();
+    if closed.is_empty() {
+        return Ok(0);
+    }
+    // A report still owed quotes the body too.
+    let owed: HashSet<i64> = sqlx::query_scalar::<_, Option<i64>>(SEGMENTS_OWED)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
     let mut unused = Vec::new();
     for segment in closed {
-        // A report still owed quotes the body too; owed reports are few.
-        let waiting: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE body_segment = ?1 AND pending = 1) \
-             OR EXISTS (SELECT 1 FROM reports_owed o JOIN messages m ON m.id = o.message_id \
-             WHERE m.body_segment = ?1)",
-        )
-        .bind(i64::try_from(segment).unwrap_or(i64::MAX))
-        .fetch_one(&mut *conn)
-        .await?;
+        let number = i64::try_from(segment).unwrap_or(i64::MAX);
+        if owed.contains(&number) {
+            continue;
+        }
+        let waiting: bool = sqlx::query_scalar(WAITING_IN_SEGMENT)
+            .bind(number)
+            .fetch_one(&mut *conn)
+            .await?;
         if !waiting {
             unused.push(segment);
         }
@@ -66,4 +90,48 @@ async fn checkpoint_complete(conn: &mut SqliteConnection) -> Result<bool> {
             .fetch_one(conn)
             .await?;
     Ok(busy == 0 && checkpointed == log)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::plans::plan;
+    use super::{SEGMENTS_OWED, WAITING_IN_SEGMENT};
+
+    /// A step that reads the messages of a segment, waiting or not: as
+    /// many rows as the segment holds bodies (the backlog, when it waits).
+    fn walks_a_segment(step: &str) -> bool {
+        step.contains("messages_body_segment (body_segment=?)")
+    }
+
+    #[tokio::test]
+    async fn neither_question_walks_the_messages_of_a_segment() {
+        for sql in [WAITING_IN_SEGMENT, SEGMENTS_OWED] {
+            let steps = plan(sql).await;
+            assert!(
+                !steps.iter().any(|step| walks_a_segment(step)),
+                "{steps:#?} of {sql}"
+            );
+            assert!(
+                !steps
+                    .iter()
+                    .any(|step| step.starts_with("SCAN m") || step.starts_with("SCAN messages")),
+                "{steps:#?} of {sql}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_owed_segments_are_found_from_the_reports_owed() {
+        let steps = plan(SEGMENTS_OWED).await;
+        assert!(
+            steps.iter().any(|step| step.starts_with("SCAN o")),
+            "{steps:#?}"
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|step| step.starts_with("SEARCH m USING") && step.contains("(id=?)")),
+            "{steps:#?}"
+        );
+    }
 }
