@@ -19,6 +19,8 @@ pub(crate) struct Envelope {
     /// `SMTPUTF8` was given: addresses and headers may be UTF-8.
     pub smtputf8: bool,
     pub recipients: Vec<NewRecipient>,
+    /// `RCPT`s refused for now because `recipients` was full (`452 4.5.3`).
+    pub refused_over_limit: usize,
 }
 
 /// `MAIL FROM`: the envelope, or the refusal. `extended`: the client said EHLO.
@@ -57,6 +59,7 @@ pub(crate) fn start_envelope(
         dsn,
         smtputf8,
         recipients: Vec::new(),
+        refused_over_limit: 0,
     })
 }
 
@@ -75,6 +78,7 @@ pub(crate) fn add_recipient(
         return needs_smtputf8();
     }
     if envelope.recipients.len() >= max_recipients {
+        envelope.refused_over_limit += 1;
         return Reply::new(
             452,
             EnhancedCode(4, 5, 3),

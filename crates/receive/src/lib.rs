@@ -45,6 +45,10 @@ pub struct ReceiveSettings {
     /// a message with no room left is refused for now (`452 4.3.1`).
     pub max_receiving_memory: u64,
     pub max_recipients: usize,
+    /// `RCPT`s a message may have refused for now (`452 4.5.3`) past
+    /// `max_recipients`; each one more counts as an error (Postfix's
+    /// recipient overshoot limit).
+    pub max_recipient_overshoot: usize,
     /// Longest command line, CRLF included (RFC 5321: at least 512).
     pub max_line_length: usize,
     pub command_timeout: Duration,

@@ -356,6 +356,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         let org = self.receiver.org.borrow().clone();
         let max_recipients = self.receiver.settings.max_recipients;
         let reply = add_recipient(envelope, to, &org, self.may_relay, max_recipients);
+        if envelope.refused_over_limit > self.receiver.settings.max_recipient_overshoot
+            && reply.code() == 452
+        {
+            // Past the overshoot the 452s stop being a long list's tail:
+            // each is an error, so a client cannot loop on them.
+            self.errors += 1;
+        }
         if reply.enhanced() == Some(quota::UNKNOWN_RECIPIENT) {
             return quota::unknown_recipient(&self.receiver, self.client_ip, reply).await;
         }
@@ -471,7 +478,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
 /// costs a reply and keeps a session place. (EHLO starts the envelope
 /// over, so MAIL, RCPT, EHLO would loop as well as MAIL, RCPT, RSET.) A
 /// RCPT refused for now is not one: a client that pipelined a list longer
-/// than `max_recipients` must get its `452`s and send the rest later.
+/// than `max_recipients` must get its `452`s and send the rest later (past
+/// `max_recipient_overshoot` of them, each counts as an error instead).
 fn is_junk(request: &Request<String>) -> bool {
     matches!(
         request,

@@ -5,8 +5,9 @@
 //! is refused, sessions past the overall or per-address limit are refused at
 //! the greeting, a session kept open past its maximum duration is closed at
 //! its next command, never in the middle of a message, a session sending
-//! only commands that move no mail is closed past its allowance, and
-//! messages being received share one memory budget.
+//! only commands that move no mail is closed past its allowance, recipients
+//! refused past the overshoot count as errors, and messages being received
+//! share one memory budget.
 
 mod common;
 
@@ -264,6 +265,88 @@ async fn each_message_accepted_starts_the_allowance_over() {
     assert_eq!(client.command("RSET").await, TOO_MUCH_JUNK);
     assert!(client.closed_by_server().await);
     assert_eq!(harness.messages().await.len(), 3, "every message is stored");
+    harness.stop().await;
+}
+
+fn overshoot(max_recipient_overshoot: usize) -> ReceiveSettings {
+    ReceiveSettings {
+        max_recipient_overshoot,
+        ..settings()
+    }
+}
+
+const TOO_MANY_RECIPIENTS: &str = "452 4.5.3 too many recipients: at most 5 per message";
+
+/// A client filling the envelope (5 recipients) and then looping on RCPT.
+async fn full_envelope(harness: &Harness) -> Client {
+    let mut client = harness.mail_from_carol().await;
+    for n in 0..5 {
+        client
+            .expect(&format!("RCPT TO:<user{n}@hybrid.test>"), "250")
+            .await;
+    }
+    client
+}
+
+#[tokio::test]
+async fn recipients_refused_past_the_overshoot_count_as_errors_until_421_4_7_0() {
+    let harness = Harness::start_with(overshoot(3), SqliteOptions::default()).await;
+    let mut client = full_envelope(&harness).await;
+    // Three 452s are the tail of a long list; the next nine are errors
+    // the session survives (the limit is 10).
+    for n in 0..12 {
+        let reply = client
+            .command(&format!("RCPT TO:<more{n}@hybrid.test>"))
+            .await;
+        assert_eq!(reply, TOO_MANY_RECIPIENTS, "RCPT {n} past the limit");
+    }
+    // The tenth error: its 452, then the session closes.
+    assert_eq!(
+        client.command("RCPT TO:<last@hybrid.test>").await,
+        TOO_MANY_RECIPIENTS
+    );
+    assert_eq!(
+        client.reply().await,
+        "421 4.7.0 mx.mailflow.test too many errors, closing connection"
+    );
+    assert!(client.closed_by_server().await);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_list_longer_than_the_limit_within_the_overshoot_is_sent_in_two_messages() {
+    // Twelve 452s within an overshoot of 12: more than the error limit (10)
+    // would allow if they counted.
+    let harness = Harness::start_with(overshoot(12), SqliteOptions::default()).await;
+    let mut client = full_envelope(&harness).await;
+    for n in 5..17 {
+        let reply = client
+            .command(&format!("RCPT TO:<user{n}@hybrid.test>"))
+            .await;
+        assert_eq!(reply, TOO_MANY_RECIPIENTS);
+    }
+    let first = client.data("Subject: one\r\n\r\nhi\r\n").await;
+    assert!(first.starts_with("250 2.0.0"), "{first}");
+    // The client sends the refused ones in a second message.
+    client
+        .expect("MAIL FROM:<carol@fabrikam.test>", "250")
+        .await;
+    for n in 5..10 {
+        client
+            .expect(&format!("RCPT TO:<user{n}@hybrid.test>"), "250")
+            .await;
+    }
+    let second = client.data("Subject: two\r\n\r\nhi\r\n").await;
+    assert!(second.starts_with("250 2.0.0"), "{second}");
+    client.expect("NOOP", "250").await;
+
+    let counts: Vec<usize> = harness
+        .messages()
+        .await
+        .iter()
+        .map(|m| m.recipients.len())
+        .collect();
+    assert_eq!(counts, [5, 5]);
     harness.stop().await;
 }
 

@@ -19,6 +19,7 @@ pub fn settings() -> NodeSettings {
             max_header_size: 256 * 1024,
             max_receiving_memory: 512 * 1024 * 1024,
             max_recipients: 100,
+            max_recipient_overshoot: 1000,
             max_line_length: 1000,
             command_timeout: Duration::from_secs(30),
             data_timeout: Duration::from_secs(30),

@@ -43,6 +43,9 @@ const DEFAULT_MAX_RECEIVING_MEMORY: u64 = 512 * 1024 * 1024;
 /// now and then does not hold a session place for ever.
 const DEFAULT_MAX_SESSION_DURATION: Duration = Duration::from_secs(60 * 60);
 const DEFAULT_MAX_RECIPIENTS: usize = 1000;
+/// Postfix's recipient overshoot limit: a pipelined list may run this far
+/// past `max_recipients` before each `452` counts as an error.
+const DEFAULT_MAX_RECIPIENT_OVERSHOOT: usize = 1000;
 /// Postfix's junk command limit: plenty for a client's RSET or NOOP between
 /// messages, since the count starts over at each message accepted.
 const DEFAULT_MAX_JUNK_COMMANDS: usize = 100;
@@ -174,6 +177,9 @@ impl<'a> Context<'a> {
                 .max_receiving_memory
                 .map_or(DEFAULT_MAX_RECEIVING_MEMORY, |s| s.0),
             max_recipients,
+            max_recipient_overshoot: server
+                .max_recipient_overshoot
+                .unwrap_or(DEFAULT_MAX_RECIPIENT_OVERSHOOT),
             max_line_length: MAX_LINE_LENGTH,
             command_timeout: SMTP_COMMAND_TIMEOUT,
             data_timeout: SMTP_DATA_TIMEOUT,

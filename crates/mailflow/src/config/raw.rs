@@ -33,6 +33,7 @@ pub struct RawServer {
     pub max_header_size: Option<ByteSize>,
     pub max_receiving_memory: Option<ByteSize>,
     pub max_recipients: Option<usize>,
+    pub max_recipient_overshoot: Option<usize>,
     pub max_sessions: Option<usize>,
     pub max_sessions_per_client: Option<usize>,
     pub max_session_duration: Option<HumanDuration>,

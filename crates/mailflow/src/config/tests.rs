@@ -159,6 +159,14 @@ fn session_limits_of_zero_are_refused_at_their_key() {
 }
 
 #[test]
+fn the_recipient_overshoot_is_read_and_zero_counts_every_refusal() {
+    let config = parse("[server]\nmax_recipient_overshoot = 0\n").unwrap();
+    assert_eq!(config.node.receive.max_recipient_overshoot, 0);
+    let config = parse("[server]\nmax_recipient_overshoot = 5000\n").unwrap();
+    assert_eq!(config.node.receive.max_recipient_overshoot, 5000);
+}
+
+#[test]
 fn the_header_receiving_memory_and_session_limits_are_configurable_and_refuse_zero_at_their_keys() {
     assert_error(
         "[server]\nmax_receiving_memory = \"0MB\"\n",
@@ -398,6 +406,7 @@ fn the_defaults_are_the_documented_ones() {
     assert_eq!(receive.max_header_size, 256 * 1024);
     assert_eq!(receive.max_receiving_memory, 512 * 1024 * 1024);
     assert_eq!(receive.max_recipients, 1000);
+    assert_eq!(receive.max_recipient_overshoot, 1000);
     assert_eq!(receive.max_session_duration, Duration::from_secs(3600));
     assert_eq!(receive.max_junk_commands, 100);
     assert_eq!(

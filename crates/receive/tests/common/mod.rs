@@ -35,6 +35,7 @@ pub fn settings() -> ReceiveSettings {
         max_header_size: 10_000,
         max_receiving_memory: 100 * 1024 * 1024,
         max_recipients: 5,
+        max_recipient_overshoot: 1000,
         max_line_length: 512,
         command_timeout: Duration::from_secs(10),
         data_timeout: Duration::from_secs(10),
