@@ -277,21 +277,10 @@ fn overshoot(max_recipient_overshoot: usize) -> ReceiveSettings {
 
 const TOO_MANY_RECIPIENTS: &str = "452 4.5.3 too many recipients: at most 5 per message";
 
-/// A client filling the envelope (5 recipients) and then looping on RCPT.
-async fn full_envelope(harness: &Harness) -> Client {
-    let mut client = harness.mail_from_carol().await;
-    for n in 0..5 {
-        client
-            .expect(&format!("RCPT TO:<user{n}@hybrid.test>"), "250")
-            .await;
-    }
-    client
-}
-
 #[tokio::test]
 async fn recipients_refused_past_the_overshoot_count_as_errors_until_421_4_7_0() {
     let harness = Harness::start_with(overshoot(3), SqliteOptions::default()).await;
-    let mut client = full_envelope(&harness).await;
+    let mut client = harness.full_envelope().await;
     // Three 452s are the tail of a long list; the next nine are errors
     // the session survives (the limit is 10).
     for n in 0..12 {
@@ -318,7 +307,7 @@ async fn a_list_longer_than_the_limit_within_the_overshoot_is_sent_in_two_messag
     // Twelve 452s within an overshoot of 12: more than the error limit (10)
     // would allow if they counted.
     let harness = Harness::start_with(overshoot(12), SqliteOptions::default()).await;
-    let mut client = full_envelope(&harness).await;
+    let mut client = harness.full_envelope().await;
     for n in 5..17 {
         let reply = client
             .command(&format!("RCPT TO:<user{n}@hybrid.test>"))

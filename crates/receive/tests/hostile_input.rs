@@ -91,12 +91,7 @@ async fn message_over_the_limit_is_read_to_its_end_refused_and_not_stored() {
 #[tokio::test]
 async fn recipients_past_the_limit_get_452_4_5_3() {
     let harness = Harness::start().await;
-    let mut client = harness.mail_from_carol().await;
-    for n in 0..5 {
-        client
-            .expect(&format!("RCPT TO:<user{n}@hybrid.test>"), "250")
-            .await;
-    }
+    let mut client = harness.full_envelope().await;
     client
         .expect("RCPT TO:<user5@hybrid.test>", "452 4.5.3")
         .await;

@@ -20,20 +20,28 @@ async fn deferred(node: &TestNode, id: &str, attempts: u32) {
     .await;
 }
 
-#[tokio::test]
-async fn an_expired_message_is_returned_with_4_4_7_and_the_last_error() {
+/// A node whose on-premises connector refuses connections, a partner for
+/// the reports, and one message from bob to alice deferred once; returns
+/// them with the message's queue id.
+async fn one_deferred(subject: &str) -> (SmtpServer, TestNode, String) {
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
     let node = TestNode::start(org(refused_addr(), partner.addr()), settings()).await;
     let (code, reply) = send(
         node.smtp,
         "bob@example.test",
         &["alice@contoso.test"],
-        "Subject: late\n\nx\n",
+        &format!("Subject: {subject}\n\nx\n"),
     )
     .await;
     assert_eq!(code, 250, "{reply}");
     let id = queue_id(&reply);
     deferred(&node, &id, 1).await;
+    (partner, node, id)
+}
+
+#[tokio::test]
+async fn an_expired_message_is_returned_with_4_4_7_and_the_last_error() {
+    let (partner, node, id) = one_deferred("late").await;
 
     node.advance(24 * HOUR + Duration::from_secs(60));
     // Expiry comes first in the pass, so no delay notice precedes the NDR.
@@ -61,17 +69,7 @@ async fn an_expired_message_is_returned_with_4_4_7_and_the_last_error() {
 
 #[tokio::test]
 async fn one_delay_notice_tells_the_sender_why_and_until_when() {
-    let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(refused_addr(), partner.addr()), settings()).await;
-    let (_, reply) = send(
-        node.smtp,
-        "bob@example.test",
-        &["alice@contoso.test"],
-        "Subject: slow\n\nx\n",
-    )
-    .await;
-    let id = queue_id(&reply);
-    deferred(&node, &id, 1).await;
+    let (partner, node, id) = one_deferred("slow").await;
 
     node.advance(3 * HOUR);
     deferred(&node, &id, 2).await;
@@ -146,17 +144,7 @@ async fn nothing_owed(node: &TestNode) -> bool {
 
 #[tokio::test]
 async fn a_report_lost_between_the_failure_and_its_queueing_is_sent_later() {
-    let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(refused_addr(), partner.addr()), settings()).await;
-    let (_, reply) = send(
-        node.smtp,
-        "bob@example.test",
-        &["alice@contoso.test"],
-        "Subject: lost\n\nx\n",
-    )
-    .await;
-    let id = queue_id(&reply);
-    deferred(&node, &id, 1).await;
+    let (partner, node, id) = one_deferred("lost").await;
 
     // What a crash right after recording a failure leaves: the recipient
     // failed, and no report queued for it.

@@ -193,6 +193,18 @@ impl Harness {
         client
     }
 
+    /// Past `MAIL FROM:<carol@fabrikam.test>` and five recipients at
+    /// hybrid.test, as many as `settings()` allows per message.
+    pub async fn full_envelope(&self) -> Client {
+        let mut client = self.mail_from_carol().await;
+        for n in 0..5 {
+            client
+                .expect(&format!("RCPT TO:<user{n}@hybrid.test>"), "250")
+                .await;
+        }
+        client
+    }
+
     /// Connected from `source` (any 127.0.0.0/8 address), greeting read and
     /// EHLO sent whatever its reply.
     pub async fn connect_from(&self, source: &str) -> Client {
