@@ -92,11 +92,18 @@ async fn one_delay_notice_tells_the_sender_why_and_until_when() {
     node.stop().await;
 }
 
-#[tokio::test]
-async fn mail_from_the_null_sender_never_causes_a_report() {
+/// A node whose on-premises server refuses every recipient (`550 5.1.1`),
+/// and a partner for the reports; the servers live as long as the values.
+async fn refusing_ghost() -> (SmtpServer, SmtpServer, TestNode) {
     let onprem = SmtpServer::start(SmtpBehavior::new().rcpt_reply("550 5.1.1 no such user")).await;
     let partner = SmtpServer::start(SmtpBehavior::new()).await;
     let node = TestNode::start(org(onprem.addr(), partner.addr()), settings()).await;
+    (onprem, partner, node)
+}
+
+#[tokio::test]
+async fn mail_from_the_null_sender_never_causes_a_report() {
+    let (_onprem, partner, node) = refusing_ghost().await;
 
     let (code, reply) = send(
         node.smtp,
@@ -183,9 +190,7 @@ async fn a_report_lost_between_the_failure_and_its_queueing_is_sent_later() {
 
 #[tokio::test]
 async fn a_report_queued_at_once_is_owed_no_more() {
-    let onprem = SmtpServer::start(SmtpBehavior::new().rcpt_reply("550 5.1.1 no such user")).await;
-    let partner = SmtpServer::start(SmtpBehavior::new()).await;
-    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings()).await;
+    let (_onprem, partner, node) = refusing_ghost().await;
     let (_, reply) = send(
         node.smtp,
         "bob@example.test",
