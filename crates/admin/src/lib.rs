@@ -8,6 +8,7 @@
 
 mod alerts;
 mod auth;
+mod body_deadline;
 mod error;
 mod fix_views;
 mod fixes;

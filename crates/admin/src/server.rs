@@ -1,13 +1,17 @@
 //! Serving the API over HTTP/1.1 with limits a client cannot outwait: a
 //! request's header must arrive within `header_read_timeout` (the wait for
-//! the next request on a kept-alive connection counts too), and at most
-//! `max_connections` are served at once; more wait in the listen backlog
-//! until one ends. `axum::serve` sets neither, so a client that connects
+//! the next request on a kept-alive connection counts too), its body within
+//! `body_deadline` after that, and at most `max_connections` are served at
+//! once; more wait in the listen backlog until one ends. `axum::serve` sets neither, so a client that connects
 //! and sends nothing would hold its connection for ever. At shutdown each
 //! connection finishes the request it is answering, for `SHUTDOWN_GRACE`
 //! at most.
 
+use crate::body_deadline::DeadlineBody;
 use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::map_request_with_state;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -22,20 +26,23 @@ use tokio_util::sync::CancellationToken;
 /// still sending its request then is cut off.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// How long a client may take to send a request's header, and how many
-/// connections are served at once.
+/// How long a client may take to send a request's header and then its
+/// body, and how many connections are served at once.
 #[derive(Debug, Clone, Copy)]
 pub struct ServeLimits {
     pub header_read_timeout: Duration,
+    pub body_deadline: Duration,
     pub max_connections: usize,
 }
 
 impl Default for ServeLimits {
-    /// hyper's 30 seconds for the header; connections enough for the CLI,
-    /// scripts and a console's browsers at once.
+    /// hyper's 30 seconds for the header, as long for the body (the API's
+    /// bodies are small JSON); connections enough for the CLI, scripts and
+    /// a console's browsers at once.
     fn default() -> Self {
         ServeLimits {
             header_read_timeout: Duration::from_secs(30),
+            body_deadline: Duration::from_secs(30),
             max_connections: 256,
         }
     }
@@ -49,6 +56,7 @@ pub async fn serve(
     limits: ServeLimits,
     shutdown: CancellationToken,
 ) {
+    let app = app.layer(map_request_with_state(limits.body_deadline, with_deadline));
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let mut connections = JoinSet::new();
     loop {
@@ -98,4 +106,9 @@ pub async fn serve(
     {
         tracing::warn!("admin API connections still open at shutdown were cut off");
     }
+}
+
+/// The request with its body cut off `limit` after its header was read.
+async fn with_deadline(State(limit): State<Duration>, request: Request) -> Request {
+    request.map(|body| Body::new(DeadlineBody::new(body, limit)))
 }

@@ -1,11 +1,12 @@
 //! The API's HTTP server against clients that hold connections: a header
-//! that does not arrive in time closes the connection, connections past the
-//! limit wait until one ends, and a stop does not wait for ever on a client
-//! that never finishes its request. Time is tokio's paused clock, so the
+//! that does not arrive in time closes the connection, a body that does not
+//! arrive in time is refused, connections past the limit wait until one
+//! ends, and a stop does not wait for ever on a client that never finishes
+//! its request. Time is tokio's paused clock, so the
 //! time-outs pass as soon as nothing else can run.
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use mailflow_admin::{SHUTDOWN_GRACE, ServeLimits, serve};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -26,7 +27,9 @@ struct Server {
 async fn start(limits: ServeLimits) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = Router::new().route("/", get(|| async { "ok" }));
+    let app = Router::new()
+        .route("/", get(|| async { "ok" }))
+        .route("/echo", post(|body: String| async move { body }));
     let stop = CancellationToken::new();
     let task = tokio::spawn(serve(listener, app, limits, stop.clone()));
     Server { addr, stop, task }
@@ -46,6 +49,7 @@ fn limits(header_read_timeout: Duration, max_connections: usize) -> ServeLimits 
     ServeLimits {
         header_read_timeout,
         max_connections,
+        ..ServeLimits::default()
     }
 }
 
@@ -121,6 +125,38 @@ async fn a_kept_alive_connection_left_idle_is_closed_after_the_same_time() {
         "closed after {idle:?} idle"
     );
     assert!(sent.is_empty(), "sent {sent:?} while idle");
+    server.stop().await;
+}
+
+/// Sends a POST to /echo announcing a body of `length` bytes, and `sent`.
+async fn post_echo(client: &mut TcpStream, length: usize, sent: &[u8]) {
+    let head =
+        format!("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {length}\r\n\r\n");
+    client.write_all(head.as_bytes()).await.unwrap();
+    client.write_all(sent).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_that_does_not_arrive_in_time_is_refused_and_a_whole_one_is_taken() {
+    let server = start(ServeLimits::default()).await;
+    let deadline = ServeLimits::default().body_deadline;
+    let mut whole = TcpStream::connect(server.addr).await.unwrap();
+    post_echo(&mut whole, 2, b"ok").await;
+    assert!(read_response(&mut whole).await.starts_with("HTTP/1.1 200"));
+
+    let mut dripping = TcpStream::connect(server.addr).await.unwrap();
+    post_echo(&mut dripping, 100, b"a tenth").await;
+    let started = Instant::now();
+    let answer = read_to_close(&mut dripping).await;
+    let waited = started.elapsed();
+    assert!(
+        answer.starts_with("HTTP/1.1 400"),
+        "a late body is a bad request: {answer:?}"
+    );
+    assert!(
+        waited >= deadline && waited < deadline + Duration::from_secs(1),
+        "refused after {waited:?}"
+    );
     server.stop().await;
 }
 
