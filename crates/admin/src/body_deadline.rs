@@ -1,7 +1,9 @@
 //! A request body that must arrive whole within a deadline: once the header
-//! is read, a client dripping its body a byte at a time would otherwise
-//! keep its connection for as long as it likes. A body late past the
-//! deadline ends in an error, which the handler answers as a bad request.
+//! is read, a client dripping its body a byte at a time to a route that
+//! reads it would otherwise keep its connection for as long as it likes. A
+//! body late past the deadline ends in an error, which the handler answers
+//! as a bad request. (No route reads a body yet; a body no route reads is
+//! not waited for: hyper answers and closes.)
 
 use axum::body::Bytes;
 use http_body::{Body, Frame, SizeHint};

@@ -29,7 +29,8 @@ async fn start(limits: ServeLimits) -> Server {
     let addr = listener.local_addr().unwrap();
     let app = Router::new()
         .route("/", get(|| async { "ok" }))
-        .route("/echo", post(|body: String| async move { body }));
+        .route("/echo", post(|body: String| async move { body }))
+        .route("/ignore", post(|| async { "ok" }));
     let stop = CancellationToken::new();
     let task = tokio::spawn(serve(listener, app, limits, stop.clone()));
     Server { addr, stop, task }
@@ -128,24 +129,24 @@ async fn a_kept_alive_connection_left_idle_is_closed_after_the_same_time() {
     server.stop().await;
 }
 
-/// Sends a POST to /echo announcing a body of `length` bytes, and `sent`.
-async fn post_echo(client: &mut TcpStream, length: usize, sent: &[u8]) {
+/// Sends a POST to `path` announcing a body of `length` bytes, and `sent`.
+async fn send_post(client: &mut TcpStream, path: &str, length: usize, sent: &[u8]) {
     let head =
-        format!("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {length}\r\n\r\n");
+        format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {length}\r\n\r\n");
     client.write_all(head.as_bytes()).await.unwrap();
     client.write_all(sent).await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_body_that_does_not_arrive_in_time_is_refused_and_a_whole_one_is_taken() {
+async fn a_body_read_by_its_route_must_arrive_in_time_and_one_not_read_is_not_waited_for() {
     let server = start(ServeLimits::default()).await;
     let deadline = ServeLimits::default().body_deadline;
     let mut whole = TcpStream::connect(server.addr).await.unwrap();
-    post_echo(&mut whole, 2, b"ok").await;
+    send_post(&mut whole, "/echo", 2, b"ok").await;
     assert!(read_response(&mut whole).await.starts_with("HTTP/1.1 200"));
 
     let mut dripping = TcpStream::connect(server.addr).await.unwrap();
-    post_echo(&mut dripping, 100, b"a tenth").await;
+    send_post(&mut dripping, "/echo", 100, b"a tenth").await;
     let started = Instant::now();
     let answer = read_to_close(&mut dripping).await;
     let waited = started.elapsed();
@@ -157,6 +158,15 @@ async fn a_body_that_does_not_arrive_in_time_is_refused_and_a_whole_one_is_taken
         waited >= deadline && waited < deadline + Duration::from_secs(1),
         "refused after {waited:?}"
     );
+
+    // A route that reads no body answers at once and closes, waiting for
+    // none of it.
+    let mut ignored = TcpStream::connect(server.addr).await.unwrap();
+    send_post(&mut ignored, "/ignore", 100, b"a tenth").await;
+    let started = Instant::now();
+    let answer = read_to_close(&mut ignored).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    assert_eq!(started.elapsed(), Duration::ZERO, "no wait for the body");
     server.stop().await;
 }
 
