@@ -66,6 +66,22 @@ mod tests {
         assert!(!password_matches(&hash, "wrong horse"));
         assert!(!password_matches("not a hash", "correct horse"));
     }
+
+    /// OWASP's first choice for Argon2id: 19 MiB, 2 passes, 1 lane.
+    #[test]
+    fn hashes_are_argon2id_with_19_mib_2_passes_and_1_lane() {
+        let hash = hash_password("correct horse").unwrap();
+        let parsed = PasswordHash::new(&hash).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        let params: Vec<(String, String)> = parsed
+            .params
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        let wanted = [("m", "19456"), ("t", "2"), ("p", "1")]
+            .map(|(name, value)| (name.to_string(), value.to_string()));
+        assert_eq!(params, wanted);
+    }
 }
 
 #[cfg(test)]

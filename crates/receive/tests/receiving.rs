@@ -195,6 +195,25 @@ async fn trusted_client_relays_to_other_domains_by_mx() {
     harness.stop().await;
 }
 
+/// A client reaching an IPv6 socket over IPv4 shows as `::ffff:127.0.0.1`;
+/// it is matched against the trusted networks as 127.0.0.1.
+#[tokio::test]
+async fn an_ipv4_client_on_an_ipv6_socket_is_trusted_by_its_ipv4_address() {
+    let harness = Harness::start_on("[::ffff:127.0.0.1]:0", settings()).await;
+    assert!(harness.addr.is_ipv6(), "listening on {}", harness.addr);
+    let mut client = harness.ehlo().await;
+    assert_eq!(
+        client.local_ip(),
+        "::ffff:127.0.0.1".parse::<std::net::IpAddr>().unwrap(),
+        "the node sees a mapped address"
+    );
+    client.expect("MAIL FROM:<alice@contoso.test>", "250").await;
+    client
+        .expect("RCPT TO:<erin@elsewhere.test>", "250 2.1.5")
+        .await;
+    harness.stop().await;
+}
+
 #[tokio::test]
 async fn dsn_parameters_are_stored() {
     let harness = Harness::start().await;

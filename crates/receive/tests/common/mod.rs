@@ -119,7 +119,23 @@ impl Harness {
         Harness::start_in(tempfile::tempdir().unwrap(), settings, options).await
     }
 
+    /// Listening on `bind` (a loopback address, port 0) instead of
+    /// 127.0.0.1.
+    pub async fn start_on(bind: &str, settings: ReceiveSettings) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        Harness::start_bound(bind, dir, settings, SqliteOptions::default()).await
+    }
+
     async fn start_in(
+        dir: tempfile::TempDir,
+        settings: ReceiveSettings,
+        options: SqliteOptions,
+    ) -> Harness {
+        Harness::start_bound("127.0.0.1:0", dir, settings, options).await
+    }
+
+    async fn start_bound(
+        bind: &str,
         dir: tempfile::TempDir,
         settings: ReceiveSettings,
         options: SqliteOptions,
@@ -136,7 +152,7 @@ impl Harness {
             clock.clone(),
             accepted.clone(),
         ));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = TcpListener::bind(bind).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
         let server = tokio::spawn(receiver.clone().serve(listener, shutdown.clone()));
@@ -259,6 +275,11 @@ pub struct Client<S = TcpStream> {
 }
 
 impl Client {
+    /// The client's own address: what the node sees as its peer.
+    pub fn local_ip(&self) -> std::net::IpAddr {
+        self.stream.get_ref().local_addr().unwrap().ip()
+    }
+
     /// The stream under the client, for a TLS handshake after STARTTLS; any
     /// bytes already read but not consumed are dropped.
     pub fn into_stream(self) -> TcpStream {
