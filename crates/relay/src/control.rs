@@ -213,7 +213,7 @@ impl NodeHandle {
         let plan = crate::plan::plan_for(&enabled, &route).map_err(|diagnosis| {
             ValidateError::Unusable {
                 connector: name.to_string(),
-                diagnosis,
+                diagnosis: *diagnosis,
             }
         })?;
         Ok(self.engine.deliverer.validate(&plan).await)

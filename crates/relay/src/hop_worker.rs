@@ -77,7 +77,7 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
     let plan = match plan_for(&engine.org(), &route) {
         Ok(plan) => plan,
         Err(diagnosis) => {
-            hold_unusable_hop(engine, next_hop, &claimed, hold, diagnosis).await?;
+            hold_unusable_hop(engine, next_hop, &claimed, hold, *diagnosis).await?;
             return Ok(Round::Held);
         }
     };

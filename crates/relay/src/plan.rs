@@ -6,7 +6,8 @@ use mailflow_deliver::{NextHopPlan, Target};
 
 /// The plan for a route, or why mail for it must wait (its connector was
 /// removed or disabled: queued mail stays until expiry or an operator acts).
-pub fn plan_for(org: &OrgSettings, route: &Route) -> Result<NextHopPlan, Diagnosis> {
+/// The diagnosis is boxed: it is the rare answer, and large.
+pub fn plan_for(org: &OrgSettings, route: &Route) -> Result<NextHopPlan, Box<Diagnosis>> {
     let Some(name) = &route.connector else {
         return Ok(NextHopPlan {
             target: Target::Mx {
@@ -42,10 +43,10 @@ pub fn plan_for(org: &OrgSettings, route: &Route) -> Result<NextHopPlan, Diagnos
     })
 }
 
-fn unavailable(detail: String) -> Diagnosis {
-    Diagnosis::Local {
+fn unavailable(detail: String) -> Box<Diagnosis> {
+    Box::new(Diagnosis::Local {
         reply_code: 450,
         code: EnhancedCode(4, 4, 0),
         detail,
-    }
+    })
 }
