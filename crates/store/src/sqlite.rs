@@ -52,7 +52,7 @@ mod trace;
 mod transaction;
 mod writer;
 
-/// Finished messages deleted per write transaction by `prune_messages`.
+/// Messages `prune_messages` looks at per write transaction.
 pub use message_retention::BATCH as MESSAGE_PRUNE_BATCH;
 
 use crate::InvalidRecipientSource;
@@ -446,13 +446,17 @@ impl Store for SqliteStore {
     }
 
     async fn prune_messages(&self, before: OffsetDateTime) -> Result<u64> {
-        // One batch per job: accepts queue behind a batch, not the hour's all.
+        // One batch per job: accepts queue behind a batch, not the whole pass.
         let mut deleted = 0;
+        let mut from = message_retention::Cursor::START;
         loop {
-            let batch = on_writer!(self, Durability::Relaxed, conn => message_retention::prune_batch(conn, before))?;
-            deleted += batch;
-            if batch < message_retention::BATCH as u64 {
-                return Ok(deleted);
+            let batch = on_writer!(self, Durability::Relaxed, conn => {
+                message_retention::prune_batch(conn, before, from, message_retention::BATCH)
+            })?;
+            deleted += batch.deleted;
+            match batch.next {
+                Some(next) => from = next,
+                None => return Ok(deleted),
             }
         }
     }
