@@ -15,8 +15,8 @@ use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Clone)]
 pub struct HistorySettings {
-    /// Events (the trace) older than this are deleted, and finished
-    /// messages received before it.
+    /// Events (the trace) older than this are deleted, and the messages
+    /// whose recipients all finished before it.
     pub event_retention: std::time::Duration,
     /// History buckets older than this are deleted.
     pub history_retention: std::time::Duration,

@@ -357,7 +357,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         let max_recipients = self.receiver.settings.max_recipients;
         let reply = add_recipient(envelope, to, &org, self.may_relay, max_recipients);
         if envelope.refused_over_limit > self.receiver.settings.max_recipient_overshoot
-            && reply.code() == 452
+            && reply.enhanced() == Some(EnhancedCode(4, 5, 3))
         {
             // Past the overshoot the 452s stop being a long list's tail:
             // each is an error, so a client cannot loop on them.
