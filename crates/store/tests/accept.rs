@@ -70,25 +70,13 @@ async fn body_is_stored_once_whatever_the_number_of_recipients() {
     let path = t.store.path().to_path_buf();
     t.store.close().await.unwrap();
 
-    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    let messages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(messages, 1);
+    assert_eq!(count_rows(&path, "messages").await, 1);
     let spooled: u64 = std::fs::read_dir(path.parent().unwrap().join("spool"))
         .unwrap()
         .map(|entry| entry.unwrap().metadata().unwrap().len())
         .sum();
     assert_eq!(spooled, 64 * 1024, "the body once, in the spool");
-    let recipients: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recipients")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(recipients, 50);
-    conn.close().await.unwrap();
+    assert_eq!(count_rows(&path, "recipients").await, 50);
 }
 
 #[tokio::test]

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use mailflow_store::{NewMessage, SqliteStore, Store};
-use sqlx::{Connection, SqliteConnection};
+use mailflow_core::MessageId;
+use mailflow_store::{NewMessage, RecipientUpdate, SqliteStore, Store};
 use std::sync::Arc;
 use time::OffsetDateTime;
 
@@ -19,29 +19,35 @@ fn cutoff() -> OffsetDateTime {
     t0() + time::Duration::days(7)
 }
 
+/// A message to one recipient, accepted at `t0` and finished a minute later
+/// with `outcome`.
+async fn finished(
+    store: &SqliteStore,
+    outcome: fn(MessageId, u32, OffsetDateTime) -> RecipientUpdate,
+) -> NewMessage {
+    let m = onprem_message(t0(), "bob@acme.test");
+    store.accept_message(m.clone()).await.unwrap();
+    store
+        .record(vec![outcome(m.id, 0, t0() + minutes(1))], Vec::new())
+        .await
+        .unwrap();
+    m
+}
+
 #[tokio::test]
 async fn a_message_delivered_before_the_cutoff_goes_with_its_recipients() {
     let t = open_store().await;
-    let m = onprem_message(t0(), "bob@acme.test");
-    t.store.accept_message(m.clone()).await.unwrap();
-    t.store
-        .record(vec![delivery(m.id, 0, t0() + minutes(1))], Vec::new())
-        .await
-        .unwrap();
+    let m = finished(&t.store, delivery).await;
 
     assert_eq!(t.store.prune_messages(cutoff()).await.unwrap(), 1);
     assert!(!kept(&t.store, &m).await);
     let path = t.store.path().to_path_buf();
     t.store.close().await.unwrap();
-    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    let recipients: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recipients")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(recipients, 0, "the recipients go with their message");
-    conn.close().await.unwrap();
+    assert_eq!(
+        count_rows(&path, "recipients").await,
+        0,
+        "the recipients go with their message"
+    );
 }
 
 #[tokio::test]
@@ -112,12 +118,7 @@ async fn a_message_stays_while_one_recipient_waits_or_finished_after_the_cutoff(
 #[tokio::test]
 async fn a_failed_message_stays_until_its_report_is_queued() {
     let t = open_store().await;
-    let m = onprem_message(t0(), "bob@acme.test");
-    t.store.accept_message(m.clone()).await.unwrap();
-    t.store
-        .record(vec![failure(m.id, 0, t0() + minutes(1))], Vec::new())
-        .await
-        .unwrap();
+    let m = finished(&t.store, failure).await;
 
     assert_eq!(t.store.prune_messages(cutoff()).await.unwrap(), 0);
     assert!(kept(&t.store, &m).await, "the report still owed quotes it");

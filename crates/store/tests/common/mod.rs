@@ -8,6 +8,7 @@ use mailflow_core::{
     Route,
 };
 use mailflow_store::{LastError, NewMessage, NewRecipient, RecipientUpdate, SqliteStore};
+use std::path::Path;
 use std::time::Duration;
 use tempfile::TempDir;
 use time::OffsetDateTime;
@@ -159,4 +160,19 @@ pub fn failure(id: MessageId, index: u32, at: OffsetDateTime) -> RecipientUpdate
         next_attempt_at: None,
         ..deferral(id, index, at, at)
     }
+}
+
+/// The rows of `table` in the database file at `path`, read over a
+/// connection of its own (with the store closed).
+pub async fn count_rows(path: &Path, table: &str) -> i64 {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    count
 }
