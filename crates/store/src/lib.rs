@@ -90,9 +90,12 @@ pub trait Store: Send + Sync + 'static {
         max_messages: usize,
     ) -> Result<Vec<ClaimedMessage>>;
 
-    /// Records outcomes of claimed recipients and the events that go with
-    /// them, in one transaction. A `queued` or `deferred` update without a
-    /// `next_attempt_at` is due at the update's `at`.
+    /// Records outcomes of claimed recipients, in one transaction, and the
+    /// events that go with them. A `queued` or `deferred` update without a
+    /// `next_attempt_at` is due at the update's `at`. The events may be
+    /// written a moment later, in batches (a crash can lose that moment's
+    /// events, never an update); every read of events through the store
+    /// sees them as soon as this returns.
     async fn record(&self, updates: Vec<RecipientUpdate>, events: Vec<Event>) -> Result<()>;
 
     /// The earliest time at which anything becomes due: a recipient's

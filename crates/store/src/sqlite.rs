@@ -16,6 +16,8 @@
 //! write-ahead log is fsync'd, which is what `250` promises. The relay's own
 //! bookkeeping (claims, holds, records without accepts beside them) skips
 //! that fsync; see `writer` for what that can and cannot cost.
+//! Events are written after what they record, in batches of their own
+//! (see `event_log`); a read of events waits for what is still to come.
 
 mod accept;
 mod alert_outbox;
@@ -24,6 +26,7 @@ mod audit;
 mod claim;
 mod codec;
 mod due;
+mod event_log;
 mod events;
 mod failure;
 mod group;
@@ -185,6 +188,14 @@ impl SqliteStore {
     async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
         Ok(self.reads.acquire().await?)
     }
+
+    /// A read connection for reading events, once the events of every
+    /// write answered so far are written (they wait in the writer's event
+    /// log; see `event_log`).
+    async fn read_events(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        self.writer.flush_events().await?;
+        self.read().await
+    }
 }
 
 /// Runs one write as a job of the writer task:
@@ -331,7 +342,7 @@ impl Store for SqliteStore {
     }
 
     async fn events(&self, id: MessageId) -> Result<Vec<Event>> {
-        reads::events(&mut *self.read().await?, id).await
+        reads::events(&mut *self.read_events().await?, id).await
     }
 
     async fn append_audit(&self, entry: AuditEntry) -> Result<u64> {
@@ -417,15 +428,22 @@ impl Store for SqliteStore {
         since: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<DeliveryStats> {
-        insight::delivery_stats(&mut *self.read().await?, org, connector, since, until).await
+        insight::delivery_stats(
+            &mut *self.read_events().await?,
+            org,
+            connector,
+            since,
+            until,
+        )
+        .await
     }
 
     async fn last_attempt(&self, org: &str, connector: Option<&str>) -> Result<Option<Event>> {
-        insight::last_attempt(&mut *self.read().await?, org, connector).await
+        insight::last_attempt(&mut *self.read_events().await?, org, connector).await
     }
 
     async fn trace(&self, filter: &TraceFilter) -> Result<Vec<TracedMessage>> {
-        trace::trace(&mut *self.read().await?, filter).await
+        trace::trace(&mut *self.read_events().await?, filter).await
     }
 
     async fn save_history(&self, buckets: Vec<HistoryBucket>) -> Result<()> {
@@ -442,6 +460,8 @@ impl Store for SqliteStore {
     }
 
     async fn prune_events(&self, before: OffsetDateTime) -> Result<u64> {
+        // The events waiting in the writer's log are pruned too.
+        self.writer.flush_events().await?;
         on_writer!(self, Durability::Relaxed, conn => history::prune_events(conn, before))
     }
 

@@ -4,30 +4,31 @@
 //!
 //! Under load both arrive many times a second, a few at a time. One
 //! transaction for them all writes the pages they share (the recipients'
-//! indexes, the events) once, and pays one fsync and one hand-off to
-//! SQLite's thread instead of one per request. When the group cannot
-//! commit, each request is tried alone, so that one bad request does not
-//! sink its neighbours and each gets its own answer.
+//! indexes) once, and pays one fsync and one hand-off to SQLite's thread
+//! instead of one per request. When the group cannot commit, each request
+//! is tried alone, so that one bad request does not sink its neighbours and
+//! each gets its own answer. The events of what committed go to the
+//! writer's event log, which writes them in batches of their own (see
+//! `event_log`).
 
 use super::accept::{
     self, AcceptRequest, AcceptRows, INSERT_MESSAGES, INSERT_RECIPIENTS, RELAXED_AFTER, SYNCED,
 };
-use super::events::{INSERT_EVENTS, events_json};
+use super::event_log::EventLog;
 use super::record::{self, REFRESH_PENDING, RecordRequest, RecordRows, UPDATE_RECIPIENTS};
 use super::spool::{self, BodyAt, SharedSpool};
 use super::transaction::send_in_one_trip;
 use crate::{NewMessage, Result};
+use mailflow_core::Event;
 use sqlx::SqliteConnection;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The statements of a group commit, in the order of their parameters:
-/// messages, recipients, updates, touched messages, events. Events
-/// come last because they read their messages' organisation.
+/// messages, recipients, updates, touched messages.
 static GROUP: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "BEGIN IMMEDIATE; {INSERT_MESSAGES}; {INSERT_RECIPIENTS}; {}; {REFRESH_PENDING}; \
-         {INSERT_EVENTS}; COMMIT",
+        "BEGIN IMMEDIATE; {INSERT_MESSAGES}; {INSERT_RECIPIENTS}; {}; {REFRESH_PENDING}; COMMIT",
         *UPDATE_RECIPIENTS
     )
 });
@@ -42,12 +43,14 @@ static SYNCED_GROUP: LazyLock<String> =
 /// connection set back to `synchronous=NORMAL` after; the answer is then
 /// whether the last transaction with accepts did that. Records alone
 /// commit under the connection's current setting. They are committed in
-/// one transaction; when that fails, each alone.
+/// one transaction; when that fails, each alone. The events of what
+/// committed are added to `log`.
 pub async fn commit_group(
     conn: &mut SqliteConnection,
     spool: &SharedSpool,
     accepts: Vec<AcceptRequest>,
     records: Vec<RecordRequest>,
+    log: &mut EventLog,
     commits: &AtomicU64,
 ) -> bool {
     let with_accepts = !accepts.is_empty();
@@ -56,13 +59,15 @@ pub async fn commit_group(
         send(conn, spool, &messages, &records).await
     };
     match sent {
-        Ok(()) => {
+        Ok(received) => {
             commits.fetch_add(1, Ordering::Relaxed);
+            log.add(received);
             for request in accepts {
                 // The caller may have gone away; the message is durable regardless.
                 let _ = request.answer.send(Ok(()));
             }
             for request in records {
+                log.add(request.events);
                 let _ = request.answer.send(Ok(()));
             }
             true
@@ -76,6 +81,7 @@ pub async fn commit_group(
                     spool,
                     vec![request],
                     Vec::new(),
+                    log,
                     commits,
                 ))
                 .await;
@@ -86,6 +92,7 @@ pub async fn commit_group(
                     spool,
                     Vec::new(),
                     vec![request],
+                    log,
                     commits,
                 ))
                 .await;
@@ -107,13 +114,14 @@ pub async fn commit_group(
 }
 
 /// One transaction, in one trip, of statements whose text is always the
-/// same (see `json_rows`), so the connection keeps them prepared.
+/// same (see `json_rows`), so the connection keeps them prepared. Returns
+/// the `received` events of the accepted messages.
 async fn send(
     conn: &mut SqliteConnection,
     spool: &SharedSpool,
     messages: &[&NewMessage],
     records: &[RecordRequest],
-) -> Result<()> {
+) -> Result<Vec<Event>> {
     let spooled = if messages.is_empty() {
         BodyAt::default()
     } else {
@@ -121,12 +129,6 @@ async fn send(
     };
     let accepted = AcceptRows::new(messages, spooled);
     let recorded = RecordRows::new(records.iter().flat_map(|request| &request.updates));
-    let events = events_json(
-        accepted
-            .events
-            .iter()
-            .chain(records.iter().flat_map(|request| &request.events)),
-    );
     let sql = if messages.is_empty() {
         &*GROUP
     } else {
@@ -136,12 +138,11 @@ async fn send(
         .bind(accepted.messages)
         .bind(accepted.recipients)
         .bind(recorded.updates)
-        .bind(recorded.touched)
-        .bind(events);
+        .bind(recorded.touched);
     // Only the updates return rows, one per recipient updated.
     let updated = send_in_one_trip(conn, query).await?.len();
     record::warn_if_missing(recorded.recipients, updated);
-    Ok(())
+    Ok(accepted.events)
 }
 
 #[cfg(test)]
@@ -149,7 +150,7 @@ mod tests {
     use super::super::test_support;
     use super::*;
     use crate::{RecipientUpdate, StoreError};
-    use mailflow_core::{MessageId, RecipientState};
+    use mailflow_core::{EventKind, MessageId, RecipientState};
     use time::OffsetDateTime;
     use tokio::sync::oneshot;
 
@@ -167,7 +168,17 @@ mod tests {
         let spool = test_support::spool_in(dir);
         let first = MessageId::new();
         let (a, a_answer) = accept(message(first, now));
-        assert!(commit_group(&mut conn, &spool, vec![a], Vec::new(), commits).await);
+        assert!(
+            commit_group(
+                &mut conn,
+                &spool,
+                vec![a],
+                Vec::new(),
+                &mut EventLog::default(),
+                commits
+            )
+            .await
+        );
         a_answer.await.unwrap().unwrap();
         (conn, spool, first)
     }
@@ -192,9 +203,20 @@ mod tests {
             delivered_reply: Some("250 ok".into()),
             at,
         };
+        let event = Event {
+            at,
+            message_id: id,
+            recipient: None,
+            next_hop: None,
+            connector: None,
+            kind: EventKind::Delivered {
+                reply: "250 ok".into(),
+                server: None,
+            },
+        };
         let request = RecordRequest {
             updates: vec![update],
-            events: Vec::new(),
+            events: vec![event],
             answer,
         };
         (request, answered)
@@ -210,6 +232,7 @@ mod tests {
 
     #[tokio::test]
     async fn accepts_and_records_that_arrive_together_commit_in_one_transaction() {
+        let mut log = EventLog::default();
         let dir = tempfile::tempdir().unwrap();
         let commits = AtomicU64::new(0);
         let now = OffsetDateTime::now_utc();
@@ -218,7 +241,7 @@ mod tests {
         let second = MessageId::new();
         let (b, b_answer) = accept(message(second, now));
         let (r, r_answer) = delivered(first, now);
-        assert!(commit_group(&mut conn, &spool, vec![b], vec![r], &commits).await);
+        assert!(commit_group(&mut conn, &spool, vec![b], vec![r], &mut log, &commits).await);
         b_answer.await.unwrap().unwrap();
         r_answer.await.unwrap().unwrap();
         assert_eq!(
@@ -232,6 +255,7 @@ mod tests {
 
     #[tokio::test]
     async fn group_commits_of_any_size_reuse_the_same_prepared_statements() {
+        let mut log = EventLog::default();
         use sqlx::Connection;
         let dir = tempfile::tempdir().unwrap();
         let commits = AtomicU64::new(0);
@@ -241,9 +265,9 @@ mod tests {
         let before = conn.cached_statements_size();
         let first = MessageId::new();
         let (a, _) = accept(message(first, now));
-        assert!(commit_group(&mut conn, &spool, vec![a], Vec::new(), &commits).await);
+        assert!(commit_group(&mut conn, &spool, vec![a], Vec::new(), &mut log, &commits).await);
         let (r, _) = delivered(first, now);
-        commit_group(&mut conn, &spool, Vec::new(), vec![r], &commits).await;
+        commit_group(&mut conn, &spool, Vec::new(), vec![r], &mut log, &commits).await;
         assert_eq!(
             conn.cached_statements_size(),
             before + 2,
@@ -254,9 +278,9 @@ mod tests {
                 .map(|_| accept(message(MessageId::new(), now)).0)
                 .collect();
             let (r, _) = delivered(first, now);
-            assert!(commit_group(&mut conn, &spool, accepts, vec![r], &commits).await);
+            assert!(commit_group(&mut conn, &spool, accepts, vec![r], &mut log, &commits).await);
             let (r, _) = delivered(first, now);
-            commit_group(&mut conn, &spool, Vec::new(), vec![r], &commits).await;
+            commit_group(&mut conn, &spool, Vec::new(), vec![r], &mut log, &commits).await;
             assert_eq!(
                 conn.cached_statements_size(),
                 before + 2,
@@ -266,7 +290,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_bad_request_in_a_group_fails_alone() {
+    async fn a_bad_request_in_a_group_fails_alone_and_logs_no_event() {
+        let mut log = EventLog::default();
         let dir = tempfile::tempdir().unwrap();
         let commits = AtomicU64::new(0);
         let now = OffsetDateTime::now_utc();
@@ -278,7 +303,15 @@ mod tests {
         let (again, again_answer) = accept(message(first, now));
         let (b, b_answer) = accept(message(second, now));
         let (r, r_answer) = delivered(first, now);
-        commit_group(&mut conn, &spool, vec![again, b], vec![r], &commits).await;
+        commit_group(
+            &mut conn,
+            &spool,
+            vec![again, b],
+            vec![r],
+            &mut log,
+            &commits,
+        )
+        .await;
         assert!(matches!(
             again_answer.await.unwrap(),
             Err(StoreError::Database(_))
@@ -287,5 +320,20 @@ mod tests {
         r_answer.await.unwrap().unwrap();
         assert_eq!(state(&mut conn, first).await.as_deref(), Some("delivered"));
         assert_eq!(state(&mut conn, second).await.as_deref(), Some("queued"));
+        let logged: Vec<(MessageId, &str)> = log
+            .waiting()
+            .iter()
+            .map(|event| {
+                (
+                    event.message_id,
+                    super::super::events::kind_name(&event.kind),
+                )
+            })
+            .collect();
+        assert_eq!(
+            logged,
+            [(second, "received"), (first, "delivered")],
+            "the events of what committed, and only those"
+        );
     }
 }

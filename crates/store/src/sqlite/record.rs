@@ -1,9 +1,8 @@
-//! Recording outcomes: recipient updates and their events, in one
-//! transaction, so that the queue and the trace never disagree.
+//! Recording outcomes: recipient updates, and their events.
 //!
 //! Records are written with the writer's group commits (see `group`): all
 //! the updates of a group with one statement, whatever their number (see
-//! `json_rows`). A message stops being `pending` (and leaves the expiry
+//! `json_rows`); their events follow in batches (see `event_log`). A message stops being `pending` (and leaves the expiry
 //! and delay-notice indexes) when the last of its recipients reaches a
 //! final state.
 

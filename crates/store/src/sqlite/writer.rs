@@ -13,6 +13,10 @@
 //! settings) are jobs run one at a time in their own transaction, in
 //! arrival order with the groups.
 //!
+//! The events of what the groups committed wait in the task's event log
+//! and are written in batches of their own, between groups (see
+//! `event_log`).
+//!
 //! Between groups, at most every ten seconds, the task also deletes the
 //! spool segments no waiting message needs any more (see `spool`): asked
 //! and done on this connection, no commit pointing into a segment can come
@@ -30,6 +34,7 @@
 //! same queue.
 
 use super::accept::AcceptRequest;
+use super::event_log::EventLog;
 use super::failure::on_write;
 use super::group::commit_group;
 use super::record::RecordRequest;
@@ -56,6 +61,8 @@ enum WriteRequest {
     Accept(AcceptRequest),
     Record(RecordRequest),
     Job(Job, Durability),
+    /// Write the events that wait, then answer.
+    FlushEvents(oneshot::Sender<()>),
 }
 
 /// Whether a write's commit waits for the disk.
@@ -142,6 +149,17 @@ impl Writer {
         answered.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Returns once the events of every write answered before the call
+    /// are in the store (or could not be written; see `event_log`).
+    pub async fn flush_events(&self) -> Result<()> {
+        let (answer, answered) = oneshot::channel();
+        self.requests
+            .send(WriteRequest::FlushEvents(answer))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answered.await.map_err(|_| StoreError::Closed)
+    }
+
     /// Group commits so far: transactions that carried accepted messages,
     /// outcome records or both.
     pub fn commits(&self) -> u64 {
@@ -159,6 +177,7 @@ async fn run(
     let mut requests = Vec::with_capacity(max_batch);
     let mut sync = SyncMode::default();
     let mut group = Group::default();
+    let mut log = EventLog::default();
     let spool = collector.spool.clone();
     let mut waited = false;
     loop {
@@ -169,10 +188,19 @@ async fn run(
                 Ok(count) => count,
                 Err(_) => {
                     std::mem::take(&mut group)
-                        .commit(&mut conn, &spool, &mut sync, &commits)
+                        .commit(&mut conn, &spool, &mut log, &mut sync, &commits)
                         .await;
                     waited = false;
-                    collector.collect_if_due(&mut conn).await;
+                    between_groups(&mut conn, &mut collector, &mut log, &mut sync).await;
+                    continue;
+                }
+            }
+        } else if let Some(due) = log.due_at() {
+            let more = receiver.recv_many(&mut requests, max_batch);
+            match tokio::time::timeout_at(due, more).await {
+                Ok(count) => count,
+                Err(_) => {
+                    write_events(&mut conn, &mut log, &mut sync).await;
                     continue;
                 }
             }
@@ -188,10 +216,17 @@ async fn run(
                 WriteRequest::Record(record) => group.records.push(record),
                 WriteRequest::Job(job, durability) => {
                     std::mem::take(&mut group)
-                        .commit(&mut conn, &spool, &mut sync, &commits)
+                        .commit(&mut conn, &spool, &mut log, &mut sync, &commits)
                         .await;
                     sync.set(&mut conn, durability).await;
                     job(&mut conn).await;
+                }
+                WriteRequest::FlushEvents(answer) => {
+                    std::mem::take(&mut group)
+                        .commit(&mut conn, &spool, &mut log, &mut sync, &commits)
+                        .await;
+                    write_events(&mut conn, &mut log, &mut sync).await;
+                    let _ = answer.send(());
                 }
             }
         }
@@ -199,16 +234,42 @@ async fn run(
             continue;
         }
         std::mem::take(&mut group)
-            .commit(&mut conn, &spool, &mut sync, &commits)
+            .commit(&mut conn, &spool, &mut log, &mut sync, &commits)
             .await;
         waited = false;
-        collector.collect_if_due(&mut conn).await;
+        between_groups(&mut conn, &mut collector, &mut log, &mut sync).await;
     }
     // The channel is closed: what is left is written before the end.
-    group.commit(&mut conn, &spool, &mut sync, &commits).await;
+    group
+        .commit(&mut conn, &spool, &mut log, &mut sync, &commits)
+        .await;
+    write_events(&mut conn, &mut log, &mut sync).await;
     if let Err(error) = conn.close().await {
         tracing::warn!(%error, "closing the store's write connection");
     }
+}
+
+/// The writer's housekeeping after a group: the events, once due, and the
+/// spool.
+async fn between_groups(
+    conn: &mut SqliteConnection,
+    collector: &mut Collector,
+    log: &mut EventLog,
+    sync: &mut SyncMode,
+) {
+    if log.is_due() {
+        write_events(conn, log, sync).await;
+    }
+    collector.collect_if_due(conn).await;
+}
+
+/// Events are bookkeeping: written under `synchronous=NORMAL`.
+async fn write_events(conn: &mut SqliteConnection, log: &mut EventLog, sync: &mut SyncMode) {
+    if log.due_at().is_none() {
+        return;
+    }
+    sync.set(conn, Durability::Relaxed).await;
+    log.write(conn).await;
 }
 
 /// Deletes the spool segments no waiting message needs (see `spool`), at
@@ -259,6 +320,7 @@ impl Group {
         self,
         conn: &mut SqliteConnection,
         spool: &SharedSpool,
+        log: &mut EventLog,
         sync: &mut SyncMode,
         commits: &AtomicU64,
     ) {
@@ -269,7 +331,7 @@ impl Group {
         if !with_accepts {
             sync.set(conn, Durability::Relaxed).await;
         }
-        let set_back = commit_group(conn, spool, self.accepts, self.records, commits).await;
+        let set_back = commit_group(conn, spool, self.accepts, self.records, log, commits).await;
         if with_accepts {
             sync.after_accepts(set_back);
         }
@@ -417,6 +479,70 @@ mod tests {
         assert_eq!(writer.commits() - before, 1);
         drop(writer);
         task.await.unwrap();
+    }
+
+    /// The events in the table, counted by a job: it neither asks for nor
+    /// waits for the event log to be written.
+    async fn events_written(writer: &Writer) -> i64 {
+        writer
+            .run(Durability::Relaxed, |conn| {
+                Box::pin(async move {
+                    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM events")
+                        .fetch_one(conn)
+                        .await?)
+                })
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn events_wait_in_the_log_and_are_written_once_the_first_has_waited() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = test_support::open_writer_in(&dir).await;
+        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
+        writer.accept(new_message()).await.unwrap();
+        assert_eq!(events_written(&writer).await, 0, "the received event waits");
+        // Past the wait; the writer's timer is the earlier one.
+        tokio::time::sleep(super::super::event_log::EVENTS_WAIT + Duration::from_millis(1)).await;
+        assert_eq!(events_written(&writer).await, 1);
+        drop(writer);
+        task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flush_writes_the_waiting_events_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = test_support::open_writer_in(&dir).await;
+        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
+        let message = new_message();
+        writer.accept(message.clone()).await.unwrap();
+        writer
+            .record(Vec::new(), vec![event(&message)])
+            .await
+            .unwrap();
+        let asked = tokio::time::Instant::now();
+        writer.flush_events().await.unwrap();
+        assert_eq!(asked.elapsed(), Duration::ZERO, "no wait for the batch");
+        assert_eq!(events_written(&writer).await, 2);
+        drop(writer);
+        task.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_events_still_waiting_are_written_when_the_writer_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = test_support::open_writer_in(&dir).await;
+        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
+        writer.accept(new_message()).await.unwrap();
+        drop(writer);
+        task.await.unwrap();
+        let mut conn = test_support::open_writer_in(&dir).await;
+        let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(written, 1);
     }
 
     #[tokio::test]

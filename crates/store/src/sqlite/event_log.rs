@@ -1,0 +1,193 @@
+//! The events of group commits, written in batches of their own.
+//!
+//! Events are a log the trace and the insights read; nothing in the queue
+//! depends on them. Written inside every group commit they cost about an
+//! eighth of the node's CPU (three rows per message, four B-trees each,
+//! and those trees' last pages once per commit). So the writer keeps the events of the
+//! groups it committed in memory and writes them in one transaction once
+//! the oldest has waited `EVENTS_WAIT` (or `MAX_WAITING` are waiting),
+//! under `synchronous=NORMAL` as the relay's other bookkeeping.
+//!
+//! A read of events first asks the writer to write what waits (see
+//! `Writer::flush_events`), so a trace or an insight read after a write
+//! sees that write's events. What the log can lose is what waited when the
+//! process died: at most `EVENTS_WAIT` of events, never a message or an
+//! outcome.
+
+use super::events::{INSERT_EVENTS, events_json};
+use super::transaction::send_in_one_trip;
+use mailflow_core::Event;
+use sqlx::SqliteConnection;
+use std::sync::LazyLock;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How long the first event of a batch waits for others to join it.
+pub const EVENTS_WAIT: Duration = Duration::from_millis(100);
+
+/// Events waiting past which the batch is written without waiting longer.
+const MAX_WAITING: usize = 8192;
+
+/// Events kept while they cannot be written (a full disk), before the
+/// oldest are dropped: memory stays bounded whatever the disk does.
+const MAX_KEPT: usize = 16 * MAX_WAITING;
+
+static WRITE_EVENTS: LazyLock<String> =
+    LazyLock::new(|| format!("BEGIN IMMEDIATE; {INSERT_EVENTS}; COMMIT"));
+
+/// The events waiting to be written, oldest first.
+#[derive(Default)]
+pub struct EventLog {
+    waiting: Vec<Event>,
+    since: Option<Instant>,
+}
+
+impl EventLog {
+    /// Adds the events of a committed write.
+    pub fn add(&mut self, events: impl IntoIterator<Item = Event>) {
+        let before = self.waiting.len();
+        self.waiting.extend(events);
+        if self.since.is_none() && self.waiting.len() > before {
+            self.since = Some(Instant::now());
+        }
+    }
+
+    /// When the waiting events are to be written, if any wait.
+    pub fn due_at(&self) -> Option<Instant> {
+        if self.waiting.len() >= MAX_WAITING {
+            return Some(Instant::now());
+        }
+        self.since.map(|since| since + EVENTS_WAIT)
+    }
+
+    #[cfg(test)]
+    pub fn waiting(&self) -> &[Event] {
+        &self.waiting
+    }
+
+    pub fn is_due(&self) -> bool {
+        self.due_at().is_some_and(|at| at <= Instant::now())
+    }
+
+    /// Writes every waiting event in one transaction. When that fails they
+    /// stay for the next try, up to `MAX_KEPT`.
+    pub async fn write(&mut self, conn: &mut SqliteConnection) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        let rows = events_json(&self.waiting);
+        match send_in_one_trip(conn, sqlx::query(&WRITE_EVENTS).bind(rows)).await {
+            Ok(_) => {
+                self.waiting.clear();
+                self.since = None;
+            }
+            Err(error) => {
+                let dropped = self.waiting.len().saturating_sub(MAX_KEPT);
+                self.waiting.drain(..dropped);
+                // Tried again after another wait, not at once.
+                self.since = Some(Instant::now());
+                tracing::warn!(%error, waiting = self.waiting.len(), dropped, "could not write the events");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support;
+    use super::*;
+    use mailflow_core::{EventKind, MessageId};
+
+    fn event() -> Event {
+        Event {
+            at: time::OffsetDateTime::now_utc(),
+            message_id: MessageId::new(),
+            recipient: None,
+            next_hop: None,
+            connector: None,
+            kind: EventKind::DelayNoticeSent,
+        }
+    }
+
+    async fn rows(conn: &mut SqliteConnection) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM events")
+            .fetch_one(conn)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn events_are_due_once_the_first_has_waited() {
+        let mut log = EventLog::default();
+        assert_eq!(log.due_at(), None, "nothing waits");
+        log.add([event()]);
+        let first = Instant::now();
+        tokio::time::advance(EVENTS_WAIT / 2).await;
+        log.add([event(), event()]);
+        assert_eq!(
+            log.due_at(),
+            Some(first + EVENTS_WAIT),
+            "the first sets the time"
+        );
+        assert!(!log.is_due());
+        tokio::time::advance(EVENTS_WAIT / 2).await;
+        assert!(log.is_due());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_batch_is_due_at_once() {
+        let mut log = EventLog::default();
+        log.add((0..MAX_WAITING - 1).map(|_| event()));
+        assert!(!log.is_due());
+        log.add([event()]);
+        assert!(log.is_due());
+    }
+
+    #[tokio::test]
+    async fn a_write_stores_every_waiting_event_and_empties_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = test_support::open_writer_in(&dir).await;
+        let mut log = EventLog::default();
+        log.add([event(), event(), event()]);
+        log.write(&mut conn).await;
+        assert_eq!(rows(&mut conn).await, 3);
+        assert_eq!(log.due_at(), None);
+        log.write(&mut conn).await;
+        assert_eq!(rows(&mut conn).await, 3, "nothing written twice");
+    }
+
+    async fn execute(conn: &mut SqliteConnection, sql: &str) {
+        sqlx::query(sql).execute(conn).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn events_that_cannot_be_written_stay_for_the_next_try() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = test_support::open_writer_in(&dir).await;
+        let mut log = EventLog::default();
+        log.add([event(), event()]);
+        execute(&mut conn, "ALTER TABLE events RENAME TO events_away").await;
+        log.write(&mut conn).await;
+        assert_eq!(log.waiting().len(), 2, "kept after the failure");
+        assert!(log.due_at().is_some());
+
+        execute(&mut conn, "ALTER TABLE events_away RENAME TO events").await;
+        log.write(&mut conn).await;
+        assert_eq!(rows(&mut conn).await, 2);
+        assert!(log.waiting().is_empty());
+    }
+
+    #[tokio::test]
+    async fn past_the_bound_the_oldest_unwritten_events_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = test_support::open_writer_in(&dir).await;
+        let mut log = EventLog::default();
+        let events: Vec<Event> = (0..MAX_KEPT + 5).map(|_| event()).collect();
+        let oldest_kept = events[5].message_id;
+        log.add(events);
+        execute(&mut conn, "ALTER TABLE events RENAME TO events_away").await;
+        log.write(&mut conn).await;
+        assert_eq!(log.waiting().len(), MAX_KEPT);
+        assert_eq!(log.waiting()[0].message_id, oldest_kept);
+    }
+}
