@@ -32,6 +32,10 @@ const MAX_WAITING: usize = 8192;
 /// oldest are dropped: memory stays bounded whatever the disk does.
 const MAX_KEPT: usize = 16 * MAX_WAITING;
 
+/// After failed writes the wait doubles, up to this: a full disk is not
+/// tried again in a loop, nor a large batch serialized ten times a second.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+
 static WRITE_EVENTS: LazyLock<String> =
     LazyLock::new(|| format!("BEGIN IMMEDIATE; {INSERT_EVENTS}; COMMIT"));
 
@@ -39,7 +43,12 @@ static WRITE_EVENTS: LazyLock<String> =
 #[derive(Default)]
 pub struct EventLog {
     waiting: Vec<Event>,
+    /// When the oldest waiting event came, or the last write failed.
     since: Option<Instant>,
+    /// Writes failed in a row.
+    failures: u32,
+    /// Events dropped since the writes began to fail.
+    dropped: usize,
 }
 
 impl EventLog {
@@ -54,10 +63,16 @@ impl EventLog {
 
     /// When the waiting events are to be written, if any wait.
     pub fn due_at(&self) -> Option<Instant> {
-        if self.waiting.len() >= MAX_WAITING {
+        if self.failures == 0 && self.waiting.len() >= MAX_WAITING {
             return Some(Instant::now());
         }
-        self.since.map(|since| since + EVENTS_WAIT)
+        self.since.map(|since| since + self.wait())
+    }
+
+    fn wait(&self) -> Duration {
+        EVENTS_WAIT
+            .saturating_mul(1 << self.failures.min(16))
+            .min(MAX_RETRY_WAIT)
     }
 
     #[cfg(test)]
@@ -69,24 +84,35 @@ impl EventLog {
         self.due_at().is_some_and(|at| at <= Instant::now())
     }
 
-    /// Writes every waiting event in one transaction. When that fails they
-    /// stay for the next try, up to `MAX_KEPT`.
+    /// Writes every waiting event in one transaction, whether due or not,
+    /// unless an earlier write failed and the wait after it is not over.
+    /// When the write fails the events stay for the next try, up to
+    /// `MAX_KEPT`.
     pub async fn write(&mut self, conn: &mut SqliteConnection) {
-        if self.waiting.is_empty() {
+        if self.waiting.is_empty() || (self.failures > 0 && !self.is_due()) {
             return;
         }
         let rows = events_json(&self.waiting);
         match send_in_one_trip(conn, sqlx::query(&WRITE_EVENTS).bind(rows)).await {
             Ok(_) => {
-                self.waiting.clear();
-                self.since = None;
+                if self.failures > 0 {
+                    tracing::warn!(dropped = self.dropped, "events written again");
+                }
+                *self = EventLog::default();
             }
             Err(error) => {
                 let dropped = self.waiting.len().saturating_sub(MAX_KEPT);
                 self.waiting.drain(..dropped);
-                // Tried again after another wait, not at once.
+                self.dropped += dropped;
+                self.failures += 1;
                 self.since = Some(Instant::now());
-                tracing::warn!(%error, waiting = self.waiting.len(), dropped, "could not write the events");
+                let waiting = self.waiting.len();
+                // Said once per run of failures; the retries are quieter.
+                if self.failures == 1 {
+                    tracing::warn!(%error, waiting, "could not write the events; trying again later");
+                } else {
+                    tracing::debug!(%error, waiting, dropped = self.dropped, "could not write the events");
+                }
             }
         }
     }
@@ -160,7 +186,7 @@ mod tests {
         sqlx::query(sql).execute(conn).await.unwrap();
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn events_that_cannot_be_written_stay_for_the_next_try() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = test_support::open_writer_in(&dir).await;
@@ -172,9 +198,40 @@ mod tests {
         assert!(log.due_at().is_some());
 
         execute(&mut conn, "ALTER TABLE events_away RENAME TO events").await;
+        tokio::time::sleep(log.wait()).await;
         log.write(&mut conn).await;
         assert_eq!(rows(&mut conn).await, 2);
         assert!(log.waiting().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_failed_writes_the_next_try_waits_longer_and_longer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = test_support::open_writer_in(&dir).await;
+        let mut log = EventLog::default();
+        // A full batch is due at once, but not once its write has failed.
+        log.add((0..MAX_WAITING).map(|_| event()));
+        assert!(log.is_due());
+        execute(&mut conn, "ALTER TABLE events RENAME TO events_away").await;
+        let mut waits = Vec::new();
+        for _ in 0..9 {
+            log.write(&mut conn).await;
+            let due = log.due_at().unwrap();
+            waits.push(due - Instant::now());
+            // A write asked for before then (a flush) does not try.
+            log.write(&mut conn).await;
+            assert_eq!(log.due_at(), Some(due));
+            tokio::time::sleep_until(due).await;
+        }
+        let ms = |n| Duration::from_millis(n);
+        assert_eq!(
+            waits,
+            [200, 400, 800, 1600, 3200, 6400, 10_000, 10_000, 10_000].map(ms)
+        );
+        execute(&mut conn, "ALTER TABLE events_away RENAME TO events").await;
+        log.write(&mut conn).await;
+        assert_eq!(rows(&mut conn).await, MAX_WAITING as i64);
+        assert_eq!(log.due_at(), None);
     }
 
     #[tokio::test]
