@@ -89,7 +89,16 @@ impl EventLog {
     /// When the write fails the events stay for the next try, up to
     /// `MAX_KEPT`.
     pub async fn write(&mut self, conn: &mut SqliteConnection) {
-        if self.waiting.is_empty() || (self.failures > 0 && !self.is_due()) {
+        if self.failures > 0 && !self.is_due() {
+            return;
+        }
+        self.write_now(conn).await;
+    }
+
+    /// Writes every waiting event, even while backing off after failed
+    /// writes: the writer's last try before it stops.
+    pub async fn write_now(&mut self, conn: &mut SqliteConnection) {
+        if self.waiting.is_empty() {
             return;
         }
         let rows = events_json(&self.waiting);
@@ -232,6 +241,21 @@ mod tests {
         log.write(&mut conn).await;
         assert_eq!(rows(&mut conn).await, MAX_WAITING as i64);
         assert_eq!(log.due_at(), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_last_try_does_not_wait_for_the_back_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = test_support::open_writer_in(&dir).await;
+        let mut log = EventLog::default();
+        log.add([event()]);
+        execute(&mut conn, "ALTER TABLE events RENAME TO events_away").await;
+        log.write(&mut conn).await;
+        execute(&mut conn, "ALTER TABLE events_away RENAME TO events").await;
+        log.write(&mut conn).await;
+        assert_eq!(rows(&mut conn).await, 0, "backing off");
+        log.write_now(&mut conn).await;
+        assert_eq!(rows(&mut conn).await, 1);
     }
 
     #[tokio::test]

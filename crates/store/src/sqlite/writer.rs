@@ -243,7 +243,8 @@ async fn run(
     group
         .commit(&mut conn, &spool, &mut log, &mut sync, &commits)
         .await;
-    write_events(&mut conn, &mut log, &mut sync).await;
+    sync.set(&mut conn, Durability::Relaxed).await;
+    log.write_now(&mut conn).await;
     if let Err(error) = conn.close().await {
         tracing::warn!(%error, "closing the store's write connection");
     }
