@@ -3,15 +3,18 @@
 # stable toolchain. See docs/fuzzing.md for what each target checks.
 #
 #   scripts/fuzz.sh [TARGET|all] [SECONDS]   fuzz each target for SECONDS (default 600)
+#   scripts/fuzz.sh merge [TARGET|all]       add the new inputs that reach new code to fuzz/corpus/TARGET
 #   scripts/fuzz.sh cmin [TARGET|all]        minimise fuzz/corpus/TARGET in place
 #   scripts/fuzz.sh list                     name the targets
 #
 # Quick mode, e.g. before a commit: `scripts/fuzz.sh all 30` (or FUZZ_SECONDS=30).
 #
 # Each target runs alone, one process (the machine is small), reading its
-# committed corpus fuzz/corpus/TARGET (where new inputs are added) and its
-# hand-written seeds fuzz/seeds/TARGET, with the dictionary fuzz/dicts/TARGET.dict
-# when there is one. A crash, a panic, a failed check, a time-out (over
+# committed corpus fuzz/corpus/TARGET and its hand-written seeds
+# fuzz/seeds/TARGET, with the dictionary fuzz/dicts/TARGET.dict when there is
+# one. New inputs go to fuzz/target/corpus/TARGET, so a run leaves the
+# committed corpus as it was; `merge` adds those of them that reach code the
+# committed corpus does not. A crash, a panic, a failed check, a time-out (over
 # FUZZ_TIMEOUT s for one input, default 10) or running out of memory is a
 # finding: the input is saved under fuzz/artifacts/TARGET/ and the script exits
 # non-zero once every target asked for has run. Each run's output is kept in
@@ -31,7 +34,7 @@ export RUSTC_BOOTSTRAP=1
 targets=(smtp_command data_reader dsn_params config_loader)
 
 usage() {
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -67,8 +70,8 @@ case "${1:-}" in
         printf '%s\n' "${targets[@]}"
         exit 0
         ;;
-    cmin)
-        mode=cmin
+    cmin | merge)
+        mode=$1
         shift
         ;;
 esac
@@ -84,6 +87,16 @@ ensure_cargo_fuzz
 cd "$fuzz_dir"
 mkdir -p target/logs
 
+if [[ "$mode" == merge ]]; then
+    for target in "${chosen[@]}"; do
+        mkdir -p "target/corpus/$target"
+        echo "== merging fuzz/target/corpus/$target into fuzz/corpus/$target"
+        cargo fuzz run "${build_flags[@]}" "$target" "corpus/$target" "target/corpus/$target" \
+            -- -merge=1 -timeout="${FUZZ_TIMEOUT:-10}"
+    done
+    exit 0
+fi
+
 if [[ "$mode" == cmin ]]; then
     for target in "${chosen[@]}"; do
         echo "== minimising fuzz/corpus/$target"
@@ -94,8 +107,9 @@ fi
 
 failed=()
 for target in "${chosen[@]}"; do
-    mkdir -p "corpus/$target" "artifacts/$target"
-    dirs=("corpus/$target")
+    mkdir -p "corpus/$target" "artifacts/$target" "target/corpus/$target"
+    # libFuzzer adds new inputs to the first directory only.
+    dirs=("target/corpus/$target" "corpus/$target")
     if [[ -d "seeds/$target" ]]; then
         dirs+=("seeds/$target")
     fi
