@@ -61,6 +61,10 @@ impl EventLog {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+
     /// When the waiting events are to be written, if any wait.
     pub fn due_at(&self) -> Option<Instant> {
         if self.failures == 0 && self.waiting.len() >= MAX_WAITING {
@@ -98,7 +102,7 @@ impl EventLog {
     /// Writes every waiting event, even while backing off after failed
     /// writes: the writer's last try before it stops.
     pub async fn write_now(&mut self, conn: &mut SqliteConnection) {
-        if self.waiting.is_empty() {
+        if self.is_empty() {
             return;
         }
         let rows = events_json(&self.waiting);

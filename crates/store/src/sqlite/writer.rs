@@ -266,7 +266,7 @@ async fn between_groups(
 
 /// Events are bookkeeping: written under `synchronous=NORMAL`.
 async fn write_events(conn: &mut SqliteConnection, log: &mut EventLog, sync: &mut SyncMode) {
-    if log.due_at().is_none() {
+    if log.is_empty() {
         return;
     }
     sync.set(conn, Durability::Relaxed).await;
@@ -397,18 +397,23 @@ mod tests {
         }
     }
 
-    /// The `synchronous` setting a job runs under (1 = NORMAL, 2 = FULL).
-    async fn sync_seen_by(writer: &Writer, durability: Durability) -> i64 {
+    /// The number `sql` gives, read by a job under `durability`.
+    async fn number_read_by_a_job(
+        writer: &Writer,
+        durability: Durability,
+        sql: &'static str,
+    ) -> i64 {
         writer
-            .run(durability, |conn| {
-                Box::pin(async move {
-                    Ok(sqlx::query_scalar("PRAGMA synchronous")
-                        .fetch_one(conn)
-                        .await?)
-                })
+            .run(durability, move |conn| {
+                Box::pin(async move { Ok(sqlx::query_scalar(sql).fetch_one(conn).await?) })
             })
             .await
             .unwrap()
+    }
+
+    /// The `synchronous` setting a job runs under (1 = NORMAL, 2 = FULL).
+    async fn sync_seen_by(writer: &Writer, durability: Durability) -> i64 {
+        number_read_by_a_job(writer, durability, "PRAGMA synchronous").await
     }
 
     #[tokio::test]
@@ -485,16 +490,7 @@ mod tests {
     /// The events in the table, counted by a job: it neither asks for nor
     /// waits for the event log to be written.
     async fn events_written(writer: &Writer) -> i64 {
-        writer
-            .run(Durability::Relaxed, |conn| {
-                Box::pin(async move {
-                    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM events")
-                        .fetch_one(conn)
-                        .await?)
-                })
-            })
-            .await
-            .unwrap()
+        number_read_by_a_job(writer, Durability::Relaxed, "SELECT COUNT(*) FROM events").await
     }
 
     #[tokio::test(start_paused = true)]
