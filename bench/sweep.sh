@@ -28,8 +28,6 @@ LOG_PREFIX=sweep
 # shellcheck source=bench/common.sh
 source "$REPO/bench/common.sh"
 
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/mailflow-sweep.XXXXXX")
-
 # The figure after "NAME " on the line that starts with NAME in run output $1.
 rate_of() { awk -v name="$2" '$1 == name && $3 == "msg/s" { print $2 }' "$1"; }
 ratio_of() { awk -v name="$2" '$1 == "mailflow" && $3 == name { print $5 }' "$1"; }
@@ -42,6 +40,7 @@ for sessions in $SESSIONS; do
     case $sessions in ''|*[!0-9]*) die "SESSIONS must be numbers, got '$sessions'" ;; esac
 done
 case $ROUNDS in ''|*[!0-9]*|0) die "ROUNDS must be a number from 1, got '$ROUNDS'" ;; esac
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/mailflow-sweep.XXXXXX")
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
     log "building mailflow (release)"
