@@ -22,8 +22,11 @@ use std::sync::LazyLock;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// How long the first event of a batch waits for others to join it.
-pub const EVENTS_WAIT: Duration = Duration::from_millis(100);
+/// How long the first event of a batch waits for others to join it, and so
+/// what a killed process can lose. Waiting 100 ms instead saved no CPU or
+/// throughput that could be measured (docs/benchmarks.md, "Events in
+/// batches of their own").
+pub const EVENTS_WAIT: Duration = Duration::from_millis(20);
 
 /// Events waiting past which the batch is written without waiting longer.
 const MAX_WAITING: usize = 8192;
@@ -32,8 +35,11 @@ const MAX_WAITING: usize = 8192;
 /// oldest are dropped: memory stays bounded whatever the disk does.
 const MAX_KEPT: usize = 16 * MAX_WAITING;
 
-/// After failed writes the wait doubles, up to this: a full disk is not
-/// tried again in a loop, nor a large batch serialized ten times a second.
+/// After a failed write the next try waits this long, and after each
+/// further failure twice as long, up to `MAX_RETRY_WAIT`: a full disk is
+/// not tried again in a loop, nor a large batch serialized ten times a
+/// second.
+const FIRST_RETRY_WAIT: Duration = Duration::from_millis(200);
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 
 static WRITE_EVENTS: LazyLock<String> =
@@ -74,9 +80,12 @@ impl EventLog {
     }
 
     fn wait(&self) -> Duration {
-        EVENTS_WAIT
-            .saturating_mul(1 << self.failures.min(16))
-            .min(MAX_RETRY_WAIT)
+        match self.failures {
+            0 => EVENTS_WAIT,
+            failures => FIRST_RETRY_WAIT
+                .saturating_mul(1 << (failures - 1).min(16))
+                .min(MAX_RETRY_WAIT),
+        }
     }
 
     #[cfg(test)]
