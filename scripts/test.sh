@@ -2,9 +2,14 @@
 # Runs mailflow's whole test suite: every crate, with the lock file as committed.
 # Exits non-zero when anything fails.
 #
-# The tests need nothing but loopback sockets and temporary directories. When
-# tests against PostgreSQL arrive, this is where the database is made ready.
+# The tests need loopback sockets, temporary directories and python3 (an
+# independent reader of the addresses mailflow writes). When tests against
+# PostgreSQL arrive, this is where the database is made ready.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "python3 is missing: installing it" >&2
+    apt-get update -qq && apt-get install -y -qq python3 >/dev/null
+fi
 cargo test --workspace --locked "$@"

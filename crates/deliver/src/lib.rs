@@ -16,6 +16,7 @@ mod starttls;
 mod tls;
 mod transfer;
 mod validate;
+mod wire_addresses;
 
 pub use deliverer::{Deliverer, DeliverySetupError};
 pub use tls::{NegotiatedTls, TrustedCaError};

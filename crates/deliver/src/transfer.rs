@@ -6,6 +6,7 @@ use crate::OutboundMessage;
 use crate::RecipientOutcome;
 use crate::diagnose::{stage_of, transaction_failure};
 use crate::session::Session;
+use crate::wire_addresses::WireAddresses;
 use mailflow_core::{Diagnosis, RemoteReply, Stage};
 use mailflow_smtp::client::{ClientError, Envelope, EnvelopeRecipient, TransactionReplies};
 
@@ -28,28 +29,35 @@ pub(crate) async fn transfer(
     message: &OutboundMessage,
     server: &str,
 ) -> Result<Answered, BrokeOff> {
-    let recipients: Vec<EnvelopeRecipient<'_>> = message
-        .recipients
+    let addresses = WireAddresses::of(message);
+    let sendable = addresses.sendable(message);
+    let recipients: Vec<EnvelopeRecipient<'_>> = sendable
         .iter()
-        .map(|rcpt| EnvelopeRecipient {
-            address: &rcpt.address,
+        .map(|(address, rcpt)| EnvelopeRecipient {
+            address,
             dsn: &rcpt.dsn,
         })
         .collect();
     if recipients.is_empty() {
         return Ok(Answered {
-            outcomes: Vec::new(),
+            outcomes: addresses.merge(Vec::new()),
             stage: session.stage,
             accepted: true,
         });
     }
     let envelope = Envelope {
-        sender: &message.sender,
+        sender: addresses.sender.as_ref().ok().and_then(Option::as_ref),
         dsn: &message.dsn,
         recipients: &recipients,
     };
     match session.client.send_message(&envelope, &message.body).await {
-        Ok(replies) => Ok(answered(&replies, recipients.len(), server)),
+        Ok(replies) => {
+            let answered = answered(&replies, recipients.len(), server);
+            Ok(Answered {
+                outcomes: addresses.merge(answered.outcomes),
+                ..answered
+            })
+        }
         Err(error) => {
             let step = match &error {
                 ClientError::Broken { step, .. } | ClientError::Rejected { step, .. } => *step,

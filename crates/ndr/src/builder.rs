@@ -71,7 +71,7 @@ fn headers<'x>(
         ))
         .to(Address::new_address(
             None::<&str>,
-            clean::address(&input.original_sender),
+            clean::mailbox(&input.original_sender),
         ))
         .subject(clean::header_text(&subject))
         .date(input.now.unix_timestamp())

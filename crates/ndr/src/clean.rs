@@ -23,6 +23,15 @@ pub fn address(text: &str) -> String {
         .collect()
 }
 
+/// An address for a header: written by the mailbox encoder (quoted where it
+/// must be) when it is a mailbox, else cleaned as [`address`].
+pub fn mailbox(text: &str) -> String {
+    match mailflow_core::Mailbox::parse(text) {
+        Ok(mailbox) => mailbox.smtp().to_string(),
+        Err(_) => address(text),
+    }
+}
+
 /// A host name: letters, digits, dots, hyphens, and the brackets and colons
 /// of an address literal. Anything else is dropped.
 pub fn host(text: &str) -> String {

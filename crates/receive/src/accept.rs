@@ -5,7 +5,7 @@
 use crate::envelope::Envelope;
 use crate::receiver::Receiver;
 use crate::trace::{TraceInfo, count_received_headers, received_header};
-use mailflow_core::{EnhancedCode, MessageId};
+use mailflow_core::{EnhancedCode, Mailbox, MessageId};
 use mailflow_smtp::server::Reply;
 use mailflow_store::{NewMessage, StoreError};
 use std::net::IpAddr;
@@ -42,7 +42,7 @@ pub(crate) async fn accept(
     let id = MessageId::new();
     let received_at = receiver.clock.now();
     let single_recipient = match envelope.recipients.as_slice() {
-        [only] => Some(only.address.as_str()),
+        [only] => Mailbox::parse(&only.address).ok(),
         _ => None,
     };
     let header = received_header(&TraceInfo {
@@ -51,7 +51,7 @@ pub(crate) async fn accept(
         hostname: &settings.hostname,
         protocol: &protocol(arrival.extended, envelope.smtputf8, &arrival),
         id,
-        single_recipient,
+        single_recipient: single_recipient.as_ref(),
         at: received_at,
     });
     let mut stored = Vec::with_capacity(header.len() + body.len());
@@ -60,7 +60,10 @@ pub(crate) async fn accept(
     let message = NewMessage {
         id,
         org: settings.org.clone(),
-        sender: envelope.sender,
+        sender: envelope
+            .sender
+            .map(|sender| sender.as_str().to_string())
+            .unwrap_or_default(),
         client: arrival.client_ip.to_string(),
         received_at,
         expires_at: received_at + settings.expiration,

@@ -10,7 +10,7 @@
 //! - Any other domain is relaying, allowed only to trusted clients: through
 //!   the partner connector that covers the domain, else by its MX records.
 
-use mailflow_core::{ConnectorKind, DomainType, EnhancedCode, OrgSettings, Route};
+use mailflow_core::{ConnectorKind, DomainType, EnhancedCode, Mailbox, OrgSettings, Route};
 use mailflow_smtp::server::Reply;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,18 +20,22 @@ pub enum RouteRefusal {
     BadAddress { address: String },
     /// An authoritative domain, and the directory does not know the address.
     #[error("recipient {address} not found")]
-    RecipientNotFound { address: String },
+    RecipientNotFound { address: Mailbox },
     /// A domain the organisation does not accept, from a client that may not relay.
     #[error("relaying to {domain} denied")]
     RelayDenied { domain: String },
     /// An accepted domain that no enabled connector covers.
     #[error("accepted domain {domain} has no enabled connector covering it")]
     NoConnector { domain: String },
+    /// `<postmaster>`, with no administrator address and no accepted domain.
+    #[error("no administrator address or accepted domain to deliver postmaster mail to")]
+    NoPostmaster,
 }
 
 impl RouteRefusal {
     /// `501 5.1.3` bad address, `550 5.1.10` unknown recipient, `550 5.7.1`
-    /// relay denied, `451 4.4.0` accepted domain without a connector.
+    /// relay denied, `451 4.4.0` accepted domain without a connector or
+    /// nowhere to deliver postmaster mail.
     pub fn reply(&self) -> Reply {
         match self {
             RouteRefusal::BadAddress { .. } => {
@@ -40,7 +44,10 @@ impl RouteRefusal {
             RouteRefusal::RecipientNotFound { address } => Reply::new(
                 550,
                 EnhancedCode(5, 1, 10),
-                format!("recipient <{address}> not found: no such mailbox in this organisation"),
+                format!(
+                    "recipient <{}> not found: no such mailbox in this organisation",
+                    address.smtp()
+                ),
             ),
             RouteRefusal::RelayDenied { domain } => Reply::new(
                 550,
@@ -48,6 +55,11 @@ impl RouteRefusal {
                 format!(
                     "relaying denied: {domain} is not a domain accepted here, and this client may not relay"
                 ),
+            ),
+            RouteRefusal::NoPostmaster => Reply::new(
+                451,
+                EnhancedCode(4, 4, 0),
+                format!("configuration problem: {self}; try again later"),
             ),
             RouteRefusal::NoConnector { domain } => Reply::new(
                 451,
@@ -60,13 +72,30 @@ impl RouteRefusal {
     }
 }
 
-/// Routes one recipient. `may_relay`: the client is in the trusted networks.
+/// Routes one recipient given as text (an administrator's address, a
+/// report's sender): read as a [`Mailbox`] first, or refused as a bad address.
 pub fn route_recipient(
     org: &OrgSettings,
     address: &str,
     may_relay: bool,
 ) -> Result<Route, RouteRefusal> {
-    let domain = recipient_domain(address)?;
+    let mailbox = Mailbox::parse(address).map_err(|_| RouteRefusal::BadAddress {
+        address: address.to_string(),
+    })?;
+    route_mailbox(org, &mailbox, may_relay)
+}
+
+/// Routes one recipient by the domain it will be written with. `may_relay`:
+/// the client is in the trusted networks or logged in. `postmaster@` an
+/// authoritative domain is taken whether the directory lists it or not
+/// (RFC 5321 4.5.1).
+pub fn route_mailbox(
+    org: &OrgSettings,
+    mailbox: &Mailbox,
+    may_relay: bool,
+) -> Result<Route, RouteRefusal> {
+    let domain = mailbox.domain().to_ascii_lowercase();
+    let address = mailbox.as_str();
     let Some(accepted) = org.accepted_domain(&domain) else {
         if !may_relay {
             return Err(RouteRefusal::RelayDenied { domain });
@@ -74,9 +103,12 @@ pub fn route_recipient(
         let connector = partner_connector_for(org, &domain).map(|name| name.to_string());
         return Ok(Route { connector, domain });
     };
-    if accepted.kind == DomainType::Authoritative && !org.directory.contains(address) {
+    if accepted.kind == DomainType::Authoritative
+        && !org.directory.contains(address)
+        && !mailbox.is_postmaster()
+    {
         return Err(RouteRefusal::RecipientNotFound {
-            address: address.to_string(),
+            address: mailbox.clone(),
         });
     }
     match org.connector_for(&domain) {
@@ -97,17 +129,6 @@ pub fn next_hop(org: &OrgSettings, route: &Route) -> String {
         .and_then(|name| org.connector(name))
         .is_some_and(|connector| !connector.smart_hosts.is_empty());
     route.next_hop(has_smart_hosts)
-}
-
-fn recipient_domain(address: &str) -> Result<String, RouteRefusal> {
-    match address.rsplit_once('@') {
-        Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {
-            Ok(domain.to_ascii_lowercase())
-        }
-        _ => Err(RouteRefusal::BadAddress {
-            address: address.to_string(),
-        }),
-    }
 }
 
 /// The enabled partner connector covering the domain most specifically.
@@ -212,7 +233,7 @@ mod tests {
         assert_eq!(
             refusal,
             RouteRefusal::RecipientNotFound {
-                address: "bob@contoso.test".into()
+                address: Mailbox::parse("bob@contoso.test").unwrap()
             }
         );
         assert_eq!(refusal.reply().code(), 550);
@@ -296,5 +317,28 @@ mod tests {
                 Err(RouteRefusal::BadAddress { .. })
             ));
         }
+    }
+
+    #[test]
+    fn postmaster_of_an_authoritative_domain_is_taken_without_being_listed() {
+        let route = route_recipient(&org(), "PostMaster@contoso.test", false).unwrap();
+        assert_eq!(route, via(Some("onprem"), "contoso.test"));
+        assert!(route_recipient(&org(), "postmasters@contoso.test", false).is_err());
+    }
+
+    #[test]
+    fn percent_hack_and_bang_path_forms_stay_with_the_domain_they_are_written_to() {
+        for address in [
+            "v%ext.example@hybrid.test",
+            "ext.example!v@hybrid.test",
+            "v%ext.example%hybrid.test@hybrid.test",
+        ] {
+            let route = route_recipient(&org(), address, false).unwrap();
+            assert_eq!(route.domain, "hybrid.test", "{address}");
+        }
+        assert!(matches!(
+            route_recipient(&org(), "v%hybrid.test@ext.example", false),
+            Err(RouteRefusal::RelayDenied { .. })
+        ));
     }
 }

@@ -21,12 +21,14 @@
 mod auth;
 
 use crate::accept::{Arrival, accept};
-use crate::envelope::{Envelope, add_recipient, start_envelope};
+use crate::envelope::{Envelope, RcptTarget, add_recipient, start_envelope};
+use crate::postmaster::postmaster_mailboxes;
 use crate::quota;
 use crate::receiver::Receiver;
 use mailflow_core::EnhancedCode;
 use mailflow_smtp::server::{
-    CommandLine, DataLimits, DataOutcome, ReadError, Reply, ReplyWriter, SmtpReader, parse_command,
+    Command, CommandLine, DataLimits, DataOutcome, ForwardPath, ReadError, Reply, ReplyWriter,
+    ReversePath, SmtpReader, parse_command,
 };
 use smtp_proto::{MailFrom, RcptTo, Request};
 use std::io;
@@ -229,7 +231,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
 
     async fn execute(&mut self, line: &[u8]) -> io::Result<Flow> {
         let request = match parse_command(line) {
-            Ok(request) => request,
+            Ok(Command::Other(request)) => request,
+            Ok(Command::Mail { sender, from }) => {
+                let reply = self.mail(sender, from);
+                self.reply(reply);
+                return Ok(Flow::Continue);
+            }
+            Ok(Command::Rcpt { recipient, to }) => {
+                let reply = self.rcpt(recipient, to).await;
+                self.reply(reply);
+                return Ok(Flow::Continue);
+            }
             Err(error) => {
                 self.reply(error.reply());
                 return Ok(Flow::Continue);
@@ -242,8 +254,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         let reply = match request {
             Request::Ehlo { host } => self.hello(host, true),
             Request::Helo { host } => self.hello(host, false),
-            Request::Mail { from } => self.mail(from),
-            Request::Rcpt { to } => self.rcpt(to).await,
             Request::Data => return self.data().await,
             Request::StartTls => return Ok(self.start_tls()),
             Request::Auth {
@@ -324,7 +334,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         Flow::StartTls
     }
 
-    fn mail(&mut self, from: MailFrom<String>) -> Reply {
+    fn mail(&mut self, sender: ReversePath, from: MailFrom<String>) -> Reply {
         let Some(greeting) = &self.greeting else {
             return bad_sequence("send EHLO or HELO first");
         };
@@ -332,16 +342,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             return bad_sequence("sender already given; send RSET to start over");
         }
         match start_envelope(
+            sender,
             from,
             greeting.extended,
             self.receiver.settings.max_message_size,
         ) {
             Ok(envelope) => {
-                let ok = Reply::new(
-                    250,
-                    EnhancedCode(2, 1, 0),
-                    format!("sender <{}> ok", envelope.sender),
-                );
+                let text = match &envelope.sender {
+                    Some(sender) => format!("sender <{}> ok", sender.smtp()),
+                    None => "sender <> ok".to_string(),
+                };
+                let ok = Reply::new(250, EnhancedCode(2, 1, 0), text);
                 self.envelope = Some(envelope);
                 ok
             }
@@ -349,13 +360,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         }
     }
 
-    async fn rcpt(&mut self, to: RcptTo<String>) -> Reply {
-        let Some(envelope) = self.envelope.as_mut() else {
+    async fn rcpt(&mut self, recipient: ForwardPath, to: RcptTo<String>) -> Reply {
+        if self.envelope.is_none() {
             return bad_sequence("send MAIL first");
-        };
+        }
         let org = self.receiver.org.borrow().clone();
+        let target = match recipient {
+            ForwardPath::Mailbox(mailbox) => RcptTarget::Mailbox(mailbox),
+            ForwardPath::Postmaster => {
+                RcptTarget::Postmaster(postmaster_mailboxes(&org, &self.admin_emails().await))
+            }
+        };
+        let envelope = self.envelope.as_mut().expect("checked above");
         let max_recipients = self.receiver.settings.max_recipients;
-        let reply = add_recipient(envelope, to, &org, self.may_relay, max_recipients);
+        let reply = add_recipient(envelope, target, to, &org, self.may_relay, max_recipients);
         if envelope.refused_over_limit > self.receiver.settings.max_recipient_overshoot
             && reply.enhanced() == Some(EnhancedCode(4, 5, 3))
         {
@@ -367,6 +385,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             return quota::unknown_recipient(&self.receiver, self.client_ip, reply).await;
         }
         reply
+    }
+
+    /// The organisation's administrators, who `<postmaster>` stands for.
+    async fn admin_emails(&self) -> Vec<String> {
+        let org = &self.receiver.settings.org;
+        match self.receiver.store.alert_settings(org).await {
+            Ok(settings) => settings.map(|s| s.admin_emails).unwrap_or_default(),
+            Err(error) => {
+                tracing::warn!(%error, "alert settings unreadable; postmaster goes to the first accepted domain");
+                Vec::new()
+            }
+        }
     }
 
     async fn data(&mut self) -> io::Result<Flow> {

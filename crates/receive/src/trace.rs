@@ -2,7 +2,7 @@
 //! takes (RFC 5321 4.4), and the count of those already there, which is how
 //! a mail loop is seen (`554 5.4.6`).
 
-use mailflow_core::MessageId;
+use mailflow_core::{Mailbox, MessageId};
 use std::net::IpAddr;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
@@ -19,7 +19,7 @@ pub struct TraceInfo<'a> {
     pub protocol: &'a str,
     pub id: MessageId,
     /// Named with `for` when the message has exactly one recipient.
-    pub single_recipient: Option<&'a str>,
+    pub single_recipient: Option<&'a Mailbox>,
     pub at: OffsetDateTime,
 }
 
@@ -37,7 +37,7 @@ pub fn received_header(info: &TraceInfo<'_>) -> String {
         info.id,
     );
     if let Some(recipient) = info.single_recipient {
-        header.push_str(&format!("\r\n\tfor <{}>", header_safe(recipient)));
+        header.push_str(&format!("\r\n\tfor <{}>", recipient.smtp()));
     }
     let date = info
         .at
@@ -97,7 +97,7 @@ mod tests {
             hostname: "mx.mailflow.test",
             protocol: "ESMTP",
             id,
-            single_recipient: Some("alice@contoso.test"),
+            single_recipient: Some(&Mailbox::parse("alice@contoso.test").unwrap()),
             at: datetime!(2025-03-01 12:30:00 UTC),
         });
         assert_eq!(
@@ -121,5 +121,23 @@ mod tests {
         });
         assert!(header.starts_with("Received: from evil??x?y ([IPv6:::1])\r\n"));
         assert!(!header.contains("for <"));
+    }
+
+    #[test]
+    fn the_recipient_is_written_through_the_address_encoder() {
+        let quoted = Mailbox::parse("john smith;x@contoso.test").unwrap();
+        let header = received_header(&TraceInfo {
+            helo: "client.test",
+            client_ip: "127.0.0.1".parse().unwrap(),
+            hostname: "mx",
+            protocol: "ESMTP",
+            id: MessageId::new(),
+            single_recipient: Some(&quoted),
+            at: OffsetDateTime::UNIX_EPOCH,
+        });
+        assert!(
+            header.contains("\tfor <\"john smith;x\"@contoso.test>;\r\n"),
+            "{header}"
+        );
     }
 }

@@ -1,33 +1,44 @@
 //! The envelope of one transaction and the `MAIL FROM` / `RCPT TO` lines it
 //! becomes, with the parameters the server's capabilities allow: `SIZE`,
 //! `BODY=8BITMIME`, `SMTPUTF8`, and the DSN parameters (RFC 3461).
+//!
+//! Addresses are typed [`Mailbox`]es and go onto the wire only through
+//! their encoder; parameter values only as xtext.
 
 use super::capabilities::Capabilities;
-use mailflow_core::{DsnEnvelope, DsnRecipient, Notify, Ret};
+use mailflow_core::{DsnEnvelope, DsnRecipient, Mailbox, Notify, Ret};
 use std::fmt::Write;
 
 /// One transaction's envelope.
 #[derive(Debug, Clone, Copy)]
 pub struct Envelope<'a> {
-    /// Empty for the null sender.
-    pub sender: &'a str,
+    /// `None` for the null sender.
+    pub sender: Option<&'a Mailbox>,
     pub dsn: &'a DsnEnvelope,
     pub recipients: &'a [EnvelopeRecipient<'a>],
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct EnvelopeRecipient<'a> {
-    pub address: &'a str,
+    pub address: &'a Mailbox,
     pub dsn: &'a DsnRecipient,
 }
 
 impl Envelope<'_> {
     fn needs_smtputf8(&self) -> bool {
-        !self.sender.is_ascii() || self.recipients.iter().any(|rcpt| !rcpt.address.is_ascii())
+        self.sender
+            .is_some_and(|sender| !sender.as_str().is_ascii())
+            || self
+                .recipients
+                .iter()
+                .any(|rcpt| !rcpt.address.as_str().is_ascii())
     }
 
     pub fn mail_command(&self, body: &[u8], offered: &Capabilities) -> String {
-        let mut line = format!("MAIL FROM:<{}>", self.sender);
+        let mut line = match self.sender {
+            Some(sender) => format!("MAIL FROM:<{}>", sender.smtp()),
+            None => "MAIL FROM:<>".to_string(),
+        };
         if offered.size.is_some() {
             let _ = write!(line, " SIZE={}", body.len());
         }
@@ -55,14 +66,15 @@ impl Envelope<'_> {
 
 impl EnvelopeRecipient<'_> {
     pub fn rcpt_command(&self, offered: &Capabilities) -> String {
-        let mut line = format!("RCPT TO:<{}>", self.address);
+        let mut line = format!("RCPT TO:<{}>", self.address.smtp());
         if offered.dsn {
             if let Some(notify) = self.dsn.notify {
                 let _ = write!(line, " NOTIFY={}", notify_value(notify));
             }
             if let Some(orcpt) = &self.dsn.orcpt {
-                let (kind, address) = orcpt.split_once(';').unwrap_or(("rfc822", orcpt));
-                let _ = write!(line, " ORCPT={kind};{}", xtext(address));
+                // mailflow records every original recipient as `rfc822;…`.
+                let address = orcpt.strip_prefix("rfc822;").unwrap_or(orcpt);
+                let _ = write!(line, " ORCPT=rfc822;{}", xtext(address));
             }
         }
         line.push_str("\r\n");
@@ -88,11 +100,13 @@ fn notify_value(notify: Notify) -> String {
     }
 }
 
-/// RFC 3461 xtext: `+`, `=`, controls, space and non-ASCII become `+HH`.
+/// RFC 3461 xtext: `+`, `=`, controls, space and non-ASCII become `+HH`;
+/// so do `<`, `>`, `"` and `\`, which xtext allows but a careless reader of
+/// the line could take for the end of a path or a quote.
 fn xtext(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
-        if (b'!'..=b'~').contains(&byte) && byte != b'+' && byte != b'=' {
+        if (b'!'..=b'~').contains(&byte) && !b"+=<>\"\\".contains(&byte) {
             out.push(byte as char);
         } else {
             let _ = write!(out, "+{byte:02X}");
@@ -104,6 +118,10 @@ fn xtext(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mailbox(text: &str) -> Mailbox {
+        Mailbox::parse(text).unwrap()
+    }
 
     fn all_offered() -> Capabilities {
         Capabilities {
@@ -124,7 +142,7 @@ mod tests {
             envid: Some("id+1=x".into()),
         };
         let envelope = Envelope {
-            sender: "zoë@example.test",
+            sender: Some(&mailbox("zoë@example.test")),
             dsn: &dsn,
             recipients: &[],
         };
@@ -142,7 +160,7 @@ mod tests {
             envid: None,
         };
         let envelope = Envelope {
-            sender: "",
+            sender: None,
             dsn: &dsn,
             recipients: &[],
         };
@@ -160,8 +178,9 @@ mod tests {
             }),
             orcpt: Some("rfc822;bob@example.test".into()),
         };
+        let bob = mailbox("bob@example.test");
         let rcpt = EnvelopeRecipient {
-            address: "bob@example.test",
+            address: &bob,
             dsn: &dsn,
         };
         assert_eq!(
@@ -173,7 +192,7 @@ mod tests {
             orcpt: None,
         };
         let rcpt = EnvelopeRecipient {
-            address: "bob@example.test",
+            address: &bob,
             dsn: &never,
         };
         assert_eq!(
@@ -183,6 +202,33 @@ mod tests {
         assert_eq!(
             rcpt.rcpt_command(&Capabilities::default()),
             "RCPT TO:<bob@example.test>\r\n"
+        );
+    }
+
+    #[test]
+    fn addresses_are_written_through_their_encoder_and_orcpt_as_xtext() {
+        let dsn = DsnRecipient {
+            notify: None,
+            orcpt: Some("rfc822;v@ext.example> NOTIFY=SUCCESS".into()),
+        };
+        let quoted = mailbox("john smith@contoso.test");
+        let rcpt = EnvelopeRecipient {
+            address: &quoted,
+            dsn: &dsn,
+        };
+        assert_eq!(
+            rcpt.rcpt_command(&all_offered()),
+            "RCPT TO:<\"john smith\"@contoso.test> ORCPT=rfc822;v@ext.example+3E+20NOTIFY+3DSUCCESS\r\n"
+        );
+        let sender = mailbox("a;b@contoso.test");
+        let envelope = Envelope {
+            sender: Some(&sender),
+            dsn: &DsnEnvelope::default(),
+            recipients: &[],
+        };
+        assert_eq!(
+            envelope.mail_command(b"x\r\n", &Capabilities::default()),
+            "MAIL FROM:<\"a;b\"@contoso.test>\r\n"
         );
     }
 }

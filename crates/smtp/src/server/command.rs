@@ -1,11 +1,31 @@
 //! Parsing a command line with `smtp_proto`, and saying precisely what was
-//! wrong with it. Also reads the DSN parameters (RFC 3461) of `MAIL` and
+//! wrong with it. `MAIL` and `RCPT` come out with their path read strictly
+//! into a typed mailbox (see `path.rs`). Also reads the DSN parameters (RFC 3461) of `MAIL` and
 //! `RCPT` into mailflow's own types, and names the parameters mailflow does
 //! not offer, so the session can refuse them instead of ignoring them.
 
 use super::Reply;
+use super::path::{ForwardPath, PathError, ReversePath};
 use mailflow_core::{DsnEnvelope, DsnRecipient, EnhancedCode, Notify, Ret};
 use smtp_proto::{MailFrom, RcptTo, Request};
+
+/// A command line, read.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// `MAIL FROM`: the typed path, and the parameters. `from.address` is
+    /// left empty: the path is the one reading of the address.
+    Mail {
+        sender: ReversePath,
+        from: MailFrom<String>,
+    },
+    /// `RCPT TO`, the same way.
+    Rcpt {
+        recipient: ForwardPath,
+        to: RcptTo<String>,
+    },
+    /// Every other command.
+    Other(Request<String>),
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
@@ -17,6 +37,12 @@ pub enum CommandError {
     BadSender,
     #[error("bad recipient address syntax")]
     BadRecipient,
+    /// `MAIL`'s path, read strictly, was refused.
+    #[error("sender address refused: {0}")]
+    Sender(PathError),
+    /// `RCPT`'s path, read strictly, was refused.
+    #[error("recipient address refused: {0}")]
+    Recipient(PathError),
     #[error("syntax: {0}")]
     Syntax(&'static str),
     #[error("invalid value for the {0} parameter")]
@@ -37,6 +63,15 @@ impl CommandError {
             }
             CommandError::BadSender => Reply::new(501, EnhancedCode(5, 1, 7), text),
             CommandError::BadRecipient => Reply::new(501, EnhancedCode(5, 1, 3), text),
+            // 553: well formed, but not a mailbox name mailflow carries.
+            CommandError::Sender(PathError::Unsafe(_)) => {
+                Reply::new(553, EnhancedCode(5, 1, 7), text)
+            }
+            CommandError::Recipient(PathError::Unsafe(_)) => {
+                Reply::new(553, EnhancedCode(5, 1, 3), text)
+            }
+            CommandError::Sender(_) => Reply::new(501, EnhancedCode(5, 1, 7), text),
+            CommandError::Recipient(_) => Reply::new(501, EnhancedCode(5, 1, 3), text),
             CommandError::Syntax(_) | CommandError::InvalidParameter(_) => {
                 Reply::new(501, EnhancedCode(5, 5, 4), text)
             }
@@ -63,12 +98,23 @@ impl From<smtp_proto::Error> for CommandError {
 }
 
 /// Parses one command line (as returned by the reader, CRLF included).
-pub fn parse_command(line: &[u8]) -> Result<Request<String>, CommandError> {
+pub fn parse_command(line: &[u8]) -> Result<Command, CommandError> {
     if std::str::from_utf8(line).is_err() {
         return Err(CommandError::NotUtf8);
     }
-    let request = Request::parse(&mut line.iter())?;
-    Ok(request.into_owned())
+    Ok(match Request::parse(&mut line.iter())?.into_owned() {
+        Request::Mail { mut from } => {
+            let decoded = std::mem::take(&mut from.address);
+            let sender = ReversePath::read(line, &decoded).map_err(CommandError::Sender)?;
+            Command::Mail { sender, from }
+        }
+        Request::Rcpt { mut to } => {
+            let decoded = std::mem::take(&mut to.address);
+            let recipient = ForwardPath::read(line, &decoded).map_err(CommandError::Recipient)?;
+            Command::Rcpt { recipient, to }
+        }
+        other => Command::Other(other),
+    })
 }
 
 /// The message-wide DSN parameters of `MAIL FROM` (`RET`, `ENVID`).
@@ -144,16 +190,20 @@ pub fn unsupported_rcpt_parameter(to: &RcptTo<String>) -> Option<&'static str> {
 mod tests {
     use super::*;
 
-    fn mail(line: &str) -> MailFrom<String> {
+    fn mail_path(line: &str) -> (ReversePath, MailFrom<String>) {
         match parse_command(line.as_bytes()).unwrap() {
-            Request::Mail { from } => from,
+            Command::Mail { sender, from } => (sender, from),
             other => panic!("not MAIL: {other:?}"),
         }
     }
 
+    fn mail(line: &str) -> MailFrom<String> {
+        mail_path(line).1
+    }
+
     fn rcpt(line: &str) -> RcptTo<String> {
         match parse_command(line.as_bytes()).unwrap() {
-            Request::Rcpt { to } => to,
+            Command::Rcpt { to, .. } => to,
             other => panic!("not RCPT: {other:?}"),
         }
     }
@@ -162,7 +212,6 @@ mod tests {
     fn mail_parameters_are_read() {
         let from =
             mail("MAIL FROM:<a@b.test> SIZE=1000 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ+2B1\r\n");
-        assert_eq!(from.address, "a@b.test");
         assert_eq!(from.size, 1000);
         assert_ne!(from.flags & smtp_proto::MAIL_BODY_8BITMIME, 0);
         assert_ne!(from.flags & smtp_proto::MAIL_SMTPUTF8, 0);
@@ -177,8 +226,31 @@ mod tests {
     }
 
     #[test]
-    fn null_sender_parses_to_empty() {
-        assert_eq!(mail("MAIL FROM:<>\r\n").address, "");
+    fn the_path_is_typed_and_the_untyped_address_left_empty() {
+        let (sender, from) = mail_path("MAIL FROM:<a@b.test> SIZE=10\r\n");
+        assert_eq!(sender.mailbox().map(|m| m.as_str()), Some("a@b.test"));
+        assert_eq!(from.address, "");
+        assert_eq!(mail_path("MAIL FROM:<>\r\n").0, ReversePath::Null);
+    }
+
+    #[test]
+    fn addresses_that_cannot_be_carried_get_553_and_bad_syntax_501() {
+        let reply = |line: &str| parse_command(line.as_bytes()).unwrap_err().reply();
+        let injected = reply("RCPT TO:<\"v@ext.example> ORCPT=rfc822;x\"@contoso.test>\r\n");
+        assert_eq!(
+            (injected.code(), injected.enhanced()),
+            (553, Some(EnhancedCode(5, 1, 3)))
+        );
+        let sender = reply("MAIL FROM:<\"a>b\"@outsider.example>\r\n");
+        assert_eq!(
+            (sender.code(), sender.enhanced()),
+            (553, Some(EnhancedCode(5, 1, 7)))
+        );
+        let unbalanced = reply("RCPT TO:<a\"b\"@contoso.test>\r\n");
+        assert_eq!(
+            (unbalanced.code(), unbalanced.enhanced()),
+            (501, Some(EnhancedCode(5, 1, 3)))
+        );
     }
 
     #[test]
