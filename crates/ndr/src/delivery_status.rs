@@ -5,7 +5,7 @@
 //! value is ASCII, free of line breaks, and folded below 78 columns.
 
 use crate::clean;
-use crate::report::{Action, ReportInput, ReportKind, ReportRecipient};
+use crate::report::{Action, Audience, ReportInput, ReportKind, ReportRecipient};
 use mail_builder::headers::date::Date;
 use mailflow_core::Diagnosis;
 use time::OffsetDateTime;
@@ -42,6 +42,21 @@ pub fn diagnostic_reply(diagnosis: &Diagnosis) -> String {
     }
 }
 
+/// The reply for a reader outside the organisation: the codes and the
+/// category, not the text, which may name internal hosts.
+fn outside_reply(diagnosis: &Diagnosis) -> String {
+    let shown = match diagnosis {
+        Diagnosis::Expired { last: Some(last) } => last,
+        other => other,
+    };
+    format!(
+        "{} {} {}",
+        shown.reply_code(),
+        shown.code(),
+        shown.category().as_str()
+    )
+}
+
 /// An RFC 5322 date (always in UTC).
 pub fn rfc5322_date(at: OffsetDateTime) -> String {
     Date::new(at.unix_timestamp()).to_rfc822()
@@ -71,10 +86,15 @@ fn recipient_fields(input: &ReportInput, recipient: &ReportRecipient) -> Vec<Fie
     ));
     fields.push(("Action", Action::of(input.kind).as_str().to_string()));
     fields.push(("Status", recipient.diagnosis.code().to_string()));
-    if let Some(remote) = recipient.remote_mta.as_deref() {
+    let outside = input.audience == Audience::Outside;
+    if let Some(remote) = recipient.remote_mta.as_deref().filter(|_| !outside) {
         fields.push(("Remote-MTA", format!("dns; {}", clean::host(remote))));
     }
-    let reply = diagnostic_reply(&recipient.diagnosis);
+    let reply = if outside {
+        outside_reply(&recipient.diagnosis)
+    } else {
+        diagnostic_reply(&recipient.diagnosis)
+    };
     fields.push((
         "Diagnostic-Code",
         format!("smtp; {}", clean::field_text(&reply)),
@@ -99,7 +119,7 @@ fn original_recipient(orcpt: &str) -> String {
 /// `type; address`, ASCII only: an address with other characters is
 /// written as `utf-8` with `\x{HEX}` escapes (RFC 6533).
 fn typed_address(kind: &str, address: &str) -> String {
-    let address = clean::address(address);
+    let address = clean::mailbox(address);
     if address.is_ascii() {
         let kind = clean::host(kind).to_ascii_lowercase();
         format!("{kind}; {address}")

@@ -36,10 +36,31 @@ pub fn explain(
     reporting_mta: &str,
     language: Language,
 ) -> Explanation {
+    explain_with(diagnosis, connector, reporting_mta, language, true)
+}
+
+/// As [`explain`], for a reader outside the organisation: as if the
+/// recipient were reached without a connector, and without the server's
+/// own words, which may name the organisation's internal hosts.
+pub(crate) fn explain_for_outside(
+    diagnosis: &Diagnosis,
+    reporting_mta: &str,
+    language: Language,
+) -> Explanation {
+    explain_with(diagnosis, None, reporting_mta, language, false)
+}
+
+fn explain_with(
+    diagnosis: &Diagnosis,
+    connector: Option<&str>,
+    reporting_mta: &str,
+    language: Language,
+    server_words: bool,
+) -> Explanation {
     let words = language.catalogue();
     let advice = advise(diagnosis, connector);
     Explanation {
-        why: why(diagnosis, words),
+        why: why(diagnosis, words, server_words),
         who_must_act: words.actor(advice.actor, reporting_mta),
         what_to_do: words.remedy(&advice.remedy),
         connector_problem: problem_of(&advice.remedy).map(|p| words.connector_problem(p)),
@@ -56,12 +77,12 @@ fn problem_of(remedy: &Remedy) -> Option<ConnectorProblem> {
 
 /// The category's explanation; for an expired recipient, also its last
 /// error's; and the server's own words when it replied.
-fn why(diagnosis: &Diagnosis, words: &dyn Catalogue) -> String {
+fn why(diagnosis: &Diagnosis, words: &dyn Catalogue, server_words: bool) -> String {
     let mut sentences = vec![words.explanation(diagnosis.category()).to_string()];
     if let Diagnosis::Expired { last: Some(last) } = diagnosis {
         sentences.push(words.last_error_because(words.explanation(last.category())));
     }
-    if let Some(reply) = remote_reply(diagnosis) {
+    if let Some(reply) = remote_reply(diagnosis).filter(|_| server_words) {
         sentences.push(words.server_said(&clean::header_text(&reply.to_string())));
     }
     sentences.join(words.sentence_separator())

@@ -8,10 +8,10 @@
 use crate::catalogue::{Catalogue, Label, Language, Situation};
 use crate::clean;
 use crate::delivery_status::{diagnostic_reply, rfc5322_date};
-use crate::explain::explain;
+use crate::explain::{explain, explain_for_outside};
 use crate::original::Original;
 use crate::page::Page;
-use crate::report::{ReportInput, ReportKind, ReportRecipient, Returned};
+use crate::report::{Audience, ReportInput, ReportKind, ReportRecipient, Returned};
 use mailflow_core::Diagnosis;
 
 /// How many of the latest attempts the administrators' section lists.
@@ -68,12 +68,17 @@ fn recipient_section(
     recipient: &ReportRecipient,
     language: Language,
 ) {
-    let explained = explain(
-        &recipient.diagnosis,
-        recipient.connector.as_deref(),
-        &input.reporting_mta,
-        language,
-    );
+    let explained = match input.audience {
+        Audience::Organisation => explain(
+            &recipient.diagnosis,
+            recipient.connector.as_deref(),
+            &input.reporting_mta,
+            language,
+        ),
+        Audience::Outside => {
+            explain_for_outside(&recipient.diagnosis, &input.reporting_mta, language)
+        }
+    };
     let happened = page.words.what_happened(situation(input, recipient));
     page.field(0, Label::Recipient, &clean::header_text(&recipient.address));
     page.field(2, Label::WhatHappened, &happened);
@@ -127,6 +132,12 @@ fn recipient_evidence(page: &mut Writer, input: &ReportInput, recipient: &Report
     page.field(4, Label::Category, diagnosis.category().as_str());
     if let Diagnosis::Expired { last: Some(last) } = diagnosis {
         page.field(4, Label::LastErrorCategory, last.category().as_str());
+    }
+    if input.audience == Audience::Outside {
+        // The code and the explanation above; the evidence stays inside.
+        page.field(4, Label::Attempts, &recipient.attempts.to_string());
+        page.page.blank();
+        return;
     }
     page.field(4, Label::Detail, &clean::header_text(&diagnosis.detail()));
     let reply = clean::header_text(&diagnostic_reply(diagnosis));

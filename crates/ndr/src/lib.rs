@@ -30,7 +30,7 @@ pub use builder::{build_report, build_report_with_id};
 pub use catalogue::{AdminCatalogue, AlertLabel, AlertSituation, Catalogue, Language};
 pub use explain::{Explanation, explain};
 pub use report::{
-    Action, AttemptNote, BuiltReport, ReportInput, ReportKind, ReportRecipient, ReportedRecipient,
-    Returned,
+    Action, AttemptNote, Audience, BuiltReport, ReportInput, ReportKind, ReportRecipient,
+    ReportedRecipient, Returned,
 };
 pub use topic::Topic;

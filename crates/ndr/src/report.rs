@@ -18,6 +18,18 @@ pub enum ReportKind {
     Delay,
 }
 
+/// Who reads the report, and so how much of the relay's evidence it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// A sender in one of the organisation's accepted domains: everything,
+    /// connector, servers tried, their replies and the attempt history.
+    Organisation,
+    /// Anyone else: the status code and the explanation in the relay's own
+    /// words, nothing of the inside (connector names, internal servers and
+    /// addresses, what those servers replied).
+    Outside,
+}
+
 /// Everything needed to write one report about one message.
 ///
 /// The report goes to `original_sender`; its envelope sender must be `<>`,
@@ -50,6 +62,7 @@ pub struct ReportInput {
     /// The largest original, in bytes, returned whole when `RET=FULL`;
     /// larger ones are returned as headers only.
     pub max_full_return: usize,
+    pub audience: Audience,
 }
 
 /// One recipient of the original, as the report tells about it.

@@ -6,7 +6,7 @@
 use crate::engine::Engine;
 use crate::outcome::FailedRecipient;
 use mailflow_core::{Diagnosis, Event, EventKind, MessageId, RecipientState};
-use mailflow_ndr::{ReportInput, ReportKind, ReportRecipient};
+use mailflow_ndr::{Audience, ReportInput, ReportKind, ReportRecipient};
 use mailflow_store::{
     LastError, NewMessage, NewRecipient, NextHopHold, RecipientUpdate, Result, StoredMessage,
 };
@@ -210,6 +210,19 @@ async fn send_report(
     if message.sender.is_empty() || recipients.is_empty() {
         return Ok(()); // a message from <> never causes a report
     }
+    let org = engine.org();
+    let route = match mailflow_receive::route::route_recipient(&org, &message.sender, true) {
+        Ok(route) => route,
+        Err(refusal) => {
+            tracing::warn!(sender = %message.sender, ?refusal, "the report cannot be routed to the sender; dropped");
+            return Ok(());
+        }
+    };
+    // Only the organisation's own senders see its connectors and servers.
+    let audience = match org.accepted_domain(&route.domain) {
+        Some(_) => Audience::Organisation,
+        None => Audience::Outside,
+    };
     let original = engine.store.body(message.id).await?.unwrap_or_default();
     let now = engine.clock.now();
     let report = mailflow_ndr::build_report(&ReportInput {
@@ -225,15 +238,8 @@ async fn send_report(
         now,
         will_retry_until,
         max_full_return: MAX_FULL_RETURN,
+        audience,
     });
-    let org = engine.org();
-    let route = match mailflow_receive::route::route_recipient(&org, &message.sender, true) {
-        Ok(route) => route,
-        Err(refusal) => {
-            tracing::warn!(sender = %message.sender, ?refusal, "the report cannot be routed to the sender; dropped");
-            return Ok(());
-        }
-    };
     let next_hop = mailflow_receive::route::next_hop(&org, &route);
     let event = match kind {
         ReportKind::Failure => EventKind::NdrSent { ndr_id: report.id },

@@ -6,7 +6,7 @@
 
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use mailflow_core::{Diagnosis, EnhancedCode, MessageId, RemoteReply, Stage};
-use mailflow_ndr::{AttemptNote, ReportInput, ReportKind, ReportRecipient};
+use mailflow_ndr::{AttemptNote, Audience, ReportInput, ReportKind, ReportRecipient};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -122,6 +122,7 @@ pub fn input(kind: ReportKind, recipients: Vec<ReportRecipient>) -> ReportInput 
         now: NOW,
         will_retry_until: None,
         max_full_return: 1 << 20,
+        audience: Audience::Organisation,
     }
 }
 
