@@ -17,6 +17,7 @@ mod health;
 mod insights;
 mod messages;
 mod openapi;
+mod per_address;
 mod query;
 mod server;
 mod token_digest;
