@@ -11,12 +11,21 @@ use axum::middleware::Next;
 use axum::response::Response;
 use std::sync::Arc;
 
-/// Lets the request through only with `Authorization: Bearer <a known token>`.
+/// The only paths answered without a token: exactly these, so that
+/// `/api/v1/health/` or `/api/v1//health` ask for one like any other path.
+pub const PUBLIC_PATHS: [&str; 2] = ["/api/v1/health", "/api/v1/openapi.json"];
+
+/// Lets the request through only with `Authorization: Bearer <a known token>`,
+/// or to one of `PUBLIC_PATHS`. It runs before routing: a request without a
+/// token gets the same `401` whether its path exists or not.
 pub(crate) async fn require_token(
     State(state): State<Arc<AdminState>>,
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    if PUBLIC_PATHS.contains(&request.uri().path()) {
+        return Ok(next.run(request).await);
+    }
     let presented = request
         .headers()
         .get(AUTHORIZATION)

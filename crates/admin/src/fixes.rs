@@ -9,17 +9,16 @@
 use crate::AdminState;
 use crate::error::ApiError;
 use crate::fix_views::{AuditEntryView, FixView};
+use crate::query::{self, QueryMap};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use mailflow_fixes::FixKind;
 use mailflow_relay::NodeHandle;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Names who acted in the audit log; default `api`.
 pub const ACTOR_HEADER: &str = "x-mailflow-actor";
-const DEFAULT_AUDIT_LIMIT: usize = 100;
 
 #[utoipa::path(get, path = "/api/v1/fixes", tag = "fixes",
     security(("bearer" = [])),
@@ -82,30 +81,19 @@ pub(crate) async fn undo(
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "fixes",
-    params(("limit" = Option<usize>, Query, description = "At most this many entries (default 100)")),
+    params(("limit" = Option<usize>, Query, description = "At most this many entries (default 100, at most 1000; more is refused with `400` naming `limit`)")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Audit entries, newest first", body = [AuditEntryView]),
-        (status = 400, description = "A query field was not understood", body = crate::ErrorBody),
+        (status = 400, description = "A query field was not understood, or `limit` is not from 1 to 1000", body = crate::ErrorBody),
         (status = 401, description = "Missing or unknown token", body = crate::ErrorBody),
     ))]
 pub(crate) async fn audit(
     State(state): State<Arc<AdminState>>,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<AuditEntryView>>, ApiError> {
-    if let Some(unknown) = query.keys().find(|k| k.as_str() != "limit") {
-        return Err(ApiError::BadField {
-            field: "query",
-            message: format!("unknown query field {unknown:?}; the only one is limit"),
-        });
-    }
-    let limit = match query.get("limit") {
-        None => DEFAULT_AUDIT_LIMIT,
-        Some(text) => text.parse().map_err(|_| ApiError::BadField {
-            field: "limit",
-            message: format!("limit {text:?} is not a whole number"),
-        })?,
-    };
+    query::only_known(&query, &["limit"], "parameter")?;
+    let limit = query::limit(&query)?;
     let entries = state.store.audit_entries(limit).await?;
     Ok(Json(entries.iter().map(AuditEntryView::from).collect()))
 }

@@ -2,9 +2,10 @@
 //! document at `/api/v1/openapi.json`.
 //!
 //! It reads the queue straight from the store, so what an operator sees is
-//! what the relay will act on. Every route but `health` and the OpenAPI
-//! document asks for a bearer token; every failure answers with a JSON error
-//! that names what was wrong (the field, the id).
+//! what the relay will act on. Every request but for `health` and the
+//! OpenAPI document asks for a bearer token, before it is routed; every
+//! failure answers with a JSON error that names what was wrong (the field,
+//! the id).
 
 mod alerts;
 mod auth;
@@ -16,6 +17,7 @@ mod health;
 mod insights;
 mod messages;
 mod openapi;
+mod per_address;
 mod query;
 mod server;
 mod token_digest;
@@ -84,16 +86,19 @@ pub fn router(state: AdminState) -> Router {
         .route("/fixes/{id}/undo", post(fixes::undo))
         .route("/audit", get(fixes::audit))
         .route("/connectors/{name}/validate", post(validate::validate))
-        .route("/connectors/{name}/{action}", post(fixes::connector_action))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_token,
-        ));
+        .route("/connectors/{name}/{action}", post(fixes::connector_action));
     let open = Router::new()
         .route("/health", get(health::health))
         .route("/openapi.json", get(openapi::document));
+    // The token is asked for before the request is routed: without one, a
+    // path that does not exist answers as one that does, so the routes
+    // cannot be found out (see `auth::PUBLIC_PATHS`).
     Router::new()
         .nest("/api/v1", protected.merge(open))
         .fallback(error::no_such_endpoint)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
         .with_state(state)
 }

@@ -26,7 +26,8 @@ pub struct MessageQuery {
     code: Option<String>,
     sender: Option<String>,
     recipient: Option<String>,
-    /// At most this many messages (default 100, at most 1000).
+    /// At most this many messages (default 100, at most 1000; more is
+    /// refused with `400` naming `limit`).
     limit: Option<usize>,
 }
 

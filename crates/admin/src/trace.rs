@@ -32,7 +32,8 @@ pub struct TraceQuery {
     /// A recipient's state now: `queued`, `in_flight`, `deferred`,
     /// `delivered`, `failed` or `suspended`.
     status: Option<String>,
-    /// At most this many messages (default 100, at most 1000).
+    /// At most this many messages (default 100, at most 1000; more is
+    /// refused with `400` naming `limit`).
     limit: Option<usize>,
 }
 

@@ -1,7 +1,9 @@
 //! Every route the OpenAPI document lists, but `health` and the document
 //! itself, answers `401` with the API's error body to a request without a
 //! token or with a wrong one, before it looks at anything else (a node that
-//! has not started, an id that does not exist).
+//! has not started, an id that does not exist). The token is asked for
+//! before routing: without one, a path that does not exist answers exactly
+//! as one that does, so the routes cannot be found out.
 
 mod common;
 
@@ -13,18 +15,23 @@ use std::sync::Arc;
 
 const OPEN: [&str; 2] = ["/api/v1/health", "/api/v1/openapi.json"];
 
-#[tokio::test]
-async fn every_documented_route_but_health_and_the_document_refuses_a_missing_or_wrong_token() {
-    let dir = tempfile::tempdir().unwrap();
+/// The API on a fresh store, opened by `the-right-token`.
+async fn serve_api(dir: &tempfile::TempDir) -> Http {
     let store: SharedStore = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::starting_now());
-    let http = Http::serve(AdminState {
+    Http::serve(AdminState {
         store,
         token_digests: vec![TokenDigest::of("the-right-token")],
         clock,
         node: Default::default(),
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn every_documented_route_but_health_and_the_document_refuses_a_missing_or_wrong_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = serve_api(&dir).await;
     let (status, document) = http.call(false, "/api/v1/openapi.json", None).await;
     assert_eq!(status, 200);
     let paths = document["paths"].as_object().expect("paths");
@@ -54,6 +61,36 @@ async fn every_documented_route_but_health_and_the_document_refuses_a_missing_or
     assert!(
         checked >= 13,
         "only {checked} protected operations documented"
+    );
+    http.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_token_a_path_that_does_not_exist_answers_as_one_that_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = serve_api(&dir).await;
+    for token in [None, Some("a-wrong-token")] {
+        let known = http.call(false, "/api/v1/messages", token).await;
+        assert_eq!(known.0, 401, "{token:?}: {}", known.1);
+        for (post, path) in [
+            (false, "/api/v1/no-such-route"),
+            (false, "/nothing/here"),
+            (false, "/api/v1/health/"),
+            (false, "/api/v1/audit/x/y"),
+            // A known path with a method it does not take.
+            (true, "/api/v1/messages"),
+        ] {
+            let answer = http.call(post, path, token).await;
+            assert_eq!(answer, known, "{path} (post: {post}) with {token:?}");
+        }
+    }
+    // With the token, a path that does not exist is named as such.
+    let (status, body) = http
+        .call(false, "/api/v1/no-such-route", Some("the-right-token"))
+        .await;
+    assert_eq!(
+        (status, body["error"]["kind"].as_str()),
+        (404, Some("not_found"))
     );
     http.stop().await;
 }

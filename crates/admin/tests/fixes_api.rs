@@ -196,11 +196,14 @@ async fn errors_name_the_action_the_fix_the_connector_or_the_entry() {
     assert_eq!((status, body["error"]["field"].as_str()), (400, Some("id")));
     let (status, body) = api.post("/api/v1/fixes/77/undo").await;
     assert_eq!((status, body["error"]["id"].as_str()), (404, Some("77")));
-    let (status, body) = api.get("/api/v1/audit?limit=many").await;
-    assert_eq!(
-        (status, body["error"]["field"].as_str()),
-        (400, Some("limit"))
-    );
+    for limit in ["many", "1000000"] {
+        let (status, body) = api.get(&format!("/api/v1/audit?limit={limit}")).await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (400, Some("limit")),
+            "{limit}"
+        );
+    }
     let (status, _) = api
         .call(true, "/api/v1/connectors/to-onprem/retry", None)
         .await;

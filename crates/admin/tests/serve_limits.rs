@@ -2,7 +2,8 @@
 //! that does not arrive in time closes the connection, a body that does not
 //! arrive in time is refused, connections past the limit wait until one
 //! ends, and a stop does not wait for ever on a client that never finishes
-//! its request. Time is tokio's paused clock, so the
+//! its request, and one client address cannot hold more than its share,
+//! so another (the CLI) still gets in. Time is tokio's paused clock, so the
 //! time-outs pass as soon as nothing else can run.
 
 use axum::Router;
@@ -11,7 +12,7 @@ use mailflow_admin::{SHUTDOWN_GRACE, ServeLimits, serve};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -223,4 +224,80 @@ async fn a_stop_waits_for_an_unfinished_request_no_longer_than_the_grace() {
         matches!(read, Ok(0) | Err(_)),
         "the unfinished request's connection is closed: {read:?}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_header_time_out_is_five_seconds() {
+    let limits = ServeLimits::default();
+    assert_eq!(limits.header_read_timeout, Duration::from_secs(5));
+    let server = start(limits).await;
+    let mut client = TcpStream::connect(server.addr).await.unwrap();
+    client
+        .write_all(b"GET / HTTP/1.1\r\nHost: 1")
+        .await
+        .unwrap();
+    let started = Instant::now();
+
+    read_to_close(&mut client).await;
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(5) && waited < Duration::from_secs(6),
+        "closed after {waited:?}"
+    );
+    server.stop().await;
+}
+
+/// A connection to `server` from the loopback address `source`
+/// (`127.0.0.2`, …: each is another client address).
+async fn connect_from(source: &str, server: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket
+        .bind(SocketAddr::new(source.parse().unwrap(), 0))
+        .unwrap();
+    socket.connect(server).await.unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_address_past_its_share_is_turned_away_at_once_and_another_still_gets_in() {
+    let limits = ServeLimits {
+        max_connections: 8,
+        max_connections_per_address: 2,
+        ..ServeLimits::default()
+    };
+    let server = start(limits).await;
+    // One address opens more slow connections than the whole server takes.
+    let mut flood = Vec::new();
+    for _ in 0..20 {
+        flood.push(connect_from("127.0.0.2", server.addr).await);
+    }
+    let started = Instant::now();
+    let mut turned_away = 0;
+    for client in &mut flood[2..] {
+        let answer = read_to_close(client).await;
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
+        assert!(
+            answer.contains("too many connections from 127.0.0.2: at most 2 at once"),
+            "{answer:?}"
+        );
+        turned_away += 1;
+    }
+    assert_eq!(turned_away, 18);
+    assert_eq!(started.elapsed(), Duration::ZERO, "turned away at once");
+
+    // The CLI, on another address, is answered at once.
+    let mut cli = TcpStream::connect(server.addr).await.unwrap();
+    cli.write_all(REQUEST).await.unwrap();
+    let response = read_response(&mut cli).await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert_eq!(started.elapsed(), Duration::ZERO, "the CLI did not wait");
+
+    // The two the flooding address holds are its share: they time out like
+    // any slow connection, and then that address gets in again.
+    for client in &mut flood[..2] {
+        assert!(read_to_close(client).await.is_empty());
+    }
+    let mut again = connect_from("127.0.0.2", server.addr).await;
+    again.write_all(REQUEST).await.unwrap();
+    assert!(read_response(&mut again).await.starts_with("HTTP/1.1 200"));
+    server.stop().await;
 }

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod check_config;
 pub mod cli;
 pub mod config;
+pub mod data_dir;
 pub mod fix;
 pub mod insights;
 pub mod logging;

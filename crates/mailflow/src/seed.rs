@@ -125,7 +125,7 @@ fn fingerprint_of<T: Serialize>(settings: &T) -> String {
 
 fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
     let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, contents)?;
+    mailflow_store::private_files::write(&temporary, contents.as_bytes())?;
     std::fs::rename(&temporary, path)
 }
 

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot create the data directory {path}: {source}", path = path.display())]
+    #[error("cannot create or read the data directory {path}: {source}", path = path.display())]
     DataDir {
         path: PathBuf,
         source: std::io::Error,
@@ -66,7 +66,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         tracing::warn!(%warning, "config");
     }
     let data_dir = config.store_path.clone();
-    std::fs::create_dir_all(&data_dir).map_err(|source| ServeError::DataDir {
+    crate::data_dir::prepare(&data_dir).map_err(|source| ServeError::DataDir {
         path: data_dir.clone(),
         source,
     })?;

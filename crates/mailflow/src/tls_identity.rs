@@ -86,23 +86,14 @@ pub fn self_signed_in(
 fn generate(cert: &Path, key: &Path, hostname: &str) -> Result<(), TlsIdentityError> {
     let generated = rcgen::generate_simple_self_signed(vec![hostname.to_string()])?;
     write_private(key, generated.signing_key.serialize_pem().as_bytes())?;
-    std::fs::write(cert, generated.cert.pem()).map_err(|source| TlsIdentityError::Write {
-        path: cert.to_path_buf(),
-        source,
-    })
+    // The certificate is public, but it lives in the data directory, where
+    // every file is the node's own.
+    write_private(cert, generated.cert.pem().as_bytes())
 }
 
-/// Writes a file only its owner can read (mode 0600 on Unix).
+/// Writes a file only its owner can read (mode 0600).
 fn write_private(path: &Path, contents: &[u8]) -> Result<(), TlsIdentityError> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options
-        .open(path)
-        .and_then(|mut file| file.write_all(contents));
-    written.map_err(|source| TlsIdentityError::Write {
+    mailflow_store::private_files::write(path, contents).map_err(|source| TlsIdentityError::Write {
         path: path.to_path_buf(),
         source,
     })

@@ -80,7 +80,8 @@ pub async fn add(data_dir: &Path, name: &str, password: &str) -> Result<(), User
         path: data_dir.to_path_buf(),
         source,
     };
-    std::fs::create_dir_all(data_dir).map_err(|e| store_error(StoreError::Io(e)))?;
+    mailflow_store::private_files::create_dir_all(data_dir)
+        .map_err(|e| store_error(StoreError::Io(e)))?;
     let store = SqliteStore::open(data_dir).await.map_err(store_error)?;
     let saved = store.save_submission_user(DEFAULT_ORG, name, &hash).await;
     let closed = store.close().await;

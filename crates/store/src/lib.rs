@@ -12,6 +12,7 @@ mod error;
 mod insight;
 mod model;
 mod operator;
+pub mod private_files;
 mod sqlite;
 
 pub use alert_model::InvalidRecipientSource;

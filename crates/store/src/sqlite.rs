@@ -134,8 +134,11 @@ impl SqliteStore {
     }
 
     pub async fn open_with(dir: &Path, options: SqliteOptions) -> Result<SqliteStore> {
-        std::fs::create_dir_all(dir)?;
+        crate::private_files::create_dir_all(dir)?;
         let path = dir.join(Self::FILE_NAME);
+        // Made here, 0600, so that SQLite's -wal and -shm (which take the
+        // database's mode) are private too.
+        crate::private_files::create_if_missing(&path)?;
         let mut write_connection = schema::open_writer(&path, options.max_size_bytes).await?;
         let used = spool_rows::highest_segment(&mut write_connection).await?;
         let spool = SpoolWriter::open(

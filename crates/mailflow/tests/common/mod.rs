@@ -70,13 +70,16 @@ impl Serve {
     /// Starts the binary on `config` (written by [`write_config`]) and waits
     /// for its start-up summary.
     pub fn start(config: &Path) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mailflow"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mailflow"));
+        command.args(["serve", "--config"]).arg(config);
+        Serve::spawn(command.stderr(Stdio::null()), config)
+    }
+
+    /// Starts `command` (which runs `mailflow serve` on `config` in some
+    /// way: under another umask, with its logs kept) and waits for its
+    /// start-up summary.
+    pub fn spawn(command: &mut Command, config: &Path) -> Serve {
+        let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
         let summary = read_summary(&mut child);
         let value = |label: &str| {
             let line = find_line(&summary, label);

@@ -16,7 +16,7 @@
 use super::failure::is_out_of_space_io;
 use crate::{Result, StoreError};
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -88,7 +88,7 @@ impl SpoolWriter {
         segment_bytes: u64,
     ) -> io::Result<Self> {
         let dir = data_dir.join(DIR_NAME);
-        std::fs::create_dir_all(&dir)?;
+        crate::private_files::create_dir_all(&dir)?;
         let mut segments = BTreeMap::new();
         for entry in std::fs::read_dir(&dir)? {
             let entry = entry?;
@@ -191,10 +191,7 @@ impl SpoolWriter {
             });
         }
         let number = self.next_number;
-        let file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(self.dir.join(segment_name(number)))
+        let file = crate::private_files::create_new_append(&self.dir.join(segment_name(number)))
             .map_err(io_error)?;
         // The new file's name must be on disk before a row points into it.
         File::open(&self.dir)
