@@ -10,6 +10,7 @@ pub mod diagnosis;
 pub mod dsn;
 pub mod event;
 pub mod ids;
+pub mod message_bytes;
 pub mod org;
 pub mod recipient;
 
@@ -21,6 +22,7 @@ pub use diagnosis::{
 pub use dsn::{DsnEnvelope, DsnRecipient, Notify, Ret};
 pub use event::{AddressResult, Event, EventKind};
 pub use ids::MessageId;
+pub use message_bytes::MessageBytes;
 pub use org::{
     AcceptedDomain, Connector, ConnectorKind, Directory, DomainType, OrgSettings, SmartHost,
     TlsPolicy,
