@@ -69,7 +69,7 @@ async fn queue_and_defer(api: &Api) -> MessageId {
         received_at: now,
         expires_at: now + Duration::from_secs(24 * 3600),
         dsn: DsnEnvelope::default(),
-        body: b"Subject: hi\r\n\r\nhello\r\n".to_vec(),
+        body: b"Subject: hi\r\n\r\nhello\r\n".to_vec().into(),
         recipients: vec![
             recipient("alice@contoso.test"),
             recipient("zed@contoso.test"),

@@ -82,7 +82,7 @@ async fn queue_one_deferred_message(store: &dyn Store) -> MessageId {
             received_at: T0,
             expires_at: T0 + Duration::from_secs(24 * 3600),
             dsn: DsnEnvelope::default(),
-            body,
+            body: body.into(),
             recipients: vec![
                 recipient("alice@contoso.test", Some("to-onprem"), "to-onprem"),
                 recipient("carol@fabrikam.test", None, "mx/fabrikam.test"),

@@ -52,7 +52,7 @@ pub async fn send(
             received_at: now,
             expires_at: now + ctx.expiration,
             dsn: Default::default(),
-            body,
+            body: body.into(),
             recipients,
         })
         .await?;

@@ -11,6 +11,7 @@ pub mod dsn;
 pub mod event;
 pub mod ids;
 pub mod mailbox;
+pub mod message_bytes;
 pub mod org;
 pub mod recipient;
 
@@ -23,6 +24,7 @@ pub use dsn::{DsnEnvelope, DsnRecipient, Notify, Ret};
 pub use event::{AddressResult, Event, EventKind};
 pub use ids::MessageId;
 pub use mailbox::{AddressError, Mailbox, SmtpForm};
+pub use message_bytes::MessageBytes;
 pub use org::{
     AcceptedDomain, Connector, ConnectorKind, Directory, DomainType, OrgSettings, SmartHost,
     TlsPolicy,

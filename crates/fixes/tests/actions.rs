@@ -213,7 +213,7 @@ async fn bounce_all_walks_a_queue_of_many_pages_failing_each_recipient_once() {
             received_at: now,
             expires_at: now + Duration::from_secs(86400),
             dsn: Default::default(),
-            body: b"Subject: many\r\n\r\nx\r\n".to_vec(),
+            body: b"Subject: many\r\n\r\nx\r\n".to_vec().into(),
             recipients: vec![recipient("zed@contoso.test"), recipient("yan@contoso.test")],
         };
         node.store.accept_message(message).await.unwrap();

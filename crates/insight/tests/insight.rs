@@ -96,7 +96,7 @@ impl Fixture {
                 received_at: now,
                 expires_at: now + Duration::from_secs(24 * 3600),
                 dsn: Default::default(),
-                body: b"Subject: hi\r\n\r\nhi\r\n".to_vec(),
+                body: b"Subject: hi\r\n\r\nhi\r\n".to_vec().into(),
                 recipients,
             })
             .await
@@ -627,7 +627,7 @@ async fn the_list_has_every_connector_and_mx_routing_only_when_used() {
             received_at: f.now(),
             expires_at: f.now() + Duration::from_secs(3600),
             dsn: Default::default(),
-            body: b"x\r\n".to_vec(),
+            body: b"x\r\n".to_vec().into(),
             recipients: vec![NewRecipient {
                 address: "bob@fabrikam.test".into(),
                 dsn: Default::default(),

@@ -19,12 +19,14 @@ pub fn summary(config: &Config) -> String {
     add(
         "limits",
         format!(
-            "{} per message, headers up to {}, {} recipients (then {} refused for now before each is an error); {} for messages being received at once",
+            "{} per message, headers up to {}, {} recipients (then {} refused for now before each is an error); {} for messages being received at once, {} of it from one client address; lines up to {} characters",
             size(node.receive.max_message_size),
             size(node.receive.max_header_size),
             node.receive.max_recipients,
             node.receive.max_recipient_overshoot,
-            size(node.receive.max_receiving_memory)
+            size(node.receive.max_receiving_memory),
+            size(node.receive.max_receiving_memory_per_client),
+            node.receive.max_data_line_length
         ),
     );
     add(

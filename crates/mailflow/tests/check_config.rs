@@ -68,7 +68,7 @@ fn the_example_config_is_good_and_summarised() {
     );
     assert!(
         stdout.contains(
-            "35MB per message, headers up to 256KB, 1000 recipients (then 1000 refused for now before each is an error); 512MB for messages being received at once"
+            "35MB per message, headers up to 256KB, 1000 recipients (then 1000 refused for now before each is an error); 512MB for messages being received at once, 128MB of it from one client address; lines up to 998 characters"
         ),
         "{stdout}"
     );

@@ -1,12 +1,17 @@
 //! The end of a transaction: a complete message is checked for a mail loop,
 //! given its `Received:` header and made durable. `250` is said only after
 //! the store has returned: mailflow never loses a message it said `250` to.
+//!
+//! The message's bytes are not copied on the way: the header goes in front
+//! as a chunk of its own, and the store writes the chunks as they are. The
+//! session's memory reservation covers them (the header too) until the
+//! store has written them and let them go.
 
 use crate::envelope::Envelope;
 use crate::receiver::Receiver;
 use crate::trace::{TraceInfo, count_received_headers, received_header};
-use mailflow_core::{EnhancedCode, Mailbox, MessageId};
-use mailflow_smtp::server::Reply;
+use mailflow_core::{EnhancedCode, Mailbox, MessageBytes, MessageId};
+use mailflow_smtp::server::{DataRefusal, Reply, Reservation};
 use mailflow_store::{NewMessage, StoreError};
 use std::net::IpAddr;
 
@@ -24,11 +29,12 @@ pub(crate) struct Arrival<'a> {
 pub(crate) async fn accept(
     receiver: &Receiver,
     envelope: Envelope,
-    body: Vec<u8>,
+    mut body: MessageBytes,
     arrival: Arrival<'_>,
+    memory: &mut Reservation,
 ) -> Reply {
     let settings = &receiver.settings;
-    let hops = count_received_headers(&body);
+    let hops = count_received_headers(body.bytes());
     if hops > settings.max_received_headers {
         return Reply::new(
             554,
@@ -54,9 +60,10 @@ pub(crate) async fn accept(
         single_recipient: single_recipient.as_ref(),
         at: received_at,
     });
-    let mut stored = Vec::with_capacity(header.len() + body.len());
-    stored.extend_from_slice(header.as_bytes());
-    stored.extend_from_slice(&body);
+    if !memory.cover((body.capacity() + header.len()) as u64) {
+        return DataRefusal::NoMemory.reply();
+    }
+    body.prepend(header.into_bytes());
     let message = NewMessage {
         id,
         org: settings.org.clone(),
@@ -68,7 +75,7 @@ pub(crate) async fn accept(
         received_at,
         expires_at: received_at + settings.expiration,
         dsn: envelope.dsn,
-        body: stored,
+        body,
         recipients: envelope.recipients,
     };
     store(receiver, message).await

@@ -45,6 +45,9 @@ pub struct ReceiveSettings {
     /// What all sessions together may hold of messages being received;
     /// a message with no room left is refused for now (`452 4.3.1`).
     pub max_receiving_memory: u64,
+    /// Of that, what the messages from one client address outside the
+    /// trusted networks may hold at once (`452 4.3.1` past it).
+    pub max_receiving_memory_per_client: u64,
     pub max_recipients: usize,
     /// `RCPT`s a message may have refused for now (`452 4.5.3`) past
     /// `max_recipients`; each one more counts as an error (Postfix's
@@ -52,6 +55,10 @@ pub struct ReceiveSettings {
     pub max_recipient_overshoot: usize,
     /// Longest command line, CRLF included (RFC 5321: at least 512).
     pub max_line_length: usize,
+    /// Longest line of a message's data, in characters, its CRLF not
+    /// counted (RFC 5322 2.1.1: 998); a message with a longer line is read
+    /// to its end and refused (`554 5.6.0`).
+    pub max_data_line_length: u64,
     pub command_timeout: Duration,
     /// Each read of a message's data must bring bytes within this.
     pub data_timeout: Duration,

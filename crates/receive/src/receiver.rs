@@ -49,7 +49,10 @@ impl Receiver {
             admission: Admission::new(settings.sessions),
             login_failures: LoginFailures::new(settings.auth.lockout_window),
             password_checks: Semaphore::new(cpus),
-            receiving_memory: MemoryBudget::new(settings.max_receiving_memory),
+            receiving_memory: MemoryBudget::with_client_share(
+                settings.max_receiving_memory,
+                settings.max_receiving_memory_per_client,
+            ),
             settings,
             store,
             org,
@@ -66,6 +69,12 @@ impl Receiver {
     /// of 16 KB per message).
     pub fn receiving_memory(&self) -> u64 {
         self.receiving_memory.reserved()
+    }
+
+    /// Of those, the bytes held for messages from `client` (outside the
+    /// trusted networks).
+    pub fn receiving_memory_of(&self, client: std::net::IpAddr) -> u64 {
+        self.receiving_memory.reserved_by(client)
     }
 
     /// Serves clients on `listener` until `shutdown` is cancelled; returns

@@ -28,7 +28,7 @@ use crate::receiver::Receiver;
 use mailflow_core::EnhancedCode;
 use mailflow_smtp::server::{
     Command, CommandLine, DataLimits, DataOutcome, ForwardPath, ReadError, Reply, ReplyWriter,
-    ReversePath, SmtpReader, parse_command,
+    Reservation, ReversePath, SmtpReader, parse_command,
 };
 use smtp_proto::{MailFrom, RcptTo, Request};
 use std::io;
@@ -422,14 +422,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         self.writer.flush().await?;
         let envelope = self.envelope.take().expect("checked by data()");
         let settings = &self.receiver.settings;
-        // Held until the message is stored or refused.
-        let mut memory = self.receiver.receiving_memory.reservation();
+        // Held until the store has written the message and let it go, or
+        // released as soon as the message is certain to be refused.
+        let mut memory = self.memory_reservation();
         let outcome = match self
             .reader
             .read_data(
                 DataLimits {
                     max_size: settings.max_message_size,
                     max_header_size: settings.max_header_size,
+                    max_line_length: settings.max_data_line_length,
                 },
                 &mut memory,
                 settings.data_timeout,
@@ -456,7 +458,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
                     secured: self.secured,
                     authenticated: self.authenticated.is_some(),
                 };
-                accept(&self.receiver, envelope, body, arrival).await
+                accept(&self.receiver, envelope, body, arrival, &mut memory).await
             }
         };
         if reply.code() == 250 {
@@ -466,6 +468,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         }
         self.reply(reply);
         Ok(Flow::Continue)
+    }
+
+    /// A message's share of the receiving memory. A client outside the
+    /// trusted networks also counts against its address's share, so that
+    /// it cannot take the whole budget; the trusted ones (the organisation's
+    /// own servers, often one address carrying most of the mail) are
+    /// bounded by the whole budget only, as they are by the overall session
+    /// limit only.
+    fn memory_reservation(&self) -> Reservation {
+        let budget = &self.receiver.receiving_memory;
+        if self.may_relay {
+            budget.reservation()
+        } else {
+            budget.reservation_for(self.client_ip)
+        }
     }
 
     /// Counts a command that moves no mail; true past `max_junk_commands`.

@@ -318,7 +318,8 @@ async fn full_store_answers_452_4_3_1() {
     let harness = Harness::start_full(settings()).await;
     let mut client = harness.mail_from_carol().await;
     client.expect("RCPT TO:<alice@contoso.test>", "250").await;
-    let big_enough_for_new_pages = format!("Subject: big\r\n\r\n{}\r\n", "x".repeat(9000));
+    let lines = format!("{}\r\n", "x".repeat(88)).repeat(100);
+    let big_enough_for_new_pages = format!("Subject: big\r\n\r\n{lines}");
     let reply = client.data(&big_enough_for_new_pages).await;
     assert!(reply.starts_with("452 4.3.1"), "{reply}");
     assert!(harness.messages().await.is_empty());

@@ -253,7 +253,7 @@ async fn send_report(
         received_at: now,
         expires_at: now + engine.settings.queue.expiration,
         dsn: Default::default(),
-        body: report.bytes,
+        body: report.bytes.into(),
         recipients: vec![NewRecipient {
             address: message.sender.clone(),
             dsn: Default::default(),

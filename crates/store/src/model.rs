@@ -1,6 +1,8 @@
 //! The values that go in and out of the store.
 
-use mailflow_core::{Diagnosis, DsnEnvelope, DsnRecipient, MessageId, RecipientState, Route};
+use mailflow_core::{
+    Diagnosis, DsnEnvelope, DsnRecipient, MessageBytes, MessageId, RecipientState, Route,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -19,7 +21,8 @@ pub struct NewMessage {
     pub dsn: DsnEnvelope,
     /// The whole message as it will be sent on, `Received:` header included,
     /// with CRLF line endings and no dot-stuffing.
-    pub body: Vec<u8>,
+    /// In chunks, written out as they are (see `MessageBytes`).
+    pub body: MessageBytes,
     pub recipients: Vec<NewRecipient>,
 }
 

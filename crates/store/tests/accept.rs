@@ -45,7 +45,10 @@ async fn accepted_message_reads_back_with_envelope_recipients_and_dsn() {
         assert_eq!(stored.last_error, None);
         assert_eq!(stored.updated_at, t0());
     }
-    assert_eq!(t.store.body(message.id).await.unwrap(), Some(message.body));
+    assert_eq!(
+        t.store.body(message.id).await.unwrap(),
+        Some(message.body.to_vec())
+    );
     t.store.close().await.unwrap();
 }
 
@@ -65,7 +68,7 @@ async fn body_is_stored_once_whatever_the_number_of_recipients() {
         .map(|i| recipient(&format!("user{i}@acme.test"), Some("onprem")))
         .collect();
     let mut message = message(t0(), "alice@acme.test", recipients);
-    message.body = vec![b'x'; 64 * 1024];
+    message.body = vec![b'x'; 64 * 1024].into();
     t.store.accept_message(message.clone()).await.unwrap();
     let path = t.store.path().to_path_buf();
     t.store.close().await.unwrap();
@@ -154,7 +157,10 @@ async fn accepted_messages_survive_dropping_the_store_without_closing_it() {
         .unwrap()
         .expect("durable");
     assert_eq!(stored.recipients[0].state, RecipientState::Queued);
-    assert_eq!(reopened.body(message.id).await.unwrap(), Some(message.body));
+    assert_eq!(
+        reopened.body(message.id).await.unwrap(),
+        Some(message.body.to_vec())
+    );
     reopened.close().await.unwrap();
 }
 
@@ -171,7 +177,7 @@ async fn a_full_store_refuses_new_messages_with_full_and_keeps_accepted_ones() {
     let mut accepted = Vec::new();
     let refusal = loop {
         let mut message = onprem_message(t0(), "bob@acme.test");
-        message.body = vec![b'x'; 20 * 1024];
+        message.body = vec![b'x'; 20 * 1024].into();
         match store.accept_message(message.clone()).await {
             Ok(()) => accepted.push(message.id),
             Err(error) => break error,
@@ -182,7 +188,7 @@ async fn a_full_store_refuses_new_messages_with_full_and_keeps_accepted_ones() {
     assert!(!accepted.is_empty());
     // Still full, still answering.
     let mut big = onprem_message(t0(), "carol@acme.test");
-    big.body = vec![b'y'; 64 * 1024];
+    big.body = vec![b'y'; 64 * 1024].into();
     assert!(matches!(
         store.accept_message(big).await,
         Err(StoreError::Full(_))
@@ -209,7 +215,7 @@ async fn in_a_group_commit_only_the_messages_that_do_not_fit_are_refused() {
             let store = store.clone();
             tokio::spawn(async move {
                 let mut message = onprem_message(t0(), &format!("user{i}@acme.test"));
-                message.body = vec![b'x'; 16 * 1024];
+                message.body = vec![b'x'; 16 * 1024].into();
                 (message.id, store.accept_message(message).await)
             })
         })
@@ -260,7 +266,7 @@ async fn bodies_of_a_batch_are_read_together_and_unknown_ids_are_left_out() {
     let t = open_store().await;
     let first = onprem_message(t0(), "bob@acme.test");
     let mut second = onprem_message(t0(), "carol@acme.test");
-    second.body = b"Subject: second\r\n\r\nother\r\n".to_vec();
+    second.body = b"Subject: second\r\n\r\nother\r\n".to_vec().into();
     t.store.accept_message(first.clone()).await.unwrap();
     t.store.accept_message(second.clone()).await.unwrap();
     let unknown = MessageId::new();

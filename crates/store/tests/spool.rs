@@ -60,7 +60,7 @@ fn first_segment_kept(data: &Path) -> bool {
 
 fn sized(address: &str, size: usize) -> mailflow_store::NewMessage {
     let mut message = onprem_message(t0(), address);
-    message.body = vec![b'b'; size];
+    message.body = vec![b'b'; size].into();
     message
 }
 
@@ -86,7 +86,10 @@ async fn a_restart_deletes_the_segments_of_finished_messages_and_keeps_waiting_o
 
     let store = SqliteStore::open(dir.path()).await.unwrap();
     assert_eq!(segments(dir.path()), vec!["0000000000000002.seg"]);
-    assert_eq!(store.body(waiting.id).await.unwrap(), Some(waiting.body));
+    assert_eq!(
+        store.body(waiting.id).await.unwrap(),
+        Some(waiting.body.to_vec())
+    );
     assert_eq!(
         store.body(done.id).await.unwrap(),
         None,
@@ -120,7 +123,10 @@ async fn a_running_store_deletes_a_full_segment_once_its_last_message_finished()
     two_accepts(&store).await;
     assert_eq!(segments(dir.path()), vec!["0000000000000002.seg"]);
     assert_eq!(store.body(first.id).await.unwrap(), None);
-    assert_eq!(store.body(second.id).await.unwrap(), Some(second.body));
+    assert_eq!(
+        store.body(second.id).await.unwrap(),
+        Some(second.body.to_vec())
+    );
     store.close().await.unwrap();
 }
 
@@ -209,7 +215,10 @@ async fn a_segment_stays_while_a_report_quoting_its_body_is_owed() {
         .unwrap();
     two_accepts(&store).await;
     assert!(first_segment_kept(dir.path()), "its report is still owed");
-    assert_eq!(store.body(failed.id).await.unwrap(), Some(failed.body));
+    assert_eq!(
+        store.body(failed.id).await.unwrap(),
+        Some(failed.body.to_vec())
+    );
 
     store.reports_queued(failed.id, &[0]).await.unwrap();
     two_accepts(&store).await;
@@ -227,7 +236,10 @@ async fn within_the_grace_a_finished_messages_body_can_still_be_read() {
     deliver(&store, &failed).await;
     two_accepts(&store).await;
     assert_eq!(segments(dir.path()).len(), 2);
-    assert_eq!(store.body(failed.id).await.unwrap(), Some(failed.body));
+    assert_eq!(
+        store.body(failed.id).await.unwrap(),
+        Some(failed.body.to_vec())
+    );
     store.close().await.unwrap();
 }
 
@@ -242,10 +254,13 @@ async fn a_segment_with_one_waiting_message_is_kept() {
     deliver(&store, &delivered).await;
     two_accepts(&store).await;
     assert!(first_segment_kept(dir.path()));
-    assert_eq!(store.body(waiting.id).await.unwrap(), Some(waiting.body));
+    assert_eq!(
+        store.body(waiting.id).await.unwrap(),
+        Some(waiting.body.to_vec())
+    );
     assert_eq!(
         store.body(delivered.id).await.unwrap(),
-        Some(delivered.body)
+        Some(delivered.body.to_vec())
     );
     store.close().await.unwrap();
 }

@@ -158,7 +158,7 @@ pub async fn queue(
                 received_at,
                 expires_at: received_at + 24 * HOUR,
                 dsn: Default::default(),
-                body: b"Subject: hello\r\n\r\nHello\r\n".to_vec(),
+                body: b"Subject: hello\r\n\r\nHello\r\n".to_vec().into(),
                 recipients: vec![NewRecipient {
                     address: format!("user{n}@{domain}"),
                     dsn: Default::default(),

@@ -39,6 +39,14 @@ const DEFAULT_MAX_HEADER_SIZE: u64 = 256 * 1024;
 /// Messages being received, all sessions together: fourteen of the largest
 /// at once, thousands of ordinary ones.
 const DEFAULT_MAX_RECEIVING_MEMORY: u64 = 512 * 1024 * 1024;
+/// Without `max_receiving_memory_per_client`, one client address outside
+/// the trusted networks may hold this part of `max_receiving_memory`
+/// (but never less than one message of the largest size).
+const DEFAULT_CLIENT_SHARE_DIVISOR: u64 = 4;
+/// A line of a message's data, CRLF not counted: RFC 5322 2.1.1's limit
+/// (RFC 5321 4.5.3.1.6: 1000 octets with the CRLF), which every server must
+/// take and the large mail providers enforce. Lower would refuse valid mail.
+const DEFAULT_MAX_DATA_LINE_LENGTH: u64 = 998;
 /// Long enough for any real batch, short enough that a client sending NOOP
 /// now and then does not hold a session place for ever.
 const DEFAULT_MAX_SESSION_DURATION: Duration = Duration::from_secs(60 * 60);
@@ -163,24 +171,43 @@ impl<'a> Context<'a> {
             }
         }
         let auth = self.auth_limits(server.auth_lockout_after, server.auth_lockout_window)?;
+        let max_message_size = server
+            .max_message_size
+            .map_or(DEFAULT_MAX_MESSAGE_SIZE, |s| s.0);
+        let max_receiving_memory = server
+            .max_receiving_memory
+            .map_or(DEFAULT_MAX_RECEIVING_MEMORY, |s| s.0);
+        let max_receiving_memory_per_client = self.client_share(
+            server.max_receiving_memory_per_client.map(|s| s.0),
+            max_receiving_memory,
+            max_message_size,
+        )?;
+        let max_data_line_length = server
+            .max_line_length
+            .unwrap_or(DEFAULT_MAX_DATA_LINE_LENGTH);
+        if max_data_line_length < DEFAULT_MAX_DATA_LINE_LENGTH {
+            return Err(self.inconsistent(
+                at.then("max_line_length"),
+                "must be at least 998: RFC 5321 and RFC 5322 let every line of a message be \
+                 998 characters long",
+            ));
+        }
         Ok(ReceiveSettings {
             hostname,
             listen,
             trusted_networks,
-            max_message_size: server
-                .max_message_size
-                .map_or(DEFAULT_MAX_MESSAGE_SIZE, |s| s.0),
+            max_message_size,
             max_header_size: server
                 .max_header_size
                 .map_or(DEFAULT_MAX_HEADER_SIZE, |s| s.0),
-            max_receiving_memory: server
-                .max_receiving_memory
-                .map_or(DEFAULT_MAX_RECEIVING_MEMORY, |s| s.0),
+            max_receiving_memory,
+            max_receiving_memory_per_client,
             max_recipients,
             max_recipient_overshoot: server
                 .max_recipient_overshoot
                 .unwrap_or(DEFAULT_MAX_RECIPIENT_OVERSHOOT),
             max_line_length: MAX_LINE_LENGTH,
+            max_data_line_length,
             command_timeout: SMTP_COMMAND_TIMEOUT,
             data_timeout: SMTP_DATA_TIMEOUT,
             data_deadline: SMTP_DATA_DEADLINE,
@@ -198,6 +225,42 @@ impl<'a> Context<'a> {
             auth,
             sessions,
         })
+    }
+
+    /// What one client address outside the trusted networks may hold of
+    /// the receiving memory: `configured`, or a quarter of the whole. It
+    /// must fit in the whole, and take a message of the largest size (else
+    /// such a message would be refused for now, and retried, for ever).
+    fn client_share(
+        &self,
+        configured: Option<u64>,
+        whole: u64,
+        max_message_size: u64,
+    ) -> Checked<u64> {
+        let Some(share) = configured else {
+            let quarter = whole / DEFAULT_CLIENT_SHARE_DIVISOR;
+            return Ok(quarter.max(max_message_size).min(whole));
+        };
+        let key = KeyPath::key("server").then("max_receiving_memory_per_client");
+        if share > whole {
+            return Err(self.inconsistent(
+                key,
+                &format!(
+                    "is larger than server.max_receiving_memory ({share} > {whole} bytes); \
+                     one client cannot hold more than all of them"
+                ),
+            ));
+        }
+        if share < max_message_size {
+            return Err(self.inconsistent(
+                key,
+                &format!(
+                    "is smaller than server.max_message_size ({share} < {max_message_size} \
+                     bytes): a message of the largest size would never be taken"
+                ),
+            ));
+        }
+        Ok(share)
     }
 
     /// The lock-out of client addresses after failed SMTP AUTH log-ins; the

@@ -32,6 +32,9 @@ pub struct RawServer {
     pub max_message_size: Option<ByteSize>,
     pub max_header_size: Option<ByteSize>,
     pub max_receiving_memory: Option<ByteSize>,
+    pub max_receiving_memory_per_client: Option<ByteSize>,
+    /// Characters of one line of a message's data, CRLF not counted.
+    pub max_line_length: Option<u64>,
     pub max_recipients: Option<usize>,
     pub max_recipient_overshoot: Option<usize>,
     pub max_sessions: Option<usize>,

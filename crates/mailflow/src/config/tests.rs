@@ -203,6 +203,76 @@ fn the_header_receiving_memory_and_session_limits_are_configurable_and_refuse_ze
 }
 
 #[test]
+fn the_client_share_of_the_receiving_memory_is_read_and_checked_against_the_other_sizes() {
+    let config = parse("[server]\nmax_receiving_memory_per_client = \"64MB\"\n").unwrap();
+    assert_eq!(
+        config.node.receive.max_receiving_memory_per_client,
+        64 << 20
+    );
+    assert_error(
+        "[server]\nmax_receiving_memory = \"100MB\"\nmax_receiving_memory_per_client = \"200MB\"\n",
+        3,
+        "server.max_receiving_memory_per_client",
+        "is larger than server.max_receiving_memory",
+    );
+    assert_error(
+        "[server]\nmax_receiving_memory_per_client = \"10MB\"\n",
+        2,
+        "server.max_receiving_memory_per_client",
+        "is smaller than server.max_message_size",
+    );
+    assert_error(
+        "[server]\nmax_receiving_memory_per_client = \"0MB\"\n",
+        2,
+        "server.max_receiving_memory_per_client",
+        "is zero",
+    );
+}
+
+#[test]
+fn without_a_client_share_a_client_may_hold_a_quarter_but_always_one_largest_message() {
+    let share = |text: &str| {
+        parse(text)
+            .unwrap()
+            .node
+            .receive
+            .max_receiving_memory_per_client
+    };
+    assert_eq!(
+        share("[server]\nmax_receiving_memory = \"2GB\"\n"),
+        512 << 20
+    );
+    assert_eq!(
+        share("[server]\nmax_receiving_memory = \"64MB\"\n"),
+        35 << 20,
+        "a quarter would not take a 35 MB message"
+    );
+    assert_eq!(
+        share("[server]\nmax_receiving_memory = \"20MB\"\n"),
+        20 << 20,
+        "never more than the whole"
+    );
+}
+
+#[test]
+fn the_line_length_of_messages_is_configurable_down_to_998() {
+    let config = parse("[server]\nmax_line_length = 100000\n").unwrap();
+    assert_eq!(config.node.receive.max_data_line_length, 100_000);
+    assert_error(
+        "[server]\nmax_line_length = 997\n",
+        2,
+        "server.max_line_length",
+        "must be at least 998",
+    );
+    assert_error(
+        "[server]\nmax_line_length = -1\n",
+        2,
+        "server.max_line_length",
+        "invalid value",
+    );
+}
+
+#[test]
 fn the_auth_lockout_is_configurable_and_refuses_zero_at_its_key() {
     assert_error(
         "[server]\nauth_lockout_after = 0\n",
@@ -405,6 +475,8 @@ fn the_defaults_are_the_documented_ones() {
     assert_eq!(receive.max_message_size, 35 * 1024 * 1024);
     assert_eq!(receive.max_header_size, 256 * 1024);
     assert_eq!(receive.max_receiving_memory, 512 * 1024 * 1024);
+    assert_eq!(receive.max_receiving_memory_per_client, 128 * 1024 * 1024);
+    assert_eq!(receive.max_data_line_length, 998);
     assert_eq!(receive.max_recipients, 1000);
     assert_eq!(receive.max_recipient_overshoot, 1000);
     assert_eq!(receive.max_session_duration, Duration::from_secs(3600));

@@ -1,6 +1,6 @@
 //! The message after `DATA`, byte by byte: where it ends, dot-stuffing
-//! removed, the size limits of the message and of its header block, and the
-//! refusal of bare CR and bare LF.
+//! removed, the size limits of the message, of its header block and of its
+//! lines, and the refusal of bare CR and bare LF.
 //!
 //! The data ends only at CRLF `.` CRLF. A line feed without its carriage
 //! return (or a carriage return without its line feed) never ends a line that
@@ -10,10 +10,15 @@
 //! stops SMTP smuggling: no byte sequence can make mailflow see the end of a
 //! message where a downstream server would not, or the reverse.
 //!
+//! A message that will be refused is read to its end but no longer kept:
+//! what was kept is dropped the moment the refusal is certain (too big, a
+//! header block or a line too long, a bare line ending, no memory), so a
+//! 5 MB line or a 1 GB message costs no more memory than an empty one.
+//!
 //! The scanner is pure (no I/O) so that it can be fed arbitrary input in tests.
 
 use super::Reply;
-use mailflow_core::EnhancedCode;
+use mailflow_core::{EnhancedCode, MessageBytes};
 
 /// Why a message was read to its end but refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +30,8 @@ pub enum DataRefusal {
     HeaderTooBig { limit: u64 },
     /// A bare CR or bare LF somewhere in the message.
     BareLineEnding,
+    /// A line longer than the limit (characters, its CRLF not counted).
+    LineTooLong { limit: u64 },
     /// The memory shared by all sessions had no room to keep the message
     /// (see [`super::MemoryBudget`]); it may be sent again later.
     NoMemory,
@@ -35,6 +42,14 @@ impl DataRefusal {
     ///   message too big for system);
     /// - bare CR or LF: `554 5.6.0` (RFC 5321 554, transaction failed; RFC 3463
     ///   X.6.0, other media error: the content is not valid SMTP data);
+    /// - a line too long: `554 5.6.0` as well. RFC 5321 4.5.3.1.9 gives
+    ///   "500 Line too long" as an example, but 500 is not among the replies
+    ///   to the end of data (RFC 5321 4.3.2: 250, 552, 554, 451, 452, 450,
+    ///   550), and 552 with X.3.4 says the message is too big, which it need
+    ///   not be. The content is what cannot be carried as it is (RFC 5322
+    ///   2.1.1, RFC 2045 2.8: lines of at most 998 characters): the sender
+    ///   must encode it (quoted-printable, base64), the same class as a bare
+    ///   line ending. The text says "line too long" in RFC 5321's words.
     /// - no memory to keep it: `452 4.3.1` (RFC 5321 452, insufficient system
     ///   storage; RFC 3463 X.3.1, mail system full), temporary.
     pub fn reply(self) -> Reply {
@@ -54,6 +69,14 @@ impl DataRefusal {
                 EnhancedCode(5, 6, 0),
                 "message refused: bare CR or LF in the data; every line must end with CRLF",
             ),
+            DataRefusal::LineTooLong { limit } => Reply::new(
+                554,
+                EnhancedCode(5, 6, 0),
+                format!(
+                    "message refused: line too long (more than {limit} characters); \
+                     encode the content, e.g. quoted-printable or base64"
+                ),
+            ),
             DataRefusal::NoMemory => Reply::new(
                 452,
                 EnhancedCode(4, 3, 1),
@@ -66,7 +89,7 @@ impl DataRefusal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataOutcome {
     /// The message, dot-stuffing removed, CRLF line endings.
-    Message(Vec<u8>),
+    Message(MessageBytes),
     Refused(DataRefusal),
 }
 
@@ -92,14 +115,18 @@ pub struct DataLimits {
     pub max_size: u64,
     /// The header block alone (the empty line that ends it not counted).
     pub max_header_size: u64,
+    /// One line, its CRLF not counted (a stuffed dot neither).
+    pub max_line_length: u64,
 }
 
 impl DataLimits {
-    /// A size limit only: the header block may fill the message.
+    /// A size limit only: the header block may fill the message, and a
+    /// line be as long as the message.
     pub fn size(max_size: u64) -> DataLimits {
         DataLimits {
             max_size,
             max_header_size: max_size,
+            max_line_length: max_size,
         }
     }
 }
@@ -116,15 +143,15 @@ pub struct DataScanner {
     in_header: bool,
     /// Bytes emitted since the last CRLF: zero at a CRLF means an empty line.
     line_length: u64,
-    content: Vec<u8>,
+    content: MessageBytes,
     bare_line_ending: bool,
-    /// False once told to stop keeping the message (no memory for it).
-    keeping: bool,
+    line_too_long: bool,
+    /// Told to stop keeping the message: no memory for it.
+    no_memory: bool,
 }
 
 impl DataScanner {
     pub fn new(limits: DataLimits) -> DataScanner {
-        let capacity = limits.max_size.min(64 * 1024) as usize;
         DataScanner {
             state: State::LineStart,
             limits,
@@ -132,9 +159,10 @@ impl DataScanner {
             header_size: 0,
             in_header: true,
             line_length: 0,
-            content: Vec::with_capacity(capacity),
+            content: MessageBytes::new(),
             bare_line_ending: false,
-            keeping: true,
+            line_too_long: false,
+            no_memory: false,
         }
     }
 
@@ -143,17 +171,33 @@ impl DataScanner {
         self.content.len()
     }
 
+    /// The memory the kept message will take once `more` bytes of input
+    /// are fed (at most: dot-stuffing and the end of the data take some
+    /// away). Nothing is allocated beyond it.
+    pub fn capacity_after(&self, more: usize) -> usize {
+        if self.keeping() {
+            self.content.capacity_after(more)
+        } else {
+            0
+        }
+    }
+
     /// Drops what was kept and keeps nothing more: the message is still
     /// read to its end, then refused as [`DataRefusal::NoMemory`] (unless a
     /// permanent refusal applies).
     pub fn stop_keeping(&mut self) {
-        self.keeping = false;
-        self.content = Vec::new();
+        self.no_memory = true;
+        self.content = MessageBytes::new();
     }
 
-    /// Whether the message is still being kept.
+    /// Whether the message is still being kept: false once it is certain to
+    /// be refused (and what was kept is dropped then).
     pub fn keeping(&self) -> bool {
-        self.keeping
+        !self.no_memory
+            && !self.bare_line_ending
+            && !self.line_too_long
+            && self.size <= self.limits.max_size
+            && self.header_size <= self.limits.max_header_size
     }
 
     /// Reads `input`. Returns `Some(n)` when the data ended after the first
@@ -194,7 +238,11 @@ impl DataScanner {
             DataOutcome::Refused(DataRefusal::HeaderTooBig {
                 limit: self.limits.max_header_size,
             })
-        } else if !self.keeping {
+        } else if self.line_too_long {
+            DataOutcome::Refused(DataRefusal::LineTooLong {
+                limit: self.limits.max_line_length,
+            })
+        } else if self.no_memory {
             DataOutcome::Refused(DataRefusal::NoMemory)
         } else {
             DataOutcome::Message(self.content)
@@ -232,7 +280,7 @@ impl DataScanner {
                 if self.line_length == 0 {
                     self.in_header = false;
                 }
-                self.emit(b"\r\n");
+                self.keep(b"\r\n");
                 self.line_length = 0;
                 self.state = State::LineStart;
             }
@@ -253,10 +301,20 @@ impl DataScanner {
         Some(1)
     }
 
+    /// Bytes of a line's text (a bare CR or LF included: it ends no line).
     fn emit(&mut self, bytes: &[u8]) {
+        self.line_length += bytes.len() as u64;
+        if self.line_length > self.limits.max_line_length {
+            self.line_too_long = true;
+        }
+        self.keep(bytes);
+    }
+
+    /// Counts `bytes` and keeps them while the message is kept; drops what
+    /// was kept once it is not.
+    fn keep(&mut self, bytes: &[u8]) {
         let length = bytes.len() as u64;
         self.size += length;
-        self.line_length += length;
         if self.in_header {
             self.header_size += length;
             // Once over, counting stops: the message is refused either way.
@@ -264,13 +322,10 @@ impl DataScanner {
                 self.in_header = false;
             }
         }
-        if !self.keeping
-            || self.size > self.limits.max_size
-            || self.header_size > self.limits.max_header_size
-        {
-            self.content = Vec::new();
-        } else {
+        if self.keeping() {
             self.content.extend_from_slice(bytes);
+        } else if !self.content.is_empty() {
+            self.content = MessageBytes::new();
         }
     }
 }
@@ -291,19 +346,22 @@ mod tests {
         assert_eq!(end, Some(24));
         assert_eq!(
             outcome,
-            DataOutcome::Message(b"Subject: hi\r\n\r\nbody\r\n".to_vec())
+            DataOutcome::Message(b"Subject: hi\r\n\r\nbody\r\n".into())
         );
     }
 
     #[test]
     fn empty_message_ends_at_once() {
-        assert_eq!(scan(b".\r\n"), (Some(3), DataOutcome::Message(vec![])));
+        assert_eq!(
+            scan(b".\r\n"),
+            (Some(3), DataOutcome::Message(Default::default()))
+        );
     }
 
     #[test]
     fn dot_stuffing_is_removed() {
         let (_, outcome) = scan(b"..hidden\r\n...\r\n.\r\n");
-        assert_eq!(outcome, DataOutcome::Message(b".hidden\r\n..\r\n".to_vec()));
+        assert_eq!(outcome, DataOutcome::Message(b".hidden\r\n..\r\n".into()));
     }
 
     #[test]
@@ -315,7 +373,7 @@ mod tests {
             assert_eq!(scanner.feed(&input[split..]), Some(input.len() - split));
             assert_eq!(
                 scanner.finish(),
-                DataOutcome::Message(b"a\r\n.b\r\n".to_vec())
+                DataOutcome::Message(b"a\r\n.b\r\n".into())
             );
         }
     }
@@ -355,8 +413,8 @@ mod tests {
 
     fn scan_with_header_limit(input: &[u8], max_header_size: u64) -> DataOutcome {
         let mut scanner = DataScanner::new(DataLimits {
-            max_size: 1000,
             max_header_size,
+            ..DataLimits::size(1000)
         });
         assert_eq!(scanner.feed(input), Some(input.len()));
         scanner.finish()
@@ -407,6 +465,85 @@ mod tests {
         assert_eq!(
             scanner.finish(),
             DataOutcome::Refused(DataRefusal::NoMemory)
+        );
+    }
+
+    fn with_line_limit(max_line_length: u64) -> DataScanner {
+        DataScanner::new(DataLimits {
+            max_line_length,
+            ..DataLimits::size(10_000_000)
+        })
+    }
+
+    #[test]
+    fn a_line_of_the_limit_is_taken_and_one_more_character_is_refused_after_the_end() {
+        // Ten characters; a leading stuffed dot is not one of them.
+        let input = b"Subject: x\r\n\r\n0123456789\r\n..23456789\r\n.\r\n";
+        let mut scanner = with_line_limit(10);
+        assert_eq!(scanner.feed(input), Some(input.len()));
+        assert!(matches!(scanner.finish(), DataOutcome::Message(_)));
+
+        let input = b"Subject: x\r\n\r\n0123456789A\r\nnext\r\n.\r\nQUIT\r\n";
+        let mut scanner = with_line_limit(10);
+        assert_eq!(
+            scanner.feed(input),
+            Some(input.len() - 6),
+            "read to its end"
+        );
+        assert_eq!(
+            scanner.finish(),
+            DataOutcome::Refused(DataRefusal::LineTooLong { limit: 10 })
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_not_kept_while_it_is_read() {
+        let mut scanner = with_line_limit(998);
+        assert_eq!(scanner.feed(b"Subject: x\r\n\r\n"), None);
+        assert!(scanner.keeping());
+        let piece = [b'x'; 4096];
+        scanner.feed(&piece);
+        assert!(
+            !scanner.keeping(),
+            "refused as soon as the line passed the limit"
+        );
+        assert_eq!(scanner.kept(), 0, "what was kept is dropped");
+        for _ in 0..1000 {
+            assert_eq!(scanner.feed(&piece), None);
+            assert_eq!(
+                (scanner.kept(), scanner.capacity_after(piece.len())),
+                (0, 0)
+            );
+        }
+        assert_eq!(scanner.feed(b"\r\nshort\r\n.\r\n"), Some(12));
+        assert_eq!(
+            scanner.finish(),
+            DataOutcome::Refused(DataRefusal::LineTooLong { limit: 998 })
+        );
+    }
+
+    #[test]
+    fn a_long_header_line_counts_too() {
+        let input = b"Subject: 0123456789\r\n\r\nbody\r\n.\r\n";
+        let mut scanner = with_line_limit(18);
+        assert_eq!(scanner.feed(input), Some(input.len()));
+        assert_eq!(
+            scanner.finish(),
+            DataOutcome::Refused(DataRefusal::LineTooLong { limit: 18 })
+        );
+    }
+
+    #[test]
+    fn a_line_too_long_is_answered_554_5_6_0_saying_so() {
+        let reply = DataRefusal::LineTooLong { limit: 998 }.reply();
+        assert_eq!(
+            (reply.code(), reply.enhanced()),
+            (554, Some(EnhancedCode(5, 6, 0)))
+        );
+        let text = String::from_utf8(reply.to_bytes()).unwrap();
+        assert!(
+            text.contains("line too long (more than 998 characters)"),
+            "{text}"
         );
     }
 }

@@ -95,7 +95,10 @@ impl<R: AsyncRead + Unpin> SmtpReader<R> {
     /// be in within `whole_timeout`, so that a client dripping a byte now
     /// and then cannot hold a DATA open for ever. What is kept is covered
     /// by `memory` before it is kept; without room the message is no longer
-    /// kept (and refused for now once it ends).
+    /// kept (and refused for now once it ends). Once the message is certain
+    /// to be refused (no room, or a limit passed) `memory` is released at
+    /// once, not at the end of the data: other sessions can use the room
+    /// while this one reads on.
     pub async fn read_data(
         &mut self,
         limits: DataLimits,
@@ -108,10 +111,14 @@ impl<R: AsyncRead + Unpin> SmtpReader<R> {
         loop {
             let input = &self.buf[self.pos..];
             // Feeding keeps at most the input's length more.
-            if scanner.keeping() && !memory.cover((scanner.kept() + input.len()) as u64) {
+            if scanner.keeping() && !memory.cover(scanner.capacity_after(input.len()) as u64) {
                 scanner.stop_keeping();
             }
-            if let Some(used) = scanner.feed(input) {
+            let end = scanner.feed(input);
+            if !scanner.keeping() {
+                memory.release();
+            }
+            if let Some(used) = end {
                 self.pos += used;
                 return Ok(scanner.finish());
             }
@@ -256,7 +263,7 @@ mod tests {
         let outcome = data(&mut reader, &mut MemoryBudget::unlimited().reservation()).await;
         assert_eq!(
             outcome,
-            DataOutcome::Message(b"Subject: x\r\n\r\n.dot\r\n".to_vec())
+            DataOutcome::Message(b"Subject: x\r\n\r\n.dot\r\n".into())
         );
         assert_eq!(
             line(&mut reader, 512).await,
@@ -305,5 +312,80 @@ mod tests {
         let outcome = data(&mut again, &mut memory).await;
         assert!(matches!(outcome, DataOutcome::Message(_)), "{outcome:?}");
         assert!(memory.held() > 0);
+    }
+
+    /// Input in the pieces given (each cut to the room of the read): the
+    /// budget is tested between them, as another session would see it.
+    struct Pieces(Vec<&'static [u8]>);
+
+    impl AsyncRead for Pieces {
+        fn poll_read(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<io::Result<()>> {
+            if let Some(next) = self.0.first_mut() {
+                let take = next.len().min(buf.remaining());
+                buf.put_slice(&next[..take]);
+                *next = &next[take..];
+                if next.is_empty() {
+                    self.0.remove(0);
+                }
+            }
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_message_refused_for_memory_gives_its_reservation_back_before_its_end() {
+        use crate::server::memory_budget::STEP;
+        // Room for one step: the message's first read fits, its second not.
+        let budget = MemoryBudget::new(STEP);
+        let first: &'static [u8] = Box::leak(vec![b'a'; 10_000].into_boxed_slice());
+        let second: &'static [u8] = Box::leak(vec![b'b'; 10_000].into_boxed_slice());
+        let mut reader = SmtpReader::new(Pieces(vec![first, second]));
+        let mut memory = budget.reservation();
+        let reading = reader.read_data(DataLimits::size(1_000_000), &mut memory, SECOND, SECOND);
+        // The input ends without the final dot: the reader waits for more,
+        // having released what it held.
+        assert!(matches!(reading.await, Err(ReadError::Closed)));
+        assert_eq!((memory.held(), budget.reserved()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn a_message_with_a_line_too_long_holds_no_memory_while_read_on() {
+        let budget = MemoryBudget::unlimited();
+        let long: &'static [u8] = Box::leak(vec![b'x'; 50_000].into_boxed_slice());
+        let mut reader = SmtpReader::new(Pieces(vec![b"Subject: x\r\n\r\n", long]));
+        let mut memory = budget.reservation();
+        let limits = DataLimits {
+            max_line_length: 998,
+            ..DataLimits::size(10_000_000)
+        };
+        let reading = reader.read_data(limits, &mut memory, SECOND, SECOND);
+        assert!(matches!(reading.await, Err(ReadError::Closed)));
+        assert_eq!(budget.reserved(), 0);
+
+        let mut reader = reader_of_long_line_then_end();
+        let outcome = reader
+            .read_data(limits, &mut memory, SECOND, SECOND)
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            DataOutcome::Refused(DataRefusal::LineTooLong { limit: 998 })
+        );
+        assert_eq!(
+            line(&mut reader, 512).await,
+            CommandLine::Line(b"QUIT\r\n".to_vec()),
+            "the session stays in step"
+        );
+    }
+
+    fn reader_of_long_line_then_end() -> SmtpReader<&'static [u8]> {
+        let mut input = b"Subject: x\r\n\r\n".to_vec();
+        input.extend(std::iter::repeat_n(b'y', 5 * 1024 * 1024));
+        input.extend_from_slice(b"\r\n.\r\nQUIT\r\n");
+        SmtpReader::new(Box::leak(input.into_boxed_slice()))
     }
 }

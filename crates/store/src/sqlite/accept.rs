@@ -1,8 +1,9 @@
 //! Writing accepted messages, many to a commit (see `group`).
 //!
 //! A batch is written with one statement per table, whatever its size (see
-//! `json_rows`). The bodies are in the spool by then (see `spool`); the
-//! message rows say where. A message's recipients are due at once, or when
+//! `json_rows`). The bodies are in the spool by then, written one after the
+//! other straight from each message's chunks (see `spool`); the message
+//! rows say where. A message's recipients are due at once, or when
 //! their next hop's hold ends. The message's `received` event is written in
 //! the same transaction, so that its trace starts where the queue does.
 
@@ -46,15 +47,6 @@ pub const INSERT_RECIPIENTS: &str = "WITH r (value) AS MATERIALIZED \
      r.value ->> 5, r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9, 'queued', 0, \
      MAX(r.value ->> 9, COALESCE(h.until_at, 0)), r.value ->> 9 \
      FROM r LEFT JOIN next_hop_holds h ON h.next_hop = r.value ->> 7";
-
-/// Every body of a batch, one after the other: what the spool appends.
-pub fn bodies(messages: &[&NewMessage]) -> Vec<u8> {
-    let mut bodies = Vec::with_capacity(messages.iter().map(|m| m.body.len()).sum());
-    for message in messages {
-        bodies.extend_from_slice(&message.body);
-    }
-    bodies
-}
 
 /// What a batch of accepted messages writes, as the parameters of
 /// `INSERT_MESSAGES` and `INSERT_RECIPIENTS` and the `received` events.

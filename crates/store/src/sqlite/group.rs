@@ -12,14 +12,14 @@
 //! `event_log`).
 
 use super::accept::{
-    self, AcceptRequest, AcceptRows, INSERT_MESSAGES, INSERT_RECIPIENTS, RELAXED_AFTER, SYNCED,
+    AcceptRequest, AcceptRows, INSERT_MESSAGES, INSERT_RECIPIENTS, RELAXED_AFTER, SYNCED,
 };
 use super::event_log::EventLog;
 use super::record::{self, REFRESH_PENDING, RecordRequest, RecordRows, UPDATE_RECIPIENTS};
 use super::spool::{self, BodyAt, SharedSpool};
 use super::transaction::send_in_one_trip;
 use crate::{NewMessage, Result};
-use mailflow_core::Event;
+use mailflow_core::{Event, MessageBytes};
 use sqlx::SqliteConnection;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,17 +54,18 @@ pub async fn commit_group(
     commits: &AtomicU64,
 ) -> bool {
     let with_accepts = !accepts.is_empty();
-    let sent = {
-        let messages: Vec<&NewMessage> = accepts.iter().map(|request| &request.message).collect();
-        send(conn, spool, &messages, &records).await
-    };
+    let (accepts, sent) = send(conn, spool, accepts, &records).await;
     match sent {
         Ok(received) => {
             commits.fetch_add(1, Ordering::Relaxed);
             log.add(received);
-            for request in accepts {
+            for AcceptRequest { message, answer } in accepts {
+                // The message's bytes are gone before its sender hears, so
+                // the memory the sender reserved for them is given back
+                // only once they are.
+                drop(message);
                 // The caller may have gone away; the message is durable regardless.
-                let _ = request.answer.send(Ok(()));
+                let _ = answer.send(Ok(()));
             }
             for request in records {
                 log.add(request.events);
@@ -100,6 +101,7 @@ pub async fn commit_group(
             set_back
         }
         Err(error) => {
+            // The message (if any) is dropped before its answer goes.
             let answer = accepts
                 .into_iter()
                 .map(|request| request.answer)
@@ -113,20 +115,44 @@ pub async fn commit_group(
     }
 }
 
-/// One transaction, in one trip, of statements whose text is always the
-/// same (see `json_rows`), so the connection keeps them prepared. Returns
-/// the `received` events of the accepted messages.
+/// The bodies to the spool, then the rows (see `write_rows`). The
+/// requests go with their bodies to the spool's blocking write and come
+/// back with the answer.
 async fn send(
     conn: &mut SqliteConnection,
     spool: &SharedSpool,
+    accepts: Vec<AcceptRequest>,
+    records: &[RecordRequest],
+) -> (Vec<AcceptRequest>, Result<Vec<Event>>) {
+    if accepts.is_empty() {
+        let written = write_rows(conn, &[], BodyAt::default(), records).await;
+        return (accepts, written);
+    }
+    let (accepts, spooled) = spool::append(spool, accepts, body_of).await;
+    let written = match spooled {
+        Ok(spooled) => {
+            let messages: Vec<&NewMessage> =
+                accepts.iter().map(|request| &request.message).collect();
+            write_rows(conn, &messages, spooled, records).await
+        }
+        Err(error) => Err(error),
+    };
+    (accepts, written)
+}
+
+fn body_of(request: &AcceptRequest) -> &MessageBytes {
+    &request.message.body
+}
+
+/// One transaction, in one trip, of statements whose text is always the
+/// same (see `json_rows`), so the connection keeps them prepared. Returns
+/// the `received` events of the accepted messages.
+async fn write_rows(
+    conn: &mut SqliteConnection,
     messages: &[&NewMessage],
+    spooled: BodyAt,
     records: &[RecordRequest],
 ) -> Result<Vec<Event>> {
-    let spooled = if messages.is_empty() {
-        BodyAt::default()
-    } else {
-        spool::append(spool, accept::bodies(messages)).await?
-    };
     let accepted = AcceptRows::new(messages, spooled);
     let recorded = RecordRows::new(records.iter().flat_map(|request| &request.updates));
     let sql = if messages.is_empty() {

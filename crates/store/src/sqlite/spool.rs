@@ -15,6 +15,7 @@
 
 use super::failure::is_out_of_space_io;
 use crate::{Result, StoreError};
+use mailflow_core::MessageBytes;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Write};
@@ -40,13 +41,26 @@ pub struct BodyAt {
 /// The writer task's spool, lent to the blocking pool for each append.
 pub type SharedSpool = Arc<Mutex<SpoolWriter>>;
 
-/// Appends and syncs `bodies` off the runtime's threads (see
-/// `SpoolWriter::append`).
-pub async fn append(spool: &SharedSpool, bodies: Vec<u8>) -> Result<BodyAt> {
+/// Appends the body of each of `items`, one after the other, and syncs
+/// them, off the runtime's threads (see `SpoolWriter::append_pieces`); the
+/// answer is where the first starts. The bodies are written chunk by chunk
+/// from where they are: no copy of them is made. `items` go to the blocking
+/// pool with their bodies and come back, unless the append panicked (then
+/// they are dropped: their callers hear that the store is closed).
+pub async fn append<T, F>(spool: &SharedSpool, items: Vec<T>, body: F) -> (Vec<T>, Result<BodyAt>)
+where
+    T: Send + 'static,
+    F: Fn(&T) -> &MessageBytes + Send + 'static,
+{
     let spool = spool.clone();
-    tokio::task::spawn_blocking(move || lock(&spool).append(&bodies))
-        .await
-        .map_err(|error| StoreError::Io(io::Error::other(error)))?
+    let appended = tokio::task::spawn_blocking(move || {
+        let pieces: Vec<&[u8]> = items.iter().flat_map(|item| body(item).chunks()).collect();
+        let at = lock(&spool).append_pieces(&pieces);
+        drop(pieces);
+        (items, at)
+    })
+    .await;
+    appended.unwrap_or_else(|error| (Vec::new(), Err(StoreError::Io(io::Error::other(error)))))
 }
 
 /// The spool, even if an append panicked while holding it: its state is
@@ -112,8 +126,14 @@ impl SpoolWriter {
     /// them to disk; the answer is where the blob starts. A full disk (or
     /// the cap) is `StoreError::Full`, and nothing is pointed at what a
     /// failed append may have left.
+    #[cfg(test)]
     pub fn append(&mut self, bodies: &[u8]) -> Result<BodyAt> {
-        let len = bodies.len() as u64;
+        self.append_pieces(&[bodies])
+    }
+
+    /// Appends `pieces`, one after the other, as one blob (see `append`).
+    pub fn append_pieces(&mut self, pieces: &[&[u8]]) -> Result<BodyAt> {
+        let len: u64 = pieces.iter().map(|piece| piece.len() as u64).sum();
         if let Some(max) = self.max_bytes
             && self.bytes() + len > max
         {
@@ -122,7 +142,7 @@ impl SpoolWriter {
             )));
         }
         let at = self.current_segment()?;
-        let written = self.write_synced(at.segment, bodies);
+        let written = self.write_synced(at.segment, pieces);
         if let Err(error) = written {
             // Its length is unknown now: the next append starts a new one.
             self.current = None;
@@ -206,12 +226,14 @@ impl SpoolWriter {
         })
     }
 
-    fn write_synced(&mut self, segment: u64, bodies: &[u8]) -> io::Result<()> {
+    fn write_synced(&mut self, segment: u64, pieces: &[&[u8]]) -> io::Result<()> {
         let current = self.current.as_mut().filter(|c| c.number == segment);
         let Some(current) = current else {
             return Err(io::Error::other("the spool segment is not open"));
         };
-        current.file.write_all(bodies)?;
+        for piece in pieces {
+            current.file.write_all(piece)?;
+        }
         current.file.sync_data()
     }
 }
@@ -348,6 +370,17 @@ mod tests {
             read,
             vec![("world", b"world".to_vec()), ("again", b"again".to_vec())]
         );
+    }
+
+    #[test]
+    fn pieces_are_appended_as_one_blob() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = SpoolWriter::open(dir.path(), 0, None, 1 << 20).unwrap();
+        spool.append(b"ab").unwrap();
+        let at = spool.append_pieces(&[b"cd", b"", b"efg"]).unwrap();
+        assert_eq!((at.offset, spool.bytes()), (2, 7));
+        let written = std::fs::read(dir.path().join(DIR_NAME).join(segment_name(1))).unwrap();
+        assert_eq!(written, b"abcdefg");
     }
 
     #[test]

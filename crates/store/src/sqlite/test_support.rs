@@ -29,7 +29,7 @@ pub fn message(id: MessageId, now: OffsetDateTime, recipients: Vec<NewRecipient>
         received_at: now,
         expires_at: now + time::Duration::DAY,
         dsn: Default::default(),
-        body: b"Subject: t\r\n\r\nhello\r\n".to_vec(),
+        body: b"Subject: t\r\n\r\nhello\r\n".to_vec().into(),
         recipients,
     }
 }

@@ -66,7 +66,9 @@ pub fn message(at: OffsetDateTime, sender: &str, recipients: Vec<NewRecipient>) 
         received_at: at,
         expires_at: at + EXPIRY,
         dsn: DsnEnvelope::default(),
-        body: format!("Subject: test\r\nFrom: {sender}\r\n\r\nHello\r\n").into_bytes(),
+        body: format!("Subject: test\r\nFrom: {sender}\r\n\r\nHello\r\n")
+            .into_bytes()
+            .into(),
         recipients,
     }
 }
