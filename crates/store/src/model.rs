@@ -133,6 +133,9 @@ pub struct ClaimedRecipient {
     pub dsn: DsnRecipient,
     pub route: Route,
     pub attempts: u32,
+    /// Its last attempt broke off while the message's data was being sent
+    /// (or its final reply awaited): the message goes after the others.
+    pub last_dropped_in_data: bool,
 }
 
 /// A change of one recipient's state, written by the scheduler.
