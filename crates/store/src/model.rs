@@ -186,4 +186,8 @@ pub struct ConnectorQueueStats {
     pub last_error: Option<LastError>,
     /// The next hop of the recipient that had `last_error`.
     pub last_next_hop: Option<String>,
+    /// Waiting messages whose last attempt made the server drop the
+    /// connection during their data (a few at most, most recent first),
+    /// each with how many of its recipients wait so.
+    pub data_drop_messages: Vec<(MessageId, u64)>,
 }
