@@ -410,16 +410,34 @@ impl Diagnosis {
     }
 
     /// A failure of the next hop as a whole rather than of one recipient or
-    /// message: the whole queue for that next hop waits and is probed.
+    /// message: the whole queue for that next hop waits and is probed. A
+    /// connection dropped once the message's data had started is not one
+    /// (see `is_data_stage_drop`).
     pub fn is_connection_level(&self) -> bool {
+        match self {
+            Diagnosis::ConnectionDropped { .. } => !self.is_data_stage_drop(),
+            _ => matches!(
+                self,
+                Diagnosis::DnsQueryFailed { .. }
+                    | Diagnosis::ConnectionTimedOut { .. }
+                    | Diagnosis::ConnectionRefused { .. }
+                    | Diagnosis::RemoteServerError { .. }
+                    | Diagnosis::CertificateInvalid { .. }
+            ),
+        }
+    }
+
+    /// The connection broke while the message's data was being sent or
+    /// while its final reply was awaited: the server got as far as the
+    /// message itself, so the failure counts against the message, not the
+    /// next hop (one message must not stall the whole queue).
+    pub fn is_data_stage_drop(&self) -> bool {
         matches!(
             self,
-            Diagnosis::DnsQueryFailed { .. }
-                | Diagnosis::ConnectionTimedOut { .. }
-                | Diagnosis::ConnectionRefused { .. }
-                | Diagnosis::RemoteServerError { .. }
-                | Diagnosis::ConnectionDropped { .. }
-                | Diagnosis::CertificateInvalid { .. }
+            Diagnosis::ConnectionDropped {
+                stage: DropStage::DuringData | DropStage::AfterFinalDot,
+                ..
+            }
         )
     }
 
@@ -578,7 +596,7 @@ mod tests {
             ),
             (
                 Diagnosis::ConnectionDropped {
-                    stage: DropStage::DuringData,
+                    stage: DropStage::AfterRcpt,
                     how: DropKind::Closed,
                 },
                 "4.4.318",
@@ -600,6 +618,34 @@ mod tests {
             assert!(diagnosis.is_connection_level());
             assert!(!diagnosis.is_permanent());
             assert!(diagnosis.reply().starts_with(&format!("450 {code} ")));
+        }
+    }
+
+    #[test]
+    fn a_drop_once_the_data_started_counts_against_the_message_not_the_hop() {
+        for stage in [DropStage::DuringData, DropStage::AfterFinalDot] {
+            let diagnosis = Diagnosis::ConnectionDropped {
+                stage,
+                how: DropKind::Closed,
+            };
+            assert!(diagnosis.is_data_stage_drop(), "{stage}");
+            assert!(!diagnosis.is_connection_level(), "{stage}");
+            assert_eq!(diagnosis.code().to_string(), "4.4.318");
+        }
+        for stage in [
+            DropStage::BeforeGreeting,
+            DropStage::AfterGreeting,
+            DropStage::AfterEhlo,
+            DropStage::DuringTls,
+            DropStage::AfterMail,
+            DropStage::AfterRcpt,
+        ] {
+            let diagnosis = Diagnosis::ConnectionDropped {
+                stage,
+                how: DropKind::Reset,
+            };
+            assert!(!diagnosis.is_data_stage_drop(), "{stage}");
+            assert!(diagnosis.is_connection_level(), "{stage}");
         }
     }
 

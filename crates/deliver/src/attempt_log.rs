@@ -13,9 +13,15 @@ pub(crate) struct AttemptLog {
 }
 
 impl AttemptLog {
-    /// Keeps one address (or unresolved host) result.
+    /// Keeps one address (or unresolved host) result. A session that broke
+    /// during a message's data failed that message only: it is kept for the
+    /// record but is no verdict on the address for the other messages.
     pub(crate) fn record(&mut self, result: AddressResult) {
-        if let Some(diagnosis) = &result.diagnosis {
+        if let Some(diagnosis) = result
+            .diagnosis
+            .as_ref()
+            .filter(|diagnosis| !diagnosis.is_data_stage_drop())
+        {
             self.furthest
                 .record(result.stage, diagnosis, server_of(&result));
         }

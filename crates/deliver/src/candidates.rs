@@ -7,6 +7,7 @@ use crate::dns::ResolvedHost;
 use mailflow_core::Diagnosis;
 use std::net::SocketAddr;
 
+#[derive(Clone)]
 pub(crate) enum Candidate {
     Unresolved { host: String, diagnosis: Diagnosis },
     Address { host: String, addr: SocketAddr },

@@ -1,8 +1,10 @@
 //! `Deliverer`: one next hop, many messages. It resolves the target, tries
 //! each address in order, carries the messages over the first session that
 //! opens (one after another, RSET after a failed transaction), moves the
-//! rest to the next address when a session breaks, and gives the messages
-//! no address took the diagnosis of the address that got furthest.
+//! rest to the next address when a session breaks (to a new session with
+//! the same address when a message broke it during its data), and gives
+//! the messages no address took the diagnosis of the address that got
+//! furthest.
 
 use crate::attempt_log::{AttemptLog, target_name};
 use crate::candidates::{Candidate, candidates};
@@ -92,21 +94,33 @@ impl Deliverer {
         let started = Instant::now();
         let params = self.session_params(plan);
         for candidate in self.candidates_of(plan).await {
-            if progress.pending.is_empty() {
-                break;
+            // A session that one message broke during its data goes on with
+            // a new connection to the same address for the messages after
+            // it. Each time, that message is settled, so this ends.
+            loop {
+                if progress.pending.is_empty() {
+                    break;
+                }
+                let reporter = Reporter {
+                    settled,
+                    earlier: log.addresses().to_vec(),
+                    host: candidate.host().to_string(),
+                    began: Instant::now(),
+                };
+                let carry_pending =
+                    async |session, addr| carry(session, addr, &mut progress, &reporter).await;
+                let result = self
+                    .try_candidate(candidate.clone(), &params, started, carry_pending)
+                    .await;
+                let message_broke_it = result
+                    .diagnosis
+                    .as_ref()
+                    .is_some_and(Diagnosis::is_data_stage_drop);
+                log.record(result);
+                if !message_broke_it {
+                    break;
+                }
             }
-            let reporter = Reporter {
-                settled,
-                earlier: log.addresses().to_vec(),
-                host: candidate.host().to_string(),
-                began: Instant::now(),
-            };
-            let carry_pending =
-                async |session, addr| carry(session, addr, &mut progress, &reporter).await;
-            let result = self
-                .try_candidate(candidate, &params, started, carry_pending)
-                .await;
-            log.record(result);
         }
         let (addresses, (diagnosis, server)) = log.finish(&plan.target);
         while let Some(index) = progress.pending.pop_front() {

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use mailflow_core::{Diagnosis, DropKind, DropStage, TlsPolicy};
-use mailflow_deliver::NextHopPlan;
+use mailflow_deliver::{NextHopPlan, RecipientOutcome};
 use mailflow_testkit::{FaultAction, FaultPoint, SmtpBehavior, SmtpServer};
 use std::time::Duration;
 
@@ -88,4 +88,71 @@ fn large_body(size: usize) -> Vec<u8> {
         body.extend_from_slice(line);
     }
     body
+}
+
+#[tokio::test]
+async fn a_message_that_breaks_the_session_during_its_data_does_not_take_the_next_ones_down() {
+    // The server will not read a line longer than 100 bytes; the first
+    // message has one, the two behind it do not.
+    let server = SmtpServer::start(
+        SmtpBehavior::new().drop_on_data_line_longer_than(100, FaultAction::Close),
+    )
+    .await;
+    let plan = smart_hosts(&[server.addr()], TlsPolicy::Opportunistic);
+    let long_line = format!("Subject: long\r\n\r\n{}\r\n", "x".repeat(1000));
+    let messages = [
+        message_with_body(&["bad@dest.test"], long_line.as_bytes()),
+        message(&["one@dest.test"]),
+        message(&["two@dest.test"]),
+    ];
+    let report = deliverer().deliver(&plan, &messages).await;
+
+    let RecipientOutcome::Failed {
+        diagnosis,
+        server: at,
+    } = &report.messages[0][0]
+    else {
+        panic!("the long message got through: {:?}", report.messages[0]);
+    };
+    assert_eq!(diagnosis.code().to_string(), "4.4.318");
+    assert!(diagnosis.is_data_stage_drop(), "{diagnosis:?}");
+    assert_eq!(at.as_deref(), Some(server.addr().to_string().as_str()));
+    assert!(
+        is_delivered(&report.messages[1][0]),
+        "{:?}",
+        report.messages[1]
+    );
+    assert!(
+        is_delivered(&report.messages[2][0]),
+        "{:?}",
+        report.messages[2]
+    );
+    // The two went over a second connection to the same address.
+    assert_eq!(server.connections(), 2);
+    assert_eq!(server.messages().len(), 2);
+    assert_eq!(report.addresses.len(), 2);
+    assert!(report.addresses[1].diagnosis.is_none());
+}
+
+#[tokio::test]
+async fn messages_that_each_break_the_session_are_each_failed_on_their_own() {
+    let server = SmtpServer::start(
+        SmtpBehavior::new().drop_on_data_line_longer_than(100, FaultAction::Reset),
+    )
+    .await;
+    let plan = smart_hosts(&[server.addr()], TlsPolicy::Opportunistic);
+    let long_line = format!("Subject: long\r\n\r\n{}\r\n", "x".repeat(1000));
+    let messages = [
+        message_with_body(&["a@dest.test"], long_line.as_bytes()),
+        message_with_body(&["b@dest.test"], long_line.as_bytes()),
+    ];
+    let report = deliverer().deliver(&plan, &messages).await;
+    for outcomes in &report.messages {
+        let RecipientOutcome::Failed { diagnosis, .. } = &outcomes[0] else {
+            panic!("a long message got through: {outcomes:?}");
+        };
+        assert!(diagnosis.is_data_stage_drop(), "{diagnosis:?}");
+    }
+    // One connection per message, and no more.
+    assert_eq!(server.connections(), 2);
 }

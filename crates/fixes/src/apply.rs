@@ -8,7 +8,7 @@ use crate::preview::is_unknown;
 use crate::record::{FixState, UNDO_PREFIX};
 use crate::waiting::Pages;
 use crate::{FixError, FixKind};
-use mailflow_core::{Diagnosis, EnhancedCode, OrgSettings};
+use mailflow_core::{Diagnosis, EnhancedCode, MessageId, OrgSettings};
 use mailflow_relay::NodeHandle;
 use mailflow_store::AuditEntry;
 
@@ -89,6 +89,10 @@ async fn apply_to_queue(
             recipients_bounced: Some(bounce_all(node, connector, actor).await?),
             ..Default::default()
         },
+        FixKind::BounceMessage { message, .. } => FixState {
+            recipients_bounced: Some(bounce_message(node, connector, *message, actor).await?),
+            ..Default::default()
+        },
         _ => FixState {
             recipients_affected: Some(move_queue(node, kind, connector, actor).await?),
             ..Default::default()
@@ -164,6 +168,37 @@ async fn bounce_all(node: &NodeHandle, connector: &str, actor: &str) -> Result<u
     Ok(bounced)
 }
 
+/// Fails the message's waiting recipients on the connector with their last
+/// error (what the next hop did with the message), or `5.3.0` when they
+/// have none, one report to its sender.
+async fn bounce_message(
+    node: &NodeHandle,
+    connector: &str,
+    message: MessageId,
+    actor: &str,
+) -> Result<u64, FixError> {
+    let Some(stored) = node.store().message(message).await? else {
+        return Ok(0);
+    };
+    let last_error = stored
+        .recipients
+        .iter()
+        .filter(|r| r.route.connector.as_deref() == Some(connector))
+        .find_map(|r| r.last_error.as_ref())
+        .map(|error| error.diagnosis.clone());
+    let diagnosis = last_error.unwrap_or_else(|| Diagnosis::Local {
+        reply_code: 550,
+        code: EnhancedCode(5, 3, 0),
+        detail: format!(
+            "bounced by an administrator ({actor}) from the queue of connector {connector}"
+        ),
+    });
+    let bounced = node
+        .fail_connector_recipients(message, connector, diagnosis, actor)
+        .await?;
+    Ok(bounced as u64)
+}
+
 async fn audit(
     node: &NodeHandle,
     actor: &str,
@@ -177,7 +212,7 @@ async fn audit(
         at: node.clock().now(),
         actor: actor.to_string(),
         action,
-        target: kind.connector().to_string(),
+        target: kind.target(),
         before: before.to_json(),
         after: after.to_json(),
         undone_at: None,
@@ -252,7 +287,9 @@ fn undoable_kind(entry: &AuditEntry) -> Result<FixKind, FixError> {
         .ok_or_else(|| not_undoable("it is not a fix action"))?;
     match kind {
         FixKind::RetryNow { .. } => Err(not_undoable("a retry has nothing to undo")),
-        FixKind::BounceAll { .. } => Err(not_undoable("bounced mail cannot be taken back")),
+        FixKind::BounceAll { .. } | FixKind::BounceMessage { .. } => {
+            Err(not_undoable("bounced mail cannot be taken back"))
+        }
         kind => Ok(kind),
     }
 }

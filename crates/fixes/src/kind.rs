@@ -3,6 +3,7 @@
 //! the CLI name them and the audit log records them.
 
 use crate::FixError;
+use mailflow_core::MessageId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -39,11 +40,19 @@ pub enum FixKind {
     BounceAll {
         connector: String,
     },
+    /// One message's waiting recipients on the connector are failed with
+    /// their last error: the message that makes the next hop drop the
+    /// connection during its data.
+    BounceMessage {
+        connector: String,
+        message: MessageId,
+    },
 }
 
 impl FixKind {
-    /// Every verb of an id, in the order fixes are listed.
-    pub const VERBS: [&'static str; 9] = [
+    /// Every verb of an id, in the order fixes are listed. `bounce-message`
+    /// names a message too: `bounce-message:CONNECTOR:MESSAGE-ID`.
+    pub const VERBS: [&'static str; 10] = [
         "stop-relaying",
         "stop-relaying-and-disable",
         "disable",
@@ -53,6 +62,7 @@ impl FixKind {
         "suspend",
         "resume",
         "bounce-all",
+        "bounce-message",
     ];
 
     pub fn connector(&self) -> &str {
@@ -64,7 +74,8 @@ impl FixKind {
             | FixKind::RetryNow { connector }
             | FixKind::Suspend { connector }
             | FixKind::Resume { connector }
-            | FixKind::BounceAll { connector } => connector,
+            | FixKind::BounceAll { connector }
+            | FixKind::BounceMessage { connector, .. } => connector,
         }
     }
 
@@ -85,11 +96,21 @@ impl FixKind {
             FixKind::Suspend { .. } => "suspend",
             FixKind::Resume { .. } => "resume",
             FixKind::BounceAll { .. } => "bounce-all",
+            FixKind::BounceMessage { .. } => "bounce-message",
         }
     }
 
     pub fn id(&self) -> String {
-        format!("{}:{}", self.verb(), self.connector())
+        format!("{}:{}", self.verb(), self.target())
+    }
+
+    /// The id without its verb: the connector, and the message for
+    /// `bounce-message`; the audit log's `target`.
+    pub fn target(&self) -> String {
+        match self {
+            FixKind::BounceMessage { connector, message } => format!("{connector}:{message}"),
+            other => other.connector().to_string(),
+        }
     }
 
     /// Changes the organisation's settings (rather than the queue).
@@ -103,9 +124,17 @@ impl FixKind {
         )
     }
 
-    /// The kind from its verb and connector.
-    pub fn from_parts(verb: &str, connector: &str) -> Option<FixKind> {
-        let connector = connector.to_string();
+    /// The kind from its verb and target (see `target`).
+    pub fn from_parts(verb: &str, target: &str) -> Option<FixKind> {
+        if verb == "bounce-message" {
+            let (connector, message) = target.rsplit_once(':')?;
+            let message = message.parse().ok()?;
+            return (!connector.is_empty()).then(|| FixKind::BounceMessage {
+                connector: connector.to_string(),
+                message,
+            });
+        }
+        let connector = target.to_string();
         Some(match verb {
             "stop-relaying" => FixKind::StopRelayingToOnPremises {
                 connector,
@@ -136,7 +165,8 @@ impl fmt::Display for FixKind {
 impl FromStr for FixKind {
     type Err = FixError;
 
-    /// `verb:connector`; the connector name is everything after the first `:`.
+    /// `verb:connector` (`bounce-message:connector:message`); the connector
+    /// name is everything after the first `:` (and before the message id).
     fn from_str(id: &str) -> Result<Self, Self::Err> {
         id.split_once(':')
             .filter(|(_, connector)| !connector.is_empty())
@@ -151,16 +181,29 @@ mod tests {
 
     #[test]
     fn ids_round_trip_and_connector_names_may_hold_colons() {
+        let message = MessageId::new();
         for verb in FixKind::VERBS {
-            let kind = FixKind::from_parts(verb, "to:onprem").unwrap();
-            assert_eq!(kind.id(), format!("{verb}:to:onprem"));
+            let target = match verb {
+                "bounce-message" => format!("to:onprem:{message}"),
+                _ => "to:onprem".to_string(),
+            };
+            let kind = FixKind::from_parts(verb, &target).unwrap();
+            assert_eq!(kind.id(), format!("{verb}:{target}"));
+            assert_eq!(kind.connector(), "to:onprem");
             assert_eq!(kind.id().parse::<FixKind>().unwrap(), kind);
         }
     }
 
     #[test]
     fn unknown_verbs_and_missing_connectors_are_refused_naming_the_id() {
-        for id in ["reboot:to-onprem", "retry:", "retry", ""] {
+        for id in [
+            "reboot:to-onprem",
+            "retry:",
+            "retry",
+            "",
+            "bounce-message:to-onprem",
+            "bounce-message:to-onprem:not-an-id",
+        ] {
             match id.parse::<FixKind>() {
                 Err(FixError::UnknownFix { id: named }) => assert_eq!(named, id),
                 other => panic!("{id:?} gave {other:?}"),

@@ -9,6 +9,10 @@ use mailflow_store::ConnectorQueueStats;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The code of the error `bounce-message` is offered for: a connection
+/// dropped during the message's data.
+const DROPPED: &str = "4.4.318";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferedFix {
     /// Stable: `verb:connector`, e.g. `stop-relaying:to-onprem`.
@@ -22,7 +26,9 @@ pub struct OfferedFix {
 }
 
 /// The fixes offered for each connector of `stats`, given the settings in
-/// force and each connector's waiting mail (for the previews' counts).
+/// force and each connector's waiting mail (for the previews' counts), and
+/// `bounce-message` for each message that makes its next hop drop the
+/// connection during its data.
 pub fn offered(
     org: &OrgSettings,
     stats: &[ConnectorQueueStats],
@@ -43,6 +49,17 @@ pub fn offered(
             for kind in queue_kinds(name, &mail) {
                 offers.extend(offer(org, kind, None, &mail));
             }
+        }
+        for (message, recipients) in &stat.data_drop_messages {
+            let kind = FixKind::BounceMessage {
+                connector: name.to_string(),
+                message: *message,
+            };
+            let of_message = WaitingMail {
+                to_go: *recipients,
+                ..Default::default()
+            };
+            offers.extend(offer(org, kind, Some(DROPPED.into()), &of_message));
         }
     }
     offers

@@ -190,6 +190,11 @@ fn words(kind: &FixKind, domains: &[String], count: u64) -> Words {
             "The mail is returned to its senders and will not be delivered.".to_string(),
             "Cannot be undone: bounced mail stays bounced.".to_string(),
         ),
+        FixKind::BounceMessage { message, .. } => (
+            format!("Message {message} makes the server of {name} drop the connection during its data: its {count} waiting recipient(s) on {name} are failed now with that error, with an NDR to its sender."),
+            "The message is returned to its sender and will not be delivered; the rest of the queue is not touched.".to_string(),
+            "Cannot be undone: bounced mail stays bounced.".to_string(),
+        ),
     };
     Words {
         summary,

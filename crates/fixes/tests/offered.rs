@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 fn stats(connector: &str, queued: u64, diagnosis: Option<Diagnosis>) -> ConnectorQueueStats {
     ConnectorQueueStats {
+        data_drop_messages: vec![],
         connector: Some(connector.into()),
         queued,
         oldest_received_at: None,

@@ -3,12 +3,12 @@
 //! index-backed store read.
 
 use crate::codes::category_of;
-use crate::explanation::explain;
+use crate::explanation::{explain, explain_message_drops};
 use crate::fixes::applicable;
 use crate::growth::growing_since;
 use crate::status::{Evidence, judge};
 use crate::{CodeCount, ConnectorInsight, HistoryPoint, InsightKind, LastErrorInsight};
-use mailflow_core::{Clock, EventKind, OrgSettings};
+use mailflow_core::{Clock, EventKind, MessageId, OrgSettings};
 use mailflow_ndr::Language;
 use mailflow_store::{ConnectorQueueStats, HistoryBucket, LastError, Result, Store};
 use time::{Duration, OffsetDateTime};
@@ -129,6 +129,12 @@ async fn build(
         last_error: stat.last_error.as_ref(),
         last_hour: &last_hour,
     });
+    let dropping = dropping_messages(&stat);
+    let explanation = if dropping.is_empty() {
+        explain(name, status, diagnosis, ctx.language)
+    } else {
+        explain_message_drops(&dropping, ctx.language)
+    };
     Ok(ConnectorInsight {
         connector: name.map(str::to_string),
         kind: kind_of(name, connector),
@@ -146,14 +152,28 @@ async fn build(
         attempts_last_hour: last_hour.attempts,
         successes_last_hour: last_hour.successes,
         status,
-        explanation: explain(name, status, diagnosis, ctx.language),
-        fixes: applicable(&ctx.settings, connector, diagnosis, stat.queued),
+        explanation,
+        fixes: applicable(&ctx.settings, connector, diagnosis, stat.queued, &dropping),
         history: if with_history {
             history.iter().map(history_point).collect()
         } else {
             vec![]
         },
     })
+}
+
+/// The waiting messages that make the next hop drop the connection during
+/// their data, when they are the connector's trouble: not when its latest
+/// error says the next hop itself cannot be reached or talked to.
+fn dropping_messages(stat: &ConnectorQueueStats) -> Vec<MessageId> {
+    let hop_down = stat
+        .last_error
+        .as_ref()
+        .is_some_and(|error| error.diagnosis.is_connection_level());
+    if hop_down {
+        return Vec::new();
+    }
+    stat.data_drop_messages.iter().map(|(id, _)| *id).collect()
 }
 
 fn empty_stats(name: Option<&str>) -> ConnectorQueueStats {
@@ -164,6 +184,7 @@ fn empty_stats(name: Option<&str>) -> ConnectorQueueStats {
         by_code: vec![],
         last_error: None,
         last_next_hop: None,
+        data_drop_messages: vec![],
     }
 }
 

@@ -4,11 +4,25 @@
 //! (`mailflow_ndr::AdminCatalogue`).
 
 use crate::{Explanation, Status};
-use mailflow_core::Diagnosis;
+use mailflow_core::{Diagnosis, MessageId};
 use mailflow_ndr::{Language, Topic};
 
 /// How the relay names itself in the borrowed report text.
 const THIS_RELAY: &str = "this relay";
+
+/// The explanation when the connector's trouble is one message (or a few)
+/// that makes the server drop the connection during its data: it names
+/// them, and what to do is about them, not the connector.
+pub fn explain_message_drops(messages: &[MessageId], language: Language) -> Explanation {
+    let words = language.admin_catalogue();
+    let ids: Vec<String> = messages.iter().map(ToString::to_string).collect();
+    let topic = Topic::MessageDropsConnection;
+    Explanation {
+        summary: words.message_drops_connection(&ids.join(", ")),
+        causes: words.causes(topic).iter().map(|s| s.to_string()).collect(),
+        actions: words.actions(topic).iter().map(|s| s.to_string()).collect(),
+    }
+}
 
 pub fn explain(
     connector: Option<&str>,

@@ -9,15 +9,21 @@
 //! - `lower-tls`: `4.7.320` on a connector that validates certificates;
 //! - `allow-without-tls`: `4.4.317` because STARTTLS is missing, on a
 //!   connector that requires TLS;
-//! - `retry`, `suspend`, `bounce-all`: whenever mail is waiting.
+//! - `retry`, `suspend`, `bounce-all`: whenever mail is waiting;
+//! - `bounce-message` (`bounce-message:connector:message`): for each
+//!   waiting message that makes the next hop drop the connection during
+//!   its data.
 
-use mailflow_core::{Connector, ConnectorKind, Diagnosis, DomainType, OrgSettings, ServerRefusal};
+use mailflow_core::{
+    Connector, ConnectorKind, Diagnosis, DomainType, MessageId, OrgSettings, ServerRefusal,
+};
 
 pub fn applicable(
     settings: &OrgSettings,
     connector: Option<&Connector>,
     last_error: Option<&Diagnosis>,
     queued: u64,
+    dropping_messages: &[MessageId],
 ) -> Vec<String> {
     let Some(connector) = connector else {
         return Vec::new(); // MX routing has no connector to change
@@ -29,10 +35,17 @@ pub fn applicable(
     if queued > 0 {
         verbs.extend(["retry", "suspend", "bounce-all"]);
     }
-    verbs
+    let name = &connector.name;
+    let mut ids: Vec<String> = verbs
         .into_iter()
-        .map(|verb| format!("{verb}:{}", connector.name))
-        .collect()
+        .map(|verb| format!("{verb}:{name}"))
+        .collect();
+    ids.extend(
+        dropping_messages
+            .iter()
+            .map(|message| format!("bounce-message:{name}:{message}")),
+    );
+    ids
 }
 
 fn diagnosis_verbs(

@@ -21,6 +21,10 @@ pub enum Topic {
     ConnectionDropped,
     /// Dropped after the final dot: the message may have arrived twice.
     DroppedAfterFinalDot,
+    /// One message (or a few) makes the server drop the connection during
+    /// its data while other mail goes through: the message, not the
+    /// connector, is the trouble. Chosen by the insight that names it.
+    MessageDropsConnection,
     CertificateExpired,
     CertificateNameMismatch,
     CertificateUntrusted,

@@ -9,6 +9,7 @@
 //! else — deferrals, bounces, a hop that fails — is still decided with the
 //! whole round in view.
 
+use crate::data_drops::EarlierDrops;
 use crate::engine::Engine;
 use crate::outcome::{self, Context};
 use mailflow_core::MessageId;
@@ -64,6 +65,7 @@ async fn record_deliveries(
 ) -> HashSet<MessageId> {
     let mut recorded = HashSet::new();
     let mut batch = Vec::with_capacity(PER_WRITE);
+    let no_drops = EarlierDrops::new();
     while settled.recv_many(&mut batch, PER_WRITE).await > 0 {
         let ctx = Context {
             now: engine.clock.now(),
@@ -71,6 +73,8 @@ async fn record_deliveries(
             next_hop: hop.next_hop,
             connector: hop.connector,
             hop_failures: hop.hop_failures,
+            // Only fully delivered messages are decided here.
+            earlier_data_drops: &no_drops,
         };
         let mut updates = Vec::new();
         let mut events = Vec::new();

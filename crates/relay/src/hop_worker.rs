@@ -2,8 +2,11 @@
 //! over one connection, records what happened, and goes on while there is
 //! more. After a connection-level failure the whole hop is put on hold; a
 //! worker in probe mode sends one message to a held hop and, when it gets
-//! through, lifts the hold and drains the queue at full speed.
+//! through, lifts the hold and drains the queue at full speed. A message
+//! that made the hop drop the connection during its data holds nothing
+//! (see `data_drops`).
 
+use crate::data_drops;
 use crate::early_record::{self, HopView};
 use crate::engine::Engine;
 use crate::notices;
@@ -62,10 +65,11 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
         queue.max_messages_per_connection.max(1)
     };
     let now = engine.clock.now();
-    let claimed = engine
+    let mut claimed = engine
         .store
         .claim(next_hop, now, &engine.settings.node_name, queue.lease, max)
         .await?;
+    data_drops::last_if_dropped_before(&mut claimed);
     let Some(route) = claimed
         .first()
         .and_then(|m| m.recipients.first())
@@ -89,6 +93,7 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
         hop_failures,
     };
     let (report, recorded) = early_record::deliver(engine, &plan, &outbound, &claimed, hop).await;
+    let earlier_data_drops = data_drops::earlier(engine, &claimed, &report, next_hop).await?;
 
     let ctx = Context {
         now: engine.clock.now(),
@@ -96,6 +101,7 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
         next_hop,
         connector: route.connector.as_deref(),
         hop_failures,
+        earlier_data_drops: &earlier_data_drops,
     };
     let mut decisions = outcome::decide(&claimed, &report, &ctx);
     decisions.leave_out(&recorded);

@@ -3,6 +3,7 @@
 //! expires and notifies.
 
 mod control;
+mod data_drops;
 mod delivery_log;
 mod early_record;
 mod engine;
@@ -16,6 +17,7 @@ pub mod retry;
 mod scheduler;
 
 pub use control::{NodeHandle, ValidateError};
+pub use data_drops::MAX_DATA_STAGE_FAILURES;
 pub use node::{Node, NodeError, RunningNode};
 
 use mailflow_deliver::DeliverySettings;

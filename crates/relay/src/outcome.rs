@@ -1,6 +1,7 @@
 //! Turns what delivery reported into recipient states, events and bounces.
 //! Pure: no I/O, so every rule here is tested without a socket.
 
+use crate::data_drops::{EarlierDrops, MAX_DATA_STAGE_FAILURES};
 use crate::retry::RetrySchedule;
 use mailflow_core::{Diagnosis, Event, EventKind, MessageId, RecipientState};
 use mailflow_deliver::{DeliveryReport, RecipientOutcome};
@@ -15,6 +16,9 @@ pub struct Context<'a> {
     pub connector: Option<&'a str>,
     /// Connection-level failures of this next hop in a row before this one.
     pub hop_failures: u32,
+    /// Connections dropped during each message's data before this round
+    /// (only messages that had one now need to be there).
+    pub earlier_data_drops: &'a EarlierDrops,
 }
 
 /// A recipient that failed for good and whose sender gets an NDR.
@@ -89,7 +93,16 @@ pub fn decide(claimed: &[ClaimedMessage], report: &DeliveryReport, ctx: &Context
                         server: server.clone(),
                         at: ctx.now,
                     };
-                    let final_error = if diagnosis.is_permanent() {
+                    let data_drops = diagnosis.is_data_stage_drop().then(|| {
+                        ctx.earlier_data_drops
+                            .get(&message.id)
+                            .copied()
+                            .unwrap_or(0)
+                            + 1
+                    });
+                    let final_error = if diagnosis.is_permanent()
+                        || data_drops.is_some_and(|drops| drops >= MAX_DATA_STAGE_FAILURES)
+                    {
                         Some(error.clone())
                     } else if ctx.now >= message.expires_at {
                         Some(LastError {
@@ -123,9 +136,14 @@ pub fn decide(claimed: &[ClaimedMessage], report: &DeliveryReport, ctx: &Context
                             )
                         }
                         None => {
-                            let next = hop_wait_until.unwrap_or_else(|| {
-                                ctx.now + ctx.schedule.wait(recipient.attempts + 1)
-                            });
+                            // A message that broke the connection during
+                            // its data waits on its own schedule, whatever
+                            // the hop does.
+                            let own = ctx.now + ctx.schedule.wait(recipient.attempts + 1);
+                            let next = match hop_wait_until {
+                                Some(until) if data_drops.is_none() => until,
+                                _ => own,
+                            };
                             (
                                 update(
                                     message.id,
@@ -164,11 +182,14 @@ pub fn decide(claimed: &[ClaimedMessage], report: &DeliveryReport, ctx: &Context
 }
 
 /// The whole next hop failed when every recipient failed with a
-/// connection-level diagnosis (SPEC 2.6).
+/// connection-level diagnosis (SPEC 2.6). A message that broke the
+/// connection during its data says nothing about the hop either way: the
+/// hop is held only when the others failed at connection level too.
 fn connection_level_failure(report: &DeliveryReport, now: OffsetDateTime) -> Option<LastError> {
     let mut first = None;
     for outcome in report.messages.iter().flatten() {
         match outcome {
+            RecipientOutcome::Failed { diagnosis, .. } if diagnosis.is_data_stage_drop() => {}
             RecipientOutcome::Failed { diagnosis, server } if diagnosis.is_connection_level() => {
                 first.get_or_insert_with(|| LastError {
                     diagnosis: diagnosis.clone(),
@@ -222,7 +243,7 @@ fn event(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mailflow_core::{EnhancedCode, RemoteReply, Route, Stage};
+    use mailflow_core::{DropKind, DropStage, EnhancedCode, RemoteReply, Route, Stage};
     use mailflow_store::ClaimedRecipient;
     use std::time::Duration;
 
@@ -253,6 +274,7 @@ mod tests {
                         domain: "contoso.test".into(),
                     },
                     attempts: *attempts,
+                    last_dropped_in_data: false,
                 })
                 .collect(),
         }
@@ -287,9 +309,25 @@ mod tests {
         now: OffsetDateTime,
         hop_failures: u32,
     ) -> Decisions {
+        decide_all(
+            std::slice::from_ref(message),
+            vec![outcomes],
+            now,
+            hop_failures,
+            &EarlierDrops::new(),
+        )
+    }
+
+    fn decide_all(
+        messages: &[ClaimedMessage],
+        outcomes: Vec<Vec<RecipientOutcome>>,
+        now: OffsetDateTime,
+        hop_failures: u32,
+        earlier_data_drops: &EarlierDrops,
+    ) -> Decisions {
         let report = DeliveryReport {
             addresses: vec![],
-            messages: vec![outcomes],
+            messages: outcomes,
         };
         let schedule = schedule();
         let ctx = Context {
@@ -298,8 +336,81 @@ mod tests {
             next_hop: "to-onprem",
             connector: Some("to-onprem"),
             hop_failures,
+            earlier_data_drops,
         };
-        decide(std::slice::from_ref(message), &report, &ctx)
+        decide(messages, &report, &ctx)
+    }
+
+    fn dropped_during_data() -> RecipientOutcome {
+        RecipientOutcome::Failed {
+            diagnosis: Diagnosis::ConnectionDropped {
+                stage: DropStage::DuringData,
+                how: DropKind::Closed,
+            },
+            server: Some("127.0.0.1:2526".into()),
+        }
+    }
+
+    #[test]
+    fn a_drop_during_the_data_defers_the_message_on_its_own_schedule_and_holds_no_hop() {
+        let now = OffsetDateTime::now_utc();
+        let message = claimed(now, &[("a@contoso.test", 1)]);
+        let decisions = decide_one(&message, vec![dropped_during_data()], now, 2);
+        assert!(decisions.hop_hold.is_none(), "the hop is not held");
+        assert_eq!(decisions.updates[0].state, RecipientState::Deferred);
+        // Its second attempt waits the second interval, 5 minutes, whatever
+        // the hop's own failures.
+        let next = decisions.updates[0].next_attempt_at.unwrap();
+        assert!(next > now + Duration::from_secs(280) && next < now + Duration::from_secs(320));
+        assert!(decisions.failures.is_empty());
+    }
+
+    #[test]
+    fn the_set_number_of_data_stage_drops_fails_the_message_with_its_diagnosis() {
+        let now = OffsetDateTime::now_utc();
+        let message = claimed(now, &[("a@contoso.test", 2)]);
+        let earlier = EarlierDrops::from([(message.id, MAX_DATA_STAGE_FAILURES - 1)]);
+        let decisions = decide_all(
+            std::slice::from_ref(&message),
+            vec![vec![dropped_during_data()]],
+            now,
+            0,
+            &earlier,
+        );
+        assert_eq!(decisions.updates[0].state, RecipientState::Failed);
+        let (id, failed) = &decisions.failures[0];
+        assert_eq!(*id, message.id);
+        assert_eq!(failed[0].error.diagnosis, dropped_during_data_diagnosis());
+        assert!(decisions.hop_hold.is_none());
+    }
+
+    fn dropped_during_data_diagnosis() -> Diagnosis {
+        match dropped_during_data() {
+            RecipientOutcome::Failed { diagnosis, .. } => diagnosis,
+            RecipientOutcome::Delivered { .. } => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn the_others_refused_after_a_data_drop_still_hold_the_hop_but_not_the_message() {
+        let now = OffsetDateTime::now_utc();
+        let bad = claimed(now, &[("a@contoso.test", 0)]);
+        let other = claimed(now, &[("b@contoso.test", 0)]);
+        let decisions = decide_all(
+            &[bad, other],
+            vec![vec![dropped_during_data()], vec![refused()]],
+            now,
+            2,
+            &EarlierDrops::new(),
+        );
+        let (until, error) = decisions.hop_hold.expect("the hop is held");
+        assert_eq!(error.diagnosis.code().to_string(), "4.4.316");
+        assert_eq!(decisions.updates[1].next_attempt_at, Some(until));
+        let own = decisions.updates[0].next_attempt_at.unwrap();
+        assert!(
+            own < now + Duration::from_secs(64),
+            "the message keeps its own schedule"
+        );
     }
 
     #[test]

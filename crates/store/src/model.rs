@@ -136,6 +136,9 @@ pub struct ClaimedRecipient {
     pub dsn: DsnRecipient,
     pub route: Route,
     pub attempts: u32,
+    /// Its last attempt broke off while the message's data was being sent
+    /// (or its final reply awaited): the message goes after the others.
+    pub last_dropped_in_data: bool,
 }
 
 /// A change of one recipient's state, written by the scheduler.
@@ -186,4 +189,8 @@ pub struct ConnectorQueueStats {
     pub last_error: Option<LastError>,
     /// The next hop of the recipient that had `last_error`.
     pub last_next_hop: Option<String>,
+    /// Waiting messages whose last attempt made the server drop the
+    /// connection during their data (a few at most, most recent first),
+    /// each with how many of its recipients wait so.
+    pub data_drop_messages: Vec<(MessageId, u64)>,
 }

@@ -69,6 +69,9 @@ pub trait AdminCatalogue: Sync {
     /// An insight's summary when attempts failed lately but no waiting mail
     /// carries an error.
     fn recovered(&self) -> &'static str;
+    /// An insight's summary when one message makes the server drop the
+    /// connection during its data; `message` is its id.
+    fn message_drops_connection(&self, message: &str) -> String;
     /// What is likely behind the trouble, most likely first.
     fn causes(&self, topic: Topic) -> &'static [&'static str];
     /// What the administrators can do about it, first thing first.

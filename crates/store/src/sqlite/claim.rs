@@ -85,7 +85,8 @@ pub async fn claim(
 /// recipient of those messages on this hop becomes `in_flight`. The
 /// unary `+` keeps SQLite from reading the claimed rows through the due
 /// index (a walk of the whole backlog) instead of by their messages' ids.
-/// Each row returned carries its message's envelope as a JSON array.
+/// Each row returned carries its message's envelope as a JSON array, and
+/// whether its last error was a drop during the message's data.
 const CLAIM: &str = "UPDATE recipients \
      SET state = 'in_flight', lease_node = ?1, lease_until = ?2, updated_at = ?3 \
      WHERE +next_hop = ?4 AND state IN ('queued', 'deferred') AND +next_attempt_at <= ?3 \
@@ -94,7 +95,10 @@ const CLAIM: &str = "UPDATE recipients \
        ORDER BY next_attempt_at, message_id, idx LIMIT ?5) \
      AND NOT EXISTS (SELECT 1 FROM next_hop_holds h WHERE h.next_hop = ?4 AND h.until_at > ?3) \
      RETURNING message_id, idx, address, dsn_notify, dsn_orcpt, route_connector, route_domain, \
-     attempts, next_attempt_at, (SELECT json_array(m.org, m.sender, m.received_at, \
+     attempts, next_attempt_at, \
+     COALESCE(last_error_code = '4.4.318' AND json_extract(last_error, '$.diagnosis.stage') \
+       IN ('during_data', 'after_final_dot'), 0) AS last_dropped_in_data, \
+     (SELECT json_array(m.org, m.sender, m.received_at, \
      m.expires_at, m.dsn_ret, m.dsn_envid, m.size) FROM messages m \
      WHERE m.id = recipients.message_id) AS envelope";
 
@@ -105,6 +109,7 @@ fn claimed_recipient(row: &SqliteRow) -> Result<ClaimedRecipient> {
         dsn: rows::dsn_recipient(row)?,
         route: rows::route(row)?,
         attempts: count_to_u32("attempts", row.try_get("attempts")?)?,
+        last_dropped_in_data: row.try_get("last_dropped_in_data")?,
     })
 }
 

@@ -10,10 +10,12 @@
 //! seeks or by counting the smaller side of a cut-off. Attempts come from
 //! the events of one connector in a time window (`events_connector`).
 
-use super::codec::{count_to_u64, json_from_db, opt_json_from_db, time_from_db, time_to_db};
+use super::codec::{
+    count_to_u64, id_from_db, json_from_db, opt_json_from_db, time_from_db, time_to_db,
+};
 use super::due::PENDING;
 use crate::{ConnectorQueueStats, DeliveryStats, LastError, Result};
-use mailflow_core::Event;
+use mailflow_core::{Event, MessageId};
 use sqlx::{Connection, Row, SqliteConnection};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -85,6 +87,11 @@ pub async fn queue_stats(
             .by_code
             .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let (last_error, last_next_hop) = latest_error(&mut tx, org, connector.as_deref()).await?;
+        let data_drop_messages = if tally.by_code.iter().any(|(code, _)| code == DROPPED) {
+            data_drop_messages(&mut tx, org, connector.as_deref()).await?
+        } else {
+            Vec::new()
+        };
         stats.push(ConnectorQueueStats {
             connector,
             queued: tally.queued,
@@ -92,6 +99,7 @@ pub async fn queue_stats(
             by_code: tally.by_code,
             last_error,
             last_next_hop,
+            data_drop_messages,
         });
     }
     tx.commit().await?;
@@ -139,6 +147,41 @@ async fn latest_error(
     };
     let error = opt_json_from_db("last_error", row.try_get("last_error")?)?;
     Ok((error, Some(row.try_get("next_hop")?)))
+}
+
+/// The code of a dropped connection, at any stage.
+const DROPPED: &str = "4.4.318";
+/// How many messages dropped during their data an insight names at most.
+const DATA_DROP_MESSAGES: i64 = 5;
+
+/// Waiting messages of a connector whose last error is a connection
+/// dropped during their data or after their final dot, most recently
+/// failed first: a seek to the connector's `4.4.318` recipients, which
+/// are few unless the next hop drops every connection.
+async fn data_drop_messages(
+    conn: &mut SqliteConnection,
+    org: &str,
+    connector: Option<&str>,
+) -> Result<Vec<(MessageId, u64)>> {
+    let sql = format!(
+        "SELECT message_id, COUNT(*) AS recipients FROM recipients INDEXED BY recipients_pending_connector \
+         WHERE org = ?1 AND route_connector IS ?2 AND last_error_code = ?3 AND {PENDING} \
+         AND json_extract(last_error, '$.diagnosis.stage') IN ('during_data', 'after_final_dot') \
+         GROUP BY message_id ORDER BY MAX(updated_at) DESC LIMIT ?4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org)
+        .bind(connector)
+        .bind(DROPPED)
+        .bind(DATA_DROP_MESSAGES)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let id = id_from_db(row.try_get("message_id")?)?;
+            Ok((id, count_to_u64("recipients", row.try_get("recipients")?)?))
+        })
+        .collect()
 }
 
 /// Pending recipients of a connector that arrived before `cutoff`. The

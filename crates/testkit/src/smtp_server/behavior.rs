@@ -80,6 +80,9 @@ pub struct SmtpBehavior {
     pub(crate) final_reply: String,
     pub(crate) final_replies: HashMap<usize, String>,
     pub(crate) fault: Option<Fault>,
+    /// Message lines longer than this (in bytes, without the line end)
+    /// make the server drop the connection with this action.
+    pub(crate) longest_data_line: Option<(usize, FaultAction)>,
 }
 
 impl Default for SmtpBehavior {
@@ -99,6 +102,7 @@ impl Default for SmtpBehavior {
             final_reply: "250 2.0.0 Queued".into(),
             final_replies: HashMap::new(),
             fault: None,
+            longest_data_line: None,
         }
     }
 }
@@ -204,6 +208,14 @@ impl SmtpBehavior {
             action,
             transaction,
         });
+        self
+    }
+
+    /// Refuses to read a message line longer than `limit` bytes: when one
+    /// arrives in DATA, the connection is dropped with `action`, whichever
+    /// transaction it is. Other messages are taken as usual.
+    pub fn drop_on_data_line_longer_than(mut self, limit: usize, action: FaultAction) -> Self {
+        self.longest_data_line = Some((limit, action));
         self
     }
 

@@ -245,8 +245,14 @@ impl Session {
     async fn receive_message(&mut self, conn: &mut Conn) -> io::Result<Flow> {
         let index = self.completed;
         let fault_during = self.behavior.fault_at(FaultPoint::DuringData, index);
-        let Some(data) = read_data(conn, fault_during.is_some()).await? else {
-            return Ok(Flow::End);
+        let longest = self.behavior.longest_data_line;
+        let data = match read_data(conn, fault_during.is_some(), longest.map(|(n, _)| n)).await? {
+            Data::Ended => return Ok(Flow::End),
+            Data::LineTooLong => {
+                let (_, action) = longest.expect("only a limit finds a line too long");
+                return strike_in_place(conn, action).await;
+            }
+            Data::Read(data) => data,
         };
         if let Some(action) = fault_during {
             return strike_in_place(conn, action).await;
@@ -302,21 +308,39 @@ async fn read_line(conn: &mut Conn) -> io::Result<Option<Vec<u8>>> {
     Ok((read > 0).then_some(line))
 }
 
-/// The message up to the final dot, un-dot-stuffed; `None` at end of
-/// stream. With `first_line_only`, stops after one line (a fault follows).
-async fn read_data(conn: &mut Conn, first_line_only: bool) -> io::Result<Option<Vec<u8>>> {
+/// What reading a message's data came to.
+enum Data {
+    /// Up to the final dot, un-dot-stuffed (or one line, see `read_data`).
+    Read(Vec<u8>),
+    /// The stream ended first.
+    Ended,
+    /// A line was longer than the limit; the rest is left unread.
+    LineTooLong,
+}
+
+/// The message up to the final dot. With `first_line_only`, stops after one
+/// line (a fault follows); with `longest`, at the first longer line.
+async fn read_data(
+    conn: &mut Conn,
+    first_line_only: bool,
+    longest: Option<usize>,
+) -> io::Result<Data> {
     let mut data = Vec::new();
     loop {
         let Some(line) = read_line(conn).await? else {
-            return Ok(None);
+            return Ok(Data::Ended);
         };
         if line == b".\r\n" || line == b".\n" {
-            return Ok(Some(data));
+            return Ok(Data::Read(data));
+        }
+        let length = line.trim_ascii_end().len();
+        if longest.is_some_and(|limit| length > limit) {
+            return Ok(Data::LineTooLong);
         }
         let unstuffed = line.strip_prefix(b".").unwrap_or(&line);
         data.extend_from_slice(unstuffed);
         if first_line_only {
-            return Ok(Some(data));
+            return Ok(Data::Read(data));
         }
     }
 }

@@ -16,6 +16,12 @@ impl AdminCatalogue for TraditionalChinese {
         "過去一小時內有部分嘗試失敗，但目前等待中的郵件都沒有錯誤。"
     }
 
+    fn message_drops_connection(&self, message: &str) -> String {
+        format!(
+            "有一封郵件讓伺服器在傳送其內容時中斷連線：郵件 {message}。其他郵件仍可通過；這封郵件會另外重試，若持續失敗將退回給寄件者。"
+        )
+    }
+
     fn causes(&self, topic: Topic) -> &'static [&'static str] {
         advice(topic).0
     }
@@ -202,6 +208,16 @@ fn advice(topic: Topic) -> (Lines, Lines) {
             &[
                 "郵件可能已經送達；重試可能造成重複傳遞。",
                 "查看伺服器的記錄檔，以及它處理大型或緩慢郵件的方式。",
+            ],
+        ),
+        Topic::MessageDropsConnection => (
+            &[
+                "伺服器無法接受這封郵件中的某些內容：它拒絕讀取的一行、一個標頭或大小。",
+                "伺服器上的內容過濾器處理這封郵件時當機或放棄。",
+            ],
+            &[
+                "現在就退回這封郵件（寄件者會收到報告），或讓 mailflow 在接下來的失敗之後退回它。",
+                "查看伺服器在最後一次錯誤時的記錄檔，了解它中斷連線的原因。",
             ],
         ),
         Topic::CertificateExpired => (

@@ -16,6 +16,12 @@ impl AdminCatalogue for English {
         "Some attempts failed in the last hour, but no waiting mail carries an error now."
     }
 
+    fn message_drops_connection(&self, message: &str) -> String {
+        format!(
+            "One message makes the server drop the connection during its data: message {message}. Other mail goes through; that message is retried on its own and bounced if it keeps failing."
+        )
+    }
+
     fn causes(&self, topic: Topic) -> &'static [&'static str] {
         advice(topic).0
     }
@@ -218,6 +224,16 @@ fn advice(topic: Topic) -> (Lines, Lines) {
             &[
                 "The message may have arrived; the retry may deliver it twice.",
                 "Check the server's logs and its handling of large or slow messages.",
+            ],
+        ),
+        Topic::MessageDropsConnection => (
+            &[
+                "The server cannot take something in that one message: a line, a header or a size it refuses to read.",
+                "A content filter on the server crashes or gives up on that message.",
+            ],
+            &[
+                "Bounce the message now (its sender gets a report), or let mailflow bounce it after its next failures.",
+                "Check the server's logs at the time of the last error for why it dropped the connection.",
             ],
         ),
         Topic::CertificateExpired => (

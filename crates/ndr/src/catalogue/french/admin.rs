@@ -15,6 +15,12 @@ impl AdminCatalogue for French {
         "Des tentatives ont échoué au cours de la dernière heure, mais aucun message en attente ne porte d'erreur à présent."
     }
 
+    fn message_drops_connection(&self, message: &str) -> String {
+        format!(
+            "Un message fait couper la connexion par le serveur pendant l'envoi de son contenu\u{a0}: le message {message}. Le reste du courrier passe\u{a0}; ce message est réessayé à part et renvoyé à l'expéditeur s'il échoue encore."
+        )
+    }
+
     fn causes(&self, topic: Topic) -> &'static [&'static str] {
         advice(topic).0
     }
@@ -230,6 +236,16 @@ fn advice(topic: Topic) -> (Lines, Lines) {
             &[
                 "Le message est peut-être arrivé\u{a0}; la nouvelle tentative pourrait le remettre en double.",
                 "Consultez les journaux du serveur et sa gestion des messages volumineux ou lents.",
+            ],
+        ),
+        Topic::MessageDropsConnection => (
+            &[
+                "Le serveur n'accepte pas quelque chose dans ce message\u{a0}: une ligne, un en-tête ou une taille qu'il refuse de lire.",
+                "Un filtre de contenu du serveur plante ou abandonne sur ce message.",
+            ],
+            &[
+                "Renvoyez le message à l'expéditeur maintenant (il reçoit un rapport), ou laissez mailflow le faire après ses prochains échecs.",
+                "Consultez les journaux du serveur à l'heure de la dernière erreur pour savoir pourquoi il a coupé la connexion.",
             ],
         ),
         Topic::CertificateExpired => (

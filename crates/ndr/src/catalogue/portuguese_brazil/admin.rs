@@ -13,6 +13,12 @@ impl AdminCatalogue for PortugueseBrazil {
         "Algumas tentativas falharam na última hora, mas nenhuma mensagem em espera está com erro agora."
     }
 
+    fn message_drops_connection(&self, message: &str) -> String {
+        format!(
+            "Uma mensagem faz o servidor derrubar a conexão durante o envio do seu conteúdo: a mensagem {message}. O restante do correio passa; essa mensagem é tentada à parte e devolvida se continuar falhando."
+        )
+    }
+
     fn causes(&self, topic: Topic) -> &'static [&'static str] {
         advice(topic).0
     }
@@ -224,6 +230,16 @@ fn advice(topic: Topic) -> (Lines, Lines) {
             &[
                 "A mensagem pode ter chegado; a nova tentativa pode entregá-la em duplicidade.",
                 "Verifique os logs do servidor e como ele trata mensagens grandes ou lentas.",
+            ],
+        ),
+        Topic::MessageDropsConnection => (
+            &[
+                "O servidor não aceita algo nessa mensagem: uma linha, um cabeçalho ou um tamanho que ele se recusa a ler.",
+                "Um filtro de conteúdo do servidor trava ou desiste dessa mensagem.",
+            ],
+            &[
+                "Devolva a mensagem agora (o remetente recebe um relatório) ou deixe o mailflow devolvê-la após as próximas falhas.",
+                "Verifique os logs do servidor no horário do último erro para saber por que ele derrubou a conexão.",
             ],
         ),
         Topic::CertificateExpired => (
