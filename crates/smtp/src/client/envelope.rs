@@ -3,6 +3,7 @@
 //! `BODY=8BITMIME`, `SMTPUTF8`, and the DSN parameters (RFC 3461).
 
 use super::capabilities::Capabilities;
+use super::data::BodyInfo;
 use mailflow_core::{DsnEnvelope, DsnRecipient, Notify, Ret};
 use std::fmt::Write;
 
@@ -26,12 +27,12 @@ impl Envelope<'_> {
         !self.sender.is_ascii() || self.recipients.iter().any(|rcpt| !rcpt.address.is_ascii())
     }
 
-    pub fn mail_command(&self, body: &[u8], offered: &Capabilities) -> String {
+    pub fn mail_command(&self, body: BodyInfo, offered: &Capabilities) -> String {
         let mut line = format!("MAIL FROM:<{}>", self.sender);
         if offered.size.is_some() {
-            let _ = write!(line, " SIZE={}", body.len());
+            let _ = write!(line, " SIZE={}", body.size);
         }
-        if offered.eight_bit_mime && !body.is_ascii() {
+        if offered.eight_bit_mime && body.eight_bit {
             line.push_str(" BODY=8BITMIME");
         }
         if offered.smtputf8 && self.needs_smtputf8() {
@@ -128,7 +129,7 @@ mod tests {
             dsn: &dsn,
             recipients: &[],
         };
-        let line = envelope.mail_command("héllo\r\n".as_bytes(), &all_offered());
+        let line = envelope.mail_command(BodyInfo::of("héllo\r\n".as_bytes()), &all_offered());
         assert_eq!(
             line,
             "MAIL FROM:<zoë@example.test> SIZE=8 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id+2B1+3Dx\r\n"
@@ -146,7 +147,7 @@ mod tests {
             dsn: &dsn,
             recipients: &[],
         };
-        let line = envelope.mail_command(b"x\r\n", &Capabilities::default());
+        let line = envelope.mail_command(BodyInfo::of(b"x\r\n"), &Capabilities::default());
         assert_eq!(line, "MAIL FROM:<>\r\n");
     }
 
