@@ -9,6 +9,7 @@
 use crate::attempt_log::{AttemptLog, target_name};
 use crate::candidates::{Candidate, candidates};
 use crate::dns::{NextHopResolver, ResolverSetupError};
+use crate::memory::DeliveryMemory;
 use crate::session::{Session, SessionParams, open_session};
 use crate::tls::{TlsSetup, TrustedCaError};
 use crate::transfer::transfer;
@@ -18,6 +19,7 @@ use crate::{
 use mailflow_core::{AddressResult, Diagnosis, Stage};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -34,6 +36,8 @@ pub struct Deliverer {
     settings: DeliverySettings,
     resolver: NextHopResolver,
     tls: TlsSetup,
+    /// Shared by every delivery this deliverer runs (one per node).
+    memory: Arc<DeliveryMemory>,
 }
 
 /// Per-message outcomes filled in as messages are settled.
@@ -62,11 +66,18 @@ impl Deliverer {
     pub fn new(settings: DeliverySettings) -> Result<Self, DeliverySetupError> {
         let resolver = NextHopResolver::new(&settings).map_err(DeliverySetupError::Resolver)?;
         let tls = TlsSetup::new(settings.trusted_ca_file.as_deref())?;
+        let memory = DeliveryMemory::new(settings.max_delivery_memory);
         Ok(Deliverer {
             settings,
             resolver,
             tls,
+            memory,
         })
+    }
+
+    /// The budget the deliveries' bodies are held under.
+    pub fn memory(&self) -> &DeliveryMemory {
+        &self.memory
     }
 
     pub async fn deliver(
@@ -107,8 +118,10 @@ impl Deliverer {
                     host: candidate.host().to_string(),
                     began: Instant::now(),
                 };
-                let carry_pending =
-                    async |session, addr| carry(session, addr, &mut progress, &reporter).await;
+                let memory = &*self.memory;
+                let carry_pending = async |session, addr| {
+                    carry(session, addr, &mut progress, &reporter, memory).await
+                };
                 let result = self
                     .try_candidate(candidate.clone(), &params, started, carry_pending)
                     .await;
@@ -233,11 +246,12 @@ async fn carry(
     addr: SocketAddr,
     progress: &mut Progress<'_>,
     reporter: &Reporter<'_>,
+    memory: &DeliveryMemory,
 ) -> (Stage, Option<Diagnosis>) {
     let server = addr.to_string();
     let mut stage = session.stage;
     while let Some(index) = progress.pending.pop_front() {
-        match transfer(&mut session, &progress.messages[index], &server).await {
+        match transfer(&mut session, &progress.messages[index], &server, memory).await {
             Ok(answered) => {
                 stage = stage.max(answered.stage);
                 reporter.settled(index, &answered.outcomes, addr, answered.stage);

@@ -65,6 +65,7 @@ pub(crate) fn setup_failure(error: &ClientError, after_tls: bool) -> Diagnosis {
     match error {
         ClientError::Broken { step, how } => broken(*step, how, at),
         ClientError::Rejected { step, reply } => refusal(*step, reply.clone()),
+        ClientError::BodyUnreadable { reason } => body_unreadable(reason),
     }
 }
 
@@ -85,5 +86,17 @@ pub(crate) fn transaction_failure(error: &ClientError) -> Diagnosis {
         ClientError::Rejected { step, reply } => {
             Diagnosis::from_reply(stage_of(*step), reply.clone())
         }
+        ClientError::BodyUnreadable { reason } => body_unreadable(reason),
+    }
+}
+
+/// The body could not be read from where it is stored: a local, temporary
+/// failure (RFC 3463 "other or undefined mail system status"); the server
+/// never got a final dot, so it took nothing.
+pub(crate) fn body_unreadable(reason: &str) -> Diagnosis {
+    Diagnosis::Local {
+        reply_code: 451,
+        code: EnhancedCode(4, 3, 0),
+        detail: format!("the message body could not be read from the queue: {reason}"),
     }
 }

@@ -6,11 +6,13 @@
 pub mod dns;
 
 mod attempt_log;
+mod body;
 mod candidates;
 mod connect;
 mod deliverer;
 mod diagnose;
 mod furthest;
+mod memory;
 mod session;
 mod starttls;
 mod tls;
@@ -18,7 +20,9 @@ mod transfer;
 mod validate;
 mod wire_addresses;
 
+pub use body::{BodyRead, BodySource, MessageBody};
 pub use deliverer::{Deliverer, DeliverySetupError};
+pub use memory::{DeliveryMemory, MemoryHold};
 pub use tls::{NegotiatedTls, TrustedCaError};
 pub use validate::{TlsObservation, ValidationReport};
 
@@ -40,12 +44,18 @@ pub struct DeliverySettings {
     pub dns_timeout: Duration,
     /// Extra trusted CAs (PEM) for `verify_ca` / `verify_name`.
     pub trusted_ca_file: Option<PathBuf>,
+    /// The most bytes all deliveries together hold for bodies at once (see
+    /// `DeliveryMemory`).
+    pub max_delivery_memory: u64,
 }
+
+/// `max_delivery_memory` unless configured: room for about 200 bodies
+/// being sent at once.
+pub const DEFAULT_MAX_DELIVERY_MEMORY: u64 = 64 * 1024 * 1024;
 
 use mailflow_core::{
     AddressResult, Diagnosis, DsnEnvelope, DsnRecipient, MessageId, SmartHost, TlsPolicy,
 };
-use std::sync::Arc;
 
 /// Where a next hop's addresses come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,8 +91,8 @@ pub struct OutboundMessage {
     pub sender: String,
     pub dsn: DsnEnvelope,
     pub recipients: Vec<OutboundRecipient>,
-    /// CRLF line endings, not dot-stuffed.
-    pub body: Arc<[u8]>,
+    /// CRLF line endings, not dot-stuffed; read a piece at a time when sent.
+    pub body: MessageBody,
 }
 
 #[derive(Debug, Clone)]

@@ -4,11 +4,18 @@
 
 use crate::OutboundMessage;
 use crate::RecipientOutcome;
-use crate::diagnose::{stage_of, transaction_failure};
+use crate::diagnose::{body_unreadable, stage_of, transaction_failure};
+use crate::memory::DeliveryMemory;
 use crate::session::Session;
 use crate::wire_addresses::WireAddresses;
 use mailflow_core::{Diagnosis, RemoteReply, Stage};
-use mailflow_smtp::client::{ClientError, Envelope, EnvelopeRecipient, TransactionReplies};
+use mailflow_smtp::client::{
+    BODY_BUFFERS, BODY_CHUNK, ClientError, Envelope, EnvelopeRecipient, TransactionReplies,
+};
+
+/// What one transaction holds for its body whatever its size: the piece
+/// read and its stuffed form, and the file reader's own buffer of a piece.
+pub(crate) const TRANSACTION_MEMORY: u64 = (BODY_BUFFERS + BODY_CHUNK) as u64;
 
 /// A transaction the server answered, whatever it answered.
 pub(crate) struct Answered {
@@ -24,10 +31,15 @@ pub(crate) struct BrokeOff {
     pub stage: Stage,
 }
 
+/// Sends `message` over `session`, holding its share of `memory` while it
+/// does. A body that cannot be opened settles the message alone (nothing
+/// was sent, the session goes on); one that fails while it is being sent
+/// breaks the session, since the server waits for the rest of it.
 pub(crate) async fn transfer(
     session: &mut Session,
     message: &OutboundMessage,
     server: &str,
+    memory: &DeliveryMemory,
 ) -> Result<Answered, BrokeOff> {
     let addresses = WireAddresses::of(message);
     let sendable = addresses.sendable(message);
@@ -50,7 +62,35 @@ pub(crate) async fn transfer(
         dsn: &message.dsn,
         recipients: &recipients,
     };
-    match session.client.send_message(&envelope, &message.body).await {
+    let _held = memory
+        .hold(TRANSACTION_MEMORY + message.body.held_by_reader())
+        .await;
+    let offered = session.client.capabilities().eight_bit_mime;
+    let opened = match message.body.info(offered).await {
+        Ok(info) => message.body.open().await.map(|reader| (info, reader)),
+        Err(error) => Err(error),
+    };
+    let (info, mut reader) = match opened {
+        Ok(opened) => opened,
+        Err(error) => {
+            let diagnosis = body_unreadable(&error.to_string());
+            let failed = RecipientOutcome::Failed {
+                diagnosis,
+                server: None,
+            };
+            return Ok(Answered {
+                outcomes: addresses.merge(vec![failed; recipients.len()]),
+                stage: session.stage,
+                // Nothing was sent: no transaction to reset.
+                accepted: true,
+            });
+        }
+    };
+    match session
+        .client
+        .send_message(&envelope, info, &mut reader)
+        .await
+    {
         Ok(replies) => {
             let answered = answered(&replies, recipients.len(), server);
             Ok(Answered {
@@ -61,6 +101,7 @@ pub(crate) async fn transfer(
         Err(error) => {
             let step = match &error {
                 ClientError::Broken { step, .. } | ClientError::Rejected { step, .. } => *step,
+                ClientError::BodyUnreadable { .. } => mailflow_smtp::client::Step::Body,
             };
             Err(BrokeOff {
                 diagnosis: transaction_failure(&error),

@@ -110,7 +110,7 @@ mod tests {
                     dsn: DsnRecipient::default(),
                 })
                 .collect(),
-            body: std::sync::Arc::from(&b"x\r\n"[..]),
+            body: crate::MessageBody::in_memory(&b"x\r\n"[..]),
         }
     }
 

@@ -19,6 +19,7 @@ fn settings(dns: &DnsServer, dns_timeout: Duration) -> DeliverySettings {
         nameservers: vec![dns.addr()],
         dns_timeout,
         trusted_ca_file: None,
+        max_delivery_memory: mailflow_deliver::DEFAULT_MAX_DELIVERY_MEMORY,
     }
 }
 

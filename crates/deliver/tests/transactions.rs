@@ -225,7 +225,7 @@ async fn a_pipelining_server_gets_the_size_and_dsn_parameters() {
         report.messages
     );
     let received = &server.wait_for_messages(1, WAIT).await.unwrap()[0];
-    let size = format!("SIZE={}", outbound.body.len());
+    let size = format!("SIZE={}", outbound.body.size());
     for param in [size.as_str(), "RET=HDRS", "ENVID=env-1"] {
         assert!(
             received.mail_params.iter().any(|p| p == param),
@@ -238,7 +238,7 @@ async fn a_pipelining_server_gets_the_size_and_dsn_parameters() {
         ["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;bob@dest.test"]
     );
     assert!(received.recipients[1].params.is_empty());
-    assert_eq!(received.data, outbound.body.to_vec());
+    assert_eq!(received.data, b"Subject: test\r\n\r\nHello.\r\n".to_vec());
 }
 
 #[tokio::test]

@@ -103,9 +103,10 @@ fn dns_note(config: &Config) -> String {
         join(deliver.nameservers.iter())
     };
     format!(
-        "{servers}, time-out {}; MX delivery to port {}",
+        "{servers}, time-out {}; MX delivery to port {}; at most {} held for bodies being delivered",
         duration(deliver.dns_timeout),
-        deliver.mx_port
+        deliver.mx_port,
+        size(deliver.max_delivery_memory)
     )
 }
 

@@ -10,10 +10,11 @@ use crate::data_drops;
 use crate::early_record::{self, HopView};
 use crate::engine::Engine;
 use crate::notices;
+use crate::outbound_body::QueuedBody;
 use crate::outcome::{self, Context};
 use crate::plan::plan_for;
 use mailflow_core::{Diagnosis, RecipientState};
-use mailflow_deliver::{OutboundMessage, OutboundRecipient};
+use mailflow_deliver::{MessageBody, OutboundMessage, OutboundRecipient};
 use mailflow_store::{ClaimedMessage, LastError, NextHopHold, RecipientUpdate, Result, StoreError};
 use std::sync::Arc;
 
@@ -132,13 +133,14 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
     }
 }
 
-/// The bodies are read once per round and shared by every recipient.
+/// Where each body lies is looked up once per round; the bodies themselves
+/// are read a piece at a time as each is sent, never held whole.
 async fn load_outbound(
     engine: &Engine,
     claimed: &[ClaimedMessage],
 ) -> Result<Vec<OutboundMessage>> {
     let ids: Vec<_> = claimed.iter().map(|message| message.id).collect();
-    let mut bodies = engine.store.bodies(&ids).await?;
+    let mut bodies = engine.store.stored_bodies(&ids).await?;
     let mut outbound = Vec::with_capacity(claimed.len());
     for message in claimed {
         // A claimed message without its body is a broken store, never an
@@ -158,7 +160,7 @@ async fn load_outbound(
                     dsn: r.dsn.clone(),
                 })
                 .collect(),
-            body: Arc::from(body),
+            body: MessageBody::new(Arc::new(QueuedBody(body))),
         });
     }
     Ok(outbound)

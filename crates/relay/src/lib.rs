@@ -10,6 +10,7 @@ mod engine;
 mod hop_worker;
 mod node;
 mod notices;
+mod outbound_body;
 mod outcome;
 mod owed_reports;
 mod plan;

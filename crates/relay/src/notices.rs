@@ -12,6 +12,7 @@ use mailflow_store::{
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
+use tokio::io::AsyncReadExt;
 
 /// Largest original returned whole with `RET=FULL`; larger ones get headers.
 const MAX_FULL_RETURN: usize = 1024 * 1024;
@@ -199,6 +200,25 @@ fn held_recipient(
     }
 }
 
+/// As much of the original as a report can use, never the whole of a large
+/// one: all of it when it can be returned whole (up to `MAX_FULL_RETURN`),
+/// else a byte more (so that the builder sees it is too large) and at least
+/// the whole header section, which the receiver capped at `max_header_size`.
+/// Empty when the body is gone.
+async fn original_start(engine: &Engine, id: MessageId) -> Result<Vec<u8>> {
+    let limit = (MAX_FULL_RETURN as u64).max(engine.settings.receive.max_header_size) + 1;
+    let Some(body) = engine.store.stored_bodies(&[id]).await?.remove(&id) else {
+        return Ok(Vec::new());
+    };
+    let mut start = Vec::new();
+    body.open()
+        .await?
+        .take(limit)
+        .read_to_end(&mut start)
+        .await?;
+    Ok(start)
+}
+
 /// Builds the report and queues it to the original sender, from `<>`.
 async fn send_report(
     engine: &Engine,
@@ -223,7 +243,7 @@ async fn send_report(
         Some(_) => Audience::Organisation,
         None => Audience::Outside,
     };
-    let original = engine.store.body(message.id).await?.unwrap_or_default();
+    let original = original_start(engine, message.id).await?;
     let now = engine.clock.now();
     let report = mailflow_ndr::build_report(&ReportInput {
         reporting_mta: engine.settings.receive.hostname.clone(),

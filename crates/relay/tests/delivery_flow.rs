@@ -228,3 +228,54 @@ async fn mail_routed_by_mx_reaches_the_domains_mail_server() {
     assert_eq!(mx.messages()[0].accepted_recipients(), ["zoe@faraway.test"]);
     node.stop().await;
 }
+
+#[tokio::test]
+async fn a_large_message_goes_from_the_spool_to_the_next_hop_byte_identical() {
+    let onprem = SmtpServer::start(SmtpBehavior::new()).await;
+    let partner = SmtpServer::start(SmtpBehavior::new()).await;
+    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings()).await;
+    // About 3 MB of lines, many of them starting with dots (a lone dot too),
+    // so that stuffed lines fall across the pieces the body is sent in.
+    let mut original = String::from("Subject: large\r\n\r\n");
+    let mut number = 0u32;
+    while original.len() < 3 * 1024 * 1024 {
+        number += 1;
+        let line = match number % 5 {
+            0 => ".".to_string(),
+            1 => format!(".line {number}"),
+            2 => format!("..two dots {number}"),
+            _ => format!("line {number} {}", "x".repeat(number as usize % 120)),
+        };
+        original.push_str(&line);
+        original.push_str("\r\n");
+    }
+    let stuffed: String = original
+        .split_inclusive("\r\n")
+        .map(|line| match line.starts_with('.') {
+            true => format!(".{line}"),
+            false => line.to_string(),
+        })
+        .collect();
+
+    let (code, reply) = send(
+        node.smtp,
+        "bob@example.test",
+        &["alice@contoso.test"],
+        &stuffed,
+    )
+    .await;
+    assert_eq!(code, 250, "{reply}");
+    onprem.wait_for_messages(1, WAIT).await.unwrap();
+
+    // What the next hop read, un-stuffed: the node's Received: header,
+    // then the message exactly as sent.
+    let received = &onprem.messages()[0].data;
+    assert!(received.starts_with(b"Received: "));
+    assert!(
+        received.ends_with(original.as_bytes()),
+        "the body arrived changed ({} bytes received, {} sent)",
+        received.len(),
+        original.len()
+    );
+    node.stop().await;
+}

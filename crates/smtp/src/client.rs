@@ -16,8 +16,8 @@ mod session;
 mod transaction;
 
 pub use capabilities::Capabilities;
-pub use data::dot_stuff;
+pub use data::{BodyInfo, DotStuffer, dot_stuff};
 pub use envelope::{Envelope, EnvelopeRecipient};
 pub use error::{Broken, ClientError, Step};
 pub use session::{SmtpClient, Transport};
-pub use transaction::TransactionReplies;
+pub use transaction::{BODY_BUFFERS, BODY_CHUNK, TransactionReplies};

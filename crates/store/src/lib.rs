@@ -14,6 +14,7 @@ mod model;
 mod operator;
 pub mod private_files;
 mod sqlite;
+mod stored_body;
 
 pub use alert_model::InvalidRecipientSource;
 pub use alert_model::{
@@ -31,6 +32,7 @@ pub use model::{
 };
 pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};
 pub use sqlite::{MESSAGE_PRUNE_BATCH, SqliteOptions, SqliteStore};
+pub use stored_body::{BodyReader, StoredBody};
 
 use async_trait::async_trait;
 use mailflow_core::{Event, MessageId, OrgSettings};
@@ -59,6 +61,10 @@ pub trait Store: Send + Sync + 'static {
     /// The bodies of those of `ids` that exist, by id (a claimed batch's,
     /// read together).
     async fn bodies(&self, ids: &[MessageId]) -> Result<HashMap<MessageId, Vec<u8>>>;
+    /// Where the bodies of those of `ids` that exist lie, by id, to be read
+    /// in pieces: nothing of them is read here. Delivery streams bodies
+    /// through these rather than holding a round's bodies in memory.
+    async fn stored_bodies(&self, ids: &[MessageId]) -> Result<HashMap<MessageId, StoredBody>>;
     /// Messages with at least one recipient matching the filter, newest first.
     async fn list_messages(&self, filter: &MessageFilter) -> Result<Vec<StoredMessage>>;
 

@@ -68,7 +68,9 @@ use crate::{
     PendingRecipient, RecipientUpdate, Result, Schedule, Store, StoreError, StoredMessage,
     WaitingCount, WaitingCursor,
 };
-use crate::{ConnectorQueueStats, DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
+use crate::{
+    ConnectorQueueStats, DeliveryStats, HistoryBucket, StoredBody, TraceFilter, TracedMessage,
+};
 use async_trait::async_trait;
 use mailflow_core::{Event, MessageId, OrgSettings};
 use spool::{SpoolReader, SpoolWriter};
@@ -233,6 +235,10 @@ impl Store for SqliteStore {
 
     async fn bodies(&self, ids: &[MessageId]) -> Result<HashMap<MessageId, Vec<u8>>> {
         reads::bodies(&mut *self.read().await?, &self.spool, ids).await
+    }
+
+    async fn stored_bodies(&self, ids: &[MessageId]) -> Result<HashMap<MessageId, StoredBody>> {
+        reads::stored_bodies(&mut *self.read().await?, &self.reads, &self.spool, ids).await
     }
 
     async fn list_messages(&self, filter: &MessageFilter) -> Result<Vec<StoredMessage>> {

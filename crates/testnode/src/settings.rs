@@ -44,6 +44,7 @@ pub fn settings() -> NodeSettings {
             nameservers: Vec::new(),
             dns_timeout: Duration::from_millis(500),
             trusted_ca_file: None,
+            max_delivery_memory: mailflow_deliver::DEFAULT_MAX_DELIVERY_MEMORY,
         },
         queue: QueueSettings::default(),
     }

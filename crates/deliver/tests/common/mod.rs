@@ -5,12 +5,11 @@
 
 use mailflow_core::{Diagnosis, DsnEnvelope, DsnRecipient, MessageId, SmartHost, TlsPolicy};
 use mailflow_deliver::{
-    Deliverer, DeliveryReport, DeliverySettings, NextHopPlan, OutboundMessage, OutboundRecipient,
-    RecipientOutcome, Target,
+    Deliverer, DeliveryReport, DeliverySettings, MessageBody, NextHopPlan, OutboundMessage,
+    OutboundRecipient, RecipientOutcome, Target,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(300);
@@ -27,6 +26,7 @@ pub fn settings() -> DeliverySettings {
         nameservers: Vec::new(),
         dns_timeout: Duration::from_secs(1),
         trusted_ca_file: None,
+        max_delivery_memory: mailflow_deliver::DEFAULT_MAX_DELIVERY_MEMORY,
     }
 }
 
@@ -77,7 +77,7 @@ pub fn message_with_body(recipients: &[&str], body: &[u8]) -> OutboundMessage {
                 dsn: DsnRecipient::default(),
             })
             .collect(),
-        body: Arc::from(body),
+        body: MessageBody::in_memory(body),
     }
 }
 

@@ -352,6 +352,9 @@ impl<'a> Context<'a> {
                 .collect(),
             dns_timeout: dns.timeout.map_or(DEFAULT_DNS_TIMEOUT, |d| d.0),
             trusted_ca_file,
+            max_delivery_memory: delivery
+                .max_delivery_memory
+                .map_or(mailflow_deliver::DEFAULT_MAX_DELIVERY_MEMORY, |s| s.0),
         })
     }
 

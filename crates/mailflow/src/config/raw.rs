@@ -77,6 +77,7 @@ pub struct RawDelivery {
     pub connect_timeout: Option<HumanDuration>,
     pub command_timeout: Option<HumanDuration>,
     pub trusted_ca_file: Option<PathBuf>,
+    pub max_delivery_memory: Option<ByteSize>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -633,3 +633,20 @@ fn an_admin_api_off_loopback_is_a_warning_and_on_loopback_is_not() {
     let config = parse("[admin]\nlisten = \"127.0.0.1:8025\"\n").unwrap();
     assert!(config.warnings.is_empty(), "{:?}", config.warnings);
 }
+
+#[test]
+fn the_delivery_memory_budget_is_configurable_and_refuses_zero_at_its_key() {
+    assert_error(
+        "[delivery]\nmax_delivery_memory = \"0MB\"\n",
+        2,
+        "delivery.max_delivery_memory",
+        "is zero",
+    );
+    let config = parse("[delivery]\nmax_delivery_memory = \"16MB\"\n").unwrap();
+    assert_eq!(config.node.deliver.max_delivery_memory, 16 * 1024 * 1024);
+    let config = parse("").unwrap();
+    assert_eq!(
+        config.node.deliver.max_delivery_memory,
+        mailflow_deliver::DEFAULT_MAX_DELIVERY_MEMORY
+    );
+}

@@ -6,6 +6,7 @@
 //! their encoder; parameter values only as xtext.
 
 use super::capabilities::Capabilities;
+use super::data::BodyInfo;
 use mailflow_core::{DsnEnvelope, DsnRecipient, Mailbox, Notify, Ret};
 use std::fmt::Write;
 
@@ -34,15 +35,15 @@ impl Envelope<'_> {
                 .any(|rcpt| !rcpt.address.as_str().is_ascii())
     }
 
-    pub fn mail_command(&self, body: &[u8], offered: &Capabilities) -> String {
+    pub fn mail_command(&self, body: BodyInfo, offered: &Capabilities) -> String {
         let mut line = match self.sender {
             Some(sender) => format!("MAIL FROM:<{}>", sender.smtp()),
             None => "MAIL FROM:<>".to_string(),
         };
         if offered.size.is_some() {
-            let _ = write!(line, " SIZE={}", body.len());
+            let _ = write!(line, " SIZE={}", body.size);
         }
-        if offered.eight_bit_mime && !body.is_ascii() {
+        if offered.eight_bit_mime && body.eight_bit {
             line.push_str(" BODY=8BITMIME");
         }
         if offered.smtputf8 && self.needs_smtputf8() {
@@ -146,7 +147,7 @@ mod tests {
             dsn: &dsn,
             recipients: &[],
         };
-        let line = envelope.mail_command("héllo\r\n".as_bytes(), &all_offered());
+        let line = envelope.mail_command(BodyInfo::of("héllo\r\n".as_bytes()), &all_offered());
         assert_eq!(
             line,
             "MAIL FROM:<zoë@example.test> SIZE=8 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id+2B1+3Dx\r\n"
@@ -164,7 +165,7 @@ mod tests {
             dsn: &dsn,
             recipients: &[],
         };
-        let line = envelope.mail_command(b"x\r\n", &Capabilities::default());
+        let line = envelope.mail_command(BodyInfo::of(b"x\r\n"), &Capabilities::default());
         assert_eq!(line, "MAIL FROM:<>\r\n");
     }
 
@@ -227,7 +228,7 @@ mod tests {
             recipients: &[],
         };
         assert_eq!(
-            envelope.mail_command(b"x\r\n", &Capabilities::default()),
+            envelope.mail_command(BodyInfo::of(b"x\r\n"), &Capabilities::default()),
             "MAIL FROM:<\"a;b\"@contoso.test>\r\n"
         );
     }

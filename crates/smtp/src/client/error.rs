@@ -65,9 +65,20 @@ pub enum ClientError {
     /// The connection broke at `step`.
     #[error("the connection broke at {step:?}: {how:?}")]
     Broken { step: Step, how: Broken },
+    /// The message body could not be read (from where it is stored) while
+    /// it was being sent; the final dot was not sent, so the session is
+    /// unusable.
+    #[error("the message body could not be read: {reason}")]
+    BodyUnreadable { reason: String },
 }
 
 impl ClientError {
+    pub(crate) fn body_unreadable(error: &io::Error) -> ClientError {
+        ClientError::BodyUnreadable {
+            reason: error.to_string(),
+        }
+    }
+
     pub(crate) fn broken(step: Step, how: Broken) -> ClientError {
         ClientError::Broken { step, how }
     }

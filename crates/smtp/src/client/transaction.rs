@@ -3,15 +3,19 @@
 //! are read in order afterwards (RFC 2920); without it, one at a time,
 //! stopping as soon as the outcome is known.
 
-use super::data::dot_stuff;
+use super::data::{BodyInfo, DotStuffer};
 use super::envelope::Envelope;
 use super::error::{ClientError, Step};
 use super::session::SmtpClient;
 use mailflow_core::RemoteReply;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 
-/// Body bytes written per time-out period.
-const BODY_CHUNK: usize = 64 * 1024;
+/// Body bytes read (and then written, stuffed) per time-out period.
+pub const BODY_CHUNK: usize = 64 * 1024;
+
+/// The most memory one transaction holds for its body: the piece read and
+/// its stuffed form, whatever the body's size.
+pub const BODY_BUFFERS: usize = BODY_CHUNK + BODY_CHUNK + BODY_CHUNK / 2 + 1;
 
 /// Every reply of one transaction, as the server gave them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,26 +50,31 @@ fn positive(reply: &RemoteReply) -> bool {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> SmtpClient<S> {
-    /// Runs one transaction. Refusals are in the replies; `Err` means the
-    /// connection broke, at the step it names.
-    pub async fn send_message(
+    /// Runs one transaction. The body (CRLF line endings, not dot-stuffed)
+    /// is read from `body` only once the server said `354`, a piece at a
+    /// time, and stuffed on the way. Refusals are in the replies; `Err`
+    /// means the connection broke, at the step it names, or `body` could
+    /// not be read (then the final dot is never sent).
+    pub async fn send_message<B: AsyncRead + Unpin>(
         &mut self,
         envelope: &Envelope<'_>,
-        body: &[u8],
+        info: BodyInfo,
+        body: &mut B,
     ) -> Result<TransactionReplies, ClientError> {
         if self.capabilities().pipelining {
-            self.send_pipelined(envelope, body).await
+            self.send_pipelined(envelope, info, body).await
         } else {
-            self.send_one_by_one(envelope, body).await
+            self.send_one_by_one(envelope, info, body).await
         }
     }
 
-    async fn send_one_by_one(
+    async fn send_one_by_one<B: AsyncRead + Unpin>(
         &mut self,
         envelope: &Envelope<'_>,
-        body: &[u8],
+        info: BodyInfo,
+        body: &mut B,
     ) -> Result<TransactionReplies, ClientError> {
-        let mail_line = envelope.mail_command(body, self.capabilities());
+        let mail_line = envelope.mail_command(info, self.capabilities());
         let mail = self.exchange(Step::Mail, mail_line.as_bytes()).await?.reply;
         let mut replies = TransactionReplies {
             mail,
@@ -89,17 +98,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpClient<S> {
         let go_ahead = data.code == 354;
         replies.data = Some(data);
         if go_ahead {
-            replies.final_reply = Some(self.send_body(body).await?);
+            replies.final_reply = Some(self.send_body(Some(body)).await?);
         }
         Ok(replies)
     }
 
-    async fn send_pipelined(
+    async fn send_pipelined<B: AsyncRead + Unpin>(
         &mut self,
         envelope: &Envelope<'_>,
-        body: &[u8],
+        info: BodyInfo,
+        body: &mut B,
     ) -> Result<TransactionReplies, ClientError> {
-        let mut batch = envelope.mail_command(body, self.capabilities());
+        let mut batch = envelope.mail_command(info, self.capabilities());
         for recipient in envelope.recipients {
             batch.push_str(&recipient.rcpt_command(self.capabilities()));
         }
@@ -121,22 +131,38 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpClient<S> {
         };
         if go_ahead {
             // With nobody accepted the server still waits for a body: end it empty.
-            let body: &[u8] = if replies.accepts_any_recipient() {
-                body
-            } else {
-                b""
-            };
+            let body = replies.accepts_any_recipient().then_some(body);
             replies.final_reply = Some(self.send_body(body).await?);
         }
         Ok(replies)
     }
 
-    /// Sends the dot-stuffed body and the final dot; reads the final reply.
-    async fn send_body(&mut self, body: &[u8]) -> Result<RemoteReply, ClientError> {
-        let wire = dot_stuff(body);
-        for chunk in wire.chunks(BODY_CHUNK) {
-            self.send(Step::Body, chunk).await?;
+    /// Sends the body (none: an empty one) dot-stuffed piece by piece and
+    /// the final dot; reads the final reply. A body that cannot be read
+    /// stops here, before the final dot: the server never takes half a
+    /// message.
+    async fn send_body<B: AsyncRead + Unpin>(
+        &mut self,
+        mut body: Option<&mut B>,
+    ) -> Result<RemoteReply, ClientError> {
+        let mut stuffer = DotStuffer::default();
+        let mut piece = vec![0; if body.is_some() { BODY_CHUNK } else { 0 }];
+        let mut wire = Vec::with_capacity(DotStuffer::max_output(piece.len()).max(5));
+        while let Some(reader) = body.as_mut() {
+            let read = reader
+                .read(&mut piece)
+                .await
+                .map_err(|error| ClientError::body_unreadable(&error))?;
+            if read == 0 {
+                break;
+            }
+            wire.clear();
+            stuffer.push(&piece[..read], &mut wire);
+            self.send(Step::Body, &wire).await?;
         }
+        wire.clear();
+        stuffer.finish(&mut wire);
+        self.send(Step::Body, &wire).await?;
         Ok(self.read_reply(Step::FinalReply).await?.reply)
     }
 }

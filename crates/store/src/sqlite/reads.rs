@@ -7,9 +7,9 @@
 use super::codec::{count_to_u64, id_from_db, id_to_db, json_from_db, limit_to_db, push_ids};
 use super::rows::{self, ENVELOPE_COLUMNS, Envelope, HOLD_COLUMNS, RECIPIENT_COLUMNS};
 use super::spool::{BodyAt, BodyRead, SpoolReader};
-use crate::{MessageFilter, NextHopHold, Result, StoredMessage, StoredRecipient};
+use crate::{MessageFilter, NextHopHold, Result, StoredBody, StoredMessage, StoredRecipient};
 use mailflow_core::{Event, MessageId};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
 pub async fn message(conn: &mut SqliteConnection, id: MessageId) -> Result<Option<StoredMessage>> {
@@ -76,6 +76,47 @@ pub async fn bodies(
     }
     bodies.extend(spool.read(spooled).await?);
     Ok(bodies)
+}
+
+/// Where the bodies of `ids` that exist lie, by id, without reading them
+/// (see `StoredBody`). As with `bodies`, a body whose spool segment is gone
+/// is left out.
+pub async fn stored_bodies(
+    conn: &mut SqliteConnection,
+    pool: &SqlitePool,
+    spool: &SpoolReader,
+    ids: &[MessageId],
+) -> Result<HashMap<MessageId, StoredBody>> {
+    let mut found = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let mut select = QueryBuilder::<Sqlite>::new(
+            "SELECT id, body_segment, body_offset, size FROM messages WHERE id IN (",
+        );
+        push_ids(&mut select, chunk.iter().copied());
+        select.push(")");
+        for row in select
+            .build()
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let id = id_from_db(row.try_get("id")?)?;
+            let len = count_to_u64("size", row.try_get("size")?)?;
+            let body = match row.try_get::<Option<i64>, _>("body_segment")? {
+                None => StoredBody::in_row(pool.clone(), id, len),
+                Some(segment) => {
+                    let path = spool.segment_path(count_to_u64("body_segment", segment)?);
+                    if !tokio::fs::try_exists(&path).await? {
+                        continue;
+                    }
+                    let offset = count_to_u64("body_offset", row.try_get("body_offset")?)?;
+                    StoredBody::spooled(path, offset, len)
+                }
+            };
+            found.insert(id, body);
+        }
+    }
+    Ok(found)
 }
 
 /// Messages (newest first) that have a recipient matching every recipient

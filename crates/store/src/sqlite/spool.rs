@@ -258,6 +258,11 @@ impl SpoolReader {
         }
     }
 
+    /// The file of segment `segment`, for a reader that streams a body.
+    pub fn segment_path(&self, segment: u64) -> PathBuf {
+        self.dir.join(segment_name(segment))
+    }
+
     /// Reads `wanted` off the blocking pool, opening each segment once. A
     /// body whose segment is gone (its message finished long ago) is left
     /// out; one cut short is a broken store.
