@@ -5,6 +5,10 @@
 //! after the other messages of its next connection, and after
 //! `MAX_DATA_STAGE_FAILURES` of them it is failed with its diagnosis.
 //!
+//! Several messages dropped in one round with nothing answered is the
+//! hop's failure instead (see `outcome`): a hop that drops every message is
+//! held as a whole, and no message is counted towards its bounce.
+//!
 //! How many a message has had is read from its events (its `deferred`
 //! events with such a diagnosis), only for a message that has just had one:
 //! the queue keeps no counter of its own.
@@ -69,7 +73,7 @@ pub(crate) fn last_if_dropped_before(claimed: &mut [ClaimedMessage]) {
     });
 }
 
-fn dropped_in_data(outcome: &RecipientOutcome) -> bool {
+pub(crate) fn dropped_in_data(outcome: &RecipientOutcome) -> bool {
     matches!(outcome, RecipientOutcome::Failed { diagnosis, .. } if diagnosis.is_data_stage_drop())
 }
 

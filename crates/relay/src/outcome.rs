@@ -1,7 +1,7 @@
 //! Turns what delivery reported into recipient states, events and bounces.
 //! Pure: no I/O, so every rule here is tested without a socket.
 
-use crate::data_drops::{EarlierDrops, MAX_DATA_STAGE_FAILURES};
+use crate::data_drops::{EarlierDrops, MAX_DATA_STAGE_FAILURES, dropped_in_data};
 use crate::retry::RetrySchedule;
 use mailflow_core::{Diagnosis, Event, EventKind, MessageId, RecipientState};
 use mailflow_deliver::{DeliveryReport, RecipientOutcome};
@@ -54,7 +54,8 @@ impl Decisions {
 }
 
 pub fn decide(claimed: &[ClaimedMessage], report: &DeliveryReport, ctx: &Context) -> Decisions {
-    let hop_error = connection_level_failure(report, ctx.now);
+    let blame_messages = !hop_drops_every_message(report);
+    let hop_error = connection_level_failure(report, ctx.now, blame_messages);
     let hop_wait_until = hop_error
         .as_ref()
         .map(|_| ctx.now + ctx.schedule.wait(ctx.hop_failures + 1));
@@ -93,13 +94,14 @@ pub fn decide(claimed: &[ClaimedMessage], report: &DeliveryReport, ctx: &Context
                         server: server.clone(),
                         at: ctx.now,
                     };
-                    let data_drops = diagnosis.is_data_stage_drop().then(|| {
-                        ctx.earlier_data_drops
-                            .get(&message.id)
-                            .copied()
-                            .unwrap_or(0)
-                            + 1
-                    });
+                    let data_drops =
+                        (blame_messages && diagnosis.is_data_stage_drop()).then(|| {
+                            ctx.earlier_data_drops
+                                .get(&message.id)
+                                .copied()
+                                .unwrap_or(0)
+                                + 1
+                        });
                     let final_error = if diagnosis.is_permanent()
                         || data_drops.is_some_and(|drops| drops >= MAX_DATA_STAGE_FAILURES)
                     {
@@ -184,13 +186,22 @@ pub fn decide(claimed: &[ClaimedMessage], report: &DeliveryReport, ctx: &Context
 /// The whole next hop failed when every recipient failed with a
 /// connection-level diagnosis (SPEC 2.6). A message that broke the
 /// connection during its data says nothing about the hop either way: the
-/// hop is held only when the others failed at connection level too.
-fn connection_level_failure(report: &DeliveryReport, now: OffsetDateTime) -> Option<LastError> {
+/// hop is held only when the others failed at connection level too, unless
+/// the hop drops every message (`blame_messages` false), which is the
+/// hop's failure.
+fn connection_level_failure(
+    report: &DeliveryReport,
+    now: OffsetDateTime,
+    blame_messages: bool,
+) -> Option<LastError> {
     let mut first = None;
     for outcome in report.messages.iter().flatten() {
         match outcome {
-            RecipientOutcome::Failed { diagnosis, .. } if diagnosis.is_data_stage_drop() => {}
-            RecipientOutcome::Failed { diagnosis, server } if diagnosis.is_connection_level() => {
+            RecipientOutcome::Failed { diagnosis, .. }
+                if blame_messages && diagnosis.is_data_stage_drop() => {}
+            RecipientOutcome::Failed { diagnosis, server }
+                if diagnosis.is_connection_level() || diagnosis.is_data_stage_drop() =>
+            {
                 first.get_or_insert_with(|| LastError {
                     diagnosis: diagnosis.clone(),
                     server: server.clone(),
@@ -201,6 +212,31 @@ fn connection_level_failure(report: &DeliveryReport, now: OffsetDateTime) -> Opt
         }
     }
     first
+}
+
+/// Several messages broke the connection during their data and the hop
+/// answered none of the round's transactions: a hop that drops every
+/// message (a content filter that crashes, a proxy that cuts transfers)
+/// fails as a whole and is held, rather than have each message counted
+/// towards its bounce. One message alone cannot be told apart, and counts.
+fn hop_drops_every_message(report: &DeliveryReport) -> bool {
+    let dropped = report
+        .messages
+        .iter()
+        .filter(|outcomes| outcomes.iter().any(dropped_in_data))
+        .count();
+    let answered = report
+        .messages
+        .iter()
+        .flatten()
+        .any(|outcome| match outcome {
+            RecipientOutcome::Delivered { .. } => true,
+            RecipientOutcome::Failed { diagnosis, .. } => matches!(
+                diagnosis,
+                Diagnosis::RemoteTransient { .. } | Diagnosis::RemotePermanent { .. }
+            ),
+        });
+    dropped >= 2 && !answered
 }
 
 fn update(
@@ -388,6 +424,31 @@ mod tests {
         match dropped_during_data() {
             RecipientOutcome::Failed { diagnosis, .. } => diagnosis,
             RecipientOutcome::Delivered { .. } => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_hop_that_drops_every_message_during_its_data_is_held_and_counts_against_none() {
+        let now = OffsetDateTime::now_utc();
+        let first = claimed(now, &[("a@contoso.test", 2)]);
+        let second = claimed(now, &[("b@contoso.test", 2)]);
+        let earlier = EarlierDrops::from([
+            (first.id, MAX_DATA_STAGE_FAILURES - 1),
+            (second.id, MAX_DATA_STAGE_FAILURES - 1),
+        ]);
+        let decisions = decide_all(
+            &[first, second],
+            vec![vec![dropped_during_data()], vec![dropped_during_data()]],
+            now,
+            0,
+            &earlier,
+        );
+        let (until, error) = decisions.hop_hold.expect("the hop is held");
+        assert_eq!(error.diagnosis, dropped_during_data_diagnosis());
+        assert!(decisions.failures.is_empty(), "no message is bounced");
+        for update in &decisions.updates {
+            assert_eq!(update.state, RecipientState::Deferred);
+            assert_eq!(update.next_attempt_at, Some(until));
         }
     }
 
