@@ -1,4 +1,4 @@
-//! Alerts over the API: `GET /api/v1/alerts?state=open|resolved|all&lang=`
+//! Alerts over the API: `GET /api/v1/alerts?state=open|resolved|all&lang=&limit=`
 //! (open by default, newest first, explained in the language `lang` asks
 //! for, English by default) and `POST /api/v1/alerts/{id}/ack`, which
 //! records who acknowledged an alert (the `x-mailflow-actor` header, default
@@ -76,11 +76,12 @@ impl AlertView {
 
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts",
     params(("state" = Option<String>, Query, description = "`open` (default), `resolved` or `all`"),
-        ("lang" = Option<String>, Query, description = "A BCP 47 language tag for the explanation (`en`, `fr`, `ru`, `pt-BR`, `zh-TW`); English by default")),
+        ("lang" = Option<String>, Query, description = "A BCP 47 language tag for the explanation (`en`, `fr`, `ru`, `pt-BR`, `zh-TW`); English by default"),
+        ("limit" = Option<usize>, Query, description = "At most this many alerts, newest first (default 100, at most 1000; more is refused with `400` naming `limit`)")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The organisation's alerts, newest first", body = [AlertView]),
-        (status = 400, description = "The state or the language was not understood", body = crate::ErrorBody),
+        (status = 400, description = "The state, the language or the limit was not understood", body = crate::ErrorBody),
         (status = 401, description = "Missing or unknown token", body = crate::ErrorBody),
         (status = 503, description = "The node is not running yet", body = crate::ErrorBody),
     ))]
@@ -88,10 +89,14 @@ pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
     Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
-    query::only_known(&query, &["state", "lang"], "parameter")?;
+    query::only_known(&query, &["state", "lang", "limit"], "parameter")?;
     let (filter, language) = (state_filter(&query)?, query::language(&query)?);
+    let limit = query::limit(&query)?;
     let alerts = state.store.list_alerts(&state.org()?, filter).await?;
-    let views = alerts.iter().map(|alert| AlertView::new(alert, language));
+    let views = alerts
+        .iter()
+        .take(limit)
+        .map(|alert| AlertView::new(alert, language));
     Ok(Json(views.collect()))
 }
 

@@ -89,6 +89,32 @@ async fn alerts_are_listed_by_state_open_by_default() {
 }
 
 #[tokio::test]
+async fn the_alert_list_is_capped_by_limit_newest_first() {
+    let api = start().await;
+    let oldest = alert(&api, "to-a", true).await;
+    let middle = alert(&api, "to-b", true).await;
+    let newest = alert(&api, "to-c", false).await;
+    let ids = |body: serde_json::Value| -> Vec<i64> {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (status, body) = api.get("/api/v1/alerts?state=all&limit=2").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(ids(body), [newest, middle]);
+    let (_, body) = api.get("/api/v1/alerts?state=all").await;
+    assert_eq!(ids(body), [newest, middle, oldest]);
+    for limit in ["0", "1001", "1000000"] {
+        let (status, body) = api.get(&format!("/api/v1/alerts?limit={limit}")).await;
+        assert_eq!(status, 400, "{limit}: {body}");
+        assert_eq!(body["error"]["field"], "limit");
+    }
+    api.stop().await;
+}
+
+#[tokio::test]
 async fn an_alert_is_acknowledged_by_the_actor_and_stays_open() {
     let api = start().await;
     let id = alert(&api, "to-onprem", false).await;
