@@ -23,10 +23,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mailflow_core::{DsnEnvelope, DsnRecipient};
-use mailflow_smtp::client::{Capabilities, Envelope, EnvelopeRecipient};
-use mailflow_smtp::server::{mail_dsn, parse_command, rcpt_dsn};
-use smtp_proto::Request;
+use mailflow_core::{DsnEnvelope, DsnRecipient, Mailbox};
+use mailflow_smtp::client::{BodyInfo, Capabilities, Envelope, EnvelopeRecipient};
+use mailflow_smtp::server::{Command, ForwardPath, mail_dsn, parse_command, rcpt_dsn};
 
 const RETS: [&[u8]; 4] = [b"", b" RET=FULL", b" RET=HDRS", b" RET=hdrs"];
 const NOTIFIES: [&[u8]; 8] = [
@@ -81,7 +80,7 @@ fuzz_target!(|input: &[u8]| {
             ret: None,
             envid: Some(text.to_string()),
         };
-        let line = write_mail("a@b.test", &dsn);
+        let line = write_mail(Some(&mailbox("a@b.test")), &dsn);
         assert_eq!(read_mail(&line).1, dsn, "{line:?}");
     }
     if text.is_ascii() && (1..=256).contains(&text.len()) {
@@ -95,15 +94,15 @@ fuzz_target!(|input: &[u8]| {
 });
 
 fn check_mail(line: &[u8]) {
-    let Ok(Request::Mail { from }) = parse_command(line) else {
+    let Ok(Command::Mail { sender, from }) = parse_command(line) else {
         return;
     };
     let dsn = mail_dsn(&from);
     // The sender written as it was read: one line, whatever it held.
-    let relayed = write_mail(&from.address, &dsn);
+    let relayed = write_mail(sender.mailbox(), &dsn);
     check_one_line(&relayed);
 
-    let written = write_mail("a@b.test", &dsn);
+    let written = write_mail(Some(&mailbox("a@b.test")), &dsn);
     check_one_line(&written);
     let envid = parameter(&written, " ENVID=");
     match (&dsn.envid, envid) {
@@ -121,16 +120,18 @@ fn check_mail(line: &[u8]) {
 }
 
 fn check_rcpt(line: &[u8]) {
-    let Ok(Request::Rcpt { to }) = parse_command(line) else {
+    let Ok(Command::Rcpt { recipient, to }) = parse_command(line) else {
         return;
     };
     let dsn = rcpt_dsn(&to);
-    let relayed = EnvelopeRecipient {
-        address: &to.address,
-        dsn: &dsn,
+    if let ForwardPath::Mailbox(address) = &recipient {
+        let relayed = EnvelopeRecipient {
+            address,
+            dsn: &dsn,
+        }
+        .rcpt_command(&all_offered());
+        check_one_line(&relayed);
     }
-    .rcpt_command(&all_offered());
-    check_one_line(&relayed);
 
     let written = write_rcpt(&dsn);
     check_one_line(&written);
@@ -161,39 +162,37 @@ fn all_offered() -> Capabilities {
     }
 }
 
-fn write_mail(sender: &str, dsn: &DsnEnvelope) -> String {
+fn mailbox(text: &str) -> Mailbox {
+    Mailbox::parse(text).expect("a valid mailbox")
+}
+
+fn write_mail(sender: Option<&Mailbox>, dsn: &DsnEnvelope) -> String {
     Envelope {
         sender,
         dsn,
         recipients: &[],
     }
-    .mail_command(b"", &all_offered())
+    .mail_command(BodyInfo::of(b""), &all_offered())
 }
 
 fn write_rcpt(dsn: &DsnRecipient) -> String {
     EnvelopeRecipient {
-        address: "c@d.test",
+        address: &mailbox("c@d.test"),
         dsn,
     }
     .rcpt_command(&all_offered())
 }
 
-fn read_mail(line: &str) -> (String, DsnEnvelope) {
+fn read_mail(line: &str) -> (Option<Mailbox>, DsnEnvelope) {
     match parse_command(line.as_bytes()) {
-        Ok(Request::Mail { from }) => {
-            let dsn = mail_dsn(&from);
-            (from.address, dsn)
-        }
+        Ok(Command::Mail { sender, from }) => (sender.mailbox().cloned(), mail_dsn(&from)),
         other => panic!("{line:?} written by mailflow reads as {other:?}"),
     }
 }
 
-fn read_rcpt(line: &str) -> (String, DsnRecipient) {
+fn read_rcpt(line: &str) -> (ForwardPath, DsnRecipient) {
     match parse_command(line.as_bytes()) {
-        Ok(Request::Rcpt { to }) => {
-            let dsn = rcpt_dsn(&to);
-            (to.address, dsn)
-        }
+        Ok(Command::Rcpt { recipient, to }) => (recipient, rcpt_dsn(&to)),
         other => panic!("{line:?} written by mailflow reads as {other:?}"),
     }
 }

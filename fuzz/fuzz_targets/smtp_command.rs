@@ -13,10 +13,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use mailflow_smtp::server::{
-    LineProblem, Reply, classify_line, mail_dsn, parse_command, rcpt_dsn,
+    Command, LineProblem, Reply, classify_line, mail_dsn, parse_command, rcpt_dsn,
     unsupported_mail_parameter, unsupported_rcpt_parameter,
 };
-use smtp_proto::Request;
 
 fuzz_target!(|data: &[u8]| {
     // What the reader hands to classify_line: up to and including the first
@@ -64,7 +63,17 @@ fn check_classification(line: &[u8], verdict: Result<(), LineProblem>) {
 
 fn parse_and_inspect(line: &[u8]) {
     match parse_command(line) {
-        Ok(Request::Mail { from }) => {
+        Ok(Command::Mail { sender, from }) => {
+            // The typed path writes back to the same mailbox.
+            if let Some(mailbox) = sender.mailbox() {
+                let written = format!("MAIL FROM:<{}>\r\n", mailbox.smtp());
+                match parse_command(written.as_bytes()) {
+                    Ok(Command::Mail { sender: again, .. }) => {
+                        assert_eq!(again.mailbox(), Some(mailbox), "{written:?}")
+                    }
+                    other => panic!("{written:?} reads as {other:?}"),
+                }
+            }
             let dsn = mail_dsn(&from);
             if let Some(envid) = &dsn.envid {
                 assert!(!envid.is_empty(), "ENVID read as empty from {line:?}");
@@ -73,7 +82,7 @@ fn parse_and_inspect(line: &[u8]) {
                 assert!(!name.is_empty());
             }
         }
-        Ok(Request::Rcpt { to }) => {
+        Ok(Command::Rcpt { to, .. }) => {
             let dsn = rcpt_dsn(&to);
             if let Some(orcpt) = &dsn.orcpt {
                 assert!(orcpt.starts_with("rfc822;"), "ORCPT {orcpt:?}");
