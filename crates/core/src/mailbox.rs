@@ -168,7 +168,7 @@ fn is_dot_atom(text: &str) -> bool {
 }
 
 /// RFC 5322 `atext`, and any non-ASCII character (RFC 6531 `UTF8-non-ascii`).
-fn is_atext(c: char) -> bool {
+pub fn is_atext(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii()
 }
 

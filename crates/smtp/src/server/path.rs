@@ -9,6 +9,7 @@
 //! (RFC 5321 C). Both readings must name the same mailbox, or the command is
 //! refused: the parameters `smtp_proto` read then start where this path ends.
 
+use mailflow_core::mailbox::is_atext;
 use mailflow_core::{AddressError, Mailbox};
 
 /// `MAIL FROM`'s path.
@@ -167,11 +168,10 @@ fn split_local_part(mailbox: &str) -> Result<(&str, &str), PathError> {
     Ok((local_part, domain))
 }
 
-/// `atext`, `.`, and RFC 6531's UTF-8.
+/// What a dot-string is made of: `atext` (with RFC 6531's UTF-8) and `.`.
+/// A non-ASCII control passes here and is refused by [`Mailbox::new`].
 fn is_dot_string_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || "!#$%&'*+-/=?^_`{|}~.".contains(c)
-        || (!c.is_ascii() && !c.is_control())
+    is_atext(c) || c == '.'
 }
 
 #[cfg(test)]
