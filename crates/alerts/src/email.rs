@@ -17,7 +17,7 @@ use mail_builder::headers::raw::Raw;
 use mailflow_core::{MessageId, OrgSettings};
 use mailflow_ndr::AlertLabel;
 use mailflow_receive::route::{next_hop, route_recipient};
-use mailflow_store::{AlertRule, AlertSettings, NewMessage, NewRecipient};
+use mailflow_store::{AlertSettings, NewMessage, NewRecipient};
 
 pub async fn send(
     ctx: &AlertContext,
@@ -93,9 +93,9 @@ fn route_admins(
 }
 
 /// Queue alerts are about a connector (or MX routing) that may be broken;
-/// the invalid-recipient quota's alert is not.
+/// the invalid-recipient quota's and the lost bodies' alerts are not.
 fn about_a_queue(notice: &AlertNotice) -> bool {
-    notice.rule != AlertRule::InvalidRecipients
+    notice.rule.is_about_a_queue()
 }
 
 fn compose(

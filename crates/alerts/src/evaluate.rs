@@ -4,6 +4,7 @@
 
 use crate::AlertContext;
 use crate::codes::NOT_TRIED;
+use crate::lost_bodies;
 use crate::notice::{AlertNotice, NoticeStatus};
 use crate::quota::evaluate_quota;
 use crate::rules::{Backlog, drained, judge};
@@ -57,7 +58,7 @@ pub async fn evaluate(ctx: &AlertContext) -> Result<Vec<AlertChange>> {
         .await?;
     let emptied: BTreeSet<Option<&str>> = open
         .iter()
-        .filter(|alert| alert.rule != AlertRule::InvalidRecipients)
+        .filter(|alert| alert.rule.is_about_a_queue())
         .map(|alert| alert.connector.as_deref())
         .filter(|connector| !with_queue.contains(connector))
         .collect();
@@ -66,6 +67,7 @@ pub async fn evaluate(ctx: &AlertContext) -> Result<Vec<AlertChange>> {
         changes.extend(resolved.into_iter().map(AlertChange::Resolved));
     }
     changes.extend(evaluate_quota(ctx, &settings, now).await?);
+    changes.extend(lost_bodies::evaluate(ctx, &open, now).await?);
     notify(ctx, &settings, &changes, now).await?;
     Ok(changes)
 }

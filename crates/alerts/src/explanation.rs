@@ -52,25 +52,35 @@ pub fn situation(alert: &Alert) -> AlertSituation<'_> {
     let values = &alert.values;
     let connector = alert.connector.as_deref();
     let opened_at = alert.opened_at;
-    match (about_a_queue(alert), alert.resolved_at) {
-        (true, None) => AlertSituation::Backlog {
+    match (alert.rule, alert.resolved_at) {
+        (AlertRule::InvalidRecipients, None) => AlertSituation::UnknownRecipients {
+            refused: values.invalid_recipients,
+            sources: &values.sources,
+            opened_at,
+        },
+        (AlertRule::InvalidRecipients, Some(resolved_at)) => AlertSituation::WithinQuota {
+            opened_at,
+            resolved_at,
+        },
+        (AlertRule::LostBodies, None) => AlertSituation::LostBodies {
+            connector,
+            lost: values.lost_messages,
+            opened_at,
+        },
+        (AlertRule::LostBodies, Some(resolved_at)) => AlertSituation::LostBodiesOver {
+            connector,
+            opened_at,
+            resolved_at,
+        },
+        (_, None) => AlertSituation::Backlog {
             connector,
             queued: values.queued,
             over_age: values.queued_over_age,
             oldest: values.oldest_received_at,
             opened_at,
         },
-        (true, Some(resolved_at)) => AlertSituation::Drained {
+        (_, Some(resolved_at)) => AlertSituation::Drained {
             connector,
-            opened_at,
-            resolved_at,
-        },
-        (false, None) => AlertSituation::UnknownRecipients {
-            refused: values.invalid_recipients,
-            sources: &values.sources,
-            opened_at,
-        },
-        (false, Some(resolved_at)) => AlertSituation::WithinQuota {
             opened_at,
             resolved_at,
         },
@@ -78,14 +88,16 @@ pub fn situation(alert: &Alert) -> AlertSituation<'_> {
 }
 
 /// Queue alerts are about a connector (or MX routing) that may be broken;
-/// the invalid-recipient quota's alert is not.
+/// the invalid-recipient quota's and the lost bodies' alerts are not.
 fn about_a_queue(alert: &Alert) -> bool {
-    alert.rule != AlertRule::InvalidRecipients
+    alert.rule.is_about_a_queue()
 }
 
 fn topic(alert: &Alert) -> Topic {
-    if !about_a_queue(alert) {
-        return Topic::UnknownRecipients;
+    match alert.rule {
+        AlertRule::InvalidRecipients => return Topic::UnknownRecipients,
+        AlertRule::LostBodies => return Topic::LostBodies,
+        AlertRule::QueuedCount | AlertRule::OldestAge => {}
     }
     if alert.code == NOT_TRIED {
         return Topic::NotTriedYet;

@@ -17,6 +17,7 @@ mod context;
 mod email;
 mod evaluate;
 mod explanation;
+mod lost_bodies;
 mod notice;
 mod outbox;
 mod quota;

@@ -66,6 +66,9 @@ pub struct AlertNotice {
     /// Invalid-recipient quota: the client addresses they came from.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Lost bodies: messages failed for a missing body since the alert opened.
+    #[serde(default)]
+    pub lost_messages: u64,
     /// What is wrong, why, and what to do, in `NOTICE_LANGUAGE`.
     #[serde(default)]
     pub explanation: AlertExplanation,
@@ -110,6 +113,7 @@ impl AlertNotice {
             at,
             invalid_recipients: alert.values.invalid_recipients,
             sources: alert.values.sources.clone(),
+            lost_messages: alert.values.lost_messages,
             explanation: explain(alert, NOTICE_LANGUAGE),
         }
     }
@@ -122,25 +126,35 @@ impl AlertNotice {
             NoticeStatus::Resolved => Some(self.resolved_at.unwrap_or(self.at)),
             _ => None,
         };
-        match (self.rule != AlertRule::InvalidRecipients, resolved_at) {
-            (true, None) => AlertSituation::Backlog {
+        match (self.rule, resolved_at) {
+            (AlertRule::InvalidRecipients, None) => AlertSituation::UnknownRecipients {
+                refused: self.invalid_recipients,
+                sources: &self.sources,
+                opened_at,
+            },
+            (AlertRule::InvalidRecipients, Some(resolved_at)) => AlertSituation::WithinQuota {
+                opened_at,
+                resolved_at,
+            },
+            (AlertRule::LostBodies, None) => AlertSituation::LostBodies {
+                connector,
+                lost: self.lost_messages,
+                opened_at,
+            },
+            (AlertRule::LostBodies, Some(resolved_at)) => AlertSituation::LostBodiesOver {
+                connector,
+                opened_at,
+                resolved_at,
+            },
+            (_, None) => AlertSituation::Backlog {
                 connector,
                 queued: self.queued,
                 over_age: self.queued_over_age,
                 oldest: self.oldest_received_at,
                 opened_at,
             },
-            (true, Some(resolved_at)) => AlertSituation::Drained {
+            (_, Some(resolved_at)) => AlertSituation::Drained {
                 connector,
-                opened_at,
-                resolved_at,
-            },
-            (false, None) => AlertSituation::UnknownRecipients {
-                refused: self.invalid_recipients,
-                sources: &self.sources,
-                opened_at,
-            },
-            (false, Some(resolved_at)) => AlertSituation::WithinQuota {
                 opened_at,
                 resolved_at,
             },

@@ -8,7 +8,7 @@ use crate::token::{self, TokenSource};
 use mailflow_admin::{AdminState, TokenDigest};
 use mailflow_core::{Clock, SystemClock};
 use mailflow_relay::{Node, NodeError, RunningNode};
-use mailflow_store::{SharedStore, SqliteStore, StoreError};
+use mailflow_store::{DataDirLock, LockError, SharedStore, SqliteOptions, SqliteStore, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +22,8 @@ pub enum ServeError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Locked(#[from] LockError),
     #[error("cannot open the store in {path}: {source}", path = path.display())]
     Store { path: PathBuf, source: StoreError },
     #[error(transparent)]
@@ -70,12 +72,26 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         path: data_dir.clone(),
         source,
     })?;
+    // Before anything in the directory is created or opened: a second
+    // process must change nothing (see `DataDirLock`).
+    let lock = DataDirLock::acquire(&data_dir)?;
+    let listener = tokio::net::TcpListener::bind(config.admin.listen)
+        .await
+        .map_err(|source| ServeError::AdminListen {
+            addr: config.admin.listen,
+            source,
+        })?;
+    let admin_addr = listener.local_addr().unwrap_or(config.admin.listen);
+    // For the CLI, which finds a running node through its data directory.
+    if let Err(error) = lock.announce_api(&format!("http://{admin_addr}")) {
+        tracing::warn!(%error, "cannot write the admin API's address into the data directory's lock file");
+    }
     if config.node.receive.tls.is_none() {
         let hostname = &config.node.receive.hostname;
         let generated = crate::tls_identity::self_signed_in(&data_dir, hostname)?;
         config.node.receive.tls = Some(generated);
     }
-    let sqlite = SqliteStore::open(&data_dir)
+    let sqlite = SqliteStore::open_locked(lock, SqliteOptions::default())
         .await
         .map_err(|source| ServeError::Store {
             path: data_dir.clone(),
@@ -88,13 +104,6 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
     let (token_digests, token_source) = admin_tokens(&config, &data_dir)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
-    let listener = tokio::net::TcpListener::bind(config.admin.listen)
-        .await
-        .map_err(|source| ServeError::AdminListen {
-            addr: config.admin.listen,
-            source,
-        })?;
-    let admin_addr = listener.local_addr().unwrap_or(config.admin.listen);
     let admin_node = Arc::new(std::sync::OnceLock::new());
     let app = mailflow_admin::router(AdminState {
         store: store.clone(),

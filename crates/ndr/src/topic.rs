@@ -33,6 +33,8 @@ pub enum Topic {
     RemotePermanent,
     /// Recipients refused as unknown (`5.1.10`), as counted by the quota.
     UnknownRecipients,
+    /// The store lost the bodies of accepted messages.
+    LostBodies,
     /// Mail waits but no attempt has failed yet.
     NotTriedYet,
     /// Anything else (expiry, loops, local errors).

@@ -362,7 +362,8 @@ fn every_topic() -> Vec<Topic> {
             CertificateOther => Some(RemoteTransient),
             RemoteTransient => Some(RemotePermanent),
             RemotePermanent => Some(UnknownRecipients),
-            UnknownRecipients => Some(NotTriedYet),
+            UnknownRecipients => Some(LostBodies),
+            LostBodies => Some(NotTriedYet),
             NotTriedYet => Some(Other),
             Other => None,
         }
@@ -417,6 +418,18 @@ fn every_alert_situation(sources: &[String]) -> Vec<AlertSituation<'_>> {
         opened_at,
         resolved_at,
     });
+    for connector in [Some("onprem"), None] {
+        situations.push(AlertSituation::LostBodies {
+            connector,
+            lost: 3,
+            opened_at,
+        });
+        situations.push(AlertSituation::LostBodiesOver {
+            connector,
+            opened_at,
+            resolved_at,
+        });
+    }
     situations
 }
 

@@ -9,13 +9,18 @@
 use crate::data_drops;
 use crate::early_record::{self, HopView};
 use crate::engine::Engine;
+use crate::lost_bodies;
 use crate::notices;
 use crate::outbound_body::QueuedBody;
 use crate::outcome::{self, Context};
 use crate::plan::plan_for;
+use mailflow_core::MessageId;
 use mailflow_core::{Diagnosis, RecipientState};
 use mailflow_deliver::{MessageBody, OutboundMessage, OutboundRecipient};
-use mailflow_store::{ClaimedMessage, LastError, NextHopHold, RecipientUpdate, Result, StoreError};
+use mailflow_store::{
+    ClaimedMessage, LastError, NextHopHold, RecipientUpdate, Result, StoreError, StoredBody,
+};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +44,7 @@ pub(crate) async fn run(engine: &Arc<Engine>, next_hop: &str, mut mode: Mode) {
                 engine.wake.notify_one();
                 mode = Mode::Drain;
             }
-            Ok(Round::Delivered) => {}
+            Ok(Round::Delivered | Round::NothingSent) => {}
             Ok(Round::Empty | Round::Held) => return,
             Err(error) => {
                 tracing::error!(%error, next_hop, "delivery round failed");
@@ -56,6 +61,9 @@ enum Round {
     Delivered,
     /// The hop failed at connection level and now waits.
     Held,
+    /// What was claimed could not be sent (its bodies are lost) and was
+    /// failed: the hop was not tried, so the mode stays as it was.
+    NothingSent,
 }
 
 async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round> {
@@ -71,12 +79,19 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
         .claim(next_hop, now, &engine.settings.node_name, queue.lease, max)
         .await?;
     data_drops::last_if_dropped_before(&mut claimed);
+    let claimed_any = !claimed.is_empty();
+    let ids: Vec<_> = claimed.iter().map(|message| message.id).collect();
+    let mut bodies = engine.store.stored_bodies(&ids).await?;
+    lost_bodies::fail_lost(engine, next_hop, &mut claimed, &bodies).await?;
     let Some(route) = claimed
         .first()
         .and_then(|m| m.recipients.first())
         .map(|r| r.route.clone())
     else {
-        return Ok(Round::Empty);
+        return Ok(match claimed_any {
+            true => Round::NothingSent,
+            false => Round::Empty,
+        });
     };
     let hold = engine.store.next_hop_hold(next_hop).await?;
     let plan = match plan_for(&engine.org(), &route) {
@@ -86,7 +101,7 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
             return Ok(Round::Held);
         }
     };
-    let outbound = load_outbound(engine, &claimed).await?;
+    let outbound = load_outbound(&claimed, &mut bodies)?;
     let hop_failures = hold.as_ref().map_or(0, |h| h.failures);
     let hop = HopView {
         next_hop,
@@ -135,16 +150,13 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
 
 /// Where each body lies is looked up once per round; the bodies themselves
 /// are read a piece at a time as each is sent, never held whole.
-async fn load_outbound(
-    engine: &Engine,
+fn load_outbound(
     claimed: &[ClaimedMessage],
+    bodies: &mut HashMap<MessageId, StoredBody>,
 ) -> Result<Vec<OutboundMessage>> {
-    let ids: Vec<_> = claimed.iter().map(|message| message.id).collect();
-    let mut bodies = engine.store.stored_bodies(&ids).await?;
     let mut outbound = Vec::with_capacity(claimed.len());
     for message in claimed {
-        // A claimed message without its body is a broken store, never an
-        // empty message to send on.
+        // `lost_bodies` took out the messages without one.
         let body = bodies.remove(&message.id).ok_or_else(|| {
             StoreError::Corrupt(format!("message {} has no body in the store", message.id))
         })?;

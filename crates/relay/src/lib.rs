@@ -8,6 +8,8 @@ mod delivery_log;
 mod early_record;
 mod engine;
 mod hop_worker;
+mod lost_alert;
+mod lost_bodies;
 mod node;
 mod notices;
 mod outbound_body;
@@ -19,6 +21,7 @@ mod scheduler;
 
 pub use control::{NodeHandle, ValidateError};
 pub use data_drops::MAX_DATA_STAGE_FAILURES;
+pub use lost_bodies::{LOST_BODY_CODE, lost_body};
 pub use node::{Node, NodeError, RunningNode};
 
 use mailflow_deliver::DeliverySettings;

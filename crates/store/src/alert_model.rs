@@ -127,14 +127,25 @@ pub enum AlertRule {
     /// More recipients refused as unknown in the last hour than the
     /// organisation's `invalid_recipient_quota`.
     InvalidRecipients,
+    /// Messages were accepted whose bodies the store has lost: they were
+    /// failed and their senders told.
+    LostBodies,
 }
 
 impl AlertRule {
+    /// Whether the alert is about mail piling up on a connector (and so
+    /// resolves once that queue drains); the others are about the
+    /// organisation's senders or the node itself.
+    pub fn is_about_a_queue(self) -> bool {
+        matches!(self, AlertRule::QueuedCount | AlertRule::OldestAge)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AlertRule::QueuedCount => "queued_count",
             AlertRule::OldestAge => "oldest_age",
             AlertRule::InvalidRecipients => "invalid_recipients",
+            AlertRule::LostBodies => "lost_bodies",
         }
     }
 }
@@ -146,6 +157,7 @@ impl FromStr for AlertRule {
             "queued_count" => Ok(AlertRule::QueuedCount),
             "oldest_age" => Ok(AlertRule::OldestAge),
             "invalid_recipients" => Ok(AlertRule::InvalidRecipients),
+            "lost_bodies" => Ok(AlertRule::LostBodies),
             other => Err(format!("unknown alert rule {other:?}")),
         }
     }
@@ -167,6 +179,10 @@ pub struct AlertValues {
     /// Invalid-recipient quota: the client addresses they came from, most first.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Lost bodies: how many messages were failed because their body was
+    /// missing, since the alert opened.
+    #[serde(default)]
+    pub lost_messages: u64,
 }
 
 /// One alert: a connector's queue crossed a threshold, for one code.

@@ -11,6 +11,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// Another process holds the data directory (see `DataDirLock`).
+    #[error(transparent)]
+    Locked(#[from] crate::data_dir_lock::LockError),
     /// The store's writer has stopped (the store is shutting down).
     #[error("the store is closed")]
     Closed,

@@ -7,7 +7,9 @@
 //! uses by default. A PostgreSQL back end for several nodes implements the
 //! same trait: claims carry a node name and a lease for that reason.
 
+mod admin_token;
 mod alert_model;
+mod data_dir_lock;
 mod error;
 mod insight;
 mod model;
@@ -16,12 +18,14 @@ pub mod private_files;
 mod sqlite;
 mod stored_body;
 
+pub use admin_token::{AdminToken, TokenScope};
 pub use alert_model::InvalidRecipientSource;
 pub use alert_model::{
     Alert, AlertId, AlertObservation, AlertRule, AlertRuleOverrides, AlertRules, AlertSettings,
     AlertStateFilter, AlertValues, Enqueued, NewNotification, NotificationChannel, ObservedAlert,
     OutboxEntry, OutboxRetry,
 };
+pub use data_dir_lock::{DataDirLock, Holder, LOCK_FILE, LockError};
 pub use error::StoreError;
 pub use insight::{DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 pub use model::ConnectorQueueStats;
@@ -364,6 +368,25 @@ pub trait Store: Send + Sync + 'static {
     async fn save_submission_user(&self, org: &str, name: &str, password_hash: &str) -> Result<()>;
     /// The user's password hash; `None` for an unknown user.
     async fn submission_user_hash(&self, org: &str, name: &str) -> Result<Option<String>>;
+    /// The organisation's users, by name.
+    async fn submission_users(&self, org: &str) -> Result<Vec<String>>;
+    /// Deletes a user; false when there is none of that name.
+    async fn remove_submission_user(&self, org: &str, name: &str) -> Result<bool>;
+
+    // --- admin API tokens ----------------------------------------------------
+
+    /// Saves a new token (its digest only); false, with nothing saved, when
+    /// its name or digest is taken.
+    async fn create_admin_token(&self, token: AdminToken) -> Result<bool>;
+    /// Every stored token, by name.
+    async fn admin_tokens(&self) -> Result<Vec<AdminToken>>;
+    /// The token whose digest (`sha256:<hex>`) this is.
+    async fn admin_token_by_digest(&self, digest: &str) -> Result<Option<AdminToken>>;
+    /// Deletes a token; false when there is none of that name.
+    async fn revoke_admin_token(&self, name: &str) -> Result<bool>;
+    /// Records that the token was used at `at` (kept loosely: a crash may
+    /// lose the latest use).
+    async fn admin_token_used(&self, name: &str, at: OffsetDateTime) -> Result<()>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

@@ -20,6 +20,7 @@
 //! (see `event_log`); a read of events waits for what is still to come.
 
 mod accept;
+mod admin_tokens;
 mod alert_outbox;
 mod alerts;
 mod audit;
@@ -59,6 +60,7 @@ mod writer;
 pub use message_retention::BATCH as MESSAGE_PRUNE_BATCH;
 
 use crate::InvalidRecipientSource;
+use crate::{AdminToken, DataDirLock};
 use crate::{
     Alert, AlertId, AlertObservation, AlertSettings, AlertStateFilter, Enqueued, NewNotification,
     ObservedAlert, OutboxEntry, OutboxRetry,
@@ -135,8 +137,19 @@ impl SqliteStore {
         Self::open_with(dir, SqliteOptions::default()).await
     }
 
+    /// Opens the store in `dir` after taking its lock: refused, having
+    /// changed nothing, while another process holds the directory.
     pub async fn open_with(dir: &Path, options: SqliteOptions) -> Result<SqliteStore> {
         crate::private_files::create_dir_all(dir)?;
+        let lock = DataDirLock::acquire(dir)?;
+        Self::open_locked(lock, options).await
+    }
+
+    /// Opens the store in the directory `lock` holds (a caller that had to
+    /// lock it earlier, to set up other files in it first). The store keeps
+    /// the lock until its writer has stopped.
+    pub async fn open_locked(lock: DataDirLock, options: SqliteOptions) -> Result<SqliteStore> {
+        let dir = &lock.dir().to_path_buf();
         let path = dir.join(Self::FILE_NAME);
         // Made here, 0600, so that SQLite's -wal and -shm (which take the
         // database's mode) are private too.
@@ -154,7 +167,7 @@ impl SqliteStore {
         let now = tokio::time::Instant::now().into_std();
         spool_rows::collect(&mut write_connection, &spool, now, Duration::ZERO).await?;
         let reads = schema::open_read_pool(&path, options.read_connections).await?;
-        let (writer, writer_task) = Writer::start(write_connection, spool, &options);
+        let (writer, writer_task) = Writer::start(write_connection, spool, &options, lock);
         Ok(SqliteStore {
             path,
             writer,
@@ -611,5 +624,36 @@ impl Store for SqliteStore {
 
     async fn submission_user_hash(&self, org: &str, name: &str) -> Result<Option<String>> {
         submission_users::password_hash(&mut *self.read().await?, org, name).await
+    }
+
+    async fn submission_users(&self, org: &str) -> Result<Vec<String>> {
+        submission_users::names(&mut *self.read().await?, org).await
+    }
+
+    async fn remove_submission_user(&self, org: &str, name: &str) -> Result<bool> {
+        let (org, name) = (org.to_string(), name.to_string());
+        on_writer!(self, conn => submission_users::remove(conn, &org, &name))
+    }
+
+    async fn create_admin_token(&self, token: AdminToken) -> Result<bool> {
+        on_writer!(self, conn => admin_tokens::create(conn, &token))
+    }
+
+    async fn admin_tokens(&self) -> Result<Vec<AdminToken>> {
+        admin_tokens::list(&mut *self.read().await?).await
+    }
+
+    async fn admin_token_by_digest(&self, digest: &str) -> Result<Option<AdminToken>> {
+        admin_tokens::by_digest(&mut *self.read().await?, digest).await
+    }
+
+    async fn revoke_admin_token(&self, name: &str) -> Result<bool> {
+        let name = name.to_string();
+        on_writer!(self, conn => admin_tokens::revoke(conn, &name))
+    }
+
+    async fn admin_token_used(&self, name: &str, at: OffsetDateTime) -> Result<()> {
+        let name = name.to_string();
+        on_writer!(self, Durability::Relaxed, conn => admin_tokens::used(conn, &name, at))
     }
 }

@@ -291,3 +291,39 @@ async fn a_body_stored_in_its_row_before_the_spool_still_reads_back() {
     );
     store.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_second_open_of_a_data_directory_is_refused_and_deletes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = open_small(dir.path(), Duration::ZERO).await;
+    let message = sized("dave@acme.test", 10);
+    first.accept_message(message.clone()).await.unwrap();
+    deliver(&first, &message).await;
+    let before = segments(dir.path());
+    assert!(!before.is_empty(), "the body went to a segment");
+
+    // A finished message's segment is what a second opener would clean up.
+    let second = SqliteStore::open_with(dir.path(), small_segments(Duration::ZERO)).await;
+    match second {
+        Err(mailflow_store::StoreError::Locked(mailflow_store::LockError::Held {
+            dir: named,
+            holder,
+        })) => {
+            assert_eq!(named, dir.path());
+            assert_eq!(holder, Some(std::process::id()));
+        }
+        Err(other) => panic!("the second open failed otherwise: {other}"),
+        Ok(_) => panic!("the data directory was opened twice"),
+    }
+    assert_eq!(
+        segments(dir.path()),
+        before,
+        "the refused open deleted nothing"
+    );
+    assert!(first.body(message.id).await.unwrap().is_some());
+
+    first.close().await.unwrap();
+    let reopened = open_small(dir.path(), Duration::ZERO).await;
+    assert!(reopened.message(message.id).await.unwrap().is_some());
+    reopened.close().await.unwrap();
+}

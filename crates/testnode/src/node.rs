@@ -40,6 +40,11 @@ impl TestNode {
         }
     }
 
+    /// The node's data directory (the store and its spool).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// Moves the clock and lets the scheduler see it.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);

@@ -45,6 +45,19 @@ pub enum AlertSituation<'a> {
         opened_at: OffsetDateTime,
         resolved_at: OffsetDateTime,
     },
+    /// Messages were failed because the store had lost their bodies.
+    LostBodies {
+        connector: Option<&'a str>,
+        /// How many messages, since the alert opened.
+        lost: u64,
+        opened_at: OffsetDateTime,
+    },
+    /// A day has passed without another lost body.
+    LostBodiesOver {
+        connector: Option<&'a str>,
+        opened_at: OffsetDateTime,
+        resolved_at: OffsetDateTime,
+    },
 }
 
 /// Field names and headings of an alert e-mail.

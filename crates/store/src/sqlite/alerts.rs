@@ -112,7 +112,7 @@ pub async fn resolve(
         let rows = sqlx::query(
             "UPDATE alerts SET resolved_at = ?, updated_at = ? \
              WHERE org = ? AND connector IS ? AND resolved_at IS NULL \
-             AND rule != 'invalid_recipients' RETURNING id",
+             AND rule IN ('queued_count', 'oldest_age') RETURNING id",
         )
         .bind(time_to_db(at))
         .bind(time_to_db(at))

@@ -203,6 +203,13 @@ impl SpoolWriter {
 
     /// The segment taking appends, and where the next append lands in it.
     fn current_segment(&mut self) -> Result<BodyAt> {
+        let unlinked = self.current.as_ref().is_some_and(|c| !self.still_linked(c));
+        if unlinked && let Some(current) = self.current.take() {
+            // Removed behind the node's back: what is appended to it now
+            // would be lost with it, so the next segment starts.
+            let path = self.dir.join(segment_name(current.number));
+            tracing::error!(segment = %path.display(), "the spool segment being written was removed by something else; starting a new one");
+        }
         if let Some(current) = &self.current {
             let offset = self.segments.get(&current.number).copied().unwrap_or(0);
             return Ok(BodyAt {
@@ -224,6 +231,17 @@ impl SpoolWriter {
             segment: number,
             offset: 0,
         })
+    }
+
+    /// Whether the segment's file is still the one in the spool directory
+    /// (same inode), checked before each append.
+    fn still_linked(&self, current: &Current) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let path = self.dir.join(segment_name(current.number));
+        match (std::fs::metadata(path), current.file.metadata()) {
+            (Ok(named), Ok(open)) => named.ino() == open.ino() && named.dev() == open.dev(),
+            _ => false,
+        }
     }
 
     fn write_synced(&mut self, segment: u64, pieces: &[&[u8]]) -> io::Result<()> {

@@ -38,3 +38,22 @@ pub async fn password_hash(
         None => None,
     })
 }
+
+/// The organisation's users, by name.
+pub async fn names(conn: &mut SqliteConnection, org: &str) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT name FROM submission_users WHERE org = ? ORDER BY name")
+        .bind(org)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|row| Ok(row.try_get("name")?)).collect()
+}
+
+/// Deletes the user; false when there is none of that name.
+pub async fn remove(conn: &mut SqliteConnection, org: &str, name: &str) -> Result<bool> {
+    let deleted = sqlx::query("DELETE FROM submission_users WHERE org = ? AND name = ?")
+        .bind(org)
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(deleted.rows_affected() == 1)
+}

@@ -40,7 +40,7 @@ use super::group::commit_group;
 use super::record::RecordRequest;
 use super::spool::SharedSpool;
 use super::spool_rows;
-use crate::{NewMessage, RecipientUpdate, Result, SqliteOptions, StoreError};
+use crate::{DataDirLock, NewMessage, RecipientUpdate, Result, SqliteOptions, StoreError};
 use mailflow_core::Event;
 use sqlx::{Connection, SqliteConnection};
 use std::future::Future;
@@ -88,6 +88,7 @@ impl Writer {
         conn: SqliteConnection,
         spool: SharedSpool,
         options: &SqliteOptions,
+        lock: DataDirLock,
     ) -> (Writer, JoinHandle<()>) {
         let max_batch = options.max_batch.max(1);
         let (requests, receiver) = mpsc::channel(max_batch * 4);
@@ -98,7 +99,14 @@ impl Writer {
             grace: options.spool_grace,
             last: Instant::now(),
         };
-        let task = tokio::spawn(run(conn, collector, receiver, max_batch, commits.clone()));
+        let committed = commits.clone();
+        let task = tokio::spawn(async move {
+            run(conn, collector, receiver, max_batch, committed).await;
+            // Only once nothing more is written may another process open
+            // the directory (a dropped store's writer finishes in the
+            // background).
+            drop(lock);
+        });
         (Writer { requests, commits }, task)
     }
 
@@ -420,7 +428,12 @@ mod tests {
     async fn each_job_runs_under_the_sync_mode_its_durability_asks_for() {
         let dir = tempfile::tempdir().unwrap();
         let conn = test_support::open_writer_in(&dir).await;
-        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
+        let (writer, task) = Writer::start(
+            conn,
+            test_support::spool_in(&dir),
+            &batches_of(8),
+            DataDirLock::acquire(dir.path()).unwrap(),
+        );
         assert_eq!(sync_seen_by(&writer, Durability::Synced).await, 2);
         assert_eq!(sync_seen_by(&writer, Durability::Relaxed).await, 1);
         assert_eq!(sync_seen_by(&writer, Durability::Relaxed).await, 1);
@@ -453,7 +466,12 @@ mod tests {
     async fn a_record_waits_for_accepts_to_share_their_commit_and_alone_is_written_anyway() {
         let dir = tempfile::tempdir().unwrap();
         let conn = test_support::open_writer_in(&dir).await;
-        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
+        let (writer, task) = Writer::start(
+            conn,
+            test_support::spool_in(&dir),
+            &batches_of(8),
+            DataDirLock::acquire(dir.path()).unwrap(),
+        );
         let writer = Arc::new(writer);
         let first = new_message();
         writer.accept(first.clone()).await.unwrap();
@@ -497,7 +515,12 @@ mod tests {
     async fn events_wait_in_the_log_and_are_written_once_the_first_has_waited() {
         let dir = tempfile::tempdir().unwrap();
         let conn = test_support::open_writer_in(&dir).await;
-        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
+        let (writer, task) = Writer::start(
+            conn,
+            test_support::spool_in(&dir),
+            &batches_of(8),
+            DataDirLock::acquire(dir.path()).unwrap(),
+        );
         writer.accept(new_message()).await.unwrap();
         assert_eq!(events_written(&writer).await, 0, "the received event waits");
         // Past the wait; the writer's timer is the earlier one.
@@ -511,7 +534,12 @@ mod tests {
     async fn a_flush_writes_the_waiting_events_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let conn = test_support::open_writer_in(&dir).await;
-        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
+        let (writer, task) = Writer::start(
+            conn,
+            test_support::spool_in(&dir),
+            &batches_of(8),
+            DataDirLock::acquire(dir.path()).unwrap(),
+        );
         let message = new_message();
         writer.accept(message.clone()).await.unwrap();
         writer
@@ -530,7 +558,12 @@ mod tests {
     async fn the_events_still_waiting_are_written_when_the_writer_stops() {
         let dir = tempfile::tempdir().unwrap();
         let conn = test_support::open_writer_in(&dir).await;
-        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
+        let (writer, task) = Writer::start(
+            conn,
+            test_support::spool_in(&dir),
+            &batches_of(8),
+            DataDirLock::acquire(dir.path()).unwrap(),
+        );
         writer.accept(new_message()).await.unwrap();
         drop(writer);
         task.await.unwrap();
@@ -546,7 +579,12 @@ mod tests {
     async fn jobs_after_an_accept_run_under_their_own_sync_mode() {
         let dir = tempfile::tempdir().unwrap();
         let conn = test_support::open_writer_in(&dir).await;
-        let (writer, task) = Writer::start(conn, test_support::spool_in(&dir), &batches_of(8));
+        let (writer, task) = Writer::start(
+            conn,
+            test_support::spool_in(&dir),
+            &batches_of(8),
+            DataDirLock::acquire(dir.path()).unwrap(),
+        );
         for durability in [Durability::Synced, Durability::Relaxed] {
             writer.accept(new_message()).await.unwrap();
             let expected = if durability == Durability::Synced {

@@ -71,6 +71,26 @@ impl AdminCatalogue for TraditionalChinese {
                 sources.join("、"),
                 self.time(opened_at)
             ),
+            AlertSituation::LostBodies {
+                connector,
+                lost,
+                opened_at,
+            } => format!(
+                "為 {} 接受的郵件已從儲存區遺失：{} 封郵件已無內文，已退回給寄件者。此警示自 {} 起開啟。",
+                route(connector),
+                lost,
+                self.time(opened_at)
+            ),
+            AlertSituation::LostBodiesOver {
+                connector,
+                opened_at,
+                resolved_at,
+            } => format!(
+                "{} 不再有郵件內文遺失：於 {} 開啟的警示已於 {} 解除。",
+                route(connector),
+                self.time(opened_at),
+                self.time(resolved_at)
+            ),
             AlertSituation::WithinQuota {
                 opened_at,
                 resolved_at,
@@ -91,6 +111,12 @@ impl AdminCatalogue for TraditionalChinese {
                 format!("{}的佇列已清空", route(connector))
             }
             AlertSituation::UnknownRecipients { .. } => "寄給未知收件者的郵件過多".to_string(),
+            AlertSituation::LostBodies { connector, .. } => {
+                format!("郵件內文從儲存區遺失（{}）", route(connector))
+            }
+            AlertSituation::LostBodiesOver { connector, .. } => {
+                format!("不再有郵件內文遺失（{}）", route(connector))
+            }
             AlertSituation::WithinQuota { .. } => "未知收件者已回到配額之內".to_string(),
         };
         format!("[mailflow] 警示 {id}：{what}（{code}）")
@@ -264,6 +290,17 @@ fn advice(topic: Topic) -> (Lines, Lines) {
             &[
                 "檢查警示中列出的來源，若其寄送並不正當，請加以阻止。",
                 "將缺少的信箱加入目錄；若流量正當，則提高 invalid_recipient_quota。",
+            ],
+        ),
+        Topic::LostBodies => (
+            &[
+                "另一個程序開啟了節點的資料目錄並刪除了其 spool 檔案：沒有資料目錄鎖的 mailflow、同一目錄上的第二個節點，或清理腳本。",
+                "磁碟或檔案系統遺失或損壞了 spool 檔案。",
+            ],
+            &[
+                "找出還有什麼在碰觸資料目錄（其他 mailflow 程序、腳本、會還原或清除的備份）並加以停止。",
+                "檢查磁碟與檔案系統是否有錯誤。",
+                "寄件者已收到未遞送報告；若有人詢問，每封郵件的追蹤記錄都會說明。",
             ],
         ),
         Topic::NotTriedYet => (

@@ -73,6 +73,28 @@ impl AdminCatalogue for English {
                 sources.join(", "),
                 self.time(opened_at)
             ),
+            AlertSituation::LostBodies {
+                connector,
+                lost,
+                opened_at,
+            } => format!(
+                "Messages accepted for {} were lost from the store: {} no longer had a body and {} returned to {} senders. The alert has been open since {}.",
+                route(connector),
+                messages(lost),
+                if lost == 1 { "was" } else { "were" },
+                if lost == 1 { "its" } else { "their" },
+                self.time(opened_at)
+            ),
+            AlertSituation::LostBodiesOver {
+                connector,
+                opened_at,
+                resolved_at,
+            } => format!(
+                "No more message bodies were lost for {}: the alert opened on {} was resolved on {}.",
+                route(connector),
+                self.time(opened_at),
+                self.time(resolved_at)
+            ),
             AlertSituation::WithinQuota {
                 opened_at,
                 resolved_at,
@@ -94,6 +116,12 @@ impl AdminCatalogue for English {
             }
             AlertSituation::UnknownRecipients { .. } => {
                 "too many messages to unknown recipients".to_string()
+            }
+            AlertSituation::LostBodies { connector, .. } => {
+                format!("message bodies lost from the store ({})", route(connector))
+            }
+            AlertSituation::LostBodiesOver { connector, .. } => {
+                format!("no more message bodies lost ({})", route(connector))
             }
             AlertSituation::WithinQuota { .. } => {
                 "unknown recipients are back within the quota".to_string()
@@ -286,6 +314,17 @@ fn advice(topic: Topic) -> (Lines, Lines) {
                 "Add the missing mailboxes to the directory, or raise invalid_recipient_quota if the traffic is legitimate.",
             ],
         ),
+        Topic::LostBodies => (
+            &[
+                "Another process opened the node's data directory and removed its spool files: a mailflow without the data-directory lock, a second node on the same directory, or a clean-up script.",
+                "The disk or the file system lost or damaged the spool files.",
+            ],
+            &[
+                "Find what else touches the data directory (other mailflow processes, scripts, backups that restore or prune) and stop it.",
+                "Check the disk and the file system for errors.",
+                "The senders received non-delivery reports; the trace of each message names it, if they ask.",
+            ],
+        ),
         Topic::NotTriedYet => (
             &[
                 "Mail is waiting but no attempt has failed yet: the connector is disabled or suspended, or its next retry has not come round.",
@@ -298,5 +337,13 @@ fn advice(topic: Topic) -> (Lines, Lines) {
             &["See the detail of the last error."],
             &["Check the node's logs around the time of the last error."],
         ),
+    }
+}
+
+fn messages(n: u64) -> String {
+    if n == 1 {
+        "1 message".to_string()
+    } else {
+        format!("{n} messages")
     }
 }

@@ -72,6 +72,26 @@ impl AdminCatalogue for French {
                 sources.join(", "),
                 self.time(opened_at)
             ),
+            AlertSituation::LostBodies {
+                connector,
+                lost,
+                opened_at,
+            } => format!(
+                "Des messages acceptés pour {} ont été perdus par le stockage\u{a0}: {} n'avaient plus de corps et ont été renvoyés à leurs expéditeurs. L'alerte est ouverte depuis le {}.",
+                route(connector),
+                lost,
+                self.time(opened_at)
+            ),
+            AlertSituation::LostBodiesOver {
+                connector,
+                opened_at,
+                resolved_at,
+            } => format!(
+                "Plus aucun corps de message perdu pour {}\u{a0}: l'alerte ouverte le {} a été résolue le {}.",
+                route(connector),
+                self.time(opened_at),
+                self.time(resolved_at)
+            ),
             AlertSituation::WithinQuota {
                 opened_at,
                 resolved_at,
@@ -93,6 +113,13 @@ impl AdminCatalogue for French {
             }
             AlertSituation::UnknownRecipients { .. } => {
                 "trop de messages pour des destinataires inconnus".to_string()
+            }
+            AlertSituation::LostBodies { connector, .. } => format!(
+                "corps de messages perdus par le stockage ({})",
+                route(connector)
+            ),
+            AlertSituation::LostBodiesOver { connector, .. } => {
+                format!("plus de corps de messages perdus ({})", route(connector))
             }
             AlertSituation::WithinQuota { .. } => {
                 "destinataires inconnus de nouveau sous le quota".to_string()
@@ -306,6 +333,17 @@ fn advice(topic: Topic) -> (Lines, Lines) {
             &[
                 "Examinez les sources citées dans l'alerte et arrêtez ce qui envoie depuis celles-ci si ce n'est pas légitime.",
                 "Ajoutez à l'annuaire les boîtes manquantes, ou relevez invalid_recipient_quota si ce trafic est légitime.",
+            ],
+        ),
+        Topic::LostBodies => (
+            &[
+                "Un autre processus a ouvert le répertoire de données du nœud et supprimé ses fichiers de spool\u{a0}: un mailflow sans le verrou du répertoire, un second nœud sur le même répertoire, ou un script de nettoyage.",
+                "Le disque ou le système de fichiers a perdu ou abîmé les fichiers de spool.",
+            ],
+            &[
+                "Trouvez ce qui touche aussi au répertoire de données (autres processus mailflow, scripts, sauvegardes qui restaurent ou purgent) et arrêtez-le.",
+                "Vérifiez le disque et le système de fichiers.",
+                "Les expéditeurs ont reçu des avis de non-remise\u{a0}; la trace de chaque message le mentionne s'ils le demandent.",
             ],
         ),
         Topic::NotTriedYet => (

@@ -70,6 +70,26 @@ impl AdminCatalogue for PortugueseBrazil {
                 sources.join(", "),
                 self.time(opened_at)
             ),
+            AlertSituation::LostBodies {
+                connector,
+                lost,
+                opened_at,
+            } => format!(
+                "Mensagens aceitas para {} foram perdidas pelo armazenamento: {} não tinham mais corpo e foram devolvidas aos remetentes. O alerta está aberto desde {}.",
+                route(connector),
+                lost,
+                self.time(opened_at)
+            ),
+            AlertSituation::LostBodiesOver {
+                connector,
+                opened_at,
+                resolved_at,
+            } => format!(
+                "Nenhum outro corpo de mensagem foi perdido para {}: o alerta aberto em {} foi resolvido em {}.",
+                route(connector),
+                self.time(opened_at),
+                self.time(resolved_at)
+            ),
             AlertSituation::WithinQuota {
                 opened_at,
                 resolved_at,
@@ -92,6 +112,14 @@ impl AdminCatalogue for PortugueseBrazil {
             AlertSituation::UnknownRecipients { .. } => {
                 "mensagens demais para destinatários desconhecidos".to_string()
             }
+            AlertSituation::LostBodies { connector, .. } => format!(
+                "corpos de mensagens perdidos pelo armazenamento ({})",
+                route(connector)
+            ),
+            AlertSituation::LostBodiesOver { connector, .. } => format!(
+                "nenhum outro corpo de mensagem perdido ({})",
+                route(connector)
+            ),
             AlertSituation::WithinQuota { .. } => {
                 "destinatários desconhecidos de volta dentro da cota".to_string()
             }
@@ -296,6 +324,17 @@ fn advice(topic: Topic) -> (Lines, Lines) {
             &[
                 "Examine as origens citadas no alerta e interrompa o envio a partir delas se não for legítimo.",
                 "Inclua no diretório as caixas que faltam, ou aumente invalid_recipient_quota se o tráfego for legítimo.",
+            ],
+        ),
+        Topic::LostBodies => (
+            &[
+                "Outro processo abriu o diretório de dados do nó e removeu seus arquivos de spool: um mailflow sem o bloqueio do diretório, um segundo nó no mesmo diretório ou um script de limpeza.",
+                "O disco ou o sistema de arquivos perdeu ou danificou os arquivos de spool.",
+            ],
+            &[
+                "Descubra o que mais mexe no diretório de dados (outros processos mailflow, scripts, backups que restauram ou apagam) e interrompa.",
+                "Verifique o disco e o sistema de arquivos.",
+                "Os remetentes receberam relatórios de não entrega; o rastreamento de cada mensagem mostra isso, caso perguntem.",
             ],
         ),
         Topic::NotTriedYet => (

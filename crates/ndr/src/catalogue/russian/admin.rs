@@ -72,6 +72,26 @@ impl AdminCatalogue for Russian {
                 sources.join(", "),
                 self.time(opened_at)
             ),
+            AlertSituation::LostBodies {
+                connector,
+                lost,
+                opened_at,
+            } => format!(
+                "Сообщения, принятые для {}, потеряны хранилищем: у {} больше нет тела, они возвращены отправителям. Оповещение открыто с {}.",
+                route(connector),
+                lost,
+                self.time(opened_at)
+            ),
+            AlertSituation::LostBodiesOver {
+                connector,
+                opened_at,
+                resolved_at,
+            } => format!(
+                "Тела сообщений для {} больше не теряются: оповещение, открытое {}, закрыто {}.",
+                route(connector),
+                self.time(opened_at),
+                self.time(resolved_at)
+            ),
             AlertSituation::WithinQuota {
                 opened_at,
                 resolved_at,
@@ -93,6 +113,12 @@ impl AdminCatalogue for Russian {
             }
             AlertSituation::UnknownRecipients { .. } => {
                 "слишком много писем неизвестным получателям".to_string()
+            }
+            AlertSituation::LostBodies { connector, .. } => {
+                format!("тела сообщений потеряны хранилищем ({})", route(connector))
+            }
+            AlertSituation::LostBodiesOver { connector, .. } => {
+                format!("тела сообщений больше не теряются ({})", route(connector))
             }
             AlertSituation::WithinQuota { .. } => {
                 "неизвестные получатели снова в пределах квоты".to_string()
@@ -282,6 +308,17 @@ fn advice(topic: Topic) -> (Lines, Lines) {
             &[
                 "Проверьте источники, названные в оповещении, и остановите отправку с них, если она незаконна.",
                 "Добавьте недостающие ящики в справочник или увеличьте invalid_recipient_quota, если этот трафик законен.",
+            ],
+        ),
+        Topic::LostBodies => (
+            &[
+                "Другой процесс открыл каталог данных узла и удалил файлы спула: mailflow без блокировки каталога, второй узел на том же каталоге или скрипт очистки.",
+                "Диск или файловая система потеряли или повредили файлы спула.",
+            ],
+            &[
+                "Найдите, что ещё работает с каталогом данных (другие процессы mailflow, скрипты, резервное копирование с восстановлением или удалением), и остановите это.",
+                "Проверьте диск и файловую систему.",
+                "Отправители получили отчёты о недоставке; трассировка каждого сообщения это показывает, если они спросят.",
             ],
         ),
         Topic::NotTriedYet => (
