@@ -1,19 +1,26 @@
 //! Bearer-token authentication for the API routes that need it. The API
 //! holds only the SHA-256 digests of the tokens it accepts; a presented token
-//! is hashed and its digest compared with each of them.
+//! is hashed and its digest compared with each of the config's (or the
+//! generated token's), which may do everything, then looked up among the
+//! tokens made through the API, whose scope may limit them to reading.
 
 use crate::AdminState;
 use crate::TokenDigest;
 use crate::error::ApiError;
 use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
+use mailflow_store::{AdminToken, TokenScope};
 use std::sync::Arc;
 
 /// The only paths answered without a token: exactly these, so that
 /// `/api/v1/health/` or `/api/v1//health` ask for one like any other path.
 pub const PUBLIC_PATHS: [&str; 2] = ["/api/v1/health", "/api/v1/openapi.json"];
+
+/// How precisely a stored token's last use is kept.
+const LAST_USE_PRECISION: time::Duration = time::Duration::minutes(1);
 
 /// Lets the request through only with `Authorization: Bearer <a known token>`,
 /// or to one of `PUBLIC_PATHS`. It runs before routing: a request without a
@@ -38,11 +45,43 @@ pub(crate) async fn require_token(
         });
     };
     if !is_known_token(&state.token_digests, presented) {
-        return Err(ApiError::Unauthorized {
-            reason: "unknown bearer token",
-        });
+        let stored = state
+            .store
+            .admin_token_by_digest(&TokenDigest::of(presented).to_string())
+            .await?;
+        let Some(stored) = stored else {
+            return Err(ApiError::Unauthorized {
+                reason: "unknown bearer token",
+            });
+        };
+        if stored.scope == TokenScope::Read && !only_reads(request.method()) {
+            return Err(ApiError::Forbidden {
+                reason: "this token may only read (scope `read`); changes need an `admin` token",
+            });
+        }
+        note_use(&state, &stored).await;
     }
     Ok(next.run(request).await)
+}
+
+/// Methods that change nothing.
+fn only_reads(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
+}
+
+/// Records when a stored token was last used, at most once a minute per
+/// token (a console polling the API must not turn every read into a write).
+async fn note_use(state: &AdminState, token: &AdminToken) {
+    let now = state.clock.now();
+    let recent = token
+        .last_used_at
+        .is_some_and(|at| now - at < LAST_USE_PRECISION);
+    if recent {
+        return;
+    }
+    if let Err(error) = state.store.admin_token_used(&token.name, now).await {
+        tracing::warn!(%error, token = %token.name, "could not record the token's use");
+    }
 }
 
 /// Hashes the presented token and checks its digest against every known

@@ -36,6 +36,19 @@ pub enum ApiError {
     /// has mail waiting.
     #[error("no connector named {name:?} (MX routing without a connector is `_mx`)")]
     ConnectorNotFound { name: String },
+    /// A named thing (a user, a token) that does not exist.
+    #[error("no {what} named {id:?}")]
+    NotFound { what: &'static str, id: String },
+    /// A named thing that exists already where a new one was asked for.
+    #[error("a {what} named {id:?} exists already")]
+    Conflict { what: &'static str, id: String },
+    /// The token is known but may not do this (a read-only token changing
+    /// something).
+    #[error("{reason}")]
+    Forbidden { reason: &'static str },
+    /// Something of the node's own failed (not the store).
+    #[error("the node failed: {0}")]
+    Internal(String),
 }
 
 /// The body of every error response.
@@ -46,7 +59,7 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
-    /// `unauthorized`, `not_found`, `bad_request`, `conflict`, `unavailable` or `internal`.
+    /// `unauthorized`, `forbidden`, `not_found`, `bad_request`, `conflict`, `unavailable` or `internal`.
     pub kind: String,
     /// The query or path field that was wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,6 +83,10 @@ impl ApiError {
             ApiError::NodeNotRunning => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Fix(error) => fix_status(error),
             ApiError::ConnectorNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -87,6 +104,10 @@ impl ApiError {
                 _ => "internal",
             },
             ApiError::ConnectorNotFound { .. } => "not_found",
+            ApiError::NotFound { .. } => "not_found",
+            ApiError::Conflict { .. } => "conflict",
+            ApiError::Forbidden { .. } => "forbidden",
+            ApiError::Internal(_) => "internal",
         }
     }
 
@@ -97,6 +118,9 @@ impl ApiError {
             ApiError::AlertNotFound { id } => (None, Some(id.clone())),
             ApiError::Fix(error) => (None, fix_id(error)),
             ApiError::ConnectorNotFound { name } => (None, Some(name.clone())),
+            ApiError::NotFound { id, .. } | ApiError::Conflict { id, .. } => {
+                (None, Some(id.clone()))
+            }
             _ => (None, None),
         };
         ErrorBody {

@@ -8,6 +8,7 @@
 //! the id).
 
 mod alerts;
+mod audit_log;
 mod auth;
 mod body_deadline;
 mod error;
@@ -21,8 +22,10 @@ mod per_address;
 mod query;
 mod server;
 mod token_digest;
+mod tokens;
 mod trace;
 mod trace_views;
+mod users;
 mod validate;
 mod views;
 
@@ -33,11 +36,13 @@ pub use fixes::ACTOR_HEADER;
 pub use openapi::ApiDoc;
 pub use server::{SHUTDOWN_GRACE, ServeLimits, serve};
 pub use token_digest::{DIGEST_PREFIX, TokenDigest, TokenDigestError};
+pub use tokens::{CreatedToken, TokenList, TokenView, generate as new_token};
 pub use trace_views::{AddressView, EventView, TraceView};
+pub use users::{UserList, UserSaved};
 pub use views::{LastErrorView, MessageView, RecipientView};
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use mailflow_core::Clock;
 use mailflow_relay::NodeHandle;
 use mailflow_store::SharedStore;
@@ -85,6 +90,10 @@ pub fn router(state: AdminState) -> Router {
         .route("/fixes/{id}/apply", post(fixes::apply))
         .route("/fixes/{id}/undo", post(fixes::undo))
         .route("/audit", get(fixes::audit))
+        .route("/users", get(users::list))
+        .route("/users/{name}", put(users::save).delete(users::remove))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{name}", delete(tokens::revoke))
         .route("/connectors/{name}/validate", post(validate::validate))
         .route("/connectors/{name}/{action}", post(fixes::connector_action));
     let open = Router::new()

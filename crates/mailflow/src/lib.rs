@@ -10,6 +10,7 @@ pub mod data_dir;
 pub mod fix;
 pub mod insights;
 pub mod logging;
+pub mod node_access;
 pub mod queue;
 pub mod seed;
 pub mod serve;

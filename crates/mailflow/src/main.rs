@@ -50,7 +50,8 @@ fn main() -> ExitCode {
                 Err(error) => fail(&error),
             }
         }
-        Command::Token(args) => match token::run(args, std::io::stdin().lock()) {
+        Command::Token(args) => match runtime().block_on(token::run(args, std::io::stdin().lock()))
+        {
             Ok(output) => {
                 println!("{output}");
                 ExitCode::SUCCESS

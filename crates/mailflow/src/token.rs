@@ -5,8 +5,10 @@
 //! digest. Also `mailflow token hash`, which turns a token into the
 //! `sha256:<hex>` form that `admin.token_hashes` takes.
 
+use crate::node_access::{Access, AccessError, NodeArgs};
 use clap::{Args, Subcommand};
-use mailflow_admin::TokenDigest;
+use mailflow_admin::{CreatedToken, TokenDigest, TokenList, TokenView};
+use mailflow_store::{AdminToken, Store, TokenScope};
 use rand::RngCore;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -71,6 +73,11 @@ fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
     #[command(subcommand)]
     pub command: TokenCommand,
 }
@@ -79,10 +86,31 @@ pub struct TokenArgs {
 pub enum TokenCommand {
     /// Read a token from stdin and print its hash for `admin.token_hashes`.
     Hash,
+    /// Make a named token for the admin API; it is shown this once.
+    Create {
+        name: String,
+        /// `admin` (may change things) or `read` (may only look).
+        #[arg(long, default_value = "admin")]
+        scope: String,
+    },
+    /// The tokens made with `create`: name, scope, made when and by whom, last used.
+    List,
+    /// Revoke a token made with `create`: it no longer opens the API.
+    Revoke { name: String },
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error("the store failed: {0}")]
+    Store(#[from] mailflow_store::StoreError),
+    #[error("{0}")]
+    BadScope(String),
+    #[error("a token named {0:?} exists already")]
+    Exists(String),
+    #[error("no token named {0:?}")]
+    NoSuchToken(String),
     #[error("no token on standard input")]
     NoToken,
     #[error("the token on standard input holds spaces or control characters")]
@@ -91,23 +119,136 @@ pub enum TokenError {
     Stdin(std::io::Error),
 }
 
-/// `mailflow token hash`: the `sha256:<hex>` digest of the token on the
-/// first line of `input`.
-pub fn run(args: TokenArgs, mut input: impl BufRead) -> Result<String, TokenError> {
-    match args.command {
-        TokenCommand::Hash => {
-            let mut line = String::new();
-            input.read_line(&mut line).map_err(TokenError::Stdin)?;
-            let token = line.trim_end_matches(['\r', '\n']);
-            if token.is_empty() {
-                return Err(TokenError::NoToken);
+impl From<crate::queue::ClientError> for TokenError {
+    fn from(error: crate::queue::ClientError) -> Self {
+        TokenError::Access(AccessError::Api(error))
+    }
+}
+
+/// `mailflow token …`: `hash` works alone; the others reach the node
+/// (its API when it runs, its store when it does not).
+pub async fn run(args: TokenArgs, input: impl BufRead) -> Result<String, TokenError> {
+    if let TokenCommand::Hash = args.command {
+        return hash(input);
+    }
+    let access = Access::open(&args.node).await?;
+    let result = act(&access, &args.command, args.json).await;
+    access.close().await?;
+    result
+}
+
+async fn act(access: &Access, command: &TokenCommand, json: bool) -> Result<String, TokenError> {
+    let actor = crate::fix::actor();
+    match (command, access) {
+        (TokenCommand::Hash, _) => unreachable!("`token hash` needs no node"),
+        (TokenCommand::Create { name, scope }, Access::Api(client)) => {
+            let body = serde_json::json!({ "name": name, "scope": scope });
+            let created: CreatedToken = client
+                .send_json(reqwest::Method::POST, "/api/v1/tokens", &actor, &body)
+                .await?;
+            Ok(created_text(&created, json))
+        }
+        (TokenCommand::Create { name, scope }, Access::Offline { store, .. }) => {
+            let scope: TokenScope = scope.parse().map_err(TokenError::BadScope)?;
+            let token = mailflow_admin::new_token();
+            let now = time::OffsetDateTime::now_utc();
+            let stored = AdminToken {
+                name: name.clone(),
+                scope,
+                digest: TokenDigest::of(&token).to_string(),
+                created_at: now,
+                created_by: actor,
+                last_used_at: None,
+            };
+            let view = TokenView::from(&stored);
+            if !store.create_admin_token(stored).await? {
+                return Err(TokenError::Exists(name.clone()));
             }
-            if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(TokenError::BadToken);
+            let created = CreatedToken {
+                name: view.name,
+                scope: view.scope,
+                token,
+                created_at: view.created_at,
+            };
+            Ok(created_text(&created, json))
+        }
+        (TokenCommand::List, Access::Api(client)) => {
+            let list: TokenList = client.get_json("/api/v1/tokens", &[]).await?;
+            Ok(render_list(&list, json))
+        }
+        (TokenCommand::List, Access::Offline { store, .. }) => {
+            let tokens = store.admin_tokens().await?;
+            let list = TokenList {
+                tokens: tokens.iter().map(TokenView::from).collect(),
+            };
+            Ok(render_list(&list, json))
+        }
+        (TokenCommand::Revoke { name }, Access::Api(client)) => {
+            client
+                .delete(&format!("/api/v1/tokens/{name}"), &actor)
+                .await?;
+            Ok(format!("token {name} revoked"))
+        }
+        (TokenCommand::Revoke { name }, Access::Offline { store, .. }) => {
+            if !store.revoke_admin_token(name).await? {
+                return Err(TokenError::NoSuchToken(name.clone()));
             }
-            Ok(TokenDigest::of(token).to_string())
+            Ok(format!("token {name} revoked"))
         }
     }
+}
+
+fn created_text(created: &CreatedToken, json: bool) -> String {
+    if json {
+        return serde_json::to_string(created).expect("a token view serializes");
+    }
+    format!(
+        "token {} (scope {}) created; it is shown this once, keep it now:\n{}",
+        created.name, created.scope, created.token
+    )
+}
+
+fn render_list(list: &TokenList, json: bool) -> String {
+    if json {
+        return serde_json::to_string(list).expect("a token list serializes");
+    }
+    if list.tokens.is_empty() {
+        return "no tokens; make one with `mailflow token create NAME`".to_string();
+    }
+    let mut rows = vec![[
+        "NAME".to_string(),
+        "SCOPE".to_string(),
+        "CREATED".to_string(),
+        "BY".to_string(),
+        "LAST USED".to_string(),
+    ]];
+    rows.extend(list.tokens.iter().map(|t| {
+        [
+            t.name.clone(),
+            t.scope.clone(),
+            t.created_at.clone(),
+            t.created_by.clone(),
+            t.last_used_at
+                .clone()
+                .unwrap_or_else(|| "never".to_string()),
+        ]
+    }));
+    crate::text_table::aligned(&rows)
+}
+
+/// `mailflow token hash`: the `sha256:<hex>` digest of the token on the
+/// first line of `input`.
+fn hash(mut input: impl BufRead) -> Result<String, TokenError> {
+    let mut line = String::new();
+    input.read_line(&mut line).map_err(TokenError::Stdin)?;
+    let token = line.trim_end_matches(['\r', '\n']);
+    if token.is_empty() {
+        return Err(TokenError::NoToken);
+    }
+    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(TokenError::BadToken);
+    }
+    Ok(TokenDigest::of(token).to_string())
 }
 
 #[cfg(test)]
@@ -153,10 +294,7 @@ mod tests {
     }
 
     fn hash(input: &str) -> Result<String, TokenError> {
-        let args = TokenArgs {
-            command: TokenCommand::Hash,
-        };
-        run(args, input.as_bytes())
+        super::hash(input.as_bytes())
     }
 
     #[test]

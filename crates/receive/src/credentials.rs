@@ -104,3 +104,17 @@ mod log_in_tests {
         assert_eq!(stand_in.params, real.params);
     }
 }
+
+/// Why a user name cannot be used, if it cannot: SMTP AUTH sends names in
+/// a line of their own, so spaces and control characters would never match.
+pub fn user_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("the user name is empty")
+    } else if name.len() > 256 {
+        Some("the user name is longer than 256 bytes")
+    } else if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some("the user name holds spaces or control characters")
+    } else {
+        None
+    }
+}

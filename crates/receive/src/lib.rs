@@ -20,7 +20,7 @@ mod session;
 mod trace;
 
 pub use admission::SessionLimits;
-pub use credentials::{PasswordHashError, hash_password, password_matches};
+pub use credentials::{PasswordHashError, hash_password, password_matches, user_name_problem};
 pub use quota::QUOTA_WINDOW;
 pub use receiver::Receiver;
 pub use route::{RouteRefusal, next_hop, route_mailbox, route_recipient};

@@ -46,16 +46,41 @@ impl Http {
 
     /// A GET, or a POST by the actor `ops`; returns the status and the JSON body.
     pub async fn call(&self, post: bool, path: &str, token: Option<&str>) -> (u16, Value) {
-        let url = format!("{}{path}", self.base);
-        let mut request = match post {
-            true => self.http.post(url).header("x-mailflow-actor", "ops"),
-            false => self.http.get(url),
+        let method = match post {
+            true => reqwest::Method::POST,
+            false => reqwest::Method::GET,
         };
+        self.send(method, path, token, None).await
+    }
+
+    /// Any method, by the actor `ops`, with an optional JSON body; returns
+    /// the status and the JSON body (`null` for an empty one).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("x-mailflow-actor", "ops");
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
         let response = request.send().await.unwrap();
-        (response.status().as_u16(), response.json().await.unwrap())
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let value = match text.is_empty() {
+            true => Value::Null,
+            false => serde_json::from_str(&text).unwrap(),
+        };
+        (status, value)
     }
 
     pub async fn stop(self) {
@@ -102,6 +127,27 @@ impl Api {
 
     pub async fn post(&self, path: &str) -> (u16, Value) {
         self.call(true, path, Some(self.token)).await
+    }
+
+    /// Any method with an optional JSON body, with the API's token.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        self.http.send(method, path, Some(self.token), body).await
+    }
+
+    /// Any method with an optional JSON body, with another token.
+    pub async fn send_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        self.http.send(method, path, Some(token), body).await
     }
 
     pub async fn stop(self) {

@@ -86,7 +86,7 @@ pub async fn run_connector(
 }
 
 /// Who acts, for the audit log: `cli:` and the local user, if known.
-fn actor() -> String {
+pub(crate) fn actor() -> String {
     match std::env::var("USER").or_else(|_| std::env::var("USERNAME")) {
         Ok(user) if !user.trim().is_empty() => format!("cli:{}", user.trim()),
         _ => "cli".to_string(),

@@ -4,6 +4,7 @@
 use crate::cli::ApiArgs;
 use crate::token;
 use mailflow_admin::{ErrorBody, ErrorDetail, MessageView};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -101,6 +102,36 @@ impl ApiClient {
         self.send(url, request).await
     }
 
+    /// Sends `body` as JSON with `method` to an API path, naming `actor`
+    /// for the audit log, and decodes the API's JSON answer.
+    pub async fn send_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        actor: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let request = self
+            .http
+            .request(method, &url)
+            .header(mailflow_admin::ACTOR_HEADER, actor)
+            .json(body);
+        self.send(url, request).await
+    }
+
+    /// `DELETE` an API path, naming `actor` for the audit log; the API
+    /// answers `204` with no body.
+    pub async fn delete(&self, path: &str, actor: &str) -> Result<(), ClientError> {
+        let url = format!("{}{path}", self.base);
+        let request = self
+            .http
+            .delete(&url)
+            .header(mailflow_admin::ACTOR_HEADER, actor);
+        let _: serde_json::Value = self.send(url, request).await?;
+        Ok(())
+    }
+
     async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -124,6 +155,10 @@ impl ApiClient {
             .await
             .map_err(|source| ClientError::Unreachable { url, source })?;
         let status = response.status().as_u16();
+        if response.status() == reqwest::StatusCode::NO_CONTENT {
+            return serde_json::from_value(serde_json::Value::Null)
+                .map_err(|error| ClientError::Unexpected(error.to_string()));
+        }
         if response.status().is_success() {
             return response
                 .json()

@@ -96,6 +96,11 @@ impl Serve {
         }
     }
 
+    /// The node's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
     /// The summary line that starts with `label`.
     pub fn line(&self, label: &str) -> &str {
         find_line(&self.summary, label)
