@@ -23,6 +23,10 @@ use mailflow_store::{
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// How long recipients given back after a failed round wait before the
+/// next try: long enough not to spin on a failing store.
+const GIVE_BACK_WAIT: time::Duration = time::Duration::minutes(1);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
     /// As many messages as are due, connection after connection.
@@ -74,10 +78,49 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
         queue.max_messages_per_connection.max(1)
     };
     let now = engine.clock.now();
-    let mut claimed = engine
+    let claimed = engine
         .store
         .claim(next_hop, now, &engine.settings.node_name, queue.lease, max)
         .await?;
+    let claims: Vec<(MessageId, u32)> = claimed
+        .iter()
+        .flat_map(|m| m.recipients.iter().map(move |r| (m.id, r.index)))
+        .collect();
+    let delivered = deliver_claimed(engine, next_hop, claimed).await;
+    if delivered.is_err() && !claims.is_empty() {
+        give_back(engine, claims).await;
+    }
+    delivered
+}
+
+/// After a round that failed without recording every outcome (the store
+/// failed): what it still holds goes back to the queue, a little later, so
+/// that nothing waits in flight for a lease that only a restart would end.
+async fn give_back(engine: &Engine, claims: Vec<(MessageId, u32)>) {
+    let now = engine.clock.now();
+    let retry_at = now + GIVE_BACK_WAIT;
+    let node = &engine.settings.node_name;
+    match engine
+        .store
+        .release_claims(node, claims, now, retry_at)
+        .await
+    {
+        Ok(0) => {}
+        Ok(count) => tracing::warn!(
+            count,
+            "recipients of a failed delivery round are back in the queue"
+        ),
+        Err(error) => {
+            tracing::error!(%error, "could not give back the recipients of a failed delivery round; a restart queues them again")
+        }
+    }
+}
+
+async fn deliver_claimed(
+    engine: &Arc<Engine>,
+    next_hop: &str,
+    mut claimed: Vec<ClaimedMessage>,
+) -> Result<Round> {
     data_drops::last_if_dropped_before(&mut claimed);
     let claimed_any = !claimed.is_empty();
     let ids: Vec<_> = claimed.iter().map(|message| message.id).collect();

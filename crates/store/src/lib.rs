@@ -167,6 +167,18 @@ pub trait Store: Send + Sync + 'static {
     /// After a crash: recipients left `in_flight` by `node` (or whose lease
     /// ran out) go back to `queued`. Returns how many.
     async fn recover_in_flight(&self, node: &str, now: OffsetDateTime) -> Result<u64>;
+    /// A delivery round that stopped without recording an outcome gives
+    /// its claims back: those of `claims` (message, recipient index) still
+    /// `in_flight` under `node`'s lease go back to `queued`, due at
+    /// `retry_at` (or when their next hop's hold ends). Recipients whose
+    /// outcome was recorded are left alone. Returns how many.
+    async fn release_claims(
+        &self,
+        node: &str,
+        claims: Vec<(MessageId, u32)>,
+        now: OffsetDateTime,
+        retry_at: OffsetDateTime,
+    ) -> Result<u64>;
 
     /// Operator: make every pending recipient of a next hop due now and lift
     /// its hold (`retry now`). Returns how many recipients.

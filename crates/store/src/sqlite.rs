@@ -349,6 +349,17 @@ impl Store for SqliteStore {
         on_writer!(self, Durability::Relaxed, conn => due::recover_in_flight(conn, &node, now))
     }
 
+    async fn release_claims(
+        &self,
+        node: &str,
+        claims: Vec<(MessageId, u32)>,
+        now: OffsetDateTime,
+        retry_at: OffsetDateTime,
+    ) -> Result<u64> {
+        let node = node.to_string();
+        on_writer!(self, conn => due::release_claims(conn, &node, &claims, now, retry_at))
+    }
+
     async fn retry_now(&self, next_hop: &str, now: OffsetDateTime) -> Result<u64> {
         let next_hop = next_hop.to_string();
         on_writer!(self, conn => holds::retry_now(conn, &next_hop, now))

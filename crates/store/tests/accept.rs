@@ -150,7 +150,7 @@ async fn accepted_messages_survive_dropping_the_store_without_closing_it() {
     store.accept_message(message.clone()).await.unwrap();
     drop(store);
 
-    let reopened = SqliteStore::open(dir.path()).await.unwrap();
+    let reopened = reopen(dir.path(), Default::default()).await;
     let stored = reopened
         .message(message.id)
         .await
@@ -195,7 +195,7 @@ async fn a_full_store_refuses_new_messages_with_full_and_keeps_accepted_ones() {
     ));
     drop(store);
 
-    let reopened = SqliteStore::open_with(dir.path(), options).await.unwrap();
+    let reopened = reopen(dir.path(), options).await;
     for id in &accepted {
         assert_eq!(reopened.body(*id).await.unwrap().unwrap().len(), 20 * 1024);
     }

@@ -332,7 +332,7 @@ async fn settings_holds_and_events_survive_a_reopen() {
         .unwrap();
     drop(store);
 
-    let store = mailflow_store::SqliteStore::open(dir.path()).await.unwrap();
+    let store = common::reopen(dir.path(), Default::default()).await;
     assert_eq!(store.org_settings("acme").await.unwrap(), Some(settings()));
     assert_eq!(store.next_hop_hold("onprem").await.unwrap(), Some(hold));
     let events = store.events(m.id).await.unwrap();

@@ -425,7 +425,7 @@ async fn recover_in_flight_requeues_the_crashed_nodes_work_after_a_reopen() {
     );
     drop(store); // a crash: the outcome is never recorded
 
-    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let store = reopen(dir.path(), Default::default()).await;
     let stored = store.message(m.id).await.unwrap().unwrap();
     assert_eq!(
         stored.recipients[0].state,
@@ -828,5 +828,55 @@ async fn a_message_accepted_while_its_next_hop_is_held_is_due_when_the_hold_ends
         let stored = t.store.message(id).await.unwrap().unwrap();
         assert_eq!(stored.recipients[0].next_attempt_at, Some(due));
     }
+    t.store.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn release_claims_gives_back_only_what_is_still_in_flight_under_the_lease() {
+    let t = open_store().await;
+    let m = message(
+        t0(),
+        "a@example.test",
+        vec![
+            recipient("bob@acme.test", Some("onprem")),
+            recipient("carol@acme.test", Some("onprem")),
+        ],
+    );
+    t.store.accept_message(m.clone()).await.unwrap();
+    t.store.claim("onprem", t0(), "a", LEASE, 10).await.unwrap();
+    // The round recorded bob's outcome, then failed before carol's.
+    t.store
+        .record(vec![delivery(m.id, 0, t0())], Vec::new())
+        .await
+        .unwrap();
+
+    let claims = vec![(m.id, 0), (m.id, 1)];
+    let retry_at = t0() + minutes(1);
+    let other = t.store.release_claims("b", claims.clone(), t0(), retry_at);
+    assert_eq!(
+        other.await.unwrap(),
+        0,
+        "another node's claims are not ours"
+    );
+    let released = t.store.release_claims("a", claims, t0(), retry_at);
+    assert_eq!(released.await.unwrap(), 1);
+
+    let recipients = t.store.message(m.id).await.unwrap().unwrap().recipients;
+    assert_eq!(recipients[0].state, RecipientState::Delivered);
+    assert_eq!(recipients[1].state, RecipientState::Queued);
+    assert_eq!(recipients[1].next_attempt_at, Some(retry_at));
+    assert!(
+        t.store
+            .claim("onprem", t0(), "a", LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let later = t
+        .store
+        .claim("onprem", retry_at, "a", LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(later[0].recipients.len(), 1);
     t.store.close().await.unwrap();
 }

@@ -10,10 +10,11 @@
 //! not the size of the queue: a dead next hop's backlog of a million
 //! recipients is never walked.
 
-use super::codec::{count_to_u64, time_from_db, time_to_db};
+use super::codec::{count_to_u64, id_to_db, time_from_db, time_to_db};
 use super::holds::not_before_hold;
 use super::rows;
 use crate::{DueNextHop, NextHopHold, Result, Schedule};
+use mailflow_core::MessageId;
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
@@ -177,6 +178,37 @@ pub async fn recover_in_flight(
         .execute(conn)
         .await?;
     Ok(recovered.rows_affected())
+}
+
+/// Puts these recipients back in the queue if they are still in flight
+/// under `node`'s lease (those whose outcome was recorded are left alone),
+/// due at `retry_at` (or when their next hop's hold ends).
+pub async fn release_claims(
+    conn: &mut SqliteConnection,
+    node: &str,
+    claims: &[(MessageId, u32)],
+    now: OffsetDateTime,
+    retry_at: OffsetDateTime,
+) -> Result<u64> {
+    let sql = format!(
+        "UPDATE recipients SET state = 'queued', next_attempt_at = {}, \
+         lease_node = NULL, lease_until = NULL, updated_at = ?1 \
+         WHERE message_id = ?3 AND idx = ?4 AND state = 'in_flight' AND lease_node = ?2",
+        not_before_hold("?5")
+    );
+    let mut released = 0;
+    for (message_id, index) in claims {
+        released += sqlx::query(&sql)
+            .bind(time_to_db(now))
+            .bind(node)
+            .bind(id_to_db(*message_id))
+            .bind(i64::from(*index))
+            .bind(time_to_db(retry_at))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(released)
 }
 
 #[cfg(test)]

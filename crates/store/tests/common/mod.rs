@@ -178,3 +178,19 @@ pub async fn count_rows(path: &Path, table: &str) -> i64 {
     conn.close().await.unwrap();
     count
 }
+
+/// Opens the store in `dir` again once the one dropped before it has let go
+/// of the directory: a store dropped without `close` (a crash, in a test)
+/// finishes its writes in the background and holds the data directory's
+/// lock until then, as a crashed process would until it is gone.
+pub async fn reopen(dir: &Path, options: mailflow_store::SqliteOptions) -> SqliteStore {
+    for _ in 0..1000 {
+        match SqliteStore::open_with(dir, options.clone()).await {
+            Err(mailflow_store::StoreError::Locked(_)) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("the dropped store never let go of {}", dir.display());
+}
