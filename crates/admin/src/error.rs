@@ -23,6 +23,9 @@ pub enum ApiError {
         field: &'static str,
         message: String,
     },
+    /// As `BadField`, for a field named at run time (`admin_emails[1]`).
+    #[error("{message}")]
+    BadNamedField { field: String, message: String },
     #[error("no such endpoint: {path}")]
     NoSuchEndpoint { path: String },
     #[error("the store failed: {0}")]
@@ -78,7 +81,7 @@ impl ApiError {
                 StatusCode::NOT_FOUND
             }
             ApiError::AlertNotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::BadField { .. } => StatusCode::BAD_REQUEST,
+            ApiError::BadField { .. } | ApiError::BadNamedField { .. } => StatusCode::BAD_REQUEST,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NodeNotRunning => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Fix(error) => fix_status(error),
@@ -95,7 +98,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } => "unauthorized",
             ApiError::MessageNotFound { .. } | ApiError::NoSuchEndpoint { .. } => "not_found",
             ApiError::AlertNotFound { .. } => "not_found",
-            ApiError::BadField { .. } => "bad_request",
+            ApiError::BadField { .. } | ApiError::BadNamedField { .. } => "bad_request",
             ApiError::Store(_) => "internal",
             ApiError::NodeNotRunning => "unavailable",
             ApiError::Fix(error) => match fix_status(error) {
@@ -114,6 +117,7 @@ impl ApiError {
     fn body(&self) -> ErrorBody {
         let (field, id) = match self {
             ApiError::BadField { field, .. } => (Some(field.to_string()), None),
+            ApiError::BadNamedField { field, .. } => (Some(field.clone()), None),
             ApiError::MessageNotFound { id } => (None, Some(id.clone())),
             ApiError::AlertNotFound { id } => (None, Some(id.clone())),
             ApiError::Fix(error) => (None, fix_id(error)),

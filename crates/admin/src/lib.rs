@@ -7,6 +7,7 @@
 //! failure answers with a JSON error that names what was wrong (the field,
 //! the id).
 
+mod alert_settings;
 mod alerts;
 mod audit_log;
 mod auth;
@@ -29,6 +30,7 @@ mod users;
 mod validate;
 mod views;
 
+pub use alert_settings::{AlertSettingsView, ConnectorAlertRules};
 pub use alerts::AlertView;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
@@ -90,6 +92,14 @@ pub fn router(state: AdminState) -> Router {
         .route("/fixes/{id}/apply", post(fixes::apply))
         .route("/fixes/{id}/undo", post(fixes::undo))
         .route("/audit", get(fixes::audit))
+        .route(
+            "/alert-settings",
+            get(alert_settings::show).patch(alert_settings::edit),
+        )
+        .route(
+            "/alert-settings/connectors/{name}",
+            put(alert_settings::set_connector).delete(alert_settings::clear_connector),
+        )
         .route("/users", get(users::list))
         .route("/users/{name}", put(users::save).delete(users::remove))
         .route("/tokens", get(tokens::list).post(tokens::create))

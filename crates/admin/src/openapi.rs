@@ -14,6 +14,8 @@ use utoipa::{Modify, OpenApi};
         crate::fixes::connector_action,
         crate::insights::list, crate::insights::show, crate::trace::trace,
         crate::validate::validate,
+        crate::alert_settings::show, crate::alert_settings::edit,
+        crate::alert_settings::set_connector, crate::alert_settings::clear_connector,
         crate::users::list, crate::users::save, crate::users::remove,
         crate::tokens::list, crate::tokens::create, crate::tokens::revoke),
     components(schemas(
@@ -39,6 +41,9 @@ use utoipa::{Modify, OpenApi};
         crate::trace_views::TraceView,
         crate::trace_views::EventView,
         crate::trace_views::AddressView,
+        crate::alert_settings::AlertSettingsView,
+        crate::alert_settings::ConnectorAlertRules,
+        crate::alert_settings::AlertSettingsPatch,
         crate::users::UserList,
         crate::users::UserView,
         crate::users::SetPassword,

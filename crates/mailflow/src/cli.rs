@@ -184,4 +184,50 @@ pub struct AlertsArgs {
 pub enum AlertsCommand {
     /// Record that you are on an alert; it stays open until the queue drains.
     Ack { id: i64 },
+    /// The organisation's alert rules and where alerts go.
+    Settings,
+    /// Change the organisation's alert settings, live; what is not given stays.
+    Set(AlertSettingsChange),
+    /// Give one connector thresholds of its own (`--clear`: follow the organisation's).
+    Connector {
+        name: String,
+        #[arg(long)]
+        queued_threshold: Option<u64>,
+        /// e.g. 30m.
+        #[arg(long)]
+        queued_age: Option<String>,
+        /// e.g. 2h.
+        #[arg(long)]
+        oldest_age: Option<String>,
+        #[arg(long, conflicts_with_all = ["queued_threshold", "queued_age", "oldest_age"])]
+        clear: bool,
+    },
+}
+
+/// The alert settings `alerts set` changes, as in the config's `[alerts]`.
+#[derive(Debug, Args)]
+pub struct AlertSettingsChange {
+    /// Rule (a): at least this many recipients queued longer than --queued-age.
+    #[arg(long)]
+    pub queued_threshold: Option<u64>,
+    /// e.g. 1h.
+    #[arg(long)]
+    pub queued_age: Option<String>,
+    /// Rule (b): the oldest queued message older than this, e.g. 4h.
+    #[arg(long)]
+    pub oldest_age: Option<String>,
+    /// Where alerts are POSTed; an empty value removes the webhook.
+    #[arg(long)]
+    pub webhook_url: Option<String>,
+    /// Signs webhook bodies; read from the first line of stdin.
+    #[arg(long)]
+    pub webhook_secret_stdin: bool,
+    /// An administrator who gets alerts by e-mail (repeat it); replaces the list.
+    #[arg(long = "admin-email")]
+    pub admin_emails: Vec<String>,
+    #[arg(long)]
+    pub daily_cap: Option<u32>,
+    /// Unknown recipients per hour before an alert; 0 removes the quota.
+    #[arg(long)]
+    pub invalid_recipient_quota: Option<u64>,
 }

@@ -71,3 +71,46 @@ async fn alerts_are_listed_resolved_by_the_running_evaluator_and_acknowledged() 
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.contains("no alert with id 999"), "{stderr}");
 }
+
+#[test]
+fn alert_settings_are_shown_and_changed_live_with_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(&write_config(dir.path(), ""));
+    let shown = serve.text(&["alerts", "settings"]);
+    assert!(
+        shown.contains("rule (a):     200 recipients queued longer than 1h"),
+        "{shown}"
+    );
+
+    let changed = serve.json(&[
+        "alerts",
+        "set",
+        "--queued-threshold",
+        "25",
+        "--oldest-age",
+        "2h",
+        "--admin-email",
+        "ops@contoso.test",
+        "--json",
+    ]);
+    assert_eq!(changed["queued_threshold"], 25);
+    assert_eq!(changed["oldest_age"], "2h");
+    assert_eq!(changed["admin_emails"][0], "ops@contoso.test");
+    let own = serve.text(&[
+        "alerts",
+        "connector",
+        "to-onprem",
+        "--queued-threshold",
+        "3",
+    ]);
+    assert!(own.contains("connector to-onprem: 3 recipients"), "{own}");
+
+    let refused = serve.cli(&["alerts", "set", "--queued-age", "soon"]);
+    assert!(!refused.status.success());
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(error.contains("[field: queued_age]"), "{error}");
+
+    let audit = serve.json(&["fix", "audit", "--json"]);
+    assert_eq!(audit[0]["action"], "alert-rules-set");
+    assert_eq!(audit[1]["action"], "alert-settings-edit");
+}

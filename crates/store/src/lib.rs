@@ -8,6 +8,7 @@
 //! same trait: claims carry a node name and a lease for that reason.
 
 mod admin_token;
+pub mod alert_check;
 mod alert_model;
 mod data_dir_lock;
 mod error;

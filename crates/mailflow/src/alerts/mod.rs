@@ -4,9 +4,13 @@
 
 mod render;
 
-use crate::cli::{AlertsArgs, AlertsCommand};
+use crate::cli::{AlertSettingsChange, AlertsArgs, AlertsCommand};
 use crate::queue::{ApiClient, ClientError};
-use mailflow_admin::AlertView;
+use mailflow_admin::{AlertSettingsView, AlertView, ConnectorAlertRules};
+use serde_json::{Map, Value, json};
+use std::io::BufRead;
+
+const SETTINGS: &str = "/api/v1/alert-settings";
 
 /// Runs one `alerts` command and returns what to print.
 pub async fn run(args: &AlertsArgs) -> Result<String, ClientError> {
@@ -22,6 +26,45 @@ pub async fn run(args: &AlertsArgs) -> Result<String, ClientError> {
             } else {
                 render::table(&alerts, state)
             })
+        }
+        Some(AlertsCommand::Settings) => {
+            let settings: AlertSettingsView = client.get_json(SETTINGS, &[]).await?;
+            Ok(settings_text(&settings, args.json))
+        }
+        Some(AlertsCommand::Set(change)) => {
+            let patch = patch_of(change)?;
+            let settings: AlertSettingsView = client
+                .send_json(reqwest::Method::PATCH, SETTINGS, &actor(), &patch)
+                .await?;
+            Ok(settings_text(&settings, args.json))
+        }
+        Some(AlertsCommand::Connector {
+            name,
+            queued_threshold,
+            queued_age,
+            oldest_age,
+            clear,
+        }) => {
+            let path = format!("{SETTINGS}/connectors/{name}");
+            let settings: AlertSettingsView = match clear {
+                true => {
+                    let method = reqwest::Method::DELETE;
+                    client
+                        .send_json(method, &path, &actor(), &serde_json::Value::Null)
+                        .await?
+                }
+                false => {
+                    let own = ConnectorAlertRules {
+                        queued_threshold: *queued_threshold,
+                        queued_age: queued_age.clone(),
+                        oldest_age: oldest_age.clone(),
+                    };
+                    client
+                        .send_json(reqwest::Method::PUT, &path, &actor(), &own)
+                        .await?
+                }
+            };
+            Ok(settings_text(&settings, args.json))
         }
         Some(AlertsCommand::Ack { id }) => {
             let path = format!("/api/v1/alerts/{id}/ack");
@@ -41,4 +84,112 @@ fn actor() -> String {
         Ok(user) if !user.trim().is_empty() => format!("cli:{}", user.trim()),
         _ => "cli".to_string(),
     }
+}
+
+/// The JSON merge patch `alerts set` sends: only the fields given.
+fn patch_of(change: &AlertSettingsChange) -> Result<Value, ClientError> {
+    let mut patch = Map::new();
+    let mut put = |key: &str, value: Value| {
+        patch.insert(key.to_string(), value);
+    };
+    if let Some(threshold) = change.queued_threshold {
+        put("queued_threshold", json!(threshold));
+    }
+    if let Some(age) = &change.queued_age {
+        put("queued_age", json!(age));
+    }
+    if let Some(age) = &change.oldest_age {
+        put("oldest_age", json!(age));
+    }
+    if let Some(url) = &change.webhook_url {
+        put(
+            "webhook_url",
+            if url.is_empty() {
+                Value::Null
+            } else {
+                json!(url)
+            },
+        );
+    }
+    if change.webhook_secret_stdin {
+        let mut line = String::new();
+        let read = std::io::stdin().lock().read_line(&mut line);
+        let secret = line.trim_end_matches(['\r', '\n']);
+        if read.is_err() || secret.is_empty() {
+            return Err(ClientError::Unexpected(
+                "no webhook secret on standard input".to_string(),
+            ));
+        }
+        put("webhook_secret", json!(secret));
+    }
+    if !change.admin_emails.is_empty() {
+        put("admin_emails", json!(change.admin_emails));
+    }
+    if let Some(cap) = change.daily_cap {
+        put("daily_cap", json!(cap));
+    }
+    if let Some(quota) = change.invalid_recipient_quota {
+        put(
+            "invalid_recipient_quota",
+            if quota == 0 {
+                Value::Null
+            } else {
+                json!(quota)
+            },
+        );
+    }
+    Ok(Value::Object(patch))
+}
+
+fn settings_text(settings: &AlertSettingsView, json: bool) -> String {
+    if json {
+        return render::json(settings);
+    }
+    let mut lines = vec![
+        format!(
+            "rule (a):     {} recipients queued longer than {}",
+            settings.queued_threshold, settings.queued_age
+        ),
+        format!(
+            "rule (b):     the oldest queued message older than {}",
+            settings.oldest_age
+        ),
+        format!(
+            "webhook:      {}{}",
+            settings.webhook_url.as_deref().unwrap_or("none"),
+            if settings.webhook_secret_set {
+                " (signed)"
+            } else {
+                ""
+            }
+        ),
+        format!(
+            "e-mail:       {}",
+            match settings.admin_emails.is_empty() {
+                true => "none".to_string(),
+                false => settings.admin_emails.join(", "),
+            }
+        ),
+        format!("daily cap:    {} notifications", settings.daily_cap),
+        format!(
+            "unknown-recipient quota: {}",
+            settings
+                .invalid_recipient_quota
+                .map_or_else(|| "none".to_string(), |q| format!("{q} per hour"))
+        ),
+    ];
+    for (name, own) in &settings.connectors {
+        let mut parts = Vec::new();
+        if let Some(threshold) = own.queued_threshold {
+            parts.push(format!("{threshold} recipients"));
+        }
+        if let Some(age) = &own.queued_age {
+            parts.push(format!("queued longer than {age}"));
+        }
+        if let Some(age) = &own.oldest_age {
+            parts.push(format!("oldest older than {age}"));
+        }
+        lines.push(format!("connector {name}: {}", parts.join(", ")));
+    }
+    lines.join("\n")
 }

@@ -3,12 +3,11 @@
 //! tables that name a connector the file defines. Each error names the
 //! file, line and key.
 
-use super::super::directory_file;
 use super::super::raw_alerts::{RawAlertRules, RawAlerts};
 use super::{Checked, Context};
 use crate::config::locate::KeyPath;
 use mailflow_core::OrgSettings;
-use mailflow_store::{AlertRuleOverrides, AlertRules, AlertSettings};
+use mailflow_store::{AlertRuleOverrides, AlertRules, AlertSettings, alert_check};
 
 impl Context<'_> {
     pub(super) fn alerts(&mut self, raw: RawAlerts, org: &OrgSettings) -> Checked<AlertSettings> {
@@ -30,7 +29,7 @@ impl Context<'_> {
         let (webhook_url, webhook_secret) =
             self.webhook(&at, raw.webhook_url, raw.webhook_secret)?;
         for (index, address) in raw.admin_emails.iter().enumerate() {
-            if let Err(message) = directory_file::check_address(address) {
+            if let Err(message) = alert_check::check_admin_email(address) {
                 return Err(self.inconsistent(at.then("admin_emails").at(index), &message));
             }
         }
@@ -41,11 +40,10 @@ impl Context<'_> {
                 "is 0: no alert notification will ever be sent",
             );
         }
-        if raw.invalid_recipient_quota == Some(0) {
-            return Err(self.inconsistent(
-                at.then("invalid_recipient_quota"),
-                "must be at least 1; leave it out for no quota",
-            ));
+        if let Err(message) =
+            alert_check::check_invalid_recipient_quota(raw.invalid_recipient_quota)
+        {
+            return Err(self.inconsistent(at.then("invalid_recipient_quota"), &message));
         }
         Ok(AlertSettings {
             rules,
@@ -63,11 +61,9 @@ impl Context<'_> {
     }
 
     fn threshold(&self, at: &KeyPath, value: Option<u64>) -> Checked<Option<u64>> {
-        match value {
-            Some(0) => {
-                Err(self.inconsistent(at.then("queued_threshold"), "must be at least 1 recipient"))
-            }
-            other => Ok(other),
+        match value.map(alert_check::check_threshold) {
+            Some(Err(message)) => Err(self.inconsistent(at.then("queued_threshold"), &message)),
+            _ => Ok(value),
         }
     }
 
@@ -97,18 +93,11 @@ impl Context<'_> {
         url: Option<String>,
         secret: Option<String>,
     ) -> Checked<(Option<String>, Option<String>)> {
-        if let Some(url) = &url {
-            let parsed = reqwest::Url::parse(url.trim());
-            if !parsed.is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) {
-                let message = format!("{url:?} is not an http:// or https:// URL");
-                return Err(self.inconsistent(at.then("webhook_url"), &message));
-            }
+        if let Some(Err(message)) = url.as_deref().map(alert_check::check_webhook_url) {
+            return Err(self.inconsistent(at.then("webhook_url"), &message));
         }
-        if secret.as_deref().is_some_and(|s| s.trim().is_empty()) {
-            return Err(self.inconsistent(
-                at.then("webhook_secret"),
-                "is empty; leave it out or choose a secret",
-            ));
+        if let Some(Err(message)) = secret.as_deref().map(alert_check::check_webhook_secret) {
+            return Err(self.inconsistent(at.then("webhook_secret"), &message));
         }
         if url.is_some() && secret.is_none() {
             self.warn(at.then("webhook_url"), "has no webhook_secret: the webhook's receiver cannot check that alerts come from this relay");
