@@ -64,6 +64,7 @@ impl Api {
 async fn queue_one_deferred_message(store: &dyn Store) -> MessageId {
     let id = MessageId::new();
     let recipient = |address: &str, connector: Option<&str>, next_hop: &str| NewRecipient {
+        reason: None,
         address: address.into(),
         dsn: DsnRecipient::default(),
         route: Route {
@@ -75,6 +76,7 @@ async fn queue_one_deferred_message(store: &dyn Store) -> MessageId {
     let body = b"Subject: hello\r\n\r\nhello\r\n".to_vec();
     store
         .accept_message(NewMessage {
+            message_id_header: None,
             id,
             org: "default".into(),
             sender: "bob@example.test".into(),

@@ -2,6 +2,7 @@
 
 use mailflow_core::{
     Diagnosis, DsnEnvelope, DsnRecipient, MessageBytes, MessageId, RecipientState, Route,
+    RouteReason,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -19,6 +20,9 @@ pub struct NewMessage {
     pub received_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub dsn: DsnEnvelope,
+    /// The message's `Message-ID:` header, without its angle brackets, for
+    /// the trace; `None` when it has none.
+    pub message_id_header: Option<String>,
     /// The whole message as it will be sent on, `Received:` header included,
     /// with CRLF line endings and no dot-stuffing.
     /// In chunks, written out as they are (see `MessageBytes`).
@@ -32,6 +36,9 @@ pub struct NewRecipient {
     pub dsn: DsnRecipient,
     pub route: Route,
     pub next_hop: String,
+    /// Why the receiver chose the route; recorded as the recipient's
+    /// `routed` event in the trace. `None`: no such event.
+    pub reason: Option<RouteReason>,
 }
 
 /// The diagnosis of a recipient's latest failed attempt.
@@ -71,6 +78,8 @@ pub struct StoredMessage {
     pub received_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub dsn: DsnEnvelope,
+    /// The `Message-ID:` header, without its angle brackets.
+    pub message_id_header: Option<String>,
     pub size: u64,
     pub delay_notice_sent: bool,
     pub recipients: Vec<StoredRecipient>,

@@ -137,6 +137,7 @@ mod tests {
             expires_at: "2025-03-02T10:00:00Z".into(),
             connector: Some("to-onprem".into()),
             size: 25,
+            message_id_header: Some("hello.1@example.test".into()),
             recipients: vec![RecipientView {
                 address: "alice@contoso.test".into(),
                 state: "deferred".into(),
