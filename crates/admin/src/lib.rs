@@ -30,6 +30,7 @@ pub use alerts::AlertView;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
 pub use fixes::ACTOR_HEADER;
+pub use messages::MessageListView;
 pub use openapi::ApiDoc;
 pub use server::{SHUTDOWN_GRACE, ServeLimits, serve};
 pub use token_digest::{DIGEST_PREFIX, TokenDigest, TokenDigestError};

@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         crate::validate::validate),
     components(schemas(
         crate::views::MessageView,
+        crate::messages::MessageListView,
         crate::alerts::AlertView,
         crate::views::RecipientView,
         crate::views::LastErrorView,

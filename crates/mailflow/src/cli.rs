@@ -92,7 +92,16 @@ pub enum QueueCommand {
         sender: Option<String>,
         #[arg(long)]
         recipient: Option<String>,
-        /// At most this many messages.
+        /// Received longer ago than this, e.g. 2h, 30m, 1d.
+        #[arg(long)]
+        older_than: Option<String>,
+        /// Received less long ago than this, e.g. 15m.
+        #[arg(long)]
+        newer_than: Option<String>,
+        /// Go on from the cursor a page before printed (`--json` shows it as `next_cursor`).
+        #[arg(long)]
+        cursor: Option<String>,
+        /// At most this many messages per page.
         #[arg(long)]
         limit: Option<usize>,
         /// Print JSON (the API's own shapes) instead of a table.

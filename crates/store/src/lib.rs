@@ -26,8 +26,8 @@ pub use error::StoreError;
 pub use insight::{DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 pub use model::ConnectorQueueStats;
 pub use model::{
-    ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageFilter, NewMessage,
-    NewRecipient, NextHopHold, OwedReport, RecipientUpdate, Schedule, StoredMessage,
+    ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageCursor, MessageFilter,
+    NewMessage, NewRecipient, NextHopHold, OwedReport, RecipientUpdate, Schedule, StoredMessage,
     StoredRecipient,
 };
 pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};

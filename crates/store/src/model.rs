@@ -178,8 +178,51 @@ pub struct MessageFilter {
     pub sender: Option<String>,
     /// A recipient address, exactly but for ASCII case.
     pub recipient: Option<String>,
+    /// Received before this time (older than an age).
+    pub received_before: Option<OffsetDateTime>,
+    /// Received at or after this time (newer than an age).
+    pub received_after: Option<OffsetDateTime>,
+    /// Only messages after this one in list order (newest first): the
+    /// cursor of the page before.
+    pub after: Option<MessageCursor>,
     /// At most this many messages; 0 is no limit.
     pub limit: usize,
+}
+
+/// A place in the message list, which runs newest first: the last message
+/// of a page, from which the next page goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageCursor {
+    pub received_at: OffsetDateTime,
+    pub id: MessageId,
+}
+
+impl MessageCursor {
+    pub fn of(message: &StoredMessage) -> MessageCursor {
+        MessageCursor {
+            received_at: message.received_at,
+            id: message.id,
+        }
+    }
+}
+
+impl std::fmt::Display for MessageCursor {
+    /// `<nanoseconds since the epoch>-<message id>`: opaque to clients.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.received_at.unix_timestamp_nanos(), self.id)
+    }
+}
+
+impl std::str::FromStr for MessageCursor {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let (nanos, id) = text.rsplit_once('-').ok_or(())?;
+        let nanos: i128 = nanos.parse().map_err(|_| ())?;
+        Ok(MessageCursor {
+            received_at: OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| ())?,
+            id: id.parse().map_err(|_| ())?,
+        })
+    }
 }
 
 /// One connector's pending part of the queue (`None`: MX routing without a

@@ -3,7 +3,7 @@
 
 use crate::cli::ApiArgs;
 use crate::token;
-use mailflow_admin::{ErrorBody, ErrorDetail, MessageView};
+use mailflow_admin::{ErrorBody, ErrorDetail, MessageListView, MessageView};
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -66,7 +66,7 @@ impl ApiClient {
     pub async fn list(
         &self,
         filters: &[(&str, Option<&str>)],
-    ) -> Result<Vec<MessageView>, ClientError> {
+    ) -> Result<MessageListView, ClientError> {
         let query: Vec<(&str, &str)> = filters
             .iter()
             .filter_map(|(k, v)| v.map(|v| (*k, v)))

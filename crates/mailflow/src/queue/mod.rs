@@ -18,6 +18,9 @@ pub async fn run(api: &ApiArgs, command: QueueCommand) -> Result<String, ClientE
             code,
             sender,
             recipient,
+            older_than,
+            newer_than,
+            cursor,
             limit,
             json,
         } => {
@@ -28,13 +31,16 @@ pub async fn run(api: &ApiArgs, command: QueueCommand) -> Result<String, ClientE
                 ("code", code.as_deref()),
                 ("sender", sender.as_deref()),
                 ("recipient", recipient.as_deref()),
+                ("older_than", older_than.as_deref()),
+                ("newer_than", newer_than.as_deref()),
+                ("cursor", cursor.as_deref()),
                 ("limit", limit.as_deref()),
             ];
-            let messages = client.list(&filters).await?;
+            let page = client.list(&filters).await?;
             Ok(if json {
-                render::json(&messages)
+                render::json(&page)
             } else {
-                render::table(&messages)
+                render::page(&page)
             })
         }
         QueueCommand::Show { id, json } => {

@@ -1,7 +1,7 @@
 //! How the queue is printed: one table row per recipient for people, the
 //! API's JSON for scripts, and a block of text for one message.
 
-use mailflow_admin::{MessageView, RecipientView};
+use mailflow_admin::{MessageListView, MessageView, RecipientView};
 use serde::Serialize;
 
 pub fn json<T: Serialize>(value: &T) -> String {
@@ -18,6 +18,15 @@ const HEADERS: [&str; 8] = [
     "CONNECTOR",
     "LAST ERROR",
 ];
+
+/// A page of the list, and how to ask for the next one when there is more.
+pub fn page(page: &MessageListView) -> String {
+    let mut text = table(&page.messages);
+    if let Some(cursor) = &page.next_cursor {
+        text.push_str(&format!("\n(more: add --cursor {cursor})"));
+    }
+    text
+}
 
 /// One row per recipient, so each recipient's own state and error show.
 pub fn table(messages: &[MessageView]) -> String {
