@@ -58,6 +58,30 @@ impl Http {
         (response.status().as_u16(), response.json().await.unwrap())
     }
 
+    /// Any method, by the actor `ops`, with a JSON body when given; returns
+    /// the status and the JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("x-mailflow-actor", "ops");
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
     pub async fn stop(self) {
         self.stop.cancel();
         tokio::time::timeout(Duration::from_secs(10), self.server)
@@ -102,6 +126,20 @@ impl Api {
 
     pub async fn post(&self, path: &str) -> (u16, Value) {
         self.call(true, path, Some(self.token)).await
+    }
+
+    /// A POST with a JSON body, by the actor `ops`.
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let method = reqwest::Method::POST;
+        self.http
+            .send(method, path, Some(self.token), Some(body))
+            .await
+    }
+
+    /// A DELETE, by the actor `ops`.
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        let method = reqwest::Method::DELETE;
+        self.http.send(method, path, Some(self.token), None).await
     }
 
     pub async fn stop(self) {
