@@ -30,6 +30,8 @@ pub enum ClientError {
     BadAnswer { status: u16, source: reqwest::Error },
     #[error("the admin API answered in a shape this CLI does not know: {0}")]
     Unexpected(String),
+    #[error("{0}")]
+    NotConfirmed(String),
 }
 
 fn field_note(detail: &ErrorDetail) -> String {
@@ -97,6 +99,38 @@ impl ApiClient {
         let request = self
             .http
             .post(&url)
+            .header(mailflow_admin::ACTOR_HEADER, actor);
+        self.send(url, request).await
+    }
+
+    /// `POST` a JSON body to an API path, naming `actor` for the audit log.
+    pub async fn post_body<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        actor: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let request = self
+            .http
+            .post(&url)
+            .header(mailflow_admin::ACTOR_HEADER, actor)
+            .json(body);
+        self.send(url, request).await
+    }
+
+    /// `DELETE` an API path, naming `actor` for the audit log.
+    pub async fn delete<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        actor: &str,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let request = self
+            .http
+            .delete(&url)
+            .query(query)
             .header(mailflow_admin::ACTOR_HEADER, actor);
         self.send(url, request).await
     }

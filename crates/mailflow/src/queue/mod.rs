@@ -1,6 +1,8 @@
 //! `mailflow queue`: the queue of a running node, through its admin API —
-//! a table for people, or the API's own JSON for scripts.
+//! a table for people, or the API's own JSON for scripts — and the
+//! operations on it (retry, suspend, resume, bounce, delete).
 
+mod act;
 mod client;
 mod render;
 
@@ -51,5 +53,16 @@ pub async fn run(api: &ApiArgs, command: QueueCommand) -> Result<String, ClientE
                 render::message(&message)
             })
         }
+        QueueCommand::Retry(args) => act::run(&client, act::verb("retry"), args, &actor()).await,
+        QueueCommand::Suspend(args) => {
+            act::run(&client, act::verb("suspend"), args, &actor()).await
+        }
+        QueueCommand::Resume(args) => act::run(&client, act::verb("resume"), args, &actor()).await,
+        QueueCommand::Bounce(args) => act::run(&client, act::verb("bounce"), args, &actor()).await,
+        QueueCommand::Delete(args) => act::run(&client, act::verb("delete"), args, &actor()).await,
     }
+}
+
+fn actor() -> String {
+    crate::fix::actor()
 }
