@@ -96,6 +96,13 @@ pub fn message(message: &MessageView) -> String {
         format!("expires    {}", message.expires_at),
         format!("size       {} bytes", message.size),
         format!(
+            "message-id {}",
+            message
+                .message_id_header
+                .as_deref()
+                .map_or_else(|| "-".to_string(), |id| format!("<{id}>"))
+        ),
+        format!(
             "connector  {}",
             message.connector.as_deref().unwrap_or("(mx)")
         ),
@@ -190,5 +197,6 @@ mod tests {
         let text = message(&sample());
         assert!(text.contains("last error     450 4.4.316 connection refused by 127.0.0.1:25"));
         assert!(text.contains("server         127.0.0.1:25 at 2025-03-01T10:00:00Z"));
+        assert!(text.contains("message-id <hello.1@example.test>"), "{text}");
     }
 }
