@@ -21,6 +21,9 @@ mod messages;
 mod openapi;
 mod per_address;
 mod query;
+mod queue_filter;
+mod queue_ops;
+mod queue_run;
 mod server;
 mod token_digest;
 mod tokens;
@@ -35,7 +38,10 @@ pub use alerts::AlertView;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
 pub use fixes::ACTOR_HEADER;
+pub use messages::MessageListView;
 pub use openapi::ApiDoc;
+pub use queue_filter::QueueOperationBody;
+pub use queue_ops::QueueOperationView;
 pub use server::{SHUTDOWN_GRACE, ServeLimits, serve};
 pub use token_digest::{DIGEST_PREFIX, TokenDigest, TokenDigestError};
 pub use tokens::{CreatedToken, TokenList, TokenView, generate as new_token};
@@ -84,7 +90,12 @@ pub fn router(state: AdminState) -> Router {
     let state = Arc::new(state);
     let protected = Router::new()
         .route("/messages", get(messages::list))
-        .route("/messages/{id}", get(messages::show))
+        .route(
+            "/messages/{id}",
+            get(messages::show).delete(queue_ops::delete_message),
+        )
+        .route("/messages/{id}/{action}", post(queue_ops::message_action))
+        .route("/queue/{action}", post(queue_ops::queue_action))
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}/ack", post(alerts::acknowledge))
         .merge(insight_routes())

@@ -1,6 +1,7 @@
 //! `GET /api/v1/messages` and `GET /api/v1/messages/{id}`: the queue as the
 //! store holds it, filtered the way an operator looks for trouble (by state,
-//! connector, code, sender, recipient).
+//! connector, code, sender, recipient, age), a page at a time: an answer
+//! that may have more says where the next page starts (`next_cursor`).
 
 use crate::AdminState;
 use crate::error::ApiError;
@@ -9,9 +10,11 @@ use crate::views::MessageView;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use mailflow_core::EnhancedCode;
-use mailflow_store::MessageFilter;
+use mailflow_store::{MessageCursor, MessageFilter};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use utoipa::IntoParams;
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
 
 /// The filters of the message list; each narrows it.
 #[derive(Debug, Default, IntoParams)]
@@ -26,25 +29,47 @@ pub struct MessageQuery {
     code: Option<String>,
     sender: Option<String>,
     recipient: Option<String>,
+    /// Received longer ago than this, e.g. `2h`, `30m`, `1d`.
+    older_than: Option<String>,
+    /// Received less long ago than this, e.g. `15m`.
+    newer_than: Option<String>,
+    /// The `next_cursor` of the page before: this page goes on after it.
+    cursor: Option<String>,
     /// At most this many messages (default 100, at most 1000; more is
     /// refused with `400` naming `limit`).
     limit: Option<usize>,
 }
 
+/// A page of the message list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MessageListView {
+    pub messages: Vec<MessageView>,
+    /// There may be more: send this as `cursor` for the next page. `null`
+    /// when this page is the last.
+    pub next_cursor: Option<String>,
+}
+
 #[utoipa::path(get, path = "/api/v1/messages", tag = "queue", params(MessageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Matching messages, newest first", body = [MessageView]),
+        (status = 200, description = "A page of matching messages, newest first, and where the next page starts", body = MessageListView),
         (status = 400, description = "A filter was not understood", body = crate::ErrorBody),
         (status = 401, description = "Missing or unknown token", body = crate::ErrorBody),
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
     Query(query): Query<QueryMap>,
-) -> Result<Json<Vec<MessageView>>, ApiError> {
-    let filter = filter_from_query(&query)?;
+) -> Result<Json<MessageListView>, ApiError> {
+    let filter = filter_from_query(&query, state.clock.now())?;
     let messages = state.store.list_messages(&filter).await?;
-    Ok(Json(messages.iter().map(MessageView::from).collect()))
+    let next_cursor = match messages.last() {
+        Some(last) if messages.len() == filter.limit => Some(MessageCursor::of(last).to_string()),
+        _ => None,
+    };
+    Ok(Json(MessageListView {
+        messages: messages.iter().map(MessageView::from).collect(),
+        next_cursor,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/messages/{id}", tag = "queue",
@@ -69,11 +94,26 @@ pub(crate) async fn show(
 
 /// Turns the query string into a store filter, naming the field of the first
 /// thing that is wrong.
-fn filter_from_query(query: &QueryMap) -> Result<MessageFilter, ApiError> {
-    const KNOWN: [&str; 6] = ["state", "connector", "code", "sender", "recipient", "limit"];
+fn filter_from_query(query: &QueryMap, now: OffsetDateTime) -> Result<MessageFilter, ApiError> {
+    const KNOWN: [&str; 9] = [
+        "state",
+        "connector",
+        "code",
+        "sender",
+        "recipient",
+        "older_than",
+        "newer_than",
+        "cursor",
+        "limit",
+    ];
     query::only_known(query, &KNOWN, "filter")?;
     let text = |name: &str| query::given(query, name);
-    Ok(MessageFilter {
+    let age = |name: &'static str| {
+        text(name)
+            .map(|t| query::duration(name, t).map(|age| now - age))
+            .transpose()
+    };
+    let filter = MessageFilter {
         state: text("state")
             .map(|t| query::recipient_state("state", t))
             .transpose()?,
@@ -81,11 +121,23 @@ fn filter_from_query(query: &QueryMap) -> Result<MessageFilter, ApiError> {
         code: text("code").map(parse_code).transpose()?,
         sender: text("sender").map(str::to_string),
         recipient: text("recipient").map(str::to_string),
+        received_before: age("older_than")?,
+        received_after: age("newer_than")?,
+        after: text("cursor").map(parse_cursor).transpose()?,
         limit: query::limit(query)?,
-    })
+    };
+    if let (Some(after), Some(before)) = (filter.received_after, filter.received_before)
+        && after >= before
+    {
+        return Err(ApiError::BadField {
+            field: "older_than",
+            message: "the ages leave nothing: newer_than must be longer than older_than".into(),
+        });
+    }
+    Ok(filter)
 }
 
-fn parse_code(text: &str) -> Result<String, ApiError> {
+pub(crate) fn parse_code(text: &str) -> Result<String, ApiError> {
     match EnhancedCode::parse(text) {
         Some(code) => Ok(code.to_string()),
         None => Err(ApiError::BadField {
@@ -95,12 +147,25 @@ fn parse_code(text: &str) -> Result<String, ApiError> {
     }
 }
 
+fn parse_cursor(text: &str) -> Result<MessageCursor, ApiError> {
+    text.parse().map_err(|()| ApiError::BadField {
+        field: "cursor",
+        message: format!("{text:?} is not a cursor this API gave"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::query::DEFAULT_LIMIT;
     use crate::query::from_pairs as query;
     use mailflow_core::RecipientState;
+
+    const NOW: OffsetDateTime = time::macros::datetime!(2030-01-01 12:00 UTC);
+
+    fn filter_from_query(query: &QueryMap) -> Result<MessageFilter, ApiError> {
+        super::filter_from_query(query, NOW)
+    }
 
     fn bad_field(result: Result<MessageFilter, ApiError>) -> &'static str {
         match result {
@@ -147,5 +212,35 @@ mod tests {
             bad_field(filter_from_query(&query(&[("colour", "red")]))),
             "query"
         );
+        for (name, value) in [
+            ("older_than", "ages"),
+            ("newer_than", "-1h"),
+            ("cursor", "page-2"),
+        ] {
+            assert_eq!(bad_field(filter_from_query(&query(&[(name, value)]))), name);
+        }
+        let empty = query(&[("older_than", "2h"), ("newer_than", "1h")]);
+        assert_eq!(bad_field(filter_from_query(&empty)), "older_than");
+    }
+
+    #[test]
+    fn ages_count_back_from_now_and_a_cursor_reads_back() {
+        let filter =
+            filter_from_query(&query(&[("older_than", "2h"), ("newer_than", "1d")])).unwrap();
+        assert_eq!(
+            filter.received_before,
+            Some(time::macros::datetime!(2030-01-01 10:00 UTC))
+        );
+        assert_eq!(
+            filter.received_after,
+            Some(time::macros::datetime!(2029-12-31 12:00 UTC))
+        );
+        let cursor = MessageCursor {
+            received_at: NOW,
+            id: mailflow_core::MessageId::new(),
+        };
+        let text = cursor.to_string();
+        let filter = filter_from_query(&query(&[("cursor", &text)])).unwrap();
+        assert_eq!(filter.after, Some(cursor));
     }
 }

@@ -72,6 +72,14 @@ pub fn message_id(field: &'static str, text: &str) -> Result<MessageId, ApiError
     })
 }
 
+/// A human duration named by `field`, e.g. `2h`, `30m`, `1d 12h`.
+pub fn duration(field: &'static str, text: &str) -> Result<std::time::Duration, ApiError> {
+    humantime::parse_duration(text.trim()).map_err(|_| ApiError::BadField {
+        field,
+        message: format!("{text:?} is not a duration; expected e.g. 30m, 2h or 1d"),
+    })
+}
+
 /// `lang`: the language of explanations; English when not given.
 pub fn language(query: &QueryMap) -> Result<mailflow_insight::Language, ApiError> {
     use mailflow_insight::Language;

@@ -1,4 +1,5 @@
-//! `GET /api/v1/trace`: every event of the messages found by message id,
+//! `GET /api/v1/trace`: every event of the messages found by message id
+//! (mailflow's or the `Message-ID:` header's),
 //! sender, recipient, arrival time and recipient status (SPEC 4, "Message
 //! trace"), newest message first.
 
@@ -8,6 +9,7 @@ use crate::query::{self, QueryMap};
 use crate::trace_views::TraceView;
 use axum::Json;
 use axum::extract::{Query, State};
+use mailflow_core::MessageId;
 use mailflow_store::TraceFilter;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -19,7 +21,8 @@ use utoipa::IntoParams;
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // documents the query for OpenAPI; parsed by `filter_from_query`
 pub struct TraceQuery {
-    /// The message id (32 hexadecimal digits).
+    /// mailflow's message id (32 hexadecimal digits), or the message's own
+    /// `Message-ID:` header (with or without its angle brackets).
     message_id: Option<String>,
     /// The envelope sender, exactly but for case.
     sender: Option<String>,
@@ -69,11 +72,14 @@ const KNOWN: [&str; 7] = [
 fn filter_from_query(query: &QueryMap) -> Result<TraceFilter, ApiError> {
     query::only_known(query, &KNOWN, "search field")?;
     let text = |name: &str| query::given(query, name);
+    let (message_id, message_id_header) = match text("message_id") {
+        None => (None, None),
+        Some(text) => either_message_id(text)?,
+    };
     let filter = TraceFilter {
         org: None,
-        message_id: text("message_id")
-            .map(|t| query::message_id("message_id", t))
-            .transpose()?,
+        message_id,
+        message_id_header,
         sender: text("sender").map(str::to_string),
         recipient: text("recipient").map(str::to_string),
         since: text("since").map(|t| parse_time("since", t)).transpose()?,
@@ -92,6 +98,24 @@ fn filter_from_query(query: &QueryMap) -> Result<TraceFilter, ApiError> {
         });
     }
     Ok(filter)
+}
+
+/// mailflow's id, or else a `Message-ID:` header's (`local@domain`, the
+/// angle brackets optional).
+fn either_message_id(text: &str) -> Result<(Option<MessageId>, Option<String>), ApiError> {
+    if let Ok(id) = text.parse::<MessageId>() {
+        return Ok((Some(id), None));
+    }
+    let header = text.trim_start_matches('<').trim_end_matches('>').trim();
+    if header.contains('@') {
+        return Ok((None, Some(header.to_string())));
+    }
+    Err(ApiError::BadField {
+        field: "message_id",
+        message: format!(
+            "{text:?} is neither a mailflow message id (32 hexadecimal digits) nor a Message-ID header (local@domain)"
+        ),
+    })
 }
 
 fn parse_time(field: &'static str, text: &str) -> Result<OffsetDateTime, ApiError> {
@@ -127,6 +151,11 @@ mod tests {
         ]))
         .unwrap();
         assert!(filter.message_id.is_some());
+        let by_header = filter_from_query(&query(&[("message_id", "<abc.1@example.test>")]));
+        assert_eq!(
+            by_header.unwrap().message_id_header.as_deref(),
+            Some("abc.1@example.test")
+        );
         assert_eq!(filter.status, Some(RecipientState::Deferred));
         assert_eq!(filter.limit, 7);
         assert_eq!(filter.since.unwrap().unix_timestamp(), 1_893_492_000);

@@ -3,7 +3,7 @@
 //! details come from the events' typed diagnoses.
 
 use crate::views::{MessageView, rfc3339};
-use mailflow_core::{AddressResult, Diagnosis, Event, EventKind};
+use mailflow_core::{AddressResult, Diagnosis, Event, EventKind, RouteReason};
 use mailflow_store::TracedMessage;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,7 +19,7 @@ pub struct TraceView {
 pub struct EventView {
     /// RFC 3339.
     pub at: String,
-    /// `received`, `attempt`, `delivered`, `deferred`, `failed`,
+    /// `received`, `routed`, `attempt`, `delivered`, `deferred`, `failed`,
     /// `delay_notice_sent`, `ndr_sent` or `operator`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -36,6 +36,10 @@ pub struct EventView {
     pub server: Option<String>,
     /// For a deferral (RFC 3339).
     pub next_attempt_at: Option<String>,
+    /// For `routed`: why the recipient took its connector and next hop:
+    /// `accepted_domain`, `partner_domain` or `mx`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// For an attempt: each address tried, in order.
     pub addresses: Vec<AddressView>,
     /// One line for people.
@@ -79,6 +83,7 @@ impl From<&Event> for EventView {
             reply: None,
             server: None,
             next_attempt_at: None,
+            reason: None,
             addresses: Vec::new(),
             summary: String::new(),
         };
@@ -102,6 +107,15 @@ fn describe(view: &mut EventView, kind: &EventKind) {
                     "received from {client}: sender {sender}, {recipients} recipient(s), {size} bytes"
                 ),
             )
+        }
+        EventKind::Routed { reason } => {
+            view.reason = Some(reason_name(reason).to_string());
+            let via = match (&view.connector, &view.next_hop) {
+                (Some(connector), Some(hop)) => format!("connector {connector}, next hop {hop}"),
+                (None, Some(hop)) => format!("next hop {hop}"),
+                _ => "its next hop".to_string(),
+            };
+            ("routed", format!("routed to {via}: {}", reason.describe()))
         }
         EventKind::Attempt { results } => {
             view.addresses = results.iter().map(AddressView::from).collect();
@@ -146,6 +160,14 @@ fn describe(view: &mut EventView, kind: &EventKind) {
     };
     view.kind = name.to_string();
     view.summary = summary;
+}
+
+fn reason_name(reason: &RouteReason) -> &'static str {
+    match reason {
+        RouteReason::AcceptedDomain { .. } => "accepted_domain",
+        RouteReason::PartnerDomain { .. } => "partner_domain",
+        RouteReason::Mx { .. } => "mx",
+    }
 }
 
 fn set_diagnosis(view: &mut EventView, diagnosis: &Diagnosis) {

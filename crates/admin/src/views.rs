@@ -23,6 +23,9 @@ pub struct MessageView {
     pub connector: Option<String>,
     /// Bytes, as stored.
     pub size: u64,
+    /// The message's own `Message-ID:` header, without its angle brackets.
+    #[serde(default)]
+    pub message_id_header: Option<String>,
     pub recipients: Vec<RecipientView>,
 }
 
@@ -68,6 +71,7 @@ impl From<&StoredMessage> for MessageView {
                 .iter()
                 .find_map(|r| r.route.connector.clone()),
             size: message.size,
+            message_id_header: message.message_id_header.clone(),
             recipients: message.recipients.iter().map(RecipientView::from).collect(),
         }
     }

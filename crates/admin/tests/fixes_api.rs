@@ -53,6 +53,7 @@ async fn queue_and_defer(api: &Api) -> MessageId {
     let id = MessageId::new();
     let now = api.node.now();
     let recipient = |address: &str| NewRecipient {
+        reason: None,
         address: address.into(),
         dsn: DsnRecipient::default(),
         route: Route {
@@ -62,6 +63,7 @@ async fn queue_and_defer(api: &Api) -> MessageId {
         next_hop: "to-onprem".into(),
     };
     let message = NewMessage {
+        message_id_header: None,
         id,
         org: ORG.into(),
         sender: String::new(),

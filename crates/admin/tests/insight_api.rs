@@ -133,14 +133,22 @@ async fn insights_and_the_trace_follow_a_message_deferred_then_delivered() {
     let trace = &traces.as_array().unwrap()[0];
     assert_eq!(
         event_types(trace),
-        ["received", "attempt", "deferred", "attempt", "delivered"]
+        [
+            "received",
+            "routed",
+            "attempt",
+            "deferred",
+            "attempt",
+            "delivered"
+        ]
     );
     let events = trace["events"].as_array().unwrap();
     let received = events[0]["summary"].as_str().unwrap();
     assert!(received.contains("received from 127.0.0.1"), "{received}");
-    assert_eq!(events[1]["addresses"][0]["code"], "4.4.317");
-    assert_eq!(events[2]["code"], "4.4.317");
-    assert_eq!(events[4]["server"], onprem.addr().to_string());
+    assert_eq!(events[1]["reason"], "accepted_domain");
+    assert_eq!(events[2]["addresses"][0]["code"], "4.4.317");
+    assert_eq!(events[3]["code"], "4.4.317");
+    assert_eq!(events[5]["server"], onprem.addr().to_string());
 
     let (_, by_recipient) = api
         .get("/api/v1/trace?recipient=ALICE@contoso.test&status=delivered")

@@ -38,7 +38,12 @@ async fn every_list_refuses_a_limit_past_the_cap_naming_the_field() {
         }
         let path = format!("{list}?limit=1000");
         let (status, body) = http.call(false, &path, Some(TOKEN)).await;
-        assert_eq!((status, body.is_array()), (200, true), "{path}: {body}");
+        // The message list pages: its messages come with a cursor.
+        let page = match list {
+            "/api/v1/messages" => &body["messages"],
+            _ => &body,
+        };
+        assert_eq!((status, page.is_array()), (200, true), "{path}: {body}");
     }
 
     let (_, document) = http.call(false, "/api/v1/openapi.json", None).await;

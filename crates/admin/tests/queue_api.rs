@@ -64,6 +64,7 @@ impl Api {
 async fn queue_one_deferred_message(store: &dyn Store) -> MessageId {
     let id = MessageId::new();
     let recipient = |address: &str, connector: Option<&str>, next_hop: &str| NewRecipient {
+        reason: None,
         address: address.into(),
         dsn: DsnRecipient::default(),
         route: Route {
@@ -75,6 +76,7 @@ async fn queue_one_deferred_message(store: &dyn Store) -> MessageId {
     let body = b"Subject: hello\r\n\r\nhello\r\n".to_vec();
     store
         .accept_message(NewMessage {
+            message_id_header: None,
             id,
             org: "default".into(),
             sender: "bob@example.test".into(),
@@ -181,7 +183,8 @@ async fn a_listed_message_shows_each_recipient_and_its_last_error() {
     let api = Api::start().await;
     let (status, body) = api.get("/api/v1/messages", Some(TOKEN)).await;
     assert_eq!(status, 200, "{body}");
-    let messages = body.as_array().unwrap();
+    assert_eq!(body["next_cursor"], Value::Null);
+    let messages = body["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 1);
     let message = &messages[0];
     assert_eq!(message["id"], api.message_id.to_string());
@@ -219,7 +222,7 @@ async fn a_listed_message_shows_each_recipient_and_its_last_error() {
 #[tokio::test]
 async fn filters_narrow_the_list() {
     let api = Api::start().await;
-    let count = |body: Value| body.as_array().map(Vec::len).unwrap();
+    let count = |body: Value| body["messages"].as_array().map(Vec::len).unwrap();
     for (query, expected) in [
         ("state=deferred", 1),
         ("state=delivered", 0),
@@ -305,4 +308,116 @@ async fn an_unknown_endpoint_is_a_json_404() {
         (404, Some("not_found"))
     );
     api.stop().await;
+}
+
+/// Five messages received a minute apart, the last at `T0`, behind the API
+/// with its clock at `T0`.
+async fn five_messages() -> (Http, Vec<MessageId>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: SharedStore = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let mut ids = Vec::new();
+    for minutes_before in (0..5u64).rev() {
+        let id = MessageId::new();
+        let received_at = T0 - Duration::from_secs(60 * minutes_before);
+        store
+            .accept_message(NewMessage {
+                message_id_header: None,
+                id,
+                org: "default".into(),
+                sender: "bob@example.test".into(),
+                client: "192.0.2.1".into(),
+                received_at,
+                expires_at: received_at + Duration::from_secs(24 * 3600),
+                dsn: DsnEnvelope::default(),
+                body: b"Subject: hi\r\n\r\nhi\r\n".to_vec().into(),
+                recipients: vec![NewRecipient {
+                    reason: None,
+                    address: "carol@fabrikam.test".into(),
+                    dsn: DsnRecipient::default(),
+                    route: Route {
+                        connector: None,
+                        domain: "fabrikam.test".into(),
+                    },
+                    next_hop: "mx/fabrikam.test".into(),
+                }],
+            })
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let http = Http::serve(AdminState {
+        store,
+        token_digests: vec![TOKEN_HASH.parse().unwrap()],
+        clock: Arc::new(ManualClock::new(T0)),
+        node: Default::default(),
+    })
+    .await;
+    ids.reverse(); // newest first, as listed
+    (http, ids, dir)
+}
+
+fn listed_ids(page: &Value) -> Vec<String> {
+    page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_goes_on_page_by_page_from_its_cursor() {
+    let (http, ids, _dir) = five_messages().await;
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/messages?limit=2".to_string();
+    let mut pages = 0;
+    loop {
+        let (status, page) = http.call(false, &path, Some(TOKEN)).await;
+        assert_eq!(status, 200, "{page}");
+        pages += 1;
+        seen.extend(listed_ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/messages?limit=2&cursor={cursor}"),
+            None => break,
+        }
+        assert!(pages < 10, "the cursor goes on for ever");
+    }
+    assert_eq!(pages, 3);
+    let expected: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    assert_eq!(seen, expected, "every message once, newest first");
+
+    let (status, body) = http
+        .call(false, "/api/v1/messages?cursor=nonsense", Some(TOKEN))
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("cursor"))
+    );
+    http.stop().await;
+}
+
+#[tokio::test]
+async fn the_list_filters_by_age() {
+    let (http, ids, _dir) = five_messages().await;
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    // Received 0, 1, 2, 3 and 4 minutes before the clock.
+    for (query, expected) in [
+        ("older_than=150s", &ids[3..]),
+        ("newer_than=90s", &ids[..2]),
+        ("older_than=30s&newer_than=150s", &ids[1..3]),
+    ] {
+        let (status, page) = http
+            .call(false, &format!("/api/v1/messages?{query}"), Some(TOKEN))
+            .await;
+        assert_eq!(status, 200, "{query}: {page}");
+        assert_eq!(listed_ids(&page), expected, "{query}");
+    }
+    let (status, body) = http
+        .call(false, "/api/v1/messages?older_than=a+while", Some(TOKEN))
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (400, Some("older_than"))
+    );
+    http.stop().await;
 }

@@ -16,7 +16,7 @@ use mail_builder::headers::address::Address;
 use mail_builder::headers::raw::Raw;
 use mailflow_core::{MessageId, OrgSettings};
 use mailflow_ndr::AlertLabel;
-use mailflow_receive::route::{next_hop, route_recipient};
+use mailflow_receive::route::{next_hop, route_reason, route_recipient};
 use mailflow_store::{AlertSettings, NewMessage, NewRecipient};
 
 pub async fn send(
@@ -45,6 +45,7 @@ pub async fn send(
     let body = compose(ctx, notice, &to, id).map_err(NotifyError::Compose)?;
     ctx.store
         .accept_message(NewMessage {
+            message_id_header: None,
             id,
             org: ctx.org.clone(),
             sender: String::new(),
@@ -75,6 +76,7 @@ fn route_admins(
             }
             Ok(route) => {
                 recipients.push(NewRecipient {
+                    reason: Some(route_reason(org, &route)),
                     address: address.clone(),
                     dsn: Default::default(),
                     next_hop: next_hop(org, &route),

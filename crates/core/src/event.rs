@@ -1,7 +1,7 @@
 //! Delivery events: the single record of what happened to a message, from
 //! which the trace, the insights and their history are built.
 
-use crate::{Diagnosis, MessageId, Stage};
+use crate::{Diagnosis, MessageId, RouteReason, Stage};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -27,6 +27,11 @@ pub enum EventKind {
         recipients: usize,
         size: u64,
         client: String,
+    },
+    /// Where a recipient was sent at receive, and why; the event's
+    /// connector and next hop say where.
+    Routed {
+        reason: RouteReason,
     },
     Attempt {
         results: Vec<AddressResult>,

@@ -29,4 +29,4 @@ pub use org::{
     AcceptedDomain, Connector, ConnectorKind, Directory, DomainType, OrgSettings, SmartHost,
     TlsPolicy,
 };
-pub use recipient::{RecipientState, Route};
+pub use recipient::{RecipientState, Route, RouteReason};

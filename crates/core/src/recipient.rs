@@ -1,6 +1,7 @@
 //! A recipient's state and route. Each recipient of a message moves on its
 //! own: one can be delivered while another is deferred.
 
+use crate::DomainType;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -97,6 +98,44 @@ impl Route {
                 .split_once('/')
                 .map_or(next_hop, |(connector, _)| connector),
         )
+    }
+}
+
+/// Why a recipient took its route, as the receiver decided it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum RouteReason {
+    /// The domain is one the organisation accepts (`authoritative` or
+    /// `internal_relay`), carried by the connector that covers it.
+    AcceptedDomain {
+        domain: String,
+        domain_type: DomainType,
+    },
+    /// Relayed through the partner connector covering the domain.
+    PartnerDomain { domain: String },
+    /// Relayed to the domain's MX hosts, no connector covering it.
+    Mx { domain: String },
+}
+
+impl RouteReason {
+    /// One line for people, e.g. `accepted domain contoso.test (internal_relay)`.
+    pub fn describe(&self) -> String {
+        match self {
+            RouteReason::AcceptedDomain {
+                domain,
+                domain_type,
+            } => {
+                let kind = match domain_type {
+                    DomainType::Authoritative => "authoritative",
+                    DomainType::InternalRelay => "internal relay",
+                };
+                format!("accepted domain {domain} ({kind})")
+            }
+            RouteReason::PartnerDomain { domain } => {
+                format!("partner connector domain match for {domain}")
+            }
+            RouteReason::Mx { domain } => format!("MX of {domain}"),
+        }
     }
 }
 

@@ -199,6 +199,7 @@ async fn bounce_all_walks_a_queue_of_many_pages_failing_each_recipient_once() {
     let messages = 520;
     for _ in 0..messages {
         let recipient = |address: &str| NewRecipient {
+            reason: None,
             address: address.into(),
             dsn: Default::default(),
             route: waiting.route.clone(),
@@ -206,6 +207,7 @@ async fn bounce_all_walks_a_queue_of_many_pages_failing_each_recipient_once() {
         };
         let now = node.now();
         let message = NewMessage {
+            message_id_header: None,
             id: MessageId::new(),
             org: ORG.into(),
             sender: String::new(),

@@ -77,6 +77,7 @@ impl Fixture {
         let id = MessageId::new();
         let recipients = (0..count)
             .map(|i| NewRecipient {
+                reason: None,
                 address: format!("user{i}@contoso.test"),
                 dsn: Default::default(),
                 route: Route {
@@ -89,6 +90,7 @@ impl Fixture {
         let now = self.now();
         self.store
             .accept_message(NewMessage {
+                message_id_header: None,
                 id,
                 org: ORG.into(),
                 sender: "alice@fabrikam.test".into(),
@@ -620,6 +622,7 @@ async fn the_list_has_every_connector_and_mx_routing_only_when_used() {
 
     f.store
         .accept_message(NewMessage {
+            message_id_header: None,
             id: MessageId::new(),
             org: ORG.into(),
             sender: "alice@contoso.test".into(),
@@ -629,6 +632,7 @@ async fn the_list_has_every_connector_and_mx_routing_only_when_used() {
             dsn: Default::default(),
             body: b"x\r\n".to_vec().into(),
             recipients: vec![NewRecipient {
+                reason: None,
                 address: "bob@fabrikam.test".into(),
                 dsn: Default::default(),
                 route: Route {

@@ -92,7 +92,16 @@ pub enum QueueCommand {
         sender: Option<String>,
         #[arg(long)]
         recipient: Option<String>,
-        /// At most this many messages.
+        /// Received longer ago than this, e.g. 2h, 30m, 1d.
+        #[arg(long)]
+        older_than: Option<String>,
+        /// Received less long ago than this, e.g. 15m.
+        #[arg(long)]
+        newer_than: Option<String>,
+        /// Go on from the cursor a page before printed (`--json` shows it as `next_cursor`).
+        #[arg(long)]
+        cursor: Option<String>,
+        /// At most this many messages per page.
         #[arg(long)]
         limit: Option<usize>,
         /// Print JSON (the API's own shapes) instead of a table.
@@ -106,6 +115,66 @@ pub enum QueueCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Make mail due now, lifting the waits of its next hops.
+    Retry(QueueActionArgs),
+    /// Hold mail until resumed (it still expires).
+    Suspend(QueueActionArgs),
+    /// Queue suspended mail again.
+    Resume(QueueActionArgs),
+    /// Fail mail for good now, with a non-delivery report to each sender.
+    Bounce(QueueActionArgs),
+    /// Remove mail from the queue, with no report to the senders.
+    Delete(QueueActionArgs),
+}
+
+/// One message by id, or the messages a filter picks. With a filter, the
+/// count is asked for first; bouncing or deleting more than one message
+/// asks for confirmation unless `--yes`.
+#[derive(Debug, Clone, Args)]
+pub struct QueueActionArgs {
+    /// The message id; without it, the filter flags pick the messages.
+    pub id: Option<String>,
+    /// Only this recipient (of the message, or of each message picked).
+    #[arg(long)]
+    pub recipient: Option<String>,
+    /// A connector name; `_mx` for mail routed by MX without one.
+    #[arg(long, conflicts_with = "id")]
+    pub connector: Option<String>,
+    /// The queue the recipients wait in, e.g. to-onprem or mx/fabrikam.test.
+    #[arg(long, conflicts_with = "id")]
+    pub next_hop: Option<String>,
+    /// The enhanced code of the last error, e.g. 4.4.316.
+    #[arg(long, conflicts_with = "id")]
+    pub code: Option<String>,
+    /// queued, deferred, suspended (or in_flight, which is left alone).
+    #[arg(long, conflicts_with = "id")]
+    pub state: Option<String>,
+    #[arg(long, conflicts_with = "id")]
+    pub sender: Option<String>,
+    /// Received longer ago than this, e.g. 2h, 30m, 1d.
+    #[arg(long, conflicts_with = "id")]
+    pub older_than: Option<String>,
+    /// Received less long ago than this, e.g. 15m.
+    #[arg(long, conflicts_with = "id")]
+    pub newer_than: Option<String>,
+    /// Received before (RFC 3339).
+    #[arg(long, conflicts_with = "id")]
+    pub received_before: Option<String>,
+    /// Received at or after (RFC 3339).
+    #[arg(long, conflicts_with = "id")]
+    pub received_after: Option<String>,
+    /// Every pending message: needed when no filter is given.
+    #[arg(long, conflicts_with = "id")]
+    pub all: bool,
+    /// Only print how many messages and recipients the filter picks.
+    #[arg(long, conflicts_with = "id")]
+    pub dry_run: bool,
+    /// Do not ask before bouncing or deleting more than one message.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Print JSON (the API's answers) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

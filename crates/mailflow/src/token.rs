@@ -185,7 +185,7 @@ async fn act(access: &Access, command: &TokenCommand, json: bool) -> Result<Stri
         }
         (TokenCommand::Revoke { name }, Access::Api(client)) => {
             client
-                .delete(&format!("/api/v1/tokens/{name}"), &actor)
+                .delete::<()>(&format!("/api/v1/tokens/{name}"), &[], &actor)
                 .await?;
             Ok(format!("token {name} revoked"))
         }

@@ -94,7 +94,7 @@ async fn act(
         }
         (UserCommand::Remove { name }, Access::Api(client)) => {
             client
-                .delete(&format!("/api/v1/users/{name}"), &actor)
+                .delete::<()>(&format!("/api/v1/users/{name}"), &[], &actor)
                 .await?;
             Ok(format!("user {name} removed"))
         }

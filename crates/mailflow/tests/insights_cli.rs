@@ -53,6 +53,7 @@ fn insights_and_trace_show_a_refused_connector_and_its_deferred_message() {
     for part in [
         "from bob@example.test",
         "received",
+        "routed to connector to-onprem, next hop to-onprem: accepted domain contoso.test",
         "attempt",
         "deferred",
         "4.4.316",
@@ -66,7 +67,7 @@ fn insights_and_trace_show_a_refused_connector_and_its_deferred_message() {
         .iter()
         .map(|e| e["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["received", "attempt", "deferred"]);
+    assert_eq!(types, ["received", "routed", "attempt", "deferred"]);
 
     let bad = serve.cli(&["trace", "--since", "yesterday"]);
     assert!(!bad.status.success());

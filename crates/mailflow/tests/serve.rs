@@ -58,7 +58,8 @@ async fn serve_reports_its_addresses_shows_a_diagnosis_stops_on_sigterm_and_keep
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        listed = serde_json::from_slice(&output.stdout).unwrap();
+        let page: Value = serde_json::from_slice(&output.stdout).unwrap();
+        listed = page["messages"].clone();
         if listed.as_array().is_some_and(|list| !list.is_empty()) {
             break;
         }

@@ -8,6 +8,7 @@
 //! store has written them and let them go.
 
 use crate::envelope::Envelope;
+use crate::message_id_header::message_id_header;
 use crate::receiver::Receiver;
 use crate::trace::{TraceInfo, count_received_headers, received_header};
 use mailflow_core::{EnhancedCode, Mailbox, MessageBytes, MessageId};
@@ -46,6 +47,7 @@ pub(crate) async fn accept(
         );
     }
     let id = MessageId::new();
+    let message_id_header = message_id_header(body.bytes());
     let received_at = receiver.clock.now();
     let single_recipient = match envelope.recipients.as_slice() {
         [only] => Mailbox::parse(&only.address).ok(),
@@ -65,6 +67,7 @@ pub(crate) async fn accept(
     }
     body.prepend(header.into_bytes());
     let message = NewMessage {
+        message_id_header,
         id,
         org: settings.org.clone(),
         sender: envelope

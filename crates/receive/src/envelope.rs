@@ -3,7 +3,7 @@
 //! functions of the command and the settings, so every refusal is testable
 //! without a socket.
 
-use crate::route::{RouteRefusal, next_hop, route_mailbox};
+use crate::route::{RouteRefusal, next_hop, route_mailbox, route_reason};
 use mailflow_core::{DsnEnvelope, EnhancedCode, Mailbox, OrgSettings};
 use mailflow_smtp::server::{
     CommandError, Reply, ReversePath, mail_dsn, rcpt_dsn, unsupported_mail_parameter,
@@ -111,6 +111,7 @@ pub(crate) fn add_recipient(
                     format!("recipient <{}> ok", mailbox.smtp()),
                 );
                 envelope.recipients.push(NewRecipient {
+                    reason: Some(route_reason(org, &route)),
                     dsn,
                     next_hop: next_hop(org, &route),
                     route,
@@ -140,6 +141,7 @@ fn add_postmaster(
         match route_mailbox(org, &mailbox, true) {
             Ok(route) => {
                 envelope.recipients.push(NewRecipient {
+                    reason: Some(route_reason(org, &route)),
                     dsn: dsn.clone(),
                     next_hop: next_hop(org, &route),
                     route,

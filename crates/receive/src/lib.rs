@@ -11,6 +11,7 @@ mod admission;
 mod credentials;
 mod envelope;
 mod login_failures;
+mod message_id_header;
 mod postmaster;
 mod quota;
 mod receiver;
@@ -23,7 +24,7 @@ pub use admission::SessionLimits;
 pub use credentials::{PasswordHashError, hash_password, password_matches, user_name_problem};
 pub use quota::QUOTA_WINDOW;
 pub use receiver::Receiver;
-pub use route::{RouteRefusal, next_hop, route_mailbox, route_recipient};
+pub use route::{RouteRefusal, next_hop, route_mailbox, route_reason, route_recipient};
 
 use ipnet::IpNet;
 use std::net::SocketAddr;

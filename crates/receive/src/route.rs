@@ -10,7 +10,9 @@
 //! - Any other domain is relaying, allowed only to trusted clients: through
 //!   the partner connector that covers the domain, else by its MX records.
 
-use mailflow_core::{ConnectorKind, DomainType, EnhancedCode, Mailbox, OrgSettings, Route};
+use mailflow_core::{
+    ConnectorKind, DomainType, EnhancedCode, Mailbox, OrgSettings, Route, RouteReason,
+};
 use mailflow_smtp::server::Reply;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -129,6 +131,21 @@ pub fn next_hop(org: &OrgSettings, route: &Route) -> String {
         .and_then(|name| org.connector(name))
         .is_some_and(|connector| !connector.smart_hosts.is_empty());
     route.next_hop(has_smart_hosts)
+}
+
+/// Why `route_mailbox` gave `route`, for the trace's `routed` event: an
+/// accepted domain through its connector, a partner connector's domain, or
+/// the domain's MX.
+pub fn route_reason(org: &OrgSettings, route: &Route) -> RouteReason {
+    let domain = route.domain.clone();
+    match (&route.connector, org.accepted_domain(&route.domain)) {
+        (Some(_), Some(accepted)) => RouteReason::AcceptedDomain {
+            domain,
+            domain_type: accepted.kind,
+        },
+        (Some(_), None) => RouteReason::PartnerDomain { domain },
+        (None, _) => RouteReason::Mx { domain },
+    }
 }
 
 /// The enabled partner connector covering the domain most specifically.
@@ -307,6 +324,34 @@ mod tests {
     fn relaying_never_goes_through_an_on_premises_connector() {
         let route = route_recipient(&org(), "x@sub.example.test", true).unwrap();
         assert_eq!(route, via(None, "sub.example.test"));
+    }
+
+    #[test]
+    fn each_route_says_why() {
+        let org = org();
+        let reason = |address: &str| {
+            let route = route_recipient(&org, address, true).unwrap();
+            route_reason(&org, &route)
+        };
+        assert_eq!(
+            reason("x@hybrid.test"),
+            RouteReason::AcceptedDomain {
+                domain: "hybrid.test".into(),
+                domain_type: DomainType::InternalRelay
+            }
+        );
+        assert_eq!(
+            reason("x@fabrikam.test"),
+            RouteReason::PartnerDomain {
+                domain: "fabrikam.test".into()
+            }
+        );
+        assert_eq!(
+            reason("x@elsewhere.test"),
+            RouteReason::Mx {
+                domain: "elsewhere.test".into()
+            }
+        );
     }
 
     #[test]

@@ -266,6 +266,7 @@ async fn send_report(
         ReportKind::Delay => EventKind::DelayNoticeSent,
     };
     let report_message = NewMessage {
+        message_id_header: None,
         id: report.id,
         org: message.org.clone(),
         sender: String::new(),
@@ -275,6 +276,7 @@ async fn send_report(
         dsn: Default::default(),
         body: report.bytes.into(),
         recipients: vec![NewRecipient {
+            reason: Some(mailflow_receive::route::route_reason(&org, &route)),
             address: message.sender.clone(),
             dsn: Default::default(),
             route,

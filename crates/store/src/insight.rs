@@ -46,6 +46,8 @@ pub struct TraceFilter {
     /// Only this organisation's messages.
     pub org: Option<String>,
     pub message_id: Option<MessageId>,
+    /// The message's `Message-ID:` header, without its angle brackets.
+    pub message_id_header: Option<String>,
     /// The envelope sender, exactly but for ASCII case.
     pub sender: Option<String>,
     /// A recipient address, exactly but for ASCII case.

@@ -16,6 +16,7 @@ mod insight;
 mod model;
 mod operator;
 pub mod private_files;
+mod queue_ops;
 mod sqlite;
 mod stored_body;
 
@@ -31,11 +32,12 @@ pub use error::StoreError;
 pub use insight::{DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
 pub use model::ConnectorQueueStats;
 pub use model::{
-    ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageFilter, NewMessage,
-    NewRecipient, NextHopHold, OwedReport, RecipientUpdate, Schedule, StoredMessage,
+    ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageCursor, MessageFilter,
+    NewMessage, NewRecipient, NextHopHold, OwedReport, RecipientUpdate, Schedule, StoredMessage,
     StoredRecipient,
 };
 pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};
+pub use queue_ops::{ConnectorChoice, QueueAction, QueueSelection, SelectedMessage};
 pub use sqlite::{MESSAGE_PRUNE_BATCH, SqliteOptions, SqliteStore};
 pub use stored_body::{BodyReader, StoredBody};
 
@@ -250,6 +252,32 @@ pub trait Store: Send + Sync + 'static {
         after: Option<WaitingCursor>,
         limit: usize,
     ) -> Result<Vec<PendingRecipient>>;
+
+    // --- queue operations ---------------------------------------------------
+
+    /// A page of at most `max_messages` messages with pending recipients
+    /// (queued, deferred, suspended or in flight) that the selection picks,
+    /// after the message `after` in id (arrival) order, from the start when
+    /// `None`; each with the recipients picked. Every message comes in one
+    /// page only, whole: a queue of a million is walked page by page, never
+    /// loaded.
+    async fn select_pending(
+        &self,
+        selection: &QueueSelection,
+        after: Option<MessageId>,
+        max_messages: usize,
+    ) -> Result<Vec<SelectedMessage>>;
+    /// Operator: does `action` to those of `recipients` (message, index)
+    /// whose state it applies to when the transaction runs (in-flight ones
+    /// are left alone), each with an operator event (`action`, by `actor`)
+    /// in its message's trace, in one transaction. Returns how many.
+    async fn act_on_recipients(
+        &self,
+        action: QueueAction,
+        recipients: &[(MessageId, u32)],
+        now: OffsetDateTime,
+        actor: &str,
+    ) -> Result<u64>;
 
     // --- mail flow intelligence -------------------------------------------
 

@@ -2,6 +2,7 @@
 
 use mailflow_core::{
     Diagnosis, DsnEnvelope, DsnRecipient, MessageBytes, MessageId, RecipientState, Route,
+    RouteReason,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -19,6 +20,9 @@ pub struct NewMessage {
     pub received_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub dsn: DsnEnvelope,
+    /// The message's `Message-ID:` header, without its angle brackets, for
+    /// the trace; `None` when it has none.
+    pub message_id_header: Option<String>,
     /// The whole message as it will be sent on, `Received:` header included,
     /// with CRLF line endings and no dot-stuffing.
     /// In chunks, written out as they are (see `MessageBytes`).
@@ -32,6 +36,9 @@ pub struct NewRecipient {
     pub dsn: DsnRecipient,
     pub route: Route,
     pub next_hop: String,
+    /// Why the receiver chose the route; recorded as the recipient's
+    /// `routed` event in the trace. `None`: no such event.
+    pub reason: Option<RouteReason>,
 }
 
 /// The diagnosis of a recipient's latest failed attempt.
@@ -71,6 +78,8 @@ pub struct StoredMessage {
     pub received_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub dsn: DsnEnvelope,
+    /// The `Message-ID:` header, without its angle brackets.
+    pub message_id_header: Option<String>,
     pub size: u64,
     pub delay_notice_sent: bool,
     pub recipients: Vec<StoredRecipient>,
@@ -169,8 +178,51 @@ pub struct MessageFilter {
     pub sender: Option<String>,
     /// A recipient address, exactly but for ASCII case.
     pub recipient: Option<String>,
+    /// Received before this time (older than an age).
+    pub received_before: Option<OffsetDateTime>,
+    /// Received at or after this time (newer than an age).
+    pub received_after: Option<OffsetDateTime>,
+    /// Only messages after this one in list order (newest first): the
+    /// cursor of the page before.
+    pub after: Option<MessageCursor>,
     /// At most this many messages; 0 is no limit.
     pub limit: usize,
+}
+
+/// A place in the message list, which runs newest first: the last message
+/// of a page, from which the next page goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageCursor {
+    pub received_at: OffsetDateTime,
+    pub id: MessageId,
+}
+
+impl MessageCursor {
+    pub fn of(message: &StoredMessage) -> MessageCursor {
+        MessageCursor {
+            received_at: message.received_at,
+            id: message.id,
+        }
+    }
+}
+
+impl std::fmt::Display for MessageCursor {
+    /// `<nanoseconds since the epoch>-<message id>`: opaque to clients.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.received_at.unix_timestamp_nanos(), self.id)
+    }
+}
+
+impl std::str::FromStr for MessageCursor {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let (nanos, id) = text.rsplit_once('-').ok_or(())?;
+        let nanos: i128 = nanos.parse().map_err(|_| ())?;
+        Ok(MessageCursor {
+            received_at: OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| ())?,
+            id: id.parse().map_err(|_| ())?,
+        })
+    }
 }
 
 /// One connector's pending part of the queue (`None`: MX routing without a

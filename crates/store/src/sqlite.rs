@@ -41,6 +41,8 @@ mod notices;
 mod operator;
 #[cfg(test)]
 mod plans;
+mod queue_actions;
+mod queue_selection;
 mod reads;
 mod record;
 mod reports_owed;
@@ -73,6 +75,7 @@ use crate::{
 use crate::{
     ConnectorQueueStats, DeliveryStats, HistoryBucket, StoredBody, TraceFilter, TracedMessage,
 };
+use crate::{QueueAction, QueueSelection, SelectedMessage};
 use async_trait::async_trait;
 use mailflow_core::{Event, MessageId, OrgSettings};
 use spool::{SpoolReader, SpoolWriter};
@@ -439,6 +442,27 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<PendingRecipient>> {
         operator::waiting_recipients(&mut *self.read().await?, org, connector, after, limit).await
+    }
+
+    async fn select_pending(
+        &self,
+        selection: &QueueSelection,
+        after: Option<MessageId>,
+        max_messages: usize,
+    ) -> Result<Vec<SelectedMessage>> {
+        let conn = &mut *self.read().await?;
+        queue_selection::select_pending(conn, selection, after, max_messages).await
+    }
+
+    async fn act_on_recipients(
+        &self,
+        action: QueueAction,
+        recipients: &[(MessageId, u32)],
+        now: OffsetDateTime,
+        actor: &str,
+    ) -> Result<u64> {
+        let (recipients, actor) = (recipients.to_vec(), actor.to_string());
+        on_writer!(self, conn => queue_actions::act(conn, action, &recipients, now, &actor))
     }
 
     async fn queue_stats(&self, org: &str) -> Result<Vec<ConnectorQueueStats>> {

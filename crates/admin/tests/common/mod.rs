@@ -150,6 +150,20 @@ impl Api {
         self.http.send(method, path, Some(token), body).await
     }
 
+    /// A POST with a JSON body, by the actor `ops`.
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let method = reqwest::Method::POST;
+        self.http
+            .send(method, path, Some(self.token), Some(body))
+            .await
+    }
+
+    /// A DELETE, by the actor `ops`.
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        let method = reqwest::Method::DELETE;
+        self.http.send(method, path, Some(self.token), None).await
+    }
+
     pub async fn stop(self) {
         self.node.stop().await;
         self.http.stop().await;

@@ -151,6 +151,7 @@ pub async fn queue(
         let id = MessageId::new();
         h.store
             .accept_message(NewMessage {
+                message_id_header: None,
                 id,
                 org: ORG.into(),
                 sender: "alice@contoso.test".into(),
@@ -160,6 +161,7 @@ pub async fn queue(
                 dsn: Default::default(),
                 body: b"Subject: hello\r\n\r\nHello\r\n".to_vec().into(),
                 recipients: vec![NewRecipient {
+                    reason: None,
                     address: format!("user{n}@{domain}"),
                     dsn: Default::default(),
                     route,

@@ -94,7 +94,7 @@ pub(crate) fn actor() -> String {
 }
 
 /// Percent-encodes what is not safe in one URL path segment.
-fn path_segment(text: &str) -> String {
+pub(crate) fn path_segment(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~:@".contains(&byte) {

@@ -3,7 +3,7 @@
 
 use crate::cli::ApiArgs;
 use crate::token;
-use mailflow_admin::{ErrorBody, ErrorDetail, MessageView};
+use mailflow_admin::{ErrorBody, ErrorDetail, MessageListView, MessageView};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
@@ -31,6 +31,8 @@ pub enum ClientError {
     BadAnswer { status: u16, source: reqwest::Error },
     #[error("the admin API answered in a shape this CLI does not know: {0}")]
     Unexpected(String),
+    #[error("{0}")]
+    NotConfirmed(String),
 }
 
 fn field_note(detail: &ErrorDetail) -> String {
@@ -67,7 +69,7 @@ impl ApiClient {
     pub async fn list(
         &self,
         filters: &[(&str, Option<&str>)],
-    ) -> Result<Vec<MessageView>, ClientError> {
+    ) -> Result<MessageListView, ClientError> {
         let query: Vec<(&str, &str)> = filters
             .iter()
             .filter_map(|(k, v)| v.map(|v| (*k, v)))
@@ -120,16 +122,32 @@ impl ApiClient {
         self.send(url, request).await
     }
 
-    /// `DELETE` an API path, naming `actor` for the audit log; the API
-    /// answers `204` with no body.
-    pub async fn delete(&self, path: &str, actor: &str) -> Result<(), ClientError> {
+    /// `POST` a JSON body to an API path, naming `actor` for the audit log.
+    pub async fn post_body<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        actor: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, ClientError> {
+        self.send_json(reqwest::Method::POST, path, actor, body)
+            .await
+    }
+
+    /// `DELETE` an API path, naming `actor` for the audit log (an answer
+    /// without a body reads as `()`).
+    pub async fn delete<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        actor: &str,
+    ) -> Result<T, ClientError> {
         let url = format!("{}{path}", self.base);
         let request = self
             .http
             .delete(&url)
+            .query(query)
             .header(mailflow_admin::ACTOR_HEADER, actor);
-        let _: serde_json::Value = self.send(url, request).await?;
-        Ok(())
+        self.send(url, request).await
     }
 
     async fn get<T: DeserializeOwned>(

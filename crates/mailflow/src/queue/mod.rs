@@ -1,6 +1,8 @@
 //! `mailflow queue`: the queue of a running node, through its admin API —
-//! a table for people, or the API's own JSON for scripts.
+//! a table for people, or the API's own JSON for scripts — and the
+//! operations on it (retry, suspend, resume, bounce, delete).
 
+mod act;
 mod client;
 mod render;
 
@@ -18,6 +20,9 @@ pub async fn run(api: &ApiArgs, command: QueueCommand) -> Result<String, ClientE
             code,
             sender,
             recipient,
+            older_than,
+            newer_than,
+            cursor,
             limit,
             json,
         } => {
@@ -28,13 +33,16 @@ pub async fn run(api: &ApiArgs, command: QueueCommand) -> Result<String, ClientE
                 ("code", code.as_deref()),
                 ("sender", sender.as_deref()),
                 ("recipient", recipient.as_deref()),
+                ("older_than", older_than.as_deref()),
+                ("newer_than", newer_than.as_deref()),
+                ("cursor", cursor.as_deref()),
                 ("limit", limit.as_deref()),
             ];
-            let messages = client.list(&filters).await?;
+            let page = client.list(&filters).await?;
             Ok(if json {
-                render::json(&messages)
+                render::json(&page)
             } else {
-                render::table(&messages)
+                render::page(&page)
             })
         }
         QueueCommand::Show { id, json } => {
@@ -45,5 +53,16 @@ pub async fn run(api: &ApiArgs, command: QueueCommand) -> Result<String, ClientE
                 render::message(&message)
             })
         }
+        QueueCommand::Retry(args) => act::run(&client, act::verb("retry"), args, &actor()).await,
+        QueueCommand::Suspend(args) => {
+            act::run(&client, act::verb("suspend"), args, &actor()).await
+        }
+        QueueCommand::Resume(args) => act::run(&client, act::verb("resume"), args, &actor()).await,
+        QueueCommand::Bounce(args) => act::run(&client, act::verb("bounce"), args, &actor()).await,
+        QueueCommand::Delete(args) => act::run(&client, act::verb("delete"), args, &actor()).await,
     }
+}
+
+fn actor() -> String {
+    crate::fix::actor()
 }

@@ -1,7 +1,7 @@
 //! How the queue is printed: one table row per recipient for people, the
 //! API's JSON for scripts, and a block of text for one message.
 
-use mailflow_admin::{MessageView, RecipientView};
+use mailflow_admin::{MessageListView, MessageView, RecipientView};
 use serde::Serialize;
 
 pub fn json<T: Serialize>(value: &T) -> String {
@@ -18,6 +18,15 @@ const HEADERS: [&str; 8] = [
     "CONNECTOR",
     "LAST ERROR",
 ];
+
+/// A page of the list, and how to ask for the next one when there is more.
+pub fn page(page: &MessageListView) -> String {
+    let mut text = table(&page.messages);
+    if let Some(cursor) = &page.next_cursor {
+        text.push_str(&format!("\n(more: add --cursor {cursor})"));
+    }
+    text
+}
 
 /// One row per recipient, so each recipient's own state and error show.
 pub fn table(messages: &[MessageView]) -> String {
@@ -87,6 +96,13 @@ pub fn message(message: &MessageView) -> String {
         format!("expires    {}", message.expires_at),
         format!("size       {} bytes", message.size),
         format!(
+            "message-id {}",
+            message
+                .message_id_header
+                .as_deref()
+                .map_or_else(|| "-".to_string(), |id| format!("<{id}>"))
+        ),
+        format!(
             "connector  {}",
             message.connector.as_deref().unwrap_or("(mx)")
         ),
@@ -137,6 +153,7 @@ mod tests {
             expires_at: "2025-03-02T10:00:00Z".into(),
             connector: Some("to-onprem".into()),
             size: 25,
+            message_id_header: Some("hello.1@example.test".into()),
             recipients: vec![RecipientView {
                 address: "alice@contoso.test".into(),
                 state: "deferred".into(),
@@ -180,5 +197,6 @@ mod tests {
         let text = message(&sample());
         assert!(text.contains("last error     450 4.4.316 connection refused by 127.0.0.1:25"));
         assert!(text.contains("server         127.0.0.1:25 at 2025-03-01T10:00:00Z"));
+        assert!(text.contains("message-id <hello.1@example.test>"), "{text}");
     }
 }

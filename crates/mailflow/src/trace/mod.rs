@@ -1,5 +1,5 @@
 //! `mailflow trace`: every event of the messages a search finds on a
-//! running node (by message id, sender, recipient, time, status), through
+//! running node (by mailflow's message id or the `Message-ID:` header, sender, recipient, time, status), through
 //! its admin API; `--json` prints the API's own JSON.
 
 mod render;
@@ -13,6 +13,8 @@ use mailflow_admin::TraceView;
 pub struct TraceArgs {
     #[command(flatten)]
     pub api: ApiArgs,
+    /// mailflow's message id, or the message's `Message-ID:` header
+    /// (`<local@domain>`, the angle brackets optional).
     #[arg(long)]
     pub message_id: Option<String>,
     #[arg(long)]

@@ -5,7 +5,8 @@
 //! other straight from each message's chunks (see `spool`); the message
 //! rows say where. A message's recipients are due at once, or when
 //! their next hop's hold ends. The message's `received` event is written in
-//! the same transaction, so that its trace starts where the queue does.
+//! the same transaction, so that its trace starts where the queue does,
+//! with a `routed` event for each recipient the receiver routed.
 
 use super::codec::{json_to_db, ret_to_db, time_to_db};
 use super::json_rows;
@@ -31,10 +32,10 @@ pub const INSERT_MESSAGES: &str = "WITH m (value) AS MATERIALIZED \
      (SELECT jsonb(value) FROM json_each(?)) \
      INSERT INTO messages (id, org, sender, received_at, \
      expires_at, dsn_ret, dsn_envid, size, delay_notice_sent, pending, body, \
-     body_segment, body_offset) \
+     body_segment, body_offset, message_id_header) \
      SELECT unhex(m.value ->> 0), m.value ->> 1, m.value ->> 2, m.value ->> 3, \
      m.value ->> 4, m.value ->> 5, m.value ->> 6, m.value ->> 7, 0, m.value ->> 8, x'', \
-     m.value ->> 9, m.value ->> 10 FROM m";
+     m.value ->> 9, m.value ->> 10, m.value ->> 11 FROM m";
 
 /// Writes the recipients. A recipient is due at once, or when its next
 /// hop's hold ends (see `holds`).
@@ -76,6 +77,7 @@ impl AcceptRows {
                 i64::from(!message.recipients.is_empty()),
                 spooled.segment,
                 at,
+                &message.message_id_header,
             ));
         }
         let recipients = json_rows::array(messages.iter().flat_map(|message| {
@@ -101,9 +103,29 @@ impl AcceptRows {
         AcceptRows {
             messages: json_rows::array(message_rows),
             recipients,
-            events: messages.iter().map(|m| received_event(m)).collect(),
+            events: messages
+                .iter()
+                .flat_map(|m| std::iter::once(received_event(m)).chain(routed_events(m)))
+                .collect(),
         }
     }
+}
+
+/// Where each recipient was routed at receive, and why: the trace's line
+/// after `received`.
+fn routed_events(message: &NewMessage) -> impl Iterator<Item = Event> + '_ {
+    message.recipients.iter().filter_map(move |recipient| {
+        Some(Event {
+            at: message.received_at,
+            message_id: message.id,
+            recipient: Some(recipient.address.clone()),
+            next_hop: Some(recipient.next_hop.clone()),
+            connector: recipient.route.connector.clone(),
+            kind: EventKind::Routed {
+                reason: recipient.reason.clone()?,
+            },
+        })
+    })
 }
 
 /// The trace's first line: who handed the message over, and what it was.

@@ -9,6 +9,7 @@ use mailflow_core::{Event, EventKind};
 pub fn kind_name(kind: &EventKind) -> &'static str {
     match kind {
         EventKind::Received { .. } => "received",
+        EventKind::Routed { .. } => "routed",
         EventKind::Attempt { .. } => "attempt",
         EventKind::Delivered { .. } => "delivered",
         EventKind::Deferred { .. } => "deferred",

@@ -162,7 +162,7 @@ async fn record_action(
 
 /// A recipient's message id (16 bytes) as the UUID text `MessageId`
 /// serializes to.
-const UUID_TEXT: &str = "lower(substr(hex(message_id), 1, 8) || '-' || \
+pub const UUID_TEXT: &str = "lower(substr(hex(message_id), 1, 8) || '-' || \
      substr(hex(message_id), 9, 4) || '-' || substr(hex(message_id), 13, 4) || '-' || \
      substr(hex(message_id), 17, 4) || '-' || substr(hex(message_id), 21, 12))";
 

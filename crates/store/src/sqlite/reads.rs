@@ -4,7 +4,9 @@
 //! Reads go through the read pool and never wait for the writer: in WAL
 //! mode they see the last committed state while a group commit is running.
 
-use super::codec::{count_to_u64, id_from_db, id_to_db, json_from_db, limit_to_db, push_ids};
+use super::codec::{
+    count_to_u64, id_from_db, id_to_db, json_from_db, limit_to_db, push_ids, time_to_db,
+};
 use super::rows::{self, ENVELOPE_COLUMNS, Envelope, HOLD_COLUMNS, RECIPIENT_COLUMNS};
 use super::spool::{BodyAt, BodyRead, SpoolReader};
 use crate::{MessageFilter, NextHopHold, Result, StoredBody, StoredMessage, StoredRecipient};
@@ -120,7 +122,8 @@ pub async fn stored_bodies(
 }
 
 /// Messages (newest first) that have a recipient matching every recipient
-/// filter given, sent by the filter's sender if one is given. Addresses
+/// filter given, sent by the filter's sender if one is given, received in
+/// the filter's time range, after its cursor. Addresses
 /// compare without regard to ASCII case. A limit of 0 is no limit.
 pub async fn list_messages(
     conn: &mut SqliteConnection,
@@ -132,6 +135,27 @@ pub async fn list_messages(
         query
             .push("LOWER(m.sender) = LOWER(")
             .push_bind(sender.clone())
+            .push(") AND ");
+    }
+    if let Some(before) = filter.received_before {
+        query
+            .push("m.received_at < ")
+            .push_bind(time_to_db(before))
+            .push(" AND ");
+    }
+    if let Some(after) = filter.received_after {
+        query
+            .push("m.received_at >= ")
+            .push_bind(time_to_db(after))
+            .push(" AND ");
+    }
+    if let Some(cursor) = filter.after {
+        // Newest first: the next page holds what sorts before the cursor.
+        query
+            .push("(m.received_at, m.id) < (")
+            .push_bind(time_to_db(cursor.received_at))
+            .push(", ")
+            .push_bind(id_to_db(cursor.id))
             .push(") AND ");
     }
     query.push("EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id");

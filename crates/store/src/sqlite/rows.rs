@@ -14,8 +14,8 @@ use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
 /// The columns of `messages` every reader wants (not the body).
-pub const ENVELOPE_COLUMNS: &str =
-    "id, org, sender, received_at, expires_at, dsn_ret, dsn_envid, size, delay_notice_sent";
+pub const ENVELOPE_COLUMNS: &str = "id, org, sender, received_at, expires_at, dsn_ret, dsn_envid, message_id_header, size, \
+     delay_notice_sent";
 
 /// The columns of `recipients` that make a `StoredRecipient`, read from
 /// `recipients` unaliased. A waiting recipient of a held next hop is due
@@ -37,6 +37,7 @@ pub struct Envelope {
     pub received_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub dsn: DsnEnvelope,
+    pub message_id_header: Option<String>,
     pub size: u64,
     pub delay_notice_sent: bool,
 }
@@ -50,6 +51,7 @@ impl Envelope {
             received_at: self.received_at,
             expires_at: self.expires_at,
             dsn: self.dsn,
+            message_id_header: self.message_id_header,
             size: self.size,
             delay_notice_sent: self.delay_notice_sent,
             recipients,
@@ -69,6 +71,7 @@ pub fn envelope(row: &SqliteRow) -> Result<Envelope> {
             ret: ret.as_deref().map(ret_from_db).transpose()?,
             envid: row.try_get("dsn_envid")?,
         },
+        message_id_header: row.try_get("message_id_header")?,
         size: count_to_u64("size", row.try_get("size")?)?,
         delay_notice_sent: row.try_get("delay_notice_sent")?,
     })

@@ -22,6 +22,7 @@ pub fn spool_in(dir: &tempfile::TempDir) -> super::spool::SharedSpool {
 /// A short message received at `now`, for `recipients`.
 pub fn message(id: MessageId, now: OffsetDateTime, recipients: Vec<NewRecipient>) -> NewMessage {
     NewMessage {
+        message_id_header: None,
         id,
         org: "default".into(),
         sender: "a@example.test".into(),
@@ -37,6 +38,7 @@ pub fn message(id: MessageId, now: OffsetDateTime, recipients: Vec<NewRecipient>
 /// One recipient through the `onprem` connector.
 pub fn onprem_recipient() -> NewRecipient {
     NewRecipient {
+        reason: None,
         address: "b@example.test".into(),
         dsn: Default::default(),
         route: Route {

@@ -1,4 +1,5 @@
-//! The message trace: messages found by id, sender, recipient, time and
+//! The message trace: messages found by id (mailflow's or their
+//! `Message-ID:` header's), sender, recipient, time and
 //! status, each with every event recorded about it, oldest first.
 //!
 //! A search by recipient starts from the recipients' address index and one
@@ -36,6 +37,11 @@ async fn matching_messages(
         QueryBuilder::<Sqlite>::new(format!("SELECT {ENVELOPE_COLUMNS} FROM messages m WHERE 1"));
     if let Some(id) = filter.message_id {
         query.push(" AND m.id = ").push_bind(id_to_db(id));
+    }
+    if let Some(header) = &filter.message_id_header {
+        query
+            .push(" AND m.message_id_header = ")
+            .push_bind(header.clone());
     }
     if let Some(org) = &filter.org {
         query.push(" AND m.org = ").push_bind(org.clone());

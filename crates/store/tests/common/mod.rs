@@ -50,6 +50,7 @@ pub fn recipient(address: &str, connector: Option<&str>) -> NewRecipient {
     };
     let next_hop = route.next_hop(true);
     NewRecipient {
+        reason: None,
         address: address.to_string(),
         dsn: DsnRecipient::default(),
         route,
@@ -59,6 +60,7 @@ pub fn recipient(address: &str, connector: Option<&str>) -> NewRecipient {
 
 pub fn message(at: OffsetDateTime, sender: &str, recipients: Vec<NewRecipient>) -> NewMessage {
     NewMessage {
+        message_id_header: None,
         id: MessageId::new(),
         org: "acme".to_string(),
         sender: sender.to_string(),
