@@ -36,6 +36,16 @@ pub enum ApiError {
     /// has mail waiting.
     #[error("no connector named {name:?} (MX routing without a connector is `_mx`)")]
     ConnectorNotFound { name: String },
+    /// A value that cannot be used, named by its path in the request's
+    /// body (`smart_hosts[0]`) or in the organisation's settings.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// A setting that is not there (an accepted domain, a connector).
+    #[error("{message}")]
+    SettingNotFound { id: String, message: String },
+    /// A setting that is there already.
+    #[error("{message}")]
+    Conflict { id: String, message: String },
 }
 
 /// The body of every error response.
@@ -70,6 +80,9 @@ impl ApiError {
             ApiError::NodeNotRunning => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Fix(error) => fix_status(error),
             ApiError::ConnectorNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            ApiError::SettingNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
         }
     }
 
@@ -87,6 +100,9 @@ impl ApiError {
                 _ => "internal",
             },
             ApiError::ConnectorNotFound { .. } => "not_found",
+            ApiError::Invalid { .. } => "bad_request",
+            ApiError::SettingNotFound { .. } => "not_found",
+            ApiError::Conflict { .. } => "conflict",
         }
     }
 
@@ -97,6 +113,10 @@ impl ApiError {
             ApiError::AlertNotFound { id } => (None, Some(id.clone())),
             ApiError::Fix(error) => (None, fix_id(error)),
             ApiError::ConnectorNotFound { name } => (None, Some(name.clone())),
+            ApiError::Invalid { field, .. } => (Some(field.clone()), None),
+            ApiError::SettingNotFound { id, .. } | ApiError::Conflict { id, .. } => {
+                (None, Some(id.clone()))
+            }
             _ => (None, None),
         };
         ErrorBody {

@@ -136,7 +136,7 @@ fn node(state: &AdminState) -> Result<&NodeHandle, ApiError> {
     state.node.get().ok_or(ApiError::NodeNotRunning)
 }
 
-fn actor(headers: &HeaderMap) -> String {
+pub(crate) fn actor(headers: &HeaderMap) -> String {
     headers
         .get(ACTOR_HEADER)
         .and_then(|value| value.to_str().ok())

@@ -7,13 +7,21 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "mailflow admin API", description = "The queue, its diagnoses and the node's health."),
+    info(title = "mailflow admin API", description = "The queue, its diagnoses, the organisation's settings and the node's health."),
     paths(crate::messages::list, crate::messages::show, crate::health::health,
         crate::alerts::list, crate::alerts::acknowledge,
         crate::fixes::list, crate::fixes::apply, crate::fixes::undo, crate::fixes::audit,
         crate::fixes::connector_action,
         crate::insights::list, crate::insights::show, crate::trace::trace,
-        crate::validate::validate),
+        crate::validate::validate,
+        crate::connectors::list, crate::connectors::show, crate::connectors::add,
+        crate::connectors::replace, crate::connectors::patch, crate::connectors::remove,
+        crate::connectors::enable, crate::connectors::disable,
+        crate::domains::list, crate::domains::show, crate::domains::add,
+        crate::domains::replace, crate::domains::remove,
+        crate::directory::list, crate::directory::add, crate::directory::remove,
+        crate::directory::import,
+        crate::org::show, crate::org::replace),
     components(schemas(
         crate::views::MessageView,
         crate::alerts::AlertView,
@@ -37,6 +45,14 @@ use utoipa::{Modify, OpenApi};
         crate::trace_views::TraceView,
         crate::trace_views::EventView,
         crate::trace_views::AddressView,
+        crate::org_views::ConnectorView,
+        crate::org_views::DomainView,
+        crate::org_views::DirectoryView,
+        crate::org_views::OrgView,
+        crate::directory::DirectoryAdded,
+        crate::directory::DirectoryRemoved,
+        crate::directory::DirectoryImport,
+        crate::directory::RefusedLine,
     )),
     modifiers(&BearerAuth),
 )]

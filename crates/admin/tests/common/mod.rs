@@ -58,6 +58,34 @@ impl Http {
         (response.status().as_u16(), response.json().await.unwrap())
     }
 
+    /// Any method, with a JSON body, text (`text/csv`) or none, by the
+    /// actor `ops`; returns the status and the JSON body.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Body<'_>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("x-mailflow-actor", "ops");
+        request = match body {
+            Body::None => request,
+            Body::Json(value) => request.json(&value),
+            Body::Csv(text) => request
+                .header("content-type", "text/csv")
+                .body(text.to_string()),
+        };
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
     pub async fn stop(self) {
         self.stop.cancel();
         tokio::time::timeout(Duration::from_secs(10), self.server)
@@ -65,6 +93,13 @@ impl Http {
             .unwrap()
             .unwrap();
     }
+}
+
+/// A request's body.
+pub enum Body<'a> {
+    None,
+    Json(Value),
+    Csv(&'a str),
 }
 
 /// The API in front of a whole running node, called with one token.
@@ -102,6 +137,13 @@ impl Api {
 
     pub async fn post(&self, path: &str) -> (u16, Value) {
         self.call(true, path, Some(self.token)).await
+    }
+
+    /// Any method with a body, with the token.
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Body<'_>) -> (u16, Value) {
+        self.http
+            .request(method, path, Some(self.token), body)
+            .await
     }
 
     pub async fn stop(self) {
