@@ -13,6 +13,7 @@ pub mod logging;
 pub mod queue;
 pub mod seed;
 pub mod serve;
+pub mod settings;
 pub mod text_table;
 pub mod tls_identity;
 pub mod token;

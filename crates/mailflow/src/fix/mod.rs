@@ -64,6 +64,15 @@ pub async fn run_connector(
 ) -> Result<String, ClientError> {
     let client = ApiClient::new(api)?;
     let (name, action) = match &command {
+        ConnectorCommand::List
+        | ConnectorCommand::Show { .. }
+        | ConnectorCommand::Add { .. }
+        | ConnectorCommand::Edit { .. }
+        | ConnectorCommand::Remove { .. }
+        | ConnectorCommand::Enable { .. }
+        | ConnectorCommand::Disable { .. } => {
+            return crate::settings::connector::run(&client, command, json).await;
+        }
         ConnectorCommand::Validate { name, domain } => {
             let mut path = format!("/api/v1/connectors/{}/validate", path_segment(name));
             if let Some(domain) = domain {
@@ -86,7 +95,7 @@ pub async fn run_connector(
 }
 
 /// Who acts, for the audit log: `cli:` and the local user, if known.
-fn actor() -> String {
+pub(crate) fn actor() -> String {
     match std::env::var("USER").or_else(|_| std::env::var("USERNAME")) {
         Ok(user) if !user.trim().is_empty() => format!("cli:{}", user.trim()),
         _ => "cli".to_string(),
@@ -94,7 +103,7 @@ fn actor() -> String {
 }
 
 /// Percent-encodes what is not safe in one URL path segment.
-fn path_segment(text: &str) -> String {
+pub(crate) fn path_segment(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~:@".contains(&byte) {

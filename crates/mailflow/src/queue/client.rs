@@ -101,6 +101,45 @@ impl ApiClient {
         self.send(url, request).await
     }
 
+    /// `method` on an API path with a JSON body (or none), naming `actor`
+    /// for the audit log.
+    pub async fn send_json<T: DeserializeOwned, B: serde::Serialize + ?Sized>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        actor: &str,
+        body: Option<&B>,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self
+            .http
+            .request(method, &url)
+            .header(mailflow_admin::ACTOR_HEADER, actor);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.send(url, request).await
+    }
+
+    /// `POST` text (`content_type`, e.g. `text/csv`) to an API path, naming
+    /// `actor` for the audit log.
+    pub async fn post_text<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        actor: &str,
+        content_type: &str,
+        text: String,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let request = self
+            .http
+            .post(&url)
+            .header(mailflow_admin::ACTOR_HEADER, actor)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(text);
+        self.send(url, request).await
+    }
+
     async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
