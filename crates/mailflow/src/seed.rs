@@ -124,6 +124,16 @@ fn replaced_edits(
     }
 }
 
+/// What the next start will do with `seed`, as far as the data directory
+/// tells without opening the store (which a running node holds): seed it
+/// for the first time, replace the store's settings because the config's
+/// organisation part changed, or keep the store's settings.
+pub fn next_start(data_dir: &Path, seed: &OrgSettings) -> SeedOutcome {
+    let fingerprints = Fingerprints::read(data_dir.join(SEED_FILE), seed);
+    let seeded_before = fingerprints.last.is_some();
+    fingerprints.outcome(seeded_before)
+}
+
 /// The file in the data directory holding the fingerprint of the last
 /// alert settings seeded (`[alerts]`), kept apart from the organisation's.
 pub const ALERTS_SEED_FILE: &str = "alerts-seed";

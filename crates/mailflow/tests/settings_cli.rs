@@ -286,12 +286,30 @@ async fn a_changed_config_replaces_edits_and_the_start_up_summary_says_so() {
     let changed = node.text(&["domain", "edit", "contoso.test", "--type", "authoritative"]);
     assert!(changed.contains("authoritative"), "{changed}");
     assert!(node.terminate().success());
+    let check = |config: &Path| {
+        let output = Command::new(env!("CARGO_BIN_EXE_mailflow"))
+            .arg("check-config")
+            .arg(config)
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let unchanged = check(&config);
+    assert!(
+        unchanged.contains("org settings      unchanged since the store was last seeded"),
+        "{unchanged}"
+    );
 
     // The config's organisation part changes: it is seeded again, and the
     // domain's edit is replaced, which the summary says.
     write_config(
         dir.path(),
         "\n[directory]\nrecipients = [\"alice@contoso.test\"]\n",
+    );
+    let replacing = check(&config);
+    assert!(
+        replacing.contains("org settings      changed since the store was last seeded"),
+        "{replacing}"
     );
     let node = Serve::start(&config);
     let line = node.line("org settings:");
