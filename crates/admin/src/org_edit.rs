@@ -2,7 +2,8 @@
 //! settings in force, change them, check them whole as the config is
 //! checked, save them and put them in force (`NodeHandle::update_org`), and
 //! write the audit entry with before and after. Changes are made one at a
-//! time, so that two requests at once cannot each overwrite the other's.
+//! time (`NodeHandle::lock_org_edits`, which fix actions hold too), so that
+//! two at once cannot each overwrite the other's.
 
 use crate::AdminState;
 use crate::error::ApiError;
@@ -11,11 +12,6 @@ use crate::org_views::invalid;
 use axum::http::HeaderMap;
 use mailflow_core::{FieldPath, OrgSettings, org_check};
 use mailflow_store::AuditEntry;
-use tokio::sync::Mutex;
-
-/// Held while one change is read, checked and saved.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
-
 /// What a change did, for the audit log.
 pub(crate) struct Edit {
     /// E.g. `connector-add`, `domain-remove`.
@@ -39,7 +35,7 @@ pub(crate) async fn edit_org<T>(
     change: impl FnOnce(&mut OrgSettings) -> Result<(Option<Edit>, T), ApiError>,
 ) -> Result<(T, OrgSettings), ApiError> {
     let node = state.node.get().ok_or(ApiError::NodeNotRunning)?;
-    let _one = ONE_AT_A_TIME.lock().await;
+    let _one = node.lock_org_edits().await;
     let mut settings = (*node.org()).clone();
     let (edit, answer) = change(&mut settings)?;
     let Some(edit) = edit else {
