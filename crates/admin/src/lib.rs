@@ -80,10 +80,15 @@ fn insight_routes() -> Router<Arc<AdminState>> {
         .route("/trace", get(trace::trace))
 }
 
+/// The largest body a directory import or the whole settings may have: a
+/// directory of some hundred thousand addresses (axum's default is 2 MB).
+const LARGE_BODY: usize = 32 * 1024 * 1024;
+
 /// The organisation's settings: connectors, accepted domains, directory,
 /// and the whole at once. `enable` and `disable` are matched before the
 /// connector queue actions' `{action}`.
 fn settings_routes() -> Router<Arc<AdminState>> {
+    let large = || axum::extract::DefaultBodyLimit::max(LARGE_BODY);
     Router::new()
         .route("/connectors", get(connectors::list).post(connectors::add))
         .route(
@@ -108,8 +113,8 @@ fn settings_routes() -> Router<Arc<AdminState>> {
                 .post(directory::add)
                 .delete(directory::remove),
         )
-        .route("/directory/import", post(directory::import))
-        .route("/org", get(org::show).put(org::replace))
+        .route("/directory/import", post(directory::import).layer(large()))
+        .route("/org", get(org::show).put(org::replace).layer(large()))
 }
 
 /// The whole admin API, ready to be served.

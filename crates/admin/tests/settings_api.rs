@@ -352,3 +352,18 @@ async fn a_directory_import_counts_added_unchanged_and_refused_lines() {
     );
     api.stop().await;
 }
+
+#[tokio::test]
+async fn a_directory_import_larger_than_axums_default_body_limit_is_taken() {
+    let api = start().await;
+    let csv: String = (0..120_000)
+        .map(|i| format!("user{i}@contoso.test\n"))
+        .collect();
+    assert!(csv.len() > 2 * 1024 * 1024);
+    let (status, import) = api
+        .send(Method::POST, "/api/v1/directory/import", Body::Csv(&csv))
+        .await;
+    assert_eq!(status, 200, "{import}");
+    assert_eq!(import["added"], 120_000);
+    api.stop().await;
+}
