@@ -367,3 +367,37 @@ async fn a_directory_import_larger_than_axums_default_body_limit_is_taken() {
     assert_eq!(import["added"], 120_000);
     api.stop().await;
 }
+
+#[tokio::test]
+async fn a_connector_edited_through_the_api_is_used_by_the_next_attempt() {
+    let api = start().await;
+    let (code, reply) = submit::send(
+        api.node.smtp,
+        "dan@relay.test",
+        &["alice@contoso.test"],
+        "Subject: hi\r\n\r\nhello\r\n",
+    )
+    .await;
+    assert_eq!(code, 250, "{reply}");
+    let id = submit::queue_id(&reply);
+    mailflow_testnode::eventually("the refused attempt defers alice", || async {
+        api.node.states(&id).await == [mailflow_core::RecipientState::Deferred]
+    })
+    .await;
+
+    let onprem = SmtpServer::start(SmtpBehavior::new()).await;
+    let (status, changed) = api
+        .send(
+            Method::PATCH,
+            "/api/v1/connectors/to-onprem",
+            Body::Json(json!({"smart_hosts": [onprem.addr().to_string()]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    api.node.advance(Duration::from_secs(3600));
+    onprem
+        .wait_for_messages(1, Duration::from_secs(10))
+        .await
+        .expect("the next attempt goes to the new smart host");
+    api.stop().await;
+}
