@@ -177,7 +177,8 @@ pub enum ConnectorCommand {
         #[command(flatten)]
         fields: crate::settings::cli::ConnectorFields,
     },
-    /// Remove a connector; its queued mail waits for another route.
+    /// Remove a connector; mail queued through it waits until it expires
+    /// or is bounced (`connector bounce`, before removing it).
     Remove { name: String },
     /// Let the connector carry mail again.
     Enable { name: String },
