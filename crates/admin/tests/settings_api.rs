@@ -242,6 +242,31 @@ async fn values_that_cannot_be_used_are_refused_naming_the_field() {
         (Some("opportunistic"), Some("required"))
     );
 
+    // A merge patch: null takes a field back to its default.
+    let (status, reset) = patch(json!({"max_connections": null})).await;
+    assert_eq!((status, reset["max_connections"].as_u64()), (200, Some(10)));
+
+    // PUT replaces the whole; the name is the path's.
+    let put = |body: Value| {
+        api.send(
+            Method::PUT,
+            "/api/v1/connectors/to-onprem",
+            Body::Json(body),
+        )
+    };
+    let (status, error) = put(
+        json!({"name": "elsewhere", "kind": "on_premises", "recipient_domains": ["contoso.test"]}),
+    )
+    .await;
+    assert_eq!((status, error_field(&error)), (400, "name"), "{error}");
+    let (status, replaced) = put(
+        json!({"kind": "on_premises", "recipient_domains": ["contoso.test", "*.contoso.test"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{replaced}");
+    assert_eq!(replaced["smart_hosts"], json!([]));
+    assert_eq!(replaced["tls"], "opportunistic");
+
     // The internal relay domain needs its connector.
     let (status, error) = api
         .send(Method::DELETE, "/api/v1/connectors/to-onprem", Body::None)
