@@ -192,6 +192,13 @@ impl OrgView {
     /// The settings, checked whole; errors name the field from the top
     /// (`connectors[2].smart_hosts[0]`).
     pub fn to_settings(&self) -> Result<OrgSettings, ApiError> {
+        org_check::org(self.each_to_settings()?).map_err(|problem| invalid(problem, None))
+    }
+
+    /// The settings with each domain, connector and entry checked on its
+    /// own, not the whole (names listed twice, domains carried twice): how
+    /// a client reads the settings a node has, to compare them.
+    pub fn each_to_settings(&self) -> Result<OrgSettings, ApiError> {
         let within = |prefix: String, error: ApiError| match error {
             ApiError::Invalid { field, message } => ApiError::Invalid {
                 field: format!("{prefix}.{field}"),
@@ -222,12 +229,11 @@ impl OrgView {
                 })?;
             directory.recipients.insert(address);
         }
-        let settings = OrgSettings {
+        Ok(OrgSettings {
             accepted_domains,
             connectors,
             directory,
-        };
-        org_check::org(settings).map_err(|problem| invalid(problem, None))
+        })
     }
 }
 

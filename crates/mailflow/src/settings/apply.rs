@@ -23,7 +23,7 @@ pub async fn run(args: &ApplyArgs) -> Result<String, SettingsError> {
     let client = ApiClient::new(&args.api)?;
     let view: OrgView = client.get_json("/api/v1/org", &[]).await?;
     let current = view
-        .to_settings()
+        .each_to_settings()
         .map_err(|error| SettingsError::Refused(format!("the node's settings: {error}")))?;
     let diff = OrgDiff::between(&current, &wanted);
     let shown = args.file.display();
