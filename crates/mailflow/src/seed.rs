@@ -80,7 +80,7 @@ pub async fn apply_reporting(
             replaced = replaced_edits(last_seed.as_ref(), stored, seed);
             for change in &replaced.changes {
                 tracing::warn!(
-                    change = %change.to_string().replace('\n', ";"),
+                    change = %change.to_string().replace("\n    ", "; "),
                     "the changed config replaces a setting edited in the store since the last start"
                 );
             }
