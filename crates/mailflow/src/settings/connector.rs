@@ -72,6 +72,9 @@ pub async fn run(
         }
         other => unreachable!("{other:?} is a queue action, run by `fix::run_connector`"),
     };
+    if !done.is_empty() {
+        super::print_warnings(client).await;
+    }
     Ok(if json {
         render::json(&connector)
     } else if done.is_empty() {

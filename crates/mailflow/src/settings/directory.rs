@@ -13,7 +13,8 @@ pub async fn run(args: &DirectoryArgs) -> Result<String, SettingsError> {
     let client = ApiClient::new(&args.api)?;
     let path = "/api/v1/directory";
     let json = args.json;
-    Ok(match &args.command {
+    let changes = !matches!(args.command, DirectoryCommand::List);
+    let output = match &args.command {
         DirectoryCommand::List => {
             let view: DirectoryView = client.get_json(path, &[]).await?;
             if json {
@@ -63,7 +64,11 @@ pub async fn run(args: &DirectoryArgs) -> Result<String, SettingsError> {
                 render::import(&import)
             }
         }
-    })
+    };
+    if changes {
+        super::print_warnings(&client).await;
+    }
+    Ok(output)
 }
 
 /// A file's text, or stdin's for `-`.

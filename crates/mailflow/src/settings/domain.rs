@@ -52,6 +52,9 @@ pub async fn run(args: &DomainArgs) -> Result<String, ClientError> {
             )
         }
     };
+    if !done.is_empty() {
+        super::print_warnings(&client).await;
+    }
     Ok(if args.json {
         render::json(&domain)
     } else if done.is_empty() {

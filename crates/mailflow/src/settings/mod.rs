@@ -13,7 +13,9 @@ pub mod domain;
 pub mod export;
 mod render;
 
-use crate::queue::ClientError;
+use crate::queue::{ApiClient, ClientError};
+use mailflow_admin::OrgView;
+use mailflow_core::org_check;
 
 /// Why a settings command did not finish.
 #[derive(Debug, thiserror::Error)]
@@ -29,4 +31,19 @@ pub enum SettingsError {
     },
     #[error("{0}")]
     Refused(String),
+}
+
+/// After a change, what the settings now do that is probably not meant (an
+/// authoritative domain with nobody in the directory, a domain carried only
+/// by a disabled connector), on stderr as the config's warnings are.
+pub(crate) async fn print_warnings(client: &ApiClient) {
+    let Ok(view) = client.get_json::<OrgView>("/api/v1/org", &[]).await else {
+        return;
+    };
+    let Ok(settings) = view.each_to_settings() else {
+        return;
+    };
+    for warning in org_check::warnings(&settings) {
+        eprintln!("warning: {}: {}", warning.field, warning.message);
+    }
 }
