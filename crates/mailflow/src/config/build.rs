@@ -1,7 +1,10 @@
 //! From the file as written to the settings a node runs with: defaults are
 //! filled in, and the checks that need more than one value at a time are
-//! made here (duplicate names, domains no connector carries, files that
-//! cannot be read), each naming the file, line and key.
+//! made here (limits that must fit together, files that cannot be read),
+//! each naming the file, line and key. The organisation's settings are
+//! checked by `mailflow_core::org_check`, as the admin API checks them
+//! (duplicate names, domains no connector carries), and their problems
+//! shown here at their key.
 
 use super::directory_file;
 use super::error::{ConfigError, ConfigWarning, Location, Problem};
