@@ -29,3 +29,72 @@ pub fn to_toml(view: &OrgView) -> Result<String, SettingsError> {
         )))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use mailflow_core::{
+        AcceptedDomain, Connector, ConnectorKind, DomainType, OrgDiff, OrgSettings, TlsPolicy,
+    };
+    use std::path::Path;
+    use std::time::Duration;
+
+    /// Every kind of value a connector may hold, in the form it is stored.
+    fn settings() -> OrgSettings {
+        let mut settings = OrgSettings {
+            accepted_domains: vec![
+                AcceptedDomain {
+                    name: "contoso.test".into(),
+                    kind: DomainType::InternalRelay,
+                },
+                AcceptedDomain {
+                    name: "fabrikam.test".into(),
+                    kind: DomainType::Authoritative,
+                },
+            ],
+            connectors: vec![
+                Connector {
+                    name: "to-onprem".into(),
+                    kind: ConnectorKind::OnPremises,
+                    enabled: true,
+                    recipient_domains: vec!["contoso.test".into(), "*.contoso.test".into()],
+                    smart_hosts: vec![
+                        "[::1]:2525".parse().unwrap(),
+                        "mail.contoso.test".parse().unwrap(),
+                    ],
+                    tls: TlsPolicy::VerifyName,
+                    tls_name: Some("mail.contoso.test".into()),
+                    connect_timeout: Some(Duration::from_secs(90)),
+                    command_timeout: Some(Duration::from_millis(1500)),
+                    max_connections: 3,
+                },
+                Connector {
+                    name: "to-internet".into(),
+                    kind: ConnectorKind::Partner,
+                    enabled: false,
+                    recipient_domains: vec!["*".into()],
+                    smart_hosts: vec![],
+                    tls: TlsPolicy::Opportunistic,
+                    tls_name: None,
+                    connect_timeout: None,
+                    command_timeout: None,
+                    max_connections: 10,
+                },
+            ],
+            ..Default::default()
+        };
+        settings.directory.insert("alice@fabrikam.test");
+        settings.directory.insert("*@sales.fabrikam.test");
+        settings
+    }
+
+    #[test]
+    fn exported_settings_read_back_as_the_same_settings() {
+        let text = to_toml(&OrgView::from(&settings())).unwrap();
+        let (read, _) = Config::parse_org(&text, Path::new("org.toml"), Path::new("."))
+            .unwrap_or_else(|error| panic!("{error}\n{text}"));
+        assert_eq!(read, settings(), "{text}");
+        assert!(OrgDiff::between(&settings(), &read).is_empty());
+    }
+}
