@@ -426,3 +426,22 @@ async fn a_connector_edited_through_the_api_is_used_by_the_next_attempt() {
         .expect("the next attempt goes to the new smart host");
     api.stop().await;
 }
+
+#[tokio::test]
+async fn settings_wait_for_the_node_with_503() {
+    let api = Api::start(TestNode::start(org(), settings()).await, TOKEN, false).await;
+    let (status, body) = api.get("/api/v1/connectors").await;
+    assert_eq!(
+        (status, body["error"]["kind"].as_str()),
+        (503, Some("unavailable"))
+    );
+    let (status, _) = api
+        .send(
+            Method::POST,
+            "/api/v1/directory",
+            Body::Json(json!("alice@contoso.test")),
+        )
+        .await;
+    assert_eq!(status, 503);
+    api.stop().await;
+}
