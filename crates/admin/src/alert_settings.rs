@@ -258,7 +258,7 @@ async fn save(
 }
 
 fn bad_field(problem: AlertSettingsProblem) -> ApiError {
-    ApiError::BadNamedField {
+    ApiError::Invalid {
         field: problem.field,
         message: problem.message,
     }

@@ -23,9 +23,6 @@ pub enum ApiError {
         field: &'static str,
         message: String,
     },
-    /// As `BadField`, for a field named at run time (`admin_emails[1]`).
-    #[error("{message}")]
-    BadNamedField { field: String, message: String },
     #[error("no such endpoint: {path}")]
     NoSuchEndpoint { path: String },
     #[error("the store failed: {0}")]
@@ -42,9 +39,6 @@ pub enum ApiError {
     /// A named thing (a user, a token) that does not exist.
     #[error("no {what} named {id:?}")]
     NotFound { what: &'static str, id: String },
-    /// A named thing that exists already where a new one was asked for.
-    #[error("a {what} named {id:?} exists already")]
-    Conflict { what: &'static str, id: String },
     /// The token is known but may not do this (a read-only token changing
     /// something).
     #[error("{reason}")]
@@ -52,6 +46,16 @@ pub enum ApiError {
     /// Something of the node's own failed (not the store).
     #[error("the node failed: {0}")]
     Internal(String),
+    /// A value that cannot be used, named by its path in the request's
+    /// body (`smart_hosts[0]`) or in the organisation's settings.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// A setting that is not there (an accepted domain, a connector).
+    #[error("{message}")]
+    SettingNotFound { id: String, message: String },
+    /// A setting that is there already.
+    #[error("{message}")]
+    Conflict { id: String, message: String },
 }
 
 /// The body of every error response.
@@ -81,15 +85,17 @@ impl ApiError {
                 StatusCode::NOT_FOUND
             }
             ApiError::AlertNotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::BadField { .. } | ApiError::BadNamedField { .. } => StatusCode::BAD_REQUEST,
+            ApiError::BadField { .. } => StatusCode::BAD_REQUEST,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NodeNotRunning => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Fix(error) => fix_status(error),
             ApiError::ConnectorNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            ApiError::SettingNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
         }
     }
 
@@ -98,7 +104,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } => "unauthorized",
             ApiError::MessageNotFound { .. } | ApiError::NoSuchEndpoint { .. } => "not_found",
             ApiError::AlertNotFound { .. } => "not_found",
-            ApiError::BadField { .. } | ApiError::BadNamedField { .. } => "bad_request",
+            ApiError::BadField { .. } => "bad_request",
             ApiError::Store(_) => "internal",
             ApiError::NodeNotRunning => "unavailable",
             ApiError::Fix(error) => match fix_status(error) {
@@ -108,23 +114,25 @@ impl ApiError {
             },
             ApiError::ConnectorNotFound { .. } => "not_found",
             ApiError::NotFound { .. } => "not_found",
-            ApiError::Conflict { .. } => "conflict",
             ApiError::Forbidden { .. } => "forbidden",
             ApiError::Internal(_) => "internal",
+            ApiError::Invalid { .. } => "bad_request",
+            ApiError::SettingNotFound { .. } => "not_found",
+            ApiError::Conflict { .. } => "conflict",
         }
     }
 
     fn body(&self) -> ErrorBody {
         let (field, id) = match self {
             ApiError::BadField { field, .. } => (Some(field.to_string()), None),
-            ApiError::BadNamedField { field, .. } => (Some(field.clone()), None),
             ApiError::MessageNotFound { id } => (None, Some(id.clone())),
             ApiError::AlertNotFound { id } => (None, Some(id.clone())),
             ApiError::Fix(error) => (None, fix_id(error)),
             ApiError::ConnectorNotFound { name } => (None, Some(name.clone())),
-            ApiError::NotFound { id, .. } | ApiError::Conflict { id, .. } => {
-                (None, Some(id.clone()))
-            }
+            ApiError::Invalid { field, .. } => (Some(field.clone()), None),
+            ApiError::NotFound { id, .. }
+            | ApiError::SettingNotFound { id, .. }
+            | ApiError::Conflict { id, .. } => (None, Some(id.clone())),
             _ => (None, None),
         };
         ErrorBody {

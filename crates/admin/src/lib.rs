@@ -12,6 +12,9 @@ mod alerts;
 mod audit_log;
 mod auth;
 mod body_deadline;
+mod connectors;
+mod directory;
+mod domains;
 mod error;
 mod fix_views;
 mod fixes;
@@ -19,6 +22,9 @@ mod health;
 mod insights;
 mod messages;
 mod openapi;
+mod org;
+mod org_edit;
+mod org_views;
 mod per_address;
 mod query;
 mod queue_filter;
@@ -35,13 +41,16 @@ mod views;
 
 pub use alert_settings::{AlertSettingsView, ConnectorAlertRules};
 pub use alerts::AlertView;
+pub use directory::{DirectoryAdded, DirectoryImport, DirectoryRemoved, RefusedLine};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
 pub use fixes::ACTOR_HEADER;
 pub use messages::MessageListView;
 pub use openapi::ApiDoc;
+pub use org_views::{ConnectorView, DirectoryView, DomainView, OrgView};
 pub use queue_filter::QueueOperationBody;
 pub use queue_ops::QueueOperationView;
+
 pub use server::{SHUTDOWN_GRACE, ServeLimits, serve};
 pub use token_digest::{DIGEST_PREFIX, TokenDigest, TokenDigestError};
 pub use tokens::{CreatedToken, TokenList, TokenView, generate as new_token};
@@ -85,6 +94,43 @@ fn insight_routes() -> Router<Arc<AdminState>> {
         .route("/trace", get(trace::trace))
 }
 
+/// The largest body a directory import or the whole settings may have: a
+/// directory of some hundred thousand addresses (axum's default is 2 MB).
+const LARGE_BODY: usize = 32 * 1024 * 1024;
+
+/// The organisation's settings: connectors, accepted domains, directory,
+/// and the whole at once. `enable` and `disable` are matched before the
+/// connector queue actions' `{action}`.
+fn settings_routes() -> Router<Arc<AdminState>> {
+    let large = || axum::extract::DefaultBodyLimit::max(LARGE_BODY);
+    Router::new()
+        .route("/connectors", get(connectors::list).post(connectors::add))
+        .route(
+            "/connectors/{name}",
+            get(connectors::show)
+                .put(connectors::replace)
+                .patch(connectors::patch)
+                .delete(connectors::remove),
+        )
+        .route("/connectors/{name}/enable", post(connectors::enable))
+        .route("/connectors/{name}/disable", post(connectors::disable))
+        .route("/accepted-domains", get(domains::list).post(domains::add))
+        .route(
+            "/accepted-domains/{name}",
+            get(domains::show)
+                .put(domains::replace)
+                .delete(domains::remove),
+        )
+        .route(
+            "/directory",
+            get(directory::list)
+                .post(directory::add)
+                .delete(directory::remove),
+        )
+        .route("/directory/import", post(directory::import).layer(large()))
+        .route("/org", get(org::show).put(org::replace).layer(large()))
+}
+
 /// The whole admin API, ready to be served.
 pub fn router(state: AdminState) -> Router {
     let state = Arc::new(state);
@@ -99,6 +145,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}/ack", post(alerts::acknowledge))
         .merge(insight_routes())
+        .merge(settings_routes())
         .route("/fixes", get(fixes::list))
         .route("/fixes/{id}/apply", post(fixes::apply))
         .route("/fixes/{id}/undo", post(fixes::undo))

@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "mailflow admin API", description = "The queue, its diagnoses and the node's health."),
+    info(title = "mailflow admin API", description = "The queue, its diagnoses, the organisation's settings and the node's health."),
     paths(crate::messages::list, crate::messages::show, crate::health::health,
         crate::alerts::list, crate::alerts::acknowledge,
         crate::fixes::list, crate::fixes::apply, crate::fixes::undo, crate::fixes::audit,
@@ -19,7 +19,15 @@ use utoipa::{Modify, OpenApi};
         crate::users::list, crate::users::save, crate::users::remove,
         crate::tokens::list, crate::tokens::create, crate::tokens::revoke,
         crate::queue_ops::message_action, crate::queue_ops::delete_message,
-        crate::queue_ops::queue_action),
+        crate::queue_ops::queue_action,
+        crate::connectors::list, crate::connectors::show, crate::connectors::add,
+        crate::connectors::replace, crate::connectors::patch, crate::connectors::remove,
+        crate::connectors::enable, crate::connectors::disable,
+        crate::domains::list, crate::domains::show, crate::domains::add,
+        crate::domains::replace, crate::domains::remove,
+        crate::directory::list, crate::directory::add, crate::directory::remove,
+        crate::directory::import,
+        crate::org::show, crate::org::replace),
     components(schemas(
         crate::views::MessageView,
         crate::messages::MessageListView,
@@ -58,6 +66,14 @@ use utoipa::{Modify, OpenApi};
         crate::tokens::CreatedToken,
         crate::tokens::TokenView,
         crate::tokens::TokenList,
+        crate::org_views::ConnectorView,
+        crate::org_views::DomainView,
+        crate::org_views::DirectoryView,
+        crate::org_views::OrgView,
+        crate::directory::DirectoryAdded,
+        crate::directory::DirectoryRemoved,
+        crate::directory::DirectoryImport,
+        crate::directory::RefusedLine,
     )),
     modifiers(&BearerAuth),
 )]

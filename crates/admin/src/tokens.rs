@@ -116,7 +116,7 @@ pub(crate) async fn create(
     };
     if !state.store.create_admin_token(stored.clone()).await? {
         return Err(ApiError::Conflict {
-            what: "token",
+            message: format!("a token named {:?} exists already", body.name),
             id: body.name,
         });
     }

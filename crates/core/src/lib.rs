@@ -7,12 +7,15 @@
 
 pub mod clock;
 pub mod diagnosis;
+pub mod directory_csv;
 pub mod dsn;
 pub mod event;
 pub mod ids;
 pub mod mailbox;
 pub mod message_bytes;
 pub mod org;
+pub mod org_check;
+pub mod org_diff;
 pub mod recipient;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -29,4 +32,6 @@ pub use org::{
     AcceptedDomain, Connector, ConnectorKind, Directory, DomainType, OrgSettings, SmartHost,
     TlsPolicy,
 };
+pub use org_check::{FieldPath, FieldSegment, OrgProblem, OrgWarning};
+pub use org_diff::OrgDiff;
 pub use recipient::{RecipientState, Route, RouteReason};

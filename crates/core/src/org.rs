@@ -128,6 +128,9 @@ impl<'de> Deserialize<'de> for SmartHost {
     }
 }
 
+/// Connections a connector opens at once when it does not say.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10;
+
 /// An outbound route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connector {

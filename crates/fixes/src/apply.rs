@@ -28,9 +28,11 @@ async fn apply_settings(
     kind: &FixKind,
     actor: &str,
 ) -> Result<(FixState, FixState), FixError> {
+    let edit = node.lock_org_edits().await;
     let org = node.org();
     let change = settings_change(&org, kind)?;
     node.update_org(change.settings).await?;
+    drop(edit);
     let mut after = FixState {
         settings: change.after,
         ..Default::default()
@@ -245,6 +247,7 @@ pub async fn undo(node: &NodeHandle, audit_id: u64, actor: &str) -> Result<Audit
         ..Default::default()
     };
     if kind.changes_settings() {
+        let _edit = node.lock_org_edits().await;
         node.update_org(restore(&node.org(), &before.settings))
             .await?;
         after.settings = before.settings;

@@ -75,7 +75,19 @@ pub fn summary(config: &Config) -> String {
         "directory",
         format!("{} entries", config.org.directory.recipients.len()),
     );
+    add("org settings", seed_note(config));
     lines.join("\n")
+}
+
+/// Whether the next start seeds the organisation's settings from this
+/// file or keeps the store's (with the edits made through the API).
+fn seed_note(config: &Config) -> String {
+    use crate::seed::{SeedOutcome, next_start};
+    match next_start(&config.store_path, &config.org) {
+        SeedOutcome::AppliedFirst => "seeded into the store from this file at the first start".into(),
+        SeedOutcome::AppliedChanged => "changed since the store was last seeded: at the next start they replace the store's, edits made through the API or fixes included (the log names them)".into(),
+        SeedOutcome::Kept => "unchanged since the store was last seeded: the store's settings, with edits made through the API or fixes, are kept".into(),
+    }
 }
 
 /// How many tokens, never a token nor its digest.

@@ -33,8 +33,18 @@ pub enum Command {
     Queue(QueueArgs),
     /// List, apply and undo fix actions on a running node.
     Fix(FixArgs),
-    /// Act on a connector's queue: retry now, suspend, resume, bounce all.
+    /// The organisation's connectors (list, show, add, edit, remove, enable,
+    /// disable) and their queues (retry now, suspend, resume, bounce all).
     Connector(ConnectorArgs),
+    /// The organisation's accepted domains on a running node.
+    Domain(crate::settings::cli::DomainArgs),
+    /// The organisation's directory (the recipients of authoritative domains).
+    Directory(crate::settings::cli::DirectoryArgs),
+    /// Make a running node's organisation settings match a file in the
+    /// config's format, after showing the difference.
+    Apply(crate::settings::cli::ApplyArgs),
+    /// Print a running node's organisation settings in the config's format.
+    Export(crate::settings::cli::ExportArgs),
     /// A running node's alerts: open ones by default; `ack ID` acknowledges one.
     Alerts(AlertsArgs),
     /// Each connector's health: queue, codes, last error, status, what to do.
@@ -217,6 +227,32 @@ pub struct ConnectorArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ConnectorCommand {
+    /// The connectors, one line each.
+    List,
+    /// One connector, every field.
+    Show { name: String },
+    /// Add a connector; in force at once.
+    Add {
+        name: String,
+        #[command(flatten)]
+        fields: crate::settings::cli::ConnectorFields,
+        /// Add it disabled: it carries nothing until enabled.
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// Change the fields given, keep the others; in force at once.
+    Edit {
+        name: String,
+        #[command(flatten)]
+        fields: crate::settings::cli::ConnectorFields,
+    },
+    /// Remove a connector; mail queued through it waits until it expires
+    /// or is bounced (`connector bounce`, before removing it).
+    Remove { name: String },
+    /// Let the connector carry mail again.
+    Enable { name: String },
+    /// Stop the connector carrying mail; its mail waits in the queue.
+    Disable { name: String },
     /// Try the connector's queued mail now, lifting its waits after failures.
     Retry { name: String },
     /// Hold the connector's queued mail until resumed (it still expires).

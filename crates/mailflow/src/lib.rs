@@ -14,6 +14,7 @@ pub mod node_access;
 pub mod queue;
 pub mod seed;
 pub mod serve;
+pub mod settings;
 pub mod text_table;
 pub mod tls_identity;
 pub mod token;

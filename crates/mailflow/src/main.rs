@@ -3,7 +3,9 @@
 use clap::Parser;
 use mailflow::cli::{Cli, Command};
 use mailflow::config::Config;
-use mailflow::{alerts, check_config, fix, insights, logging, queue, serve, token, trace, user};
+use mailflow::{
+    alerts, check_config, fix, insights, logging, queue, serve, settings, token, trace, user,
+};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -37,6 +39,12 @@ fn main() -> ExitCode {
             args.command,
             args.json,
         ))),
+        Command::Domain(args) => print_or_fail(runtime().block_on(settings::domain::run(&args))),
+        Command::Directory(args) => {
+            print_or_fail(runtime().block_on(settings::directory::run(&args)))
+        }
+        Command::Apply(args) => print_or_fail(runtime().block_on(settings::apply::run(&args))),
+        Command::Export(args) => print_or_fail(runtime().block_on(settings::export::run(&args))),
         Command::Alerts(args) => print_or_fail(runtime().block_on(alerts::run(&args))),
         Command::Insights(args) => print_or_fail(runtime().block_on(insights::run(&args))),
         Command::Trace(args) => print_or_fail(runtime().block_on(trace::run(&args))),
@@ -61,7 +69,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_or_fail(result: Result<String, queue::ClientError>) -> ExitCode {
+fn print_or_fail<E: std::fmt::Display>(result: Result<String, E>) -> ExitCode {
     match result {
         Ok(output) => {
             println!("{output}");

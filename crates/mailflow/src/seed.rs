@@ -5,9 +5,11 @@
 //! connectors, directory) is saved to the store only when it differs from
 //! the part applied last time; otherwise the store's settings are kept, so
 //! that fix actions and API edits made since survive a restart. The
-//! fingerprint of the last seed applied is kept in the data directory.
+//! fingerprint of the last seed applied is kept in the data directory, with
+//! a copy of that seed, so that when a changed config does replace the
+//! store's settings, the edits it replaces can be named.
 
-use mailflow_core::OrgSettings;
+use mailflow_core::{OrgDiff, OrgSettings};
 use mailflow_store::{AlertSettings, Store, StoreError};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -36,6 +38,20 @@ pub enum SeedError {
     },
 }
 
+/// The copy of the last seed applied, in the data directory.
+pub const SEED_COPY_FILE: &str = "org-seed.json";
+
+/// What seeding did, and the store's edits a changed config replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seeded {
+    pub outcome: SeedOutcome,
+    /// From the store's settings to the config's, for the settings edited
+    /// in the store (through the API or fixes) since the last seed. Without
+    /// a copy of the last seed (a data directory from before it was kept),
+    /// every difference between the store and the config.
+    pub replaced: OrgDiff,
+}
+
 /// Saves `seed` as the organisation's settings when it is new or changed.
 pub async fn apply(
     store: &dyn Store,
@@ -43,13 +59,79 @@ pub async fn apply(
     seed: &OrgSettings,
     data_dir: &Path,
 ) -> Result<SeedOutcome, SeedError> {
+    Ok(apply_reporting(store, org, seed, data_dir).await?.outcome)
+}
+
+/// As `apply`, and when a changed config replaces settings edited in the
+/// store since the last seed, logs each replaced edit and returns them.
+pub async fn apply_reporting(
+    store: &dyn Store,
+    org: &str,
+    seed: &OrgSettings,
+    data_dir: &Path,
+) -> Result<Seeded, SeedError> {
     let fingerprints = Fingerprints::read(data_dir.join(SEED_FILE), seed);
-    let outcome = fingerprints.outcome(store.org_settings(org).await?.is_some());
+    let stored = store.org_settings(org).await?;
+    let outcome = fingerprints.outcome(stored.is_some());
+    let mut replaced = OrgDiff::default();
     if outcome != SeedOutcome::Kept {
+        if let Some(stored) = &stored {
+            let last_seed = read_seed_copy(&data_dir.join(SEED_COPY_FILE));
+            replaced = replaced_edits(last_seed.as_ref(), stored, seed);
+            for change in &replaced.changes {
+                tracing::warn!(
+                    change = %change.to_string().replace("\n    ", "; "),
+                    "the changed config replaces a setting edited in the store since the last start"
+                );
+            }
+        }
         store.save_org_settings(org, seed).await?;
+        let copy = serde_json::to_string(seed).expect("settings serialize to JSON");
+        let copy_path = data_dir.join(SEED_COPY_FILE);
+        write_atomically(&copy_path, &copy).map_err(|source| SeedError::Fingerprint {
+            path: copy_path,
+            source,
+        })?;
         fingerprints.record()?;
     }
-    Ok(outcome)
+    Ok(Seeded { outcome, replaced })
+}
+
+fn read_seed_copy(path: &Path) -> Option<OrgSettings> {
+    let text = std::fs::read_to_string(path).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// The changes from `stored` to `seed` of the settings that were edited
+/// since `last_seed` (all of them when the last seed is not known).
+fn replaced_edits(
+    last_seed: Option<&OrgSettings>,
+    stored: &OrgSettings,
+    seed: &OrgSettings,
+) -> OrgDiff {
+    let all = OrgDiff::between(stored, seed);
+    let Some(last_seed) = last_seed else {
+        return all;
+    };
+    let edits = OrgDiff::between(last_seed, stored);
+    let edited: Vec<_> = edits.changes.iter().map(|c| c.subject()).collect();
+    OrgDiff {
+        changes: all
+            .changes
+            .into_iter()
+            .filter(|change| edited.contains(&change.subject()))
+            .collect(),
+    }
+}
+
+/// What the next start will do with `seed`, as far as the data directory
+/// tells without opening the store (which a running node holds): seed it
+/// for the first time, replace the store's settings because the config's
+/// organisation part changed, or keep the store's settings.
+pub fn next_start(data_dir: &Path, seed: &OrgSettings) -> SeedOutcome {
+    let fingerprints = Fingerprints::read(data_dir.join(SEED_FILE), seed);
+    let seeded_before = fingerprints.last.is_some();
+    fingerprints.outcome(seeded_before)
 }
 
 /// The file in the data directory holding the fingerprint of the last
@@ -132,6 +214,22 @@ fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_settings_edited_since_the_last_seed_count_as_replaced() {
+        let mut last_seed = OrgSettings::default();
+        last_seed.directory.insert("alice@contoso.test");
+        // Edited in the store: bob added.
+        let mut stored = last_seed.clone();
+        stored.directory.insert("bob@contoso.test");
+        // The new config adds carol, and does not know bob.
+        let mut seed = last_seed.clone();
+        seed.directory.insert("carol@contoso.test");
+        let replaced = replaced_edits(Some(&last_seed), &stored, &seed);
+        assert_eq!(replaced.to_string(), "- directory entry bob@contoso.test");
+        let unknown = replaced_edits(None, &stored, &seed);
+        assert_eq!(unknown.changes.len(), 2);
+    }
 
     #[test]
     fn the_fingerprint_changes_with_the_settings_and_only_then() {

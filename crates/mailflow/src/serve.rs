@@ -52,6 +52,8 @@ pub struct Running {
     pub admin_addr: SocketAddr,
     pub token_source: TokenSource,
     pub seed: SeedOutcome,
+    /// Settings edited in the store that a changed config replaced.
+    pub seed_replaced: mailflow_core::OrgDiff,
     node: RunningNode,
     admin_stop: CancellationToken,
     admin_task: JoinHandle<()>,
@@ -99,7 +101,8 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         })?;
     let sqlite = Arc::new(sqlite);
     let store: SharedStore = sqlite.clone();
-    let seed = seed::apply(store.as_ref(), &config.node.org, &config.org, &data_dir).await?;
+    let seeded =
+        seed::apply_reporting(store.as_ref(), &config.node.org, &config.org, &data_dir).await?;
     seed::apply_alerts(store.as_ref(), &config.node.org, &config.alerts, &data_dir).await?;
     let (token_digests, token_source) = admin_tokens(&config, &data_dir)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -137,7 +140,8 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         smtp_addrs: node.smtp_addrs(),
         admin_addr,
         token_source,
-        seed,
+        seed: seeded.outcome,
+        seed_replaced: seeded.replaced,
         node,
         admin_stop,
         admin_task,
@@ -224,10 +228,15 @@ impl Running {
                 generated_now: false,
             } => path.display().to_string(),
         };
+        let replaced = self.seed_replaced.changes.len();
         let seed = match self.seed {
-            SeedOutcome::AppliedFirst => "seeded from the config (first start)",
-            SeedOutcome::AppliedChanged => "seeded from the config (the config changed)",
-            SeedOutcome::Kept => "kept from the store (the config is unchanged)",
+            SeedOutcome::AppliedFirst => "seeded from the config (first start)".to_string(),
+            SeedOutcome::AppliedChanged if replaced > 0 => format!(
+                "seeded from the config (the config changed; it replaced {replaced} setting(s) \
+                 edited through the API or fixes, named in the log)"
+            ),
+            SeedOutcome::AppliedChanged => "seeded from the config (the config changed)".into(),
+            SeedOutcome::Kept => "kept from the store (the config is unchanged)".into(),
         };
         [
             "mailflow is running".to_string(),

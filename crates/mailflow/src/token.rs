@@ -144,7 +144,7 @@ async fn act(access: &Access, command: &TokenCommand, json: bool) -> Result<Stri
         (TokenCommand::Create { name, scope }, Access::Api(client)) => {
             let body = serde_json::json!({ "name": name, "scope": scope });
             let created: CreatedToken = client
-                .send_json(reqwest::Method::POST, "/api/v1/tokens", &actor, &body)
+                .send_json(reqwest::Method::POST, "/api/v1/tokens", &actor, Some(&body))
                 .await?;
             Ok(created_text(&created, json))
         }

@@ -84,7 +84,7 @@ async fn act(
             let body = json!({ "password": password.unwrap_or_default() });
             let path = format!("/api/v1/users/{name}");
             let saved: UserSaved = client
-                .send_json(reqwest::Method::PUT, &path, &actor, &body)
+                .send_json(reqwest::Method::PUT, &path, &actor, Some(&body))
                 .await?;
             Ok(saved_text(name, saved.created))
         }

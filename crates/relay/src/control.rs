@@ -19,6 +19,10 @@ use tokio::sync::watch;
 pub struct NodeHandle {
     pub(crate) engine: Arc<Engine>,
     pub(crate) org: Arc<watch::Sender<Arc<OrgSettings>>>,
+    /// Held by whoever reads, changes and saves the settings (the admin
+    /// API, fix actions), so that two changes at once cannot each
+    /// overwrite the other's.
+    pub(crate) org_edits: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl NodeHandle {
@@ -29,6 +33,12 @@ impl NodeHandle {
     /// The organisation's settings in force now.
     pub fn org(&self) -> Arc<OrgSettings> {
         self.engine.org()
+    }
+
+    /// Waits until no one else is changing the settings; hold the guard
+    /// from reading the settings in force to `update_org`.
+    pub async fn lock_org_edits(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.org_edits.lock().await
     }
 
     /// Saves new settings to the store, then puts them in force.

@@ -84,6 +84,7 @@ impl Node {
         let handle = NodeHandle {
             engine,
             org: Arc::new(org_tx),
+            org_edits: Default::default(),
         };
         Ok(RunningNode {
             smtp_addrs,

@@ -83,6 +83,40 @@ impl Http {
         (status, value)
     }
 
+    /// Any method, with a JSON body, text (`text/csv`) or none, by the
+    /// actor `ops`; returns the status and the JSON body.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Body<'_>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("x-mailflow-actor", "ops");
+        request = match body {
+            Body::None => request,
+            Body::Json(value) => request.json(&value),
+            Body::Csv(text) => request
+                .header("content-type", "text/csv")
+                .body(text.to_string()),
+        };
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let value = match text.is_empty() {
+            true => Value::Null,
+            false => serde_json::from_str(&text).unwrap(),
+        };
+        (status, value)
+    }
+
     pub async fn stop(self) {
         self.stop.cancel();
         tokio::time::timeout(Duration::from_secs(10), self.server)
@@ -90,6 +124,13 @@ impl Http {
             .unwrap()
             .unwrap();
     }
+}
+
+/// A request's body.
+pub enum Body<'a> {
+    None,
+    Json(Value),
+    Csv(&'a str),
 }
 
 /// The API in front of a whole running node, called with one token.
@@ -162,6 +203,18 @@ impl Api {
     pub async fn delete(&self, path: &str) -> (u16, Value) {
         let method = reqwest::Method::DELETE;
         self.http.send(method, path, Some(self.token), None).await
+    }
+
+    /// Any method with a body, with the token.
+    pub async fn send_body(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Body<'_>,
+    ) -> (u16, Value) {
+        self.http
+            .request(method, path, Some(self.token), body)
+            .await
     }
 
     pub async fn stop(self) {

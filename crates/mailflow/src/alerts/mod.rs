@@ -34,7 +34,7 @@ pub async fn run(args: &AlertsArgs) -> Result<String, ClientError> {
         Some(AlertsCommand::Set(change)) => {
             let patch = patch_of(change)?;
             let settings: AlertSettingsView = client
-                .send_json(reqwest::Method::PATCH, SETTINGS, &actor(), &patch)
+                .send_json(reqwest::Method::PATCH, SETTINGS, &actor(), Some(&patch))
                 .await?;
             Ok(settings_text(&settings, args.json))
         }
@@ -50,7 +50,7 @@ pub async fn run(args: &AlertsArgs) -> Result<String, ClientError> {
                 true => {
                     let method = reqwest::Method::DELETE;
                     client
-                        .send_json(method, &path, &actor(), &serde_json::Value::Null)
+                        .send_json(method, &path, &actor(), None::<&serde_json::Value>)
                         .await?
                 }
                 false => {
@@ -60,7 +60,7 @@ pub async fn run(args: &AlertsArgs) -> Result<String, ClientError> {
                         oldest_age: oldest_age.clone(),
                     };
                     client
-                        .send_json(reqwest::Method::PUT, &path, &actor(), &own)
+                        .send_json(reqwest::Method::PUT, &path, &actor(), Some(&own))
                         .await?
                 }
             };

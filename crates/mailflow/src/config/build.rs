@@ -1,11 +1,14 @@
 //! From the file as written to the settings a node runs with: defaults are
 //! filled in, and the checks that need more than one value at a time are
-//! made here (duplicate names, domains no connector carries, files that
-//! cannot be read), each naming the file, line and key.
+//! made here (limits that must fit together, files that cannot be read),
+//! each naming the file, line and key. The organisation's settings are
+//! checked by `mailflow_core::org_check`, as the admin API checks them
+//! (duplicate names, domains no connector carries), and their problems
+//! shown here at their key.
 
 use super::directory_file;
 use super::error::{ConfigError, ConfigWarning, Location, Problem};
-use super::locate::{Document, KeyPath};
+use super::locate::{Document, KeyPath, Segment};
 use super::raw::{
     RawAcceptedDomain, RawConfig, RawConnector, RawDelivery, RawDirectory, RawQueue, RawServer,
 };
@@ -14,11 +17,12 @@ use super::{
     AdminConfig, Config, ConfigSource, DEFAULT_ADMIN_LISTEN, DEFAULT_ORG, DEFAULT_STORE_PATH,
 };
 use mailflow_admin::TokenDigest;
-use mailflow_core::{AcceptedDomain, Connector, Directory, DomainType, OrgSettings};
+use mailflow_core::{
+    AcceptedDomain, Connector, Directory, FieldPath, FieldSegment, OrgSettings, org_check,
+};
 use mailflow_deliver::DeliverySettings;
 use mailflow_receive::{AuthLimits, ReceiveSettings, SessionLimits};
 use mailflow_relay::{NodeSettings, QueueSettings};
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -60,7 +64,6 @@ const DEFAULT_MAX_JUNK_COMMANDS: usize = 100;
 const DEFAULT_DNS_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-const DEFAULT_CONNECTOR_CONNECTIONS: usize = 10;
 /// The token in the example config, which nobody should keep.
 const EXAMPLE_TOKEN: &str = "change-me";
 
@@ -119,6 +122,14 @@ impl<'a> Context<'a> {
             store_path,
             warnings: self.warnings,
         })
+    }
+
+    /// Only the organisation's part of a file in the config's format
+    /// (`mailflow apply`): the other sections are read for their shape but
+    /// not checked further.
+    pub fn build_org(mut self, raw: RawConfig) -> Checked<(OrgSettings, Vec<ConfigWarning>)> {
+        let org = self.org(raw.accepted_domains, raw.connectors, raw.directory)?;
+        Ok((org, self.warnings))
     }
 
     // --- node settings ----------------------------------------------------
@@ -425,99 +436,32 @@ impl<'a> Context<'a> {
 
     // --- organisation settings ---------------------------------------------
 
+    /// The organisation's settings, checked by `mailflow_core::org_check`
+    /// as the admin API checks them; each problem is shown at its key.
     fn org(
         &mut self,
         domains: Vec<RawAcceptedDomain>,
         connectors: Vec<RawConnector>,
         directory: RawDirectory,
     ) -> Checked<OrgSettings> {
-        let accepted_domains = self.accepted_domains(domains)?;
-        let connectors = self.connectors(connectors)?;
         let directory = self.directory(directory)?;
         let org = OrgSettings {
-            accepted_domains,
-            connectors,
+            accepted_domains: domains
+                .into_iter()
+                .map(|domain| AcceptedDomain {
+                    name: domain.name,
+                    kind: domain.kind,
+                })
+                .collect(),
+            connectors: connectors.into_iter().map(connector_from).collect(),
             directory,
         };
-        self.check_domains_are_carried(&org)?;
-        self.check_directory_fits(&org);
+        let org = org_check::org(org)
+            .map_err(|problem| self.inconsistent(key_path(&problem.field), &problem.message))?;
+        for warning in org_check::warnings(&org) {
+            self.warn(key_path(&warning.field), &warning.message);
+        }
         Ok(org)
-    }
-
-    fn accepted_domains(
-        &mut self,
-        domains: Vec<RawAcceptedDomain>,
-    ) -> Checked<Vec<AcceptedDomain>> {
-        let mut seen = HashSet::new();
-        let mut accepted = Vec::with_capacity(domains.len());
-        for (index, domain) in domains.into_iter().enumerate() {
-            let at = KeyPath::key("accepted_domains").at(index).then("name");
-            let name = self.check_domain(at.clone(), &domain.name)?;
-            if !seen.insert(name.clone()) {
-                return Err(self.inconsistent(at, &format!("{name} is listed twice")));
-            }
-            accepted.push(AcceptedDomain {
-                name,
-                kind: domain.kind,
-            });
-        }
-        Ok(accepted)
-    }
-
-    fn connectors(&mut self, connectors: Vec<RawConnector>) -> Checked<Vec<Connector>> {
-        let mut seen = HashSet::new();
-        let mut built = Vec::with_capacity(connectors.len());
-        for (index, raw) in connectors.into_iter().enumerate() {
-            let at = KeyPath::key("connectors").at(index);
-            let connector = self.connector(&at, raw)?;
-            if !seen.insert(connector.name.clone()) {
-                let message = format!("a connector named {:?} is already defined", connector.name);
-                return Err(self.inconsistent(at.then("name"), &message));
-            }
-            built.push(connector);
-        }
-        Ok(built)
-    }
-
-    fn connector(&mut self, at: &KeyPath, raw: RawConnector) -> Checked<Connector> {
-        let name = raw.name.trim().to_string();
-        if name.is_empty() || name.contains(['/', ' ']) {
-            return Err(self.inconsistent(
-                at.then("name"),
-                "a connector name must be non-empty, without spaces or '/'",
-            ));
-        }
-        if raw.recipient_domains.is_empty() {
-            let message = "the connector carries no recipients; list the domains it carries, e.g. [\"contoso.test\"], or [\"*\"] for all";
-            return Err(self.inconsistent(at.then("recipient_domains"), message));
-        }
-        let mut recipient_domains = Vec::with_capacity(raw.recipient_domains.len());
-        for (index, pattern) in raw.recipient_domains.iter().enumerate() {
-            recipient_domains
-                .push(self.check_domain_pattern(at.then("recipient_domains").at(index), pattern)?);
-        }
-        let max_connections = raw.max_connections.unwrap_or(DEFAULT_CONNECTOR_CONNECTIONS);
-        if max_connections == 0 {
-            return Err(self.inconsistent(at.then("max_connections"), "must be at least 1"));
-        }
-        if raw.tls_name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-            return Err(self.inconsistent(
-                at.then("tls_name"),
-                "is empty; leave it out to expect the host's own name",
-            ));
-        }
-        Ok(Connector {
-            name,
-            kind: raw.kind,
-            enabled: raw.enabled.unwrap_or(true),
-            recipient_domains,
-            smart_hosts: raw.smart_hosts,
-            tls: raw.tls,
-            tls_name: raw.tls_name.map(|n| n.trim().to_ascii_lowercase()),
-            connect_timeout: raw.connect_timeout.map(|d| d.0),
-            command_timeout: raw.command_timeout.map(|d| d.0),
-            max_connections,
-        })
     }
 
     fn directory(&mut self, raw: RawDirectory) -> Checked<Directory> {
@@ -544,47 +488,6 @@ impl<'a> Context<'a> {
         Ok(directory)
     }
 
-    /// Every accepted domain needs a connector to reach its mailboxes: an
-    /// internal relay domain cannot work without one; an authoritative one
-    /// would go by MX, most likely back to this relay.
-    fn check_domains_are_carried(&mut self, org: &OrgSettings) -> Checked<()> {
-        for (index, domain) in org.accepted_domains.iter().enumerate() {
-            let at = KeyPath::key("accepted_domains").at(index).then("name");
-            if org.connector_for(&domain.name).is_some() {
-                continue;
-            }
-            let disabled = org
-                .connectors
-                .iter()
-                .any(|c| !c.enabled && c.covers(&domain.name));
-            let name = &domain.name;
-            match (domain.kind, disabled) {
-                (_, true) => self.warn(at, &format!("{name} is carried only by a disabled connector; its mail waits in the queue")),
-                (DomainType::InternalRelay, false) => {
-                    let message = format!("{name} is an internal_relay domain but no connector carries it; add it to the recipient_domains of the connector to the server that shares it");
-                    return Err(self.inconsistent(at, &message));
-                }
-                (DomainType::Authoritative, false) => self.warn(at, &format!("no connector carries {name}: its mail will be delivered by MX, which may point back at this relay")),
-            }
-        }
-        Ok(())
-    }
-
-    fn check_directory_fits(&mut self, org: &OrgSettings) {
-        for (index, domain) in org.accepted_domains.iter().enumerate() {
-            let suffix = format!("@{}", domain.name);
-            let listed = org
-                .directory
-                .recipients
-                .iter()
-                .any(|r| r.ends_with(&suffix));
-            if domain.kind == DomainType::Authoritative && !listed {
-                let at = KeyPath::key("accepted_domains").at(index).then("type");
-                self.warn(at, &format!("{} is authoritative but the directory lists nobody in it: every recipient will be refused", domain.name));
-            }
-        }
-    }
-
     // --- single values -----------------------------------------------------
 
     fn check_hostname(&self, at: KeyPath, name: String) -> Checked<String> {
@@ -592,37 +495,7 @@ impl<'a> Context<'a> {
     }
 
     fn check_domain(&self, at: KeyPath, name: &str) -> Checked<String> {
-        let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
-        let valid = !name.is_empty()
-            && name.len() <= 253
-            && name.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            });
-        if valid {
-            Ok(name)
-        } else {
-            Err(self.inconsistent(at, &format!("{name:?} is not a domain name")))
-        }
-    }
-
-    fn check_domain_pattern(&self, at: KeyPath, pattern: &str) -> Checked<String> {
-        let pattern = pattern.trim();
-        if pattern == "*" {
-            return Ok(pattern.into());
-        }
-        match pattern.strip_prefix("*.") {
-            Some(parent) => self
-                .check_domain(at, parent)
-                .map(|parent| format!("*.{parent}")),
-            None => self.check_domain(at, pattern).map_err(|mut error| {
-                error.problem = Problem::Inconsistent(format!(
-                    "{pattern:?} is not a domain, \"*.domain\" or \"*\""
-                ));
-                error
-            }),
-        }
+        org_check::domain_name(name).map_err(|message| self.inconsistent(at, &message))
     }
 
     /// A path relative to the config file's directory, that must be a
@@ -668,6 +541,39 @@ impl<'a> Context<'a> {
             message: message.to_string(),
         });
     }
+}
+
+/// A connector as the file writes it, defaults filled in; checked with the
+/// rest of the organisation's settings.
+fn connector_from(raw: RawConnector) -> Connector {
+    Connector {
+        name: raw.name,
+        kind: raw.kind,
+        enabled: raw.enabled.unwrap_or(true),
+        recipient_domains: raw.recipient_domains,
+        smart_hosts: raw.smart_hosts,
+        tls: raw.tls,
+        tls_name: raw.tls_name,
+        connect_timeout: raw.connect_timeout.map(|d| d.0),
+        command_timeout: raw.command_timeout.map(|d| d.0),
+        max_connections: raw
+            .max_connections
+            .unwrap_or(mailflow_core::org::DEFAULT_MAX_CONNECTIONS),
+    }
+}
+
+/// The config key of a field of the organisation's settings.
+fn key_path(field: &FieldPath) -> KeyPath {
+    KeyPath(
+        field
+            .0
+            .iter()
+            .map(|segment| match segment {
+                FieldSegment::Key(name) => Segment::Key((*name).to_string()),
+                FieldSegment::Index(index) => Segment::Index(*index),
+            })
+            .collect(),
+    )
 }
 
 /// The machine's host name, for the greeting and EHLO when none is set.

@@ -1,9 +1,11 @@
 //! The directory file: the organisation's known recipients, one address per
-//! line, or a CSV export with the address in the first column. Lines
-//! starting with `#` are comments; a first line without an address is taken
-//! as the CSV header; `*@domain` stands for a whole domain.
+//! line, or a CSV export with the address in the first column (read as
+//! `mailflow_core::directory_csv` reads it: comments, a header line, and
+//! `*@domain` for a whole domain). The first line that is not an address
+//! is an error naming it.
 
 use mailflow_core::Directory;
+use mailflow_core::directory_csv;
 use std::path::Path;
 
 /// A line of the file that is not an address.
@@ -22,55 +24,19 @@ pub fn read_into(path: &Path, directory: &mut Directory) -> Result<(), BadLine> 
 }
 
 pub fn parse_into(text: &str, directory: &mut Directory) -> Result<(), BadLine> {
-    let mut seen_content = false;
-    for (index, line) in text.lines().enumerate() {
-        let line_number = index + 1;
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let first_column = first_column(trimmed);
-        let is_header = !seen_content && !first_column.contains('@');
-        seen_content = true;
-        if is_header {
-            continue;
-        }
-        check_address(first_column).map_err(|message| BadLine {
-            line: line_number,
+    for line in directory_csv::lines(text) {
+        let address = line.entry.map_err(|message| BadLine {
+            line: line.line,
             message,
         })?;
-        directory.insert(first_column);
+        directory.insert(&address);
     }
     Ok(())
 }
 
 /// `local@domain`, or `*@domain` for everyone in the domain.
 pub fn check_address(address: &str) -> Result<(), String> {
-    let address = address.trim();
-    let valid = match address.rsplit_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.starts_with('.')
-                && domain.contains(|c: char| c.is_ascii_alphanumeric())
-                && !address
-                    .chars()
-                    .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
-        }
-        None => false,
-    };
-    if valid {
-        Ok(())
-    } else {
-        Err(format!(
-            "{address:?} is not an address; write local@domain, or *@domain for a whole domain"
-        ))
-    }
-}
-
-fn first_column(line: &str) -> &str {
-    let column = line.split([',', ';', '\t']).next().unwrap_or(line).trim();
-    column.trim_matches('"').trim()
+    mailflow_core::org_check::directory_address(address).map(|_| ())
 }
 
 #[cfg(test)]

@@ -101,6 +101,19 @@ impl Config {
         Ok(config)
     }
 
+    /// The organisation's settings of a file in the config's format
+    /// (`[[accepted_domains]]`, `[[connectors]]`, `[directory]`), checked as
+    /// the config's are, with their warnings; `file` names it in errors.
+    pub fn parse_org(
+        text: &str,
+        file: &Path,
+        base_dir: &Path,
+    ) -> Result<(OrgSettings, Vec<ConfigWarning>), ConfigError> {
+        let document = Document::new(text);
+        let raw = deserialize(text, file, &document)?;
+        build::Context::new(file, base_dir, &document).build_org(raw)
+    }
+
     /// `mailflow serve` without `--config`.
     pub fn embedded_defaults() -> Config {
         let mut config = Config::parse("", Path::new("<embedded defaults>"), Path::new("."))

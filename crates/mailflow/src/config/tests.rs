@@ -317,6 +317,32 @@ fn duplicate_connector_names_are_refused() {
 }
 
 #[test]
+fn one_recipient_domain_on_two_enabled_connectors_names_both() {
+    let other = CONNECTOR.replace("to-onprem", "to-backup");
+    let text = format!("{CONNECTOR}\n{other}");
+    assert_error(
+        &text,
+        9,
+        "connectors[1].recipient_domains[0]",
+        "contoso.test is carried by both connectors \"to-onprem\" and \"to-backup\"",
+    );
+    // A disabled one carries nothing, so it may list the same domain.
+    let disabled = format!("{CONNECTOR}\n{other}enabled = false\n");
+    assert!(parse(&disabled).is_ok());
+}
+
+#[test]
+fn a_smart_host_must_be_a_host_name_or_address() {
+    let text = format!("{CONNECTOR}smart_hosts = [\"mail.contoso.test\", \"bad_host!:25\"]\n");
+    assert_error(
+        &text,
+        5,
+        "connectors[0].smart_hosts[1]",
+        "is not a host name or IP address",
+    );
+}
+
+#[test]
 fn a_connector_must_carry_some_recipients() {
     let text = "[[connectors]]\nname = \"x\"\nkind = \"partner\"\nrecipient_domains = []\n";
     assert_error(

@@ -64,6 +64,15 @@ pub async fn run_connector(
 ) -> Result<String, ClientError> {
     let client = ApiClient::new(api)?;
     let (name, action) = match &command {
+        ConnectorCommand::List
+        | ConnectorCommand::Show { .. }
+        | ConnectorCommand::Add { .. }
+        | ConnectorCommand::Edit { .. }
+        | ConnectorCommand::Remove { .. }
+        | ConnectorCommand::Enable { .. }
+        | ConnectorCommand::Disable { .. } => {
+            return crate::settings::connector::run(&client, command, json).await;
+        }
         ConnectorCommand::Validate { name, domain } => {
             let mut path = format!("/api/v1/connectors/{}/validate", path_segment(name));
             if let Some(domain) = domain {

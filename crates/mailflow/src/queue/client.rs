@@ -4,7 +4,6 @@
 use crate::cli::ApiArgs;
 use crate::token;
 use mailflow_admin::{ErrorBody, ErrorDetail, MessageListView, MessageView};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -104,21 +103,23 @@ impl ApiClient {
         self.send(url, request).await
     }
 
-    /// Sends `body` as JSON with `method` to an API path, naming `actor`
-    /// for the audit log, and decodes the API's JSON answer.
-    pub async fn send_json<B: Serialize, T: DeserializeOwned>(
+    /// `method` on an API path with a JSON body (or none), naming `actor`
+    /// for the audit log.
+    pub async fn send_json<T: DeserializeOwned, B: serde::Serialize + ?Sized>(
         &self,
         method: reqwest::Method,
         path: &str,
         actor: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<T, ClientError> {
         let url = format!("{}{path}", self.base);
-        let request = self
+        let mut request = self
             .http
             .request(method, &url)
-            .header(mailflow_admin::ACTOR_HEADER, actor)
-            .json(body);
+            .header(mailflow_admin::ACTOR_HEADER, actor);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
         self.send(url, request).await
     }
 
@@ -129,8 +130,27 @@ impl ApiClient {
         actor: &str,
         body: &serde_json::Value,
     ) -> Result<T, ClientError> {
-        self.send_json(reqwest::Method::POST, path, actor, body)
+        self.send_json(reqwest::Method::POST, path, actor, Some(body))
             .await
+    }
+
+    /// `POST` text (`content_type`, e.g. `text/csv`) to an API path, naming
+    /// `actor` for the audit log.
+    pub async fn post_text<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        actor: &str,
+        content_type: &str,
+        text: String,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let request = self
+            .http
+            .post(&url)
+            .header(mailflow_admin::ACTOR_HEADER, actor)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(text);
+        self.send(url, request).await
     }
 
     /// `DELETE` an API path, naming `actor` for the audit log (an answer

@@ -1,0 +1,67 @@
+//! One change to the organisation's settings through the API: read the
+//! settings in force, change them, check them whole as the config is
+//! checked, save them and put them in force (`NodeHandle::update_org`), and
+//! write the audit entry with before and after. Changes are made one at a
+//! time (`NodeHandle::lock_org_edits`, which fix actions hold too), so that
+//! two at once cannot each overwrite the other's.
+
+use crate::AdminState;
+use crate::error::ApiError;
+use crate::fixes::actor;
+use crate::org_views::invalid;
+use axum::http::HeaderMap;
+use mailflow_core::{FieldPath, OrgSettings, org_check};
+use mailflow_store::AuditEntry;
+/// What a change did, for the audit log.
+pub(crate) struct Edit {
+    /// E.g. `connector-add`, `domain-remove`.
+    pub action: &'static str,
+    /// The connector, domain or address changed.
+    pub target: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+    /// The setting being edited (`connectors[2]`): problems inside it are
+    /// named from there (`smart_hosts`), others from the top.
+    pub scope: Option<FieldPath>,
+}
+
+/// Runs `change` on the settings in force and, if they then pass the
+/// checks, saves them, puts them in force and audits the change. Returns
+/// what `change` returned and the settings now in force. A change that
+/// changes nothing (`None` edit) is neither saved nor audited.
+pub(crate) async fn edit_org<T>(
+    state: &AdminState,
+    headers: &HeaderMap,
+    change: impl FnOnce(&mut OrgSettings) -> Result<(Option<Edit>, T), ApiError>,
+) -> Result<(T, OrgSettings), ApiError> {
+    let node = state.node.get().ok_or(ApiError::NodeNotRunning)?;
+    let _one = node.lock_org_edits().await;
+    let mut settings = (*node.org()).clone();
+    let (edit, answer) = change(&mut settings)?;
+    let Some(edit) = edit else {
+        return Ok((answer, settings));
+    };
+    let settings =
+        org_check::org(settings).map_err(|problem| invalid(problem, edit.scope.as_ref()))?;
+    node.update_org(settings.clone()).await?;
+    state
+        .store
+        .append_audit(AuditEntry {
+            id: 0,
+            at: state.clock.now(),
+            actor: actor(headers),
+            action: edit.action.to_string(),
+            target: edit.target,
+            before: edit.before,
+            after: edit.after,
+            undone_at: None,
+        })
+        .await?;
+    Ok((answer, settings))
+}
+
+/// The settings in force on the running node.
+pub(crate) fn current(state: &AdminState) -> Result<std::sync::Arc<OrgSettings>, ApiError> {
+    let node = state.node.get().ok_or(ApiError::NodeNotRunning)?;
+    Ok(node.org())
+}
