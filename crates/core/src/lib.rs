@@ -14,6 +14,7 @@ pub mod mailbox;
 pub mod message_bytes;
 pub mod org;
 pub mod recipient;
+pub mod time_format;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use diagnosis::{
@@ -30,3 +31,4 @@ pub use org::{
     TlsPolicy,
 };
 pub use recipient::{RecipientState, Route};
+pub use time_format::{TextTime, json_time, text_time};
