@@ -61,8 +61,6 @@ const DEFAULT_DNS_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const DEFAULT_CONNECTOR_CONNECTIONS: usize = 10;
-/// The token in the example config, which nobody should keep.
-const EXAMPLE_TOKEN: &str = "change-me";
 
 pub struct Context<'a> {
     file: &'a Path,
@@ -91,6 +89,7 @@ impl<'a> Context<'a> {
         let alerts = self.alerts(raw.alerts, &org)?;
         let insights = self.insights(raw.insights);
         let admin = self.admin(raw.admin)?;
+        let log_level = self.log_level(raw.log)?;
         let store_path = match raw.store.path {
             Some(path) if path.as_os_str().is_empty() => {
                 return Err(self.inconsistent(
@@ -116,6 +115,7 @@ impl<'a> Context<'a> {
             alerts,
             insights,
             admin,
+            log_level,
             store_path,
             warnings: self.warnings,
         })
@@ -399,8 +399,8 @@ impl<'a> Context<'a> {
             if token.trim().is_empty() || token.chars().any(char::is_whitespace) {
                 return Err(self.inconsistent(at, "a token cannot be empty or contain spaces"));
             }
-            if token == EXAMPLE_TOKEN {
-                self.warn(at, "is the example token; choose a secret of your own");
+            if let Some(weakness) = super::weak_token::weakness(token) {
+                self.warn(at, &weakness);
             }
             token_digests.push(TokenDigest::of(token));
         }
@@ -421,6 +421,19 @@ impl<'a> Context<'a> {
             token_digests,
             plain_tokens: tokens.len(),
         })
+    }
+
+    fn log_level(&self, log: super::raw::RawLog) -> Checked<String> {
+        let Some(level) = log.level else {
+            return Ok(crate::logging::DEFAULT_LEVEL.to_string());
+        };
+        match crate::logging::parse_level(&level) {
+            Ok(_) => Ok(level.trim().to_string()),
+            Err(error) => Err(self.inconsistent(
+                KeyPath::key("log").then("level"),
+                &format!("{level:?} is not a log level or filter ({error}); e.g. \"info\" or \"info,mailflow_relay=debug\""),
+            )),
+        }
     }
 
     // --- organisation settings ---------------------------------------------
@@ -474,9 +487,34 @@ impl<'a> Context<'a> {
                 let message = format!("a connector named {:?} is already defined", connector.name);
                 return Err(self.inconsistent(at.then("name"), &message));
             }
+            self.check_domain_is_carried_once(&at, &connector, &built)?;
             built.push(connector);
         }
         Ok(built)
+    }
+
+    /// One recipient domain (or pattern) belongs to one connector: with two,
+    /// which one carries the mail would depend on their order in the file.
+    fn check_domain_is_carried_once(
+        &self,
+        at: &KeyPath,
+        connector: &Connector,
+        earlier: &[Connector],
+    ) -> Checked<()> {
+        for (index, domain) in connector.recipient_domains.iter().enumerate() {
+            if let Some(other) = earlier
+                .iter()
+                .find(|other| other.recipient_domains.contains(domain))
+            {
+                let message = format!(
+                    "{domain} is carried by two connectors, {:?} and {:?}; keep it in one \
+                     (disable a connector rather than listing its domain twice)",
+                    other.name, connector.name
+                );
+                return Err(self.inconsistent(at.then("recipient_domains").at(index), &message));
+            }
+        }
+        Ok(())
     }
 
     fn connector(&mut self, at: &KeyPath, raw: RawConnector) -> Checked<Connector> {
