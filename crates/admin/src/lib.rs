@@ -14,6 +14,7 @@ mod error;
 mod fix_views;
 mod fixes;
 mod health;
+mod index;
 mod insights;
 mod messages;
 mod openapi;
@@ -24,16 +25,19 @@ mod token_digest;
 mod trace;
 mod trace_views;
 mod validate;
+mod validate_views;
 mod views;
 
 pub use alerts::AlertView;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
 pub use fixes::ACTOR_HEADER;
+pub use index::{IndexView, ResourceView, RootView};
 pub use openapi::ApiDoc;
 pub use server::{SHUTDOWN_GRACE, ServeLimits, serve};
 pub use token_digest::{DIGEST_PREFIX, TokenDigest, TokenDigestError};
 pub use trace_views::{AddressView, EventView, TraceView};
+pub use validate_views::{DiagnosisView, ValidatedAddressView, ValidationView};
 pub use views::{LastErrorView, MessageView, RecipientView};
 
 use axum::Router;
@@ -88,14 +92,17 @@ pub fn router(state: AdminState) -> Router {
         .route("/connectors/{name}/validate", post(validate::validate))
         .route("/connectors/{name}/{action}", post(fixes::connector_action));
     let open = Router::new()
+        .route("/", get(index::index))
         .route("/health", get(health::health))
         .route("/openapi.json", get(openapi::document));
     // The token is asked for before the request is routed: without one, a
     // path that does not exist answers as one that does, so the routes
     // cannot be found out (see `auth::PUBLIC_PATHS`).
     Router::new()
+        .route("/", get(index::root))
         .nest("/api/v1", protected.merge(open))
         .fallback(error::no_such_endpoint)
+        .layer(axum::middleware::from_fn(error::explain_method_not_allowed))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

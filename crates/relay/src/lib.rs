@@ -19,6 +19,7 @@ mod scheduler;
 
 pub use control::{NodeHandle, ValidateError};
 pub use data_drops::MAX_DATA_STAGE_FAILURES;
+pub use mailflow_deliver::ValidationReport;
 pub use node::{Node, NodeError, RunningNode};
 
 use mailflow_deliver::DeliverySettings;
