@@ -11,6 +11,7 @@ pub mod fix;
 pub mod insights;
 pub mod logging;
 pub mod queue;
+pub mod reload;
 pub mod seed;
 pub mod serve;
 pub mod text_table;

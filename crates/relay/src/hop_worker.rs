@@ -59,7 +59,8 @@ enum Round {
 }
 
 async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round> {
-    let queue = &engine.settings.queue;
+    let live = engine.live();
+    let queue = &live.settings.queue;
     let max = if mode == Mode::Probe {
         1
     } else {
@@ -68,7 +69,7 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
     let now = engine.clock.now();
     let mut claimed = engine
         .store
-        .claim(next_hop, now, &engine.settings.node_name, queue.lease, max)
+        .claim(next_hop, now, &engine.node_name, queue.lease, max)
         .await?;
     data_drops::last_if_dropped_before(&mut claimed);
     let Some(route) = claimed
@@ -98,7 +99,7 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
 
     let ctx = Context {
         now: engine.clock.now(),
-        schedule: &engine.schedule,
+        schedule: &live.schedule,
         next_hop,
         connector: route.connector.as_deref(),
         hop_failures,
@@ -117,7 +118,7 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
     match decisions.hop_hold {
         Some((until, error)) => {
             let failures = ctx.hop_failures + 1;
-            tracing::warn!(next_hop, code = %error.diagnosis.code(), detail = %error.diagnosis.detail(), %until, "next hop failed at connection level; its queue waits");
+            tracing::warn!(next_hop, code = %error.diagnosis.code(), detail = %error.diagnosis.detail(), until = %mailflow_core::TextTime(until), "next hop failed at connection level; its queue waits");
             engine
                 .store
                 .hold_next_hop(NextHopHold {
@@ -178,7 +179,7 @@ async fn hold_unusable_hop(
 ) -> Result<()> {
     let now = engine.clock.now();
     let failures = hold.map_or(0, |h| h.failures) + 1;
-    let until = now + engine.schedule.wait(failures);
+    let until = now + engine.live().schedule.wait(failures);
     let updates = claimed
         .iter()
         .flat_map(|m| m.recipients.iter().map(move |r| (m.id, r.index)))
