@@ -1,7 +1,8 @@
 //! `SIGHUP` to the built binary: the config file is read again; a live
 //! setting (`max_recipients`) applies from the next SMTP session, a broken
-//! file keeps the running settings and the node keeps working, and a change
-//! that needs a restart is named in the log and not applied. The logs, not
+//! file keeps the running settings and the node keeps working, a change
+//! that needs a restart is named in the log and not applied, and a changed
+//! organisation part is seeded again and in force. The logs, not
 //! on a terminal, carry no colour codes and start with the time in UTC.
 
 mod common;
@@ -140,6 +141,27 @@ fn sighup_applies_live_settings_keeps_them_on_a_broken_file_and_names_restart_on
     let (greeting, replies) = rcpt_replies(serve.smtp, 4);
     assert!(greeting.starts_with("220 relay.test "), "{greeting}");
     assert_eq!(codes(&replies), ["250", "250", "250", "452"], "{replies:?}");
+
+    // Reloads of an unchanged organisation part left it alone; a changed
+    // one is seeded again and in force, as at start-up: contoso.test now
+    // refuses recipients the directory lacks.
+    let so_far = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !so_far.contains("the organisation part changed"),
+        "{so_far}"
+    );
+    let authoritative = base
+        .replace("type = \"internal_relay\"", "type = \"authoritative\"")
+        .replace(
+            "smtp_listen = [\"127.0.0.1:0\"]",
+            "smtp_listen = [\"127.0.0.1:0\"]\nmax_recipients = 3",
+        )
+        + "\n[directory]\nrecipients = [\"user1@contoso.test\"]\n";
+    std::fs::write(&config, authoritative).unwrap();
+    serve.signal("HUP");
+    wait_for_log(&log, "the organisation part changed", 1);
+    let (_, replies) = rcpt_replies(serve.smtp, 2);
+    assert_eq!(codes(&replies), ["550", "250"], "{replies:?}");
 
     assert!(serve.terminate().success());
     let text = std::fs::read_to_string(&log).unwrap();
