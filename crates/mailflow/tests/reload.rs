@@ -2,7 +2,7 @@
 //! setting (`max_recipients`) applies from the next SMTP session, a broken
 //! file keeps the running settings and the node keeps working, a change
 //! that needs a restart is named in the log and not applied, and a changed
-//! organisation part is seeded again and in force. The logs, not
+//! organisation part is seeded again and in force, as is a new log level. The logs, not
 //! on a terminal, carry no colour codes and start with the time in UTC.
 
 mod common;
@@ -156,12 +156,15 @@ fn sighup_applies_live_settings_keeps_them_on_a_broken_file_and_names_restart_on
             "smtp_listen = [\"127.0.0.1:0\"]",
             "smtp_listen = [\"127.0.0.1:0\"]\nmax_recipients = 3",
         )
-        + "\n[directory]\nrecipients = [\"user1@contoso.test\"]\n";
+        + "\n[directory]\nrecipients = [\"user1@contoso.test\"]\n\n[log]\nlevel = \"debug\"\n";
     std::fs::write(&config, authoritative).unwrap();
     serve.signal("HUP");
     wait_for_log(&log, "the organisation part changed", 1);
     let (_, replies) = rcpt_replies(serve.smtp, 2);
     assert_eq!(codes(&replies), ["550", "250"], "{replies:?}");
+    // And the log level changed with it: sessions are logged at debug.
+    assert!(!so_far.contains("SMTP session started"), "{so_far}");
+    wait_for_log(&log, "SMTP session started", 1);
 
     assert!(serve.terminate().success());
     let text = std::fs::read_to_string(&log).unwrap();
