@@ -127,7 +127,7 @@ mod tests {
     }
 
     #[test]
-    fn the_serde_helpers_write_json_times() {
+    fn the_serde_functions_write_json_times() {
         #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
         struct Moments {
             #[serde(with = "serde_json_time")]
