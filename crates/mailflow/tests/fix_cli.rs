@@ -127,6 +127,41 @@ async fn connector_validate_reports_the_refused_next_hop_as_4_4_316_and_fails() 
 }
 
 #[tokio::test]
+async fn without_a_user_name_the_actor_is_cli_and_the_uid() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(&write_config(dir.path(), ""));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mailflow"))
+        .args([
+            "connector",
+            "retry",
+            "to-onprem",
+            "--json",
+            "--api",
+            &serve.api,
+        ])
+        .arg("--data-dir")
+        .arg(&serve.data_dir)
+        .env_remove("MAILFLOW_TOKEN")
+        .env_remove("MAILFLOW_API")
+        .env_remove("USER")
+        .env_remove("USERNAME")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let entry: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let actor = entry["actor"].as_str().unwrap();
+    let uid = actor
+        .strip_prefix("cli:")
+        .unwrap_or_else(|| panic!("{actor}"));
+    assert!(uid.parse::<u32>().is_ok(), "{actor}");
+    assert_eq!(entry["undoable"], false);
+}
+
+#[tokio::test]
 async fn the_cli_takes_the_admin_url_the_summary_prints() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start(&write_config(dir.path(), ""));
