@@ -126,13 +126,9 @@ pub(crate) async fn acknowledge(
         Some(alert) if alert.org == org => {}
         _ => return Err(not_found()),
     }
-    let actor = headers
-        .get(crate::ACTOR_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| !value.trim().is_empty())
-        .unwrap_or("api");
+    let actor = crate::fixes::actor(&headers);
     let now = state.clock.now();
-    let acked = mailflow_alerts::acknowledge(state.store.as_ref(), alert_id, actor, now).await?;
+    let acked = mailflow_alerts::acknowledge(state.store.as_ref(), alert_id, &actor, now).await?;
     acked
         .map(|alert| Json(AlertView::new(&alert, Language::English)))
         .ok_or_else(not_found)

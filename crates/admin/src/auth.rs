@@ -17,7 +17,10 @@ use std::sync::Arc;
 
 /// The only paths answered without a token: exactly these, so that
 /// `/api/v1/health/` or `/api/v1//health` ask for one like any other path.
-pub const PUBLIC_PATHS: [&str; 2] = ["/api/v1/health", "/api/v1/openapi.json"];
+/// The index (`/api/v1`) and the pointer to it (`/`) are open because they
+/// say nothing the OpenAPI document does not: that the routes exist, not
+/// what is behind them.
+pub const PUBLIC_PATHS: [&str; 4] = ["/api/v1/health", "/api/v1/openapi.json", "/api/v1", "/"];
 
 /// How precisely a stored token's last use is kept.
 const LAST_USE_PRECISION: time::Duration = time::Duration::minutes(1);

@@ -25,6 +25,10 @@ pub enum ApiError {
     },
     #[error("no such endpoint: {path}")]
     NoSuchEndpoint { path: String },
+    #[error(
+        "{path} does not take {method}; the Allow header names the methods it takes, GET /api/v1 lists every path's"
+    )]
+    MethodNotAllowed { method: String, path: String },
     #[error("the store failed: {0}")]
     Store(#[from] StoreError),
     /// Fix and queue actions need the running node.
@@ -66,7 +70,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
-    /// `unauthorized`, `forbidden`, `not_found`, `bad_request`, `conflict`, `unavailable` or `internal`.
+    /// `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`,
+    /// `bad_request`, `conflict`, `unavailable` or `internal`.
     pub kind: String,
     /// The query or path field that was wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,6 +90,7 @@ impl ApiError {
                 StatusCode::NOT_FOUND
             }
             ApiError::AlertNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadField { .. } => StatusCode::BAD_REQUEST,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::NodeNotRunning => StatusCode::SERVICE_UNAVAILABLE,
@@ -104,6 +110,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } => "unauthorized",
             ApiError::MessageNotFound { .. } | ApiError::NoSuchEndpoint { .. } => "not_found",
             ApiError::AlertNotFound { .. } => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::BadField { .. } => "bad_request",
             ApiError::Store(_) => "internal",
             ApiError::NodeNotRunning => "unavailable",
@@ -194,4 +201,20 @@ pub(crate) async fn no_such_endpoint(uri: axum::http::Uri) -> ApiError {
     ApiError::NoSuchEndpoint {
         path: uri.path().to_string(),
     }
+}
+
+/// Gives the router's bare `405` (a known path, a method it does not take)
+/// the API's JSON error body. The router adds its `Allow` header on the
+/// way out.
+pub(crate) async fn explain_method_not_allowed(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    ApiError::MethodNotAllowed { method, path }.into_response()
 }

@@ -74,6 +74,10 @@ pub struct AuditEntryView {
     pub after: serde_json::Value,
     /// RFC 3339, when the action was undone.
     pub undone_at: Option<String>,
+    /// `POST /api/v1/fixes/{id}/undo` can undo it now: a change of
+    /// settings or of a queue's hold, not undone yet. Retries, bounces and
+    /// undos themselves cannot be undone.
+    pub undoable: bool,
 }
 
 impl From<&OfferedFix> for FixView {
@@ -126,6 +130,8 @@ impl From<&AuditEntry> for AuditEntryView {
             before: entry.before.clone(),
             after: entry.after.clone(),
             undone_at: entry.undone_at.map(rfc3339),
+            undoable: entry.undone_at.is_none()
+                && mailflow_fixes::undoable_action(&entry.action, &entry.target).is_ok(),
         }
     }
 }

@@ -136,11 +136,13 @@ fn node(state: &AdminState) -> Result<&NodeHandle, ApiError> {
     state.node.get().ok_or(ApiError::NodeNotRunning)
 }
 
+/// Who acts, for the audit log: the `x-mailflow-actor` header as sent
+/// (the CLI sends `cli:<user>` with every request), else `api`.
 pub(crate) fn actor(headers: &HeaderMap) -> String {
     headers
         .get(ACTOR_HEADER)
         .and_then(|value| value.to_str().ok())
         .map(str::trim)
         .filter(|name| !name.is_empty())
-        .map_or_else(|| "api".to_string(), |name| format!("api:{name}"))
+        .map_or_else(|| "api".to_string(), str::to_string)
 }

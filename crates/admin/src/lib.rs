@@ -19,6 +19,7 @@ mod error;
 mod fix_views;
 mod fixes;
 mod health;
+mod index;
 mod insights;
 mod messages;
 mod openapi;
@@ -37,6 +38,7 @@ mod trace;
 mod trace_views;
 mod users;
 mod validate;
+mod validate_views;
 mod views;
 
 pub use alert_settings::{AlertSettingsView, ConnectorAlertRules};
@@ -45,6 +47,7 @@ pub use directory::{DirectoryAdded, DirectoryImport, DirectoryRemoved, RefusedLi
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
 pub use fixes::ACTOR_HEADER;
+pub use index::{IndexView, ResourceView, RootView};
 pub use messages::MessageListView;
 pub use openapi::ApiDoc;
 pub use org_views::{ConnectorView, DirectoryView, DomainView, OrgView};
@@ -56,6 +59,7 @@ pub use token_digest::{DIGEST_PREFIX, TokenDigest, TokenDigestError};
 pub use tokens::{CreatedToken, TokenList, TokenView, generate as new_token};
 pub use trace_views::{AddressView, EventView, TraceView};
 pub use users::{UserList, UserSaved};
+pub use validate_views::{DiagnosisView, ValidatedAddressView, ValidationView};
 pub use views::{LastErrorView, MessageView, RecipientView};
 
 use axum::Router;
@@ -165,14 +169,17 @@ pub fn router(state: AdminState) -> Router {
         .route("/connectors/{name}/validate", post(validate::validate))
         .route("/connectors/{name}/{action}", post(fixes::connector_action));
     let open = Router::new()
+        .route("/", get(index::index))
         .route("/health", get(health::health))
         .route("/openapi.json", get(openapi::document));
     // The token is asked for before the request is routed: without one, a
     // path that does not exist answers as one that does, so the routes
     // cannot be found out (see `auth::PUBLIC_PATHS`).
     Router::new()
+        .route("/", get(index::root))
         .nest("/api/v1", protected.merge(open))
         .fallback(error::no_such_endpoint)
+        .layer(axum::middleware::from_fn(error::explain_method_not_allowed))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

@@ -140,7 +140,7 @@ fn describe(view: &mut EventView, kind: &EventKind) {
                 format!(
                     "deferred: {}; next attempt {}",
                     diagnosis.reply(),
-                    rfc3339(*next_attempt_at)
+                    mailflow_core::text_time(*next_attempt_at)
                 ),
             )
         }

@@ -5,6 +5,7 @@
 
 use crate::AdminState;
 use crate::error::ApiError;
+use crate::validate_views::ValidationView;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use mailflow_relay::ValidateError;
@@ -18,7 +19,7 @@ use std::sync::Arc;
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Per address: the stage reached and the diagnosis (none when it passed); `diagnosis` is the verdict when no address passed; `tls` what each passing address negotiated", body = Object),
+        (status = 200, description = "Whether it passed; per address the stage reached and the diagnosis (code, category, detail, reply, server; none when it passed); `diagnosis` is the verdict when no address passed; `tls` what each passing address negotiated", body = ValidationView),
         (status = 400, description = "A domain is needed (the connector only has wildcard domains)", body = crate::ErrorBody),
         (status = 401, description = "Missing or unknown token", body = crate::ErrorBody),
         (status = 404, description = "No such connector", body = crate::ErrorBody),
@@ -28,7 +29,7 @@ pub(crate) async fn validate(
     State(state): State<Arc<AdminState>>,
     Path(name): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ValidationView>, ApiError> {
     if let Some(unknown) = query.keys().find(|key| key.as_str() != "domain") {
         return Err(ApiError::BadField {
             field: "query",
@@ -49,7 +50,5 @@ pub(crate) async fn validate(
                 message: error.to_string(),
             },
         })?;
-    Ok(Json(
-        serde_json::to_value(report).expect("a validation report is plain data"),
-    ))
+    Ok(Json(ValidationView::from(&report)))
 }

@@ -5,7 +5,6 @@
 use mailflow_store::{LastError, StoredMessage, StoredRecipient};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 /// A message and the state of each of its recipients.
@@ -105,7 +104,7 @@ impl From<&LastError> for LastErrorView {
     }
 }
 
-/// RFC 3339, in UTC as stored.
+/// RFC 3339 in UTC, to the millisecond (`mailflow_core::json_time`).
 pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
+    mailflow_core::json_time(at)
 }

@@ -13,7 +13,9 @@ use mailflow_core::{Clock, ManualClock};
 use mailflow_store::{SharedStore, SqliteStore};
 use std::sync::Arc;
 
-const OPEN: [&str; 2] = ["/api/v1/health", "/api/v1/openapi.json"];
+/// The paths open without a token: health, the OpenAPI document, and the
+/// index and the pointer to it, which say no more than the document.
+const OPEN: [&str; 4] = ["/api/v1/health", "/api/v1/openapi.json", "/api/v1", "/"];
 
 /// The API on a fresh store, opened by `the-right-token`.
 async fn serve_api(dir: &tempfile::TempDir) -> Http {

@@ -116,7 +116,7 @@ async fn fixes_are_listed_applied_audited_and_undone_over_http() {
         .post("/api/v1/fixes/stop-relaying:to-onprem/apply")
         .await;
     assert_eq!(status, 200, "{applied}");
-    assert_eq!(applied["actor"], "api:ops");
+    assert_eq!(applied["actor"], "ops");
     assert_eq!(applied["after"]["recipients_bounced"], 1);
     let stored = api.node.store.message(id).await.unwrap().unwrap();
     let states: Vec<_> = stored.recipients.iter().map(|r| r.state).collect();

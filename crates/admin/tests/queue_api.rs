@@ -118,7 +118,7 @@ async fn health_and_the_openapi_document_need_no_token() {
     let api = Api::start().await;
     let (status, body) = api.get("/api/v1/health", None).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
-    assert_eq!(body["time"], "2025-03-01T10:02:00Z");
+    assert_eq!(body["time"], "2025-03-01T10:02:00.000Z");
     let (status, body) = api.get("/api/v1/openapi.json", None).await;
     assert_eq!(status, 200);
     assert!(
@@ -189,8 +189,8 @@ async fn a_listed_message_shows_each_recipient_and_its_last_error() {
     let message = &messages[0];
     assert_eq!(message["id"], api.message_id.to_string());
     assert_eq!(message["sender"], "bob@example.test");
-    assert_eq!(message["received_at"], "2025-03-01T10:00:00Z");
-    assert_eq!(message["expires_at"], "2025-03-02T10:00:00Z");
+    assert_eq!(message["received_at"], "2025-03-01T10:00:00.000Z");
+    assert_eq!(message["expires_at"], "2025-03-02T10:00:00.000Z");
     assert_eq!(message["connector"], "to-onprem");
     assert_eq!(message["size"], 25);
 
@@ -198,7 +198,7 @@ async fn a_listed_message_shows_each_recipient_and_its_last_error() {
     assert_eq!(alice["address"], "alice@contoso.test");
     assert_eq!(alice["state"], "deferred");
     assert_eq!(alice["attempts"], 1);
-    assert_eq!(alice["next_attempt_at"], "2025-03-01T10:01:00Z");
+    assert_eq!(alice["next_attempt_at"], "2025-03-01T10:01:00.000Z");
     assert_eq!(alice["connector"], "to-onprem");
     assert_eq!(alice["next_hop"], "to-onprem");
     let expected_error = serde_json::json!({
@@ -207,7 +207,7 @@ async fn a_listed_message_shows_each_recipient_and_its_last_error() {
         "category": "connection_refused",
         "detail": "connection refused by 127.0.0.1:25",
         "server": "127.0.0.1:25",
-        "at": "2025-03-01T10:00:00Z",
+        "at": "2025-03-01T10:00:00.000Z",
     });
     assert_eq!(alice["last_error"], expected_error);
 

@@ -116,7 +116,7 @@ async fn a_token_is_shown_once_its_scope_limits_it_and_revoking_it_closes_the_ap
     let (_, list) = api.get("/api/v1/tokens").await;
     let listed = &list["tokens"][0];
     assert_eq!(listed["name"], "console");
-    assert_eq!(listed["created_by"], "api:ops");
+    assert_eq!(listed["created_by"], "ops");
     assert!(listed["last_used_at"].is_string(), "{list}");
     assert!(
         !list.to_string().contains(&token),

@@ -51,14 +51,14 @@ pub struct AlertNotice {
     pub rule: AlertRule,
     pub queued: u64,
     pub queued_over_age: u64,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "mailflow_core::time_format::serde_json_time::option")]
     pub oldest_received_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "mailflow_core::time_format::serde_json_time")]
     pub opened_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "mailflow_core::time_format::serde_json_time::option")]
     pub resolved_at: Option<OffsetDateTime>,
     /// When this notification was written.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "mailflow_core::time_format::serde_json_time")]
     pub at: OffsetDateTime,
     /// Invalid-recipient quota: recipients refused as unknown in the last hour.
     #[serde(default)]

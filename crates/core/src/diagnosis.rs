@@ -239,6 +239,7 @@ impl CertProblem {
 pub struct CertificateSummary {
     pub subject: String,
     pub issuer: String,
+    /// RFC 3339, as the certificate says (the detail writes it for people).
     pub not_before: String,
     pub not_after: String,
 }
@@ -500,8 +501,8 @@ impl Diagnosis {
                     "certificate {what}; subject {}; issuer {}; valid from {} to {}",
                     certificate.subject,
                     certificate.issuer,
-                    certificate.not_before,
-                    certificate.not_after
+                    crate::time_format::text_from_json(&certificate.not_before),
+                    crate::time_format::text_from_json(&certificate.not_after)
                 )
             }
             Diagnosis::RemoteTransient { stage, reply }
@@ -647,6 +648,26 @@ mod tests {
             assert!(!diagnosis.is_data_stage_drop(), "{stage}");
             assert!(diagnosis.is_connection_level(), "{stage}");
         }
+    }
+
+    #[test]
+    fn certificate_dates_read_as_text_in_the_detail() {
+        let diagnosis = Diagnosis::CertificateInvalid {
+            problem: CertProblem::Expired,
+            certificate: CertificateSummary {
+                subject: "CN=mail.contoso.test".into(),
+                issuer: "CN=Contoso CA".into(),
+                not_before: "2025-01-01T00:00:00Z".into(),
+                not_after: "2026-01-01T00:00:00Z".into(),
+            },
+        };
+        assert!(
+            diagnosis
+                .detail()
+                .ends_with("valid from 2025-01-01 00:00:00Z to 2026-01-01 00:00:00Z"),
+            "{}",
+            diagnosis.detail()
+        );
     }
 
     #[test]

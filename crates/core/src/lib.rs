@@ -17,6 +17,7 @@ pub mod org;
 pub mod org_check;
 pub mod org_diff;
 pub mod recipient;
+pub mod time_format;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use diagnosis::{
@@ -35,3 +36,4 @@ pub use org::{
 pub use org_check::{FieldPath, FieldSegment, OrgProblem, OrgWarning};
 pub use org_diff::OrgDiff;
 pub use recipient::{RecipientState, Route, RouteReason};
+pub use time_format::{TextTime, json_time, text_time};

@@ -75,6 +75,21 @@ impl Deliverer {
         })
     }
 
+    /// A deliverer with new settings (a config reload): its resolver and
+    /// TLS set-up are built from them, reading the trusted CA file again;
+    /// the memory budget stays this one's, shared with the deliveries
+    /// still running on it (`max_delivery_memory` is not changed here).
+    pub fn with_settings(&self, settings: DeliverySettings) -> Result<Self, DeliverySetupError> {
+        let resolver = NextHopResolver::new(&settings).map_err(DeliverySetupError::Resolver)?;
+        let tls = TlsSetup::new(settings.trusted_ca_file.as_deref())?;
+        Ok(Deliverer {
+            settings,
+            resolver,
+            tls,
+            memory: self.memory.clone(),
+        })
+    }
+
     /// The budget the deliveries' bodies are held under.
     pub fn memory(&self) -> &DeliveryMemory {
         &self.memory

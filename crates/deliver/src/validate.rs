@@ -23,6 +23,9 @@ pub struct ValidationReport {
     /// The verdict a delivery attempt would record when no address passed
     /// (the address that got furthest); `None` when at least one passed.
     pub diagnosis: Option<Diagnosis>,
+    /// The server the verdict came from (`ip:port`, or a name that did not
+    /// resolve); `None` when at least one address passed.
+    pub server: Option<String>,
     /// What TLS looked like at each address whose session set-up passed.
     pub tls: Vec<TlsObservation>,
 }
@@ -73,10 +76,11 @@ impl Deliverer {
             log.record(result);
         }
         let passed = log.any_passed();
-        let (addresses, (diagnosis, _server)) = log.finish(&plan.target);
+        let (addresses, (diagnosis, server)) = log.finish(&plan.target);
         ValidationReport {
             addresses,
             diagnosis: (!passed).then_some(diagnosis),
+            server: (!passed).then_some(server),
             tls,
         }
     }

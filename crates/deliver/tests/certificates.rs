@@ -71,7 +71,12 @@ async fn an_expired_certificate_under_verify_ca_is_4_7_320_expired() {
         detail.contains("expired") && detail.contains("Dest Test CA"),
         "{detail}"
     );
-    assert!(detail.contains(&certificate.not_after), "{detail}");
+    let not_after = mailflow_core::time_format::text_from_json(&certificate.not_after);
+    assert!(
+        not_after.ends_with('Z') && !not_after.contains('T'),
+        "{not_after}"
+    );
+    assert!(detail.contains(&format!("to {not_after}")), "{detail}");
 }
 
 #[tokio::test]

@@ -278,20 +278,25 @@ pub async fn undo(node: &NodeHandle, audit_id: u64, actor: &str) -> Result<Audit
 
 /// The kind of a recorded action, when it can be undone.
 fn undoable_kind(entry: &AuditEntry) -> Result<FixKind, FixError> {
-    let not_undoable = |reason| FixError::NotUndoable {
+    undoable_action(&entry.action, &entry.target).map_err(|reason| FixError::NotUndoable {
         id: entry.id,
         action: entry.action.clone(),
         reason,
-    };
-    if entry.action.starts_with(UNDO_PREFIX) {
-        return Err(not_undoable("it is an undo; apply the fix again instead"));
+    })
+}
+
+/// Whether an audit entry's action (`action` on `target`) is one `undo`
+/// can take back — a change of settings or of a queue's hold — or why not.
+/// An entry undone already is not told apart here (see `undone_at`).
+pub fn undoable_action(action: &str, target: &str) -> Result<FixKind, &'static str> {
+    if action.starts_with(UNDO_PREFIX) {
+        return Err("it is an undo; apply the fix again instead");
     }
-    let kind = FixKind::from_parts(&entry.action, &entry.target)
-        .ok_or_else(|| not_undoable("it is not a fix action"))?;
+    let kind = FixKind::from_parts(action, target).ok_or("it is not a fix action")?;
     match kind {
-        FixKind::RetryNow { .. } => Err(not_undoable("a retry has nothing to undo")),
+        FixKind::RetryNow { .. } => Err("a retry has nothing to undo"),
         FixKind::BounceAll { .. } | FixKind::BounceMessage { .. } => {
-            Err(not_undoable("bounced mail cannot be taken back"))
+            Err("bounced mail cannot be taken back")
         }
         kind => Ok(kind),
     }

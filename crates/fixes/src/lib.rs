@@ -15,7 +15,7 @@ mod preview;
 mod record;
 mod waiting;
 
-pub use apply::{apply, undo};
+pub use apply::{apply, undo, undoable_action};
 pub use change::{SettingsPart, relay_domains};
 pub use error::FixError;
 pub use kind::FixKind;

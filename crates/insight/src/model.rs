@@ -57,7 +57,7 @@ pub struct LastErrorInsight {
     /// The server the diagnosis came from (`ip:port`, or a name that did not resolve).
     pub server: Option<String>,
     /// RFC 3339.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "mailflow_core::time_format::serde_json_time")]
     #[schema(value_type = String)]
     pub at: OffsetDateTime,
 }
@@ -74,7 +74,7 @@ pub struct Explanation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HistoryPoint {
     /// The start of the minute (RFC 3339).
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "mailflow_core::time_format::serde_json_time")]
     #[schema(value_type = String)]
     pub minute: OffsetDateTime,
     /// Waiting recipients at the end of the minute.
@@ -94,7 +94,7 @@ pub struct ConnectorInsight {
     /// Age of the oldest waiting message, in seconds.
     pub oldest_age_seconds: Option<u64>,
     /// When the queue last went from empty to not empty (RFC 3339).
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "mailflow_core::time_format::serde_json_time::option")]
     #[schema(value_type = Option<String>)]
     pub growing_since: Option<OffsetDateTime>,
     /// Waiting recipients by the code of their last error, most first.

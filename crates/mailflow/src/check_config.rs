@@ -75,6 +75,14 @@ pub fn summary(config: &Config) -> String {
         "directory",
         format!("{} entries", config.org.directory.recipients.len()),
     );
+    add("alerts", alerts_note(&config.alerts));
+    for (connector, rules) in &config.alerts.connectors {
+        add("alert rules", connector_rules_note(connector, rules));
+    }
+    add(
+        "log level",
+        format!("{} (RUST_LOG, when set, wins)", config.log_level),
+    );
     add("org settings", seed_note(config));
     lines.join("\n")
 }
@@ -88,6 +96,47 @@ fn seed_note(config: &Config) -> String {
         SeedOutcome::AppliedChanged => "changed since the store was last seeded: at the next start they replace the store's, edits made through the API or fixes included (the log names them)".into(),
         SeedOutcome::Kept => "unchanged since the store was last seeded: the store's settings, with edits made through the API or fixes, are kept".into(),
     }
+}
+
+/// The organisation's alert rules and where alerts go; the webhook secret
+/// is never shown.
+fn alerts_note(alerts: &mailflow_store::AlertSettings) -> String {
+    let rules = &alerts.rules;
+    let webhook = match (&alerts.webhook_url, &alerts.webhook_secret) {
+        (None, _) => "no webhook".to_string(),
+        (Some(url), None) => format!("webhook {url} (unsigned)"),
+        (Some(url), Some(_)) => format!("webhook {url} (signed)"),
+    };
+    let emails = if alerts.admin_emails.is_empty() {
+        "no e-mail".to_string()
+    } else {
+        format!("e-mail to {}", alerts.admin_emails.join(", "))
+    };
+    let quota = alerts.invalid_recipient_quota.map_or_else(
+        || "no quota of unknown recipients".to_string(),
+        |quota| format!("at most {quota} messages to unknown recipients an hour"),
+    );
+    format!(
+        "when {} recipients wait longer than {} or the oldest waits longer than {}; {webhook}, {emails}, at most {} notifications a day; {quota}",
+        rules.queued_threshold,
+        duration(rules.queued_age),
+        duration(rules.oldest_age),
+        alerts.daily_cap
+    )
+}
+
+fn connector_rules_note(connector: &str, rules: &mailflow_store::AlertRuleOverrides) -> String {
+    let mut parts = Vec::new();
+    if let Some(threshold) = rules.queued_threshold {
+        parts.push(format!("{threshold} recipients"));
+    }
+    if let Some(age) = rules.queued_age {
+        parts.push(format!("waiting longer than {}", duration(age)));
+    }
+    if let Some(age) = rules.oldest_age {
+        parts.push(format!("oldest longer than {}", duration(age)));
+    }
+    format!("{connector}: {}", parts.join(", "))
 }
 
 /// How many tokens, never a token nor its digest.

@@ -12,6 +12,7 @@ pub mod insights;
 pub mod logging;
 pub mod node_access;
 pub mod queue;
+pub mod reload;
 pub mod seed;
 pub mod serve;
 pub mod settings;

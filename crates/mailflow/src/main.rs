@@ -34,11 +34,19 @@ fn main() -> ExitCode {
         Command::Fix(args) => {
             print_or_fail(runtime().block_on(fix::run_fix(&args.api, args.command, args.json)))
         }
-        Command::Connector(args) => print_or_fail(runtime().block_on(fix::run_connector(
-            &args.api,
-            args.command,
-            args.json,
-        ))),
+        Command::Connector(args) => {
+            match runtime().block_on(fix::run_connector(&args.api, args.command, args.json)) {
+                Ok(printed) => {
+                    println!("{}", printed.text);
+                    if printed.success {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(error) => fail(&error),
+            }
+        }
         Command::Domain(args) => print_or_fail(runtime().block_on(settings::domain::run(&args))),
         Command::Directory(args) => {
             print_or_fail(runtime().block_on(settings::directory::run(&args)))

@@ -1,8 +1,10 @@
 //! `mailflow serve`: open the store, seed the organisation's settings, make
 //! sure there is an admin token, start the admin API and the relay node,
-//! say where everything is, and stop cleanly on SIGTERM or Ctrl-C.
+//! say where everything is, reload the config file on SIGHUP (see
+//! `reload`), and stop cleanly on SIGTERM or Ctrl-C.
 
 use crate::config::{Config, ConfigSource};
+use crate::reload::Reloader;
 use crate::seed::{self, SeedError, SeedOutcome};
 use crate::token::{self, TokenSource};
 use mailflow_admin::{AdminState, TokenDigest};
@@ -62,6 +64,8 @@ pub struct Running {
     alerts_task: JoinHandle<()>,
     /// The insight history sampler: how to stop it, and its task.
     history: (CancellationToken, JoinHandle<()>),
+    /// Puts the config file in force again on SIGHUP.
+    pub reloader: Reloader,
 }
 
 /// Everything up to the point where mail flows.
@@ -123,6 +127,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
     ));
 
     let alert_expiration = config.node.queue.expiration;
+    let in_force = config.clone();
     let node = match Node::start(config.node, store, clock).await {
         Ok(node) => node,
         Err(error) => {
@@ -134,6 +139,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
     let _ = admin_node.set(node.handle());
     let (alerts_stop, alerts_task) = start_alerts(&node, alert_expiration);
     let history = start_history(&node, config.insights);
+    let reloader = Reloader::new(in_force, node.handle(), data_dir.clone());
     Ok(Running {
         source: config.source,
         data_dir,
@@ -149,6 +155,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         alerts_stop,
         alerts_task,
         history,
+        reloader,
     })
 }
 
@@ -253,6 +260,8 @@ impl Running {
     /// Stops taking mail and API requests, lets deliveries in flight finish,
     /// and closes the store.
     pub async fn shutdown(self) {
+        // Its handle on the node holds the store too.
+        drop(self.reloader);
         self.history.0.cancel();
         if let Err(error) = self.history.1.await {
             tracing::error!(%error, "the insight history task failed");
@@ -282,67 +291,93 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     // Watched before anything starts: a SIGTERM that comes as soon as the
     // summary is out (a service manager, a test) must stop the node
     // cleanly, not kill it with the signal's default action.
-    let signals = ShutdownSignals::watch();
-    let running = start(config).await?;
+    let mut signals = Signals::watch();
+    if let Err(error) = crate::logging::set_level(&config.log_level) {
+        tracing::warn!(%error, "log.level");
+    }
+    let mut running = start(config).await?;
     println!("{}", running.summary());
     tracing::info!(smtp = ?running.smtp_addrs, admin = %running.admin_addr, "mailflow started");
-    let signal = signals.received().await;
+    let signal = loop {
+        match signals.received().await {
+            Signal::Hangup => {
+                running.reloader.reload().await;
+            }
+            Signal::Stop(name) => break name,
+        }
+    };
     tracing::info!(signal, "shutting down");
     running.shutdown().await;
     tracing::info!("mailflow stopped");
     Ok(())
 }
 
-/// SIGTERM and Ctrl-C (SIGINT), watched from the moment this is made.
-struct ShutdownSignals {
+/// What a signal asks of the node.
+enum Signal {
+    /// SIGHUP: read the config file again.
+    Hangup,
+    /// SIGTERM or SIGINT (named): stop.
+    Stop(&'static str),
+}
+
+/// SIGTERM, Ctrl-C (SIGINT) and SIGHUP, watched from the moment this is
+/// made (SIGHUP's default action would end the process).
+struct Signals {
     #[cfg(unix)]
     terminate: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
     interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    hangup: Option<tokio::signal::unix::Signal>,
 }
 
-impl ShutdownSignals {
-    fn watch() -> ShutdownSignals {
+impl Signals {
+    fn watch() -> Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
             let watch = |kind: SignalKind, name: &str| match signal(kind) {
                 Ok(signal) => Some(signal),
                 Err(error) => {
-                    tracing::warn!(%error, signal = name, "cannot watch for a signal that stops the node");
+                    tracing::warn!(%error, signal = name, "cannot watch for a signal");
                     None
                 }
             };
-            ShutdownSignals {
+            Signals {
                 terminate: watch(SignalKind::terminate(), "SIGTERM"),
                 interrupt: watch(SignalKind::interrupt(), "SIGINT"),
+                hangup: watch(SignalKind::hangup(), "SIGHUP"),
             }
         }
         #[cfg(not(unix))]
-        ShutdownSignals {}
+        Signals {}
     }
 
-    /// Resolves on the first of them, naming which.
-    async fn received(self) -> &'static str {
+    /// Resolves on the next of them.
+    async fn received(&mut self) -> Signal {
         #[cfg(unix)]
         {
-            async fn next(signal: Option<tokio::signal::unix::Signal>) {
+            async fn next(signal: &mut Option<tokio::signal::unix::Signal>) {
                 match signal {
-                    Some(mut signal) => {
-                        signal.recv().await;
+                    Some(signal) => {
+                        if signal.recv().await.is_none() {
+                            // No more signals of this kind will come.
+                            std::future::pending::<()>().await;
+                        }
                     }
                     None => std::future::pending().await,
                 }
             }
             tokio::select! {
-                _ = next(self.terminate) => "SIGTERM",
-                _ = next(self.interrupt) => "SIGINT",
+                _ = next(&mut self.terminate) => Signal::Stop("SIGTERM"),
+                _ = next(&mut self.interrupt) => Signal::Stop("SIGINT"),
+                _ = next(&mut self.hangup) => Signal::Hangup,
             }
         }
         #[cfg(not(unix))]
         {
             let _ = tokio::signal::ctrl_c().await;
-            "Ctrl-C"
+            Signal::Stop("Ctrl-C")
         }
     }
 }

@@ -138,7 +138,7 @@ pub async fn run(args: TokenArgs, input: impl BufRead) -> Result<String, TokenEr
 }
 
 async fn act(access: &Access, command: &TokenCommand, json: bool) -> Result<String, TokenError> {
-    let actor = crate::fix::actor();
+    let actor = crate::queue::cli_actor();
     match (command, access) {
         (TokenCommand::Hash, _) => unreachable!("`token hash` needs no node"),
         (TokenCommand::Create { name, scope }, Access::Api(client)) => {

@@ -78,7 +78,7 @@ async fn act(
     password: Option<String>,
     json: bool,
 ) -> Result<String, UserError> {
-    let actor = crate::fix::actor();
+    let actor = crate::queue::cli_actor();
     match (command, access) {
         (UserCommand::Add { name }, Access::Api(client)) => {
             let body = json!({ "password": password.unwrap_or_default() });

@@ -121,7 +121,7 @@ fn check_config_says_how_many_tokens_but_prints_none() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("admin.tokens[1]: is the example token"),
+        stderr.contains("admin.tokens[1]: is a placeholder"),
         "{stderr}"
     );
     for shown in [&stdout, &stderr] {

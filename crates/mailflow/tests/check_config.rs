@@ -167,3 +167,51 @@ fn a_missing_config_file_is_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn alerts_and_per_connector_rules_are_summarised_without_the_webhook_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{CONNECTOR}\n[alerts]\nqueued_threshold = 50\nqueued_age = \"30m\"\n\
+         webhook_url = \"http://127.0.0.1:9/hook\"\nwebhook_secret = \"s3cr3t-webhook-key-42\"\n\
+         admin_emails = [\"ops@contoso.test\"]\n\n[alerts.connectors.to-onprem]\nqueued_threshold = 5\n"
+    );
+    std::fs::write(dir.path().join("mailflow.toml"), text).unwrap();
+    let output = check_config(&dir.path().join("mailflow.toml"));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let alerts = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("alerts "))
+        .unwrap_or_else(|| panic!("no alerts line: {stdout}"));
+    assert!(
+        alerts.contains("when 50 recipients wait longer than 30m"),
+        "{alerts}"
+    );
+    assert!(
+        alerts.contains("webhook http://127.0.0.1:9/hook (signed)"),
+        "{alerts}"
+    );
+    assert!(alerts.contains("e-mail to ops@contoso.test"), "{alerts}");
+    assert!(
+        stdout.contains("alert rules       to-onprem: 5 recipients"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("s3cr3t"), "{stdout}");
+}
+
+#[test]
+fn two_connectors_carrying_one_domain_are_refused_naming_both() {
+    let text = format!(
+        "{CONNECTOR}\n[[connectors]]\nname = \"backup\"\nkind = \"partner\"\nrecipient_domains = [\"fabrikam.test\", \"contoso.test\"]\nsmart_hosts = [\"127.0.0.1:2527\"]\n"
+    );
+    assert_refused(
+        &text,
+        "mailflow.toml:9: connectors[1].recipient_domains[1]",
+        "contoso.test is carried by two connectors, \"to-onprem\" and \"backup\"",
+    );
+}

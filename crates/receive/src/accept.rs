@@ -34,7 +34,7 @@ pub(crate) async fn accept(
     arrival: Arrival<'_>,
     memory: &mut Reservation,
 ) -> Reply {
-    let settings = &receiver.settings;
+    let settings = receiver.settings();
     let hops = count_received_headers(body.bytes());
     if hops > settings.max_received_headers {
         return Reply::new(

@@ -50,7 +50,7 @@ async fn over_quota(
     client: &str,
     now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
-    let org = &receiver.settings.org;
+    let org = &receiver.settings().org.clone();
     let settings = receiver.store.alert_settings(org).await?;
     let Some(quota) = settings.and_then(|s| s.invalid_recipient_quota) else {
         return Ok(false);

@@ -20,7 +20,9 @@ use tokio_util::sync::CancellationToken;
 
 /// The SMTP receiving side of a node.
 pub struct Receiver {
-    pub(crate) settings: ReceiveSettings,
+    /// The settings in force; each session reads them once, as it starts
+    /// (see `update_settings`).
+    settings: watch::Sender<Arc<ReceiveSettings>>,
     pub(crate) store: SharedStore,
     pub(crate) org: watch::Receiver<Arc<OrgSettings>>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -53,7 +55,7 @@ impl Receiver {
                 settings.max_receiving_memory,
                 settings.max_receiving_memory_per_client,
             ),
-            settings,
+            settings: watch::Sender::new(Arc::new(settings)),
             store,
             org,
             clock,
@@ -61,8 +63,23 @@ impl Receiver {
         }
     }
 
-    pub fn settings(&self) -> &ReceiveSettings {
-        &self.settings
+    /// The settings in force now.
+    pub fn settings(&self) -> Arc<ReceiveSettings> {
+        self.settings.borrow().clone()
+    }
+
+    /// Puts new settings in force (a config reload): sessions that start
+    /// from now on use them — limits, sizes, time-outs, the STARTTLS
+    /// certificate — and so does the receiving memory budget at once.
+    /// Sessions under way finish with the settings they started with. The
+    /// listeners, the session limits and the log-in lock-out window are
+    /// fixed when the receiver is made.
+    pub fn update_settings(&self, settings: ReceiveSettings) {
+        self.receiving_memory.set_limits(
+            settings.max_receiving_memory,
+            settings.max_receiving_memory_per_client,
+        );
+        self.settings.send_replace(Arc::new(settings));
     }
 
     /// Bytes the sessions hold now for messages being received (in steps
@@ -103,7 +120,7 @@ impl Receiver {
             }
         }
         drop(listener);
-        let grace = self.settings.data_timeout;
+        let grace = self.settings().data_timeout;
         let drained = tokio::time::timeout(grace, async {
             while sessions.join_next().await.is_some() {}
         });
@@ -117,7 +134,7 @@ impl Receiver {
     }
 
     fn is_trusted(&self, client_ip: std::net::IpAddr) -> bool {
-        self.settings
+        self.settings()
             .trusted_networks
             .iter()
             .any(|net| net.contains(&client_ip))
@@ -145,7 +162,7 @@ impl Receiver {
     /// connections past the limit costs no task each.
     fn refuse(&self, stream: &TcpStream, peer: SocketAddr, refusal: Refusal) {
         tracing::warn!(%peer, ?refusal, "SMTP connection refused: session limit reached");
-        let _ = stream.try_write(refusal.reply(&self.settings.hostname).as_bytes());
+        let _ = stream.try_write(refusal.reply(&self.settings().hostname).as_bytes());
     }
 }
 

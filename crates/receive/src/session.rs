@@ -20,6 +20,7 @@
 
 mod auth;
 
+use crate::ReceiveSettings;
 use crate::accept::{Arrival, accept};
 use crate::envelope::{Envelope, RcptTarget, add_recipient, start_envelope};
 use crate::postmaster::postmaster_mailboxes;
@@ -58,6 +59,9 @@ struct ClientGreeting {
 
 pub(crate) struct Session<S> {
     receiver: Arc<Receiver>,
+    /// The receiver's settings as the session started: a config reload
+    /// applies from the next session on.
+    settings: Arc<ReceiveSettings>,
     reader: SmtpReader<ReadHalf<S>>,
     writer: ReplyWriter<WriteHalf<S>>,
     client_ip: IpAddr,
@@ -88,11 +92,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         let (read, write) = tokio::io::split(stream);
         // A duration too long for the clock (years) means no limit.
         let now = Instant::now();
+        let settings = receiver.settings();
         let ends_at = now
-            .checked_add(receiver.settings.max_session_duration)
+            .checked_add(settings.max_session_duration)
             .unwrap_or(now + NO_SESSION_LIMIT);
         Session {
             receiver,
+            settings,
             reader: SmtpReader::new(read),
             writer: ReplyWriter::new(write),
             client_ip,
@@ -109,7 +115,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     }
 
     pub(crate) async fn run(mut self, shutdown: CancellationToken) {
-        let banner = format!("{} ESMTP mailflow", self.receiver.settings.hostname);
+        let banner = format!("{} ESMTP mailflow", self.settings.hostname);
         self.writer.queue(&Reply::plain(220, banner));
         match self.converse(&shutdown).await {
             Flow::StartTls => self.upgrade(shutdown).await,
@@ -144,14 +150,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             tracing::warn!(client = %self.client_ip, "commands pipelined after STARTTLS were discarded");
         }
         let config = self
-            .receiver
             .settings
             .tls
             .clone()
             .expect("STARTTLS is offered only with TLS");
-        let timeout = self.receiver.settings.command_timeout;
+        let timeout = self.settings.command_timeout;
         let Session {
             receiver,
+            settings,
             reader,
             writer,
             client_ip,
@@ -178,6 +184,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             }
         };
         let mut secured = Session::new(receiver, stream, client_ip, may_relay);
+        // The same settings on both sides of STARTTLS.
+        secured.settings = settings;
         secured.secured = true;
         secured.errors = errors;
         secured.junk_commands = junk_commands;
@@ -190,7 +198,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         if !self.reader.has_buffered_input() {
             self.writer.flush().await?;
         }
-        let settings = &self.receiver.settings;
+        let settings = &self.settings;
         let left = self.ends_at.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return self.close_with(self.session_too_long()).await;
@@ -221,7 +229,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             }
             Some(Err(ReadError::Closed | ReadError::Io(_))) => return Ok(Flow::Close),
         };
-        if flow == Flow::Continue && self.errors >= self.receiver.settings.max_errors.max(1) {
+        if flow == Flow::Continue && self.errors >= self.settings.max_errors.max(1) {
             return self
                 .close_with(self.closing(EnhancedCode(4, 7, 0), "too many errors"))
                 .await;
@@ -250,7 +258,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         if is_junk(&request) && self.one_junk_command_too_many() {
             return self.close_for_junk().await;
         }
-        let hostname = &self.receiver.settings.hostname;
+        let hostname = &self.settings.hostname;
         let reply = match request {
             Request::Ehlo { host } => self.hello(host, true),
             Request::Helo { host } => self.hello(host, false),
@@ -296,7 +304,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
 
     fn hello(&mut self, name: String, extended: bool) -> Reply {
         self.envelope = None;
-        let settings = &self.receiver.settings;
+        let settings = &self.settings;
         let reply = if extended {
             let offers = Offers {
                 starttls: settings.tls.is_some() && !self.secured,
@@ -316,7 +324,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             self.reply(bad_sequence("TLS is already active"));
             return Flow::Continue;
         }
-        if self.receiver.settings.tls.is_none() {
+        if self.settings.tls.is_none() {
             self.reply(Reply::new(
                 502,
                 EnhancedCode(5, 5, 1),
@@ -345,7 +353,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             sender,
             from,
             greeting.extended,
-            self.receiver.settings.max_message_size,
+            self.settings.max_message_size,
         ) {
             Ok(envelope) => {
                 let text = match &envelope.sender {
@@ -372,9 +380,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             }
         };
         let envelope = self.envelope.as_mut().expect("checked above");
-        let max_recipients = self.receiver.settings.max_recipients;
+        let max_recipients = self.settings.max_recipients;
         let reply = add_recipient(envelope, target, to, &org, self.may_relay, max_recipients);
-        if envelope.refused_over_limit > self.receiver.settings.max_recipient_overshoot
+        if envelope.refused_over_limit > self.settings.max_recipient_overshoot
             && reply.enhanced() == Some(EnhancedCode(4, 5, 3))
         {
             // Past the overshoot the 452s stop being a long list's tail:
@@ -389,7 +397,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
 
     /// The organisation's administrators, who `<postmaster>` stands for.
     async fn admin_emails(&self) -> Vec<String> {
-        let org = &self.receiver.settings.org;
+        let org = &self.settings.org;
         match self.receiver.store.alert_settings(org).await {
             Ok(settings) => settings.map(|s| s.admin_emails).unwrap_or_default(),
             Err(error) => {
@@ -421,7 +429,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             .queue(&Reply::plain(354, "End data with <CR><LF>.<CR><LF>"));
         self.writer.flush().await?;
         let envelope = self.envelope.take().expect("checked by data()");
-        let settings = &self.receiver.settings;
+        let settings = &self.settings;
         // Held until the store has written the message and let it go, or
         // released as soon as the message is certain to be refused.
         let mut memory = self.memory_reservation();
@@ -488,7 +496,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     /// Counts a command that moves no mail; true past `max_junk_commands`.
     fn one_junk_command_too_many(&mut self) -> bool {
         self.junk_commands += 1;
-        self.junk_commands > self.receiver.settings.max_junk_commands
+        self.junk_commands > self.settings.max_junk_commands
     }
 
     async fn close_for_junk(&mut self) -> io::Result<Flow> {
@@ -505,7 +513,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     }
 
     fn closing(&self, code: EnhancedCode, why: &str) -> Reply {
-        let hostname = &self.receiver.settings.hostname;
+        let hostname = &self.settings.hostname;
         Reply::new(421, code, format!("{hostname} {why}, closing connection"))
     }
 

@@ -4,13 +4,15 @@
 //! scheduler after a queue change, validate a connector, and fail queued
 //! recipients with a report to their senders.
 
-use crate::engine::Engine;
+use crate::engine::{Engine, Live};
 use crate::notices;
 use crate::outcome::FailedRecipient;
+use crate::{NodeError, NodeSettings};
 use mailflow_core::{
     Clock, Diagnosis, Event, EventKind, MessageId, OrgSettings, RecipientState, Route,
 };
 use mailflow_deliver::{Deliverer, ValidationReport};
+use mailflow_receive::Receiver;
 use mailflow_store::{LastError, RecipientUpdate, Result, SharedStore, StoredRecipient};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -23,11 +25,12 @@ pub struct NodeHandle {
     /// API, fix actions), so that two changes at once cannot each
     /// overwrite the other's.
     pub(crate) org_edits: Arc<tokio::sync::Mutex<()>>,
+    pub(crate) receiver: Arc<Receiver>,
 }
 
 impl NodeHandle {
     pub fn org_name(&self) -> &str {
-        &self.engine.settings.org
+        &self.engine.org_name
     }
 
     /// The organisation's settings in force now.
@@ -45,9 +48,34 @@ impl NodeHandle {
     pub async fn update_org(&self, settings: OrgSettings) -> Result<()> {
         self.engine
             .store
-            .save_org_settings(&self.engine.settings.org, &settings)
+            .save_org_settings(&self.engine.org_name, &settings)
             .await?;
         self.org.send_replace(Arc::new(settings));
+        self.engine.wake.notify_one();
+        Ok(())
+    }
+
+    /// Puts new settings in force (a config reload): sessions that start
+    /// from now on and the next delivery round use them; sessions and
+    /// rounds under way finish with the ones they started with. The
+    /// deliverer is built anew (name servers, time-outs, trusted CAs read
+    /// again) but keeps its memory budget. What cannot change while the
+    /// node runs — its name, organisation, host name, listeners, session
+    /// limits, delivery memory, connections and lease — is kept as it was
+    /// started, whatever `settings` says; the caller names those changes
+    /// as needing a restart.
+    pub fn reload(&self, settings: NodeSettings) -> std::result::Result<(), NodeError> {
+        let running = self.engine.live();
+        let mut settings = settings;
+        keep_fixed(&mut settings, &running.settings);
+        let deliverer = running
+            .deliverer
+            .with_settings(settings.deliver.clone())
+            .map_err(|e| NodeError::Delivery(e.to_string()))?;
+        self.receiver.update_settings(settings.receive.clone());
+        self.engine
+            .live
+            .send_replace(Arc::new(Live::new(settings, Arc::new(deliverer))));
         self.engine.wake.notify_one();
         Ok(())
     }
@@ -65,12 +93,13 @@ impl NodeHandle {
         &self.engine.clock
     }
 
-    pub fn deliverer(&self) -> &Deliverer {
-        &self.engine.deliverer
+    /// The deliverer in force now (a config reload replaces it).
+    pub fn deliverer(&self) -> Arc<Deliverer> {
+        self.engine.live().deliverer.clone()
     }
 
     pub fn hostname(&self) -> &str {
-        &self.engine.settings.receive.hostname
+        &self.engine.hostname
     }
 
     /// Fails waiting recipients of a message for good with `diagnosis` and
@@ -183,7 +212,7 @@ impl NodeHandle {
         for _ in 0..count {
             self.engine
                 .store
-                .record_invalid_recipient(&self.engine.settings.org, &client, now)
+                .record_invalid_recipient(&self.engine.org_name, &client, now)
                 .await?;
         }
         Ok(())
@@ -226,7 +255,7 @@ impl NodeHandle {
                 diagnosis: *diagnosis,
             }
         })?;
-        Ok(self.engine.deliverer.validate(&plan).await)
+        Ok(self.deliverer().validate(&plan).await)
     }
 }
 
@@ -241,4 +270,20 @@ pub enum ValidateError {
         connector: String,
         diagnosis: Diagnosis,
     },
+}
+
+/// The settings a running node cannot take on: they stay as `running` has them.
+fn keep_fixed(settings: &mut NodeSettings, running: &NodeSettings) {
+    settings.node_name = running.node_name.clone();
+    settings.org = running.org.clone();
+    settings.receive.org = running.receive.org.clone();
+    settings.receive.hostname = running.receive.hostname.clone();
+    settings.receive.listen = running.receive.listen.clone();
+    settings.receive.sessions = running.receive.sessions;
+    settings.receive.auth.lockout_window = running.receive.auth.lockout_window;
+    settings.deliver.hostname = running.deliver.hostname.clone();
+    settings.deliver.max_delivery_memory = running.deliver.max_delivery_memory;
+    settings.queue.max_connections_per_hop = running.queue.max_connections_per_hop;
+    settings.queue.max_messages_per_connection = running.queue.max_messages_per_connection;
+    settings.queue.lease = running.queue.lease;
 }

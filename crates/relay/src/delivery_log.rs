@@ -19,7 +19,7 @@ pub(crate) fn log(events: &[Event]) {
             } => tracing::warn!(
                 event = "deferred", %message_id, recipient, connector,
                 code = %diagnosis.code(), category = %diagnosis.category(), detail = %diagnosis.detail(),
-                next_attempt_at = %next_attempt_at
+                next_attempt_at = %mailflow_core::TextTime(*next_attempt_at)
             ),
             EventKind::Failed { diagnosis } => tracing::warn!(
                 event = "failed", %message_id, recipient, connector,

@@ -43,8 +43,8 @@ pub(crate) async fn deliver(
     let delivering = async {
         // Dropped when delivery ends, which ends the recording.
         let settled = settled;
-        engine
-            .deliverer
+        let deliverer = engine.live().deliverer.clone();
+        deliverer
             .deliver_reporting(plan, outbound, Some(&settled))
             .await
     };
@@ -66,10 +66,11 @@ async fn record_deliveries(
     let mut recorded = HashSet::new();
     let mut batch = Vec::with_capacity(PER_WRITE);
     let no_drops = EarlierDrops::new();
+    let live = engine.live();
     while settled.recv_many(&mut batch, PER_WRITE).await > 0 {
         let ctx = Context {
             now: engine.clock.now(),
-            schedule: &engine.schedule,
+            schedule: &live.schedule,
             next_hop: hop.next_hop,
             connector: hop.connector,
             hop_failures: hop.hop_failures,

@@ -9,19 +9,48 @@ use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 
 pub(crate) struct Engine {
-    pub settings: NodeSettings,
+    /// Names this node in leases and events; fixed while it runs.
+    pub node_name: String,
+    /// The organisation it serves; fixed while it runs.
+    pub org_name: String,
+    /// The name it greets with and reports as; fixed while it runs.
+    pub hostname: String,
+    /// The settings in force, replaced as a whole when the config is
+    /// reloaded; read once at the start of each round, so a round runs
+    /// with one set of settings.
+    pub live: watch::Sender<Arc<Live>>,
     pub store: SharedStore,
     pub clock: Arc<dyn Clock>,
     pub org: watch::Receiver<Arc<OrgSettings>>,
-    pub deliverer: Deliverer,
-    pub schedule: RetrySchedule,
     /// Woken when work may have become due: a message was accepted, a hop
     /// worker finished, an operator acted.
     pub wake: Arc<Notify>,
 }
 
+/// The settings in force and what is built from them.
+pub(crate) struct Live {
+    pub settings: NodeSettings,
+    pub deliverer: Arc<Deliverer>,
+    pub schedule: RetrySchedule,
+}
+
+impl Live {
+    pub fn new(settings: NodeSettings, deliverer: Arc<Deliverer>) -> Live {
+        Live {
+            schedule: RetrySchedule::new(settings.queue.retry.clone()),
+            settings,
+            deliverer,
+        }
+    }
+}
+
 impl Engine {
     pub fn org(&self) -> Arc<OrgSettings> {
         self.org.borrow().clone()
+    }
+
+    /// The settings in force now.
+    pub fn live(&self) -> Arc<Live> {
+        self.live.borrow().clone()
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::data_drops;
 use crate::early_record::{self, HopView};
-use crate::engine::Engine;
+use crate::engine::{Engine, Live};
 use crate::lost_bodies;
 use crate::notices;
 use crate::outbound_body::QueuedBody;
@@ -71,7 +71,8 @@ enum Round {
 }
 
 async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round> {
-    let queue = &engine.settings.queue;
+    let live = engine.live();
+    let queue = &live.settings.queue;
     let max = if mode == Mode::Probe {
         1
     } else {
@@ -80,13 +81,13 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
     let now = engine.clock.now();
     let claimed = engine
         .store
-        .claim(next_hop, now, &engine.settings.node_name, queue.lease, max)
+        .claim(next_hop, now, &engine.node_name, queue.lease, max)
         .await?;
     let claims: Vec<(MessageId, u32)> = claimed
         .iter()
         .flat_map(|m| m.recipients.iter().map(move |r| (m.id, r.index)))
         .collect();
-    let delivered = deliver_claimed(engine, next_hop, claimed).await;
+    let delivered = deliver_claimed(engine, &live, next_hop, claimed).await;
     if delivered.is_err() && !claims.is_empty() {
         give_back(engine, claims).await;
     }
@@ -99,7 +100,7 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
 async fn give_back(engine: &Engine, claims: Vec<(MessageId, u32)>) {
     let now = engine.clock.now();
     let retry_at = now + GIVE_BACK_WAIT;
-    let node = &engine.settings.node_name;
+    let node = &engine.node_name;
     match engine
         .store
         .release_claims(node, claims, now, retry_at)
@@ -118,6 +119,7 @@ async fn give_back(engine: &Engine, claims: Vec<(MessageId, u32)>) {
 
 async fn deliver_claimed(
     engine: &Arc<Engine>,
+    live: &Live,
     next_hop: &str,
     mut claimed: Vec<ClaimedMessage>,
 ) -> Result<Round> {
@@ -156,7 +158,7 @@ async fn deliver_claimed(
 
     let ctx = Context {
         now: engine.clock.now(),
-        schedule: &engine.schedule,
+        schedule: &live.schedule,
         next_hop,
         connector: route.connector.as_deref(),
         hop_failures,
@@ -175,7 +177,7 @@ async fn deliver_claimed(
     match decisions.hop_hold {
         Some((until, error)) => {
             let failures = ctx.hop_failures + 1;
-            tracing::warn!(next_hop, code = %error.diagnosis.code(), detail = %error.diagnosis.detail(), %until, "next hop failed at connection level; its queue waits");
+            tracing::warn!(next_hop, code = %error.diagnosis.code(), detail = %error.diagnosis.detail(), until = %mailflow_core::TextTime(until), "next hop failed at connection level; its queue waits");
             engine
                 .store
                 .hold_next_hop(NextHopHold {
@@ -233,7 +235,7 @@ async fn hold_unusable_hop(
 ) -> Result<()> {
     let now = engine.clock.now();
     let failures = hold.map_or(0, |h| h.failures) + 1;
-    let until = now + engine.schedule.wait(failures);
+    let until = now + engine.live().schedule.wait(failures);
     let updates = claimed
         .iter()
         .flat_map(|m| m.recipients.iter().map(move |r| (m.id, r.index)))

@@ -22,6 +22,7 @@ mod scheduler;
 pub use control::{NodeHandle, ValidateError};
 pub use data_drops::MAX_DATA_STAGE_FAILURES;
 pub use lost_bodies::{LOST_BODY_CODE, lost_body};
+pub use mailflow_deliver::ValidationReport;
 pub use node::{Node, NodeError, RunningNode};
 
 use mailflow_deliver::DeliverySettings;

@@ -1,8 +1,7 @@
 //! A running mailflow node: the SMTP listeners and the scheduler, sharing
 //! one store, one clock and the organisation's settings.
 
-use crate::engine::Engine;
-use crate::retry::RetrySchedule;
+use crate::engine::{Engine, Live};
 use crate::{NodeHandle, NodeSettings, scheduler};
 use mailflow_core::Clock;
 use mailflow_deliver::Deliverer;
@@ -57,6 +56,7 @@ impl Node {
             .collect();
         let deliverer = Deliverer::new(settings.deliver.clone())
             .map_err(|e| NodeError::Delivery(e.to_string()))?;
+        let deliverer = Arc::new(deliverer);
         let wake = Arc::new(Notify::new());
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
@@ -72,12 +72,13 @@ impl Node {
             tasks.spawn(receiver.clone().serve(listener, shutdown.clone()));
         }
         let engine = Arc::new(Engine {
-            schedule: RetrySchedule::new(settings.queue.retry.clone()),
-            settings,
+            node_name: settings.node_name.clone(),
+            org_name: settings.org.clone(),
+            hostname: settings.receive.hostname.clone(),
+            live: watch::Sender::new(Arc::new(Live::new(settings, deliverer))),
             store,
             clock,
             org: org_rx,
-            deliverer,
             wake,
         });
         tasks.spawn(scheduler::run(engine.clone(), shutdown.clone()));
@@ -85,6 +86,7 @@ impl Node {
             engine,
             org: Arc::new(org_tx),
             org_edits: Default::default(),
+            receiver,
         };
         Ok(RunningNode {
             smtp_addrs,

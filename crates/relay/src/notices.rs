@@ -128,7 +128,7 @@ fn waiting(state: RecipientState) -> bool {
 /// each recipient deferred after its own attempt (with its last error), or
 /// queued untried behind its next hop's hold (with the hold's diagnosis).
 pub(crate) async fn send_delay_notices(engine: &Engine, now: OffsetDateTime) -> Result<()> {
-    let Some(after) = engine.settings.queue.delay_notice else {
+    let Some(after) = engine.live().settings.queue.delay_notice else {
         return Ok(());
     };
     let mut holds: HashMap<String, Option<NextHopHold>> = HashMap::new();
@@ -206,7 +206,7 @@ fn held_recipient(
 /// the whole header section, which the receiver capped at `max_header_size`.
 /// Empty when the body is gone.
 async fn original_start(engine: &Engine, id: MessageId) -> Result<Vec<u8>> {
-    let limit = (MAX_FULL_RETURN as u64).max(engine.settings.receive.max_header_size) + 1;
+    let limit = (MAX_FULL_RETURN as u64).max(engine.live().settings.receive.max_header_size) + 1;
     let Some(body) = engine.store.stored_bodies(&[id]).await?.remove(&id) else {
         return Ok(Vec::new());
     };
@@ -246,7 +246,7 @@ async fn send_report(
     let original = original_start(engine, message.id).await?;
     let now = engine.clock.now();
     let report = mailflow_ndr::build_report(&ReportInput {
-        reporting_mta: engine.settings.receive.hostname.clone(),
+        reporting_mta: engine.hostname.clone(),
         kind,
         original_id: message.id,
         original_sender: message.sender.clone(),
@@ -272,7 +272,7 @@ async fn send_report(
         sender: String::new(),
         client: "local".to_string(),
         received_at: now,
-        expires_at: now + engine.settings.queue.expiration,
+        expires_at: now + engine.live().settings.queue.expiration,
         dsn: Default::default(),
         body: report.bytes.into(),
         recipients: vec![NewRecipient {

@@ -31,11 +31,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
     let now = engine.clock.now();
-    match engine
-        .store
-        .recover_in_flight(&engine.settings.node_name, now)
-        .await
-    {
+    match engine.store.recover_in_flight(&engine.node_name, now).await {
         Ok(0) => {}
         Ok(count) => tracing::info!(
             count,
@@ -72,11 +68,7 @@ pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
     // Whatever was stopped mid-delivery is queued again, so the next start
     // (or another node) takes it up at once.
     let now = engine.clock.now();
-    if let Err(error) = engine
-        .store
-        .recover_in_flight(&engine.settings.node_name, now)
-        .await
-    {
+    if let Err(error) = engine.store.recover_in_flight(&engine.node_name, now).await {
         tracing::error!(%error, "could not put stopped deliveries back in the queue");
     }
 }
@@ -180,8 +172,12 @@ impl Workers {
             Some(_) if active > 0 => 0,
             Some(_) => 1,
             None => {
-                let per_connection =
-                    engine.settings.queue.max_messages_per_connection.max(1) as u64;
+                let per_connection = engine
+                    .live()
+                    .settings
+                    .queue
+                    .max_messages_per_connection
+                    .max(1) as u64;
                 let needed = due.due_recipients.div_ceil(per_connection) as usize;
                 needed
                     .min(connection_limit(engine, &due.next_hop))
@@ -232,13 +228,18 @@ impl Workers {
 /// every connection any next hop may have (the workers started depend on
 /// no more), so that a tick never counts a whole backlog.
 fn due_count_cap(engine: &Engine) -> u64 {
-    let per_connection = engine.settings.queue.max_messages_per_connection.max(1);
+    let per_connection = engine
+        .live()
+        .settings
+        .queue
+        .max_messages_per_connection
+        .max(1);
     let most_connections = engine
         .org()
         .connectors
         .iter()
         .map(|connector| connector.max_connections)
-        .chain([engine.settings.queue.max_connections_per_hop, 1])
+        .chain([engine.live().settings.queue.max_connections_per_hop, 1])
         .max()
         .unwrap_or(1);
     (per_connection as u64).saturating_mul(most_connections as u64)
@@ -251,7 +252,7 @@ fn connection_limit(engine: &Engine, next_hop: &str) -> usize {
     let connector = Route::connector_of(next_hop).and_then(|name| org.connector(name));
     let limit = match connector {
         Some(connector) if connector.max_connections > 0 => connector.max_connections,
-        _ => engine.settings.queue.max_connections_per_hop,
+        _ => engine.live().settings.queue.max_connections_per_hop,
     };
     limit.max(1)
 }

@@ -419,3 +419,37 @@ async fn a_message_queued_behind_a_held_next_hop_is_due_for_its_delay_notice() {
     assert_eq!(due(later).await, vec![deferred], "one notice per message");
     t.store.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_recipient_delivered_after_a_deferral_keeps_no_last_error() {
+    let TestStore { store, dir: _dir } = open_store().await;
+    let refused = onprem_message(t0(), "bob@acme.test");
+    store.accept_message(refused.clone()).await.unwrap();
+    store.claim("onprem", t0(), "a", LEASE, 10).await.unwrap();
+    store
+        .record(
+            vec![deferral(refused.id, 0, t0(), t0() + minutes(1))],
+            vec![],
+        )
+        .await
+        .unwrap();
+    let deferred = store.message(refused.id).await.unwrap().unwrap();
+    assert!(deferred.recipients[0].last_error.is_some());
+
+    store
+        .claim("onprem", t0() + minutes(1), "a", LEASE, 10)
+        .await
+        .unwrap();
+    store
+        .record(vec![delivery(refused.id, 0, t0() + minutes(1))], vec![])
+        .await
+        .unwrap();
+    let delivered = store.message(refused.id).await.unwrap().unwrap();
+    assert_eq!(delivered.recipients[0].state, RecipientState::Delivered);
+    assert_eq!(delivered.recipients[0].last_error, None);
+    let by_code = MessageFilter {
+        code: Some("4.4.316".into()),
+        ..Default::default()
+    };
+    assert!(listed(&store, by_code).await.is_empty());
+}

@@ -44,6 +44,11 @@ impl Http {
         }
     }
 
+    /// `http://127.0.0.1:PORT`, for requests `call` does not make.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// A GET, or a POST by the actor `ops`; returns the status and the JSON body.
     pub async fn call(&self, post: bool, path: &str, token: Option<&str>) -> (u16, Value) {
         let method = match post {

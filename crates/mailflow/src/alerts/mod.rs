@@ -5,7 +5,7 @@
 mod render;
 
 use crate::cli::{AlertSettingsChange, AlertsArgs, AlertsCommand};
-use crate::queue::{ApiClient, ClientError};
+use crate::queue::{ApiClient, ClientError, cli_actor as actor};
 use mailflow_admin::{AlertSettingsView, AlertView, ConnectorAlertRules};
 use serde_json::{Map, Value, json};
 use std::io::BufRead;
@@ -68,21 +68,13 @@ pub async fn run(args: &AlertsArgs) -> Result<String, ClientError> {
         }
         Some(AlertsCommand::Ack { id }) => {
             let path = format!("/api/v1/alerts/{id}/ack");
-            let alert: AlertView = client.post_json(&path, &actor()).await?;
+            let alert: AlertView = client.post_json(&path).await?;
             Ok(if args.json {
                 render::json(&alert)
             } else {
                 render::acknowledged(&alert)
             })
         }
-    }
-}
-
-/// Who acknowledges: `cli:` and the local user, if known.
-fn actor() -> String {
-    match std::env::var("USER").or_else(|_| std::env::var("USERNAME")) {
-        Ok(user) if !user.trim().is_empty() => format!("cli:{}", user.trim()),
-        _ => "cli".to_string(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Text for people: one line per alert, and the acknowledgement.
 
 use mailflow_admin::AlertView;
+use mailflow_core::time_format::text_from_json;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -28,7 +29,7 @@ pub fn table(alerts: &[AlertView], state: &str) -> String {
             alert.code,
             alert.queued,
             alert.queued_over_age,
-            seconds(&alert.opened_at),
+            text_from_json(&alert.opened_at),
             acked
         );
         if let Some(detail) = &alert.detail {
@@ -47,9 +48,4 @@ pub fn acknowledged(alert: &AlertView) -> String {
         alert.acknowledged_by.as_deref().unwrap_or("-"),
         alert.state
     )
-}
-
-/// RFC 3339 times cut to the second for the table.
-fn seconds(at: &str) -> &str {
-    at.get(..19).unwrap_or(at)
 }

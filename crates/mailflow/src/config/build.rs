@@ -64,8 +64,6 @@ const DEFAULT_MAX_JUNK_COMMANDS: usize = 100;
 const DEFAULT_DNS_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-/// The token in the example config, which nobody should keep.
-const EXAMPLE_TOKEN: &str = "change-me";
 
 pub struct Context<'a> {
     file: &'a Path,
@@ -94,6 +92,7 @@ impl<'a> Context<'a> {
         let alerts = self.alerts(raw.alerts, &org)?;
         let insights = self.insights(raw.insights);
         let admin = self.admin(raw.admin)?;
+        let log_level = self.log_level(raw.log)?;
         let store_path = match raw.store.path {
             Some(path) if path.as_os_str().is_empty() => {
                 return Err(self.inconsistent(
@@ -119,6 +118,7 @@ impl<'a> Context<'a> {
             alerts,
             insights,
             admin,
+            log_level,
             store_path,
             warnings: self.warnings,
         })
@@ -410,8 +410,8 @@ impl<'a> Context<'a> {
             if token.trim().is_empty() || token.chars().any(char::is_whitespace) {
                 return Err(self.inconsistent(at, "a token cannot be empty or contain spaces"));
             }
-            if token == EXAMPLE_TOKEN {
-                self.warn(at, "is the example token; choose a secret of your own");
+            if let Some(weakness) = super::weak_token::weakness(token) {
+                self.warn(at, &weakness);
             }
             token_digests.push(TokenDigest::of(token));
         }
@@ -432,6 +432,19 @@ impl<'a> Context<'a> {
             token_digests,
             plain_tokens: tokens.len(),
         })
+    }
+
+    fn log_level(&self, log: super::raw::RawLog) -> Checked<String> {
+        let Some(level) = log.level else {
+            return Ok(crate::logging::DEFAULT_LEVEL.to_string());
+        };
+        match crate::logging::parse_level(&level) {
+            Ok(_) => Ok(level.trim().to_string()),
+            Err(error) => Err(self.inconsistent(
+                KeyPath::key("log").then("level"),
+                &format!("{level:?} is not a log level or filter ({error}); e.g. \"info\" or \"info,mailflow_relay=debug\""),
+            )),
+        }
     }
 
     // --- organisation settings ---------------------------------------------

@@ -14,6 +14,7 @@ mod locate;
 mod raw;
 mod raw_alerts;
 mod values;
+mod weak_token;
 
 pub use error::{ConfigError, ConfigWarning, Location, Problem};
 pub use locate::{KeyPath, Segment};
@@ -43,6 +44,8 @@ pub struct Config {
     /// kept; given to the history sampler.
     pub insights: mailflow_insight::HistorySettings,
     pub admin: AdminConfig,
+    /// What is logged (`[log] level`); `RUST_LOG`, when set, wins.
+    pub log_level: String,
     /// The data directory (relative to the working directory when relative).
     pub store_path: PathBuf,
     pub warnings: Vec<ConfigWarning>,

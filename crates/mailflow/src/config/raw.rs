@@ -21,6 +21,7 @@ pub struct RawConfig {
     pub directory: RawDirectory,
     pub alerts: super::raw_alerts::RawAlerts,
     pub insights: RawInsights,
+    pub log: RawLog,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -112,6 +113,14 @@ pub struct RawConnector {
     pub max_connections: Option<usize>,
     pub connect_timeout: Option<HumanDuration>,
     pub command_timeout: Option<HumanDuration>,
+}
+
+/// What is logged.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawLog {
+    /// An `EnvFilter` directive: `info`, `debug`, `info,mailflow_relay=debug`.
+    pub level: Option<String>,
 }
 
 /// How long the trace's events and the insight history are kept.

@@ -27,7 +27,7 @@ pub async fn run_fix(
         }
         FixCommand::Apply { id } => {
             let path = format!("/api/v1/fixes/{}/apply", path_segment(&id));
-            let entry: AuditEntryView = client.post_json(&path, &actor()).await?;
+            let entry: AuditEntryView = client.post_json(&path).await?;
             Ok(if json {
                 render::json(&entry)
             } else {
@@ -36,7 +36,7 @@ pub async fn run_fix(
         }
         FixCommand::Undo { audit_id } => {
             let path = format!("/api/v1/fixes/{}/undo", path_segment(&audit_id));
-            let entry: AuditEntryView = client.post_json(&path, &actor()).await?;
+            let entry: AuditEntryView = client.post_json(&path).await?;
             Ok(if json {
                 render::json(&entry)
             } else {
@@ -56,12 +56,28 @@ pub async fn run_fix(
     }
 }
 
-/// Runs one `connector` command and returns what to print.
+/// What a command prints, and whether it exits with success.
+pub struct Printed {
+    pub text: String,
+    pub success: bool,
+}
+
+impl From<String> for Printed {
+    fn from(text: String) -> Self {
+        Printed {
+            text,
+            success: true,
+        }
+    }
+}
+
+/// Runs one `connector` command and returns what to print; `validate`
+/// fails when the connector does.
 pub async fn run_connector(
     api: &ApiArgs,
     command: ConnectorCommand,
     json: bool,
-) -> Result<String, ClientError> {
+) -> Result<Printed, ClientError> {
     let client = ApiClient::new(api)?;
     let (name, action) = match &command {
         ConnectorCommand::List
@@ -71,14 +87,20 @@ pub async fn run_connector(
         | ConnectorCommand::Remove { .. }
         | ConnectorCommand::Enable { .. }
         | ConnectorCommand::Disable { .. } => {
-            return crate::settings::connector::run(&client, command, json).await;
+            return Ok(crate::settings::connector::run(&client, command, json)
+                .await?
+                .into());
         }
         ConnectorCommand::Validate { name, domain } => {
             let mut path = format!("/api/v1/connectors/{}/validate", path_segment(name));
             if let Some(domain) = domain {
                 path.push_str(&format!("?domain={}", path_segment(domain)));
             }
-            return validate::run(&client, &path, &actor(), json).await;
+            let checked = validate::run(&client, &path, json).await?;
+            return Ok(Printed {
+                text: checked.text,
+                success: checked.passed,
+            });
         }
         ConnectorCommand::Retry { name } => (name, "retry"),
         ConnectorCommand::Suspend { name } => (name, "suspend"),
@@ -86,20 +108,13 @@ pub async fn run_connector(
         ConnectorCommand::Bounce { name } => (name, "bounce"),
     };
     let path = format!("/api/v1/connectors/{}/{action}", path_segment(name));
-    let entry: AuditEntryView = client.post_json(&path, &actor()).await?;
+    let entry: AuditEntryView = client.post_json(&path).await?;
     Ok(if json {
         render::json(&entry)
     } else {
         render::applied(&entry)
-    })
-}
-
-/// Who acts, for the audit log: `cli:` and the local user, if known.
-pub(crate) fn actor() -> String {
-    match std::env::var("USER").or_else(|_| std::env::var("USERNAME")) {
-        Ok(user) if !user.trim().is_empty() => format!("cli:{}", user.trim()),
-        _ => "cli".to_string(),
     }
+    .into())
 }
 
 /// Percent-encodes what is not safe in one URL path segment.

@@ -1,6 +1,7 @@
 //! Text for people: offered fixes with their previews, and audit entries.
 
 use mailflow_admin::{AuditEntryView, FixView};
+use mailflow_core::time_format::text_from_json;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -51,15 +52,20 @@ pub fn fixes(fixes: &[FixView]) -> String {
     out.trim_end().to_string()
 }
 
-/// One entry just written by apply, undo or a connector action.
+/// One entry just written by apply, undo or a connector action; how to
+/// undo it only when it can be undone.
 pub fn applied(entry: &AuditEntryView) -> String {
+    let undo = if entry.undoable {
+        format!("; undo with `mailflow fix undo {}`", entry.id)
+    } else {
+        String::new()
+    };
     format!(
-        "{} {} on {} by {} (audit entry {}; undo with `mailflow fix undo {}`)\n  before: {}\n  after:  {}",
-        entry.at,
+        "{} {} on {} by {} (audit entry {}{undo})\n  before: {}\n  after:  {}",
+        text_from_json(&entry.at),
         entry.action,
         entry.target,
         entry.actor,
-        entry.id,
         entry.id,
         entry.before,
         entry.after
@@ -78,12 +84,12 @@ pub fn audit(entries: &[AuditEntryView]) -> String {
         let undone = entry
             .undone_at
             .as_deref()
-            .map(|at| format!(" (undone {at})"));
+            .map(|at| format!(" (undone {})", text_from_json(at)));
         let _ = writeln!(
             out,
             "{:<6} {:<25} {:<28} {:<20} {}{}",
             entry.id,
-            entry.at,
+            text_from_json(&entry.at),
             entry.action,
             entry.target,
             entry.actor,
@@ -91,4 +97,39 @@ pub fn audit(entries: &[AuditEntryView]) -> String {
         );
     }
     out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: &str, undoable: bool) -> AuditEntryView {
+        AuditEntryView {
+            id: 7,
+            at: "2026-12-07T06:08:49.414Z".into(),
+            actor: "cli:tester".into(),
+            action: action.into(),
+            target: "to-onprem".into(),
+            before: serde_json::json!({}),
+            after: serde_json::json!({}),
+            undone_at: None,
+            undoable,
+        }
+    }
+
+    #[test]
+    fn the_undo_hint_is_given_only_for_what_can_be_undone() {
+        let suspended = applied(&entry("suspend", true));
+        assert!(
+            suspended.starts_with("2026-12-07 06:08:49Z suspend on to-onprem by cli:tester"),
+            "{suspended}"
+        );
+        assert!(
+            suspended.contains("(audit entry 7; undo with `mailflow fix undo 7`)"),
+            "{suspended}"
+        );
+        let retried = applied(&entry("retry", false));
+        assert!(retried.contains("(audit entry 7)"), "{retried}");
+        assert!(!retried.contains("undo"), "{retried}");
+    }
 }

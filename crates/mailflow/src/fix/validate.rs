@@ -1,57 +1,48 @@
 //! `mailflow connector validate NAME`: runs the live check of a connector
 //! through the API and prints, per address, how far it got and why it
-//! stopped — the same diagnosis a delivery attempt would give.
+//! stopped — the same diagnosis a delivery attempt would give (code,
+//! category, detail, reply, server) — then the verdict. A failed verdict
+//! makes the command exit non-zero, with `--json` too.
 
 use crate::queue::{ApiClient, ClientError};
-use mailflow_core::{AddressResult, Diagnosis};
-use serde::Deserialize;
+use mailflow_admin::{DiagnosisView, ValidationView};
 use std::fmt::Write;
 
-#[derive(Debug, Deserialize)]
-struct Report {
-    addresses: Vec<AddressResult>,
-    diagnosis: Option<Diagnosis>,
-    #[serde(default)]
-    tls: Vec<serde_json::Value>,
+/// What to print, and whether the connector passed.
+pub struct Checked {
+    pub text: String,
+    pub passed: bool,
 }
 
-pub async fn run(
-    client: &ApiClient,
-    path: &str,
-    actor: &str,
-    json: bool,
-) -> Result<String, ClientError> {
-    let value: serde_json::Value = client.post_json(path, actor).await?;
-    if json {
-        return Ok(serde_json::to_string_pretty(&value).expect("JSON from the API prints"));
-    }
-    let report: Report = serde_json::from_value(value)
-        .map_err(|error| ClientError::Unexpected(error.to_string()))?;
-    Ok(render(&report))
+pub async fn run(client: &ApiClient, path: &str, json: bool) -> Result<Checked, ClientError> {
+    let report: ValidationView = client.post_json(path).await?;
+    let text = if json {
+        serde_json::to_string_pretty(&report).expect("JSON from the API prints")
+    } else {
+        render(&report)
+    };
+    Ok(Checked {
+        text,
+        passed: report.passed,
+    })
 }
 
-fn render(report: &Report) -> String {
+fn render(report: &ValidationView) -> String {
     let mut out = String::new();
-    for result in &report.addresses {
-        let addr = result
-            .addr
-            .map_or_else(|| "-".to_string(), |a| a.to_string());
-        let outcome = match &result.diagnosis {
+    for address in &report.addresses {
+        let addr = address.address.as_deref().unwrap_or("-");
+        let outcome = match &address.diagnosis {
             None => "ok".to_string(),
-            Some(diagnosis) => format!(
-                "{} {}: {}",
-                diagnosis.code(),
-                diagnosis.category(),
-                diagnosis.detail()
-            ),
+            Some(diagnosis) => format!("{} {}", diagnosis.code, diagnosis.category),
         };
         let _ = writeln!(
             out,
             "{:<28} {:<24} {:<9} {outcome}",
-            result.host,
-            addr,
-            result.stage.as_str()
+            address.host, addr, address.stage
         );
+        if let Some(diagnosis) = &address.diagnosis {
+            let _ = writeln!(out, "  detail  {}", diagnosis.detail);
+        }
     }
     for tls in &report.tls {
         let protocol = tls.pointer("/negotiated/protocol").and_then(|v| v.as_str());
@@ -60,28 +51,43 @@ fn render(report: &Report) -> String {
     }
     match &report.diagnosis {
         None => out.push_str("verdict: the connector works (at least one address passed)"),
-        Some(diagnosis) => {
-            let _ = write!(out, "verdict: {}", diagnosis.reply());
-        }
+        Some(diagnosis) => verdict(&mut out, diagnosis),
     }
     out
+}
+
+fn verdict(out: &mut String, diagnosis: &DiagnosisView) {
+    let _ = writeln!(out, "verdict: {}", diagnosis.reply);
+    let _ = writeln!(out, "  code      {}", diagnosis.code);
+    let _ = writeln!(out, "  category  {}", diagnosis.category);
+    let _ = writeln!(out, "  detail    {}", diagnosis.detail);
+    let _ = write!(
+        out,
+        "  server    {}",
+        diagnosis.server.as_deref().unwrap_or("-")
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mailflow_core::Stage;
+    use mailflow_admin::ValidatedAddressView;
 
     #[test]
-    fn a_failed_address_shows_its_code_and_the_verdict_is_the_furthest_diagnosis() {
-        let refused = Diagnosis::ConnectionRefused {
-            addr: "127.0.0.1:2526".parse().unwrap(),
+    fn a_failed_address_shows_its_code_and_the_verdict_the_whole_diagnosis() {
+        let refused = DiagnosisView {
+            code: "4.4.316".into(),
+            category: "connection_refused".into(),
+            detail: "connection refused by 127.0.0.1:2526".into(),
+            reply: "450 4.4.316 connection refused by 127.0.0.1:2526".into(),
+            server: Some("127.0.0.1:2526".into()),
         };
-        let report = Report {
-            addresses: vec![AddressResult {
+        let report = ValidationView {
+            passed: false,
+            addresses: vec![ValidatedAddressView {
                 host: "127.0.0.1".into(),
-                addr: Some("127.0.0.1:2526".parse().unwrap()),
-                stage: Stage::Connect,
+                address: Some("127.0.0.1:2526".into()),
+                stage: "connect".into(),
                 diagnosis: Some(refused.clone()),
                 elapsed_ms: 1,
             }],
@@ -91,8 +97,9 @@ mod tests {
         let text = render(&report);
         assert!(text.contains("4.4.316 connection_refused"), "{text}");
         assert!(
-            text.ends_with("verdict: 450 4.4.316 connection refused by 127.0.0.1:2526"),
+            text.contains("verdict: 450 4.4.316 connection refused by 127.0.0.1:2526"),
             "{text}"
         );
+        assert!(text.ends_with("  server    127.0.0.1:2526"), "{text}");
     }
 }

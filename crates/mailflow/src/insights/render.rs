@@ -1,6 +1,7 @@
 //! How insights are printed for people: a table of every connector, or a
 //! block of text for one.
 
+use mailflow_core::text_time;
 use mailflow_insight::{ConnectorInsight, InsightKind};
 use serde::Serialize;
 use std::fmt::Write;
@@ -67,7 +68,7 @@ pub fn detail(insight: &ConnectorInsight) -> String {
         let _ = writeln!(out, "Oldest:          {}", age(seconds));
     }
     if let Some(since) = insight.growing_since {
-        let _ = writeln!(out, "Growing since:   {since}");
+        let _ = writeln!(out, "Growing since:   {}", text_time(since));
     }
     let _ = writeln!(
         out,
@@ -85,7 +86,9 @@ pub fn detail(insight: &ConnectorInsight) -> String {
         let _ = writeln!(
             out,
             "Last error:      {} ({}) at {}",
-            error.code, error.category, error.at
+            error.code,
+            error.category,
+            text_time(error.at)
         );
         let _ = writeln!(out, "  {}", error.detail);
         let _ = writeln!(out, "  server {}", error.server.as_deref().unwrap_or("-"));

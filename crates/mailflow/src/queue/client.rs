@@ -54,12 +54,17 @@ impl ApiClient {
             Some(token) => token.clone(),
             None => token_from_data_dir(args)?,
         };
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(actor) = reqwest::header::HeaderValue::from_str(&cli_actor()) {
+            headers.insert(mailflow_admin::ACTOR_HEADER, actor);
+        }
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
+            .default_headers(headers)
             .build()
             .expect("an HTTP client without TLS builds");
         Ok(ApiClient {
-            base: args.api.trim_end_matches('/').to_string(),
+            base: api_base(&args.api),
             token,
             http,
         })
@@ -89,17 +94,11 @@ impl ApiClient {
         self.get(path, query).await
     }
 
-    /// `POST` to an API path with no body, naming `actor` for the audit log.
-    pub async fn post_json<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        actor: &str,
-    ) -> Result<T, ClientError> {
+    /// `POST` to an API path with no body. Like every request of this
+    /// client it names the actor for the audit log (see [`cli_actor`]).
+    pub async fn post_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let url = format!("{}{path}", self.base);
-        let request = self
-            .http
-            .post(&url)
-            .header(mailflow_admin::ACTOR_HEADER, actor);
+        let request = self.http.post(&url);
         self.send(url, request).await
     }
 
@@ -214,11 +213,67 @@ impl ApiClient {
     }
 }
 
+/// The node's address from `--api`: the start-up summary's admin URL
+/// (`http://127.0.0.1:8025/api/v1`) or the bare address, with or without a
+/// trailing `/`. The client's paths start with `/api/v1`.
+fn api_base(api: &str) -> String {
+    let base = api.trim().trim_end_matches('/');
+    base.strip_suffix("/api/v1")
+        .unwrap_or(base)
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Who acts, as the audit log records every change made from the CLI:
+/// `cli:` and the operating-system user — `$USER` (or `$USERNAME`), else
+/// the user id the command runs as.
+pub fn cli_actor() -> String {
+    let named = ["USER", "USERNAME"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .map(|user| user.trim().to_string())
+        .find(|user| !user.is_empty());
+    match named {
+        Some(user) => format!("cli:{user}"),
+        None => format!("cli:{}", process_uid()),
+    }
+}
+
+#[cfg(unix)]
+fn process_uid() -> String {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .map(|meta| meta.uid().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+#[cfg(not(unix))]
+fn process_uid() -> String {
+    "unknown".into()
+}
+
 fn token_from_data_dir(args: &ApiArgs) -> Result<String, ClientError> {
     let path = args.data_dir.join(token::TOKEN_FILE);
     match token::read(&path) {
         Ok(Some(token)) => Ok(token),
         Ok(None) => Err(ClientError::NoToken { path }),
         Err(source) => Err(ClientError::TokenUnreadable { path, source }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_base;
+
+    #[test]
+    fn the_api_url_may_be_given_with_or_without_its_api_path() {
+        for given in [
+            "http://127.0.0.1:8025",
+            "http://127.0.0.1:8025/",
+            "http://127.0.0.1:8025/api/v1",
+            "http://127.0.0.1:8025/api/v1/",
+        ] {
+            assert_eq!(api_base(given), "http://127.0.0.1:8025", "{given}");
+        }
     }
 }

@@ -6,7 +6,7 @@ mod act;
 mod client;
 mod render;
 
-pub use client::{ApiClient, ClientError};
+pub use client::{ApiClient, ClientError, cli_actor};
 
 use crate::cli::{ApiArgs, QueueCommand};
 
@@ -64,5 +64,5 @@ pub async fn run(api: &ApiArgs, command: QueueCommand) -> Result<String, ClientE
 }
 
 fn actor() -> String {
-    crate::fix::actor()
+    cli_actor()
 }

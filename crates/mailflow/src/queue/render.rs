@@ -2,6 +2,7 @@
 //! API's JSON for scripts, and a block of text for one message.
 
 use mailflow_admin::{MessageListView, MessageView, RecipientView};
+use mailflow_core::time_format::text_from_json;
 use serde::Serialize;
 
 pub fn json<T: Serialize>(value: &T) -> String {
@@ -50,7 +51,7 @@ fn row(message: &MessageView, recipient: &RecipientView) -> [String; 8] {
         .unwrap_or_else(|| "-".into());
     [
         message.id.clone(),
-        short_time(&message.received_at),
+        text_from_json(&message.received_at),
         sender(message),
         recipient.address.clone(),
         recipient.state.clone(),
@@ -58,17 +59,6 @@ fn row(message: &MessageView, recipient: &RecipientView) -> [String; 8] {
         recipient.connector.clone().unwrap_or_else(|| "(mx)".into()),
         last_error,
     ]
-}
-
-/// `2025-03-01 10:00:00Z`: to the second, for a table people read.
-fn short_time(rfc3339: &str) -> String {
-    use time::format_description::well_known::Rfc3339;
-    let format =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
-    time::OffsetDateTime::parse(rfc3339, &Rfc3339)
-        .ok()
-        .and_then(|at| at.to_offset(time::UtcOffset::UTC).format(&format).ok())
-        .unwrap_or_else(|| rfc3339.to_string())
 }
 
 fn attempts(count: u32) -> String {
@@ -92,8 +82,8 @@ pub fn message(message: &MessageView) -> String {
     let mut lines = vec![
         format!("message    {}", message.id),
         format!("sender     {}", sender(message)),
-        format!("received   {}", message.received_at),
-        format!("expires    {}", message.expires_at),
+        format!("received   {}", text_from_json(&message.received_at)),
+        format!("expires    {}", text_from_json(&message.expires_at)),
         format!("size       {} bytes", message.size),
         format!(
             "message-id {}",
@@ -125,7 +115,7 @@ fn recipient_lines(recipient: &RecipientView) -> Vec<String> {
         format!("  next hop       {}", recipient.next_hop),
     ];
     if let Some(at) = &recipient.next_attempt_at {
-        lines.push(format!("  next attempt   {at}"));
+        lines.push(format!("  next attempt   {}", text_from_json(at)));
     }
     if let Some(error) = &recipient.last_error {
         lines.push(format!("  last error     {}", error.reply));
@@ -135,7 +125,10 @@ fn recipient_lines(recipient: &RecipientView) -> Vec<String> {
         ));
         lines.push(format!("  detail         {}", error.detail));
         let server = error.server.as_deref().unwrap_or("-");
-        lines.push(format!("  server         {server} at {}", error.at));
+        lines.push(format!(
+            "  server         {server} at {}",
+            text_from_json(&error.at)
+        ));
     }
     lines
 }
@@ -196,7 +189,8 @@ mod tests {
     fn one_message_shows_the_whole_last_error() {
         let text = message(&sample());
         assert!(text.contains("last error     450 4.4.316 connection refused by 127.0.0.1:25"));
-        assert!(text.contains("server         127.0.0.1:25 at 2025-03-01T10:00:00Z"));
+        assert!(text.contains("server         127.0.0.1:25 at 2025-03-01 10:00:00Z"));
+        assert!(text.contains("received   2025-03-01 10:00:00Z"), "{text}");
         assert!(text.contains("message-id <hello.1@example.test>"), "{text}");
     }
 }

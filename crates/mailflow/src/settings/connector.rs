@@ -3,7 +3,8 @@
 use super::cli::ConnectorFields;
 use super::render;
 use crate::cli::ConnectorCommand;
-use crate::fix::{actor, path_segment};
+use crate::fix::path_segment;
+use crate::queue::cli_actor as actor;
 use crate::queue::{ApiClient, ClientError};
 use mailflow_admin::ConnectorView;
 use reqwest::Method;
@@ -59,12 +60,12 @@ pub async fn run(
         }
         ConnectorCommand::Enable { name } => {
             let path = format!("{}/enable", one(&name));
-            let changed = client.post_json(&path, &actor()).await?;
+            let changed = client.post_json(&path).await?;
             (changed, format!("Enabled connector {name}."))
         }
         ConnectorCommand::Disable { name } => {
             let path = format!("{}/disable", one(&name));
-            let changed = client.post_json(&path, &actor()).await?;
+            let changed = client.post_json(&path).await?;
             (
                 changed,
                 format!("Disabled connector {name}: its mail waits in the queue."),

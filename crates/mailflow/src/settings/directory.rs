@@ -2,8 +2,8 @@
 
 use super::cli::{DirectoryArgs, DirectoryCommand};
 use super::{SettingsError, render};
-use crate::fix::actor;
 use crate::queue::ApiClient;
+use crate::queue::cli_actor as actor;
 use mailflow_admin::{DirectoryAdded, DirectoryImport, DirectoryRemoved, DirectoryView};
 use reqwest::Method;
 use std::io::Read;

@@ -2,7 +2,8 @@
 
 use super::cli::{DomainArgs, DomainCommand};
 use super::render;
-use crate::fix::{actor, path_segment};
+use crate::fix::path_segment;
+use crate::queue::cli_actor as actor;
 use crate::queue::{ApiClient, ClientError};
 use mailflow_admin::DomainView;
 use reqwest::Method;

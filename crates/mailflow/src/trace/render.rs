@@ -2,6 +2,7 @@
 //! one line per event, oldest first.
 
 use mailflow_admin::TraceView;
+use mailflow_core::time_format::text_from_json;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -28,7 +29,8 @@ fn block(trace: &TraceView) -> String {
     let _ = writeln!(
         out,
         "message {} from {sender}, received {}",
-        message.id, message.received_at
+        message.id,
+        text_from_json(&message.received_at)
     );
     for recipient in &message.recipients {
         let _ = writeln!(
@@ -46,7 +48,9 @@ fn block(trace: &TraceView) -> String {
         let _ = writeln!(
             out,
             "  {}  {:<17}{who} {}",
-            event.at, event.kind, event.summary
+            text_from_json(&event.at),
+            event.kind,
+            event.summary
         );
         for address in &event.addresses {
             let outcome = match (&address.code, &address.detail) {

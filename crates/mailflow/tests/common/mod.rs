@@ -135,6 +135,16 @@ impl Serve {
         serde_json::from_str(&self.text(args)).unwrap()
     }
 
+    /// Sends the process a signal, e.g. `HUP`.
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{name} {pid}");
+    }
+
     /// `kill -9`: the process gets no chance to tidy up.
     pub fn kill9(mut self) {
         let mut child = self.child.take().unwrap();

@@ -124,7 +124,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     /// Sends `334 prompt` and reads the client's answer line.
     async fn challenge(&mut self, prompt: &str) -> io::Result<Result<String, Exchange>> {
         self.writer.send(&Reply::plain(334, prompt)).await?;
-        let settings = &self.receiver.settings;
+        let settings = &self.settings;
         let read = self
             .reader
             .read_command(settings.max_line_length, settings.command_timeout)
@@ -151,7 +151,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     }
 
     async fn check(&mut self, credentials: Credentials) -> io::Result<Flow> {
-        let org = &self.receiver.settings.org;
+        let org = &self.settings.org;
         let hash = match self
             .receiver
             .store
@@ -194,7 +194,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         self.auth_failures += 1;
         let from_client = self.receiver.login_failures.record(self.client_ip);
         tracing::warn!(client = %self.client_ip, %user, failures = self.auth_failures, from_client, "SMTP AUTH failed");
-        let limits = &self.receiver.settings.auth;
+        let limits = &self.settings.auth;
         let failures = self.auth_failures.max(from_client);
         tokio::time::sleep(failure_delay(limits, failures)).await;
         if self.auth_failures >= limits.max_failures.max(1) || self.locked_out(from_client) {
@@ -212,7 +212,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     /// Whether an address with `failures` recent failed log-ins is refused.
     fn locked_out(&self, failures: usize) -> bool {
-        failures >= self.receiver.settings.auth.lockout_after.max(1)
+        failures >= self.settings.auth.lockout_after.max(1)
     }
 
     fn too_many_failures(&self) -> Reply {

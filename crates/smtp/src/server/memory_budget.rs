@@ -25,9 +25,9 @@ pub const STEP: u64 = 16 * 1024;
 
 #[derive(Debug)]
 pub struct MemoryBudget {
-    limit: u64,
+    limit: AtomicU64,
     /// What one client address may hold at most.
-    client_share: u64,
+    client_share: AtomicU64,
     reserved: AtomicU64,
     /// What each client address holding something holds now.
     clients: Mutex<HashMap<IpAddr, u64>>,
@@ -43,8 +43,8 @@ impl MemoryBudget {
     /// `client_share` at most (see [`MemoryBudget::reservation_for`]).
     pub fn with_client_share(limit: u64, client_share: u64) -> Arc<MemoryBudget> {
         Arc::new(MemoryBudget {
-            limit,
-            client_share,
+            limit: AtomicU64::new(limit),
+            client_share: AtomicU64::new(client_share),
             reserved: AtomicU64::new(0),
             clients: Mutex::new(HashMap::new()),
         })
@@ -53,6 +53,13 @@ impl MemoryBudget {
     /// A budget that always has room (tests, tools).
     pub fn unlimited() -> Arc<MemoryBudget> {
         MemoryBudget::new(u64::MAX)
+    }
+
+    /// Changes the limits (a config reload). What is held already stays
+    /// held; a lower limit takes effect as it is given back.
+    pub fn set_limits(&self, limit: u64, client_share: u64) {
+        self.limit.store(limit, Ordering::Release);
+        self.client_share.store(client_share, Ordering::Release);
     }
 
     /// Bytes reserved now by all sessions.
@@ -92,7 +99,7 @@ impl MemoryBudget {
         let held = clients.get(&client).copied().unwrap_or(0);
         let within_share = held
             .checked_add(bytes)
-            .is_some_and(|total| total <= self.client_share);
+            .is_some_and(|total| total <= self.client_share.load(Ordering::Acquire));
         if !within_share || !self.try_take_from_all(bytes) {
             return false;
         }
@@ -105,7 +112,7 @@ impl MemoryBudget {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |reserved| {
                 reserved
                     .checked_add(bytes)
-                    .filter(|&total| total <= self.limit)
+                    .filter(|&total| total <= self.limit.load(Ordering::Acquire))
             })
             .is_ok()
     }

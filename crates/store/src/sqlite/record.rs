@@ -24,7 +24,9 @@ pub struct RecordRequest {
 
 /// Applies the updates of its one parameter (`RecordRows::updates`); returns
 /// a row per recipient updated. A due time is never before the hold of the
-/// recipient's next hop (see `holds`).
+/// recipient's next hop (see `holds`). A delivered recipient keeps no last
+/// error: the failures before it stay in its events (the trace), not in
+/// the queue's view of it.
 pub static UPDATE_RECIPIENTS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH j (value) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?)), \
@@ -33,8 +35,10 @@ pub static UPDATE_RECIPIENTS: LazyLock<String> = LazyLock::new(|| {
          value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM j) \
          UPDATE recipients SET state = u.state, attempts = attempts + u.added, \
          next_attempt_at = CASE WHEN u.due IS NULL THEN NULL ELSE {} END, \
-         last_error = COALESCE(u.last_error, recipients.last_error), \
-         last_error_code = COALESCE(u.code, recipients.last_error_code), \
+         last_error = CASE WHEN u.state = 'delivered' THEN NULL \
+         ELSE COALESCE(u.last_error, recipients.last_error) END, \
+         last_error_code = CASE WHEN u.state = 'delivered' THEN NULL \
+         ELSE COALESCE(u.code, recipients.last_error_code) END, \
          delivered_reply = COALESCE(u.reply, recipients.delivered_reply), \
          lease_node = NULL, lease_until = NULL, updated_at = u.at \
          FROM u WHERE recipients.message_id = u.message_id AND recipients.idx = u.idx \

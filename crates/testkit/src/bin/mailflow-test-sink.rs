@@ -6,16 +6,35 @@ use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+const USAGE: &str = "\
+mailflow-test-sink [ADDR]
+
+A local SMTP server for trying mailflow out by hand: it takes every message
+and prints its envelope and headers. It keeps nothing and relays nothing.
+
+Arguments:
+  ADDR        ip:port to listen on (default 127.0.0.1:2526, where the
+              example config's connector relays)
+
+Options:
+  -h, --help  print this and exit";
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let addr: SocketAddr = match std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:2526".into())
-        .parse()
-    {
+    let mut args = std::env::args().skip(1);
+    let first = args.next();
+    if matches!(first.as_deref(), Some("-h" | "--help")) {
+        println!("{USAGE}");
+        return;
+    }
+    if let Some(extra) = args.next() {
+        eprintln!("mailflow-test-sink: unexpected argument {extra:?}\n\n{USAGE}");
+        std::process::exit(2);
+    }
+    let addr: SocketAddr = match first.as_deref().unwrap_or("127.0.0.1:2526").parse() {
         Ok(addr) => addr,
         Err(error) => {
-            eprintln!("mailflow-test-sink: the address must be ip:port ({error})");
+            eprintln!("mailflow-test-sink: the address must be ip:port ({error})\n\n{USAGE}");
             std::process::exit(2);
         }
     };
