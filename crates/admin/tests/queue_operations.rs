@@ -109,7 +109,7 @@ async fn operator_events(api: &Api, id: &str) -> Vec<(String, String)> {
         .into_iter()
         .filter_map(|event| match event.kind {
             EventKind::Operator { action, actor } => {
-                assert_eq!(actor, "api:ops");
+                assert_eq!(actor, "ops");
                 Some((event.recipient.unwrap_or_default(), action))
             }
             _ => None,
@@ -125,7 +125,7 @@ async fn audit_actions(api: &Api) -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .map(|entry| {
-            assert_eq!(entry["actor"], "api:ops");
+            assert_eq!(entry["actor"], "ops");
             let text = |field: &str| entry[field].as_str().unwrap().to_string();
             (text("action"), text("target"))
         })

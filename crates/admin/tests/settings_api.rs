@@ -90,7 +90,7 @@ async fn a_connector_added_through_the_api_carries_mail_at_once() {
     let entry = last_audit(&api).await;
     assert_eq!(entry["action"], "connector-add");
     assert_eq!(entry["target"], "to-fabrikam");
-    assert_eq!(entry["actor"], "api:ops");
+    assert_eq!(entry["actor"], "ops");
     assert_eq!(entry["before"], Value::Null);
     assert_eq!(entry["after"]["smart_hosts"][0], partner.addr().to_string());
 

@@ -212,6 +212,6 @@ fn two_connectors_carrying_one_domain_are_refused_naming_both() {
     assert_refused(
         &text,
         "mailflow.toml:9: connectors[1].recipient_domains[1]",
-        "contoso.test is carried by two connectors, \"to-onprem\" and \"backup\"",
+        "contoso.test is carried by both connectors \"to-onprem\" and \"backup\"",
     );
 }

@@ -84,7 +84,7 @@ async fn a_filter_bounce_needs_yes_without_a_terminal_and_then_bounces_what_it_c
 
     let log = serve.json(&["fix", "audit", "--json"]);
     assert_eq!(log[0]["action"], "queue-bounce");
-    assert_eq!(log[0]["actor"], "api:cli:tester");
+    assert_eq!(log[0]["actor"], "cli:tester");
     assert_eq!(log[0]["before"]["filter"]["connector"], "to-onprem");
 }
 

@@ -85,7 +85,7 @@ async fn a_connector_added_with_the_cli_carries_mail_at_once_and_after_a_restart
     let entry = last_audit(&node);
     assert_eq!(
         (entry["action"].as_str(), entry["actor"].as_str()),
-        (Some("connector-add"), Some("api:cli:tester"))
+        (Some("connector-add"), Some("cli:tester"))
     );
 
     submit(node.smtp, "bob@example.test", "carol@fabrikam.test", DATA);

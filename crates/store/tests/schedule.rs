@@ -171,7 +171,7 @@ async fn record_applies_outcomes_and_events_and_a_cycle_ends_delivered() {
             .is_empty()
     );
 
-    // Second attempt: delivered; the last error stays for the record.
+    // Second attempt: delivered; the deferral's error stays in the events only.
     let claimed = t
         .store
         .claim("onprem", retry_at, "a", LEASE, 10)
@@ -191,7 +191,10 @@ async fn record_applies_outcomes_and_events_and_a_cycle_ends_delivered() {
     assert_eq!(r.attempts, 2);
     assert_eq!(r.next_attempt_at, None);
     assert_eq!(r.delivered_reply.as_deref(), Some("250 2.0.0 queued as 42"));
-    assert!(r.last_error.is_some());
+    assert!(
+        r.last_error.is_none(),
+        "a delivered recipient keeps no last error"
+    );
     assert_eq!(r.updated_at, done_at);
     assert_eq!(
         t.store.events(m.id).await.unwrap().len(),
