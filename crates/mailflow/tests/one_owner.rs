@@ -8,34 +8,16 @@ mod common;
 
 use common::{Serve, submit, write_config_to};
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
-use std::io::Write;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 const DELIVERY: Duration = Duration::from_secs(30);
 
-/// Runs the CLI with `input` on stdin, as the user `tester`.
+/// Runs the CLI on the node `config` names, with `input` on stdin.
 fn cli_with_input(args: &[&str], config: &Path, input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mailflow"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .env_remove("MAILFLOW_TOKEN")
-        .env_remove("MAILFLOW_API")
-        .env("USER", "tester")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::cli_with_stdin(args, &[OsStr::new("--config"), config.as_os_str()], input)
 }
 
 fn stdout(output: &Output) -> String {

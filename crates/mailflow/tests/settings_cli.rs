@@ -9,35 +9,11 @@ mod common;
 use common::{Serve, submit, write_config};
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 const DATA: &str = "Subject: hi\r\n\r\nhello\r\n";
-
-/// Runs the CLI against `node` with `input` on stdin.
-fn cli_with_stdin(node: &Serve, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mailflow"))
-        .args(args)
-        .args(["--api", &node.api, "--data-dir"])
-        .arg(&node.data_dir)
-        .env_remove("MAILFLOW_TOKEN")
-        .env_remove("MAILFLOW_API")
-        .env("USER", "tester")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -240,7 +216,7 @@ async fn apply_shows_and_applies_a_difference_and_export_applied_again_changes_n
 
     let exported = node.text(&["export"]);
     assert!(exported.contains("[[connectors]]"), "{exported}");
-    let round_trip = cli_with_stdin(&node, &["apply", "-f", "-", "--yes"], &exported);
+    let round_trip = node.cli_with_stdin(&["apply", "-f", "-", "--yes"], &exported);
     assert!(round_trip.status.success(), "{}", stderr(&round_trip));
     let said = String::from_utf8_lossy(&round_trip.stdout);
     assert!(said.contains("No difference"), "{said}");
@@ -270,7 +246,7 @@ async fn apply_shows_and_applies_a_difference_and_export_applied_again_changes_n
     assert!(node.line("org settings:").contains("kept from the store"));
     let listed = node.text(&["directory", "list"]);
     assert!(listed.contains("carol@fabrikam.test"), "{listed}");
-    let after_restart = cli_with_stdin(&node, &["apply", "-f", "-", "--dry-run"], &exported);
+    let after_restart = node.cli_with_stdin(&["apply", "-f", "-", "--dry-run"], &exported);
     let said = String::from_utf8_lossy(&after_restart.stdout);
     assert!(
         said.contains("- directory entry carol@fabrikam.test"),

@@ -8,6 +8,7 @@
 pub mod crash;
 
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -119,6 +120,18 @@ impl Serve {
             .unwrap()
     }
 
+    /// Runs the CLI against this node with `input` on stdin.
+    pub fn cli_with_stdin(&self, args: &[&str], input: &str) -> Output {
+        let data_dir = self.data_dir.as_os_str();
+        let to_node = [
+            OsStr::new("--api"),
+            OsStr::new(&self.api),
+            OsStr::new("--data-dir"),
+            data_dir,
+        ];
+        cli_with_stdin(args, &to_node, input)
+    }
+
     /// Runs the CLI and returns what it printed, asserting success.
     pub fn text(&self, args: &[&str]) -> String {
         let output = self.cli(args);
@@ -215,6 +228,29 @@ fn find_line<'a>(summary: &'a [String], label: &str) -> &'a str {
         .iter()
         .find(|l| l.trim_start().starts_with(label))
         .unwrap()
+}
+
+/// Runs the CLI with `args` then `more`, as the user `tester`, with `input`
+/// on stdin.
+pub fn cli_with_stdin(args: &[&str], more: &[&OsStr], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mailflow"))
+        .args(args)
+        .args(more)
+        .env_remove("MAILFLOW_TOKEN")
+        .env_remove("MAILFLOW_API")
+        .env("USER", "tester")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// Sends one message over SMTP, asserting each reply's code up to `221`
