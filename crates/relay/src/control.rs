@@ -5,15 +5,13 @@
 //! recipients with a report to their senders.
 
 use crate::engine::{Engine, Live};
+use crate::failures::Failures;
 use crate::notices;
-use crate::outcome::FailedRecipient;
 use crate::{NodeError, NodeSettings};
-use mailflow_core::{
-    Clock, Diagnosis, Event, EventKind, MessageId, OrgSettings, RecipientState, Route,
-};
+use mailflow_core::{Clock, Diagnosis, EventKind, MessageId, OrgSettings, RecipientState, Route};
 use mailflow_deliver::{Deliverer, ValidationReport};
 use mailflow_receive::Receiver;
-use mailflow_store::{LastError, RecipientUpdate, Result, SharedStore, StoredRecipient};
+use mailflow_store::{LastError, Result, SharedStore, StoredRecipient};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -141,9 +139,7 @@ impl NodeHandle {
             return Ok(0);
         };
         let now = self.engine.clock.now();
-        let mut updates = Vec::new();
-        let mut events = Vec::new();
-        let mut failed = Vec::new();
+        let mut failures = Failures::default();
         let waiting = message.recipients.iter().filter(|r| {
             chosen(r)
                 && matches!(
@@ -157,32 +153,17 @@ impl NodeHandle {
                 server: None,
                 at: now,
             };
-            updates.push(RecipientUpdate {
-                message_id,
-                index: recipient.index,
-                state: RecipientState::Failed,
-                attempts_added: 0,
-                next_attempt_at: None,
-                last_error: Some(error.clone()),
-                delivered_reply: None,
-                at: now,
-            });
-            events.push(Event {
-                at: now,
-                message_id,
-                recipient: Some(recipient.address.clone()),
-                next_hop: Some(recipient.next_hop.clone()),
-                connector: recipient.route.connector.clone(),
-                kind: EventKind::Operator {
-                    action: format!("fail with {}", diagnosis.code()),
-                    actor: actor.to_string(),
-                },
-            });
-            failed.push(FailedRecipient {
-                index: recipient.index,
-                error,
-            });
+            let kind = EventKind::Operator {
+                action: format!("fail with {}", diagnosis.code()),
+                actor: actor.to_string(),
+            };
+            failures.add(crate::notices::failing(message_id, recipient), error, kind);
         }
+        let Failures {
+            updates,
+            events,
+            failed,
+        } = failures;
         let count = failed.len();
         if count > 0 {
             self.engine.store.record(updates, events).await?;

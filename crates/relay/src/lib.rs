@@ -7,6 +7,7 @@ mod data_drops;
 mod delivery_log;
 mod early_record;
 mod engine;
+mod failures;
 mod hop_worker;
 mod lost_alert;
 mod lost_bodies;

@@ -6,10 +6,10 @@
 //! administrator (see `lost_alert`).
 
 use crate::engine::Engine;
+use crate::failures::{FailingRecipient, Failures};
 use crate::notices;
-use crate::outcome::FailedRecipient;
-use mailflow_core::{Diagnosis, EnhancedCode, Event, EventKind, MessageId, RecipientState};
-use mailflow_store::{ClaimedMessage, LastError, RecipientUpdate, Result, StoredBody};
+use mailflow_core::{Diagnosis, EnhancedCode, MessageId};
+use mailflow_store::{ClaimedMessage, LastError, Result, StoredBody};
 use std::collections::HashMap;
 
 /// The code of a lost body: a permanent failure of the mail system itself
@@ -45,8 +45,7 @@ pub(crate) async fn fail_lost(
         return Ok(());
     }
     let now = engine.clock.now();
-    let mut updates = Vec::new();
-    let mut events = Vec::new();
+    let mut failures = Failures::default();
     let mut reports = Vec::new();
     for message in &lost {
         let error = LastError {
@@ -55,36 +54,23 @@ pub(crate) async fn fail_lost(
             at: now,
         };
         tracing::error!(message_id = %message.id, "{}", error.diagnosis.detail());
-        let mut failed = Vec::new();
+        let before = failures.failed.len();
         for recipient in &message.recipients {
-            updates.push(RecipientUpdate {
+            let failing = FailingRecipient {
                 message_id: message.id,
                 index: recipient.index,
-                state: RecipientState::Failed,
-                attempts_added: 0,
-                next_attempt_at: None,
-                last_error: Some(error.clone()),
-                delivered_reply: None,
-                at: now,
-            });
-            events.push(Event {
-                at: now,
-                message_id: message.id,
-                recipient: Some(recipient.address.clone()),
-                next_hop: Some(next_hop.to_string()),
-                connector: recipient.route.connector.clone(),
-                kind: EventKind::Failed {
-                    diagnosis: error.diagnosis.clone(),
-                },
-            });
-            failed.push(FailedRecipient {
-                index: recipient.index,
-                error: error.clone(),
-            });
+                address: &recipient.address,
+                next_hop,
+                connector: recipient.route.connector.as_deref(),
+            };
+            failures.fail(failing, error.clone());
         }
-        reports.push((message.id, failed));
+        reports.push((message.id, failures.failed[before..].to_vec()));
     }
-    engine.store.record(updates, events).await?;
+    engine
+        .store
+        .record(failures.updates, failures.events)
+        .await?;
     for message in &lost {
         crate::lost_alert::raise(engine, message, now).await;
     }

@@ -4,11 +4,12 @@
 //! like any other message; a message from `<>` never causes a report.
 
 use crate::engine::Engine;
+use crate::failures::{FailingRecipient, Failures};
 use crate::outcome::FailedRecipient;
 use mailflow_core::{Diagnosis, Event, EventKind, MessageId, RecipientState};
 use mailflow_ndr::{Audience, ReportInput, ReportKind, ReportRecipient};
 use mailflow_store::{
-    LastError, NewMessage, NewRecipient, NextHopHold, RecipientUpdate, Result, StoredMessage,
+    LastError, NewMessage, NewRecipient, NextHopHold, Result, StoredMessage, StoredRecipient,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -67,9 +68,7 @@ pub(crate) async fn report_failures(
 /// last error, and bounces them.
 pub(crate) async fn expire_due(engine: &Engine, now: OffsetDateTime) -> Result<()> {
     for message in engine.store.expired_messages(now, BATCH).await? {
-        let mut updates = Vec::new();
-        let mut events = Vec::new();
-        let mut failed = Vec::new();
+        let mut failures = Failures::default();
         for recipient in message.recipients.iter().filter(|r| waiting(r.state)) {
             let last = recipient
                 .last_error
@@ -80,40 +79,33 @@ pub(crate) async fn expire_due(engine: &Engine, now: OffsetDateTime) -> Result<(
                 server: recipient.last_error.as_ref().and_then(|e| e.server.clone()),
                 at: now,
             };
-            updates.push(RecipientUpdate {
-                message_id: message.id,
-                index: recipient.index,
-                state: RecipientState::Failed,
-                attempts_added: 0,
-                next_attempt_at: None,
-                last_error: Some(error.clone()),
-                delivered_reply: None,
-                at: now,
-            });
-            events.push(Event {
-                at: now,
-                message_id: message.id,
-                recipient: Some(recipient.address.clone()),
-                next_hop: Some(recipient.next_hop.clone()),
-                connector: recipient.route.connector.clone(),
-                kind: EventKind::Failed {
-                    diagnosis: error.diagnosis.clone(),
-                },
-            });
-            failed.push(FailedRecipient {
-                index: recipient.index,
-                error,
-            });
+            failures.fail(failing(message.id, recipient), error);
         }
-        if failed.is_empty() {
+        if failures.is_empty() {
             continue; // only in-flight recipients: their worker decides
         }
+        let Failures {
+            updates,
+            events,
+            failed,
+        } = failures;
         tracing::info!(message_id = %message.id, recipients = failed.len(), "message expired");
         engine.store.record(updates, events.clone()).await?;
         crate::delivery_log::log(&events);
         report_failures(engine, &message, &failed).await?;
     }
     Ok(())
+}
+
+/// A stored recipient, as `Failures` names it.
+pub(crate) fn failing(message_id: MessageId, recipient: &StoredRecipient) -> FailingRecipient<'_> {
+    FailingRecipient {
+        message_id,
+        index: recipient.index,
+        address: &recipient.address,
+        next_hop: &recipient.next_hop,
+        connector: recipient.route.connector.as_deref(),
+    }
 }
 
 /// Not in anyone's hands right now, and not done.
