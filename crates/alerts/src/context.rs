@@ -14,8 +14,9 @@ pub struct AlertContext {
     pub org: String,
     /// Alert e-mails come from `mailflow@<hostname>`.
     pub hostname: String,
-    /// How long an alert e-mail is tried before it expires.
-    pub expiration: Duration,
+    /// How long an alert e-mail is tried before it expires: asked at each
+    /// e-mail, so that a reloaded `queue.expiration` applies.
+    pub expiration: Arc<dyn Fn() -> Duration + Send + Sync>,
     /// Called after an alert e-mail is queued, so that it leaves at once.
     pub wake: Arc<dyn Fn() + Send + Sync>,
     pub http: reqwest::Client,
@@ -28,7 +29,7 @@ impl AlertContext {
         clock: Arc<dyn Clock>,
         org: impl Into<String>,
         hostname: impl Into<String>,
-        expiration: Duration,
+        expiration: Arc<dyn Fn() -> Duration + Send + Sync>,
         wake: Arc<dyn Fn() + Send + Sync>,
     ) -> Self {
         let http = reqwest::Client::builder()

@@ -51,7 +51,7 @@ pub async fn send(
             sender: String::new(),
             client: "local".to_string(),
             received_at: now,
-            expires_at: now + ctx.expiration,
+            expires_at: now + (ctx.expiration)(),
             dsn: Default::default(),
             body: body.into(),
             recipients,

@@ -126,7 +126,6 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         admin_stop.clone(),
     ));
 
-    let alert_expiration = config.node.queue.expiration;
     let in_force = config.clone();
     let node = match Node::start(config.node, store, clock).await {
         Ok(node) => node,
@@ -137,7 +136,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         }
     };
     let _ = admin_node.set(node.handle());
-    let (alerts_stop, alerts_task) = start_alerts(&node, alert_expiration);
+    let (alerts_stop, alerts_task) = start_alerts(&node);
     let history = start_history(&node, config.insights);
     let reloader = Reloader::new(in_force, node.handle(), data_dir.clone());
     Ok(Running {
@@ -179,18 +178,16 @@ fn start_history(
 
 /// The alert evaluator and notification sender, on the node's store and clock;
 /// alert e-mails wake the node's scheduler.
-fn start_alerts(
-    node: &RunningNode,
-    expiration: std::time::Duration,
-) -> (CancellationToken, JoinHandle<()>) {
+fn start_alerts(node: &RunningNode) -> (CancellationToken, JoinHandle<()>) {
     let handle = node.handle();
     let waker = handle.clone();
+    let live = handle.clone();
     let ctx = mailflow_alerts::AlertContext::new(
         handle.store().clone(),
         handle.clock().clone(),
         handle.org_name(),
         handle.hostname(),
-        expiration,
+        Arc::new(move || live.queue_expiration()),
         Arc::new(move || waker.wake()),
     );
     let stop = CancellationToken::new();

@@ -96,6 +96,11 @@ impl NodeHandle {
         self.engine.live().deliverer.clone()
     }
 
+    /// How long queued mail is tried, as the settings in force say.
+    pub fn queue_expiration(&self) -> std::time::Duration {
+        self.engine.live().settings.queue.expiration
+    }
+
     pub fn hostname(&self) -> &str {
         &self.engine.hostname
     }

@@ -75,7 +75,7 @@ pub async fn harness(alerts: AlertSettings) -> Harness {
         clock.clone() as Arc<dyn Clock>,
         ORG,
         "relay.acme.test",
-        24 * HOUR,
+        Arc::new(|| 24 * HOUR),
         wake,
     );
     Harness {
