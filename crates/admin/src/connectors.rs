@@ -26,7 +26,7 @@ use std::sync::Arc;
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
 ) -> Result<Json<Vec<ConnectorView>>, ApiError> {
-    let org = current(&state)?;
+    let org = current(&state).await?;
     Ok(Json(
         org.connectors.iter().map(ConnectorView::from).collect(),
     ))
@@ -45,7 +45,7 @@ pub(crate) async fn show(
     State(state): State<Arc<AdminState>>,
     Path(name): Path<String>,
 ) -> Result<Json<ConnectorView>, ApiError> {
-    let org = current(&state)?;
+    let org = current(&state).await?;
     let index = position(&org, &name)?;
     Ok(Json(ConnectorView::from(&org.connectors[index])))
 }

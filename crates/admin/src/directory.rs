@@ -64,7 +64,7 @@ pub struct RefusedLine {
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
 ) -> Result<Json<DirectoryView>, ApiError> {
-    let org = current(&state)?;
+    let org = current(&state).await?;
     Ok(Json(DirectoryView {
         recipients: org.directory.recipients.iter().cloned().collect(),
     }))

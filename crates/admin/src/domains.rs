@@ -24,7 +24,7 @@ use std::sync::Arc;
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
 ) -> Result<Json<Vec<DomainView>>, ApiError> {
-    let org = current(&state)?;
+    let org = current(&state).await?;
     Ok(Json(
         org.accepted_domains.iter().map(DomainView::from).collect(),
     ))
@@ -43,7 +43,7 @@ pub(crate) async fn show(
     State(state): State<Arc<AdminState>>,
     Path(name): Path<String>,
 ) -> Result<Json<DomainView>, ApiError> {
-    let org = current(&state)?;
+    let org = current(&state).await?;
     let index = position(&org, &name)?;
     Ok(Json(DomainView::from(&org.accepted_domains[index])))
 }

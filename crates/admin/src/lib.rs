@@ -80,13 +80,21 @@ pub struct AdminState {
     /// The running node, set once it has started; until then fix and
     /// queue actions answer `503`.
     pub node: Arc<OnceLock<NodeHandle>>,
+    /// Set when the API is served by the CLI over a store no node runs on
+    /// (under the data directory's lock): the organisation whose settings,
+    /// users and tokens it changes there. Queue and fix actions still need
+    /// a node.
+    pub offline_org: Option<String>,
 }
 
 impl AdminState {
     /// The organisation the running node serves; `503` until it runs.
     fn org(&self) -> Result<String, ApiError> {
-        let node = self.node.get().ok_or(ApiError::NodeNotRunning)?;
-        Ok(node.org_name().to_string())
+        match (self.node.get(), &self.offline_org) {
+            (Some(node), _) => Ok(node.org_name().to_string()),
+            (None, Some(org)) => Ok(org.clone()),
+            (None, None) => Err(ApiError::NodeNotRunning),
+        }
     }
 }
 

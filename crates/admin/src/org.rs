@@ -21,7 +21,7 @@ use std::sync::Arc;
         (status = 503, description = "The node is not running yet", body = crate::ErrorBody),
     ))]
 pub(crate) async fn show(State(state): State<Arc<AdminState>>) -> Result<Json<OrgView>, ApiError> {
-    Ok(Json(OrgView::from(current(&state)?.as_ref())))
+    Ok(Json(OrgView::from(current(&state).await?.as_ref())))
 }
 
 #[utoipa::path(put, path = "/api/v1/org", tag = "settings",

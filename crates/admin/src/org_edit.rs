@@ -34,16 +34,28 @@ pub(crate) async fn edit_org<T>(
     headers: &HeaderMap,
     change: impl FnOnce(&mut OrgSettings) -> Result<(Option<Edit>, T), ApiError>,
 ) -> Result<(T, OrgSettings), ApiError> {
-    let node = state.node.get().ok_or(ApiError::NodeNotRunning)?;
-    let _one = node.lock_org_edits().await;
-    let mut settings = (*node.org()).clone();
+    let node = state.node.get();
+    let _one = match node {
+        Some(node) => Some(node.lock_org_edits().await),
+        None => None,
+    };
+    let mut settings = (*current(state).await?).clone();
     let (edit, answer) = change(&mut settings)?;
     let Some(edit) = edit else {
         return Ok((answer, settings));
     };
     let settings =
         org_check::org(settings).map_err(|problem| invalid(problem, edit.scope.as_ref()))?;
-    node.update_org(settings.clone()).await?;
+    match node {
+        Some(node) => node.update_org(settings.clone()).await?,
+        // No node: the CLI holds the data directory; the next start reads it.
+        None => {
+            state
+                .store
+                .save_org_settings(&state.org()?, &settings)
+                .await?
+        }
+    }
     state
         .store
         .append_audit(AuditEntry {
@@ -60,8 +72,12 @@ pub(crate) async fn edit_org<T>(
     Ok((answer, settings))
 }
 
-/// The settings in force on the running node.
-pub(crate) fn current(state: &AdminState) -> Result<std::sync::Arc<OrgSettings>, ApiError> {
-    let node = state.node.get().ok_or(ApiError::NodeNotRunning)?;
-    Ok(node.org())
+/// The settings in force on the running node (or, without one, in the store).
+pub(crate) async fn current(state: &AdminState) -> Result<std::sync::Arc<OrgSettings>, ApiError> {
+    if let Some(node) = state.node.get() {
+        return Ok(node.org());
+    }
+    let org = state.org()?;
+    let stored = state.store.org_settings(&org).await?.unwrap_or_default();
+    Ok(std::sync::Arc::new(stored))
 }

@@ -41,6 +41,7 @@ impl Api {
             token_digests: vec![OTHER_HASH.parse().unwrap(), TOKEN_HASH.parse().unwrap()],
             clock,
             node: Default::default(),
+            offline_org: None,
         })
         .await;
         Api {
@@ -350,6 +351,7 @@ async fn five_messages() -> (Http, Vec<MessageId>, tempfile::TempDir) {
         token_digests: vec![TOKEN_HASH.parse().unwrap()],
         clock: Arc::new(ManualClock::new(T0)),
         node: Default::default(),
+        offline_org: None,
     })
     .await;
     ids.reverse(); // newest first, as listed

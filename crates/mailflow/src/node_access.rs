@@ -114,6 +114,68 @@ fn api_url(listen: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(ip, listen.port()))
 }
 
+/// A client for the settings commands: the running node's API when a node
+/// holds the data directory; without one, the same API served by this
+/// process on loopback over the store, under the data directory's lock
+/// (settings, users and tokens only: queue and fix actions need a node).
+/// A data directory without a store gets the plain client, whose error
+/// says that no node answers.
+pub async fn settings_client(args: &ApiArgs) -> Result<ApiClient, ClientError> {
+    serve_here_without_a_node(args)
+        .await
+        .map_err(|error| match error {
+            AccessError::Api(error) => error,
+            other => ClientError::DataDir(other.to_string()),
+        })
+}
+
+async fn serve_here_without_a_node(args: &ApiArgs) -> Result<ApiClient, AccessError> {
+    let store_file = args.data_dir.join(SqliteStore::FILE_NAME);
+    if DataDirLock::holder(&args.data_dir)?.is_some() || !store_file.exists() {
+        return Ok(ApiClient::new(args)?);
+    }
+    let lock = DataDirLock::acquire(&args.data_dir)?;
+    let store = SqliteStore::open_locked(lock, SqliteOptions::default())
+        .await
+        .map_err(|source| AccessError::Store {
+            path: args.data_dir.clone(),
+            source,
+        })?;
+    let token = mailflow_admin::new_token();
+    let app = mailflow_admin::router(mailflow_admin::AdminState {
+        store: std::sync::Arc::new(store),
+        token_digests: vec![mailflow_admin::TokenDigest::of(&token)],
+        clock: std::sync::Arc::new(mailflow_core::SystemClock),
+        node: Default::default(),
+        offline_org: Some(crate::config::DEFAULT_ORG.to_string()),
+    });
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .map_err(|e| AccessError::Store {
+            path: args.data_dir.clone(),
+            source: StoreError::Io(e),
+        })?;
+    let base = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| AccessError::Store {
+            path: args.data_dir.clone(),
+            source: StoreError::Io(e),
+        })?
+    );
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(mailflow_admin::serve(
+        listener,
+        app,
+        mailflow_admin::ServeLimits::default(),
+        stop.clone(),
+    ));
+    Ok(ApiClient::at(
+        &base,
+        token,
+        Some(Box::new(stop.drop_guard())),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

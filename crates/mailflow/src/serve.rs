@@ -117,6 +117,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         token_digests,
         clock: clock.clone(),
         node: admin_node.clone(),
+        offline_org: None,
     });
     let admin_stop = CancellationToken::new();
     let admin_task = tokio::spawn(mailflow_admin::serve(

@@ -8,6 +8,7 @@
 use crate::node_access::{Access, AccessError, NodeArgs};
 use clap::{Args, Subcommand};
 use mailflow_admin::{CreatedToken, TokenDigest, TokenList, TokenView};
+use mailflow_core::time_format::text_from_json;
 use mailflow_store::{AdminToken, Store, TokenScope};
 use rand::RngCore;
 use std::io::{BufRead, Write};
@@ -226,11 +227,11 @@ fn render_list(list: &TokenList, json: bool) -> String {
         [
             t.name.clone(),
             t.scope.clone(),
-            t.created_at.clone(),
+            text_from_json(&t.created_at),
             t.created_by.clone(),
             t.last_used_at
-                .clone()
-                .unwrap_or_else(|| "never".to_string()),
+                .as_deref()
+                .map_or_else(|| "never".to_string(), text_from_json),
         ]
     }));
     crate::text_table::aligned(&rows)

@@ -303,3 +303,64 @@ async fn a_changed_config_replaces_edits_and_the_start_up_summary_says_so() {
     let domain = node.json(&["domain", "show", "contoso.test", "--json"]);
     assert_eq!(domain["type"], "internal_relay");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_node_settings_are_changed_in_the_store_and_the_next_start_uses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let partner = SmtpServer::start(SmtpBehavior::new()).await;
+    let config = write_config(dir.path(), "");
+    let node = Serve::start(&config);
+    let (api, data_dir) = (node.api.clone(), node.data_dir.clone());
+    assert!(node.terminate().success());
+
+    // No node runs: the CLI serves the same API itself, under the lock.
+    let offline = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mailflow"))
+            .args(args)
+            .args(["--api", &api, "--data-dir"])
+            .arg(&data_dir)
+            .env("USER", "tester")
+            .env_remove("MAILFLOW_TOKEN")
+            .env_remove("MAILFLOW_API")
+            .output()
+            .unwrap()
+    };
+    let hop = partner.addr().to_string();
+    let added = offline(&[
+        "connector",
+        "add",
+        "to-fabrikam",
+        "--kind",
+        "partner",
+        "--domain",
+        "fabrikam.test",
+        "--smart-host",
+        &hop,
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let refused = offline(&["connector", "edit", "to-fabrikam", "--max-connections", "0"]);
+    assert!(
+        stderr(&refused).contains("[field: max_connections]"),
+        "{}",
+        stderr(&refused)
+    );
+    let retry = offline(&["connector", "retry", "to-onprem"]);
+    assert!(!retry.status.success(), "queue actions still need a node");
+
+    let node = Serve::start(&config);
+    assert!(
+        node.line("org settings:").contains("kept from the store"),
+        "an unchanged config keeps the offline edit: {:?}",
+        node.summary
+    );
+    let entry = last_audit(&node);
+    assert_eq!(
+        (entry["action"].as_str(), entry["actor"].as_str()),
+        (Some("connector-add"), Some("cli:tester"))
+    );
+    submit(node.smtp, "bob@example.test", "carol@fabrikam.test", DATA);
+    partner
+        .wait_for_messages(1, Duration::from_secs(15))
+        .await
+        .expect("the connector added offline carries mail");
+}

@@ -78,7 +78,6 @@ pub async fn run_connector(
     command: ConnectorCommand,
     json: bool,
 ) -> Result<Printed, ClientError> {
-    let client = ApiClient::new(api)?;
     let (name, action) = match &command {
         ConnectorCommand::List
         | ConnectorCommand::Show { .. }
@@ -87,11 +86,13 @@ pub async fn run_connector(
         | ConnectorCommand::Remove { .. }
         | ConnectorCommand::Enable { .. }
         | ConnectorCommand::Disable { .. } => {
+            let client = crate::node_access::settings_client(api).await?;
             return Ok(crate::settings::connector::run(&client, command, json)
                 .await?
                 .into());
         }
         ConnectorCommand::Validate { name, domain } => {
+            let client = ApiClient::new(api)?;
             let mut path = format!("/api/v1/connectors/{}/validate", path_segment(name));
             if let Some(domain) = domain {
                 path.push_str(&format!("?domain={}", path_segment(domain)));
@@ -107,6 +108,7 @@ pub async fn run_connector(
         ConnectorCommand::Resume { name } => (name, "resume"),
         ConnectorCommand::Bounce { name } => (name, "bounce"),
     };
+    let client = ApiClient::new(api)?;
     let path = format!("/api/v1/connectors/{}/{action}", path_segment(name));
     let entry: AuditEntryView = client.post_json(&path).await?;
     Ok(if json {

@@ -30,6 +30,9 @@ pub enum ClientError {
     BadAnswer { status: u16, source: reqwest::Error },
     #[error("the admin API answered in a shape this CLI does not know: {0}")]
     Unexpected(String),
+    /// Without a running node, the data directory could not be used.
+    #[error("{0}")]
+    DataDir(String),
     #[error("{0}")]
     NotConfirmed(String),
 }
@@ -46,6 +49,9 @@ pub struct ApiClient {
     base: String,
     token: String,
     http: reqwest::Client,
+    /// What serves the API when the CLI serves it itself (see
+    /// `node_access::settings_client`); it stops when the client goes.
+    _server: Option<Box<dyn Send + Sync>>,
 }
 
 impl ApiClient {
@@ -54,6 +60,12 @@ impl ApiClient {
             Some(token) => token.clone(),
             None => token_from_data_dir(args)?,
         };
+        Ok(ApiClient::at(&args.api, token, None))
+    }
+
+    /// A client of the API at `base` with `token`, keeping `server` (what
+    /// serves it) alive as long as itself.
+    pub fn at(base: &str, token: String, server: Option<Box<dyn Send + Sync>>) -> ApiClient {
         let mut headers = reqwest::header::HeaderMap::new();
         if let Ok(actor) = reqwest::header::HeaderValue::from_str(&cli_actor()) {
             headers.insert(mailflow_admin::ACTOR_HEADER, actor);
@@ -63,11 +75,12 @@ impl ApiClient {
             .default_headers(headers)
             .build()
             .expect("an HTTP client without TLS builds");
-        Ok(ApiClient {
-            base: api_base(&args.api),
+        ApiClient {
+            base: api_base(base),
             token,
             http,
-        })
+            _server: server,
+        }
     }
 
     pub async fn list(

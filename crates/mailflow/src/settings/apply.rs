@@ -9,7 +9,6 @@ use super::SettingsError;
 use super::cli::ApplyArgs;
 use super::directory::read_text;
 use crate::config::Config;
-use crate::queue::ApiClient;
 use crate::queue::cli_actor as actor;
 use mailflow_admin::OrgView;
 use mailflow_core::{OrgDiff, OrgSettings};
@@ -20,7 +19,7 @@ use std::path::Path;
 /// Shows the difference and applies it; returns what to print last.
 pub async fn run(args: &ApplyArgs) -> Result<String, SettingsError> {
     let wanted = read_file(&args.file)?;
-    let client = ApiClient::new(&args.api)?;
+    let client = crate::node_access::settings_client(&args.api).await?;
     let view: OrgView = client.get_json("/api/v1/org", &[]).await?;
     let current = view
         .each_to_settings()

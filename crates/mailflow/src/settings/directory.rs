@@ -2,7 +2,6 @@
 
 use super::cli::{DirectoryArgs, DirectoryCommand};
 use super::{SettingsError, render};
-use crate::queue::ApiClient;
 use crate::queue::cli_actor as actor;
 use mailflow_admin::{DirectoryAdded, DirectoryImport, DirectoryRemoved, DirectoryView};
 use reqwest::Method;
@@ -10,7 +9,7 @@ use std::io::Read;
 
 /// Runs one `directory` command and returns what to print.
 pub async fn run(args: &DirectoryArgs) -> Result<String, SettingsError> {
-    let client = ApiClient::new(&args.api)?;
+    let client = crate::node_access::settings_client(&args.api).await?;
     let path = "/api/v1/directory";
     let json = args.json;
     let changes = !matches!(args.command, DirectoryCommand::List);

@@ -3,15 +3,15 @@
 use super::cli::{DomainArgs, DomainCommand};
 use super::render;
 use crate::fix::path_segment;
+use crate::queue::ClientError;
 use crate::queue::cli_actor as actor;
-use crate::queue::{ApiClient, ClientError};
 use mailflow_admin::DomainView;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 /// Runs one `domain` command and returns what to print.
 pub async fn run(args: &DomainArgs) -> Result<String, ClientError> {
-    let client = ApiClient::new(&args.api)?;
+    let client = crate::node_access::settings_client(&args.api).await?;
     let one = |name: &str| format!("/api/v1/accepted-domains/{}", path_segment(name));
     let kind = |text: &str| text.trim().replace('-', "_");
     let (domain, done): (DomainView, String) = match &args.command {

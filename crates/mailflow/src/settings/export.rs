@@ -5,12 +5,12 @@
 
 use super::SettingsError;
 use super::cli::ExportArgs;
-use crate::queue::{ApiClient, ClientError};
+use crate::queue::ClientError;
 use mailflow_admin::OrgView;
 
 /// Fetches the settings and returns them as TOML.
 pub async fn run(args: &ExportArgs) -> Result<String, SettingsError> {
-    let client = ApiClient::new(&args.api)?;
+    let client = crate::node_access::settings_client(&args.api).await?;
     let view: OrgView = client.get_json("/api/v1/org", &[]).await?;
     let body = to_toml(&view)?;
     Ok(format!(
