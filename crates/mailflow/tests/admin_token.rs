@@ -6,26 +6,12 @@
 mod common;
 
 use common::{Serve, write_config};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// Runs `mailflow token hash` with `input` on stdin.
 fn token_hash(input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mailflow"))
-        .args(["token", "hash"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::cli_with_stdin(&["token", "hash"], &[], input)
 }
 
 /// Adds `lines` to the `[admin]` table of a config from [`write_config`].

@@ -7,11 +7,12 @@
 mod common;
 
 use common::{Serve, submit, write_config_to};
-use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
+use mailflow_testkit::smtp_server::{ReceivedMessage, SmtpBehavior, SmtpServer};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
+use tempfile::TempDir;
 
 const DELIVERY: Duration = Duration::from_secs(30);
 
@@ -39,6 +40,35 @@ fn spool_files(data_dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// A node relaying to a sink, with one message delivered through it: the
+/// sink, the directory, the config, the node and its spool's files then.
+async fn running_with_one_delivered() -> (SmtpServer, TempDir, PathBuf, Serve, Vec<PathBuf>) {
+    let sink = SmtpServer::start(SmtpBehavior::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config_to(dir.path(), sink.addr(), "");
+    let node = Serve::start(&config);
+    submit(
+        node.smtp,
+        "a@fabrikam.test",
+        "alice@contoso.test",
+        "Subject: one\r\n\r\nx\r\n",
+    );
+    sink.wait_for_messages(1, DELIVERY).await.unwrap();
+    let spool = spool_files(&node.data_dir);
+    (sink, dir, config, node, spool)
+}
+
+/// Sends a second message and waits until the sink has both.
+async fn deliver_another(node: &Serve, sink: &SmtpServer) -> Vec<ReceivedMessage> {
+    submit(
+        node.smtp,
+        "a@fabrikam.test",
+        "alice@contoso.test",
+        "Subject: two\r\n\r\nx\r\n",
+    );
+    sink.wait_for_messages(2, DELIVERY).await.unwrap()
+}
+
 /// Whether the node's process holds a deleted file open (what a second
 /// process removing the node's spool segment looks like from outside).
 fn holds_deleted_files(pid: u32) -> bool {
@@ -50,19 +80,7 @@ fn holds_deleted_files(pid: u32) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_add_beside_a_running_node_goes_through_its_api_and_loses_no_mail() {
-    let sink = SmtpServer::start(SmtpBehavior::new()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config_to(dir.path(), sink.addr(), "");
-    let node = Serve::start(&config);
-
-    submit(
-        node.smtp,
-        "a@fabrikam.test",
-        "alice@contoso.test",
-        "Subject: one\r\n\r\nx\r\n",
-    );
-    sink.wait_for_messages(1, DELIVERY).await.unwrap();
-    let spool_before = spool_files(&node.data_dir);
+    let (sink, _dir, config, node, spool_before) = running_with_one_delivered().await;
 
     let added = cli_with_input(&["user", "add", "dan"], &config, "pw\n");
     assert!(stdout(&added).contains("user dan added"));
@@ -88,13 +106,7 @@ async fn user_add_beside_a_running_node_goes_through_its_api_and_loses_no_mail()
         "dan"
     );
 
-    submit(
-        node.smtp,
-        "a@fabrikam.test",
-        "alice@contoso.test",
-        "Subject: two\r\n\r\nx\r\n",
-    );
-    let delivered = sink.wait_for_messages(2, DELIVERY).await.unwrap();
+    let delivered = deliver_another(&node, &sink).await;
     assert_eq!(
         delivered.len(),
         2,
@@ -104,18 +116,7 @@ async fn user_add_beside_a_running_node_goes_through_its_api_and_loses_no_mail()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_serve_on_the_same_data_directory_is_refused_and_changes_nothing() {
-    let sink = SmtpServer::start(SmtpBehavior::new()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config_to(dir.path(), sink.addr(), "");
-    let node = Serve::start(&config);
-    submit(
-        node.smtp,
-        "a@fabrikam.test",
-        "alice@contoso.test",
-        "Subject: one\r\n\r\nx\r\n",
-    );
-    sink.wait_for_messages(1, DELIVERY).await.unwrap();
-    let spool_before = spool_files(&node.data_dir);
+    let (sink, _dir, config, node, spool_before) = running_with_one_delivered().await;
 
     let second = Command::new(env!("CARGO_BIN_EXE_mailflow"))
         .args(["serve", "--config"])
@@ -134,13 +135,7 @@ async fn a_second_serve_on_the_same_data_directory_is_refused_and_changes_nothin
     assert_eq!(spool_files(&node.data_dir), spool_before);
     assert!(!holds_deleted_files(node.pid()));
 
-    submit(
-        node.smtp,
-        "a@fabrikam.test",
-        "alice@contoso.test",
-        "Subject: two\r\n\r\nx\r\n",
-    );
-    let delivered = sink.wait_for_messages(2, DELIVERY).await.unwrap();
+    let delivered = deliver_another(&node, &sink).await;
     assert_eq!(delivered.len(), 2);
 }
 

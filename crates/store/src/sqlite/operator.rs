@@ -114,19 +114,14 @@ pub async fn retry_now(
     .await
 }
 
-/// Writes the operator event of `action` for every recipient of the
-/// connector in `states`, with one `INSERT … SELECT`: a connector's queue
-/// may hold a million recipients, which are never loaded. The event's JSON
-/// is the serialized `Event` with the recipient's own fields set in SQL.
-async fn record_action(
-    conn: &mut SqliteConnection,
-    states: &str,
-    org: &str,
-    connector: &str,
-    now: OffsetDateTime,
+/// The JSON of an operator event of `action` by `actor` at `now`, with no
+/// message or recipient yet (an `INSERT … SELECT` sets them per row), and
+/// the event kind's name.
+pub(super) fn operator_event_template(
     action: &str,
     actor: &str,
-) -> Result<()> {
+    now: OffsetDateTime,
+) -> (String, &'static str) {
     let kind = EventKind::Operator {
         action: action.to_string(),
         actor: actor.to_string(),
@@ -140,6 +135,23 @@ async fn record_action(
         connector: None,
         kind,
     });
+    (template, kind_name)
+}
+
+/// Writes the operator event of `action` for every recipient of the
+/// connector in `states`, with one `INSERT … SELECT`: a connector's queue
+/// may hold a million recipients, which are never loaded. The event's JSON
+/// is the serialized `Event` with the recipient's own fields set in SQL.
+async fn record_action(
+    conn: &mut SqliteConnection,
+    states: &str,
+    org: &str,
+    connector: &str,
+    now: OffsetDateTime,
+    action: &str,
+    actor: &str,
+) -> Result<()> {
+    let (template, kind_name) = operator_event_template(action, actor, now);
     let sql = format!(
         "INSERT INTO events (message_id, at, event, org, connector, kind, code, recipient) \
          SELECT message_id, ?1, json_set(?4, '$.message_id', {UUID_TEXT}, \

@@ -7,14 +7,14 @@
 //! operator's page was read is left alone. Due times set here keep the
 //! holds invariant (`holds`).
 
-use super::codec::{count_to_u64, json_to_db, time_to_db};
+use super::codec::{count_to_u64, time_to_db};
 use super::holds::not_before_hold;
 use super::json_rows;
-use super::operator::UUID_TEXT;
+use super::operator::{UUID_TEXT, operator_event_template};
 use super::record::REFRESH_PENDING;
 use super::transaction::in_transaction;
 use crate::{QueueAction, Result};
-use mailflow_core::{Event, EventKind, MessageId};
+use mailflow_core::MessageId;
 use sqlx::SqliteConnection;
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
@@ -140,19 +140,7 @@ async fn record_events(
     now: OffsetDateTime,
     actor: &str,
 ) -> Result<()> {
-    let kind = EventKind::Operator {
-        action: action.as_str().to_string(),
-        actor: actor.to_string(),
-    };
-    let kind_name = super::events::kind_name(&kind);
-    let template = json_to_db(&Event {
-        at: now,
-        message_id: MessageId(uuid::Uuid::nil()),
-        recipient: None,
-        next_hop: None,
-        connector: None,
-        kind,
-    });
+    let (template, kind_name) = operator_event_template(action.as_str(), actor, now);
     let sql = format!(
         "INSERT INTO events (message_id, at, event, org, connector, kind, code, recipient) \
          SELECT message_id, ?2, json_set(?3, '$.message_id', {UUID_TEXT}, \
