@@ -13,6 +13,7 @@
 //! `explain` gives any other part of mailflow the same words about a
 //! diagnosis.
 
+pub mod accept_language;
 pub mod advice;
 mod builder;
 pub mod catalogue;

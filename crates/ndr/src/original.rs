@@ -1,6 +1,7 @@
 //! What a report needs from the original message: its subject, Message-ID,
 //! the languages its writer reads, and its header section to return.
 
+use crate::accept_language::by_quality;
 use crate::clean;
 use mail_parser::MessageParser;
 
@@ -85,25 +86,8 @@ fn languages(content_language: Option<&str>, accept_language: Option<&str>) -> V
         .map(|tag| tag.trim().to_string())
         .filter(|tag| !tag.is_empty())
         .collect();
-    let mut accepted: Vec<(String, f32)> = accept_language
-        .into_iter()
-        .flat_map(|value| value.split(','))
-        .filter_map(weighted_tag)
-        .collect();
-    accepted.sort_by(|a, b| b.1.total_cmp(&a.1));
-    tags.extend(accepted.into_iter().map(|(tag, _)| tag));
+    tags.extend(accept_language.map(by_quality).unwrap_or_default());
     tags
-}
-
-/// `fr-CH;q=0.9` → (`fr-CH`, 0.9); a tag without `q` weighs 1.
-fn weighted_tag(item: &str) -> Option<(String, f32)> {
-    let mut parts = item.split(';');
-    let tag = parts.next()?.trim();
-    let quality = parts
-        .filter_map(|param| param.trim().strip_prefix("q="))
-        .find_map(|q| q.trim().parse::<f32>().ok())
-        .unwrap_or(1.0);
-    (!tag.is_empty() && tag != "*" && quality > 0.0).then(|| (tag.to_string(), quality))
 }
 
 #[cfg(test)]
