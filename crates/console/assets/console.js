@@ -1,0 +1,43 @@
+// mailflow console: charts, confirmations and CSV files. Pages work
+// without it; it only adds to them.
+(function () {
+  "use strict";
+
+  // Draws each `.chart` from the JSON in the element its data-chart names.
+  function drawCharts(root) {
+    if (typeof uPlot === "undefined") return;
+    root.querySelectorAll(".chart[data-chart]").forEach(function (box) {
+      if (box.dataset.drawn) return;
+      var source = document.getElementById(box.dataset.chart);
+      if (!source) return;
+      var data = JSON.parse(source.textContent);
+      if (!data.times || data.times.length === 0) return;
+      var colours = ["#0b57a4", "#a61b1b", "#1e6b34", "#8a5300", "#6b2fa3", "#00707a", "#555555"];
+      var series = [{}].concat(data.series.map(function (s, i) {
+        return { label: s.label, stroke: colours[i % colours.length], width: 2, spanGaps: false };
+      }));
+      var rows = [data.times].concat(data.series.map(function (s) { return s.values; }));
+      var width = Math.max(280, box.clientWidth || 600);
+      new uPlot({ width: width, height: 220, series: series, axes: [{}, { size: 50 }] }, rows, box);
+      box.dataset.drawn = "1";
+    });
+  }
+
+  // Buttons with data-confirm ask before their form is sent.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+  });
+
+  // A file input with data-fills puts the file's text in that textarea.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-fills]")) return;
+    var target = document.getElementById(input.dataset.fills);
+    var file = input.files && input.files[0];
+    if (!target || !file) return;
+    file.text().then(function (text) { target.value = text; });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
+})();

@@ -1,0 +1,145 @@
+//! Fix actions: the list of those offered now, one fix's preview (which
+//! domains change, how many queued recipients would be bounced and whose
+//! senders get a report, which connector is disabled), and applying it,
+//! which leads to its audit entry, from where it is undone.
+
+use crate::api::{Sent, encode};
+use crate::page::{PageBase, Section, render, render_with};
+use crate::posted::{NoFields, Posted};
+use crate::signed::Signed;
+use crate::texts::Texts;
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mailflow_admin::{AuditEntryView, FixView, MessageListView};
+use std::collections::BTreeSet;
+
+#[derive(Template)]
+#[template(path = "fixes.html")]
+struct FixesPage {
+    page: PageBase,
+    fixes: Vec<(FixView, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "fix.html")]
+struct FixPage {
+    page: PageBase,
+    fix: FixView,
+    label: &'static str,
+    /// Senders of the first queued messages that a bounce would return.
+    senders: Vec<String>,
+    more_senders: bool,
+}
+
+/// How many queued messages the preview reads for the senders it names.
+const SENDER_SAMPLE: usize = 100;
+
+/// What a fix id's verb does, in the reader's words.
+pub(crate) fn label(id: &str, t: &Texts) -> &'static str {
+    let verb = id.split(':').next().unwrap_or(id);
+    match verb {
+        "stop-relaying" => t.fix_stop_relaying,
+        "stop-relaying-and-disable" => t.fix_stop_relaying_and_disable,
+        "disable" => t.fix_disable,
+        "lower-tls" => t.fix_lower_tls,
+        "allow-without-tls" => t.fix_allow_without_tls,
+        "retry" => t.fix_retry,
+        "suspend" => t.fix_suspend,
+        "resume" => t.fix_resume,
+        "bounce-all" => t.fix_bounce_all,
+        "bounce-message" => t.fix_bounce_message,
+        _ => t.fix_other,
+    }
+}
+
+pub(crate) async fn list(signed: Signed) -> Result<Response, Response> {
+    let page = signed.page(Section::Fixes);
+    let fixes: Vec<FixView> = signed
+        .api
+        .get("/api/v1/fixes")
+        .await
+        .map_err(|e| signed.failed(e))?;
+    let fixes = fixes
+        .into_iter()
+        .map(|fix| {
+            let label = label(&fix.id, page.t);
+            (fix, label)
+        })
+        .collect();
+    Ok(render(&FixesPage { page, fixes }))
+}
+
+pub(crate) async fn preview(signed: Signed, Path(id): Path<String>) -> Result<Response, Response> {
+    let page = signed.page(Section::Fixes);
+    let fixes: Vec<FixView> = signed
+        .api
+        .get("/api/v1/fixes")
+        .await
+        .map_err(|e| signed.failed(e))?;
+    let Some(fix) = fixes.into_iter().find(|fix| fix.id == id) else {
+        let page = crate::page::ErrorPage {
+            message: page.t.fix_not_offered.to_string(),
+            page,
+            status: 404,
+        };
+        return Err(render_with(StatusCode::NOT_FOUND, &page));
+    };
+    let (senders, more_senders) = if fix.preview.recipients_to_bounce > 0 {
+        senders(&signed, &fix.connector).await?
+    } else {
+        (Vec::new(), false)
+    };
+    Ok(render(&FixPage {
+        label: label(&fix.id, page.t),
+        page,
+        fix,
+        senders,
+        more_senders,
+    }))
+}
+
+/// The senders of the first queued messages on `connector`; whether
+/// there are more messages than were read.
+async fn senders(signed: &Signed, connector: &str) -> Result<(Vec<String>, bool), Response> {
+    let path = format!(
+        "/api/v1/messages?connector={}&limit={SENDER_SAMPLE}",
+        encode(connector)
+    );
+    let list: MessageListView = signed.api.get(&path).await.map_err(|e| signed.failed(e))?;
+    let senders: BTreeSet<String> = list
+        .messages
+        .into_iter()
+        .filter(|message| {
+            message
+                .recipients
+                .iter()
+                .any(|r| !matches!(r.state.as_str(), "delivered" | "failed"))
+        })
+        .map(|message| message.sender)
+        .filter(|sender| !sender.is_empty())
+        .collect();
+    Ok((senders.into_iter().collect(), list.next_cursor.is_some()))
+}
+
+pub(crate) async fn apply(Path(id): Path<String>, posted: Posted<NoFields>) -> Response {
+    let signed = &posted.signed;
+    let path = format!("/api/v1/fixes/{}/apply", encode(&id));
+    match signed
+        .api
+        .post::<AuditEntryView>(&path, Sent::Nothing)
+        .await
+    {
+        Ok(entry) => {
+            let t = signed.page(Section::None).t;
+            signed.notify(crate::session::Notice::done(format!(
+                "{}: {}",
+                t.fix_applied,
+                label(&id, t)
+            )));
+            Redirect::to(&format!("/audit/{}", entry.id)).into_response()
+        }
+        Err(failure) => signed.done(&format!("/fixes/{}", encode(&id)), Err(failure)),
+    }
+}

@@ -1,0 +1,118 @@
+//! A request from a logged-in reader: its session, the API as its token
+//! may use it, and the page's shared parts. Without an open session a page
+//! sends the reader to the log-in page, which brings them back after.
+
+use crate::ConsoleState;
+use crate::api::{Api, ApiFailure};
+use crate::page::{ErrorPage, PageBase, Section, render_with};
+use crate::session::{Notice, SESSION_COOKIE, SessionView, cookie};
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use mailflow_ndr::Language;
+use std::sync::Arc;
+
+pub(crate) struct Signed {
+    pub api: Api,
+    pub session_id: String,
+    pub session: SessionView,
+    pub language: Language,
+    pub path: String,
+    state: Arc<ConsoleState>,
+}
+
+impl FromRequestParts<Arc<ConsoleState>> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<ConsoleState>,
+    ) -> Result<Self, Response> {
+        let language = crate::language::pick(&parts.headers, parts.uri.query());
+        let path = parts.uri.path().to_string();
+        let now = state.options.clock.now();
+        let open = cookie(&parts.headers, SESSION_COOKIE)
+            .and_then(|id| Some((id.to_string(), state.sessions.get(id, now)?)));
+        let Some((session_id, session)) = open else {
+            return Err(to_login(&parts.uri));
+        };
+        Ok(Signed {
+            api: Api::new(state.api.clone(), session.token.clone()),
+            session_id,
+            session,
+            language,
+            path,
+            state: state.clone(),
+        })
+    }
+}
+
+/// The log-in page, coming back to `uri` after (only a GET comes back to
+/// where it was; a form sent with a closed session is sent again by hand).
+fn to_login(uri: &axum::http::Uri) -> Response {
+    let back = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .filter(|p| *p != "/")
+        .map(|p| format!("?next={}", crate::api::encode(p)))
+        .unwrap_or_default();
+    Redirect::to(&format!("/login{back}")).into_response()
+}
+
+impl Signed {
+    /// The parts every page shares, in `section`.
+    pub fn page(&self, section: Section) -> PageBase {
+        PageBase {
+            t: crate::language::texts(self.language),
+            language: self.language,
+            csrf: self.session.csrf.clone(),
+            section,
+            notice: self.session.notice.clone(),
+            signed_in: true,
+            path: self.path.clone(),
+        }
+    }
+
+    /// The `lang` query value for API calls that explain in words.
+    pub fn lang(&self) -> &'static str {
+        self.language.tag()
+    }
+
+    /// The answer to a page whose API call failed: with a token no longer
+    /// known (revoked), the session closes and log-in comes back; else the
+    /// error page with the API's words.
+    pub fn failed(&self, failure: ApiFailure) -> Response {
+        if failure.status == StatusCode::UNAUTHORIZED {
+            self.state.sessions.close(&self.session_id);
+            return Redirect::to("/login").into_response();
+        }
+        let page = ErrorPage {
+            page: self.page(Section::None),
+            status: failure.status.as_u16(),
+            message: failure.message,
+        };
+        render_with(failure.status, &page)
+    }
+
+    /// After an action: the notice for the next page, then that page
+    /// (a `303`, so reloading it does not send the form again).
+    pub fn done(&self, to: &str, outcome: Result<String, ApiFailure>) -> Response {
+        match outcome {
+            Ok(text) => self.notify(Notice::done(text)),
+            Err(failure) if failure.status == StatusCode::UNAUTHORIZED => {
+                return self.failed(failure);
+            }
+            Err(failure) => self.notify(Notice::refused(failure.message)),
+        }
+        Redirect::to(to).into_response()
+    }
+
+    pub fn notify(&self, notice: Notice) {
+        self.state.sessions.notify(&self.session_id, notice);
+    }
+
+    pub fn close(&self) {
+        self.state.sessions.close(&self.session_id);
+    }
+}
