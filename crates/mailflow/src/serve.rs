@@ -1,5 +1,6 @@
 //! `mailflow serve`: open the store, seed the organisation's settings, make
-//! sure there is an admin token, start the admin API and the relay node,
+//! sure there is an admin token, start the admin API (with the console in
+//! front of it) and the relay node,
 //! say where everything is, reload the config file on SIGHUP (see
 //! `reload`), and stop cleanly on SIGTERM or Ctrl-C.
 
@@ -112,13 +113,18 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
     let admin_node = Arc::new(std::sync::OnceLock::new());
-    let app = mailflow_admin::router(AdminState {
+    let api = mailflow_admin::router(AdminState {
         store: store.clone(),
         token_digests,
         clock: clock.clone(),
         node: admin_node.clone(),
         offline_org: None,
     });
+    let console = mailflow_console::ConsoleOptions {
+        secure_cookies: false,
+        clock: clock.clone(),
+    };
+    let app = mailflow_console::with_console(api, console);
     let admin_stop = CancellationToken::new();
     let admin_task = tokio::spawn(mailflow_admin::serve(
         listener,
@@ -248,6 +254,7 @@ impl Running {
             format!("  config:         {}", self.source),
             format!("  data dir:       {}", self.data_dir.display()),
             format!("  SMTP:           {}", smtp.join(", ")),
+            format!("  console:        http://{}/", self.admin_addr),
             format!("  admin API:      http://{}/api/v1", self.admin_addr),
             format!("  admin token:    {token}"),
             format!("  org settings:   {seed}"),
