@@ -27,6 +27,10 @@ pub enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Try mailflow: a node with an example organisation, servers for its
+    /// connectors (one healthy, three failing) and a trickle of mail; prints
+    /// the console's address and a token to log in with. Ctrl-C stops it.
+    Demo(crate::demo::DemoArgs),
     /// Check a config file, print what it sets up, and exit 1 if it is wrong.
     CheckConfig { file: PathBuf },
     /// Look at the queue of a running node.

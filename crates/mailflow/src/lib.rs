@@ -7,6 +7,7 @@ pub mod check_config;
 pub mod cli;
 pub mod config;
 pub mod data_dir;
+pub mod demo;
 pub mod fix;
 pub mod insights;
 pub mod logging;

@@ -4,7 +4,7 @@ use clap::Parser;
 use mailflow::cli::{Cli, Command};
 use mailflow::config::Config;
 use mailflow::{
-    alerts, check_config, fix, insights, logging, queue, serve, settings, token, trace, user,
+    alerts, check_config, demo, fix, insights, logging, queue, serve, settings, token, trace, user,
 };
 use std::process::ExitCode;
 
@@ -22,6 +22,11 @@ fn main() -> ExitCode {
                 None => Config::embedded_defaults(),
             };
             let result = runtime().block_on(serve::run(config));
+            result.map_or_else(|error| fail(&error), |()| ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => {
+            logging::init(cli.log_format);
+            let result = runtime().block_on(demo::run(args));
             result.map_or_else(|error| fail(&error), |()| ExitCode::SUCCESS)
         }
         Command::Queue(args) => match runtime().block_on(queue::run(&args.api, args.command)) {

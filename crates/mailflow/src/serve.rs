@@ -223,6 +223,11 @@ fn admin_tokens(
 }
 
 impl Running {
+    /// The node's store, e.g. to make an admin token in.
+    pub fn store(&self) -> SharedStore {
+        self.store.clone()
+    }
+
     /// What an operator needs to know, printed once at start-up.
     pub fn summary(&self) -> String {
         let smtp: Vec<String> = self.smtp_addrs.iter().map(ToString::to_string).collect();
@@ -318,7 +323,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
 }
 
 /// What a signal asks of the node.
-enum Signal {
+pub(crate) enum Signal {
     /// SIGHUP: read the config file again.
     Hangup,
     /// SIGTERM or SIGINT (named): stop.
@@ -327,7 +332,7 @@ enum Signal {
 
 /// SIGTERM, Ctrl-C (SIGINT) and SIGHUP, watched from the moment this is
 /// made (SIGHUP's default action would end the process).
-struct Signals {
+pub(crate) struct Signals {
     #[cfg(unix)]
     terminate: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
@@ -337,7 +342,7 @@ struct Signals {
 }
 
 impl Signals {
-    fn watch() -> Signals {
+    pub(crate) fn watch() -> Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -359,7 +364,7 @@ impl Signals {
     }
 
     /// Resolves on the next of them.
-    async fn received(&mut self) -> Signal {
+    pub(crate) async fn received(&mut self) -> Signal {
         #[cfg(unix)]
         {
             async fn next(signal: &mut Option<tokio::signal::unix::Signal>) {
