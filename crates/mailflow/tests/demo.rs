@@ -1,6 +1,7 @@
 //! `mailflow demo` as the built binary, end to end: it prints the console's
-//! address and a token, within a minute its API shows the healthy
-//! connector healthy and the three failing ones with their codes, an open
+//! address and a token, within a minute its API and the console's
+//! dashboard show the healthy connector healthy and the three failing ones
+//! with their codes, an open
 //! alert and the stop-relaying fix, which applies as it does anywhere;
 //! Ctrl-C (SIGINT) stops it with status 0 and removes its data directory,
 //! unless `--keep` asked to keep it.
@@ -116,6 +117,32 @@ impl Demo {
         body
     }
 
+    /// The console's dashboard, as a browser logged in with the printed
+    /// token sees it.
+    async fn dashboard(&self) -> String {
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let login = browser
+            .post(format!("{}login", self.console))
+            .form(&[("token", self.token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 303, "log-in with the printed token");
+        let cookie = login.headers()["set-cookie"].to_str().unwrap();
+        let session = cookie.split(';').next().unwrap().to_string();
+        let page = browser
+            .get(&self.console)
+            .header("cookie", session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        page.text().await.unwrap()
+    }
+
     /// SIGINT, as Ctrl-C sends; the exit status and the last lines printed.
     fn interrupt(mut self) -> (ExitStatus, Vec<String>) {
         let mut child = self.child.take().unwrap();
@@ -215,6 +242,15 @@ fn rcpt_reply(smtp: SocketAddr, to: &str) -> String {
     last
 }
 
+/// The dashboard's card of `connector`.
+fn card<'a>(dashboard: &'a str, connector: &str) -> &'a str {
+    let start = dashboard
+        .find(&format!("id=\"card-{connector}\""))
+        .unwrap_or_else(|| panic!("no card for {connector}: {dashboard}"));
+    let card = &dashboard[start..];
+    &card[..card.find("</article>").unwrap()]
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_shows_failing_connectors_within_a_minute_and_stops_cleanly_on_ctrl_c() {
     let scratch = tempfile::tempdir().unwrap();
@@ -245,6 +281,20 @@ async fn the_demo_shows_failing_connectors_within_a_minute_and_stops_cleanly_on_
         );
         tokio::time::sleep(POLL_EVERY).await;
     }
+    let dashboard = demo.dashboard().await;
+    for (connector, code) in [
+        ("to-onprem", "4.4.316"),
+        ("to-fabrikam", "4.7.320"),
+        ("to-northwind", "4.4.315"),
+    ] {
+        let card = card(&dashboard, connector);
+        assert!(
+            card.contains("status failing") && card.contains(code),
+            "{card}"
+        );
+    }
+    assert!(card(&dashboard, "to-adatum").contains("status healthy"));
+    assert!(dashboard.contains("href=\"/fixes/stop-relaying:to-onprem\""));
     let alert = &alerts[0];
     assert_eq!(alert["state"], "open");
     assert!(
