@@ -18,7 +18,12 @@
       }));
       var rows = [data.times].concat(data.series.map(function (s) { return s.values; }));
       var width = Math.max(280, box.clientWidth || 600);
-      new uPlot({ width: width, height: 220, series: series, axes: [{}, { size: 50 }] }, rows, box);
+      // A chart of one minute would stretch over years: show the last
+      // half hour around it instead.
+      var xRange = function (u, min, max) { return min === max ? [min - 1800, max + 60] : [min, max]; };
+      var options = { width: width, height: 220, series: series, axes: [{}, { size: 50 }],
+        scales: { x: { time: true, range: xRange } } };
+      new uPlot(options, rows, box);
       box.dataset.drawn = "1";
     });
   }
