@@ -3,8 +3,10 @@
 # Exits non-zero when anything fails.
 #
 # The tests need loopback sockets, temporary directories and python3 (an
-# independent reader of the addresses mailflow writes). When tests against
-# PostgreSQL arrive, this is where the database is made ready.
+# independent reader of the addresses mailflow writes); the console's
+# browser tests need Chromium and Node, which scripts/browser-test.sh
+# installs when they are missing. When tests against PostgreSQL arrive,
+# this is where the database is made ready.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -13,3 +15,4 @@ if ! command -v python3 >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq python3 >/dev/null
 fi
 cargo test --workspace --locked "$@"
+scripts/browser-test.sh
