@@ -7,6 +7,7 @@
 use crate::AdminState;
 use crate::TokenDigest;
 use crate::error::ApiError;
+use crate::scraper_networks::FromScraperNetwork;
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
@@ -26,14 +27,16 @@ pub const PUBLIC_PATHS: [&str; 4] = ["/api/v1/health", "/api/v1/openapi.json", "
 const LAST_USE_PRECISION: time::Duration = time::Duration::minutes(1);
 
 /// Lets the request through only with `Authorization: Bearer <a known token>`,
-/// or to one of `PUBLIC_PATHS`. It runs before routing: a request without a
+/// to one of `PUBLIC_PATHS`, or to `/metrics` from a network it is open to
+/// (see `scraper_networks`). It runs before routing: a request without a
 /// token gets the same `401` whether its path exists or not.
 pub(crate) async fn require_token(
     State(state): State<Arc<AdminState>>,
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    if PUBLIC_PATHS.contains(&request.uri().path()) {
+    let scraper = request.extensions().get::<FromScraperNetwork>().is_some();
+    if PUBLIC_PATHS.contains(&request.uri().path()) || scraper {
         return Ok(next.run(request).await);
     }
     let presented = request

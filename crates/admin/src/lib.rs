@@ -6,6 +6,9 @@
 //! OpenAPI document asks for a bearer token, before it is routed; every
 //! failure answers with a JSON error that names what was wrong (the field,
 //! the id).
+//!
+//! Beside it, `/metrics` serves the node's metrics to Prometheus (see
+//! `scrape`), with a token or to the networks opened to scrapers.
 
 mod alert_settings;
 mod alerts;
@@ -16,12 +19,14 @@ mod connectors;
 mod directory;
 mod domains;
 mod error;
+mod exposition;
 mod fix_views;
 mod fixes;
 mod health;
 mod index;
 mod insights;
 mod messages;
+mod metrics_recorder;
 mod openapi;
 mod org;
 mod org_edit;
@@ -31,6 +36,8 @@ mod query;
 mod queue_filter;
 mod queue_ops;
 mod queue_run;
+mod scrape;
+mod scraper_networks;
 mod server;
 mod token_digest;
 mod tokens;
@@ -54,6 +61,9 @@ pub use org_views::{ConnectorView, DirectoryView, DomainView, OrgView};
 pub use queue_filter::QueueOperationBody;
 pub use queue_ops::QueueOperationView;
 
+pub use metrics_recorder::metrics_recorder;
+pub use scrape::{ALERTS_OPEN, QUEUE_OLDEST_AGE_SECONDS, QUEUE_RECIPIENTS};
+pub use scraper_networks::METRICS_PATH;
 pub use server::{SHUTDOWN_GRACE, ServeLimits, serve};
 pub use token_digest::{DIGEST_PREFIX, TokenDigest, TokenDigestError};
 pub use tokens::{CreatedToken, TokenList, TokenView, generate as new_token};
@@ -64,6 +74,7 @@ pub use views::{LastErrorView, MessageView, RecipientView};
 
 use axum::Router;
 use axum::routing::{delete, get, post, put};
+use ipnet::IpNet;
 use mailflow_core::Clock;
 use mailflow_relay::NodeHandle;
 use mailflow_store::SharedStore;
@@ -143,8 +154,17 @@ fn settings_routes() -> Router<Arc<AdminState>> {
         .route("/org", get(org::show).put(org::replace).layer(large()))
 }
 
-/// The whole admin API, ready to be served.
+/// The whole admin API, ready to be served; `/metrics` answers to a token
+/// only.
 pub fn router(state: AdminState) -> Router {
+    router_with_metrics_networks(state, Vec::new())
+}
+
+/// The whole admin API, with `/metrics` open without a token to clients in
+/// `metrics_networks` (a Prometheus server's).
+pub fn router_with_metrics_networks(state: AdminState, metrics_networks: Vec<IpNet>) -> Router {
+    // Installed before anything is counted: the node starts after its API.
+    metrics_recorder();
     let state = Arc::new(state);
     let protected = Router::new()
         .route("/messages", get(messages::list))
@@ -185,12 +205,17 @@ pub fn router(state: AdminState) -> Router {
     // cannot be found out (see `auth::PUBLIC_PATHS`).
     Router::new()
         .route("/", get(index::root))
+        .route(METRICS_PATH, get(scrape::scrape))
         .nest("/api/v1", protected.merge(open))
         .fallback(error::no_such_endpoint)
         .layer(axum::middleware::from_fn(error::explain_method_not_allowed))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(metrics_networks),
+            scraper_networks::let_scrapers_in,
         ))
         .with_state(state)
 }

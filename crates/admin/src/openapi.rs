@@ -28,7 +28,7 @@ use utoipa::{Modify, OpenApi};
         crate::directory::list, crate::directory::add, crate::directory::remove,
         crate::directory::import,
         crate::org::show, crate::org::replace,
-        crate::index::root, crate::index::index),
+        crate::index::root, crate::index::index, crate::scrape::scrape),
     components(schemas(
         crate::views::MessageView,
         crate::messages::MessageListView,

@@ -15,8 +15,9 @@ use crate::error::{ErrorBody, ErrorDetail};
 use crate::per_address::PerAddress;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::map_request_with_state;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -26,6 +27,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 /// How long a stopping API waits for the requests being answered; a client
 /// still sending its request then is cut off.
@@ -72,6 +74,7 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let per_address = PerAddress::new(limits.max_connections_per_address);
     let mut connections = JoinSet::new();
+    let upkeep = tokio::spawn(crate::metrics_recorder::upkeep(shutdown.clone()));
     loop {
         while connections.try_join_next().is_some() {}
         let slot = tokio::select! {
@@ -95,7 +98,15 @@ pub async fn serve(
             turn_away(stream, client.ip(), limits.max_connections_per_address);
             continue;
         };
-        let service = TowerToHyperService::new(app.clone());
+        // The peer's address rides on each request, for the handlers that
+        // need it (see `scraper_networks`).
+        let with_peer = app
+            .clone()
+            .map_request(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(client));
+                request
+            });
+        let service = TowerToHyperService::new(with_peer);
         let stop = shutdown.clone();
         connections.spawn(async move {
             let connection = http1::Builder::new()
@@ -116,6 +127,7 @@ pub async fn serve(
             drop((slot, address_slot));
         });
     }
+    let _ = upkeep.await;
     let all_closed = async { while connections.join_next().await.is_some() {} };
     if tokio::time::timeout(SHUTDOWN_GRACE, all_closed)
         .await

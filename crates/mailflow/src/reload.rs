@@ -167,6 +167,10 @@ pub fn restart_only_changes(running: &Config, new: &Config) -> Vec<&'static str>
             "admin.tokens / admin.token_hashes",
             running.admin.token_digests != new.admin.token_digests,
         ),
+        (
+            "admin.metrics_networks",
+            running.admin.metrics_networks != new.admin.metrics_networks,
+        ),
         ("store.path", running.store_path != new.store_path),
         (
             "delivery.max_delivery_memory",

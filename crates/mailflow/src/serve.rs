@@ -74,6 +74,8 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
     for warning in &config.warnings {
         tracing::warn!(%warning, "config");
     }
+    // Before the store opens: its writer counts from its first write.
+    mailflow_admin::metrics_recorder();
     let data_dir = config.store_path.clone();
     crate::data_dir::prepare(&data_dir).map_err(|source| ServeError::DataDir {
         path: data_dir.clone(),
@@ -113,13 +115,16 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
     let admin_node = Arc::new(std::sync::OnceLock::new());
-    let api = mailflow_admin::router(AdminState {
-        store: store.clone(),
-        token_digests,
-        clock: clock.clone(),
-        node: admin_node.clone(),
-        offline_org: None,
-    });
+    let api = mailflow_admin::router_with_metrics_networks(
+        AdminState {
+            store: store.clone(),
+            token_digests,
+            clock: clock.clone(),
+            node: admin_node.clone(),
+            offline_org: None,
+        },
+        config.admin.metrics_networks.clone(),
+    );
     let console = mailflow_console::ConsoleOptions {
         secure_cookies: false,
         clock: clock.clone(),

@@ -12,6 +12,7 @@ mod credentials;
 mod envelope;
 mod login_failures;
 mod message_id_header;
+pub mod metrics;
 mod postmaster;
 mod quota;
 mod receiver;

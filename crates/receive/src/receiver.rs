@@ -6,6 +6,7 @@
 use crate::ReceiveSettings;
 use crate::admission::{Admission, Admitted, Refusal};
 use crate::login_failures::LoginFailures;
+use crate::metrics::OpenSession;
 use crate::session::Session;
 use mailflow_core::{Clock, OrgSettings};
 use mailflow_smtp::server::MemoryBudget;
@@ -154,6 +155,7 @@ impl Receiver {
         CountedSession {
             session: Session::new(self, stream, peer.ip().to_canonical(), trusted),
             _admitted: admitted,
+            _open: OpenSession::new(),
         }
     }
 
@@ -170,11 +172,16 @@ impl Receiver {
 struct CountedSession {
     session: Session<TcpStream>,
     _admitted: Admitted,
+    _open: OpenSession,
 }
 
 impl CountedSession {
     async fn run(self, shutdown: CancellationToken) {
-        let CountedSession { session, _admitted } = self;
+        let CountedSession {
+            session,
+            _admitted,
+            _open,
+        } = self;
         session.run(shutdown).await;
     }
 }

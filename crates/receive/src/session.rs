@@ -455,6 +455,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             }
             Err(ReadError::Closed | ReadError::Io(_)) => return Ok(Flow::Close),
         };
+        let data_ended = Instant::now();
         let reply = match outcome {
             DataOutcome::Refused(refusal) => refusal.reply(),
             DataOutcome::Message(body) => {
@@ -470,6 +471,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             }
         };
         if reply.code() == 250 {
+            crate::metrics::accepted_after(data_ended.elapsed());
             // A client moving mail may keep its connection as long as it
             // likes, with an RSET or NOOP between messages.
             self.junk_commands = 0;

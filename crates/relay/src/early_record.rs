@@ -99,6 +99,7 @@ async fn record_deliveries(
         match engine.store.record(updates, events.clone()).await {
             Ok(()) => {
                 crate::delivery_log::log(&events);
+                crate::metrics::count_attempts(&events, claimed, ctx.now);
                 recorded.extend(ids);
             }
             Err(error) => {

@@ -171,6 +171,7 @@ async fn deliver_claimed(
         .record(decisions.updates, decisions.events.clone())
         .await?;
     crate::delivery_log::log(&decisions.events);
+    crate::metrics::count_attempts(&decisions.events, &claimed, ctx.now);
     for (message_id, failed) in decisions.failures {
         notices::bounce(engine, message_id, failed).await;
     }

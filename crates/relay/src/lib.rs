@@ -11,6 +11,7 @@ mod failures;
 mod hop_worker;
 mod lost_alert;
 mod lost_bodies;
+pub mod metrics;
 mod node;
 mod notices;
 mod outbound_body;

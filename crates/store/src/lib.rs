@@ -13,6 +13,7 @@ mod alert_model;
 mod data_dir_lock;
 mod error;
 mod insight;
+pub mod metrics;
 mod model;
 mod operator;
 pub mod private_files;

@@ -23,15 +23,15 @@ pub struct Http {
 
 impl Http {
     pub async fn serve(state: AdminState) -> Http {
+        Http::serve_router(router(state)).await
+    }
+
+    /// Serves `app`, a router made some other way than `router`.
+    pub async fn serve_router(app: axum::Router) -> Http {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let stop = CancellationToken::new();
-        let server = tokio::spawn(serve(
-            listener,
-            router(state),
-            ServeLimits::default(),
-            stop.clone(),
-        ));
+        let server = tokio::spawn(serve(listener, app, ServeLimits::default(), stop.clone()));
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
@@ -162,6 +162,11 @@ impl Api {
         })
         .await;
         Api { node, token, http }
+    }
+
+    /// `http://127.0.0.1:PORT`, for requests `call` does not make.
+    pub fn base(&self) -> &str {
+        self.http.base()
     }
 
     pub async fn call(&self, post: bool, path: &str, token: Option<&str>) -> (u16, Value) {

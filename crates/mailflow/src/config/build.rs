@@ -16,6 +16,7 @@ use super::values::HumanDuration;
 use super::{
     AdminConfig, Config, ConfigSource, DEFAULT_ADMIN_LISTEN, DEFAULT_ORG, DEFAULT_STORE_PATH,
 };
+use ipnet::IpNet;
 use mailflow_admin::TokenDigest;
 use mailflow_core::{
     AcceptedDomain, Connector, Directory, FieldPath, FieldSegment, OrgSettings, org_check,
@@ -427,10 +428,25 @@ impl<'a> Context<'a> {
                  cross the network in clear (put a TLS proxy in front of it)",
             );
         }
+        let metrics_networks = admin
+            .metrics_networks
+            .unwrap_or_default()
+            .into_iter()
+            .map(|network| network.0)
+            .collect::<Vec<IpNet>>();
+        let off_loopback = |net: &IpNet| !net.addr().is_loopback();
+        if listen.ip().is_loopback() && metrics_networks.iter().any(off_loopback) {
+            self.warn(
+                KeyPath::key("admin").then("metrics_networks"),
+                "names networks off loopback, but admin.listen is a loopback address: \
+                 no scraper there can reach /metrics",
+            );
+        }
         Ok(AdminConfig {
             listen,
             token_digests,
             plain_tokens: tokens.len(),
+            metrics_networks,
         })
     }
 

@@ -19,6 +19,7 @@ mod weak_token;
 pub use error::{ConfigError, ConfigWarning, Location, Problem};
 pub use locate::{KeyPath, Segment};
 
+use ipnet::IpNet;
 use locate::Document;
 use mailflow_admin::TokenDigest;
 use mailflow_core::OrgSettings;
@@ -76,6 +77,9 @@ pub struct AdminConfig {
     pub token_digests: Vec<TokenDigest>,
     /// How many of them were given as plain tokens.
     pub plain_tokens: usize,
+    /// Networks whose clients (a Prometheus server) may read `/metrics`
+    /// without a token; empty: it asks for one like the API.
+    pub metrics_networks: Vec<IpNet>,
 }
 
 impl Config {

@@ -56,6 +56,8 @@ pub struct RawAdmin {
     pub tokens: Option<Vec<String>>,
     /// `sha256:<hex>` digests of tokens, as `mailflow token hash` prints them.
     pub token_hashes: Option<Vec<String>>,
+    /// Networks whose clients may read `/metrics` without a token.
+    pub metrics_networks: Option<Vec<Network>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -661,6 +661,38 @@ fn an_admin_api_off_loopback_is_a_warning_and_on_loopback_is_not() {
 }
 
 #[test]
+fn metrics_networks_are_read_and_a_bad_one_is_refused_at_its_key() {
+    let config = parse("[admin]\nmetrics_networks = [\"127.0.0.1/32\", \"::1\"]\n").unwrap();
+    let expected: Vec<ipnet::IpNet> =
+        vec!["127.0.0.1/32".parse().unwrap(), "::1/128".parse().unwrap()];
+    assert_eq!(config.admin.metrics_networks, expected);
+    assert!(parse("").unwrap().admin.metrics_networks.is_empty());
+    assert_error(
+        "[admin]\nlisten = \"127.0.0.1:8025\"\nmetrics_networks = [\n  \"127.0.0.1/32\",\n  \"10.1.0.0/33\",\n]\n",
+        5,
+        "admin.metrics_networks[1]",
+        "not a network",
+    );
+}
+
+#[test]
+fn metrics_networks_a_loopback_api_cannot_be_reached_from_are_a_warning() {
+    let config = parse("[admin]\nmetrics_networks = [\"10.1.0.0/16\"]\n").unwrap();
+    let warning = config
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .find(|w| w.contains("no scraper there can reach"))
+        .expect("a warning about the metrics networks");
+    assert!(
+        warning.starts_with("mailflow.toml:2: admin.metrics_networks: "),
+        "{warning}"
+    );
+    let config = parse("[admin]\nmetrics_networks = [\"127.0.0.0/8\"]\n").unwrap();
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+}
+
+#[test]
 fn the_delivery_memory_budget_is_configurable_and_refuses_zero_at_its_key() {
     assert_error(
         "[delivery]\nmax_delivery_memory = \"0MB\"\n",

@@ -40,6 +40,7 @@ use super::group::commit_group;
 use super::record::RecordRequest;
 use super::spool::SharedSpool;
 use super::spool_rows;
+use crate::metrics;
 use crate::{DataDirLock, NewMessage, RecipientUpdate, Result, SqliteOptions, StoreError};
 use mailflow_core::Event;
 use sqlx::{Connection, SqliteConnection};
@@ -114,10 +115,7 @@ impl Writer {
     pub async fn accept(&self, message: NewMessage) -> Result<()> {
         let (answer, answered) = oneshot::channel();
         let request = WriteRequest::Accept(AcceptRequest { message, answer });
-        self.requests
-            .send(request)
-            .await
-            .map_err(|_| StoreError::Closed)?;
+        self.send(request).await?;
         answered.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -130,10 +128,7 @@ impl Writer {
             events,
             answer,
         });
-        self.requests
-            .send(request)
-            .await
-            .map_err(|_| StoreError::Closed)?;
+        self.send(request).await?;
         answered.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -150,10 +145,7 @@ impl Writer {
                 let _ = answer.send(on_write(write(conn).await));
             })
         });
-        self.requests
-            .send(WriteRequest::Job(job, durability))
-            .await
-            .map_err(|_| StoreError::Closed)?;
+        self.send(WriteRequest::Job(job, durability)).await?;
         answered.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -161,11 +153,20 @@ impl Writer {
     /// are in the store (or could not be written; see `event_log`).
     pub async fn flush_events(&self) -> Result<()> {
         let (answer, answered) = oneshot::channel();
+        self.send(WriteRequest::FlushEvents(answer)).await?;
+        answered.await.map_err(|_| StoreError::Closed)
+    }
+
+    /// Hands `request` to the writer task, counted in its queue until the
+    /// task takes it.
+    async fn send(&self, request: WriteRequest) -> Result<()> {
+        let joining = metrics::Joining::new();
         self.requests
-            .send(WriteRequest::FlushEvents(answer))
+            .send(request)
             .await
             .map_err(|_| StoreError::Closed)?;
-        answered.await.map_err(|_| StoreError::Closed)
+        joining.sent();
+        Ok(())
     }
 
     /// Group commits so far: transactions that carried accepted messages,
@@ -218,6 +219,7 @@ async fn run(
         if received == 0 {
             break;
         }
+        metrics::taken(received);
         for request in requests.drain(..) {
             match request {
                 WriteRequest::Accept(accept) => group.accepts.push(accept),
@@ -340,7 +342,9 @@ impl Group {
         if !with_accepts {
             sync.set(conn, Durability::Relaxed).await;
         }
+        let started = Instant::now();
         let set_back = commit_group(conn, spool, self.accepts, self.records, log, commits).await;
+        metrics::committed(started.elapsed());
         if with_accepts {
             sync.after_accepts(set_back);
         }
