@@ -36,9 +36,11 @@
 # (max_connections of each connector, default 20), RETRY (the retry wait, a
 # mailflow duration, default "30s"), IDLE_WINDOW (seconds, default 60),
 # DRAIN (probe or api, default probe), TIME_LIMIT (seconds per phase, default
-# 7200), SKIP_BUILD=1 to use the existing target/release/mailflow, KEEP=1 to
-# keep the work dir, TMPDIR for the work dir (the store of N messages lives
-# there: about 1.5 KB per message of SIZE 1024).
+# 7200), SKIP_BUILD=1 to use the existing release build (under
+# CARGO_TARGET_DIR when set; MAILFLOW_BIN names another binary), KEEP=1 to
+# keep the work dir, UNTIL=fill to stop after the fill and keep the work dir
+# (the filled node for bench/pages.sh), TMPDIR for the work dir (the store of
+# N messages lives there: about 1.5 KB per message of SIZE 1024).
 set -euo pipefail
 
 N=${N:-1000000}
@@ -57,7 +59,7 @@ LIVE_RCPT=alice@live.test
 DEAD_RCPT=carol@dead.test
 TOKEN=backlog-bench-token
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=$REPO/target/release/mailflow
+BIN=${MAILFLOW_BIN:-${CARGO_TARGET_DIR:-$REPO/target}/release/mailflow}
 LOG_PREFIX=backlog
 # shellcheck source=bench/common.sh
 source "$REPO/bench/common.sh"
@@ -66,6 +68,8 @@ log() { printf '[backlog %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 CLK_TCK=$(getconf CLK_TCK)
 
 case $DRAIN in probe|api) ;; *) die "DRAIN must be probe or api, not $DRAIN" ;; esac
+UNTIL=${UNTIL:-drain}
+case $UNTIL in fill) KEEP=1 ;; drain) ;; *) die "UNTIL must be fill or drain, not $UNTIL" ;; esac
 
 # ---------------------------------------------------------------- helpers
 # (free_port, wait_listening, sink_count, cpu_ticks and the arithmetic: bench/common.sh)
@@ -355,6 +359,11 @@ main() {
 
     fresh_traffic
     fill
+    if [ "$UNTIL" = fill ]; then
+        log "stopping after the fill (UNTIL=fill); the node's config and data: $NODE"
+        echo "$NODE"
+        return
+    fi
     idle
     restart
     drain

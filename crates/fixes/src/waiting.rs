@@ -1,10 +1,10 @@
 //! A connector's waiting mail as the fixes read it: how many recipients
-//! wait in each state, counted by the store from an index, and the
-//! recipients themselves a page at a time, so that the queue of a dead
-//! connector — a million recipients in the deferred-backlog benchmark — is
-//! never loaded whole to preview or bounce it.
+//! wait in each state and how many of them the directory does not know,
+//! from counts and indexes the store keeps, and the recipients themselves a
+//! page at a time, so that the queue of a dead connector — a million
+//! recipients in the deferred-backlog benchmark — is never loaded whole to
+//! preview or bounce it, nor read whole to preview it.
 
-use crate::preview::is_unknown;
 use mailflow_core::{OrgSettings, RecipientState};
 use mailflow_store::{PendingRecipient, Store, StoreError, WaitingCursor};
 use std::collections::BTreeMap;
@@ -51,7 +51,11 @@ pub async fn counts(
 }
 
 /// The waiting recipients of `connector` in `domains` that the directory
-/// does not know: what stop relaying bounces.
+/// does not know: what stop relaying bounces. Read per domain as its
+/// distinct addresses, a page at a time; only the recipients of unknown
+/// addresses are counted, so a backlog of known recipients costs a seek
+/// per address, not a read per recipient. A domain the directory takes
+/// whole (`*@domain`) has none.
 pub async fn count_unknown(
     store: &dyn Store,
     settings: &OrgSettings,
@@ -59,13 +63,32 @@ pub async fn count_unknown(
     connector: &str,
     domains: &[String],
 ) -> Result<u64, StoreError> {
+    let mut domains: Vec<String> = domains.iter().map(|d| d.to_ascii_lowercase()).collect();
+    domains.sort();
+    domains.dedup();
     let mut unknown = 0;
-    let mut pages = Pages::new(org, connector);
-    while let Some(page) = pages.next(store).await? {
-        unknown += page
-            .iter()
-            .filter(|recipient| is_unknown(settings, domains, recipient))
-            .count() as u64;
+    for domain in &domains {
+        if settings.directory.contains(&format!("*@{domain}")) {
+            continue;
+        }
+        let mut after: Option<String> = None;
+        loop {
+            let addresses = store
+                .waiting_addresses(org, connector, domain, after.as_deref(), PAGE)
+                .await?;
+            let strangers: Vec<String> = addresses
+                .iter()
+                .filter(|address| !settings.directory.contains(address))
+                .cloned()
+                .collect();
+            if !strangers.is_empty() {
+                unknown += store.waiting_to(org, connector, domain, &strangers).await?;
+            }
+            if addresses.len() < PAGE {
+                break;
+            }
+            after = addresses.last().cloned();
+        }
     }
     Ok(unknown)
 }

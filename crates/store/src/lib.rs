@@ -238,10 +238,33 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
         actor: &str,
     ) -> Result<u64>;
-    /// How many recipients wait (`queued`, `deferred`, `suspended`) in
-    /// `org`, per connector and state; states with none are left out. Read
-    /// from an index, without the recipients' rows, however many wait.
+    /// How many recipients wait in `org`, per connector: to go (`queued`
+    /// and `deferred` together, given as `Queued`) and `Suspended`; states
+    /// with none are left out. Read from counts the store keeps and the
+    /// recipients in flight, without the waiting rows, however many wait.
     async fn waiting_counts(&self, org: &str) -> Result<Vec<WaitingCount>>;
+    /// At most `limit` distinct addresses (in lower case, in order, after
+    /// `after`) of the recipients waiting (`queued`, `deferred`,
+    /// `suspended`) for `connector` in `org` whose domain is `domain`: one
+    /// index seek each, however many recipients share an address.
+    async fn waiting_addresses(
+        &self,
+        org: &str,
+        connector: &str,
+        domain: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>>;
+    /// How many recipients wait (`queued`, `deferred`, `suspended`) for
+    /// `connector` in `org`, in `domain`, to one of `addresses` (compared
+    /// without regard to case).
+    async fn waiting_to(
+        &self,
+        org: &str,
+        connector: &str,
+        domain: &str,
+        addresses: &[String],
+    ) -> Result<u64>;
     /// A page of at most `limit` recipients waiting (`queued`, `deferred`,
     /// `suspended`) for `connector` in `org`, after `after` (from the
     /// start when `None`), in (state, message, index) order: a queue of a

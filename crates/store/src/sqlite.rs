@@ -24,6 +24,7 @@ mod admin_tokens;
 mod alert_outbox;
 mod alerts;
 mod audit;
+mod by_recipient;
 mod claim;
 mod codec;
 mod due;
@@ -56,6 +57,7 @@ mod submission_users;
 mod test_support;
 mod trace;
 mod transaction;
+mod waiting_addresses;
 mod writer;
 
 /// Messages `prune_messages` looks at per write transaction.
@@ -432,6 +434,29 @@ impl Store for SqliteStore {
 
     async fn waiting_counts(&self, org: &str) -> Result<Vec<WaitingCount>> {
         operator::waiting_counts(&mut *self.read().await?, org).await
+    }
+
+    async fn waiting_addresses(
+        &self,
+        org: &str,
+        connector: &str,
+        domain: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let mut conn = self.read().await?;
+        waiting_addresses::waiting_addresses(&mut conn, org, connector, domain, after, limit).await
+    }
+
+    async fn waiting_to(
+        &self,
+        org: &str,
+        connector: &str,
+        domain: &str,
+        addresses: &[String],
+    ) -> Result<u64> {
+        let mut conn = self.read().await?;
+        waiting_addresses::waiting_to(&mut conn, org, connector, domain, addresses).await
     }
 
     async fn waiting_recipients(

@@ -320,3 +320,117 @@ async fn states(t: &TestStore, id: mailflow_core::MessageId) -> Vec<RecipientSta
     let message = t.store.message(id).await.unwrap().unwrap();
     message.recipients.iter().map(|r| r.state).collect()
 }
+
+#[tokio::test]
+async fn waiting_counts_follow_suspend_resume_and_delivery() {
+    let t = open_store().await;
+    for _ in 0..3 {
+        let m = message(
+            t0(),
+            "alice@acme.test",
+            vec![recipient("bob@acme.test", Some("onprem"))],
+        );
+        t.store.accept_message(m).await.unwrap();
+    }
+    assert_eq!(waiting_by_state(&t).await, [(RecipientState::Queued, 3)]);
+
+    t.store
+        .suspend_connector_queue("acme", "onprem", t0(), "admin")
+        .await
+        .unwrap();
+    assert_eq!(waiting_by_state(&t).await, [(RecipientState::Suspended, 3)]);
+
+    t.store
+        .resume_connector_queue("acme", "onprem", t0(), "admin")
+        .await
+        .unwrap();
+    assert_eq!(waiting_by_state(&t).await, [(RecipientState::Queued, 3)]);
+
+    let claimed = t.store.claim("onprem", t0(), "a", LEASE, 1).await.unwrap();
+    assert_eq!(
+        waiting_by_state(&t).await,
+        [(RecipientState::Queued, 2)],
+        "in flight is not waiting"
+    );
+    t.store
+        .record(vec![delivery(claimed[0].id, 0, t0())], vec![])
+        .await
+        .unwrap();
+    assert_eq!(waiting_by_state(&t).await, [(RecipientState::Queued, 2)]);
+}
+
+#[tokio::test]
+async fn waiting_addresses_are_distinct_per_domain_and_counted_per_address() {
+    let t = open_store().await;
+    let to = |addresses: &[&str]| {
+        message(
+            t0(),
+            "alice@example.test",
+            addresses
+                .iter()
+                .map(|a| recipient(a, Some("onprem")))
+                .collect(),
+        )
+    };
+    for addresses in [
+        &["Bob@acme.test", "carol@acme.test"][..],
+        &["bob@acme.test"],
+        &["dave@acme.test", "erin@other.test"],
+    ] {
+        t.store.accept_message(to(addresses)).await.unwrap();
+    }
+    let addresses = t
+        .store
+        .waiting_addresses("acme", "onprem", "ACME.test", None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        addresses,
+        ["bob@acme.test", "carol@acme.test", "dave@acme.test"]
+    );
+    let after = t
+        .store
+        .waiting_addresses("acme", "onprem", "acme.test", Some("bob@acme.test"), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        after,
+        ["carol@acme.test"],
+        "a page goes on after its cursor"
+    );
+
+    assert_eq!(
+        waiting_to(&t, &["BOB@acme.test"]).await,
+        2,
+        "without regard to case"
+    );
+    assert_eq!(
+        waiting_to(&t, &["bob@acme.test", "dave@acme.test"]).await,
+        3
+    );
+    assert_eq!(
+        waiting_to(&t, &["erin@other.test"]).await,
+        0,
+        "another domain"
+    );
+    assert!(
+        t.store
+            .waiting_addresses("other-org", "onprem", "acme.test", None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn waiting_by_state(t: &TestStore) -> Vec<(RecipientState, u64)> {
+    let counts = t.store.waiting_counts("acme").await.unwrap();
+    counts.iter().map(|c| (c.state, c.recipients)).collect()
+}
+
+async fn waiting_to(t: &TestStore, addresses: &[&str]) -> u64 {
+    let addresses: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
+    t.store
+        .waiting_to("acme", "onprem", "acme.test", &addresses)
+        .await
+        .unwrap()
+}

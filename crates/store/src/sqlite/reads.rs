@@ -4,6 +4,7 @@
 //! Reads go through the read pool and never wait for the writer: in WAL
 //! mode they see the last committed state while a group commit is running.
 
+use super::by_recipient::{self, RecipientWalk};
 use super::codec::{
     count_to_u64, id_from_db, id_to_db, json_from_db, limit_to_db, push_ids, time_to_db,
 };
@@ -125,10 +126,27 @@ pub async fn stored_bodies(
 /// filter given, sent by the filter's sender if one is given, received in
 /// the filter's time range, after its cursor. Addresses
 /// compare without regard to ASCII case. A limit of 0 is no limit.
+/// With a recipient or a code, the recipients' index on it is walked (see
+/// `by_recipient`); else the messages, newest first.
 pub async fn list_messages(
     conn: &mut SqliteConnection,
     filter: &MessageFilter,
 ) -> Result<Vec<StoredMessage>> {
+    let walk = RecipientWalk {
+        address: filter.recipient.as_deref(),
+        code: filter.code.as_deref(),
+        state: filter.state,
+        connector: filter.connector.as_deref(),
+        org: None,
+        sender: filter.sender.as_deref(),
+        received_after: filter.received_after,
+        received_before: filter.received_before,
+        after: filter.after,
+        limit: filter.limit,
+    };
+    if walk.applies() {
+        return by_recipient::messages(conn, &walk).await;
+    }
     let mut query =
         QueryBuilder::<Sqlite>::new(format!("SELECT {ENVELOPE_COLUMNS} FROM messages m WHERE "));
     if let Some(sender) = &filter.sender {

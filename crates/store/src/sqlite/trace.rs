@@ -2,10 +2,12 @@
 //! `Message-ID:` header's), sender, recipient, time and
 //! status, each with every event recorded about it, oldest first.
 //!
-//! A search by recipient starts from the recipients' address index and one
-//! by sender from the messages' sender index (both without regard to ASCII
-//! case); a search by time alone walks the arrival index.
+//! A search by recipient walks the recipients' address index newest first
+//! (see `by_recipient`) and one by sender the messages' sender index (both
+//! without regard to ASCII case); a search by time alone walks the arrival
+//! index.
 
+use super::by_recipient::{self, RecipientWalk};
 use super::codec::{id_to_db, json_from_db, push_ids, time_to_db};
 use super::reads::newest_first;
 use super::rows::ENVELOPE_COLUMNS;
@@ -33,6 +35,21 @@ async fn matching_messages(
     conn: &mut SqliteConnection,
     filter: &TraceFilter,
 ) -> Result<Vec<StoredMessage>> {
+    if filter.message_id.is_none() && filter.message_id_header.is_none() {
+        let walk = RecipientWalk {
+            address: filter.recipient.as_deref(),
+            state: filter.status,
+            org: filter.org.as_deref(),
+            sender: filter.sender.as_deref(),
+            received_after: filter.since,
+            received_before: filter.until,
+            limit: filter.limit,
+            ..RecipientWalk::default()
+        };
+        if walk.applies() {
+            return by_recipient::messages(conn, &walk).await;
+        }
+    }
     let mut query =
         QueryBuilder::<Sqlite>::new(format!("SELECT {ENVELOPE_COLUMNS} FROM messages m WHERE 1"));
     if let Some(id) = filter.message_id {
