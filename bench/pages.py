@@ -31,8 +31,9 @@ import sys
 import time
 import urllib.parse
 
-# What is measured, in one place: console pages go here too (they need
-# COOKIE). Each is (label, path); the label is what the table shows.
+# What is measured, in one place: the API's lists and views, then the
+# console's pages (behind a session: COOKIE, or a log-in with TOKEN). Each
+# is (label, path); the label is what the table shows.
 PATHS = [
     ("insights", "/api/v1/insights"),
     ("insight with history", "/api/v1/insights/{connector}"),
@@ -52,6 +53,19 @@ PATHS = [
     ("connectors", "/api/v1/connectors"),
     ("accepted domains", "/api/v1/accepted-domains"),
     ("directory", "/api/v1/directory"),
+    ("console: dashboard", "/"),
+    ("console: connector", "/connectors/{connector}"),
+    ("console: fixes", "/fixes"),
+    ("console: fix preview", "/fixes/bounce-all:{connector}"),
+    ("console: audit log", "/audit"),
+    ("console: queue", "/queue"),
+    ("console: queue by connector", "/queue?connector={connector}"),
+    ("console: queue by recipient", "/queue?recipient={recipient}"),
+    ("console: message", "/messages/{message_id}"),
+    ("console: alerts", "/alerts"),
+    ("console: accepted domains", "/domains"),
+    ("console: directory", "/directory"),
+    ("console: settings", "/settings"),
 ]
 
 BASE = os.environ.get("BASE", "")
@@ -138,9 +152,28 @@ def percentile(sorted_values, fraction):
     return sorted_values[int(rank) - 1]
 
 
+def log_in(base):
+    """The console's session cookie for TOKEN, as a browser gets it."""
+    url = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=TIMEOUT)
+    form = urllib.parse.urlencode({"token": TOKEN})
+    conn.request("POST", "/login", body=form,
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = conn.getresponse()
+    response.read()
+    cookie = response.getheader("Set-Cookie") or ""
+    conn.close()
+    if response.status != 303 or not cookie:
+        sys.exit(f"pages: log-in to the console answered {response.status}")
+    return cookie.split(";")[0]
+
+
 def main():
+    global COOKIE
     if not BASE or not (TOKEN or COOKIE):
         sys.exit("pages: BASE and TOKEN (or COOKIE) are needed")
+    if TOKEN and not COOKIE:
+        COOKIE = log_in(BASE)
     client = Client(BASE)
     values = placeholders(client)
     urls = [(label, path.format(**values)) for label, path in PATHS]

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# How fast the admin API's lists and views answer with a large queue
+# How fast the admin API's lists and views, and the console's pages, answer
+# with a large queue
 # (SPEC section 7, "The console": p95 under 200 ms with 1,000,000 queued).
 #
 # One command, loopback only, bounded in time. It starts `mailflow serve` on
 # a node filled by bench/backlog.sh (a million messages waiting behind the
 # dead connector `to-dead`, and the fresh traffic delivered through `to-live`
-# before it), lets it settle, and runs bench/pages.py against its admin API:
-# every URL of the list there, REPEAT times, p50/p95/max each. Then it stops
+# before it), lets it settle, and runs bench/pages.py against its admin API
+# and console (logged in with the bench's token): every URL of the list
+# there, REPEAT times, p50/p95/max each. Then it stops
 # the node. The data directory is reused as it is (the node only adds its
 # probes, history and alerts), so one fill serves many runs and binaries.
 #
