@@ -11,18 +11,23 @@
       var source = document.getElementById(box.dataset.chart);
       if (!source) return;
       var data = JSON.parse(source.textContent);
-      if (!data.times || data.times.length === 0) return;
+      if (!data.times || data.times.length === 0) {
+        box.textContent = box.dataset.empty || "";
+        box.classList.add("empty");
+        return;
+      }
       var colours = ["#0b57a4", "#a61b1b", "#1e6b34", "#8a5300", "#6b2fa3", "#00707a", "#555555"];
       var series = [{}].concat(data.series.map(function (s, i) {
         return { label: s.label, stroke: colours[i % colours.length], width: 2, spanGaps: false };
       }));
       var rows = [data.times].concat(data.series.map(function (s) { return s.values; }));
-      var width = Math.max(280, box.clientWidth || 600);
-      // A chart of one minute would stretch over years: show the last
-      // half hour around it instead.
-      var xRange = function (u, min, max) { return min === max ? [min - 1800, max + 60] : [min, max]; };
+      // Never wider than the screen; at least the last half hour, so a
+      // chart of a few minutes does not stretch over years.
+      var width = Math.max(240, Math.min(box.clientWidth || 600, window.innerWidth - 32));
+      var last = data.times[data.times.length - 1];
+      var first = Math.min(data.times[0], last - 1800);
       var options = { width: width, height: 220, series: series, axes: [{}, { size: 50 }],
-        scales: { x: { time: true, range: xRange } } };
+        scales: { x: { time: true, auto: false, range: [first, last + 60] } } };
       new uPlot(options, rows, box);
       box.dataset.drawn = "1";
     });

@@ -122,6 +122,7 @@ pub const TEXTS: Texts = Texts {
     next_page: "下一頁",
     no_connectors: "尚未設定任何連接器，也沒有郵件透過 MX 傳送。",
     no_domains: "沒有接受的網域。",
+    no_history_yet: "尚無歷史記錄：每分鐘新增一個資料點。",
     no_fixes: "目前沒有可用的修正：mailflow 能修正的項目都沒有發生失敗。",
     no_messages: "沒有符合的郵件。",
     no_open_alerts: "沒有未解決的警示。",

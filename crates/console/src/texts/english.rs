@@ -122,6 +122,7 @@ pub const TEXTS: Texts = Texts {
     next_page: "Next page",
     no_connectors: "No connectors are set up, and no mail goes by MX.",
     no_domains: "No accepted domains.",
+    no_history_yet: "No history yet: a point is added every minute.",
     no_fixes: "No fix is offered now: nothing that mailflow knows how to fix is failing.",
     no_messages: "No messages match.",
     no_open_alerts: "No open alerts.",

@@ -122,6 +122,7 @@ pub const TEXTS: Texts = Texts {
     next_page: "Page suivante",
     no_connectors: "Aucun connecteur n’est configuré, et aucun courrier n’est acheminé par MX.",
     no_domains: "Aucun domaine accepté.",
+    no_history_yet: "Pas encore d’historique : un point est ajouté chaque minute.",
     no_fixes: "Aucun correctif n’est proposé pour l’instant : rien de ce que mailflow sait corriger n’est en échec.",
     no_messages: "Aucun message ne correspond.",
     no_open_alerts: "Aucune alerte ouverte.",

@@ -132,6 +132,7 @@ pub struct Texts {
     pub next_page: &'static str,
     pub no_connectors: &'static str,
     pub no_domains: &'static str,
+    pub no_history_yet: &'static str,
     pub no_fixes: &'static str,
     pub no_messages: &'static str,
     pub no_open_alerts: &'static str,

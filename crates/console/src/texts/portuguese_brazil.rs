@@ -122,6 +122,7 @@ pub const TEXTS: Texts = Texts {
     next_page: "Próxima página",
     no_connectors: "Nenhum conector está configurado e nenhuma mensagem é enviada por MX.",
     no_domains: "Nenhum domínio aceito.",
+    no_history_yet: "Ainda sem histórico: um ponto é adicionado a cada minuto.",
     no_fixes: "Nenhuma correção disponível agora: nada do que o mailflow sabe corrigir está falhando.",
     no_messages: "Nenhuma mensagem corresponde.",
     no_open_alerts: "Nenhum alerta aberto.",
