@@ -61,7 +61,9 @@ impl Api {
         if !status.is_success() {
             return Err(failure(status, &bytes));
         }
-        serde_json::from_slice(&bytes).map_err(|error| ApiFailure {
+        // `204 No Content` (a removal) reads as JSON `null`.
+        let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        serde_json::from_slice(bytes).map_err(|error| ApiFailure {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             message: format!("the API's answer to {path} could not be read: {error}"),
         })

@@ -6,7 +6,6 @@ use crate::posted::{NoFields, Posted};
 use crate::signed::Signed;
 use askama::Template;
 use axum::extract::Path;
-use axum::http::Method;
 use axum::response::Response;
 use mailflow_admin::DomainView;
 use serde::Deserialize;
@@ -58,13 +57,8 @@ pub(crate) async fn add(posted: Posted<AddForm>) -> Response {
 }
 
 pub(crate) async fn remove(Path(name): Path<String>, posted: Posted<NoFields>) -> Response {
-    let signed = &posted.signed;
     let path = format!("/api/v1/accepted-domains/{}", encode(&name));
-    let t = signed.page(Section::None).t;
-    let done = signed
-        .api
-        .call::<serde_json::Value>(Method::DELETE, &path, Sent::Nothing)
+    (posted.signed)
+        .delete(&path, |t| t.removed, &name, "/domains")
         .await
-        .map(|_| format!("{}: {name}", t.removed));
-    signed.done("/domains", done)
 }

@@ -68,15 +68,10 @@ pub(crate) async fn save_user(posted: Posted<UserForm>) -> Response {
 }
 
 pub(crate) async fn remove_user(Path(name): Path<String>, posted: Posted<NoFields>) -> Response {
-    let signed = &posted.signed;
     let path = format!("/api/v1/users/{}", encode(&name));
-    let t = signed.page(Section::None).t;
-    let done = signed
-        .api
-        .call::<serde_json::Value>(Method::DELETE, &path, Sent::Nothing)
+    (posted.signed)
+        .delete(&path, |t| t.removed, &name, "/settings")
         .await
-        .map(|_| format!("{}: {name}", t.removed));
-    signed.done("/settings", done)
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,13 +94,8 @@ pub(crate) async fn create_token(posted: Posted<TokenForm>) -> Result<Response, 
 }
 
 pub(crate) async fn revoke_token(Path(name): Path<String>, posted: Posted<NoFields>) -> Response {
-    let signed = &posted.signed;
     let path = format!("/api/v1/tokens/{}", encode(&name));
-    let t = signed.page(Section::None).t;
-    let done = signed
-        .api
-        .call::<serde_json::Value>(Method::DELETE, &path, Sent::Nothing)
+    (posted.signed)
+        .delete(&path, |t| t.revoked, &name, "/settings")
         .await
-        .map(|_| format!("{}: {name}", t.revoked));
-    signed.done("/settings", done)
 }

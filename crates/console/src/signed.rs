@@ -108,6 +108,24 @@ impl Signed {
         Redirect::to(to).into_response()
     }
 
+    /// Removes what the API's `path` names, then back to `to` with
+    /// `words` (e.g. "Removed") and the name of what went.
+    pub async fn delete(
+        &self,
+        path: &str,
+        words: impl Fn(&crate::texts::Texts) -> &'static str,
+        name: &str,
+        to: &str,
+    ) -> Response {
+        let t = self.page(Section::None).t;
+        let done = self
+            .api
+            .call::<serde_json::Value>(axum::http::Method::DELETE, path, crate::api::Sent::Nothing)
+            .await
+            .map(|_| format!("{}: {name}", words(t)));
+        self.done(to, done)
+    }
+
     pub fn notify(&self, notice: Notice) {
         self.state.sessions.notify(&self.session_id, notice);
     }

@@ -133,3 +133,55 @@ async fn the_scripts_and_styles_are_served_from_the_binary() {
     assert_eq!(missing.status(), 404);
     console.stop().await;
 }
+
+#[tokio::test]
+async fn users_tokens_and_domains_are_made_and_removed_with_a_notice() {
+    let console = start().await;
+    let browser = console.logged_in().await;
+    let created = browser
+        .submit(
+            "/settings",
+            "/settings/tokens",
+            &[("name", "grafana"), ("scope", "read")],
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert!(
+        created.has("<code id=\"new-token\">mft_"),
+        "shown once: {}",
+        created.body
+    );
+    let revoked = browser
+        .submit("/settings", "/settings/tokens/grafana/revoke", &[])
+        .await;
+    assert_eq!(revoked.status, 303);
+    let page = browser.get("/settings").await;
+    assert!(page.has("Revoked: grafana"), "{}", page.body);
+    assert!(!page.has("<td>grafana</td>"));
+
+    let saved = browser
+        .submit(
+            "/settings",
+            "/settings/users",
+            &[
+                ("name", "relay-client"),
+                ("password", "a long enough password"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    assert!(browser.get("/settings").await.has("<td>relay-client</td>"));
+    browser
+        .submit("/settings", "/settings/users/relay-client/remove", &[])
+        .await;
+    let page = browser.get("/settings").await;
+    assert!(page.has("Removed: relay-client") && !page.has("<td>relay-client</td>"));
+
+    let removed = browser
+        .submit("/domains", "/domains/contoso.test/remove", &[])
+        .await;
+    assert_eq!(removed.status, 303);
+    let page = browser.get("/domains").await;
+    assert!(page.has("Removed: contoso.test"), "{}", page.body);
+    console.stop().await;
+}
