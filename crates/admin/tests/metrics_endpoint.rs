@@ -56,6 +56,24 @@ struct AfterAFailure {
 }
 
 impl AfterAFailure {
+    /// Opens a queued-count alert on `connector`, as the evaluator would.
+    async fn open_alert(&self, connector: &str) {
+        let observation = AlertObservation {
+            org: ORG.into(),
+            connector: Some(connector.into()),
+            code: "4.4.316".into(),
+            rule: AlertRule::QueuedCount,
+            values: Default::default(),
+            at: self.api.node.now(),
+        };
+        self.api
+            .node
+            .store
+            .observe_alert(observation)
+            .await
+            .unwrap();
+    }
+
     async fn start(down: &str, up: &str) -> AfterAFailure {
         let partner = SmtpServer::start(SmtpBehavior::new()).await;
         let node = TestNode::start(org(down, up, partner.addr()), settings()).await;
@@ -219,15 +237,7 @@ async fn an_open_alert_is_counted_by_connector_and_rule() {
         Some("gauge"),
         "described before any alert opens: {text}"
     );
-    let observation = AlertObservation {
-        org: ORG.into(),
-        connector: Some(down.into()),
-        code: "4.4.316".into(),
-        rule: AlertRule::QueuedCount,
-        values: Default::default(),
-        at: run.api.node.now(),
-    };
-    run.api.node.store.observe_alert(observation).await.unwrap();
+    run.open_alert(down).await;
     let (_, _, text) = scrape(run.api.base(), Some(TOKEN)).await;
     let open = Exposition::parse(&text).value(
         "mailflow_alerts_open",
@@ -308,15 +318,7 @@ async fn metrics_open_without_a_token_to_the_configured_network_and_nothing_else
 async fn every_metric_the_grafana_dashboard_queries_is_one_mailflow_exports() {
     let (down, up) = ("grafana-down", "grafana-up");
     let run = AfterAFailure::start(down, up).await;
-    let observation = AlertObservation {
-        org: ORG.into(),
-        connector: Some(down.into()),
-        code: "4.4.316".into(),
-        rule: AlertRule::QueuedCount,
-        values: Default::default(),
-        at: run.api.node.now(),
-    };
-    run.api.node.store.observe_alert(observation).await.unwrap();
+    run.open_alert(down).await;
     let (_, _, text) = scrape(run.api.base(), Some(TOKEN)).await;
     let exported = Exposition::parse(&text).series_names();
 
