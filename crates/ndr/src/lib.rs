@@ -28,7 +28,10 @@ pub mod topic;
 
 pub use advice::{Actor, Advice, ConnectorProblem, Remedy, advise};
 pub use builder::{build_report, build_report_with_id};
-pub use catalogue::{AdminCatalogue, AlertLabel, AlertSituation, Catalogue, Language};
+pub use catalogue::{
+    AdminCatalogue, AlertLabel, AlertSituation, AuditAction, Catalogue, FixChange, FixWords,
+    Language, OperationsCatalogue, action_name,
+};
 pub use explain::{Explanation, explain};
 pub use report::{
     Action, AttemptNote, Audience, BuiltReport, ReportInput, ReportKind, ReportRecipient,

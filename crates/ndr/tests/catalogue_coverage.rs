@@ -2,17 +2,22 @@
 //! category, actor, remedy, connector problem, label, situation and note,
 //! none empty, none left in English. The same holds for what insights and
 //! alerts tell administrators: each topic's causes and actions, each alert
-//! situation, subject, closing and label.
+//! situation, subject, closing and label; and what they read about their
+//! own actions: each fix's preview, each kind of trace event, each audited
+//! action.
 //!
 //! The lists below are built from `match`es without a wildcard, so a new
 //! variant in core or in this crate fails to compile here until it is
 //! listed, and then fails these tests until every language has words for it.
 
-use mailflow_core::Category;
+use mailflow_core::{
+    AddressResult, Category, Diagnosis, DomainType, Event, EventKind, MessageId, RouteReason, Stage,
+};
 use mailflow_ndr::catalogue::{Label, Situation};
 use mailflow_ndr::{
-    Actor, AdminCatalogue, AlertLabel, AlertSituation, Catalogue, ConnectorProblem, Language,
-    Remedy, ReportKind, Returned, Topic, explain,
+    Actor, AdminCatalogue, AlertLabel, AlertSituation, AuditAction, Catalogue, ConnectorProblem,
+    FixChange, FixWords, Language, OperationsCatalogue, Remedy, ReportKind, Returned, Topic,
+    action_name, explain,
 };
 use std::iter::successors;
 use time::Duration;
@@ -555,6 +560,294 @@ fn an_alert_summary_names_the_connector_the_count_and_the_time() {
             .time(datetime!(2025-03-04 08:00:00 UTC));
         for part in ["onprem", "250", "230", opened.as_str()] {
             assert!(summary.contains(part), "{language:?}: {part} in {summary}");
+        }
+    }
+}
+
+/// One of each fix change, with the facts their words must name.
+fn every_fix_change(domains: &[String]) -> Vec<FixChange<'_>> {
+    let connector = "onprem";
+    let mut changes = Vec::new();
+    for also_disable in [false, true] {
+        changes.push(FixChange::StopRelaying {
+            connector,
+            domains,
+            bounced: 7,
+            also_disable,
+        });
+    }
+    changes.extend([
+        FixChange::Disable { connector },
+        FixChange::LowerTls { connector },
+        FixChange::AllowWithoutTls { connector },
+        FixChange::RetryNow {
+            connector,
+            recipients: 7,
+        },
+        FixChange::Suspend {
+            connector,
+            recipients: 7,
+        },
+        FixChange::Resume {
+            connector,
+            recipients: 7,
+        },
+        FixChange::BounceAll {
+            connector,
+            recipients: 7,
+        },
+        FixChange::BounceMessage {
+            connector,
+            message: "0192f0c0aa",
+            recipients: 7,
+        },
+    ]);
+    // A new kind of fix fails to compile here until it is listed above.
+    for change in &changes {
+        match change {
+            FixChange::StopRelaying { .. }
+            | FixChange::Disable { .. }
+            | FixChange::LowerTls { .. }
+            | FixChange::AllowWithoutTls { .. }
+            | FixChange::RetryNow { .. }
+            | FixChange::Suspend { .. }
+            | FixChange::Resume { .. }
+            | FixChange::BounceAll { .. }
+            | FixChange::BounceMessage { .. } => {}
+        }
+    }
+    changes
+}
+
+/// The name of an event's kind; without a wildcard, so that a new kind
+/// fails to compile here until `every_event` shows one.
+fn event_kind_name(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::Received { .. } => "received",
+        EventKind::Routed { .. } => "routed",
+        EventKind::Attempt { .. } => "attempt",
+        EventKind::Delivered { .. } => "delivered",
+        EventKind::Deferred { .. } => "deferred",
+        EventKind::Failed { .. } => "failed",
+        EventKind::DelayNoticeSent => "delay notice",
+        EventKind::NdrSent { .. } => "ndr sent",
+        EventKind::Operator { .. } => "operator",
+    }
+}
+
+const EVENT_KINDS: usize = 9;
+
+/// One event of each kind (routed for each reason and route).
+fn every_event() -> Vec<Event> {
+    let refused = Diagnosis::ConnectionRefused {
+        addr: "127.0.0.1:2526".parse().unwrap(),
+    };
+    let at = datetime!(2025-03-04 08:00:00 UTC);
+    let route_reasons = [
+        RouteReason::AcceptedDomain {
+            domain: "contoso.test".into(),
+            domain_type: DomainType::Authoritative,
+        },
+        RouteReason::AcceptedDomain {
+            domain: "contoso.test".into(),
+            domain_type: DomainType::InternalRelay,
+        },
+        RouteReason::PartnerDomain {
+            domain: "fabrikam.test".into(),
+        },
+        RouteReason::Mx {
+            domain: "example.test".into(),
+        },
+    ];
+    let mut kinds = vec![
+        EventKind::Received {
+            sender: "bob@example.test".into(),
+            recipients: 3,
+            size: 2048,
+            client: "127.0.0.1".into(),
+        },
+        EventKind::Attempt {
+            results: vec![AddressResult {
+                host: "onprem.contoso.test".into(),
+                addr: Some("127.0.0.1:2526".parse().unwrap()),
+                stage: Stage::Connect,
+                diagnosis: Some(refused.clone()),
+                elapsed_ms: 3,
+            }],
+        },
+        EventKind::Delivered {
+            reply: "250 2.0.0 queued as 1234".into(),
+            server: Some("127.0.0.1:2526".into()),
+        },
+        EventKind::Deferred {
+            diagnosis: refused.clone(),
+            next_attempt_at: at,
+        },
+        EventKind::Failed { diagnosis: refused },
+        EventKind::DelayNoticeSent,
+        EventKind::NdrSent {
+            ndr_id: MessageId::new(),
+        },
+        EventKind::Operator {
+            action: "suspend".into(),
+            actor: "ops@contoso.test".into(),
+        },
+    ];
+    kinds.extend(
+        route_reasons
+            .into_iter()
+            .map(|reason| EventKind::Routed { reason }),
+    );
+    let mut events: Vec<Event> = kinds
+        .into_iter()
+        .map(|kind| Event {
+            at,
+            message_id: MessageId::new(),
+            recipient: Some("alice@contoso.test".into()),
+            next_hop: Some("onprem.contoso.test".into()),
+            connector: Some("onprem".into()),
+            kind,
+        })
+        .collect();
+    let mut by_mx = events.last().unwrap().clone();
+    by_mx.connector = None;
+    events.push(by_mx);
+    let names: std::collections::BTreeSet<&str> =
+        events.iter().map(|e| event_kind_name(&e.kind)).collect();
+    assert_eq!(names.len(), EVENT_KINDS, "every kind of event is shown");
+    events
+}
+
+/// Every text the operations catalogue can produce, named.
+fn every_operations_text(words: &dyn OperationsCatalogue) -> Vec<(String, String)> {
+    let domains = vec!["contoso.test".to_string(), "contoso.example".to_string()];
+    let mut texts = Vec::new();
+    for change in every_fix_change(&domains) {
+        let FixWords {
+            summary,
+            risk,
+            undo,
+        } = words.fix_words(&change);
+        texts.push((format!("{change:?} summary"), summary));
+        texts.push((format!("{change:?} risk"), risk));
+        texts.push((format!("{change:?} undo"), undo));
+    }
+    for event in every_event() {
+        texts.push((format!("{:?}", event.kind), words.event_summary(&event)));
+    }
+    for action in AuditAction::all() {
+        texts.push((format!("{action:?}"), words.action(action).to_string()));
+    }
+    texts.push(("undo of".into(), words.undo_of("x")));
+    texts.push((
+        "failed by operator".into(),
+        words.failed_by_operator("5.3.0"),
+    ));
+    texts
+}
+
+#[test]
+fn every_language_has_its_own_words_for_fixes_trace_events_and_audited_actions() {
+    let english = every_operations_text(Language::English.operations_catalogue());
+    assert!(english.iter().all(|(_, text)| !text.trim().is_empty()));
+    let cyrillic = |c: char| ('\u{400}'..='\u{4ff}').contains(&c);
+    let han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    for language in Language::ALL
+        .into_iter()
+        .filter(|l| *l != Language::English)
+    {
+        let texts = every_operations_text(language.operations_catalogue());
+        assert_eq!(texts.len(), english.len());
+        for ((name, text), (_, in_english)) in texts.iter().zip(&english) {
+            assert!(!text.trim().is_empty(), "{language:?}: {name} is empty");
+            assert_ne!(text, in_english, "{language:?}: {name} is still English");
+            let script: Option<&dyn Fn(char) -> bool> = match language {
+                Language::Russian => Some(&cyrillic),
+                Language::TraditionalChinese => Some(&han),
+                _ => None,
+            };
+            if let Some(script) = script {
+                assert!(text.chars().any(script), "{language:?}: {name} = {text:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn fix_words_name_the_connector_the_domains_and_the_count() {
+    let domains = vec!["contoso.test".to_string()];
+    let stop = FixChange::StopRelaying {
+        connector: "onprem",
+        domains: &domains,
+        bounced: 7,
+        also_disable: true,
+    };
+    let bounce = FixChange::BounceMessage {
+        connector: "onprem",
+        message: "0192f0c0aa",
+        recipients: 3,
+    };
+    for language in Language::ALL {
+        let words = language.operations_catalogue();
+        let summary = words.fix_words(&stop).summary;
+        for part in ["contoso.test", "onprem", "7", "550 5.1.10"] {
+            assert!(summary.contains(part), "{language:?}: {part} in {summary}");
+        }
+        let summary = words.fix_words(&bounce).summary;
+        for part in ["0192f0c0aa", "onprem", "3"] {
+            assert!(summary.contains(part), "{language:?}: {part} in {summary}");
+        }
+    }
+}
+
+#[test]
+fn a_trace_event_quotes_the_servers_reply_and_dates_it_in_the_language() {
+    let deferred = every_event()
+        .into_iter()
+        .find(|e| matches!(e.kind, EventKind::Deferred { .. }))
+        .unwrap();
+    let EventKind::Deferred { diagnosis, .. } = &deferred.kind else {
+        unreachable!()
+    };
+    for language in Language::ALL {
+        let summary = language.operations_catalogue().event_summary(&deferred);
+        let next = language.catalogue().time(deferred.at);
+        assert!(
+            summary.contains(&diagnosis.reply()) && summary.contains(&next),
+            "{language:?}: {summary}"
+        );
+    }
+}
+
+#[test]
+fn an_audited_action_reads_by_its_id_an_undo_by_the_action_undone() {
+    for language in Language::ALL {
+        let words = language.operations_catalogue();
+        let stop = words.action(AuditAction::StopRelaying);
+        assert_eq!(action_name(words, "stop-relaying"), stop);
+        assert_eq!(
+            action_name(words, "undo:stop-relaying"),
+            words.undo_of(stop)
+        );
+        assert_eq!(
+            action_name(words, "retry now"),
+            words.action(AuditAction::Retry)
+        );
+        assert_eq!(
+            action_name(words, "fail with 5.3.0"),
+            words.failed_by_operator("5.3.0")
+        );
+        assert_eq!(
+            action_name(words, "rebalance"),
+            "rebalance",
+            "an id from a newer version is shown as it is"
+        );
+        let names: Vec<&str> = AuditAction::all()
+            .into_iter()
+            .map(|a| words.action(a))
+            .collect();
+        for (i, name) in names.iter().enumerate() {
+            assert!(!names[..i].contains(name), "{language:?}: {name} twice");
         }
     }
 }

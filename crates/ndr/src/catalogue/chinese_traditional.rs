@@ -5,6 +5,7 @@
 //! breaks its lines between characters.
 
 mod admin;
+mod operations;
 
 use super::{Catalogue, Label, Situation};
 use crate::advice::{Actor, ConnectorProblem, Remedy};

@@ -1,6 +1,7 @@
 //! The English words of reports.
 
 mod admin;
+mod operations;
 
 use super::{Catalogue, Label, Situation};
 use crate::advice::{Actor, ConnectorProblem, Remedy};

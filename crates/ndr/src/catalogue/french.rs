@@ -4,6 +4,7 @@
 //! inside guillemets; the layout never breaks a line there.
 
 mod admin;
+mod operations;
 
 use super::{Catalogue, Label, Situation, lowercase_first};
 use crate::advice::{Actor, ConnectorProblem, Remedy};

@@ -18,10 +18,12 @@
 //!    (`sentence_separator`). Then write `catalogue/<language>/admin.rs`
 //!    implementing `AdminCatalogue` for the same struct: what insights and
 //!    alerts tell the relay's administrators, for every `Topic`,
-//!    `AlertSituation` and `AlertLabel`.
+//!    `AlertSituation` and `AlertLabel`; and `catalogue/<language>/
+//!    operations.rs` implementing `OperationsCatalogue`: fix previews,
+//!    trace events and audited actions.
 //! 2. Add a variant to `Language`, to `Language::ALL`, to `tag` (the BCP 47
-//!    tag written in the human part's `Content-Language`), to `catalogue`
-//!    and to `admin_catalogue`.
+//!    tag written in the human part's `Content-Language`), to `catalogue`,
+//!    to `admin_catalogue` and to `operations_catalogue`.
 //! 3. Teach `Language::from_tag` which tags ask for it (the primary subtag,
 //!    and script or region subtags where they decide, as for Chinese).
 //! 4. Add the language's known phrases to `tests/languages.rs`; the tests
@@ -37,10 +39,12 @@ mod admin;
 mod chinese_traditional;
 mod english;
 mod french;
+pub(crate) mod operations;
 mod portuguese_brazil;
 mod russian;
 
 pub use admin::{AdminCatalogue, AlertLabel, AlertSituation};
+pub use operations::{AuditAction, FixChange, FixWords, OperationsCatalogue, action_name};
 
 use crate::advice::{Actor, ConnectorProblem, Remedy};
 use crate::report::{ReportKind, Returned};
@@ -113,6 +117,18 @@ impl Language {
     }
 
     pub fn catalogue(self) -> &'static dyn Catalogue {
+        match self {
+            Language::English => &english::English,
+            Language::French => &french::French,
+            Language::Russian => &russian::Russian,
+            Language::PortugueseBrazil => &portuguese_brazil::PortugueseBrazil,
+            Language::TraditionalChinese => &chinese_traditional::TraditionalChinese,
+        }
+    }
+
+    /// The words for what administrators do: fix previews, trace events
+    /// and audited actions.
+    pub fn operations_catalogue(self) -> &'static dyn OperationsCatalogue {
         match self {
             Language::English => &english::English,
             Language::French => &french::French,

@@ -4,6 +4,7 @@
 //! sender understands without knowing mail jargon.
 
 mod admin;
+mod operations;
 
 use super::{Catalogue, Label, Situation, lowercase_first};
 use crate::advice::{Actor, ConnectorProblem, Remedy};

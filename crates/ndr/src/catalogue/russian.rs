@@ -4,6 +4,7 @@
 //! and months are written in the genitive, as in a date ("3 марта").
 
 mod admin;
+mod operations;
 
 use super::{Catalogue, Label, Situation, lowercase_first};
 use crate::advice::{Actor, ConnectorProblem, Remedy};
