@@ -4,6 +4,8 @@
 use crate::views::rfc3339;
 use mailflow_core::DomainType;
 use mailflow_fixes::{FixPreview, OfferedFix};
+use mailflow_insight::Language;
+use mailflow_ndr::FixWords;
 use mailflow_store::AuditEntry;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -80,22 +82,23 @@ pub struct AuditEntryView {
     pub undoable: bool,
 }
 
-impl From<&OfferedFix> for FixView {
-    fn from(fix: &OfferedFix) -> Self {
+impl FixView {
+    /// The offered fix, its preview's words in `language`.
+    pub fn new(fix: &OfferedFix, language: Language) -> Self {
         FixView {
             id: fix.id.clone(),
             action: fix.kind.verb().to_string(),
             connector: fix.connector.clone(),
             because_of: fix.because_of.clone(),
-            preview: FixPreviewView::from(&fix.preview),
+            preview: FixPreviewView::new(&fix.preview, fix.words(language)),
         }
     }
 }
 
-impl From<&FixPreview> for FixPreviewView {
-    fn from(preview: &FixPreview) -> Self {
+impl FixPreviewView {
+    fn new(preview: &FixPreview, words: FixWords) -> Self {
         FixPreviewView {
-            summary: preview.summary.clone(),
+            summary: words.summary,
             domain_changes: preview
                 .domain_changes
                 .iter()
@@ -113,8 +116,8 @@ impl From<&FixPreview> for FixPreviewView {
             }),
             recipients_affected: preview.recipients_affected,
             recipients_to_bounce: preview.recipients_to_bounce,
-            risk: preview.risk.clone(),
-            undo: preview.undo.clone(),
+            risk: words.risk,
+            undo: words.undo,
         }
     }
 }

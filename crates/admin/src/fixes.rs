@@ -21,18 +21,28 @@ use std::sync::Arc;
 pub const ACTOR_HEADER: &str = "x-mailflow-actor";
 
 #[utoipa::path(get, path = "/api/v1/fixes", tag = "fixes",
+    params(("lang" = Option<String>, Query, description = "A BCP 47 language tag for the previews' words (`en`, `fr`, `ru`, `pt-BR`, `zh-TW`); English by default")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Fixes offered now, per connector, with their previews", body = [FixView]),
+        (status = 400, description = "The language was not understood", body = crate::ErrorBody),
         (status = 401, description = "Missing or unknown token", body = crate::ErrorBody),
         (status = 503, description = "The node is not running yet", body = crate::ErrorBody),
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
+    Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<FixView>>, ApiError> {
+    query::only_known(&query, &["lang"], "parameter")?;
+    let language = query::language(&query)?;
     let node = node(&state)?;
     let offers = mailflow_fixes::offered_now(node).await?;
-    Ok(Json(offers.iter().map(FixView::from).collect()))
+    Ok(Json(
+        offers
+            .iter()
+            .map(|fix| FixView::new(fix, language))
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/fixes/{id}/apply", tag = "fixes",

@@ -38,6 +38,9 @@ pub struct TraceQuery {
     /// At most this many messages (default 100, at most 1000; more is
     /// refused with `400` naming `limit`).
     limit: Option<usize>,
+    /// A BCP 47 language tag for the events' summaries (`en`, `fr`, `ru`,
+    /// `pt-BR`, `zh-TW`); English by default.
+    lang: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/trace", tag = "trace", params(TraceQuery),
@@ -52,12 +55,18 @@ pub(crate) async fn trace(
     Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<TraceView>>, ApiError> {
     let mut filter = filter_from_query(&query)?;
+    let language = query::language(&query)?;
     filter.org = state.node.get().map(|node| node.org_name().to_string());
     let traced = state.store.trace(&filter).await?;
-    Ok(Json(traced.iter().map(TraceView::from).collect()))
+    Ok(Json(
+        traced
+            .iter()
+            .map(|traced| TraceView::new(traced, language))
+            .collect(),
+    ))
 }
 
-const KNOWN: [&str; 7] = [
+const KNOWN: [&str; 8] = [
     "message_id",
     "sender",
     "recipient",
@@ -65,6 +74,7 @@ const KNOWN: [&str; 7] = [
     "until",
     "status",
     "limit",
+    "lang",
 ];
 
 /// Turns the query string into a store filter, naming the field of the

@@ -4,6 +4,7 @@
 
 use crate::views::{MessageView, rfc3339};
 use mailflow_core::{AddressResult, Diagnosis, Event, EventKind, RouteReason};
+use mailflow_insight::Language;
 use mailflow_store::TracedMessage;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -42,7 +43,7 @@ pub struct EventView {
     pub reason: Option<String>,
     /// For an attempt: each address tried, in order.
     pub addresses: Vec<AddressView>,
-    /// One line for people.
+    /// One line for people, in the language asked for.
     pub summary: String,
 }
 
@@ -60,17 +61,22 @@ pub struct AddressView {
     pub elapsed_ms: u64,
 }
 
-impl From<&TracedMessage> for TraceView {
-    fn from(traced: &TracedMessage) -> Self {
+impl TraceView {
+    /// The message and its events, summarised in `language`.
+    pub fn new(traced: &TracedMessage, language: Language) -> Self {
         TraceView {
             message: MessageView::from(&traced.message),
-            events: traced.events.iter().map(EventView::from).collect(),
+            events: traced
+                .events
+                .iter()
+                .map(|event| EventView::new(event, language))
+                .collect(),
         }
     }
 }
 
-impl From<&Event> for EventView {
-    fn from(event: &Event) -> Self {
+impl EventView {
+    pub fn new(event: &Event, language: Language) -> Self {
         let mut view = EventView {
             at: rfc3339(event.at),
             kind: String::new(),
@@ -85,49 +91,29 @@ impl From<&Event> for EventView {
             next_attempt_at: None,
             reason: None,
             addresses: Vec::new(),
-            summary: String::new(),
+            summary: language.operations_catalogue().event_summary(event),
         };
         describe(&mut view, &event.kind);
         view
     }
 }
 
+/// The event's type and the typed facts it carries.
 fn describe(view: &mut EventView, kind: &EventKind) {
-    let (name, summary) = match kind {
-        EventKind::Received {
-            sender,
-            recipients,
-            size,
-            client,
-        } => {
-            let sender = if sender.is_empty() { "<>" } else { sender };
-            (
-                "received",
-                format!(
-                    "received from {client}: sender {sender}, {recipients} recipient(s), {size} bytes"
-                ),
-            )
-        }
+    let name = match kind {
+        EventKind::Received { .. } => "received",
         EventKind::Routed { reason } => {
             view.reason = Some(reason_name(reason).to_string());
-            let via = match (&view.connector, &view.next_hop) {
-                (Some(connector), Some(hop)) => format!("connector {connector}, next hop {hop}"),
-                (None, Some(hop)) => format!("next hop {hop}"),
-                _ => "its next hop".to_string(),
-            };
-            ("routed", format!("routed to {via}: {}", reason.describe()))
+            "routed"
         }
         EventKind::Attempt { results } => {
             view.addresses = results.iter().map(AddressView::from).collect();
-            (
-                "attempt",
-                format!("attempt: {} address(es) tried", results.len()),
-            )
+            "attempt"
         }
         EventKind::Delivered { reply, server } => {
             view.reply = Some(reply.clone());
             view.server = server.clone();
-            ("delivered", format!("delivered: {reply}"))
+            "delivered"
         }
         EventKind::Deferred {
             diagnosis,
@@ -135,31 +121,17 @@ fn describe(view: &mut EventView, kind: &EventKind) {
         } => {
             set_diagnosis(view, diagnosis);
             view.next_attempt_at = Some(rfc3339(*next_attempt_at));
-            (
-                "deferred",
-                format!(
-                    "deferred: {}; next attempt {}",
-                    diagnosis.reply(),
-                    mailflow_core::text_time(*next_attempt_at)
-                ),
-            )
+            "deferred"
         }
         EventKind::Failed { diagnosis } => {
             set_diagnosis(view, diagnosis);
-            ("failed", format!("failed: {}", diagnosis.reply()))
+            "failed"
         }
-        EventKind::DelayNoticeSent => (
-            "delay_notice_sent",
-            "delay notice sent to the sender".to_string(),
-        ),
-        EventKind::NdrSent { ndr_id } => (
-            "ndr_sent",
-            format!("non-delivery report {ndr_id} sent to the sender"),
-        ),
-        EventKind::Operator { action, actor } => ("operator", format!("{actor}: {action}")),
+        EventKind::DelayNoticeSent => "delay_notice_sent",
+        EventKind::NdrSent { .. } => "ndr_sent",
+        EventKind::Operator { .. } => "operator",
     };
     view.kind = name.to_string();
-    view.summary = summary;
 }
 
 fn reason_name(reason: &RouteReason) -> &'static str {

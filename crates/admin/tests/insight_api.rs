@@ -144,7 +144,7 @@ async fn insights_and_the_trace_follow_a_message_deferred_then_delivered() {
     );
     let events = trace["events"].as_array().unwrap();
     let received = events[0]["summary"].as_str().unwrap();
-    assert!(received.contains("received from 127.0.0.1"), "{received}");
+    assert!(received.contains("Received from 127.0.0.1"), "{received}");
     assert_eq!(events[1]["reason"], "accepted_domain");
     assert_eq!(events[2]["addresses"][0]["code"], "4.4.317");
     assert_eq!(events[3]["code"], "4.4.317");

@@ -1,6 +1,7 @@
 //! `?lang=` over real HTTP against a running node: an insight explained in
 //! French and an alert explained in Russian come from the one catalogue of
-//! `mailflow-ndr`, and an unknown tag is refused naming the field `lang`.
+//! `mailflow-ndr`, as do fix previews and trace events; an unknown tag is
+//! refused naming the field `lang`.
 
 mod common;
 
@@ -10,6 +11,7 @@ use mailflow_core::{
     AcceptedDomain, Clock, ConnectorKind, DomainType, OrgSettings, RecipientState,
 };
 use mailflow_store::{AlertObservation, AlertRule, AlertValues};
+use mailflow_testkit::ports::refused_addr;
 use mailflow_testkit::{SmtpBehavior, SmtpServer};
 use mailflow_testnode::submit::{queue_id, send};
 use mailflow_testnode::{ORG, TestNode, connector, eventually};
@@ -130,6 +132,76 @@ async fn alerts_are_explained_in_russian_when_lang_is_ru() {
     assert_eq!(
         (status, error["error"]["field"].as_str()),
         (400, Some("lang"))
+    );
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn fix_previews_and_trace_events_are_written_in_the_language_lang_asks_for() {
+    let api = start(refused_addr()).await;
+    let (code, reply) = send(
+        api.node.smtp,
+        "bob@example.test",
+        &["alice@contoso.test"],
+        "Subject: hi\r\n\r\nhello\r\n",
+    )
+    .await;
+    assert_eq!(code, 250, "{reply}");
+    let id = queue_id(&reply);
+    eventually("the recipient is deferred", || async {
+        api.node.message(&id).await.recipients[0].state == RecipientState::Deferred
+    })
+    .await;
+
+    let stop_relaying = |fixes: &Value| {
+        let fixes = fixes.as_array().expect("a list of fixes");
+        let fix = fixes
+            .iter()
+            .find(|fix| fix["id"] == "stop-relaying:to-onprem");
+        fix.expect("stop relaying is offered")["preview"].clone()
+    };
+    let (status, english) = api.get("/api/v1/fixes").await;
+    assert_eq!(status, 200, "{english}");
+    let (status, french) = api.get("/api/v1/fixes?lang=fr").await;
+    assert_eq!(status, 200, "{french}");
+    let (english, french) = (stop_relaying(&english), stop_relaying(&french));
+    let summary = french["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("Les domaines contoso.test font désormais autorité")
+            && summary.contains("1\u{a0}destinataire"),
+        "{summary}"
+    );
+    for words in ["summary", "risk", "undo"] {
+        assert_ne!(french[words], english[words], "{words} is French");
+    }
+    assert_eq!(
+        french["recipients_to_bounce"],
+        english["recipients_to_bounce"]
+    );
+    let (status, error) = api.get("/api/v1/fixes?lang=xx").await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (400, Some("lang"))
+    );
+
+    let (status, traces) = api
+        .get(&format!("/api/v1/trace?message_id={id}&lang=zh-TW"))
+        .await;
+    assert_eq!(status, 200, "{traces}");
+    let events = traces[0]["events"].as_array().unwrap();
+    let summary = |kind: &str| {
+        let event = events.iter().find(|event| event["type"] == kind);
+        event.expect(kind)["summary"].as_str().unwrap().to_string()
+    };
+    let received = summary("received");
+    assert!(
+        received.starts_with("收到來自 127.0.0.1") && received.contains("bob@example.test"),
+        "{received}"
+    );
+    let deferred = summary("deferred");
+    assert!(
+        deferred.starts_with("已延後：") && deferred.contains("4.4.316"),
+        "the server's words stay as they were: {deferred}"
     );
     api.stop().await;
 }

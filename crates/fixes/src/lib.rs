@@ -20,7 +20,7 @@ pub use change::{SettingsPart, relay_domains};
 pub use error::FixError;
 pub use kind::FixKind;
 pub use offer::{OfferedFix, offered, offers_stop_relaying};
-pub use preview::{DomainChange, FixPreview, TlsChange, preview};
+pub use preview::{DomainChange, FixPreview, TlsChange, preview, words};
 pub use record::FixState;
 pub use waiting::WaitingMail;
 

@@ -5,6 +5,7 @@ use crate::preview::{FixPreview, preview};
 use crate::waiting::WaitingMail;
 use crate::{FixKind, change};
 use mailflow_core::{ConnectorKind, Diagnosis, OrgSettings, ServerRefusal};
+use mailflow_ndr::{FixWords, Language};
 use mailflow_store::ConnectorQueueStats;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,6 +24,13 @@ pub struct OfferedFix {
     /// (queue actions are offered whenever the queue is not empty).
     pub because_of: Option<String>,
     pub preview: FixPreview,
+}
+
+impl OfferedFix {
+    /// Its preview in plain words, in `language`.
+    pub fn words(&self, language: Language) -> FixWords {
+        crate::preview::words(&self.kind, &self.preview, language)
+    }
 }
 
 /// The fixes offered for each connector of `stats`, given the settings in

@@ -5,6 +5,7 @@ use mailflow_core::{
     CertProblem, CertificateSummary, Diagnosis, RemoteReply, ServerRefusal, TlsPolicy,
 };
 use mailflow_fixes::{WaitingMail, offered};
+use mailflow_ndr::Language;
 use mailflow_store::{ConnectorQueueStats, LastError};
 use mailflow_testnode::{org, unused_addr};
 use std::collections::BTreeMap;
@@ -112,11 +113,8 @@ fn certificate_and_starttls_problems_get_the_tls_fixes_with_their_risks() {
         (change.from.as_str(), change.to.as_str()),
         ("verify_name", "required")
     );
-    assert!(
-        lower.preview.risk.contains("Security trade-off"),
-        "{}",
-        lower.preview.risk
-    );
+    let risk = lower.words(Language::English).risk;
+    assert!(risk.contains("Security trade-off"), "{risk}");
 
     let no_starttls = Diagnosis::RemoteServerError {
         refusal: ServerRefusal::StartTlsNotOffered,

@@ -5,6 +5,7 @@
 
 use mailflow_core::{DomainType, RecipientState};
 use mailflow_fixes::{FixState, apply, offered_now, undo};
+use mailflow_ndr::Language;
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use mailflow_testnode::submit::{queue_id, send};
@@ -56,11 +57,8 @@ async fn stop_relaying_refuses_unknown_recipients_bounces_queued_ones_and_undoes
     );
     assert_eq!(fix.preview.recipients_to_bounce, 1);
     assert_eq!(fix.preview.connector_disabled, None);
-    assert!(
-        fix.preview.undo.contains("stays bounced"),
-        "{}",
-        fix.preview.undo
-    );
+    let undo_words = fix.words(Language::English).undo;
+    assert!(undo_words.contains("stays bounced"), "{undo_words}");
     assert!(
         offers
             .iter()
