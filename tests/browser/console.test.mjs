@@ -153,7 +153,7 @@ describe('the console in headless Chromium', () => {
     await page.click('form[action="/fixes/stop-relaying:to-onprem/apply"] button[type=submit]');
     await page.waitForURL(/\/audit\/\d+$/);
     assert.match(await page.locator('p.notice.ok').textContent(), /Applied: Stop relaying/);
-    assert.match(await page.locator('h1').textContent(), /stop-relaying/);
+    assert.match(await page.locator('h1').textContent(), /Stop relaying to on-premises — to-onprem/);
     await shoot('audit-entry');
 
     assert.equal(await domainType('contoso.test'), 'authoritative');
@@ -169,7 +169,7 @@ describe('the console in headless Chromium', () => {
     await page.click('form[action$="/undo"] button[type=submit]');
     await page.waitForURL((url) => /^\/audit\/\d+$/.test(url.pathname) && url.pathname !== applied);
     assert.equal(await page.locator('p.notice.ok').count(), 1);
-    assert.match(await page.locator('h1').textContent(), /undo:stop-relaying/);
+    assert.match(await page.locator('h1').textContent(), /Undo: Stop relaying to on-premises/);
     assert.equal(await domainType('contoso.test'), 'internal_relay');
     await open('/domains');
     const row = page.locator('tr', { has: page.locator('td', { hasText: /^contoso\.test$/ }) });

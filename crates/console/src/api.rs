@@ -27,7 +27,11 @@ pub(crate) struct Api {
 #[derive(Debug, Clone)]
 pub(crate) struct ApiFailure {
     pub status: StatusCode,
-    pub message: String,
+    /// The field the API named as wrong, if any.
+    pub field: Option<String>,
+    /// The API's own words (English): the exact diagnosis, quoted under
+    /// the console's sentence in the page's language.
+    pub detail: String,
 }
 
 /// What a request sends as its body.
@@ -63,9 +67,10 @@ impl Api {
         }
         // `204 No Content` (a removal) reads as JSON `null`.
         let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-        serde_json::from_slice(bytes).map_err(|error| ApiFailure {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: format!("the API's answer to {path} could not be read: {error}"),
+        serde_json::from_slice(bytes).map_err(|error| {
+            internal(format!(
+                "the API's answer to {path} could not be read: {error}"
+            ))
         })
     }
 
@@ -106,20 +111,25 @@ impl Api {
 
 /// The API's own error message, or its status when the body is not one.
 fn failure(status: StatusCode, bytes: &[u8]) -> ApiFailure {
-    let message = match serde_json::from_slice::<ErrorBody>(bytes) {
-        Ok(body) => match body.error.field {
-            Some(field) => format!("{field}: {}", body.error.message),
-            None => body.error.message,
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) => ApiFailure {
+            status,
+            field: body.error.field,
+            detail: body.error.message,
         },
-        Err(_) => status.to_string(),
-    };
-    ApiFailure { status, message }
+        Err(_) => ApiFailure {
+            status,
+            field: None,
+            detail: status.to_string(),
+        },
+    }
 }
 
-fn internal(message: String) -> ApiFailure {
+fn internal(detail: String) -> ApiFailure {
     ApiFailure {
         status: StatusCode::INTERNAL_SERVER_ERROR,
-        message,
+        field: None,
+        detail,
     }
 }
 

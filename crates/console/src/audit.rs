@@ -18,7 +18,8 @@ const SHOWN: usize = 1000;
 #[template(path = "audit.html")]
 struct AuditPage {
     page: PageBase,
-    entries: Vec<AuditEntryView>,
+    /// Each entry with its action's name in the page's language.
+    entries: Vec<(AuditEntryView, String)>,
 }
 
 #[derive(Template)]
@@ -26,8 +27,13 @@ struct AuditPage {
 struct EntryPage {
     page: PageBase,
     entry: AuditEntryView,
+    name: String,
     before: String,
     after: String,
+}
+
+fn name(signed: &Signed, entry: &AuditEntryView) -> String {
+    mailflow_ndr::action_name(signed.language.operations_catalogue(), &entry.action)
 }
 
 async fn entries(signed: &Signed) -> Result<Vec<AuditEntryView>, Response> {
@@ -39,7 +45,14 @@ async fn entries(signed: &Signed) -> Result<Vec<AuditEntryView>, Response> {
 }
 
 pub(crate) async fn list(signed: Signed) -> Result<Response, Response> {
-    let entries = entries(&signed).await?;
+    let entries = entries(&signed)
+        .await?
+        .into_iter()
+        .map(|entry| {
+            let name = name(&signed, &entry);
+            (entry, name)
+        })
+        .collect();
     Ok(render(&AuditPage {
         page: signed.page(Section::Fixes),
         entries,
@@ -53,12 +66,14 @@ pub(crate) async fn show(signed: Signed, Path(id): Path<u64>) -> Result<Response
             message: page.t.no_such_audit_entry.to_string(),
             page,
             status: 404,
+            detail: None,
         };
         return Err(render_with(StatusCode::NOT_FOUND, &page));
     };
     let pretty =
         |value: &serde_json::Value| serde_json::to_string_pretty(value).unwrap_or_default();
     Ok(render(&EntryPage {
+        name: name(&signed, &entry),
         before: pretty(&entry.before),
         after: pretty(&entry.after),
         page,

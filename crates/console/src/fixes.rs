@@ -58,7 +58,7 @@ pub(crate) async fn list(signed: Signed) -> Result<Response, Response> {
     let page = signed.page(Section::Fixes);
     let fixes: Vec<FixView> = signed
         .api
-        .get("/api/v1/fixes")
+        .get(&format!("/api/v1/fixes?lang={}", signed.lang()))
         .await
         .map_err(|e| signed.failed(e))?;
     let fixes = fixes
@@ -75,7 +75,7 @@ pub(crate) async fn preview(signed: Signed, Path(id): Path<String>) -> Result<Re
     let page = signed.page(Section::Fixes);
     let fixes: Vec<FixView> = signed
         .api
-        .get("/api/v1/fixes")
+        .get(&format!("/api/v1/fixes?lang={}", signed.lang()))
         .await
         .map_err(|e| signed.failed(e))?;
     let Some(fix) = fixes.into_iter().find(|fix| fix.id == id) else {
@@ -83,6 +83,7 @@ pub(crate) async fn preview(signed: Signed, Path(id): Path<String>) -> Result<Re
             message: page.t.fix_not_offered.to_string(),
             page,
             status: 404,
+            detail: None,
         };
         return Err(render_with(StatusCode::NOT_FOUND, &page));
     };

@@ -21,13 +21,18 @@ struct MessagePage {
 
 pub(crate) async fn show(signed: Signed, Path(id): Path<String>) -> Result<Response, Response> {
     let page = signed.page(Section::Queue);
-    let path = format!("/api/v1/trace?message_id={}", encode(&id));
+    let path = format!(
+        "/api/v1/trace?message_id={}&lang={}",
+        encode(&id),
+        signed.lang()
+    );
     let traces: Vec<TraceView> = signed.api.get(&path).await.map_err(|e| signed.failed(e))?;
     let Some(trace) = traces.into_iter().next() else {
         let page = ErrorPage {
             message: page.t.no_such_message.to_string(),
             page,
             status: 404,
+            detail: None,
         };
         return Err(render_with(StatusCode::NOT_FOUND, &page));
     };

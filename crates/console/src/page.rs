@@ -95,4 +95,6 @@ pub(crate) struct ErrorPage {
     pub page: PageBase,
     pub status: u16,
     pub message: String,
+    /// The API's own words (English), when the API refused.
+    pub detail: Option<String>,
 }

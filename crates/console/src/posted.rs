@@ -67,6 +67,7 @@ fn refuse(
         page,
         status: status.as_u16(),
         message,
+        detail: None,
     };
     render_with(status, &page)
 }

@@ -25,6 +25,8 @@ pub(crate) const IDLE: Duration = Duration::hours(8);
 pub(crate) struct Notice {
     pub ok: bool,
     pub text: String,
+    /// The API's own words under a refusal (English).
+    pub detail: Option<String>,
 }
 
 impl Notice {
@@ -32,13 +34,15 @@ impl Notice {
         Notice {
             ok: true,
             text: text.into(),
+            detail: None,
         }
     }
 
-    pub fn refused(text: impl Into<String>) -> Notice {
+    pub fn refused(text: String, detail: String) -> Notice {
         Notice {
             ok: false,
-            text: text.into(),
+            text,
+            detail: Some(detail),
         }
     }
 }

@@ -90,7 +90,8 @@ impl Signed {
         let page = ErrorPage {
             page: self.page(Section::None),
             status: failure.status.as_u16(),
-            message: failure.message,
+            message: self.why(&failure),
+            detail: Some(failure.detail),
         };
         render_with(failure.status, &page)
     }
@@ -103,7 +104,7 @@ impl Signed {
             Err(failure) if failure.status == StatusCode::UNAUTHORIZED => {
                 return self.failed(failure);
             }
-            Err(failure) => self.notify(Notice::refused(failure.message)),
+            Err(failure) => self.notify(Notice::refused(self.why(&failure), failure.detail)),
         }
         Redirect::to(to).into_response()
     }
@@ -124,6 +125,24 @@ impl Signed {
             .await
             .map(|_| format!("{}: {name}", words(t)));
         self.done(to, done)
+    }
+
+    /// Why the API refused, in the page's language: what kind of refusal,
+    /// and the field it named.
+    fn why(&self, failure: &ApiFailure) -> String {
+        let t = crate::language::texts(self.language);
+        let lead = match failure.status {
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => t.refused_bad_request,
+            StatusCode::FORBIDDEN => t.refused_forbidden,
+            StatusCode::NOT_FOUND => t.refused_not_found,
+            StatusCode::CONFLICT => t.refused_conflict,
+            StatusCode::SERVICE_UNAVAILABLE => t.refused_unavailable,
+            _ => t.refused_failed,
+        };
+        match &failure.field {
+            Some(field) => format!("{lead} ({} {field})", t.refused_field),
+            None => lead.to_string(),
+        }
     }
 
     pub fn notify(&self, notice: Notice) {

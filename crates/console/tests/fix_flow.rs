@@ -108,7 +108,11 @@ async fn a_failing_connector_is_seen_understood_fixed_and_the_fix_undone() {
         "{}",
         result.body
     );
-    assert!(result.has("stop-relaying to-onprem"));
+    assert!(
+        result.has("Stop relaying to on-premises — to-onprem"),
+        "the entry's action by its name: {}",
+        result.body
+    );
     let audit_entry = entry.trim_start_matches("/audit/");
     let undone = browser
         .submit(&entry, &format!("/audit/{audit_entry}/undo"), &[])
@@ -116,12 +120,76 @@ async fn a_failing_connector_is_seen_understood_fixed_and_the_fix_undone() {
     assert_eq!(undone.status, 303, "{}", undone.body);
     assert_eq!(domain_type(&console).await, DomainType::InternalRelay);
     let after = browser.get(&undone.location.unwrap()).await;
-    assert!(after.has("undo:stop-relaying"), "{}", after.body);
+    assert!(
+        after.has("Undo: Stop relaying to on-premises"),
+        "{}",
+        after.body
+    );
     let log = browser.get("/audit").await;
     assert!(
         log.has("undo:stop-relaying") && log.has("console"),
         "{}",
         log.body
+    );
+    console.stop().await;
+}
+
+#[tokio::test]
+async fn in_french_the_preview_the_audit_log_the_trace_and_a_refusal_are_french() {
+    let (console, id) = failing_onprem().await;
+    let browser = console.logged_in().await;
+    assert_eq!(browser.get("/?lang=fr").await.status, 200);
+
+    let preview = browser.get("/fixes/stop-relaying:to-onprem").await;
+    assert!(
+        preview.has("Les domaines contoso.test font désormais autorité"),
+        "the preview's words come in French: {}",
+        preview.body
+    );
+    assert!(
+        preview.has("ne contient pas toutes les vraies boîtes"),
+        "{}",
+        preview.body
+    );
+    browser
+        .submit(
+            "/fixes/stop-relaying:to-onprem",
+            "/fixes/stop-relaying:to-onprem/apply",
+            &[],
+        )
+        .await;
+    let log = browser.get("/audit").await;
+    assert!(
+        log.has("Cesser de relayer vers le serveur sur site"),
+        "{}",
+        log.body
+    );
+
+    let message = browser.get(&format!("/messages/{id}")).await;
+    assert!(
+        message.has("Reçu de 127.0.0.1") && message.has("Différé"),
+        "the trace's events in French: {}",
+        message.body
+    );
+
+    let refused = browser
+        .submit(
+            "/domains",
+            "/domains",
+            &[("name", "not a domain"), ("kind", "authoritative")],
+        )
+        .await;
+    assert_eq!(refused.status, 303, "{}", refused.body);
+    let page = browser.get("/domains").await;
+    assert!(
+        page.has("pas accepté cette demande (champ\u{a0}: name)"),
+        "the refusal in French, naming the field: {}",
+        page.body
+    );
+    assert!(
+        page.has("<span lang=\"en\">"),
+        "the API's own words are marked as English: {}",
+        page.body
     );
     console.stop().await;
 }

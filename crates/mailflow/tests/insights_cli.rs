@@ -53,7 +53,7 @@ fn insights_and_trace_show_a_refused_connector_and_its_deferred_message() {
     for part in [
         "from bob@example.test",
         "received",
-        "routed to connector to-onprem, next hop to-onprem: accepted domain contoso.test",
+        "Routed to connector to-onprem, next hop to-onprem, because of accepted domain contoso.test",
         "attempt",
         "deferred",
         "4.4.316",

@@ -165,6 +165,20 @@ pub struct Texts {
     pub recipients_affected: &'static str,
     pub recipients_to_bounce: &'static str,
     pub refused: &'static str,
+    /// The API refused a value (400): the field it named follows.
+    pub refused_bad_request: &'static str,
+    /// The API refused: it conflicts with the settings as they are (409).
+    pub refused_conflict: &'static str,
+    /// The node failed to do it (5xx).
+    pub refused_failed: &'static str,
+    /// "field:", before the name of the one the API refused.
+    pub refused_field: &'static str,
+    /// The token may not do it (403).
+    pub refused_forbidden: &'static str,
+    /// What the action names does not exist (404).
+    pub refused_not_found: &'static str,
+    /// The node has not started yet (503).
+    pub refused_unavailable: &'static str,
     pub remove: &'static str,
     pub remove_addresses: &'static str,
     pub removed: &'static str,
