@@ -13,7 +13,9 @@ use axum::routing::post;
 use common::*;
 use mailflow_alerts::{SIGNATURE_HEADER, evaluate, retry_delay, send_due, sign};
 use mailflow_core::Clock;
-use mailflow_store::{AlertSettings, MessageFilter, NotificationChannel, Store};
+use mailflow_store::{
+    AlertSettings, AlertStore, BodyStore, MessageFilter, NotificationChannel, OperatorStore,
+};
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 

@@ -7,7 +7,9 @@ mod common;
 use common::*;
 use mailflow_alerts::{AlertChange, UNKNOWN_RECIPIENT_CODE, evaluate, send_due};
 use mailflow_core::Clock;
-use mailflow_store::{AlertRule, AlertSettings, MessageFilter, Store};
+use mailflow_store::{
+    AlertRule, AlertSettings, AlertStore, BodyStore, MessageFilter, OperatorStore,
+};
 use std::time::Duration;
 
 fn with_quota() -> AlertSettings {

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use mailflow_alerts::{AlertChange, EVALUATE_EVERY, evaluate, run_observed};
 use mailflow_core::Clock;
-use mailflow_store::{AlertRule, AlertStateFilter, Store};
+use mailflow_store::{AlertRule, AlertStateFilter, AlertStore};
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::watch;

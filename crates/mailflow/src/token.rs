@@ -9,7 +9,7 @@ use crate::node_access::{Access, AccessError, NodeArgs};
 use clap::{Args, Subcommand};
 use mailflow_admin::{CreatedToken, TokenDigest, TokenList, TokenView};
 use mailflow_core::time_format::text_from_json;
-use mailflow_store::{AdminToken, Store, TokenScope};
+use mailflow_store::{AdminToken, AuthStore, TokenScope};
 use rand::RngCore;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};

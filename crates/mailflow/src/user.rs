@@ -9,7 +9,7 @@ use crate::text_table;
 use clap::{Args, Subcommand};
 use mailflow_admin::{UserList, UserSaved};
 use mailflow_receive::{PasswordHashError, hash_password, user_name_problem};
-use mailflow_store::{SqliteStore, Store, StoreError};
+use mailflow_store::{AuthStore, SqliteStore, StoreError};
 use serde_json::json;
 use std::io::BufRead;
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Serve, write_config};
-use mailflow_store::{AlertObservation, AlertRule, AlertValues, SqliteStore, Store};
+use mailflow_store::{AlertObservation, AlertRule, AlertStore, AlertValues, SqliteStore};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 
 use mailflow::seed::{self, SeedOutcome};
 use mailflow_core::{AcceptedDomain, DomainType, OrgSettings};
-use mailflow_store::{SqliteStore, Store};
+use mailflow_store::{SettingsStore, SqliteStore};
 
 fn seed_with(domain: &str) -> OrgSettings {
     OrgSettings {

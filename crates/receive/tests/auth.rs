@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use common::tls::{handshake, tls_settings};
 use common::{Client, Harness, queued_id};
 use mailflow_receive::{AuthLimits, ReceiveSettings, hash_password};
-use mailflow_store::{SqliteOptions, Store};
+use mailflow_store::{AuthStore, SqliteOptions};
 use mailflow_testkit::certs::TestCa;
 use std::time::Duration;
 use tokio::net::TcpStream;

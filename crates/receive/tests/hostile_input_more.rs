@@ -11,7 +11,7 @@ mod common;
 use common::{Client, Harness, queued_id, settings};
 use mailflow_core::MessageId;
 use mailflow_receive::ReceiveSettings;
-use mailflow_store::{MessageFilter, SqliteOptions, Store, StoredMessage};
+use mailflow_store::{MessageFilter, OperatorStore, SqliteOptions, StoredMessage};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Join, Sink};
 use tokio::net::TcpStream;

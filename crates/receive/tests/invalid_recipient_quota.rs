@@ -7,7 +7,7 @@ mod common;
 
 use common::Harness;
 use mailflow_core::Clock;
-use mailflow_store::{AlertSettings, Store};
+use mailflow_store::{AlertSettings, AlertStore};
 use std::time::Duration;
 
 const QUOTA: u64 = 3;

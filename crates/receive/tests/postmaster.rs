@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Harness, queued_id, settings};
-use mailflow_store::{AlertSettings, Store};
+use mailflow_store::{AlertSettings, AlertStore};
 
 const MESSAGE: &str = "Subject: hello postmaster\r\n\r\nhi\r\n";
 

@@ -1,3 +1,4 @@
+use std::fmt;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -6,7 +7,7 @@ pub enum StoreError {
     #[error("the store is full: {0}")]
     Full(String),
     #[error("store error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(DatabaseError),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
     #[error("store I/O error: {0}")]
@@ -17,4 +18,70 @@ pub enum StoreError {
     /// The store's writer has stopped (the store is shutting down).
     #[error("the store is closed")]
     Closed,
+}
+
+/// A failure of the database itself, whichever back end met it. Opaque:
+/// callers act on what kind of failure it was, people read its message,
+/// and nothing outside the store depends on the database driver.
+#[derive(Debug)]
+pub struct DatabaseError {
+    failure: DatabaseFailure,
+    /// The database ran out of space (only a write turns this into
+    /// `StoreError::Full`: a read that meets it is an ordinary failure).
+    out_of_space: bool,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// What kind of database failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseFailure {
+    /// The database could not be reached or stopped answering (a pool that
+    /// timed out, a dropped connection): worth trying again shortly.
+    Unreachable,
+    /// A row with the same key is there already.
+    Duplicate,
+    Other,
+}
+
+impl DatabaseError {
+    pub fn failure(&self) -> DatabaseFailure {
+        self.failure
+    }
+
+    pub(crate) fn out_of_space(&self) -> bool {
+        self.out_of_space
+    }
+}
+
+impl fmt::Display for DatabaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.source.fmt(f)
+    }
+}
+
+impl std::error::Error for DatabaseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// The back ends' `?` on the driver's results; the driver's error goes no
+/// further than `DatabaseError`'s source.
+#[doc(hidden)]
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        let failure = match &error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => DatabaseFailure::Unreachable,
+            sqlx::Error::Database(db) if db.is_unique_violation() => DatabaseFailure::Duplicate,
+            _ => DatabaseFailure::Other,
+        };
+        StoreError::Database(DatabaseError {
+            failure,
+            out_of_space: crate::sqlite::is_out_of_space(&error),
+            source: Box::new(error),
+        })
+    }
 }

@@ -5,7 +5,9 @@ mod common;
 
 use common::*;
 use mailflow_core::{MessageId, RecipientState};
-use mailflow_store::{SqliteOptions, SqliteStore, Store, StoreError};
+use mailflow_store::{
+    BodyStore, DatabaseFailure, QueueStore, SqliteOptions, SqliteStore, StoreError,
+};
 use sqlx::{Connection, SqliteConnection};
 use std::sync::Arc;
 
@@ -94,7 +96,10 @@ async fn a_duplicate_id_is_refused_without_harming_other_messages() {
         t.store.accept_message(duplicate),
         t.store.accept_message(other.clone())
     );
-    assert!(matches!(dup, Err(StoreError::Database(_))), "{dup:?}");
+    assert!(
+        matches!(&dup, Err(StoreError::Database(e)) if e.failure() == DatabaseFailure::Duplicate),
+        "{dup:?}"
+    );
     ok.unwrap();
     assert_eq!(
         t.store.message(first.id).await.unwrap().unwrap().recipients[0].address,

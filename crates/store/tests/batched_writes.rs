@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use mailflow_core::RecipientState;
-use mailflow_store::Store;
+use mailflow_store::{InsightStore, QueueStore};
 
 #[tokio::test]
 async fn one_record_call_updates_more_recipients_than_one_statement_holds() {

@@ -6,7 +6,9 @@ mod common;
 
 use common::*;
 use mailflow_core::{AddressResult, Diagnosis, Event, EventKind, RecipientState, Stage};
-use mailflow_store::{HistoryBucket, RecipientUpdate, Store, TraceFilter};
+use mailflow_store::{
+    HistoryBucket, InsightStore, OperatorStore, QueueStore, RecipientUpdate, TraceFilter,
+};
 use sqlx::{Connection, SqliteConnection};
 use time::OffsetDateTime;
 

@@ -6,7 +6,9 @@ mod common;
 
 use common::*;
 use mailflow_core::MessageId;
-use mailflow_store::{NewMessage, RecipientUpdate, SqliteStore, Store};
+use mailflow_store::{
+    InsightStore, NewMessage, OperatorStore, QueueStore, RecipientUpdate, SqliteStore,
+};
 use std::sync::Arc;
 use time::OffsetDateTime;
 

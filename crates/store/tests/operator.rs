@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use mailflow_core::{Event, EventKind, RecipientState};
-use mailflow_store::{AuditEntry, NextHopHold, Store};
+use mailflow_store::{AuditEntry, InsightStore, NextHopHold, OperatorStore, QueueStore};
 use serde_json::json;
 
 fn audit(action: &str) -> AuditEntry {

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use mailflow_store::{SqliteStore, Store};
+use mailflow_store::{QueueStore, SqliteStore};
 use std::os::unix::fs::PermissionsExt;
 
 fn mode(path: &std::path::Path) -> u32 {

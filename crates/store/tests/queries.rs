@@ -9,7 +9,9 @@ use mailflow_core::{
     AcceptedDomain, Connector, ConnectorKind, Diagnosis, DomainType, EnhancedCode, OrgSettings,
     RecipientState, SmartHost, TlsPolicy,
 };
-use mailflow_store::{LastError, MessageFilter, Store};
+use mailflow_store::{
+    InsightStore, LastError, MessageFilter, OperatorStore, QueueStore, SettingsStore, Store,
+};
 use sqlx::{Connection, SqliteConnection};
 use std::time::Duration;
 

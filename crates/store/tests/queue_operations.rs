@@ -6,7 +6,9 @@ mod common;
 
 use common::*;
 use mailflow_core::{EventKind, MessageId, RecipientState};
-use mailflow_store::{ConnectorChoice, QueueAction, QueueSelection, Store};
+use mailflow_store::{
+    ConnectorChoice, InsightStore, OperatorStore, QueueAction, QueueSelection, QueueStore,
+};
 
 fn onprem() -> QueueSelection {
     QueueSelection {

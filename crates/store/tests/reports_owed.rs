@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use mailflow_store::{OwedReport, Store};
+use mailflow_store::{OwedReport, QueueStore, Store};
 use time::OffsetDateTime;
 
 /// Every report owed, at any age.

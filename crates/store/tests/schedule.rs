@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use mailflow_core::RecipientState;
-use mailflow_store::{NextHopHold, SqliteStore, Store};
+use mailflow_store::{InsightStore, NextHopHold, QueueStore, SqliteStore};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;

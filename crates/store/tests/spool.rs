@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use mailflow_store::{SqliteOptions, SqliteStore, Store};
+use mailflow_store::{BodyStore, QueueStore, SqliteOptions, SqliteStore};
 use sqlx::{Connection, SqliteConnection};
 use std::path::Path;
 use std::time::Duration;

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use mailflow_core::MessageId;
-use mailflow_store::{SqliteStore, Store};
+use mailflow_store::{BodyStore, QueueStore, SqliteStore};
 use sqlx::{Connection, SqliteConnection};
 use std::io;
 use tokio::io::AsyncReadExt;

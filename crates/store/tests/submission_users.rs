@@ -4,7 +4,7 @@
 mod common;
 
 use common::open_store;
-use mailflow_store::Store;
+use mailflow_store::AuthStore;
 
 #[tokio::test]
 async fn users_are_saved_replaced_and_kept_per_organisation() {

@@ -11,8 +11,8 @@ use mailflow_core::{
     OrgSettings, RecipientState, Route, TlsPolicy,
 };
 use mailflow_store::{
-    AlertRules, AlertSettings, LastError, NewMessage, NewRecipient, RecipientUpdate, SqliteStore,
-    Store,
+    AlertRules, AlertSettings, AlertStore, LastError, NewMessage, NewRecipient, QueueStore,
+    RecipientUpdate, SettingsStore, SqliteStore,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -12,7 +12,8 @@ use mailflow_core::{
 };
 use mailflow_receive::{ReceiveSettings, Receiver};
 use mailflow_store::{
-    MessageFilter, SharedStore, SqliteOptions, SqliteStore, Store, StoredMessage,
+    BodyStore, MessageFilter, OperatorStore, QueueStore, SharedStore, SqliteOptions, SqliteStore,
+    StoredMessage,
 };
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -13,16 +13,8 @@ const SQLITE_FULL: i64 = 13;
 /// `ENOSPC` on Linux and the BSDs.
 const ENOSPC: i32 = 28;
 
-/// Converts an error met while writing.
-pub fn write_error(error: sqlx::Error) -> StoreError {
-    if is_out_of_space(&error) {
-        StoreError::Full(error.to_string())
-    } else {
-        StoreError::Database(error)
-    }
-}
-
-fn is_out_of_space(error: &sqlx::Error) -> bool {
+/// Whether SQLite (or the system under it) said the disk is full.
+pub(crate) fn is_out_of_space(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Database(db) => db
             .code()
@@ -41,7 +33,7 @@ pub fn is_out_of_space_io(io: &std::io::Error) -> bool {
 /// Re-reads the database errors of a write: running out of space is `Full`.
 pub fn on_write<T>(result: crate::Result<T>) -> crate::Result<T> {
     result.map_err(|error| match error {
-        StoreError::Database(error) => write_error(error),
+        StoreError::Database(error) if error.out_of_space() => StoreError::Full(error.to_string()),
         other => other,
     })
 }

@@ -1,0 +1,18 @@
+//! The store's contract, one trait per role. A back end implements each;
+//! `Store` is all of them, so one value serves every part of the node.
+
+mod alerts;
+mod auth;
+mod bodies;
+mod insight;
+mod operator;
+mod queue;
+mod settings;
+
+pub use alerts::AlertStore;
+pub use auth::AuthStore;
+pub use bodies::BodyStore;
+pub use insight::InsightStore;
+pub use operator::OperatorStore;
+pub use queue::QueueStore;
+pub use settings::SettingsStore;
