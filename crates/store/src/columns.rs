@@ -1,0 +1,88 @@
+//! How mailflow's values become database columns and back, the same in
+//! every back end.
+//!
+//! One place decides the column encodings so that every query agrees on
+//! them: times are nanoseconds since the epoch, ids are the UUID's 16 bytes,
+//! states are their snake_case names and structured values are JSON. A
+//! value that does not decode is `StoreError::Corrupt`, naming the column.
+
+use crate::StoreError;
+use mailflow_core::{MessageId, RecipientState, Ret};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+/// Nanoseconds since the epoch. Times outside 1677..2262 saturate: they are
+/// "never" or "long ago" for a mail queue.
+pub fn time_to_db(at: OffsetDateTime) -> i64 {
+    let nanos = at.unix_timestamp_nanos();
+    nanos.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+pub fn time_from_db(nanos: i64) -> OffsetDateTime {
+    // Every i64 of nanoseconds is within OffsetDateTime's range.
+    OffsetDateTime::from_unix_timestamp_nanos(nanos as i128).expect("i64 nanoseconds fit")
+}
+
+pub fn id_to_db(id: MessageId) -> Vec<u8> {
+    id.0.as_bytes().to_vec()
+}
+
+pub fn id_from_db(bytes: &[u8]) -> Result<MessageId, StoreError> {
+    uuid::Uuid::from_slice(bytes)
+        .map(MessageId)
+        .map_err(|e| StoreError::Corrupt(format!("message id: {e}")))
+}
+
+pub fn state_from_db(text: &str) -> Result<RecipientState, StoreError> {
+    text.parse()
+        .map_err(|e: String| StoreError::Corrupt(format!("recipient state: {e}")))
+}
+
+pub fn ret_to_db(ret: Ret) -> &'static str {
+    match ret {
+        Ret::Full => "full",
+        Ret::Headers => "headers",
+    }
+}
+
+pub fn ret_from_db(text: &str) -> Result<Ret, StoreError> {
+    match text {
+        "full" => Ok(Ret::Full),
+        "headers" => Ok(Ret::Headers),
+        other => Err(StoreError::Corrupt(format!(
+            "dsn_ret: unknown value {other:?}"
+        ))),
+    }
+}
+
+pub fn json_to_db<T: Serialize>(value: &T) -> String {
+    // mailflow's types serialize to JSON without failing: plain structs and
+    // enums with string keys.
+    serde_json::to_string(value).expect("mailflow values serialize to JSON")
+}
+
+pub fn json_from_db<T: DeserializeOwned>(column: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// Decodes an optional JSON column.
+pub fn opt_json_from_db<T: DeserializeOwned>(
+    column: &str,
+    text: Option<String>,
+) -> Result<Option<T>, StoreError> {
+    text.map(|text| json_from_db(column, &text)).transpose()
+}
+
+pub fn count_to_u32(column: &str, value: i64) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column}: {value} out of range")))
+}
+
+pub fn count_to_u64(column: &str, value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column}: {value} out of range")))
+}
+
+/// Database integers are signed; a limit beyond i64 is no limit.
+pub fn limit_to_db(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
