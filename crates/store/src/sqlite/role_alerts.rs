@@ -1,4 +1,4 @@
-//! `SqliteStore` as a `AlertStore`.
+//! `SqliteStore` as an `AlertStore`.
 
 use super::*;
 use crate::AlertStore;

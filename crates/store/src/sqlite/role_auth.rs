@@ -1,4 +1,4 @@
-//! `SqliteStore` as a `AuthStore`.
+//! `SqliteStore` as an `AuthStore`.
 
 use super::*;
 use crate::AuthStore;

@@ -1,4 +1,4 @@
-//! `SqliteStore` as a `InsightStore`.
+//! `SqliteStore` as an `InsightStore`.
 
 use super::*;
 use crate::InsightStore;

@@ -1,4 +1,4 @@
-//! `SqliteStore` as a `OperatorStore`.
+//! `SqliteStore` as an `OperatorStore`.
 
 use super::*;
 use crate::OperatorStore;
