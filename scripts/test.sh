@@ -5,8 +5,9 @@
 # The tests need loopback sockets, temporary directories and python3 (an
 # independent reader of the addresses mailflow writes); the console's
 # browser tests need Chromium and Node, which scripts/browser-test.sh
-# installs when they are missing. When tests against PostgreSQL arrive,
-# this is where the database is made ready.
+# installs when they are missing; the store's tests need PostgreSQL, which
+# scripts/postgres-ready.sh starts or installs (DATABASE_URL, or
+# postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ if ! command -v python3 >/dev/null 2>&1; then
     echo "python3 is missing: installing it" >&2
     apt-get update -qq && apt-get install -y -qq python3 >/dev/null
 fi
+scripts/postgres-ready.sh
 cargo test --workspace --locked "$@"
 # The whole workspace's tests built the binary the browser tests drive (a
 # build of the one package would recompile much of it with other features).
