@@ -18,6 +18,10 @@ pub enum StoreError {
     /// The store's writer has stopped (the store is shutting down).
     #[error("the store is closed")]
     Closed,
+    /// The database's schema cannot be used by this mailflow (written by a
+    /// newer version, or a migration failed).
+    #[error("{0}")]
+    Schema(String),
 }
 
 /// A failure of the database itself, whichever back end met it. Opaque:
@@ -26,6 +30,8 @@ pub enum StoreError {
 #[derive(Debug)]
 pub struct DatabaseError {
     failure: DatabaseFailure,
+    /// What the store was doing, for people (e.g. which server it tried).
+    context: Option<String>,
     /// The database ran out of space (only a write turns this into
     /// `StoreError::Full`: a read that meets it is an ordinary failure).
     out_of_space: bool,
@@ -44,6 +50,19 @@ pub enum DatabaseFailure {
 }
 
 impl DatabaseError {
+    /// The database could not be reached while doing `context`.
+    pub(crate) fn unreachable(
+        context: String,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> StoreError {
+        StoreError::Database(DatabaseError {
+            failure: DatabaseFailure::Unreachable,
+            context: Some(context),
+            out_of_space: false,
+            source: Box::new(source),
+        })
+    }
+
     pub fn failure(&self) -> DatabaseFailure {
         self.failure
     }
@@ -55,7 +74,10 @@ impl DatabaseError {
 
 impl fmt::Display for DatabaseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.source.fmt(f)
+        match &self.context {
+            Some(context) => write!(f, "{context}: {}", self.source),
+            None => self.source.fmt(f),
+        }
     }
 }
 
@@ -80,7 +102,9 @@ impl From<sqlx::Error> for StoreError {
         };
         StoreError::Database(DatabaseError {
             failure,
-            out_of_space: crate::sqlite::is_out_of_space(&error),
+            context: None,
+            out_of_space: crate::sqlite::is_out_of_space(&error)
+                || crate::postgres::is_out_of_space(&error),
             source: Box::new(error),
         })
     }

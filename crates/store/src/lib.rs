@@ -12,12 +12,14 @@
 mod admin_token;
 pub mod alert_check;
 mod alert_model;
+mod columns;
 mod data_dir_lock;
 mod error;
 mod insight;
 pub mod metrics;
 mod model;
 mod operator;
+mod postgres;
 pub mod private_files;
 mod queue_ops;
 mod roles;
@@ -41,6 +43,7 @@ pub use model::{
     StoredRecipient,
 };
 pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use queue_ops::{ConnectorChoice, QueueAction, QueueSelection, SelectedMessage};
 pub use roles::{
     AlertStore, AuthStore, BodyStore, InsightStore, OperatorStore, QueueStore, SettingsStore,

@@ -5,10 +5,7 @@
 mod common;
 
 use common::*;
-use mailflow_core::{
-    AcceptedDomain, Connector, ConnectorKind, Diagnosis, DomainType, EnhancedCode, OrgSettings,
-    RecipientState, SmartHost, TlsPolicy,
-};
+use mailflow_core::{Diagnosis, EnhancedCode, RecipientState};
 use mailflow_store::{
     InsightStore, LastError, MessageFilter, OperatorStore, QueueStore, SettingsStore, Store,
 };
@@ -242,49 +239,6 @@ async fn delay_notices_are_due_for_old_deferred_messages_once() {
     t.store.close().await.unwrap();
 }
 
-fn settings() -> OrgSettings {
-    let mut settings = OrgSettings {
-        accepted_domains: vec![AcceptedDomain {
-            name: "acme.test".into(),
-            kind: DomainType::InternalRelay,
-        }],
-        connectors: vec![Connector {
-            name: "onprem".into(),
-            kind: ConnectorKind::OnPremises,
-            enabled: true,
-            recipient_domains: vec!["acme.test".into()],
-            smart_hosts: vec!["mail.acme.test:2525".parse::<SmartHost>().unwrap()],
-            tls: TlsPolicy::VerifyName,
-            tls_name: None,
-            connect_timeout: Some(Duration::from_secs(5)),
-            command_timeout: None,
-            max_connections: 4,
-        }],
-        ..OrgSettings::default()
-    };
-    settings.directory.insert("bob@acme.test");
-    settings
-}
-
-#[tokio::test]
-async fn org_settings_round_trip_and_are_replaced_by_a_save() {
-    let t = open_store().await;
-    assert_eq!(t.store.org_settings("acme").await.unwrap(), None);
-    let mut saved = settings();
-    t.store.save_org_settings("acme", &saved).await.unwrap();
-    assert_eq!(
-        t.store.org_settings("acme").await.unwrap(),
-        Some(saved.clone())
-    );
-
-    saved.accepted_domains[0].kind = DomainType::Authoritative;
-    saved.connectors[0].enabled = false;
-    t.store.save_org_settings("acme", &saved).await.unwrap();
-    assert_eq!(t.store.org_settings("acme").await.unwrap(), Some(saved));
-    assert_eq!(t.store.org_settings("other").await.unwrap(), None);
-    t.store.close().await.unwrap();
-}
-
 #[tokio::test]
 async fn events_come_back_oldest_first_and_per_message() {
     let t = open_store().await;
@@ -320,7 +274,10 @@ async fn settings_holds_and_events_survive_a_reopen() {
     let store = mailflow_store::SqliteStore::open(dir.path()).await.unwrap();
     let m = onprem_message(t0(), "bob@acme.test");
     store.accept_message(m.clone()).await.unwrap();
-    store.save_org_settings("acme", &settings()).await.unwrap();
+    store
+        .save_org_settings("acme", &org_settings())
+        .await
+        .unwrap();
     let hold = mailflow_store::NextHopHold {
         next_hop: "onprem".into(),
         until: t0() + minutes(5),
@@ -335,7 +292,10 @@ async fn settings_holds_and_events_survive_a_reopen() {
     drop(store);
 
     let store = common::reopen(dir.path(), Default::default()).await;
-    assert_eq!(store.org_settings("acme").await.unwrap(), Some(settings()));
+    assert_eq!(
+        store.org_settings("acme").await.unwrap(),
+        Some(org_settings())
+    );
     assert_eq!(store.next_hop_hold("onprem").await.unwrap(), Some(hold));
     let events = store.events(m.id).await.unwrap();
     assert_eq!(

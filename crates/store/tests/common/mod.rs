@@ -4,8 +4,9 @@
 #![allow(dead_code)]
 
 use mailflow_core::{
-    Diagnosis, DsnEnvelope, DsnRecipient, Event, EventKind, MessageId, Notify, RecipientState, Ret,
-    Route,
+    AcceptedDomain, Connector, ConnectorKind, Diagnosis, DomainType, DsnEnvelope, DsnRecipient,
+    Event, EventKind, MessageId, Notify, OrgSettings, RecipientState, Ret, Route, SmartHost,
+    TlsPolicy,
 };
 use mailflow_store::{LastError, NewMessage, NewRecipient, RecipientUpdate, SqliteStore};
 use std::path::Path;
@@ -195,4 +196,30 @@ pub async fn reopen(dir: &Path, options: mailflow_store::SqliteOptions) -> Sqlit
         }
     }
     panic!("the dropped store never let go of {}", dir.display());
+}
+
+/// An organisation with one domain relayed to an on-premises connector
+/// and one known recipient.
+pub fn org_settings() -> OrgSettings {
+    let mut settings = OrgSettings {
+        accepted_domains: vec![AcceptedDomain {
+            name: "acme.test".into(),
+            kind: DomainType::InternalRelay,
+        }],
+        connectors: vec![Connector {
+            name: "onprem".into(),
+            kind: ConnectorKind::OnPremises,
+            enabled: true,
+            recipient_domains: vec!["acme.test".into()],
+            smart_hosts: vec!["mail.acme.test:2525".parse::<SmartHost>().unwrap()],
+            tls: TlsPolicy::VerifyName,
+            tls_name: None,
+            connect_timeout: Some(Duration::from_secs(5)),
+            command_timeout: None,
+            max_connections: 4,
+        }],
+        ..OrgSettings::default()
+    };
+    settings.directory.insert("bob@acme.test");
+    settings
 }

@@ -1,0 +1,77 @@
+//! Admin API tokens: saved once, found by digest, listed and revoked by name.
+
+use crate::columns::{time_from_db, time_to_db};
+use crate::{AdminToken, Result, StoreError};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+use time::OffsetDateTime;
+
+const COLUMNS: &str = "name, scope, digest, created_at, created_by, last_used_at";
+
+/// Saves a new token; false (and nothing saved) when the name or the
+/// digest is taken.
+pub async fn create(pool: &PgPool, token: &AdminToken) -> Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO admin_tokens (name, scope, digest, created_at, created_by) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    )
+    .bind(&token.name)
+    .bind(token.scope.as_str())
+    .bind(&token.digest)
+    .bind(time_to_db(token.created_at))
+    .bind(&token.created_by)
+    .execute(pool)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+pub async fn list(pool: &PgPool) -> Result<Vec<AdminToken>> {
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM admin_tokens ORDER BY name"))
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(token).collect()
+}
+
+pub async fn by_digest(pool: &PgPool, digest: &str) -> Result<Option<AdminToken>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM admin_tokens WHERE digest = $1"
+    ))
+    .bind(digest)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(token).transpose()
+}
+
+/// Deletes the token; false when there is none of that name.
+pub async fn revoke(pool: &PgPool, name: &str) -> Result<bool> {
+    let deleted = sqlx::query("DELETE FROM admin_tokens WHERE name = $1")
+        .bind(name)
+        .execute(pool)
+        .await?;
+    Ok(deleted.rows_affected() == 1)
+}
+
+pub async fn used(pool: &PgPool, name: &str, at: OffsetDateTime) -> Result<()> {
+    sqlx::query("UPDATE admin_tokens SET last_used_at = $1 WHERE name = $2")
+        .bind(time_to_db(at))
+        .bind(name)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+fn token(row: &PgRow) -> Result<AdminToken> {
+    let scope: String = row.try_get("scope")?;
+    Ok(AdminToken {
+        name: row.try_get("name")?,
+        scope: scope
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("admin_tokens.scope: {e}")))?,
+        digest: row.try_get("digest")?,
+        created_at: time_from_db(row.try_get("created_at")?),
+        created_by: row.try_get("created_by")?,
+        last_used_at: row
+            .try_get::<Option<i64>, _>("last_used_at")?
+            .map(time_from_db),
+    })
+}
