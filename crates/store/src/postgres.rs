@@ -11,6 +11,10 @@
 //! store's role traits and runs the behavioural tests of that role.
 
 mod admin_tokens;
+mod alert_outbox;
+mod alerts;
+mod invalid_recipients;
+mod role_alerts;
 mod role_auth;
 mod role_settings;
 mod schema;

@@ -34,14 +34,14 @@ CREATE INDEX messages_message_id_header ON messages (message_id_header)
 -- body to its next hop piece by piece.
 CREATE TABLE bodies (
     message_id BYTEA   NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
-    piece      INTEGER NOT NULL,
+    piece      BIGINT NOT NULL,
     bytes      BYTEA   NOT NULL,
     PRIMARY KEY (message_id, piece)
 );
 
 CREATE TABLE recipients (
     message_id      BYTEA   NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
-    idx             INTEGER NOT NULL,
+    idx             BIGINT NOT NULL,
     org             TEXT    NOT NULL,
     received_at     BIGINT  NOT NULL,
     address         TEXT    NOT NULL,
@@ -51,7 +51,7 @@ CREATE TABLE recipients (
     route_domain    TEXT    NOT NULL,
     next_hop        TEXT    NOT NULL,
     state           TEXT    NOT NULL,
-    attempts        INTEGER NOT NULL DEFAULT 0,
+    attempts        BIGINT NOT NULL DEFAULT 0,
     next_attempt_at BIGINT,
     last_error      TEXT,
     -- The enhanced code of last_error (e.g. 4.4.316), for filtering.
@@ -104,7 +104,7 @@ CREATE TABLE suspended_counts (
 -- queued yet.
 CREATE TABLE reports_owed (
     message_id BYTEA   NOT NULL,
-    idx        INTEGER NOT NULL,
+    idx        BIGINT NOT NULL,
     failed_at  BIGINT  NOT NULL,
     PRIMARY KEY (message_id, idx)
 );
@@ -113,7 +113,7 @@ CREATE INDEX reports_owed_failed_at ON reports_owed (failed_at);
 CREATE TABLE next_hop_holds (
     next_hop  TEXT    NOT NULL PRIMARY KEY,
     until_at  BIGINT  NOT NULL,
-    failures  INTEGER NOT NULL,
+    failures  BIGINT NOT NULL,
     diagnosis TEXT    NOT NULL
 );
 
@@ -187,7 +187,7 @@ CREATE TABLE alert_outbox (
     alert_id        BIGINT  NOT NULL REFERENCES alerts (id),
     channel         TEXT    NOT NULL,
     payload         TEXT    NOT NULL,
-    attempts        INTEGER NOT NULL DEFAULT 0,
+    attempts        BIGINT NOT NULL DEFAULT 0,
     created_at      BIGINT  NOT NULL,
     -- NULL once delivered or given up.
     next_attempt_at BIGINT,
@@ -200,7 +200,7 @@ CREATE INDEX alert_outbox_due ON alert_outbox (next_attempt_at)
 CREATE TABLE alert_daily_counts (
     org  TEXT    NOT NULL,
     day  TEXT    NOT NULL,
-    sent INTEGER NOT NULL,
+    sent BIGINT NOT NULL,
     PRIMARY KEY (org, day)
 );
 CREATE TABLE invalid_recipients (

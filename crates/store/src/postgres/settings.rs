@@ -10,12 +10,14 @@ use sqlx::PgPool;
 #[derive(Debug, Clone, Copy)]
 pub enum SettingsTable {
     Org,
+    Alert,
 }
 
 impl SettingsTable {
     fn name(self) -> &'static str {
         match self {
             SettingsTable::Org => "org_settings",
+            SettingsTable::Alert => "alert_settings",
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Every back end, opened empty for one test.
 
-use mailflow_store::{AuthStore, PostgresOptions, PostgresStore, SettingsStore, SqliteStore};
+use mailflow_store::{
+    AlertStore, AuthStore, PostgresOptions, PostgresStore, SettingsStore, SqliteStore,
+};
 use sqlx::Connection;
 use std::sync::Arc;
 use tempfile::TempDir;
@@ -33,6 +35,13 @@ impl Backend {
     }
 
     pub fn auth(&self) -> Arc<dyn AuthStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    pub fn alerts(&self) -> Arc<dyn AlertStore> {
         match self {
             Backend::Sqlite { store, .. } => store.clone(),
             Backend::Postgres { store, .. } => store.clone(),

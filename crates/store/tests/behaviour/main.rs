@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod alerts;
 mod auth;
 mod backends;
 mod postgres_connect;
