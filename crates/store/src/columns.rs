@@ -86,3 +86,42 @@ pub fn count_to_u64(column: &str, value: i64) -> Result<u64, StoreError> {
 pub fn limit_to_db(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
+
+/// A row of either back end, read by column name into the encodings
+/// above, so that one decoder serves both.
+pub trait ColumnRow {
+    fn text(&self, column: &str) -> Result<String, StoreError>;
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError>;
+    fn int(&self, column: &str) -> Result<i64, StoreError>;
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError>;
+
+    fn time(&self, column: &str) -> Result<OffsetDateTime, StoreError> {
+        Ok(time_from_db(self.int(column)?))
+    }
+
+    fn opt_time(&self, column: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        Ok(self.opt_int(column)?.map(time_from_db))
+    }
+}
+
+macro_rules! column_row {
+    ($row:ty) => {
+        impl ColumnRow for $row {
+            fn text(&self, column: &str) -> Result<String, StoreError> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+            fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+            fn int(&self, column: &str) -> Result<i64, StoreError> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+            fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+        }
+    };
+}
+
+column_row!(sqlx::sqlite::SqliteRow);
+column_row!(sqlx::postgres::PgRow);

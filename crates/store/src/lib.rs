@@ -14,6 +14,7 @@ pub mod alert_check;
 mod alert_model;
 mod columns;
 mod data_dir_lock;
+mod decode;
 mod error;
 mod insight;
 pub mod metrics;

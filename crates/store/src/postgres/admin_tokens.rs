@@ -1,12 +1,10 @@
 //! Admin API tokens: saved once, found by digest, listed and revoked by name.
 
-use crate::columns::{time_from_db, time_to_db};
-use crate::{AdminToken, Result, StoreError};
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use crate::columns::time_to_db;
+use crate::decode::{self, TOKEN_COLUMNS};
+use crate::{AdminToken, Result};
+use sqlx::PgPool;
 use time::OffsetDateTime;
-
-const COLUMNS: &str = "name, scope, digest, created_at, created_by, last_used_at";
 
 /// Saves a new token; false (and nothing saved) when the name or the
 /// digest is taken.
@@ -26,20 +24,22 @@ pub async fn create(pool: &PgPool, token: &AdminToken) -> Result<bool> {
 }
 
 pub async fn list(pool: &PgPool) -> Result<Vec<AdminToken>> {
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM admin_tokens ORDER BY name"))
-        .fetch_all(pool)
-        .await?;
-    rows.iter().map(token).collect()
+    let rows = sqlx::query(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM admin_tokens ORDER BY name"
+    ))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(decode::admin_token).collect()
 }
 
 pub async fn by_digest(pool: &PgPool, digest: &str) -> Result<Option<AdminToken>> {
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM admin_tokens WHERE digest = $1"
+        "SELECT {TOKEN_COLUMNS} FROM admin_tokens WHERE digest = $1"
     ))
     .bind(digest)
     .fetch_optional(pool)
     .await?;
-    row.as_ref().map(token).transpose()
+    row.as_ref().map(decode::admin_token).transpose()
 }
 
 /// Deletes the token; false when there is none of that name.
@@ -58,20 +58,4 @@ pub async fn used(pool: &PgPool, name: &str, at: OffsetDateTime) -> Result<()> {
         .execute(pool)
         .await?;
     Ok(())
-}
-
-fn token(row: &PgRow) -> Result<AdminToken> {
-    let scope: String = row.try_get("scope")?;
-    Ok(AdminToken {
-        name: row.try_get("name")?,
-        scope: scope
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("admin_tokens.scope: {e}")))?,
-        digest: row.try_get("digest")?,
-        created_at: time_from_db(row.try_get("created_at")?),
-        created_by: row.try_get("created_by")?,
-        last_used_at: row
-            .try_get::<Option<i64>, _>("last_used_at")?
-            .map(time_from_db),
-    })
 }

@@ -6,13 +6,10 @@
 //! once never pass the cap together.
 
 use crate::columns::{count_to_u32, limit_to_db, time_from_db, time_to_db};
-use crate::{AlertId, Enqueued, NewNotification, OutboxEntry, OutboxRetry, Result, StoreError};
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use crate::decode::{self, OUTBOX_COLUMNS};
+use crate::{AlertId, Enqueued, NewNotification, OutboxEntry, OutboxRetry, Result};
+use sqlx::PgPool;
 use time::OffsetDateTime;
-
-const COLUMNS: &str = "id, org, alert_id, channel, payload, attempts, created_at, \
-     next_attempt_at, delivered_at, abandoned_at, last_failure";
 
 /// The UTC day a notification counts against, `YYYY-MM-DD`.
 fn day_of(at: OffsetDateTime) -> String {
@@ -88,7 +85,7 @@ pub async fn due(
     limit: usize,
 ) -> Result<Vec<OutboxEntry>> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM alert_outbox WHERE org = $1 AND next_attempt_at <= $2 \
+        "SELECT {OUTBOX_COLUMNS} FROM alert_outbox WHERE org = $1 AND next_attempt_at <= $2 \
          ORDER BY next_attempt_at, id LIMIT $3"
     ))
     .bind(org)
@@ -96,7 +93,7 @@ pub async fn due(
     .bind(limit_to_db(limit))
     .fetch_all(pool)
     .await?;
-    rows.iter().map(entry_from_row).collect()
+    rows.iter().map(decode::outbox_entry).collect()
 }
 
 /// When the organisation's next notification is due, if any waits.
@@ -148,32 +145,10 @@ pub async fn failed(
 /// Every notification about one alert, in the order queued.
 pub async fn of_alert(pool: &PgPool, alert_id: AlertId) -> Result<Vec<OutboxEntry>> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM alert_outbox WHERE alert_id = $1 ORDER BY id"
+        "SELECT {OUTBOX_COLUMNS} FROM alert_outbox WHERE alert_id = $1 ORDER BY id"
     ))
     .bind(alert_id)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(entry_from_row).collect()
-}
-
-fn entry_from_row(row: &PgRow) -> Result<OutboxEntry> {
-    let time = |column: &str| -> Result<Option<OffsetDateTime>> {
-        Ok(row.try_get::<Option<i64>, _>(column)?.map(time_from_db))
-    };
-    Ok(OutboxEntry {
-        id: row.try_get("id")?,
-        org: row.try_get("org")?,
-        alert_id: row.try_get("alert_id")?,
-        channel: row
-            .try_get::<&str, _>("channel")?
-            .parse()
-            .map_err(|e: String| StoreError::Corrupt(format!("alert_outbox.channel: {e}")))?,
-        payload: row.try_get("payload")?,
-        attempts: count_to_u32("alert_outbox.attempts", row.try_get("attempts")?)?,
-        created_at: time_from_db(row.try_get("created_at")?),
-        next_attempt_at: time("next_attempt_at")?,
-        delivered_at: time("delivered_at")?,
-        abandoned_at: time("abandoned_at")?,
-        last_failure: row.try_get("last_failure")?,
-    })
+    rows.iter().map(decode::outbox_entry).collect()
 }

@@ -5,16 +5,11 @@
 //! conflict target of `observe`'s one statement, which opens the alert or
 //! merges the observation into the open one.
 
-use crate::columns::{json_from_db, json_to_db, time_from_db, time_to_db};
-use crate::{
-    Alert, AlertId, AlertObservation, AlertStateFilter, ObservedAlert, Result, StoreError,
-};
-use sqlx::postgres::PgRow;
+use crate::columns::{json_to_db, time_to_db};
+use crate::decode::{self, ALERT_COLUMNS};
+use crate::{Alert, AlertId, AlertObservation, AlertStateFilter, ObservedAlert, Result};
 use sqlx::{PgPool, Row};
 use time::OffsetDateTime;
-
-const COLUMNS: &str = "id, org, connector, code, rule, opened_at, updated_at, resolved_at, \
-     acknowledged_at, acknowledged_by, notified_at, last_values";
 
 /// Merges the observation into the open alert of its connector and code,
 /// or opens one.
@@ -27,7 +22,7 @@ pub async fn observe(pool: &PgPool, seen: &AlertObservation) -> Result<ObservedA
          ON CONFLICT (org, COALESCE(connector, ''), code) WHERE resolved_at IS NULL \
          DO UPDATE SET updated_at = excluded.updated_at, rule = excluded.rule, \
              last_values = excluded.last_values \
-         RETURNING {COLUMNS}, (xmax = 0) AS opened"
+         RETURNING {ALERT_COLUMNS}, (xmax = 0) AS opened"
     ))
     .bind(&seen.org)
     .bind(&seen.connector)
@@ -38,7 +33,7 @@ pub async fn observe(pool: &PgPool, seen: &AlertObservation) -> Result<ObservedA
     .fetch_one(pool)
     .await?;
     Ok(ObservedAlert {
-        alert: alert_from_row(&row)?,
+        alert: decode::alert(&row)?,
         opened: row.try_get("opened")?,
     })
 }
@@ -54,14 +49,14 @@ pub async fn resolve(
     let rows = sqlx::query(&format!(
         "UPDATE alerts SET resolved_at = $1, updated_at = $1 \
          WHERE org = $2 AND connector IS NOT DISTINCT FROM $3 AND resolved_at IS NULL \
-         AND rule IN ('queued_count', 'oldest_age') RETURNING {COLUMNS}"
+         AND rule IN ('queued_count', 'oldest_age') RETURNING {ALERT_COLUMNS}"
     ))
     .bind(time_to_db(at))
     .bind(org)
     .bind(connector)
     .fetch_all(pool)
     .await?;
-    let mut resolved: Vec<Alert> = rows.iter().map(alert_from_row).collect::<Result<_>>()?;
+    let mut resolved: Vec<Alert> = rows.iter().map(decode::alert).collect::<Result<_>>()?;
     resolved.sort_by_key(|alert| alert.id);
     Ok(resolved)
 }
@@ -86,22 +81,22 @@ pub async fn acknowledge(
 ) -> Result<Option<Alert>> {
     let row = sqlx::query(&format!(
         "UPDATE alerts SET acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3 \
-         RETURNING {COLUMNS}"
+         RETURNING {ALERT_COLUMNS}"
     ))
     .bind(time_to_db(at))
     .bind(actor)
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    row.as_ref().map(alert_from_row).transpose()
+    row.as_ref().map(decode::alert).transpose()
 }
 
 pub async fn alert(pool: &PgPool, id: AlertId) -> Result<Option<Alert>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM alerts WHERE id = $1"))
+    let row = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    row.as_ref().map(alert_from_row).transpose()
+    row.as_ref().map(decode::alert).transpose()
 }
 
 /// The organisation's alerts, newest first.
@@ -112,33 +107,10 @@ pub async fn list(pool: &PgPool, org: &str, state: AlertStateFilter) -> Result<V
         AlertStateFilter::All => "",
     };
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM alerts WHERE org = $1 {condition} ORDER BY id DESC"
+        "SELECT {ALERT_COLUMNS} FROM alerts WHERE org = $1 {condition} ORDER BY id DESC"
     ))
     .bind(org)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(alert_from_row).collect()
-}
-
-fn alert_from_row(row: &PgRow) -> Result<Alert> {
-    let time = |column: &str| -> Result<Option<OffsetDateTime>> {
-        Ok(row.try_get::<Option<i64>, _>(column)?.map(time_from_db))
-    };
-    Ok(Alert {
-        id: row.try_get("id")?,
-        org: row.try_get("org")?,
-        connector: row.try_get("connector")?,
-        code: row.try_get("code")?,
-        rule: row
-            .try_get::<&str, _>("rule")?
-            .parse()
-            .map_err(|e: String| StoreError::Corrupt(format!("alerts.rule: {e}")))?,
-        opened_at: time_from_db(row.try_get("opened_at")?),
-        updated_at: time_from_db(row.try_get("updated_at")?),
-        resolved_at: time("resolved_at")?,
-        acknowledged_at: time("acknowledged_at")?,
-        acknowledged_by: row.try_get("acknowledged_by")?,
-        notified_at: time("notified_at")?,
-        values: json_from_db("alerts.last_values", row.try_get::<&str, _>("last_values")?)?,
-    })
+    rows.iter().map(decode::alert).collect()
 }

@@ -6,13 +6,10 @@
 
 use super::codec::{count_to_u32, limit_to_db, time_from_db, time_to_db};
 use super::transaction::in_transaction;
-use crate::{AlertId, Enqueued, NewNotification, OutboxEntry, OutboxRetry, Result, StoreError};
-use sqlx::sqlite::SqliteRow;
+use crate::decode::{self, OUTBOX_COLUMNS};
+use crate::{AlertId, Enqueued, NewNotification, OutboxEntry, OutboxRetry, Result};
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
-
-const COLUMNS: &str = "id, org, alert_id, channel, payload, attempts, created_at, \
-     next_attempt_at, delivered_at, abandoned_at, last_failure";
 
 /// The UTC day a notification counts against, `YYYY-MM-DD`.
 fn day_of(at: OffsetDateTime) -> String {
@@ -107,7 +104,7 @@ pub async fn due(
     limit: usize,
 ) -> Result<Vec<OutboxEntry>> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM alert_outbox WHERE org = ? AND next_attempt_at <= ? \
+        "SELECT {OUTBOX_COLUMNS} FROM alert_outbox WHERE org = ? AND next_attempt_at <= ? \
          ORDER BY next_attempt_at, id LIMIT ?"
     ))
     .bind(org)
@@ -115,7 +112,7 @@ pub async fn due(
     .bind(limit_to_db(limit))
     .fetch_all(conn)
     .await?;
-    rows.iter().map(entry_from_row).collect()
+    rows.iter().map(decode::outbox_entry).collect()
 }
 
 /// When the organisation's next notification is due, if any waits.
@@ -166,32 +163,10 @@ pub async fn failed(
 /// Every notification about one alert, in the order queued.
 pub async fn of_alert(conn: &mut SqliteConnection, alert_id: AlertId) -> Result<Vec<OutboxEntry>> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM alert_outbox WHERE alert_id = ? ORDER BY id"
+        "SELECT {OUTBOX_COLUMNS} FROM alert_outbox WHERE alert_id = ? ORDER BY id"
     ))
     .bind(alert_id)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(entry_from_row).collect()
-}
-
-fn entry_from_row(row: &SqliteRow) -> Result<OutboxEntry> {
-    let time = |column: &str| -> Result<Option<OffsetDateTime>> {
-        Ok(row.try_get::<Option<i64>, _>(column)?.map(time_from_db))
-    };
-    Ok(OutboxEntry {
-        id: row.try_get("id")?,
-        org: row.try_get("org")?,
-        alert_id: row.try_get("alert_id")?,
-        channel: row
-            .try_get::<&str, _>("channel")?
-            .parse()
-            .map_err(|e: String| StoreError::Corrupt(format!("alert_outbox.channel: {e}")))?,
-        payload: row.try_get("payload")?,
-        attempts: count_to_u32("alert_outbox.attempts", row.try_get("attempts")?)?,
-        created_at: time_from_db(row.try_get("created_at")?),
-        next_attempt_at: time("next_attempt_at")?,
-        delivered_at: time("delivered_at")?,
-        abandoned_at: time("abandoned_at")?,
-        last_failure: row.try_get("last_failure")?,
-    })
+    rows.iter().map(decode::outbox_entry).collect()
 }

@@ -4,19 +4,16 @@
 //! unique index over open alerts) and by `observe`, which looks for the
 //! open alert and updates it, or inserts a new one, in one transaction.
 
-use super::codec::{json_from_db, json_to_db, time_from_db, time_to_db};
+use super::codec::{json_to_db, time_to_db};
 use super::settings::{SettingsTable, save_settings, settings_of};
 use super::transaction::in_transaction;
+use crate::decode::{self, ALERT_COLUMNS};
 use crate::{
     Alert, AlertId, AlertObservation, AlertSettings, AlertStateFilter, ObservedAlert, Result,
     StoreError,
 };
-use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
-
-const COLUMNS: &str = "id, org, connector, code, rule, opened_at, updated_at, resolved_at, \
-     acknowledged_at, acknowledged_by, notified_at, last_values";
 
 pub async fn alert_settings(
     conn: &mut SqliteConnection,
@@ -145,11 +142,11 @@ pub async fn acknowledge(
 }
 
 pub async fn alert(conn: &mut SqliteConnection, id: AlertId) -> Result<Option<Alert>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM alerts WHERE id = ?"))
+    let row = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = ?"))
         .bind(id)
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(alert_from_row).transpose()
+    row.as_ref().map(decode::alert).transpose()
 }
 
 /// The organisation's alerts, newest first.
@@ -164,35 +161,12 @@ pub async fn list(
         AlertStateFilter::All => "",
     };
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM alerts WHERE org = ? {condition} ORDER BY id DESC"
+        "SELECT {ALERT_COLUMNS} FROM alerts WHERE org = ? {condition} ORDER BY id DESC"
     ))
     .bind(org)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(alert_from_row).collect()
-}
-
-fn alert_from_row(row: &SqliteRow) -> Result<Alert> {
-    let time = |column: &str| -> Result<Option<OffsetDateTime>> {
-        Ok(row.try_get::<Option<i64>, _>(column)?.map(time_from_db))
-    };
-    Ok(Alert {
-        id: row.try_get("id")?,
-        org: row.try_get("org")?,
-        connector: row.try_get("connector")?,
-        code: row.try_get("code")?,
-        rule: row
-            .try_get::<&str, _>("rule")?
-            .parse()
-            .map_err(|e: String| StoreError::Corrupt(format!("alerts.rule: {e}")))?,
-        opened_at: time_from_db(row.try_get("opened_at")?),
-        updated_at: time_from_db(row.try_get("updated_at")?),
-        resolved_at: time("resolved_at")?,
-        acknowledged_at: time("acknowledged_at")?,
-        acknowledged_by: row.try_get("acknowledged_by")?,
-        notified_at: time("notified_at")?,
-        values: json_from_db("alerts.last_values", row.try_get::<&str, _>("last_values")?)?,
-    })
+    rows.iter().map(decode::alert).collect()
 }
 
 fn gone(id: AlertId) -> StoreError {

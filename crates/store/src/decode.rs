@@ -1,0 +1,69 @@
+//! Rows into mailflow's values, the same for every back end: each back end
+//! selects the columns named here and hands its rows over.
+
+use crate::columns::{ColumnRow, count_to_u32, json_from_db};
+use crate::{AdminToken, Alert, OutboxEntry, Result, StoreError};
+
+/// The columns `alert` reads.
+pub const ALERT_COLUMNS: &str = "id, org, connector, code, rule, opened_at, updated_at, \
+     resolved_at, acknowledged_at, acknowledged_by, notified_at, last_values";
+
+pub fn alert(row: &impl ColumnRow) -> Result<Alert> {
+    Ok(Alert {
+        id: row.int("id")?,
+        org: row.text("org")?,
+        connector: row.opt_text("connector")?,
+        code: row.text("code")?,
+        rule: row
+            .text("rule")?
+            .parse()
+            .map_err(|e: String| StoreError::Corrupt(format!("alerts.rule: {e}")))?,
+        opened_at: row.time("opened_at")?,
+        updated_at: row.time("updated_at")?,
+        resolved_at: row.opt_time("resolved_at")?,
+        acknowledged_at: row.opt_time("acknowledged_at")?,
+        acknowledged_by: row.opt_text("acknowledged_by")?,
+        notified_at: row.opt_time("notified_at")?,
+        values: json_from_db("alerts.last_values", &row.text("last_values")?)?,
+    })
+}
+
+/// The columns `outbox_entry` reads.
+pub const OUTBOX_COLUMNS: &str = "id, org, alert_id, channel, payload, attempts, created_at, \
+     next_attempt_at, delivered_at, abandoned_at, last_failure";
+
+pub fn outbox_entry(row: &impl ColumnRow) -> Result<OutboxEntry> {
+    Ok(OutboxEntry {
+        id: row.int("id")?,
+        org: row.text("org")?,
+        alert_id: row.int("alert_id")?,
+        channel: row
+            .text("channel")?
+            .parse()
+            .map_err(|e: String| StoreError::Corrupt(format!("alert_outbox.channel: {e}")))?,
+        payload: row.text("payload")?,
+        attempts: count_to_u32("alert_outbox.attempts", row.int("attempts")?)?,
+        created_at: row.time("created_at")?,
+        next_attempt_at: row.opt_time("next_attempt_at")?,
+        delivered_at: row.opt_time("delivered_at")?,
+        abandoned_at: row.opt_time("abandoned_at")?,
+        last_failure: row.opt_text("last_failure")?,
+    })
+}
+
+/// The columns `admin_token` reads.
+pub const TOKEN_COLUMNS: &str = "name, scope, digest, created_at, created_by, last_used_at";
+
+pub fn admin_token(row: &impl ColumnRow) -> Result<AdminToken> {
+    Ok(AdminToken {
+        name: row.text("name")?,
+        scope: row
+            .text("scope")?
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("admin_tokens.scope: {e}")))?,
+        digest: row.text("digest")?,
+        created_at: row.time("created_at")?,
+        created_by: row.text("created_by")?,
+        last_used_at: row.opt_time("last_used_at")?,
+    })
+}
