@@ -1,8 +1,8 @@
 //! Rows into mailflow's values, the same for every back end: each back end
 //! selects the columns named here and hands its rows over.
 
-use crate::columns::{ColumnRow, count_to_u32, json_from_db};
-use crate::{AdminToken, Alert, OutboxEntry, Result, StoreError};
+use crate::columns::{ColumnRow, count_to_u32, count_to_u64, json_from_db};
+use crate::{AdminToken, Alert, InvalidRecipientSource, OutboxEntry, Result, StoreError};
 
 /// The columns `alert` reads.
 pub const ALERT_COLUMNS: &str = "id, org, connector, code, rule, opened_at, updated_at, \
@@ -65,5 +65,13 @@ pub fn admin_token(row: &impl ColumnRow) -> Result<AdminToken> {
         created_at: row.time("created_at")?,
         created_by: row.text("created_by")?,
         last_used_at: row.opt_time("last_used_at")?,
+    })
+}
+
+/// A row of `client` and its count `n` of unknown recipients.
+pub fn invalid_recipient_source(row: &impl ColumnRow) -> Result<InvalidRecipientSource> {
+    Ok(InvalidRecipientSource {
+        client: row.text("client")?,
+        count: count_to_u64("invalid_recipients.n", row.int("n")?)?,
     })
 }

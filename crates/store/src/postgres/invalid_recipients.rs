@@ -1,9 +1,10 @@
 //! Recipients refused as unknown, per organisation and client, for the
 //! invalid-recipient quota.
 
-use crate::columns::{count_to_u64, time_to_db};
+use crate::columns::time_to_db;
+use crate::decode;
 use crate::{InvalidRecipientSource, Result};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use time::OffsetDateTime;
 
 pub async fn record(pool: &PgPool, org: &str, client: &str, at: OffsetDateTime) -> Result<()> {
@@ -30,14 +31,7 @@ pub async fn since(
     .bind(time_to_db(since))
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(InvalidRecipientSource {
-                client: row.try_get("client")?,
-                count: count_to_u64("invalid_recipients.n", row.try_get("n")?)?,
-            })
-        })
-        .collect()
+    rows.iter().map(decode::invalid_recipient_source).collect()
 }
 
 pub async fn prune(pool: &PgPool, before: OffsetDateTime) -> Result<u64> {

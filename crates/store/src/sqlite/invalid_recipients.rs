@@ -3,9 +3,10 @@
 //! alert is not tied to a connector's queue).
 
 use super::alerts::alert;
-use super::codec::{count_to_u64, time_to_db};
+use super::codec::time_to_db;
+use crate::decode;
 use crate::{Alert, AlertId, InvalidRecipientSource, Result};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
 pub async fn record(
@@ -37,14 +38,7 @@ pub async fn since(
     .bind(time_to_db(since))
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(InvalidRecipientSource {
-                client: row.try_get("client")?,
-                count: count_to_u64("invalid_recipients.n", row.try_get("n")?)?,
-            })
-        })
-        .collect()
+    rows.iter().map(decode::invalid_recipient_source).collect()
 }
 
 pub async fn prune(conn: &mut SqliteConnection, before: OffsetDateTime) -> Result<u64> {
