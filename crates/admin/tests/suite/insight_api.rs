@@ -2,9 +2,7 @@
 //! node: a message comes in over SMTP, is deferred because the on-premises
 //! server greets with an error, and is delivered once the server is back.
 
-mod common;
-
-use common::{Api, settings};
+use crate::common::{Api, settings};
 use mailflow_core::{
     AcceptedDomain, Connector, ConnectorKind, DomainType, OrgSettings, RecipientState,
 };

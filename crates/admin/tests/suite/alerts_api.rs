@@ -2,9 +2,7 @@
 //! listing by state, acknowledging, errors naming the field or the id, and
 //! the routes in the OpenAPI document.
 
-mod common;
-
-use common::{Api, settings};
+use crate::common::{Api, settings};
 use mailflow_core::{Clock, OrgSettings};
 use mailflow_store::{AlertObservation, AlertRule, AlertValues};
 use mailflow_testnode::{ORG, TestNode};

@@ -2,9 +2,7 @@
 //! answers with what it did, is in the audit log (never with a password or
 //! a token), and a token's scope decides what it may do.
 
-mod common;
-
-use common::{Api, settings};
+use crate::common::{Api, settings};
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testnode::{ORG, TestNode, org};
 use reqwest::Method;

@@ -3,9 +3,7 @@
 //! connector thresholds, the webhook secret never shown, every change
 //! audited; the alert evaluator reads what was saved.
 
-mod common;
-
-use common::{Api, settings};
+use crate::common::{Api, settings};
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testnode::{ORG, TestNode, org};
 use reqwest::Method;

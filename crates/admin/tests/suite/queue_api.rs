@@ -1,8 +1,6 @@
 //! The queue API over real HTTP on loopback, reading a real SQLite store.
 
-mod common;
-
-use common::Http;
+use crate::common::Http;
 use mailflow_admin::AdminState;
 use mailflow_core::{
     Clock, Diagnosis, DsnEnvelope, DsnRecipient, ManualClock, MessageId, RecipientState, Route,

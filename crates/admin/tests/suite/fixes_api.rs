@@ -1,9 +1,7 @@
 //! Fix actions, the audit log and connector queue actions over real HTTP,
 //! against a running node whose on-premises connector is refused.
 
-mod common;
-
-use common::{Api, settings};
+use crate::common::{Api, settings};
 use mailflow_core::{
     AcceptedDomain, Connector, ConnectorKind, Directory, DomainType, DsnEnvelope, DsnRecipient,
     MessageId, OrgSettings, RecipientState, Route,

@@ -3,9 +3,7 @@
 //! `mailflow-ndr`, as do fix previews and trace events; an unknown tag is
 //! refused naming the field `lang`.
 
-mod common;
-
-use common::{Api, settings};
+use crate::common::{Api, settings};
 use mailflow_alerts::Language;
 use mailflow_core::{
     AcceptedDomain, Clock, ConnectorKind, DomainType, OrgSettings, RecipientState,

@@ -3,9 +3,7 @@
 //! checked as the config is (errors name the field) and audited with before
 //! and after.
 
-mod common;
-
-use common::{Api, Body, settings};
+use crate::common::{Api, Body, settings};
 use mailflow_core::{AcceptedDomain, ConnectorKind, Directory, DomainType, OrgSettings};
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};

@@ -3,9 +3,7 @@
 //! OpenAPI document says so (the alerts list, which needs a running node,
 //! is checked in `alerts_api.rs`).
 
-mod common;
-
-use common::Http;
+use crate::common::Http;
 use mailflow_admin::{AdminState, TokenDigest};
 use mailflow_core::{Clock, ManualClock};
 use mailflow_store::{SharedStore, SqliteStore};

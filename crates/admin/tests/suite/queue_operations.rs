@@ -9,9 +9,7 @@
 //! greeting (its recipients stay in flight); senders at example.test get
 //! their reports through `to-partner`, a server that takes everything.
 
-mod common;
-
-use common::{Api, settings};
+use crate::common::{Api, settings};
 use mailflow_core::{
     AcceptedDomain, ConnectorKind, DomainType, EventKind, MessageId, OrgSettings, RecipientState,
 };

@@ -6,12 +6,11 @@
 //! scrape answers to a token (a `read` one too), and without one only to
 //! the networks it is opened to.
 //!
-//! The recorder is one per process (see `metrics_recorder`), so each test
-//! names its connectors after itself and asserts on those.
+//! The recorder is one per process (see `metrics_recorder`), and every
+//! module of the admin suite runs its nodes in this one process, so each
+//! test names its connectors after itself and asserts on those.
 
-mod common;
-
-use common::{Api, Http, settings};
+use crate::common::{Api, Http, settings};
 use mailflow_admin::{AdminState, TokenDigest, router_with_metrics_networks};
 use mailflow_core::{
     AcceptedDomain, Clock, ConnectorKind, DomainType, ManualClock, OrgSettings, RecipientState,

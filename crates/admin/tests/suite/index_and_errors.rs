@@ -3,9 +3,7 @@
 //! the API's JSON body — a method a path does not take (`405`, with its
 //! `Allow` header) and a path that does not exist (`404`) included.
 
-mod common;
-
-use common::Http;
+use crate::common::Http;
 use mailflow_admin::{AdminState, TokenDigest};
 use mailflow_core::{Clock, ManualClock};
 use mailflow_store::{SharedStore, SqliteStore};

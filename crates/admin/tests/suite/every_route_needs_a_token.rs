@@ -5,9 +5,7 @@
 //! before routing: without one, a path that does not exist answers exactly
 //! as one that does, so the routes cannot be found out.
 
-mod common;
-
-use common::Http;
+use crate::common::Http;
 use mailflow_admin::{AdminState, TokenDigest};
 use mailflow_core::{Clock, ManualClock};
 use mailflow_store::{SharedStore, SqliteStore};
