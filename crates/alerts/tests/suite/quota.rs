@@ -2,9 +2,7 @@
 //! refused as unknown in the last hour than the quota, naming the sources;
 //! not resolved by the queue rules; resolved when the hour has rolled on.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_alerts::{AlertChange, UNKNOWN_RECIPIENT_CODE, evaluate, send_due};
 use mailflow_core::Clock;
 use mailflow_store::{

@@ -4,9 +4,7 @@
 //! change; applying it makes the domain authoritative (an unknown
 //! recipient is then refused over SMTP); undo puts it back.
 
-mod common;
-
-use common::Console;
+use crate::common::Console;
 use mailflow_core::{DomainType, RecipientState};
 use mailflow_testnode::submit::{queue_id, send};
 use mailflow_testnode::{ORG, TestNode, eventually, org, unused_addr};

@@ -3,14 +3,12 @@
 //! e-mail is queued to the administrators through any connector but the
 //! failing one, and not at all when that is the only way.
 
-mod common;
-
+use crate::common::*;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use common::*;
 use mailflow_alerts::{SIGNATURE_HEADER, evaluate, retry_delay, send_due, sign};
 use mailflow_core::Clock;
 use mailflow_store::{

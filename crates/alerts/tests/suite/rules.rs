@@ -2,9 +2,7 @@
 //! backlog drains, can be acknowledged, and the running evaluator opens
 //! them within 5 seconds of the clock passing the threshold.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_alerts::{AlertChange, EVALUATE_EVERY, evaluate, run_observed};
 use mailflow_core::Clock;
 use mailflow_store::{AlertRule, AlertStateFilter, AlertStore};

@@ -2,9 +2,7 @@
 //! browser's `Accept-Language` or switched with `?lang=` (and kept); the
 //! directory import reports what it took and refused.
 
-mod common;
-
-use common::Console;
+use crate::common::Console;
 use mailflow_testnode::{TestNode, org, unused_addr};
 
 /// Every page a logged-in reader can open from the navigation.

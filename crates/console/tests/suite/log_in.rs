@@ -3,9 +3,7 @@
 //! a wrong token is refused without saying what was wrong; every form is
 //! refused without the session's CSRF token, and nothing is changed.
 
-mod common;
-
-use common::{Console, TOKEN};
+use crate::common::{Console, TOKEN};
 use mailflow_core::OrgSettings;
 use mailflow_testnode::TestNode;
 
