@@ -2,10 +2,8 @@
 //! the way: what the next hop reads back is the body, byte for byte, however
 //! the pieces fall; a body that cannot be read is never ended with a dot.
 
-mod common;
-
+use crate::common::*;
 use async_trait::async_trait;
-use common::*;
 use mailflow_core::{Diagnosis, EnhancedCode, TlsPolicy};
 use mailflow_deliver::{BodyRead, BodySource, MessageBody, OutboundMessage, RecipientOutcome};
 use mailflow_testkit::{SmtpBehavior, SmtpServer};

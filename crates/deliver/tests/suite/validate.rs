@@ -3,9 +3,7 @@
 //! observed, every address visited even after one passed, and never a
 //! message sent.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{
     CertProblem, Diagnosis, DnsOutcome, DnsRecordType, DropKind, DropStage, EnhancedCode,
     RemoteReply, ServerRefusal, SmartHost, Stage, TlsPolicy,

@@ -1,9 +1,7 @@
 //! Next hops found through DNS, against the testkit's DNS server: MX hosts
 //! tried by preference, and a name that does not resolve (4.4.312).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{Diagnosis, SmartHost, Stage, TlsPolicy};
 use mailflow_deliver::{Deliverer, DeliverySettings, NextHopPlan, RecipientOutcome, Target};
 use mailflow_testkit::{DnsServer, SmtpBehavior, SmtpServer};

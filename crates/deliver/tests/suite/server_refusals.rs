@@ -2,9 +2,7 @@
 //! (greeting error, EHLO and HELO rejected) or the TLS reason (STARTTLS not
 //! offered or refused when the connector requires TLS).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{Diagnosis, EnhancedCode, RemoteReply, ServerRefusal, TlsPolicy};
 use mailflow_testkit::{SmtpBehavior, SmtpServer};
 

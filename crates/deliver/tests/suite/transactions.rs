@@ -1,9 +1,7 @@
 //! What the server answers to MAIL, RCPT and DATA, kept per recipient, and
 //! how one connection carries several messages.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{
     Diagnosis, DropKind, DropStage, DsnEnvelope, DsnRecipient, EnhancedCode, Notify, RemoteReply,
     Ret, Stage, TlsPolicy,

@@ -3,9 +3,7 @@
 //! `trusted_ca_file` is trusted; opportunistic delivers over TLS whatever the
 //! certificate.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{CertProblem, Diagnosis, Stage, TlsPolicy};
 use mailflow_deliver::NextHopPlan;
 use mailflow_testkit::{SmtpBehavior, SmtpServer, TestCa, TestCert, Validity};

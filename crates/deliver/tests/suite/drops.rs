@@ -2,9 +2,7 @@
 //! the stage it broke at (named after the last step the server completed)
 //! and how (closed, reset, no reply).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{Diagnosis, DropKind, DropStage, TlsPolicy};
 use mailflow_deliver::{NextHopPlan, RecipientOutcome};
 use mailflow_testkit::{FaultAction, FaultPoint, SmtpBehavior, SmtpServer};

@@ -2,9 +2,7 @@
 //! refused (4.4.316), timed out (4.4.315 listing every address), fallback to
 //! the next smart host, and the furthest-address rule.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{Diagnosis, RemoteReply, ServerRefusal, Stage, TlsPolicy};
 use mailflow_testkit::{BlackHole, SmtpBehavior, SmtpServer, refused_addr};
 
