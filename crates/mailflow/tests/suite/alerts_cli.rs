@@ -2,9 +2,7 @@
 //! serve`: the node's evaluator resolves an alert whose connector has no
 //! queue left, the CLI lists alerts by state and acknowledges one.
 
-mod common;
-
-use common::{Serve, write_config};
+use crate::common::{Serve, write_config};
 use mailflow_store::{AlertObservation, AlertRule, AlertStore, AlertValues, SqliteStore};
 use serde_json::Value;
 use std::path::Path;

@@ -3,9 +3,7 @@
 //! a message sent over SMTP is deferred with 4.4.316, the insight says so
 //! and what to do, and the trace lists what happened to the message.
 
-mod common;
-
-use common::{Serve, submit, write_config};
+use crate::common::{Serve, submit, write_config};
 use std::time::Duration;
 
 #[test]

@@ -1,9 +1,7 @@
 //! `mailflow fix` and `mailflow connector` as the built binary, against a
 //! running `mailflow serve` whose on-premises server refuses connections.
 
-mod common;
-
-use common::{Serve, submit, write_config};
+use crate::common::{Serve, submit, write_config};
 use serde_json::Value;
 use std::time::Duration;
 

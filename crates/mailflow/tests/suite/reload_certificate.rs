@@ -2,9 +2,7 @@
 //! certificate, written over the old files, is the one the next session
 //! presents.
 
-mod common;
-
-use common::{Serve, write_config};
+use crate::common::{Serve, write_config};
 use mailflow_testkit::certs::TestCa;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

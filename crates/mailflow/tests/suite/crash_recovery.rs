@@ -1,10 +1,8 @@
 //! The durability contract end to end, with the real binary: every message
 //! that got `250` is delivered after `kill -9` or SIGTERM and a restart.
 
-mod common;
-
-use common::Serve;
-use common::crash::{Submission, received_subjects, submit_subject, write_crash_config};
+use crate::common::Serve;
+use crate::common::crash::{Submission, received_subjects, submit_subject, write_crash_config};
 use mailflow_testkit::ports::BlackHole;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use std::collections::BTreeSet;

@@ -5,9 +5,7 @@
 //! organisation part is seeded again and in force, as is a new log level. The logs, not
 //! on a terminal, carry no colour codes and start with the time in UTC.
 
-mod common;
-
-use common::{Serve, submit, write_config};
+use crate::common::{Serve, submit, write_config};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;

@@ -8,13 +8,11 @@
 //! recording the delivery means it is sent again, which is allowed.
 //!
 //! Three rounds by default, so that the suite stays fast. The long run:
-//! `MAILFLOW_CRASH_ROUNDS=20 cargo test -p mailflow --test crash_loop -- --nocapture`;
+//! `MAILFLOW_CRASH_ROUNDS=20 cargo test -p mailflow --test suite crash_loop:: -- --nocapture`;
 //! `MAILFLOW_CRASH_SEED=<u64>` replays other kill moments.
 
-mod common;
-
-use common::Serve;
-use common::crash::{Submission, subjects_of, submit_subject, write_crash_config};
+use crate::common::Serve;
+use crate::common::crash::{Submission, subjects_of, submit_subject, write_crash_config};
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -3,9 +3,7 @@
 //! whose on-premises server refuses connections, so mail to contoso.test
 //! waits.
 
-mod common;
-
-use common::{Serve, submit, write_config};
+use crate::common::{Serve, submit, write_config};
 use serde_json::Value;
 use std::time::Duration;
 

@@ -4,9 +4,7 @@
 //! `0600` files), and a looser directory it finds at start-up is warned
 //! about with the command that fixes it.
 
-mod common;
-
-use common::{Serve, submit, write_config};
+use crate::common::{Serve, submit, write_config};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

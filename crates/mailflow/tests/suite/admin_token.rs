@@ -3,15 +3,13 @@
 //! that hash lets the token in and refuses others, and neither `serve` nor
 //! `check-config` ever prints a token.
 
-mod common;
-
-use common::{Serve, write_config};
+use crate::common::{Serve, write_config};
 use std::path::Path;
 use std::process::{Command, Output};
 
 /// Runs `mailflow token hash` with `input` on stdin.
 fn token_hash(input: &str) -> Output {
-    common::cli_with_stdin(&["token", "hash"], &[], input)
+    crate::common::cli_with_stdin(&["token", "hash"], &[], input)
 }
 
 /// Adds `lines` to the `[admin]` table of a config from [`write_config`].

@@ -4,9 +4,7 @@
 //! nothing, a restart with the same config keeps every edit, and a changed
 //! config says which edits it replaced.
 
-mod common;
-
-use common::{Serve, submit, write_config};
+use crate::common::{Serve, submit, write_config};
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use serde_json::Value;
 use std::path::Path;

@@ -3,9 +3,7 @@
 //! message's diagnosis through the CLI, stops on SIGTERM, and keeps the
 //! store's organisation settings across a restart with the same config.
 
-mod common;
-
-use common::{Serve, submit, write_config};
+use crate::common::{Serve, submit, write_config};
 use serde_json::Value;
 use std::process::{Command, Output};
 use std::time::Duration;

@@ -4,9 +4,7 @@
 //! and in both cases the mail accepted afterwards is delivered. Without a
 //! node, the same commands work on the store under the directory's lock.
 
-mod common;
-
-use common::{Serve, submit, write_config_to};
+use crate::common::{Serve, submit, write_config_to};
 use mailflow_testkit::smtp_server::{ReceivedMessage, SmtpBehavior, SmtpServer};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -18,7 +16,7 @@ const DELIVERY: Duration = Duration::from_secs(30);
 
 /// Runs the CLI on the node `config` names, with `input` on stdin.
 fn cli_with_input(args: &[&str], config: &Path, input: &str) -> Output {
-    common::cli_with_stdin(args, &[OsStr::new("--config"), config.as_os_str()], input)
+    crate::common::cli_with_stdin(args, &[OsStr::new("--config"), config.as_os_str()], input)
 }
 
 fn stdout(output: &Output) -> String {
