@@ -1,11 +1,9 @@
 //! Delay notices: Action delayed, Will-Retry-Until, and a human part that
 //! says the relay is still trying, why, and until when.
 
-mod support;
-
+use crate::support::*;
 use mailflow_core::Ret;
 use mailflow_ndr::{Action, ReportKind, Returned, build_report_with_id};
-use support::*;
 use time::macros::datetime;
 
 fn delay_notice() -> mailflow_ndr::BuiltReport {

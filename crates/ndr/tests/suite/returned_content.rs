@@ -1,12 +1,10 @@
 //! What of the original goes back: headers only by default, the whole
 //! message with RET=FULL when it is small enough.
 
-mod support;
-
+use crate::support::*;
 use mail_parser::{MimeHeaders, PartType};
 use mailflow_core::Ret;
 use mailflow_ndr::{ReportKind, Returned, build_report_with_id};
-use support::*;
 
 fn report_with(ret: Option<Ret>, max_full_return: usize) -> mailflow_ndr::BuiltReport {
     let mut input = input(ReportKind::Failure, vec![rejected_remotely()]);

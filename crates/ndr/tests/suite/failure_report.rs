@@ -1,11 +1,9 @@
 //! A failure report read back with mail-parser: the RFC 3464 structure, the
 //! per-recipient fields for the main kinds of failure, and the human part.
 
-mod support;
-
+use crate::support::*;
 use mail_parser::MimeHeaders;
 use mailflow_ndr::{Action, ReportKind, build_report_with_id};
-use support::*;
 
 fn three_failures() -> mailflow_ndr::ReportInput {
     let mut input = input(

@@ -4,12 +4,10 @@
 //! language; the subject decodes; and the machine-readable part is the
 //! same ASCII in every language.
 
-mod support;
-
+use crate::support::*;
 use mail_parser::{MessageParser, MimeHeaders};
 use mailflow_ndr::catalogue::Label;
 use mailflow_ndr::{Language, ReportKind, build_report_with_id};
-use support::*;
 use time::macros::datetime;
 
 /// What each language must say, whitespace aside: its tag, the opening of a

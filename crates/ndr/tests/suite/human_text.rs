@@ -1,12 +1,10 @@
 //! The human-readable part: what happened, why, who has to act and how,
 //! and the section for administrators.
 
-mod support;
-
+use crate::support::*;
 use mail_parser::MimeHeaders;
 use mailflow_core::{Diagnosis, DnsOutcome, DnsRecordType};
 use mailflow_ndr::{ReportKind, build_report_with_id};
-use support::*;
 
 fn human(recipients: Vec<mailflow_ndr::ReportRecipient>) -> String {
     let report = build_report_with_id(&input(ReportKind::Failure, recipients), fixed_id(9));

@@ -1,13 +1,11 @@
 //! A second, independent reader: Python's `email` package, as common bounce
 //! handlers use it. Skipped (with a note) where `python3` is not installed.
 
-mod support;
-
+use crate::support::*;
 use mailflow_core::Ret;
 use mailflow_ndr::{ReportKind, build_report_with_id};
 use std::io::Write;
 use std::process::{Command, Stdio};
-use support::*;
 
 const READER: &str = r#"
 import email, sys

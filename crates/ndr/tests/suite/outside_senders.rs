@@ -3,11 +3,9 @@
 //! not the internal server's address, not what that server replied. The
 //! organisation's own senders get the whole evidence.
 
-mod support;
-
+use crate::support::*;
 use mailflow_core::{Diagnosis, EnhancedCode, RemoteReply, Stage};
 use mailflow_ndr::{Audience, ReportKind, ReportRecipient, build_report_with_id};
-use support::*;
 
 /// What an on-premises server said about a recipient, with its inside showing.
 fn refused_inside() -> ReportRecipient {

@@ -1,11 +1,9 @@
 //! Values from other machines with CR/LF in them must not add headers or
 //! delivery-status fields of their own.
 
-mod support;
-
+use crate::support::*;
 use mailflow_core::{Diagnosis, EnhancedCode, RemoteReply, Stage};
 use mailflow_ndr::{ReportKind, build_report_with_id};
-use support::*;
 
 fn hostile_report() -> mailflow_ndr::BuiltReport {
     let mut recipient = rejected_remotely();
