@@ -3,9 +3,7 @@
 //! many recipients, mail loops. Each gets its documented reply, nothing
 //! refused is stored, and the session stays in step afterwards.
 
-mod common;
-
-use common::{Client, Harness, queued_id};
+use crate::common::{Client, Harness, queued_id};
 
 async fn transaction(harness: &Harness) -> Client {
     let mut client = harness.mail_from_carol().await;

@@ -9,12 +9,10 @@
 //! refused past the overshoot count as errors, and messages being received
 //! share one memory budget.
 
-mod common;
-
+use crate::common::tls::{handshake, tls_settings};
+use crate::common::{Client, Harness, queued_id, settings};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::tls::{handshake, tls_settings};
-use common::{Client, Harness, queued_id, settings};
 use mailflow_receive::{AuthLimits, ReceiveSettings, SessionLimits, hash_password};
 use mailflow_store::{AuthStore, SqliteOptions};
 use mailflow_testkit::certs::TestCa;

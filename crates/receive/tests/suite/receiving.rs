@@ -1,9 +1,7 @@
 //! Mail received over real loopback sockets into a real SQLite store:
 //! extensions, routing at RCPT, what is stored, DSN parameters, pipelining.
 
-mod common;
-
-use common::{Harness, queued_id, settings};
+use crate::common::{Harness, queued_id, settings};
 use mailflow_core::{DsnEnvelope, DsnRecipient, Notify, Ret, Route};
 use mailflow_store::SqliteOptions;
 use std::time::Duration;

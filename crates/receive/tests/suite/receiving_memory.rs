@@ -4,9 +4,7 @@
 //! outside the trusted networks holds at most its share, so that another
 //! address's message is still taken.
 
-mod common;
-
-use common::{Client, Harness, queued_id, settings};
+use crate::common::{Client, Harness, queued_id, settings};
 use mailflow_receive::ReceiveSettings;
 use mailflow_store::SqliteOptions;
 use std::net::IpAddr;

@@ -3,10 +3,8 @@
 //! handshake, the reset the upgrade implies, and that commands pipelined
 //! behind STARTTLS in clear are never executed.
 
-mod common;
-
-use common::tls::{handshake, tls_settings};
-use common::{Harness, queued_id};
+use crate::common::tls::{handshake, tls_settings};
+use crate::common::{Harness, queued_id};
 use mailflow_store::SqliteOptions;
 use mailflow_testkit::certs::TestCa;
 

@@ -6,9 +6,7 @@
 //! short is stored, and afterwards a fresh connection still completes a
 //! normal transaction.
 
-mod common;
-
-use common::{Client, Harness, queued_id, settings};
+use crate::common::{Client, Harness, queued_id, settings};
 use mailflow_core::MessageId;
 use mailflow_receive::ReceiveSettings;
 use mailflow_store::{MessageFilter, OperatorStore, SqliteOptions, StoredMessage};

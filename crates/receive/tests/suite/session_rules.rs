@@ -2,9 +2,7 @@
 //! malformed commands, the simple commands, the error limit, the command
 //! time-out and shutdown.
 
-mod common;
-
-use common::{Harness, settings};
+use crate::common::{Harness, settings};
 use mailflow_store::SqliteOptions;
 use std::time::Duration;
 

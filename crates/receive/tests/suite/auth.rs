@@ -4,12 +4,10 @@
 //! the session. The wait after a failure is set to zero here; its growth is
 //! unit-tested in the session.
 
-mod common;
-
+use crate::common::tls::{handshake, tls_settings};
+use crate::common::{Client, Harness, queued_id};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::tls::{handshake, tls_settings};
-use common::{Client, Harness, queued_id};
 use mailflow_receive::{AuthLimits, ReceiveSettings, hash_password};
 use mailflow_store::{AuthStore, SqliteOptions};
 use mailflow_testkit::certs::TestCa;

@@ -3,9 +3,7 @@
 //! recipients keeps flowing (from them and from other clients), and the
 //! hour rolls on the injected clock.
 
-mod common;
-
-use common::Harness;
+use crate::common::Harness;
 use mailflow_core::Clock;
 use mailflow_store::{AlertSettings, AlertStore};
 use std::time::Duration;

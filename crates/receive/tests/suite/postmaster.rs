@@ -3,9 +3,7 @@
 //! accepted domain when it has none; `postmaster@` an authoritative domain
 //! is taken although the directory does not list it.
 
-mod common;
-
-use common::{Harness, queued_id, settings};
+use crate::common::{Harness, queued_id, settings};
 use mailflow_store::{AlertSettings, AlertStore};
 
 const MESSAGE: &str = "Subject: hello postmaster\r\n\r\nhi\r\n";
