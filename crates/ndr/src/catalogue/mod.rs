@@ -26,7 +26,7 @@
 //!    to `admin_catalogue` and to `operations_catalogue`.
 //! 3. Teach `Language::from_tag` which tags ask for it (the primary subtag,
 //!    and script or region subtags where they decide, as for Chinese).
-//! 4. Add the language's known phrases to `tests/languages.rs`; the tests
+//! 4. Add the language's known phrases to `tests/suite/languages.rs`; the tests
 //!    that walk every language and every category pick it up from
 //!    `Language::ALL` and check that each text exists and is not English.
 //!
