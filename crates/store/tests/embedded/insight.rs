@@ -2,9 +2,7 @@
 //! connector, outcome counts over a window, the last attempt, the trace,
 //! history buckets, retention, and that these reads use their indexes.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{AddressResult, Diagnosis, Event, EventKind, RecipientState, Stage};
 use mailflow_store::{
     HistoryBucket, InsightStore, OperatorStore, QueueStore, RecipientUpdate, TraceFilter,

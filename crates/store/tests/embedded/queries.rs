@@ -2,9 +2,7 @@
 //! organisation settings, events, and that the scheduling questions are
 //! answered from indexes rather than by reading the whole queue.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{Diagnosis, EnhancedCode, RecipientState};
 use mailflow_store::{
     InsightStore, LastError, MessageFilter, OperatorStore, QueueStore, SettingsStore, Store,
@@ -291,7 +289,7 @@ async fn settings_holds_and_events_survive_a_reopen() {
         .unwrap();
     drop(store);
 
-    let store = common::reopen(dir.path(), Default::default()).await;
+    let store = crate::common::reopen(dir.path(), Default::default()).await;
     assert_eq!(
         store.org_settings("acme").await.unwrap(),
         Some(org_settings())

@@ -1,9 +1,7 @@
 //! Accepting messages: what goes in comes back, durably, and many
 //! concurrent accepts share their commits.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{MessageId, RecipientState};
 use mailflow_store::{
     BodyStore, DatabaseFailure, QueueStore, SqliteOptions, SqliteStore, StoreError,

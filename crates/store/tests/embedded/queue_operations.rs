@@ -2,9 +2,7 @@
 //! message never split between pages, and actions on chosen recipients
 //! with their operator events, in-flight recipients left alone.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{EventKind, MessageId, RecipientState};
 use mailflow_store::{
     ConnectorChoice, InsightStore, OperatorStore, QueueAction, QueueSelection, QueueStore,

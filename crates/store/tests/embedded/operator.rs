@@ -1,9 +1,7 @@
 //! Operator work in the store: the audit log, and suspend, resume, retry-now
 //! and the waiting-recipient listing on a connector's queue.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::{Event, EventKind, RecipientState};
 use mailflow_store::{AuditEntry, InsightStore, NextHopHold, OperatorStore, QueueStore};
 use serde_json::json;

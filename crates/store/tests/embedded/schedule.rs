@@ -1,9 +1,7 @@
 //! Scheduling: due next hops, claims, outcomes, holds, wake-ups, recovery
 //! and retry-now, all on the injected time passed in.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::RecipientState;
 use mailflow_store::{InsightStore, NextHopHold, QueueStore, SqliteStore};
 use std::collections::HashSet;

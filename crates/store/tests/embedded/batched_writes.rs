@@ -2,9 +2,7 @@
 //! check that large batches, and a `record` call naming a recipient twice,
 //! mean the same as writing each row in turn.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::RecipientState;
 use mailflow_store::{InsightStore, QueueStore};
 

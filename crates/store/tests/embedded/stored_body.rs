@@ -2,9 +2,7 @@
 //! accepted, from the spool or from a row written before it, and a body cut
 //! short is an error rather than a shorter message.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::MessageId;
 use mailflow_store::{BodyStore, QueueStore, SqliteStore};
 use sqlx::{Connection, SqliteConnection};

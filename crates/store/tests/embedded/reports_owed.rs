@@ -1,9 +1,7 @@
 //! Reports owed to senders: a recipient's failure owes its report from the
 //! transaction that records it until the relay says the report is queued.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_store::{OwedReport, QueueStore, Store};
 use time::OffsetDateTime;
 

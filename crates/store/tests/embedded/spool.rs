@@ -2,9 +2,7 @@
 //! segment goes once no waiting message needs it, and nothing waiting ever
 //! loses its body.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_store::{BodyStore, QueueStore, SqliteOptions, SqliteStore};
 use sqlx::{Connection, SqliteConnection};
 use std::path::Path;

@@ -3,9 +3,7 @@
 //! segments. (The process umask is left as it is: the binary's tests run
 //! the node under `umask 000`.)
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_store::{QueueStore, SqliteStore};
 use std::os::unix::fs::PermissionsExt;
 

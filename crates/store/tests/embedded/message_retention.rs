@@ -2,9 +2,7 @@
 //! recipient finished before the cutoff and no report is owed; mail still
 //! waiting, finishing late or owing its sender a report stays.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mailflow_core::MessageId;
 use mailflow_store::{
     InsightStore, NewMessage, OperatorStore, QueueStore, RecipientUpdate, SqliteStore,
