@@ -82,6 +82,12 @@ pub fn count_to_u64(column: &str, value: i64) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column}: {value} out of range")))
 }
 
+/// A row id the database numbered (an audit entry's); one beyond i64 is
+/// none the database has.
+pub fn serial_to_db(id: u64) -> i64 {
+    i64::try_from(id).unwrap_or(i64::MAX)
+}
+
 /// Database integers are signed; a limit beyond i64 is no limit.
 pub fn limit_to_db(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)

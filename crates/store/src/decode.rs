@@ -2,7 +2,9 @@
 //! selects the columns named here and hands its rows over.
 
 use crate::columns::{ColumnRow, count_to_u32, count_to_u64, json_from_db};
-use crate::{AdminToken, Alert, InvalidRecipientSource, OutboxEntry, Result, StoreError};
+use crate::{
+    AdminToken, Alert, AuditEntry, InvalidRecipientSource, OutboxEntry, Result, StoreError,
+};
 
 /// The columns `alert` reads.
 pub const ALERT_COLUMNS: &str = "id, org, connector, code, rule, opened_at, updated_at, \
@@ -73,5 +75,21 @@ pub fn invalid_recipient_source(row: &impl ColumnRow) -> Result<InvalidRecipient
     Ok(InvalidRecipientSource {
         client: row.text("client")?,
         count: count_to_u64("invalid_recipients.n", row.int("n")?)?,
+    })
+}
+
+/// The columns `audit_entry` reads.
+pub const AUDIT_COLUMNS: &str = "id, at, actor, action, target, before_json, after_json, undone_at";
+
+pub fn audit_entry(row: &impl ColumnRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: count_to_u64("audit_log.id", row.int("id")?)?,
+        at: row.time("at")?,
+        actor: row.text("actor")?,
+        action: row.text("action")?,
+        target: row.text("target")?,
+        before: json_from_db("audit_log.before_json", &row.text("before_json")?)?,
+        after: json_from_db("audit_log.after_json", &row.text("after_json")?)?,
+        undone_at: row.opt_time("undone_at")?,
     })
 }

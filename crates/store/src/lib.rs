@@ -4,7 +4,8 @@
 //! the receiver writes messages into it, the scheduler claims due recipients
 //! from it and records their outcomes, the admin API reads it. The contract
 //! is one trait per role (`QueueStore`, `BodyStore`, `InsightStore`,
-//! `AlertStore`, `OperatorStore`, `SettingsStore`, `AuthStore`); `Store` is
+//! `AlertStore`, `OperatorStore`, `AuditStore`, `SettingsStore`,
+//! `AuthStore`); `Store` is
 //! all of them. `SqliteStore` is the embedded back end that `mailflow serve`
 //! uses by default. A PostgreSQL back end for several nodes implements the
 //! same traits: claims carry a node name and a lease for that reason.
@@ -47,7 +48,8 @@ pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use queue_ops::{ConnectorChoice, QueueAction, QueueSelection, SelectedMessage};
 pub use roles::{
-    AlertStore, AuthStore, BodyStore, InsightStore, OperatorStore, QueueStore, SettingsStore,
+    AlertStore, AuditStore, AuthStore, BodyStore, InsightStore, OperatorStore, QueueStore,
+    SettingsStore,
 };
 pub use sqlite::{MESSAGE_PRUNE_BATCH, SqliteOptions, SqliteStore};
 pub use stored_body::{BodyReader, StoredBody};
@@ -59,7 +61,14 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// The durable state of a mailflow node (or of several nodes sharing one
 /// database): every role, implemented by every back end.
 pub trait Store:
-    QueueStore + BodyStore + InsightStore + AlertStore + OperatorStore + SettingsStore + AuthStore
+    QueueStore
+    + BodyStore
+    + InsightStore
+    + AlertStore
+    + OperatorStore
+    + AuditStore
+    + SettingsStore
+    + AuthStore
 {
 }
 
@@ -69,6 +78,7 @@ impl<T> Store for T where
         + InsightStore
         + AlertStore
         + OperatorStore
+        + AuditStore
         + SettingsStore
         + AuthStore
 {

@@ -13,8 +13,10 @@
 mod admin_tokens;
 mod alert_outbox;
 mod alerts;
+mod audit;
 mod invalid_recipients;
 mod role_alerts;
+mod role_audit;
 mod role_auth;
 mod role_settings;
 mod schema;

@@ -240,6 +240,7 @@ macro_rules! on_writer {
 
 // After `on_writer!`, which they use.
 mod role_alerts;
+mod role_audit;
 mod role_auth;
 mod role_bodies;
 mod role_insight;

@@ -2,6 +2,7 @@
 //! `Store` is all of them, so one value serves every part of the node.
 
 mod alerts;
+mod audit;
 mod auth;
 mod bodies;
 mod insight;
@@ -10,6 +11,7 @@ mod queue;
 mod settings;
 
 pub use alerts::AlertStore;
+pub use audit::AuditStore;
 pub use auth::AuthStore;
 pub use bodies::BodyStore;
 pub use insight::InsightStore;

@@ -1,9 +1,9 @@
-//! What operators do to the queue and what the audit log keeps of it:
-//! listing and selecting waiting mail, acting on it, and audit entries.
+//! What operators do to the queue: listing and selecting waiting mail,
+//! and acting on it (the audit log of it is `AuditStore`).
 
 use crate::{
-    AuditEntry, MessageFilter, PendingRecipient, QueueAction, QueueSelection, Result,
-    SelectedMessage, StoredMessage, WaitingCount, WaitingCursor,
+    MessageFilter, PendingRecipient, QueueAction, QueueSelection, Result, SelectedMessage,
+    StoredMessage, WaitingCount, WaitingCursor,
 };
 use async_trait::async_trait;
 use mailflow_core::MessageId;
@@ -13,18 +13,6 @@ use time::OffsetDateTime;
 pub trait OperatorStore: Send + Sync + 'static {
     /// Messages with at least one recipient matching the filter, newest first.
     async fn list_messages(&self, filter: &MessageFilter) -> Result<Vec<StoredMessage>>;
-
-    /// Appends an entry to the audit log; returns the id the store gave it.
-    async fn append_audit(&self, entry: AuditEntry) -> Result<u64>;
-
-    /// The latest audit entries, newest first; 0 is no limit.
-    async fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>>;
-
-    async fn audit_entry(&self, id: u64) -> Result<Option<AuditEntry>>;
-
-    /// Marks an entry undone at `at`; false when there is no such entry or
-    /// it was undone already.
-    async fn mark_undone(&self, id: u64, at: OffsetDateTime) -> Result<bool>;
 
     /// Operator: the connector's `queued` and `deferred` recipients (on all
     /// its next hops, in `org`) become `suspended`. Each gets an operator

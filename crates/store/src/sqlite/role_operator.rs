@@ -9,22 +9,6 @@ impl OperatorStore for SqliteStore {
         reads::list_messages(&mut *self.read().await?, filter).await
     }
 
-    async fn append_audit(&self, entry: AuditEntry) -> Result<u64> {
-        on_writer!(self, conn => audit::append(conn, &entry))
-    }
-
-    async fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>> {
-        audit::entries(&mut *self.read().await?, limit).await
-    }
-
-    async fn audit_entry(&self, id: u64) -> Result<Option<AuditEntry>> {
-        audit::entry_by_id(&mut *self.read().await?, id).await
-    }
-
-    async fn mark_undone(&self, id: u64, at: OffsetDateTime) -> Result<bool> {
-        on_writer!(self, conn => audit::mark_undone(conn, id, at))
-    }
-
     async fn suspend_connector_queue(
         &self,
         org: &str,

@@ -1,7 +1,7 @@
 //! Every back end, opened empty for one test.
 
 use mailflow_store::{
-    AlertStore, AuthStore, PostgresOptions, PostgresStore, SettingsStore, SqliteStore,
+    AlertStore, AuditStore, AuthStore, PostgresOptions, PostgresStore, SettingsStore, SqliteStore,
 };
 use sqlx::Connection;
 use std::sync::Arc;
@@ -31,6 +31,13 @@ impl Backend {
         match self {
             Backend::Sqlite { .. } => "sqlite",
             Backend::Postgres { .. } => "postgres",
+        }
+    }
+
+    pub fn audit(&self) -> Arc<dyn AuditStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
         }
     }
 

@@ -11,6 +11,7 @@
 mod common;
 
 mod alerts;
+mod audit;
 mod auth;
 mod backends;
 mod postgres_connect;

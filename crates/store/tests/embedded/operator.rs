@@ -1,59 +1,9 @@
-//! Operator work in the store: the audit log, and suspend, resume, retry-now
-//! and the waiting-recipient listing on a connector's queue.
+//! Operator work in the store: suspend, resume, retry-now and the
+//! waiting-recipient listing on a connector's queue.
 
 use crate::common::*;
 use mailflow_core::{Event, EventKind, RecipientState};
-use mailflow_store::{AuditEntry, InsightStore, NextHopHold, OperatorStore, QueueStore};
-use serde_json::json;
-
-fn audit(action: &str) -> AuditEntry {
-    AuditEntry {
-        id: 0,
-        at: t0(),
-        actor: "ops@acme.test".into(),
-        action: action.into(),
-        target: "onprem".into(),
-        before: json!({"tls": "verify_ca"}),
-        after: json!({"tls": "required"}),
-        undone_at: None,
-    }
-}
-
-#[tokio::test]
-async fn audit_entries_are_appended_listed_newest_first_and_undone_once() {
-    let t = open_store().await;
-    let first = t.store.append_audit(audit("lower-tls")).await.unwrap();
-    let second = t.store.append_audit(audit("suspend")).await.unwrap();
-    assert!(second > first);
-
-    let listed = t.store.audit_entries(10).await.unwrap();
-    let actions: Vec<_> = listed.iter().map(|e| (e.id, e.action.as_str())).collect();
-    assert_eq!(actions, [(second, "suspend"), (first, "lower-tls")]);
-    assert_eq!(t.store.audit_entries(1).await.unwrap().len(), 1);
-
-    let stored = t.store.audit_entry(first).await.unwrap().unwrap();
-    assert_eq!(
-        stored,
-        AuditEntry {
-            id: first,
-            ..audit("lower-tls")
-        }
-    );
-
-    let later = t0() + minutes(5);
-    assert!(t.store.mark_undone(first, later).await.unwrap());
-    assert!(
-        !t.store.mark_undone(first, later).await.unwrap(),
-        "undone once only"
-    );
-    assert!(
-        !t.store.mark_undone(999, later).await.unwrap(),
-        "no such entry"
-    );
-    let undone = t.store.audit_entry(first).await.unwrap().unwrap();
-    assert_eq!(undone.undone_at, Some(later));
-    assert!(t.store.audit_entry(999).await.unwrap().is_none());
-}
+use mailflow_store::{InsightStore, NextHopHold, OperatorStore, QueueStore};
 
 #[tokio::test]
 async fn suspend_and_resume_act_on_one_connectors_waiting_recipients() {

@@ -1,0 +1,21 @@
+//! The audit log: every change operators and fixes make, appended and never
+//! rewritten but for the time an entry was undone.
+
+use crate::{AuditEntry, Result};
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    /// Appends an entry to the audit log; returns the id the store gave it.
+    async fn append_audit(&self, entry: AuditEntry) -> Result<u64>;
+
+    /// The latest audit entries, newest first; 0 is no limit.
+    async fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>>;
+
+    async fn audit_entry(&self, id: u64) -> Result<Option<AuditEntry>>;
+
+    /// Marks an entry undone at `at`; false when there is no such entry or
+    /// it was undone already.
+    async fn mark_undone(&self, id: u64, at: OffsetDateTime) -> Result<bool>;
+}
