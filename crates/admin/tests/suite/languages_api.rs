@@ -36,6 +36,25 @@ async fn start(onprem: SocketAddr) -> Api {
     Api::start(TestNode::start(org, settings()).await, TOKEN, true).await
 }
 
+/// Bob's message to alice@contoso.test, once its recipient is deferred;
+/// its queue id.
+async fn one_deferred_message(api: &Api) -> String {
+    let (code, reply) = send(
+        api.node.smtp,
+        "bob@example.test",
+        &["alice@contoso.test"],
+        "Subject: hi\r\n\r\nhello\r\n",
+    )
+    .await;
+    assert_eq!(code, 250, "{reply}");
+    let id = queue_id(&reply);
+    eventually("the recipient is deferred", || async {
+        api.node.message(&id).await.recipients[0].state == RecipientState::Deferred
+    })
+    .await;
+    id
+}
+
 fn texts(explanation: &Value, key: &str) -> Vec<String> {
     explanation[key]
         .as_array()
@@ -50,19 +69,7 @@ async fn an_insight_is_explained_in_french_when_lang_is_fr() {
     let onprem =
         SmtpServer::start(SmtpBehavior::new().greeting("421 4.3.2 service not available")).await;
     let api = start(onprem.addr()).await;
-    let (code, reply) = send(
-        api.node.smtp,
-        "bob@example.test",
-        &["alice@contoso.test"],
-        "Subject: hi\r\n\r\nhello\r\n",
-    )
-    .await;
-    assert_eq!(code, 250, "{reply}");
-    let id = queue_id(&reply);
-    eventually("the recipient is deferred", || async {
-        api.node.message(&id).await.recipients[0].state == RecipientState::Deferred
-    })
-    .await;
+    one_deferred_message(&api).await;
 
     let (status, english) = api.get("/api/v1/insights/to-onprem").await;
     assert_eq!(status, 200, "{english}");
@@ -137,19 +144,7 @@ async fn alerts_are_explained_in_russian_when_lang_is_ru() {
 #[tokio::test]
 async fn fix_previews_and_trace_events_are_written_in_the_language_lang_asks_for() {
     let api = start(refused_addr()).await;
-    let (code, reply) = send(
-        api.node.smtp,
-        "bob@example.test",
-        &["alice@contoso.test"],
-        "Subject: hi\r\n\r\nhello\r\n",
-    )
-    .await;
-    assert_eq!(code, 250, "{reply}");
-    let id = queue_id(&reply);
-    eventually("the recipient is deferred", || async {
-        api.node.message(&id).await.recipients[0].state == RecipientState::Deferred
-    })
-    .await;
+    let id = one_deferred_message(&api).await;
 
     let stop_relaying = |fixes: &Value| {
         let fixes = fixes.as_array().expect("a list of fixes");
