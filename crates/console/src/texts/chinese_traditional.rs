@@ -152,6 +152,7 @@ pub const TEXTS: Texts = Texts {
     recipient: "收件者",
     recipient_domains: "收件者網域",
     recipients: "位收件者",
+    recipients_heading: "收件者",
     recipients_affected: "會重試、暫停或繼續的佇列中收件者",
     recipients_to_bounce: "立即退信的佇列中收件者",
     refused: "已拒絕",

@@ -152,6 +152,7 @@ pub const TEXTS: Texts = Texts {
     recipient: "Recipient",
     recipient_domains: "Recipient domains",
     recipients: "recipients",
+    recipients_heading: "Recipients",
     recipients_affected: "Queued recipients it retries, suspends or resumes",
     recipients_to_bounce: "Queued recipients bounced now",
     refused: "Refused",

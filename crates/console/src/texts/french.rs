@@ -152,6 +152,7 @@ pub const TEXTS: Texts = Texts {
     recipient: "Destinataire",
     recipient_domains: "Domaines des destinataires",
     recipients: "destinataires",
+    recipients_heading: "Destinataires",
     recipients_affected: "Destinataires en file d’attente concernés (nouvelle tentative, suspension ou reprise)",
     recipients_to_bounce: "Destinataires en file d’attente retournés immédiatement",
     refused: "Refusées",

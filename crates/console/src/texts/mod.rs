@@ -162,6 +162,8 @@ pub struct Texts {
     pub recipient: &'static str,
     pub recipient_domains: &'static str,
     pub recipients: &'static str,
+    /// The heading over a message's recipients.
+    pub recipients_heading: &'static str,
     pub recipients_affected: &'static str,
     pub recipients_to_bounce: &'static str,
     pub refused: &'static str,

@@ -152,6 +152,7 @@ pub const TEXTS: Texts = Texts {
     recipient: "Destinatário",
     recipient_domains: "Domínios de destinatário",
     recipients: "destinatários",
+    recipients_heading: "Destinatários",
     recipients_affected: "Destinatários na fila afetados (nova tentativa, suspensão ou retomada)",
     recipients_to_bounce: "Destinatários na fila devolvidos imediatamente",
     refused: "Recusados",

@@ -152,6 +152,7 @@ pub const TEXTS: Texts = Texts {
     recipient: "Получатель",
     recipient_domains: "Домены получателей",
     recipients: "получателей",
+    recipients_heading: "Получатели",
     recipients_affected: "Получатели в очереди, затронутые повтором, приостановкой или возобновлением",
     recipients_to_bounce: "Получатели в очереди, для которых сразу будет возврат",
     refused: "Отклонено",

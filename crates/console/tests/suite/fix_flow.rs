@@ -169,6 +169,12 @@ async fn in_french_the_preview_the_audit_log_the_trace_and_a_refusal_are_french(
         "the trace's events in French: {}",
         message.body
     );
+    assert!(
+        message.has("<h2 id=\"recipients-heading\">Destinataires</h2>")
+            && !message.has("<strong>received</strong>"),
+        "no English label on the French message page: {}",
+        message.body
+    );
 
     let refused = browser
         .submit(
