@@ -17,7 +17,17 @@
         return;
       }
       var colours = ["#0b57a4", "#a61b1b", "#1e6b34", "#8a5300", "#6b2fa3", "#00707a", "#555555"];
-      var series = [{}].concat(data.series.map(function (s, i) {
+      // Times in the page's language, in UTC like every time the console shows.
+      var language = document.documentElement.lang || "en";
+      var clock = new Intl.DateTimeFormat(language,
+        { hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
+      var moment = new Intl.DateTimeFormat(language,
+        { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+      var time = {
+        label: box.dataset.timeLabel || "",
+        value: function (u, v) { return v == null ? "–" : moment.format(new Date(v * 1000)) + " UTC"; }
+      };
+      var series = [time].concat(data.series.map(function (s, i) {
         return { label: s.label, stroke: colours[i % colours.length], width: 2, spanGaps: false };
       }));
       var rows = [data.times].concat(data.series.map(function (s) { return s.values; }));
@@ -26,7 +36,9 @@
       var width = Math.max(240, Math.min(box.clientWidth || 600, window.innerWidth - 32));
       var last = data.times[data.times.length - 1];
       var first = Math.min(data.times[0], last - 1800);
-      var options = { width: width, height: 220, series: series, axes: [{}, { size: 50 }],
+      var options = { width: width, height: 220, series: series, axes: [{ values: function (u, splits) {
+          return splits.map(function (v) { return clock.format(new Date(v * 1000)); });
+        } }, { size: 50 }],
         scales: { x: { time: true, auto: false, range: [first, last + 60] } } };
       new uPlot(options, rows, box);
       box.dataset.drawn = "1";

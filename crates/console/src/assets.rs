@@ -13,7 +13,7 @@ const FILES: [(&str, &str, &[u8]); 5] = [
         include_bytes!("../assets/console.css"),
     ),
     (
-        "console-1.js",
+        "console-2.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/console.js"),
     ),
