@@ -5,6 +5,7 @@
 //! Nothing here does I/O; it is the typed language the rooms of the house use
 //! to hand values to each other.
 
+pub mod action_names;
 pub mod clock;
 pub mod diagnosis;
 pub mod directory_csv;

@@ -5,9 +5,10 @@
 
 use crate::change::{relay_domains, restore, settings_change};
 use crate::preview::is_unknown;
-use crate::record::{FixState, UNDO_PREFIX};
+use crate::record::FixState;
 use crate::waiting::Pages;
 use crate::{FixError, FixKind};
+use mailflow_core::action_names;
 use mailflow_core::{Diagnosis, EnhancedCode, MessageId, OrgSettings};
 use mailflow_relay::NodeHandle;
 use mailflow_store::AuditEntry;
@@ -272,7 +273,7 @@ pub async fn undo(node: &NodeHandle, audit_id: u64, actor: &str) -> Result<Audit
         return Err(FixError::AlreadyUndone { id: audit_id });
     }
     let undone = FixState::from_json(&entry.after).map_err(bad)?;
-    let action = format!("{UNDO_PREFIX}{}", entry.action);
+    let action = action_names::undo_of(&entry.action);
     audit(node, actor, action, &kind, strip_counts(undone), after).await
 }
 
@@ -289,7 +290,7 @@ fn undoable_kind(entry: &AuditEntry) -> Result<FixKind, FixError> {
 /// can take back — a change of settings or of a queue's hold — or why not.
 /// An entry undone already is not told apart here (see `undone_at`).
 pub fn undoable_action(action: &str, target: &str) -> Result<FixKind, &'static str> {
-    if action.starts_with(UNDO_PREFIX) {
+    if action_names::undone(action).is_some() {
         return Err("it is an undo; apply the fix again instead");
     }
     let kind = FixKind::from_parts(action, target).ok_or("it is not a fix action")?;

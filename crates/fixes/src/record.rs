@@ -28,6 +28,3 @@ impl FixState {
         serde_json::from_value(value.clone())
     }
 }
-
-/// The audit action of an undo: `undo:` and the action undone.
-pub const UNDO_PREFIX: &str = "undo:";

@@ -159,7 +159,7 @@ impl NodeHandle {
                 at: now,
             };
             let kind = EventKind::Operator {
-                action: format!("fail with {}", diagnosis.code()),
+                action: mailflow_core::action_names::failed_with(&diagnosis.code().to_string()),
                 actor: actor.to_string(),
             };
             failures.add(crate::notices::failing(message_id, recipient), error, kind);

@@ -7,7 +7,7 @@
 //! struct in `catalogue/<language>/operations.rs`. The facts come typed; a
 //! server's reply and an address are quoted as they were, never translated.
 
-use mailflow_core::Event;
+use mailflow_core::{Event, action_names};
 
 /// A fix as its preview describes it, with the facts its words name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,10 +164,6 @@ const IDS: [(&str, AuditAction); 42] = [
     ("delete", AuditAction::Delete),
 ];
 
-/// What an operator event or an audit entry records besides a named action.
-const UNDO_PREFIX: &str = "undo:";
-const FAIL_PREFIX: &str = "fail with ";
-
 impl AuditAction {
     /// The action stored as `id`, if it is one mailflow records.
     pub fn from_id(id: &str) -> Option<AuditAction> {
@@ -206,10 +202,10 @@ pub trait OperationsCatalogue: Sync {
 /// language, the undo of one, or the id itself when mailflow does not know
 /// it (an entry written by a newer version).
 pub fn action_name(catalogue: &dyn OperationsCatalogue, id: &str) -> String {
-    if let Some(undone) = id.strip_prefix(UNDO_PREFIX) {
+    if let Some(undone) = action_names::undone(id) {
         return catalogue.undo_of(&action_name(catalogue, undone));
     }
-    if let Some(code) = id.strip_prefix(FAIL_PREFIX) {
+    if let Some(code) = action_names::failed_code(id) {
         return catalogue.failed_by_operator(code);
     }
     AuditAction::from_id(id)
