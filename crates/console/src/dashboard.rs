@@ -118,7 +118,7 @@ pub(crate) fn card(insight: ConnectorInsight, page: &PageBase) -> Card {
             .iter()
             .map(|id| FixLink {
                 id: id.clone(),
-                label: crate::fixes::label(id, t),
+                label: crate::fixes::label(id, page),
             })
             .collect(),
         insight,

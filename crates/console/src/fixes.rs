@@ -7,12 +7,12 @@ use crate::api::{Sent, encode};
 use crate::page::{PageBase, Section, render, render_with};
 use crate::posted::{NoFields, Posted};
 use crate::signed::Signed;
-use crate::texts::Texts;
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mailflow_admin::{AuditEntryView, FixView, MessageListView};
+use mailflow_ndr::AuditAction;
 use std::collections::BTreeSet;
 
 #[derive(Template)]
@@ -36,22 +36,13 @@ struct FixPage {
 /// How many queued messages the preview reads for the senders it names.
 const SENDER_SAMPLE: usize = 100;
 
-/// What a fix id's verb does, in the reader's words.
-pub(crate) fn label(id: &str, t: &Texts) -> &'static str {
+/// What a fix id's verb does, in the page's language: the name the audit
+/// log gives the action.
+pub(crate) fn label(id: &str, page: &PageBase) -> &'static str {
     let verb = id.split(':').next().unwrap_or(id);
-    match verb {
-        "stop-relaying" => t.fix_stop_relaying,
-        "stop-relaying-and-disable" => t.fix_stop_relaying_and_disable,
-        "disable" => t.fix_disable,
-        "lower-tls" => t.fix_lower_tls,
-        "allow-without-tls" => t.fix_allow_without_tls,
-        "retry" => t.fix_retry,
-        "suspend" => t.fix_suspend,
-        "resume" => t.fix_resume,
-        "bounce-all" => t.fix_bounce_all,
-        "bounce-message" => t.fix_bounce_message,
-        _ => t.fix_other,
-    }
+    AuditAction::from_id(verb).map_or(page.t.fix_other, |action| {
+        page.language.operations_catalogue().action(action)
+    })
 }
 
 pub(crate) async fn list(signed: Signed) -> Result<Response, Response> {
@@ -64,7 +55,7 @@ pub(crate) async fn list(signed: Signed) -> Result<Response, Response> {
     let fixes = fixes
         .into_iter()
         .map(|fix| {
-            let label = label(&fix.id, page.t);
+            let label = label(&fix.id, &page);
             (fix, label)
         })
         .collect();
@@ -93,7 +84,7 @@ pub(crate) async fn preview(signed: Signed, Path(id): Path<String>) -> Result<Re
         (Vec::new(), false)
     };
     Ok(render(&FixPage {
-        label: label(&fix.id, page.t),
+        label: label(&fix.id, &page),
         page,
         fix,
         senders,
@@ -133,11 +124,11 @@ pub(crate) async fn apply(Path(id): Path<String>, posted: Posted<NoFields>) -> R
         .await
     {
         Ok(entry) => {
-            let t = signed.page(Section::None).t;
+            let page = signed.page(Section::None);
             signed.notify(crate::session::Notice::done(format!(
                 "{}: {}",
-                t.fix_applied,
-                label(&id, t)
+                page.t.fix_applied,
+                label(&id, &page)
             )));
             Redirect::to(&format!("/audit/{}", entry.id)).into_response()
         }
