@@ -7,7 +7,7 @@
 //! value that does not decode is `StoreError::Corrupt`, naming the column.
 
 use crate::StoreError;
-use mailflow_core::{MessageId, RecipientState, Ret};
+use mailflow_core::{EventKind, MessageId, RecipientState, Ret};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -88,6 +88,31 @@ pub fn serial_to_db(id: u64) -> i64 {
     i64::try_from(id).unwrap_or(i64::MAX)
 }
 
+/// The event's type as its JSON names it (`received`, `attempt`, …).
+pub fn event_kind_name(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::Received { .. } => "received",
+        EventKind::Routed { .. } => "routed",
+        EventKind::Attempt { .. } => "attempt",
+        EventKind::Delivered { .. } => "delivered",
+        EventKind::Deferred { .. } => "deferred",
+        EventKind::Failed { .. } => "failed",
+        EventKind::DelayNoticeSent => "delay_notice_sent",
+        EventKind::NdrSent { .. } => "ndr_sent",
+        EventKind::Operator { .. } => "operator",
+    }
+}
+
+/// The enhanced code of the event's diagnosis, when it has one.
+pub fn event_code(kind: &EventKind) -> Option<String> {
+    match kind {
+        EventKind::Deferred { diagnosis, .. } | EventKind::Failed { diagnosis } => {
+            Some(diagnosis.code().to_string())
+        }
+        _ => None,
+    }
+}
+
 /// Database integers are signed; a limit beyond i64 is no limit.
 pub fn limit_to_db(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
@@ -100,6 +125,9 @@ pub trait ColumnRow {
     fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError>;
     fn int(&self, column: &str) -> Result<i64, StoreError>;
     fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError>;
+    fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError>;
+    /// A yes/no column: SQLite's 0/1 integer, PostgreSQL's `BOOLEAN`.
+    fn flag(&self, column: &str) -> Result<bool, StoreError>;
 
     fn time(&self, column: &str) -> Result<OffsetDateTime, StoreError> {
         Ok(time_from_db(self.int(column)?))
@@ -123,6 +151,12 @@ macro_rules! column_row {
                 Ok(sqlx::Row::try_get(self, column)?)
             }
             fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+            fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+            fn flag(&self, column: &str) -> Result<bool, StoreError> {
                 Ok(sqlx::Row::try_get(self, column)?)
             }
         }

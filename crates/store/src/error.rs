@@ -46,6 +46,9 @@ pub enum DatabaseFailure {
     Unreachable,
     /// A row with the same key is there already.
     Duplicate,
+    /// The transaction met a concurrent one (a deadlock, or a serialization
+    /// failure) and was rolled back: running it again is the cure.
+    Conflict,
     Other,
 }
 
@@ -98,6 +101,11 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed => DatabaseFailure::Unreachable,
             sqlx::Error::Database(db) if db.is_unique_violation() => DatabaseFailure::Duplicate,
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40P01" | "40001")) =>
+            {
+                DatabaseFailure::Conflict
+            }
             _ => DatabaseFailure::Other,
         };
         StoreError::Database(DatabaseError {
@@ -107,5 +115,34 @@ impl From<sqlx::Error> for StoreError {
                 || crate::postgres::is_out_of_space(&error),
             source: Box::new(error),
         })
+    }
+}
+
+/// Re-reads the database errors of a write: running out of space is
+/// `Full`, so that the receiver answers `452 4.3.1` rather than `451`.
+pub(crate) fn on_write<T>(result: crate::Result<T>) -> crate::Result<T> {
+    result.map_err(|error| match error {
+        StoreError::Database(error) if error.out_of_space() => StoreError::Full(error.to_string()),
+        other => other,
+    })
+}
+
+impl StoreError {
+    /// The same failure again, for each request of a batch that failed
+    /// together (the source is kept as its message).
+    pub(crate) fn again(&self) -> StoreError {
+        match self {
+            StoreError::Full(reason) => StoreError::Full(reason.clone()),
+            StoreError::Closed => StoreError::Closed,
+            StoreError::Schema(reason) => StoreError::Schema(reason.clone()),
+            StoreError::Corrupt(reason) => StoreError::Corrupt(reason.clone()),
+            StoreError::Database(error) => StoreError::Database(DatabaseError {
+                failure: error.failure,
+                context: error.context.clone(),
+                out_of_space: error.out_of_space,
+                source: error.source.to_string().into(),
+            }),
+            other => StoreError::Io(std::io::Error::other(other.to_string())),
+        }
     }
 }

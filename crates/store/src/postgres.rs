@@ -15,13 +15,17 @@ mod alert_outbox;
 mod alerts;
 mod audit;
 mod invalid_recipients;
+mod queue;
 mod role_alerts;
 mod role_audit;
 mod role_auth;
+mod role_bodies;
+mod role_queue;
 mod role_settings;
 mod schema;
 mod settings;
 mod submission_users;
+mod transaction;
 
 use crate::error::DatabaseError;
 use crate::{Result, StoreError};
@@ -53,6 +57,8 @@ impl Default for PostgresOptions {
 /// A node's handle on the shared database.
 pub struct PostgresStore {
     pool: PgPool,
+    /// Group commit of accepted messages and outcome records.
+    batcher: queue::batcher::Batcher,
 }
 
 impl PostgresStore {
@@ -74,7 +80,8 @@ impl PostgresStore {
                 DatabaseError::unreachable(format!("cannot reach PostgreSQL at {server}"), e)
             })?;
         schema::migrate(&pool).await?;
-        Ok(PostgresStore { pool })
+        let batcher = queue::batcher::Batcher::start(pool.clone());
+        Ok(PostgresStore { pool, batcher })
     }
 
     /// Closes the pool's connections.

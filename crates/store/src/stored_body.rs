@@ -1,10 +1,11 @@
 //! A stored body to be read in pieces: delivery streams it from the spool
-//! to the socket instead of holding it whole (a round of 100 messages of
+//! (or the shared database) to the socket instead of holding it whole (a round of 100 messages of
 //! 34 MB would otherwise be 3.4 GB in memory).
 
+use crate::piece_reader::PieceReader;
 use crate::{Result, StoreError};
 use mailflow_core::MessageId;
-use sqlx::SqlitePool;
+use sqlx::{PgPool, SqlitePool};
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -26,6 +27,8 @@ enum Location {
     /// In the message's row, written before the spool existed: SQLite hands
     /// a blob over whole, so reading it holds the whole body.
     Row { pool: SqlitePool, id: MessageId },
+    /// In the shared database's `bodies` table, in numbered pieces.
+    Pieces { pool: PgPool, id: MessageId },
 }
 
 impl StoredBody {
@@ -40,6 +43,13 @@ impl StoredBody {
         StoredBody {
             len,
             at: Location::Row { pool, id },
+        }
+    }
+
+    pub(crate) fn in_pieces(pool: PgPool, id: MessageId, len: u64) -> StoredBody {
+        StoredBody {
+            len,
+            at: Location::Pieces { pool, id },
         }
     }
 
@@ -80,6 +90,7 @@ impl StoredBody {
                 })?;
                 Box::pin(io::Cursor::new(body))
             }
+            Location::Pieces { pool, id } => Box::pin(PieceReader::new(pool.clone(), *id)),
         };
         Ok(BodyReader {
             inner: inner.take(self.len),

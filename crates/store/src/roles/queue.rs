@@ -47,6 +47,12 @@ pub trait QueueStore: Send + Sync + 'static {
         max_messages: usize,
     ) -> Result<Vec<ClaimedMessage>>;
 
+    /// Moves the end of every lease `node` holds to `until` (never
+    /// earlier): a node renews its leases while it delivers, so that work
+    /// is taken over by another node only once this one has stopped.
+    /// Returns how many recipients.
+    async fn renew_leases(&self, node: &str, until: OffsetDateTime) -> Result<u64>;
+
     /// Records outcomes of claimed recipients, in one transaction, and the
     /// events that go with them. A `queued` or `deferred` update without a
     /// `next_attempt_at` is due at the update's `at`. The events may be

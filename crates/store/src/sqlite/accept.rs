@@ -12,7 +12,7 @@ use super::codec::{json_to_db, ret_to_db, time_to_db};
 use super::json_rows;
 use super::spool::BodyAt;
 use crate::{NewMessage, Result};
-use mailflow_core::{Event, EventKind};
+use mailflow_core::Event;
 use tokio::sync::oneshot;
 
 pub struct AcceptRequest {
@@ -103,44 +103,7 @@ impl AcceptRows {
         AcceptRows {
             messages: json_rows::array(message_rows),
             recipients,
-            events: messages
-                .iter()
-                .flat_map(|m| std::iter::once(received_event(m)).chain(routed_events(m)))
-                .collect(),
+            events: messages.iter().flat_map(|m| m.arrival_events()).collect(),
         }
-    }
-}
-
-/// Where each recipient was routed at receive, and why: the trace's line
-/// after `received`.
-fn routed_events(message: &NewMessage) -> impl Iterator<Item = Event> + '_ {
-    message.recipients.iter().filter_map(move |recipient| {
-        Some(Event {
-            at: message.received_at,
-            message_id: message.id,
-            recipient: Some(recipient.address.clone()),
-            next_hop: Some(recipient.next_hop.clone()),
-            connector: recipient.route.connector.clone(),
-            kind: EventKind::Routed {
-                reason: recipient.reason.clone()?,
-            },
-        })
-    })
-}
-
-/// The trace's first line: who handed the message over, and what it was.
-fn received_event(message: &NewMessage) -> Event {
-    Event {
-        at: message.received_at,
-        message_id: message.id,
-        recipient: None,
-        next_hop: None,
-        connector: None,
-        kind: EventKind::Received {
-            sender: message.sender.clone(),
-            recipients: message.recipients.len(),
-            size: u64::try_from(message.body.len()).unwrap_or(u64::MAX),
-            client: message.client.clone(),
-        },
     }
 }

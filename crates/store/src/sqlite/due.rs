@@ -211,6 +211,23 @@ pub async fn release_claims(
     Ok(released)
 }
 
+/// Moves the end of every lease `node` holds to `until`, never earlier.
+pub async fn renew_leases(
+    conn: &mut SqliteConnection,
+    node: &str,
+    until: OffsetDateTime,
+) -> Result<u64> {
+    let renewed = sqlx::query(
+        "UPDATE recipients SET lease_until = ?2 \
+         WHERE state = 'in_flight' AND lease_node = ?1 AND lease_until < ?2",
+    )
+    .bind(node)
+    .bind(time_to_db(until))
+    .execute(conn)
+    .await?;
+    Ok(renewed.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::plans::assert_walks_no_backlog;

@@ -1,34 +1,9 @@
 //! Writing events: the JSON record plus the columns the trace and the
 //! insights filter on (organisation, connector, type, code, recipient).
 
-use super::codec::{json_to_db, time_to_db};
+use super::codec::{event_code, event_kind_name, json_to_db, time_to_db};
 use super::json_rows;
-use mailflow_core::{Event, EventKind};
-
-/// The event's type as its JSON names it (`received`, `attempt`, …).
-pub fn kind_name(kind: &EventKind) -> &'static str {
-    match kind {
-        EventKind::Received { .. } => "received",
-        EventKind::Routed { .. } => "routed",
-        EventKind::Attempt { .. } => "attempt",
-        EventKind::Delivered { .. } => "delivered",
-        EventKind::Deferred { .. } => "deferred",
-        EventKind::Failed { .. } => "failed",
-        EventKind::DelayNoticeSent => "delay_notice_sent",
-        EventKind::NdrSent { .. } => "ndr_sent",
-        EventKind::Operator { .. } => "operator",
-    }
-}
-
-/// The enhanced code of the event's diagnosis, when it has one.
-pub fn code(kind: &EventKind) -> Option<String> {
-    match kind {
-        EventKind::Deferred { diagnosis, .. } | EventKind::Failed { diagnosis } => {
-            Some(diagnosis.code().to_string())
-        }
-        _ => None,
-    }
-}
+use mailflow_core::Event;
 
 /// Appends the events of its one parameter (`events_json`), in order. An
 /// event's organisation is its message's; events of a message that is gone
@@ -50,8 +25,8 @@ pub fn events_json<'e>(events: impl IntoIterator<Item = &'e Event>) -> String {
             time_to_db(event.at),
             json_to_db(event),
             &event.connector,
-            kind_name(&event.kind),
-            code(&event.kind),
+            event_kind_name(&event.kind),
+            event_code(&event.kind),
             &event.recipient,
         )
     }))

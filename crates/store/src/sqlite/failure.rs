@@ -5,8 +5,6 @@
 //! reports it as `SQLITE_FULL`, as an I/O error while writing, or the
 //! operating system as `ENOSPC`.
 
-use crate::StoreError;
-
 /// SQLite's primary result codes (the low byte of an extended code).
 const SQLITE_IOERR: i64 = 10;
 const SQLITE_FULL: i64 = 13;
@@ -30,10 +28,4 @@ pub fn is_out_of_space_io(io: &std::io::Error) -> bool {
     io.raw_os_error() == Some(ENOSPC) || io.kind() == std::io::ErrorKind::StorageFull
 }
 
-/// Re-reads the database errors of a write: running out of space is `Full`.
-pub fn on_write<T>(result: crate::Result<T>) -> crate::Result<T> {
-    result.map_err(|error| match error {
-        StoreError::Database(error) if error.out_of_space() => StoreError::Full(error.to_string()),
-        other => other,
-    })
-}
+pub(crate) use crate::error::on_write;

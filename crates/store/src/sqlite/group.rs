@@ -352,7 +352,7 @@ mod tests {
             .map(|event| {
                 (
                     event.message_id,
-                    super::super::events::kind_name(&event.kind),
+                    crate::columns::event_kind_name(&event.kind),
                 )
             })
             .collect();

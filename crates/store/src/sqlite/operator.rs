@@ -125,7 +125,7 @@ pub(super) fn operator_event_template(
         action: action.to_string(),
         actor: actor.to_string(),
     };
-    let kind_name = super::events::kind_name(&kind);
+    let kind_name = crate::columns::event_kind_name(&kind);
     let template = json_to_db(&Event {
         at: now,
         message_id: MessageId(uuid::Uuid::nil()),

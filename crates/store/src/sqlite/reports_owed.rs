@@ -26,23 +26,17 @@ pub async fn reports_owed(
     .bind(limit_to_db(max_messages.saturating_mul(ROWS_PER_MESSAGE)))
     .fetch_all(conn)
     .await?;
-    let mut owed: Vec<OwedReport> = Vec::new();
-    for row in rows {
-        let message_id = id_from_db(row.try_get::<&[u8], _>("message_id")?)?;
-        let index = count_to_u32("reports_owed.idx", row.try_get("idx")?)?;
-        if let Some(report) = owed.iter_mut().find(|r| r.message_id == message_id) {
-            report.indexes.push(index);
-        } else if owed.len() < max_messages {
-            owed.push(OwedReport {
+    let rows = rows
+        .iter()
+        .map(|row| {
+            let message_id = id_from_db(row.try_get::<&[u8], _>("message_id")?)?;
+            Ok((
                 message_id,
-                indexes: vec![index],
-            });
-        }
-    }
-    for report in &mut owed {
-        report.indexes.sort_unstable();
-    }
-    Ok(owed)
+                count_to_u32("reports_owed.idx", row.try_get("idx")?)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(crate::queue_rows::owed_reports(rows, max_messages))
 }
 
 pub async fn oldest_report_owed(conn: &mut SqliteConnection) -> Result<Option<OffsetDateTime>> {

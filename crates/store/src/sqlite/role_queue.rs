@@ -34,6 +34,11 @@ impl QueueStore for SqliteStore {
         on_writer!(self, Durability::Relaxed, conn => claim::claim(conn, &next_hop, &lease, max_messages))
     }
 
+    async fn renew_leases(&self, node: &str, until: OffsetDateTime) -> Result<u64> {
+        let node = node.to_string();
+        on_writer!(self, Durability::Relaxed, conn => due::renew_leases(conn, &node, until))
+    }
+
     async fn record(&self, updates: Vec<RecipientUpdate>, events: Vec<Event>) -> Result<()> {
         if updates.is_empty() && events.is_empty() {
             return Ok(());

@@ -1,7 +1,8 @@
 //! Every back end, opened empty for one test.
 
 use mailflow_store::{
-    AlertStore, AuditStore, AuthStore, PostgresOptions, PostgresStore, SettingsStore, SqliteStore,
+    AlertStore, AuditStore, AuthStore, BodyStore, PostgresOptions, PostgresStore, QueueStore,
+    SettingsStore, SqliteStore,
 };
 use sqlx::Connection;
 use std::sync::Arc;
@@ -55,6 +56,20 @@ impl Backend {
         }
     }
 
+    pub fn queue(&self) -> Arc<dyn QueueStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    pub fn bodies(&self) -> Arc<dyn BodyStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
     pub fn settings(&self) -> Arc<dyn SettingsStore> {
         match self {
             Backend::Sqlite { store, .. } => store.clone(),
@@ -96,7 +111,7 @@ pub struct TestSchema {
 impl TestSchema {
     pub async fn create() -> TestSchema {
         let base = database_url();
-        let name = format!("mailflow_test_{}", uuid::Uuid::new_v4().simple());
+        let name = format!("mailflow_test_{}", uuid::Uuid::now_v7().simple());
         let mut conn = sqlx::PgConnection::connect(&base)
             .await
             .unwrap_or_else(|e| {

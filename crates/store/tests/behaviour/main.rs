@@ -15,4 +15,5 @@ mod audit;
 mod auth;
 mod backends;
 mod postgres_connect;
+mod queue_cycle;
 mod settings;
