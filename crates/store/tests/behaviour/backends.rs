@@ -56,7 +56,7 @@ impl Backend {
         }
     }
 
-    pub fn queue(&self) -> Arc<dyn QueueStore> {
+    pub fn queue(&self) -> Arc<dyn QueueAndBodies> {
         match self {
             Backend::Sqlite { store, .. } => store.clone(),
             Backend::Postgres { store, .. } => store.clone(),
@@ -77,6 +77,11 @@ impl Backend {
         }
     }
 }
+
+/// The queue with its bodies: most queue tests read both.
+pub trait QueueAndBodies: QueueStore + BodyStore {}
+
+impl<T: QueueStore + BodyStore> QueueAndBodies for T {}
 
 /// A new, empty store of each back end.
 pub async fn every_backend() -> Vec<Backend> {

@@ -10,10 +10,14 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accept;
 mod alerts;
 mod audit;
 mod auth;
 mod backends;
 mod postgres_connect;
 mod queue_cycle;
+mod reports_owed;
+mod schedule;
 mod settings;
+mod stored_body;

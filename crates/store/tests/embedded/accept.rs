@@ -2,110 +2,10 @@
 //! concurrent accepts share their commits.
 
 use crate::common::*;
-use mailflow_core::{MessageId, RecipientState};
-use mailflow_store::{
-    BodyStore, DatabaseFailure, QueueStore, SqliteOptions, SqliteStore, StoreError,
-};
+use mailflow_core::RecipientState;
+use mailflow_store::{BodyStore, QueueStore, SqliteOptions, SqliteStore, StoreError};
 use sqlx::{Connection, SqliteConnection};
 use std::sync::Arc;
-
-#[tokio::test]
-async fn accepted_message_reads_back_with_envelope_recipients_and_dsn() {
-    let t = open_store().await;
-    let mut message = message_with_dsn(t0());
-    message
-        .recipients
-        .push(recipient("carol@example.test", None));
-    t.store.accept_message(message.clone()).await.unwrap();
-
-    let stored = t.store.message(message.id).await.unwrap().expect("stored");
-    assert_eq!(stored.id, message.id);
-    assert_eq!(stored.org, "acme");
-    assert_eq!(stored.sender, "alice@acme.test");
-    assert_eq!(stored.received_at, t0());
-    assert_eq!(stored.expires_at, t0() + EXPIRY);
-    assert_eq!(stored.dsn, message.dsn);
-    assert_eq!(stored.size, message.body.len() as u64);
-    assert!(!stored.delay_notice_sent);
-    assert_eq!(stored.recipients.len(), 2);
-    for (index, (stored, sent)) in stored
-        .recipients
-        .iter()
-        .zip(&message.recipients)
-        .enumerate()
-    {
-        assert_eq!(stored.index, index as u32);
-        assert_eq!(stored.address, sent.address);
-        assert_eq!(stored.dsn, sent.dsn);
-        assert_eq!(stored.route, sent.route);
-        assert_eq!(stored.next_hop, sent.next_hop);
-        assert_eq!(stored.state, RecipientState::Queued);
-        assert_eq!(stored.attempts, 0);
-        assert_eq!(stored.next_attempt_at, Some(t0()));
-        assert_eq!(stored.last_error, None);
-        assert_eq!(stored.updated_at, t0());
-    }
-    assert_eq!(
-        t.store.body(message.id).await.unwrap(),
-        Some(message.body.to_vec())
-    );
-    t.store.close().await.unwrap();
-}
-
-#[tokio::test]
-async fn unknown_message_reads_as_none() {
-    let t = open_store().await;
-    let id = mailflow_core::MessageId::new();
-    assert_eq!(t.store.message(id).await.unwrap(), None);
-    assert_eq!(t.store.body(id).await.unwrap(), None);
-    t.store.close().await.unwrap();
-}
-
-#[tokio::test]
-async fn body_is_stored_once_whatever_the_number_of_recipients() {
-    let t = open_store().await;
-    let recipients = (0..50)
-        .map(|i| recipient(&format!("user{i}@acme.test"), Some("onprem")))
-        .collect();
-    let mut message = message(t0(), "alice@acme.test", recipients);
-    message.body = vec![b'x'; 64 * 1024].into();
-    t.store.accept_message(message.clone()).await.unwrap();
-    let path = t.store.path().to_path_buf();
-    t.store.close().await.unwrap();
-
-    assert_eq!(count_rows(&path, "messages").await, 1);
-    let spooled: u64 = std::fs::read_dir(path.parent().unwrap().join("spool"))
-        .unwrap()
-        .map(|entry| entry.unwrap().metadata().unwrap().len())
-        .sum();
-    assert_eq!(spooled, 64 * 1024, "the body once, in the spool");
-    assert_eq!(count_rows(&path, "recipients").await, 50);
-}
-
-#[tokio::test]
-async fn a_duplicate_id_is_refused_without_harming_other_messages() {
-    let t = open_store().await;
-    let first = onprem_message(t0(), "bob@acme.test");
-    t.store.accept_message(first.clone()).await.unwrap();
-    let mut duplicate = onprem_message(t0(), "carol@acme.test");
-    duplicate.id = first.id;
-    let other = onprem_message(t0(), "dave@acme.test");
-    let (dup, ok) = tokio::join!(
-        t.store.accept_message(duplicate),
-        t.store.accept_message(other.clone())
-    );
-    assert!(
-        matches!(&dup, Err(StoreError::Database(e)) if e.failure() == DatabaseFailure::Duplicate),
-        "{dup:?}"
-    );
-    ok.unwrap();
-    assert_eq!(
-        t.store.message(first.id).await.unwrap().unwrap().recipients[0].address,
-        "bob@acme.test"
-    );
-    assert!(t.store.message(other.id).await.unwrap().is_some());
-    t.store.close().await.unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_accepts_are_all_durable_and_share_commits() {
@@ -265,23 +165,22 @@ async fn the_database_file_is_in_wal_mode_in_the_data_directory() {
 }
 
 #[tokio::test]
-async fn bodies_of_a_batch_are_read_together_and_unknown_ids_are_left_out() {
+async fn body_is_stored_once_whatever_the_number_of_recipients() {
     let t = open_store().await;
-    let first = onprem_message(t0(), "bob@acme.test");
-    let mut second = onprem_message(t0(), "carol@acme.test");
-    second.body = b"Subject: second\r\n\r\nother\r\n".to_vec().into();
-    t.store.accept_message(first.clone()).await.unwrap();
-    t.store.accept_message(second.clone()).await.unwrap();
-    let unknown = MessageId::new();
-
-    let bodies = t
-        .store
-        .bodies(&[first.id, second.id, unknown])
-        .await
-        .unwrap();
-    assert_eq!(bodies.len(), 2);
-    assert_eq!(bodies[&first.id], first.body);
-    assert_eq!(bodies[&second.id], second.body);
-    assert!(!bodies.contains_key(&unknown));
+    let recipients = (0..50)
+        .map(|i| recipient(&format!("user{i}@acme.test"), Some("onprem")))
+        .collect();
+    let mut message = message(t0(), "alice@acme.test", recipients);
+    message.body = vec![b'x'; 64 * 1024].into();
+    t.store.accept_message(message.clone()).await.unwrap();
+    let path = t.store.path().to_path_buf();
     t.store.close().await.unwrap();
+
+    assert_eq!(count_rows(&path, "messages").await, 1);
+    let spooled: u64 = std::fs::read_dir(path.parent().unwrap().join("spool"))
+        .unwrap()
+        .map(|entry| entry.unwrap().metadata().unwrap().len())
+        .sum();
+    assert_eq!(spooled, 64 * 1024, "the body once, in the spool");
+    assert_eq!(count_rows(&path, "recipients").await, 50);
 }

@@ -15,7 +15,6 @@ mod operator;
 mod private_files;
 mod queries;
 mod queue_operations;
-mod reports_owed;
 mod schedule;
 mod spool;
 mod stored_body;

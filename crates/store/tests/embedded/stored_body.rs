@@ -3,7 +3,6 @@
 //! short is an error rather than a shorter message.
 
 use crate::common::*;
-use mailflow_core::MessageId;
 use mailflow_store::{BodyStore, QueueStore, SqliteStore};
 use sqlx::{Connection, SqliteConnection};
 use std::io;
@@ -20,41 +19,6 @@ async fn read_in_pieces(mut reader: impl tokio::io::AsyncRead + Unpin) -> io::Re
         }
         out.extend_from_slice(&piece[..read]);
     }
-}
-
-#[tokio::test]
-async fn stored_bodies_read_back_in_pieces_and_unknown_ids_are_left_out() {
-    let t = open_store().await;
-    let small = onprem_message(t0(), "bob@acme.test");
-    let mut large = onprem_message(t0(), "carol@acme.test");
-    large.body = b"Subject: large\r\n\r\n".to_vec().into();
-    while large.body.len() < 300_000 {
-        large
-            .body
-            .extend_from_slice(b".a line of the large body\r\n");
-    }
-    t.store.accept_message(small.clone()).await.unwrap();
-    t.store.accept_message(large.clone()).await.unwrap();
-    let unknown = MessageId::new();
-
-    let stored = t
-        .store
-        .stored_bodies(&[small.id, large.id, unknown])
-        .await
-        .unwrap();
-
-    assert_eq!(stored.len(), 2);
-    assert!(!stored.contains_key(&unknown));
-    for message in [&small, &large] {
-        let body = &stored[&message.id];
-        assert_eq!(body.len(), message.body.len() as u64);
-        assert!(!body.read_whole(), "a spooled body is read in pieces");
-        for _ in 0..2 {
-            let read = read_in_pieces(body.open().await.unwrap()).await.unwrap();
-            assert!(read == message.body, "each open reads the body afresh");
-        }
-    }
-    t.store.close().await.unwrap();
 }
 
 #[tokio::test]
