@@ -14,6 +14,7 @@ mod admin_token;
 pub mod alert_check;
 mod alert_model;
 mod arrival_events;
+mod cluster_lease;
 mod columns;
 mod data_dir_lock;
 mod decode;
@@ -52,8 +53,8 @@ pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use queue_ops::{ConnectorChoice, QueueAction, QueueSelection, SelectedMessage};
 pub use roles::{
-    AlertStore, AuditStore, AuthStore, BodyStore, InsightStore, OperatorStore, QueueStore,
-    SettingsStore,
+    AlertStore, AuditStore, AuthStore, BodyStore, ClusterStore, InsightStore, OperatorStore,
+    QueueStore, SettingsStore,
 };
 pub use sqlite::{MESSAGE_PRUNE_BATCH, SqliteOptions, SqliteStore};
 pub use stored_body::{BodyReader, StoredBody};
@@ -73,6 +74,7 @@ pub trait Store:
     + AuditStore
     + SettingsStore
     + AuthStore
+    + ClusterStore
 {
 }
 
@@ -85,6 +87,7 @@ impl<T> Store for T where
         + AuditStore
         + SettingsStore
         + AuthStore
+        + ClusterStore
 {
 }
 

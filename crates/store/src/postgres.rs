@@ -20,6 +20,7 @@ mod role_alerts;
 mod role_audit;
 mod role_auth;
 mod role_bodies;
+mod role_cluster;
 mod role_queue;
 mod role_settings;
 mod schema;

@@ -243,6 +243,7 @@ mod role_alerts;
 mod role_audit;
 mod role_auth;
 mod role_bodies;
+mod role_cluster;
 mod role_insight;
 mod role_operator;
 mod role_queue;

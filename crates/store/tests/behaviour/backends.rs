@@ -1,7 +1,7 @@
 //! Every back end, opened empty for one test.
 
 use mailflow_store::{
-    AlertStore, AuditStore, AuthStore, BodyStore, PostgresOptions, PostgresStore, QueueStore,
+    AlertStore, AuditStore, AuthStore, BodyStore, ClusterStore, PostgresOptions, PostgresStore, QueueStore,
     SettingsStore, SqliteStore,
 };
 use sqlx::Connection;
@@ -53,6 +53,27 @@ impl Backend {
         match self {
             Backend::Sqlite { store, .. } => store.clone(),
             Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    pub fn cluster(&self) -> Arc<dyn ClusterStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    /// Another node's handle on the same store: for PostgreSQL a second
+    /// pool on the same schema, as a second `mailflow serve` would open;
+    /// `None` for the embedded store, which one node owns.
+    pub async fn second_node(&self) -> Option<Arc<PostgresStore>> {
+        match self {
+            Backend::Sqlite { .. } => None,
+            Backend::Postgres { _schema, .. } => Some(Arc::new(
+                PostgresStore::connect(&_schema.url, PostgresOptions::default())
+                    .await
+                    .expect("a second node connects"),
+            )),
         }
     }
 
