@@ -21,7 +21,7 @@ pub struct EventView {
     /// RFC 3339.
     pub at: String,
     /// `received`, `routed`, `attempt`, `delivered`, `deferred`, `failed`,
-    /// `delay_notice_sent`, `ndr_sent` or `operator`.
+    /// `delay_notice_sent`, `recovered`, `ndr_sent` or `operator`.
     #[serde(rename = "type")]
     pub kind: String,
     pub recipient: Option<String>,
@@ -41,6 +41,10 @@ pub struct EventView {
     /// `accepted_domain`, `partner_domain` or `mx`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For `recovered`: the node that held the recipient in flight when it
+    /// stopped; its delivery may have reached the next hop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
     /// For an attempt: each address tried, in order.
     pub addresses: Vec<AddressView>,
     /// One line for people, in the language asked for.
@@ -90,6 +94,7 @@ impl EventView {
             server: None,
             next_attempt_at: None,
             reason: None,
+            node: None,
             addresses: Vec::new(),
             summary: language.operations_catalogue().event_summary(event),
         };
@@ -128,6 +133,10 @@ fn describe(view: &mut EventView, kind: &EventKind) {
             "failed"
         }
         EventKind::DelayNoticeSent => "delay_notice_sent",
+        EventKind::Recovered { node } => {
+            view.node = Some(node.clone());
+            "recovered"
+        }
         EventKind::NdrSent { .. } => "ndr_sent",
         EventKind::Operator { .. } => "operator",
     };

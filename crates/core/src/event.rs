@@ -48,6 +48,14 @@ pub enum EventKind {
         diagnosis: Diagnosis,
     },
     DelayNoticeSent,
+    /// The node `node` held the recipient in flight and stopped (or lost
+    /// its lease) before its outcome was recorded: the recipient is queued
+    /// again, and if that node's delivery did reach the next hop, it will
+    /// be delivered twice. The only way mailflow can deliver a message
+    /// twice, and so said in the trace.
+    Recovered {
+        node: String,
+    },
     NdrSent {
         ndr_id: MessageId,
     },

@@ -29,6 +29,10 @@ pub(crate) fn log(events: &[Event]) {
                 tracing::info!(event = "ndr_sent", %message_id, ndr_id = %ndr_id)
             }
             EventKind::DelayNoticeSent => tracing::info!(event = "delay_notice_sent", %message_id),
+            EventKind::Recovered { node } => tracing::warn!(
+                event = "recovered", %message_id, recipient, node = %node,
+                "queued again after its node stopped mid-delivery; it may be delivered twice"
+            ),
             _ => {}
         }
     }

@@ -98,6 +98,7 @@ pub fn event_kind_name(kind: &EventKind) -> &'static str {
         EventKind::Deferred { .. } => "deferred",
         EventKind::Failed { .. } => "failed",
         EventKind::DelayNoticeSent => "delay_notice_sent",
+        EventKind::Recovered { .. } => "recovered",
         EventKind::NdrSent { .. } => "ndr_sent",
         EventKind::Operator { .. } => "operator",
     }

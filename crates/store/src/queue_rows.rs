@@ -139,3 +139,23 @@ pub fn owed_reports(
     }
     owed
 }
+
+/// The columns `recovered_event` reads of a recipient taken back from a
+/// node: its row before the change, `lease_node` included.
+pub const RECOVERED_COLUMNS: &str =
+    "message_id, idx, address, next_hop, route_connector, lease_node";
+
+/// The trace's note that a recipient in flight under another run's lease
+/// is queued again at `at` (see `EventKind::Recovered`).
+pub fn recovered_event(row: &impl ColumnRow, at: OffsetDateTime) -> Result<mailflow_core::Event> {
+    Ok(mailflow_core::Event {
+        at,
+        message_id: recipient_message_id(row)?,
+        recipient: Some(row.text("address")?),
+        next_hop: Some(row.text("next_hop")?),
+        connector: row.opt_text("route_connector")?,
+        kind: mailflow_core::EventKind::Recovered {
+            node: row.opt_text("lease_node")?.unwrap_or_default(),
+        },
+    })
+}

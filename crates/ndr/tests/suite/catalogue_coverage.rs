@@ -630,12 +630,13 @@ fn event_kind_name(kind: &EventKind) -> &'static str {
         EventKind::Deferred { .. } => "deferred",
         EventKind::Failed { .. } => "failed",
         EventKind::DelayNoticeSent => "delay notice",
+        EventKind::Recovered { .. } => "recovered",
         EventKind::NdrSent { .. } => "ndr sent",
         EventKind::Operator { .. } => "operator",
     }
 }
 
-const EVENT_KINDS: usize = 9;
+const EVENT_KINDS: usize = 10;
 
 /// One event of each kind (routed for each reason and route).
 fn every_event() -> Vec<Event> {
@@ -685,6 +686,9 @@ fn every_event() -> Vec<Event> {
         },
         EventKind::Failed { diagnosis: refused },
         EventKind::DelayNoticeSent,
+        EventKind::Recovered {
+            node: "mx2.contoso.test".into(),
+        },
         EventKind::NdrSent {
             ndr_id: MessageId::new(),
         },
@@ -849,5 +853,26 @@ fn an_audited_action_reads_by_its_id_an_undo_by_the_action_undone() {
         for (i, name) in names.iter().enumerate() {
             assert!(!names[..i].contains(name), "{language:?}: {name} twice");
         }
+    }
+}
+
+#[test]
+fn a_recovered_recipient_names_the_node_that_stopped_in_every_language() {
+    let event = Event {
+        at: datetime!(2025-03-04 08:00:00 UTC),
+        message_id: MessageId::new(),
+        recipient: Some("bob@contoso.test".into()),
+        next_hop: Some("onprem".into()),
+        connector: Some("onprem".into()),
+        kind: EventKind::Recovered {
+            node: "mx2.contoso.test".into(),
+        },
+    };
+    for language in Language::ALL {
+        let summary = language.operations_catalogue().event_summary(&event);
+        assert!(
+            summary.contains("mx2.contoso.test"),
+            "{language:?}: {summary}"
+        );
     }
 }

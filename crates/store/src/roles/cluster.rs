@@ -14,8 +14,13 @@ pub trait ClusterStore: Send + Sync + 'static {
     /// Takes or renews the lease on `work` for `node` until `now + ttl`.
     /// True when `node` holds it now: it was free, had run out, or was
     /// `node`'s already. False when another node holds it.
-    async fn lead(&self, work: &str, node: &str, now: OffsetDateTime, ttl: Duration)
-    -> Result<bool>;
+    async fn lead(
+        &self,
+        work: &str,
+        node: &str,
+        now: OffsetDateTime,
+        ttl: Duration,
+    ) -> Result<bool>;
 
     /// Gives the lease on `work` up, if `node` holds it, so that another
     /// node may take it at once.

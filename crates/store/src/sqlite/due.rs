@@ -11,8 +11,10 @@
 //! recipients is never walked.
 
 use super::codec::{count_to_u64, id_to_db, time_from_db, time_to_db};
+use super::events::{INSERT_EVENTS, events_json};
 use super::holds::not_before_hold;
-use super::rows;
+use super::rows::{self, RECOVERED_COLUMNS, recovered_event};
+use super::transaction::in_transaction;
 use crate::{DueNextHop, NextHopHold, Result, Schedule};
 use mailflow_core::MessageId;
 use sqlx::{Row, SqliteConnection};
@@ -160,24 +162,48 @@ pub async fn next_wakeup(conn: &mut SqliteConnection) -> Result<Option<OffsetDat
 }
 
 /// Puts recipients left in flight by `node`, or whose lease ran out, back
-/// in the queue, due now (or when their next hop's hold ends).
+/// in the queue, due now (or when their next hop's hold ends), each with a
+/// `recovered` event naming the node that held it: its delivery may have
+/// got through.
 pub async fn recover_in_flight(
     conn: &mut SqliteConnection,
     node: &str,
     now: OffsetDateTime,
 ) -> Result<u64> {
-    let sql = format!(
-        "UPDATE recipients SET state = 'queued', next_attempt_at = {}, \
-         lease_node = NULL, lease_until = NULL, updated_at = ?1 \
-         WHERE state = 'in_flight' AND (lease_node = ?2 OR lease_until < ?1)",
-        not_before_hold("?1")
-    );
-    let recovered = sqlx::query(&sql)
-        .bind(time_to_db(now))
-        .bind(node)
-        .execute(conn)
-        .await?;
-    Ok(recovered.rows_affected())
+    in_transaction(conn, async |conn| {
+        let taken_back = format!(
+            "SELECT {RECOVERED_COLUMNS} FROM recipients \
+             WHERE state = 'in_flight' AND (lease_node = ?2 OR lease_until < ?1)"
+        );
+        let rows = sqlx::query(&taken_back)
+            .bind(time_to_db(now))
+            .bind(node)
+            .fetch_all(&mut *conn)
+            .await?;
+        let events = rows
+            .iter()
+            .map(|row| recovered_event(row, now))
+            .collect::<Result<Vec<_>>>()?;
+        let sql = format!(
+            "UPDATE recipients SET state = 'queued', next_attempt_at = {}, \
+             lease_node = NULL, lease_until = NULL, updated_at = ?1 \
+             WHERE state = 'in_flight' AND (lease_node = ?2 OR lease_until < ?1)",
+            not_before_hold("?1")
+        );
+        let recovered = sqlx::query(&sql)
+            .bind(time_to_db(now))
+            .bind(node)
+            .execute(&mut *conn)
+            .await?;
+        if !events.is_empty() {
+            sqlx::query(INSERT_EVENTS)
+                .bind(events_json(&events))
+                .execute(conn)
+                .await?;
+        }
+        Ok(recovered.rows_affected())
+    })
+    .await
 }
 
 /// Puts these recipients back in the queue if they are still in flight

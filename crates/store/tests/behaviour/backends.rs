@@ -1,8 +1,8 @@
 //! Every back end, opened empty for one test.
 
 use mailflow_store::{
-    AlertStore, AuditStore, AuthStore, BodyStore, ClusterStore, PostgresOptions, PostgresStore, QueueStore,
-    SettingsStore, SqliteStore,
+    AlertStore, AuditStore, AuthStore, BodyStore, ClusterStore, PostgresOptions, PostgresStore,
+    QueueStore, SettingsStore, SqliteStore,
 };
 use sqlx::Connection;
 use std::sync::Arc;

@@ -13,9 +13,15 @@ async fn a_lease_is_held_by_one_node_until_it_runs_out_or_is_given_up() {
     for backend in every_backend().await {
         let name = backend.name();
         let store = backend.cluster();
-        assert!(store.lead("alerts", "a", t0(), TTL).await.unwrap(), "{name}");
         assert!(
-            store.lead("alerts", "a", t0() + minutes(0), TTL).await.unwrap(),
+            store.lead("alerts", "a", t0(), TTL).await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            store
+                .lead("alerts", "a", t0() + minutes(0), TTL)
+                .await
+                .unwrap(),
             "{name}: the holder renews"
         );
         assert!(

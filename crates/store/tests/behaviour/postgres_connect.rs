@@ -43,6 +43,10 @@ async fn a_schema_newer_than_this_mailflow_is_refused_and_left_alone() {
         .expect("a new schema is made");
     store.close().await;
     let mut conn = sqlx::PgConnection::connect(&schema.url).await.unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
          VALUES (9999, 'from a newer mailflow', TRUE, '\\x00', 0)",
@@ -65,5 +69,5 @@ async fn a_schema_newer_than_this_mailflow_is_refused_and_left_alone() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!(versions, 2, "nothing was applied or removed");
+    assert_eq!(versions, applied + 1, "nothing was applied or removed");
 }

@@ -30,7 +30,12 @@ async fn mail_accepted_by_one_node_is_claimed_with_its_body_by_the_other() {
     assert_eq!(claimed[0].id, m.id);
     assert_eq!(second.body(m.id).await.unwrap(), Some(m.body.to_vec()));
     assert!(
-        first.queue().claim("onprem", t0(), "a", LEASE, 10).await.unwrap().is_empty(),
+        first
+            .queue()
+            .claim("onprem", t0(), "a", LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "the first node finds it taken"
     );
 }
@@ -77,7 +82,10 @@ async fn nodes_claiming_at_once_take_every_recipient_exactly_once() {
     assert_eq!(distinct.len(), taken.len(), "no recipient claimed twice");
     // A claimer that found every due row locked by others stops early; what
     // is left is claimed by one more look.
-    let rest = queue.claim("onprem", t0(), "late", LEASE, 500).await.unwrap();
+    let rest = queue
+        .claim("onprem", t0(), "late", LEASE, 500)
+        .await
+        .unwrap();
     let rest: usize = rest.iter().map(|m| m.recipients.len()).sum();
     assert_eq!(taken.len() + rest, 200, "every recipient claimed");
 }
@@ -87,25 +95,41 @@ async fn leased_work_passes_to_another_node_only_after_the_lease_runs_out() {
     let (first, second) = two_nodes().await;
     let m = onprem_message(t0(), "bob@acme.test");
     first.queue().accept_message(m.clone()).await.unwrap();
-    first.queue().claim("onprem", t0(), "a", LEASE, 10).await.unwrap();
+    first
+        .queue()
+        .claim("onprem", t0(), "a", LEASE, 10)
+        .await
+        .unwrap();
 
     let lease_end = t0() + LEASE;
     assert_eq!(
-        second.recover_in_flight("b", lease_end - minutes(1)).await.unwrap(),
+        second
+            .recover_in_flight("b", lease_end - minutes(1))
+            .await
+            .unwrap(),
         0,
         "a lease that runs is left alone"
     );
     // The first node is still delivering: it renews.
     let renewed_end = lease_end + LEASE;
-    assert_eq!(first.queue().renew_leases("a", renewed_end).await.unwrap(), 1);
     assert_eq!(
-        second.recover_in_flight("b", lease_end + minutes(1)).await.unwrap(),
+        first.queue().renew_leases("a", renewed_end).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        second
+            .recover_in_flight("b", lease_end + minutes(1))
+            .await
+            .unwrap(),
         0,
         "a renewed lease is left alone"
     );
     // The first node died: its lease runs out and the second takes the work.
     assert_eq!(
-        second.recover_in_flight("b", renewed_end + minutes(1)).await.unwrap(),
+        second
+            .recover_in_flight("b", renewed_end + minutes(1))
+            .await
+            .unwrap(),
         1
     );
     let claimed = second

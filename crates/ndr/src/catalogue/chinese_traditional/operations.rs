@@ -145,6 +145,11 @@ impl OperationsCatalogue for TraditionalChinese {
             ),
             EventKind::Failed { diagnosis } => format!("失敗：{}", diagnosis.reply()),
             EventKind::DelayNoticeSent => "已寄延遲通知給寄件者。".to_string(),
+            EventKind::Recovered { node } => {
+                format!(
+                    "已重新排入佇列：節點 {node} 在結果記錄前停止；若其投遞已送達，此收件者會收到兩次郵件。"
+                )
+            }
             EventKind::NdrSent { ndr_id } => format!("已寄未傳遞報告 {ndr_id} 給寄件者。"),
             EventKind::Operator { action, actor } => {
                 format!("{actor}：{}", action_name(self, action))

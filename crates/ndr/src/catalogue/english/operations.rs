@@ -162,6 +162,11 @@ impl OperationsCatalogue for English {
             ),
             EventKind::Failed { diagnosis } => format!("Failed: {}", diagnosis.reply()),
             EventKind::DelayNoticeSent => "Delay notice sent to the sender.".to_string(),
+            EventKind::Recovered { node } => {
+                format!(
+                    "Queued again: node {node} stopped before the outcome was recorded; if its delivery got through, this recipient gets the message twice."
+                )
+            }
             EventKind::NdrSent { ndr_id } => {
                 format!("Non-delivery report {ndr_id} sent to the sender.")
             }

@@ -167,6 +167,11 @@ impl OperationsCatalogue for French {
             ),
             EventKind::Failed { diagnosis } => format!("Échec\u{a0}: {}", diagnosis.reply()),
             EventKind::DelayNoticeSent => "Avis de retard envoyé à l'expéditeur.".to_string(),
+            EventKind::Recovered { node } => {
+                format!(
+                    "Remis en file : le nœud {node} s'est arrêté avant que le résultat soit enregistré ; si sa livraison a abouti, ce destinataire recevra le message deux fois."
+                )
+            }
             EventKind::NdrSent { ndr_id } => {
                 format!("Rapport de non-remise {ndr_id} envoyé à l'expéditeur.")
             }

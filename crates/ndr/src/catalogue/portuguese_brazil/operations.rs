@@ -162,6 +162,11 @@ impl OperationsCatalogue for PortugueseBrazil {
             ),
             EventKind::Failed { diagnosis } => format!("Falhou: {}", diagnosis.reply()),
             EventKind::DelayNoticeSent => "Aviso de atraso enviado ao remetente.".to_string(),
+            EventKind::Recovered { node } => {
+                format!(
+                    "Recolocado na fila: o nó {node} parou antes de o resultado ser registrado; se a entrega dele chegou ao destino, este destinatário receberá a mensagem duas vezes."
+                )
+            }
             EventKind::NdrSent { ndr_id } => {
                 format!("Relatório de não entrega {ndr_id} enviado ao remetente.")
             }

@@ -168,6 +168,11 @@ impl OperationsCatalogue for Russian {
             EventKind::DelayNoticeSent => {
                 "Отправителю отправлено уведомление о задержке.".to_string()
             }
+            EventKind::Recovered { node } => {
+                format!(
+                    "Снова в очереди: узел {node} остановился до того, как результат был записан; если его доставка прошла, получатель получит сообщение дважды."
+                )
+            }
             EventKind::NdrSent { ndr_id } => {
                 format!("Отправителю отправлен отчёт о недоставке {ndr_id}.")
             }

@@ -9,7 +9,7 @@
 
 use super::waiting::{WAITING, not_before_hold};
 use crate::columns::{ColumnRow, count_to_u64, id_to_db, time_from_db, time_to_db};
-use crate::queue_rows::{HOLD_COLUMNS, hold};
+use crate::queue_rows::{HOLD_COLUMNS, RECOVERED_COLUMNS, hold, recovered_event};
 use crate::{DueNextHop, Result, Schedule};
 use mailflow_core::MessageId;
 use sqlx::{PgConnection, PgPool};
@@ -98,24 +98,37 @@ pub async fn next_wakeup(pool: &PgPool) -> Result<Option<OffsetDateTime>> {
 
 /// Puts recipients left in flight by `node`, or whose lease ran out
 /// (whichever node held them), back in the queue, due now (or when their
-/// next hop's hold ends).
+/// next hop's hold ends), each with a `recovered` event naming the node
+/// that held it: its delivery may have got through. A recipient whose
+/// outcome its node is recording at this moment (its row locked) is left
+/// to that outcome.
 pub async fn recover_in_flight(
     conn: &mut PgConnection,
     node: &str,
     now: OffsetDateTime,
 ) -> Result<u64> {
     let sql = format!(
-        "UPDATE recipients SET state = 'queued', next_attempt_at = {}, \
-         lease_node = NULL, lease_until = NULL, updated_at = $1 \
-         WHERE state = 'in_flight' AND (lease_node = $2 OR lease_until < $1)",
-        not_before_hold("$1", "recipients")
+        "WITH old AS (SELECT {RECOVERED_COLUMNS} FROM recipients \
+           WHERE state = 'in_flight' AND (lease_node = $2 OR lease_until < $1) \
+           ORDER BY message_id, idx FOR UPDATE SKIP LOCKED) \
+         UPDATE recipients r SET state = 'queued', next_attempt_at = {}, \
+           lease_node = NULL, lease_until = NULL, updated_at = $1 \
+         FROM old WHERE r.message_id = old.message_id AND r.idx = old.idx \
+         RETURNING old.message_id, old.idx, old.address, old.next_hop, \
+           old.route_connector, old.lease_node",
+        not_before_hold("$1", "r")
     );
-    let recovered = sqlx::query(&sql)
+    let rows = sqlx::query(&sql)
         .bind(time_to_db(now))
         .bind(node)
-        .execute(conn)
+        .fetch_all(&mut *conn)
         .await?;
-    Ok(recovered.rows_affected())
+    let events = rows
+        .iter()
+        .map(|row| recovered_event(row, now))
+        .collect::<Result<Vec<_>>>()?;
+    super::events::insert(conn, &events.iter().collect::<Vec<_>>()).await?;
+    Ok(rows.len() as u64)
 }
 
 /// Puts these recipients back in the queue if they are still in flight
