@@ -172,6 +172,11 @@ pub fn restart_only_changes(running: &Config, new: &Config) -> Vec<&'static str>
             running.admin.metrics_networks != new.admin.metrics_networks,
         ),
         ("store.path", running.store_path != new.store_path),
+        ("store.url", running.shared_store != new.shared_store),
+        (
+            "queue.lease",
+            running.node.queue.lease != new.node.queue.lease,
+        ),
         (
             "delivery.max_delivery_memory",
             running.node.deliver.max_delivery_memory != new.node.deliver.max_delivery_memory,
@@ -197,6 +202,7 @@ fn keep_restart_only(new: &mut Config, running: &Config) {
     new.source = running.source.clone();
     new.admin = running.admin.clone();
     new.store_path = running.store_path.clone();
+    new.shared_store = running.shared_store.clone();
     new.insights = running.insights.clone();
     let (receive, old) = (&mut new.node.receive, &running.node.receive);
     receive.hostname = old.hostname.clone();

@@ -9,6 +9,7 @@ mod early_record;
 mod engine;
 mod failures;
 mod hop_worker;
+mod lease_keeper;
 mod lost_alert;
 mod lost_bodies;
 pub mod metrics;
@@ -54,7 +55,8 @@ pub struct QueueSettings {
     pub max_connections_per_hop: usize,
     /// Messages carried by one connection before it is closed.
     pub max_messages_per_connection: usize,
-    /// How long a claim lasts before another node may take the work over.
+    /// How long a claim lasts before another node may take the work over;
+    /// renewed every third of it while the node delivers (`lease_keeper`).
     pub lease: Duration,
 }
 
@@ -71,7 +73,7 @@ impl Default for QueueSettings {
             delay_notice: Some(Duration::from_secs(4 * 60 * MINUTE)),
             max_connections_per_hop: 10,
             max_messages_per_connection: 100,
-            lease: Duration::from_secs(10 * MINUTE),
+            lease: Duration::from_secs(2 * MINUTE),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! one store, one clock and the organisation's settings.
 
 use crate::engine::{Engine, Live};
-use crate::{NodeHandle, NodeSettings, scheduler};
+use crate::{NodeHandle, NodeSettings, lease_keeper, scheduler};
 use mailflow_core::Clock;
 use mailflow_deliver::Deliverer;
 use mailflow_receive::Receiver;
@@ -82,6 +82,7 @@ impl Node {
             wake,
         });
         tasks.spawn(scheduler::run(engine.clone(), shutdown.clone()));
+        tasks.spawn(lease_keeper::run(engine.clone(), shutdown.clone()));
         let handle = NodeHandle {
             engine,
             org: Arc::new(org_tx),

@@ -15,6 +15,7 @@ use super::raw::{
 use super::values::HumanDuration;
 use super::{
     AdminConfig, Config, ConfigSource, DEFAULT_ADMIN_LISTEN, DEFAULT_ORG, DEFAULT_STORE_PATH,
+    SharedStoreConfig,
 };
 use ipnet::IpNet;
 use mailflow_admin::TokenDigest;
@@ -62,6 +63,11 @@ const DEFAULT_MAX_RECIPIENT_OVERSHOOT: usize = 1000;
 /// Postfix's junk command limit: plenty for a client's RSET or NOOP between
 /// messages, since the count starts over at each message accepted.
 const DEFAULT_MAX_JUNK_COMMANDS: usize = 100;
+/// A node renews its leases every third of the lease (see the relay's
+/// `lease_keeper`); below this, a busy database could make one late.
+const MIN_LEASE: Duration = Duration::from_secs(10);
+/// Connections a node keeps to the shared database at most.
+const DEFAULT_STORE_CONNECTIONS: u32 = 16;
 const DEFAULT_DNS_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -104,6 +110,7 @@ impl<'a> Context<'a> {
             Some(path) => path,
             None => PathBuf::from(DEFAULT_STORE_PATH),
         };
+        let shared_store = self.shared_store(raw.store.url, raw.store.max_connections)?;
         let node = NodeSettings {
             node_name: receive.hostname.clone(),
             org: DEFAULT_ORG.into(),
@@ -121,6 +128,7 @@ impl<'a> Context<'a> {
             admin,
             log_level,
             store_path,
+            shared_store,
             warnings: self.warnings,
         })
     }
@@ -388,12 +396,55 @@ impl<'a> Context<'a> {
                 "is not shorter than queue.expiration: no delay notice will ever be sent",
             );
         }
+        let lease = queue.lease.map_or(defaults.lease, |d| d.0);
+        if lease < MIN_LEASE {
+            return Err(self.inconsistent(
+                at.then("lease"),
+                "a lease shorter than 10s would run out between its renewals; give e.g. \"2m\"",
+            ));
+        }
         Ok(QueueSettings {
             retry,
             expiration,
             delay_notice,
+            lease,
             ..defaults
         })
+    }
+
+    /// `[store] url`: the PostgreSQL database the nodes of a cluster share.
+    fn shared_store(
+        &mut self,
+        url: Option<String>,
+        max_connections: Option<u32>,
+    ) -> Checked<Option<SharedStoreConfig>> {
+        let at = KeyPath::key("store");
+        let Some(url) = url else {
+            if max_connections.is_some() {
+                self.warn(
+                    at.then("max_connections"),
+                    "applies only with store.url; the embedded store ignores it",
+                );
+            }
+            return Ok(None);
+        };
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(self.inconsistent(
+                at.then("url"),
+                "the store url is a PostgreSQL url, e.g. \"postgres://mailflow@db.example:5432/mailflow\"",
+            ));
+        }
+        let max_connections = max_connections.unwrap_or(DEFAULT_STORE_CONNECTIONS);
+        if max_connections < 4 {
+            return Err(self.inconsistent(
+                at.then("max_connections"),
+                "a node needs at least 4 connections (receiving, delivering, the scheduler and the API each hold one at times)",
+            ));
+        }
+        Ok(Some(SharedStoreConfig {
+            url,
+            max_connections,
+        }))
     }
 
     fn admin(&mut self, admin: super::raw::RawAdmin) -> Checked<AdminConfig> {

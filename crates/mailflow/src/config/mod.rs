@@ -49,7 +49,38 @@ pub struct Config {
     pub log_level: String,
     /// The data directory (relative to the working directory when relative).
     pub store_path: PathBuf,
+    /// `[store] url`: keep the queue in a PostgreSQL database shared by
+    /// the nodes of a cluster instead of the data directory's embedded
+    /// store (the data directory still holds the node's own files).
+    pub shared_store: Option<SharedStoreConfig>,
     pub warnings: Vec<ConfigWarning>,
+}
+
+/// The shared database of a cluster.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SharedStoreConfig {
+    /// May hold a password: never printed whole (see `server`).
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl SharedStoreConfig {
+    /// Where the database is, for people: the url without its user and
+    /// password.
+    pub fn server(&self) -> String {
+        let rest = self.url.split_once("://").map_or("", |(_, rest)| rest);
+        let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+        format!("postgres://{host}")
+    }
+}
+
+impl std::fmt::Debug for SharedStoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedStoreConfig")
+            .field("server", &self.server())
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

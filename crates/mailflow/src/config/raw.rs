@@ -64,6 +64,8 @@ pub struct RawAdmin {
 #[serde(deny_unknown_fields, default)]
 pub struct RawStore {
     pub path: Option<PathBuf>,
+    pub url: Option<String>,
+    pub max_connections: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,6 +91,7 @@ pub struct RawQueue {
     pub retry: Option<Vec<HumanDuration>>,
     pub expiration: Option<HumanDuration>,
     pub delay_notice: Option<OptionalDuration>,
+    pub lease: Option<HumanDuration>,
 }
 
 #[derive(Debug, Deserialize)]

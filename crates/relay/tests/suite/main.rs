@@ -9,6 +9,7 @@ mod delivery_flow;
 mod dns_goes_silent;
 mod early_record;
 mod envelope_injection;
+mod lease_renewal;
 mod lost_bodies;
 mod message_drops_connection;
 mod operator;
