@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mailflow_fixes::FixError;
-use mailflow_store::StoreError;
+use mailflow_store::{DatabaseFailure, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -92,7 +92,7 @@ impl ApiError {
             ApiError::AlertNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadField { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Store(error) => store_status(error),
             ApiError::NodeNotRunning => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Fix(error) => fix_status(error),
             ApiError::ConnectorNotFound { .. } => StatusCode::NOT_FOUND,
@@ -112,7 +112,11 @@ impl ApiError {
             ApiError::AlertNotFound { .. } => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::BadField { .. } => "bad_request",
-            ApiError::Store(_) => "internal",
+            ApiError::Store(error) => match store_status(error) {
+                StatusCode::CONFLICT => "conflict",
+                StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+                _ => "internal",
+            },
             ApiError::NodeNotRunning => "unavailable",
             ApiError::Fix(error) => match fix_status(error) {
                 StatusCode::NOT_FOUND => "not_found",
@@ -179,7 +183,20 @@ fn fix_status(error: &FixError) -> StatusCode {
         FixError::NotApplicable { .. }
         | FixError::AlreadyUndone { .. }
         | FixError::NotUndoable { .. } => StatusCode::CONFLICT,
-        FixError::BadAuditEntry { .. } | FixError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        FixError::Store(error) => store_status(error),
+        FixError::BadAuditEntry { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A store that another node is changing, or that cannot be reached for a
+/// moment, is worth trying again; anything else is the server's fault.
+fn store_status(error: &StoreError) -> StatusCode {
+    match error {
+        StoreError::Busy(_) => StatusCode::CONFLICT,
+        StoreError::Database(error) if error.failure() == DatabaseFailure::Unreachable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

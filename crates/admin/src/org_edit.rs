@@ -36,7 +36,7 @@ pub(crate) async fn edit_org<T>(
 ) -> Result<(T, OrgSettings), ApiError> {
     let node = state.node.get();
     let _one = match node {
-        Some(node) => Some(node.lock_org_edits().await),
+        Some(node) => Some(node.lock_org_edits().await?),
         None => None,
     };
     let mut settings = (*current(state).await?).clone();

@@ -14,6 +14,9 @@ pub struct AlertContext {
     pub org: String,
     /// Alert e-mails come from `mailflow@<hostname>`.
     pub hostname: String,
+    /// The node that evaluates and sends, for the cluster lease that makes
+    /// one node of a cluster do it (the host name unless `with_node`).
+    pub node: String,
     /// How long an alert e-mail is tried before it expires: asked at each
     /// e-mail, so that a reloaded `queue.expiration` applies.
     pub expiration: Arc<dyn Fn() -> Duration + Send + Sync>,
@@ -36,14 +39,22 @@ impl AlertContext {
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap_or_default();
+        let hostname = hostname.into();
         AlertContext {
             store,
             clock,
             org: org.into(),
-            hostname: hostname.into(),
+            node: hostname.clone(),
+            hostname,
             expiration,
             wake,
             http,
         }
+    }
+
+    /// Names the node this runs on (its leases on a shared store).
+    pub fn with_node(mut self, node: impl Into<String>) -> Self {
+        self.node = node.into();
+        self
     }
 }

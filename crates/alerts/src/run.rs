@@ -42,7 +42,12 @@ async fn evaluator(
 ) {
     loop {
         let at = ctx.clock.now();
-        let outcome = evaluate(ctx).await;
+        let outcome = match leads(ctx, at).await {
+            Ok(true) => evaluate(ctx).await,
+            // Another node of the cluster evaluates.
+            Ok(false) => Ok(Vec::new()),
+            Err(error) => Err(error.into()),
+        };
         evaluated.send_replace(at);
         match outcome {
             Ok(changes) if !changes.is_empty() => queued.notify_one(),
@@ -57,9 +62,19 @@ async fn evaluator(
     }
 }
 
+/// Evaluation and sending run on one node of a cluster at a time.
+async fn leads(ctx: &AlertContext, now: OffsetDateTime) -> mailflow_store::Result<bool> {
+    ctx.store.leads("alerts", &ctx.node, now).await
+}
+
 async fn sender(ctx: &AlertContext, stop: &CancellationToken, queued: &Notify) {
     loop {
-        if let Err(error) = send_due(ctx).await {
+        let sent = match leads(ctx, ctx.clock.now()).await {
+            Ok(true) => send_due(ctx).await,
+            Ok(false) => Ok(Default::default()),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = sent {
             tracing::error!(%error, "sending alert notifications failed");
         }
         let mut next = ctx.clock.now() + EVALUATE_EVERY;

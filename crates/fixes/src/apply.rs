@@ -16,6 +16,8 @@ use mailflow_store::AuditEntry;
 /// Applies the fix named `id` and records it; returns the audit entry.
 pub async fn apply(node: &NodeHandle, id: &str, actor: &str) -> Result<AuditEntry, FixError> {
     let kind: FixKind = id.parse()?;
+    // One fix at a time in the whole cluster.
+    let _one = node.lock_fixes().await?;
     let (before, after) = if kind.changes_settings() {
         apply_settings(node, &kind, actor).await?
     } else {
@@ -29,7 +31,7 @@ async fn apply_settings(
     kind: &FixKind,
     actor: &str,
 ) -> Result<(FixState, FixState), FixError> {
-    let edit = node.lock_org_edits().await;
+    let edit = node.lock_org_edits().await?;
     let org = node.org();
     let change = settings_change(&org, kind)?;
     node.update_org(change.settings).await?;
@@ -229,6 +231,7 @@ async fn audit(
 /// back (bounced mail stays bounced), a suspend is resumed and a resume
 /// suspended again. Returns the undo's own audit entry.
 pub async fn undo(node: &NodeHandle, audit_id: u64, actor: &str) -> Result<AuditEntry, FixError> {
+    let _one = node.lock_fixes().await?;
     let entry = node
         .store()
         .audit_entry(audit_id)
@@ -248,7 +251,7 @@ pub async fn undo(node: &NodeHandle, audit_id: u64, actor: &str) -> Result<Audit
         ..Default::default()
     };
     if kind.changes_settings() {
-        let _edit = node.lock_org_edits().await;
+        let _edit = node.lock_org_edits().await?;
         node.update_org(restore(&node.org(), &before.settings))
             .await?;
         after.settings = before.settings;

@@ -36,15 +36,21 @@ pub async fn run_history(
     store: SharedStore,
     clock: Arc<dyn Clock>,
     org: String,
+    node: String,
     shutdown: CancellationToken,
 ) {
-    run_history_with(store, clock, org, HistorySettings::default(), shutdown).await
+    let settings = HistorySettings::default();
+    run_history_with(store, clock, org, node, settings, shutdown).await
 }
 
+/// Samples every minute until `shutdown`. On a store that nodes share,
+/// one node of the cluster (`node`, while it holds the lease) samples and
+/// prunes each minute.
 pub async fn run_history_with(
     store: SharedStore,
     clock: Arc<dyn Clock>,
     org: String,
+    node: String,
     settings: HistorySettings,
     shutdown: CancellationToken,
 ) {
@@ -55,11 +61,18 @@ pub async fn run_history_with(
             _ = clock.sleep_until(next) => {}
         }
         let minute = next - Duration::MINUTE;
-        if let Err(error) = sample_minute(store.as_ref(), &org, minute).await {
-            tracing::warn!(%error, %org, "could not write the insight history");
-        }
-        if next.minute() == 0 {
-            prune(store.as_ref(), next, &settings).await;
+        match store.leads("history", &node, clock.now()).await {
+            Ok(true) => {
+                if let Err(error) = sample_minute(store.as_ref(), &org, minute).await {
+                    tracing::warn!(%error, %org, "could not write the insight history");
+                }
+                if next.minute() == 0 {
+                    prune(store.as_ref(), next, &settings).await;
+                }
+            }
+            // Another node of the cluster samples this minute.
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "could not tell which node samples the history"),
         }
         // After a jump of the clock, the minutes jumped over are not sampled.
         next = (next + Duration::MINUTE).max(start_of_minute(clock.now()) + Duration::MINUTE);

@@ -182,6 +182,7 @@ fn start_history(
         handle.store().clone(),
         handle.clock().clone(),
         handle.org_name().to_string(),
+        handle.node_name().to_string(),
         retention,
         stop.clone(),
     ));
@@ -201,7 +202,8 @@ fn start_alerts(node: &RunningNode) -> (CancellationToken, JoinHandle<()>) {
         handle.hostname(),
         Arc::new(move || live.queue_expiration()),
         Arc::new(move || waker.wake()),
-    );
+    )
+    .with_node(handle.node_name());
     let stop = CancellationToken::new();
     let task = tokio::spawn(mailflow_alerts::run(ctx, stop.clone()));
     (stop, task)

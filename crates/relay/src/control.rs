@@ -4,6 +4,7 @@
 //! scheduler after a queue change, validate a connector, and fail queued
 //! recipients with a report to their senders.
 
+use crate::cluster_lock::{ClusterLock, Guarded};
 use crate::engine::{Engine, Live};
 use crate::failures::Failures;
 use crate::notices;
@@ -23,6 +24,8 @@ pub struct NodeHandle {
     /// API, fix actions), so that two changes at once cannot each
     /// overwrite the other's.
     pub(crate) org_edits: Arc<tokio::sync::Mutex<()>>,
+    /// Held by whoever applies or undoes a fix.
+    pub(crate) fixes: Arc<tokio::sync::Mutex<()>>,
     pub(crate) receiver: Arc<Receiver>,
 }
 
@@ -31,15 +34,42 @@ impl NodeHandle {
         &self.engine.org_name
     }
 
+    /// The name this node has in its cluster (leases, events).
+    pub fn node_name(&self) -> &str {
+        &self.engine.node_name
+    }
+
     /// The organisation's settings in force now.
     pub fn org(&self) -> Arc<OrgSettings> {
         self.engine.org()
     }
 
-    /// Waits until no one else is changing the settings; hold the guard
-    /// from reading the settings in force to `update_org`.
-    pub async fn lock_org_edits(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.org_edits.lock().await
+    /// Waits until no one else — on this node or another of its cluster —
+    /// is changing the settings, and puts the latest saved settings in
+    /// force; hold the guard from reading the settings in force to
+    /// `update_org`. Fails with `StoreError::Busy` when another node holds
+    /// the settings for longer than a change takes.
+    pub async fn lock_org_edits(&self) -> Result<ClusterLock<'_>> {
+        let local = self.org_edits.lock().await;
+        let guard = ClusterLock::acquire(local, &self.engine, Guarded::Settings).await?;
+        let saved = self
+            .engine
+            .store
+            .org_settings(&self.engine.org_name)
+            .await?;
+        if let Some(saved) = saved
+            && saved != *self.engine.org()
+        {
+            self.org.send_replace(Arc::new(saved));
+        }
+        Ok(guard)
+    }
+
+    /// Waits until no fix is being applied or undone here or on another
+    /// node of the cluster; hold the guard for the whole fix.
+    pub async fn lock_fixes(&self) -> Result<ClusterLock<'_>> {
+        let local = self.fixes.lock().await;
+        ClusterLock::acquire(local, &self.engine, Guarded::Fixes).await
     }
 
     /// Saves new settings to the store, then puts them in force.

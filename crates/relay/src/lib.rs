@@ -2,6 +2,8 @@
 //! work from the store, hands it to delivery, records outcomes, retries,
 //! expires and notifies.
 
+mod cluster_follower;
+mod cluster_lock;
 mod control;
 mod data_drops;
 mod delivery_log;
@@ -22,6 +24,7 @@ mod plan;
 pub mod retry;
 mod scheduler;
 
+pub use cluster_lock::ClusterLock;
 pub use control::{NodeHandle, ValidateError};
 pub use data_drops::MAX_DATA_STAGE_FAILURES;
 pub use lost_bodies::{LOST_BODY_CODE, lost_body};

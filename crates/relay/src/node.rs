@@ -2,7 +2,7 @@
 //! one store, one clock and the organisation's settings.
 
 use crate::engine::{Engine, Live};
-use crate::{NodeHandle, NodeSettings, lease_keeper, scheduler};
+use crate::{NodeHandle, NodeSettings, cluster_follower, lease_keeper, scheduler};
 use mailflow_core::Clock;
 use mailflow_deliver::Deliverer;
 use mailflow_receive::Receiver;
@@ -83,10 +83,27 @@ impl Node {
         });
         tasks.spawn(scheduler::run(engine.clone(), shutdown.clone()));
         tasks.spawn(lease_keeper::run(engine.clone(), shutdown.clone()));
+        let org_tx = Arc::new(org_tx);
+        if let Some(changes) = engine.store.changes() {
+            let (e, stop) = (engine.clone(), shutdown.clone());
+            tasks.spawn(cluster_follower::wake_on_queue_changes(
+                e,
+                changes.clone(),
+                stop,
+            ));
+            let (e, stop) = (engine.clone(), shutdown.clone());
+            tasks.spawn(cluster_follower::follow_settings(
+                e,
+                org_tx.clone(),
+                changes,
+                stop,
+            ));
+        }
         let handle = NodeHandle {
             engine,
-            org: Arc::new(org_tx),
+            org: org_tx,
             org_edits: Default::default(),
+            fixes: Default::default(),
             receiver,
         };
         Ok(RunningNode {

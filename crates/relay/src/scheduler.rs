@@ -25,6 +25,13 @@ const RECHECK: Duration = Duration::from_secs(5);
 /// one look per interval sees the same work, and busy hop workers claim
 /// new mail themselves without waiting for a pass.
 const MIN_GAP: Duration = Duration::from_millis(10);
+/// Expiry, delay notices and owed reports run on one node of a cluster
+/// at a time: two would each bounce an expired message.
+const HOUSEKEEPING: &str = "housekeeping";
+/// On a shared store, the longest the scheduler goes without looking:
+/// other nodes' notices can be missed, and the node leading the
+/// housekeeping can die.
+const SHARED_RECHECK: Duration = Duration::from_secs(20);
 /// How long in-flight deliveries may take to finish on shutdown; those still
 /// running then are stopped and their recipients go back to the queue.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -130,7 +137,7 @@ async fn tick(
     housekeeping: &mut Housekeeping,
 ) -> mailflow_store::Result<Wait> {
     let now = engine.clock.now();
-    if housekeeping.take(now) {
+    if housekeeping.take(now) && leads(engine, HOUSEKEEPING, now).await? {
         notices::expire_due(engine, now).await?;
         notices::send_delay_notices(engine, now).await?;
         owed_reports::send_owed_reports(engine, now).await?;
@@ -153,8 +160,19 @@ async fn tick(
         Some(at) if at > now => Wait::Until(at),
         // Due now but every slot is taken: a finishing worker wakes us.
         Some(_) => Wait::Recheck,
+        // Another node may queue work or stop leading the housekeeping.
+        None if engine.store.changes().is_some() => Wait::Until(now + SHARED_RECHECK),
         None => Wait::Forever,
     })
+}
+
+/// Whether this node does `work`, which runs once per cluster.
+async fn leads(
+    engine: &Engine,
+    work: &str,
+    now: time::OffsetDateTime,
+) -> mailflow_store::Result<bool> {
+    engine.store.leads(work, &engine.node_name, now).await
 }
 
 /// The running hop workers, at most a connector's `max_connections` per hop.

@@ -18,6 +18,10 @@ pub enum StoreError {
     /// The store's writer has stopped (the store is shutting down).
     #[error("the store is closed")]
     Closed,
+    /// Another node holds what this change needs (the settings, while it
+    /// changes them): nothing was changed; try again.
+    #[error("{0}")]
+    Busy(String),
     /// The database's schema cannot be used by this mailflow (written by a
     /// newer version, or a migration failed).
     #[error("{0}")]
@@ -135,6 +139,7 @@ impl StoreError {
             StoreError::Full(reason) => StoreError::Full(reason.clone()),
             StoreError::Closed => StoreError::Closed,
             StoreError::Schema(reason) => StoreError::Schema(reason.clone()),
+            StoreError::Busy(reason) => StoreError::Busy(reason.clone()),
             StoreError::Corrupt(reason) => StoreError::Corrupt(reason.clone()),
             StoreError::Database(error) => StoreError::Database(DatabaseError {
                 failure: error.failure,

@@ -53,8 +53,8 @@ pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use queue_ops::{ConnectorChoice, QueueAction, QueueSelection, SelectedMessage};
 pub use roles::{
-    AlertStore, AuditStore, AuthStore, BodyStore, ClusterStore, InsightStore, OperatorStore,
-    QueueStore, SettingsStore,
+    AlertStore, AuditStore, AuthStore, BodyStore, CLUSTER_LEASE, ClusterStore, InsightStore,
+    OperatorStore, QueueStore, SettingsStore, StoreChanges,
 };
 pub use sqlite::{MESSAGE_PRUNE_BATCH, SqliteOptions, SqliteStore};
 pub use stored_body::{BodyReader, StoredBody};

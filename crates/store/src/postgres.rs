@@ -14,6 +14,7 @@ mod admin_tokens;
 mod alert_outbox;
 mod alerts;
 mod audit;
+mod changes;
 mod invalid_recipients;
 mod queue;
 mod role_alerts;
@@ -60,6 +61,15 @@ pub struct PostgresStore {
     pool: PgPool,
     /// Group commit of accepted messages and outcome records.
     batcher: queue::batcher::Batcher,
+    /// What other nodes change, heard by `listening`.
+    changes: crate::StoreChanges,
+    listening: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.listening.abort();
+    }
 }
 
 impl PostgresStore {
@@ -82,7 +92,13 @@ impl PostgresStore {
             })?;
         schema::migrate(&pool).await?;
         let batcher = queue::batcher::Batcher::start(pool.clone());
-        Ok(PostgresStore { pool, batcher })
+        let (changes, listening) = changes::listen(pool.clone());
+        Ok(PostgresStore {
+            pool,
+            batcher,
+            changes,
+            listening,
+        })
     }
 
     /// Closes the pool's connections.

@@ -518,6 +518,7 @@ async fn the_sampler_writes_one_bucket_per_minute_as_the_clock_moves() {
         f.store.clone(),
         clock,
         ORG.into(),
+        "relay.test".into(),
         shutdown.clone(),
     ));
     let start = datetime!(2030-01-01 10:00 UTC);
@@ -557,6 +558,7 @@ async fn the_hourly_pass_deletes_finished_messages_past_the_event_retention() {
         f.store.clone(),
         clock,
         ORG.into(),
+        "relay.test".into(),
         settings,
         shutdown.clone(),
     ));

@@ -3,7 +3,6 @@
 //! only slow; a node that stops renewing lets its work go within a lease.
 
 use mailflow_core::RecipientState;
-use mailflow_store::QueueStore;
 use mailflow_testkit::smtp_server::{FaultAction, FaultPoint, SmtpBehavior, SmtpServer};
 use mailflow_testnode::submit::{queue_id, send};
 use mailflow_testnode::{TestNode, eventually, org, settings};

@@ -4,6 +4,7 @@
 //! next hop, DNS going silent, a message that drops the connection, lost
 //! bodies, envelope injection, recording a delivery as soon as it is made).
 
+mod cluster_locks;
 mod dead_next_hop_backlog;
 mod delivery_flow;
 mod dns_goes_silent;

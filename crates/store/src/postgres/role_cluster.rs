@@ -37,6 +37,10 @@ impl ClusterStore for PostgresStore {
         Ok(())
     }
 
+    fn changes(&self) -> Option<crate::StoreChanges> {
+        Some(self.changes.clone())
+    }
+
     async fn leader(&self, work: &str, now: OffsetDateTime) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(LEADER)
             .bind(work)

@@ -1,5 +1,6 @@
 //! One JSON settings document per organisation.
 
+use super::changes::SETTINGS_CHANNEL;
 use crate::Result;
 use crate::columns::{json_from_db, json_to_db};
 use serde::Serialize;
@@ -44,9 +45,11 @@ pub async fn save_settings<T: Serialize>(
     settings: &T,
 ) -> Result<()> {
     let name = table.name();
+    // The other nodes hear of it at the commit (see `changes`).
     sqlx::query(&format!(
-        "INSERT INTO {name} (org, settings) VALUES ($1, $2) \
-         ON CONFLICT (org) DO UPDATE SET settings = excluded.settings"
+        "WITH saved AS (INSERT INTO {name} (org, settings) VALUES ($1, $2) \
+           ON CONFLICT (org) DO UPDATE SET settings = excluded.settings RETURNING org) \
+         SELECT pg_notify('{SETTINGS_CHANNEL}', org) FROM saved"
     ))
     .bind(org)
     .bind(json_to_db(settings))

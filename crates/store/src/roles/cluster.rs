@@ -8,6 +8,11 @@ use crate::Result;
 use async_trait::async_trait;
 use std::time::Duration;
 use time::OffsetDateTime;
+use tokio::sync::watch;
+
+/// How long a node leads once-per-cluster work after its last pass: when
+/// it dies, another node takes the work over after this.
+pub const CLUSTER_LEASE: Duration = Duration::from_secs(30);
 
 #[async_trait]
 pub trait ClusterStore: Send + Sync + 'static {
@@ -28,4 +33,30 @@ pub trait ClusterStore: Send + Sync + 'static {
 
     /// Which node holds the lease on `work` at `now`, if any.
     async fn leader(&self, work: &str, now: OffsetDateTime) -> Result<Option<String>>;
+
+    /// Whether `node` does `work` now: always on a store one node owns; on
+    /// a shared one while it holds the work's lease, taken or renewed here
+    /// for `CLUSTER_LEASE`. Call it at each pass of the work.
+    async fn leads(&self, work: &str, node: &str, now: OffsetDateTime) -> Result<bool> {
+        if self.changes().is_none() {
+            return Ok(true);
+        }
+        self.lead(work, node, now, CLUSTER_LEASE).await
+    }
+
+    /// What other nodes change, as it happens: `None` for a store that one
+    /// node owns (nothing changes behind its back). Each call starts from
+    /// the changes counted so far.
+    fn changes(&self) -> Option<StoreChanges>;
+}
+
+/// Counters that move when another node (or this one) changes the shared
+/// store: wait on them with `changed()`.
+#[derive(Debug, Clone)]
+pub struct StoreChanges {
+    /// Mail became due sooner than a node may think (accepted, released,
+    /// retried, resumed).
+    pub queue: watch::Receiver<u64>,
+    /// An organisation's settings were saved.
+    pub settings: watch::Receiver<u64>,
 }

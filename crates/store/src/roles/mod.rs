@@ -15,7 +15,7 @@ pub use alerts::AlertStore;
 pub use audit::AuditStore;
 pub use auth::AuthStore;
 pub use bodies::BodyStore;
-pub use cluster::ClusterStore;
+pub use cluster::{CLUSTER_LEASE, ClusterStore, StoreChanges};
 pub use insight::InsightStore;
 pub use operator::OperatorStore;
 pub use queue::QueueStore;

@@ -35,6 +35,10 @@ impl ClusterStore for SqliteStore {
         })
     }
 
+    fn changes(&self) -> Option<crate::StoreChanges> {
+        None
+    }
+
     async fn leader(&self, work: &str, now: OffsetDateTime) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(&in_sqlite(LEADER))
             .bind(work)

@@ -5,7 +5,7 @@
 
 use crate::backends::{Backend, every_backend};
 use crate::common::*;
-use mailflow_store::{BodyStore, PostgresStore, QueueStore};
+use mailflow_store::{BodyStore, ClusterStore, PostgresStore, QueueStore};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -138,4 +138,52 @@ async fn leased_work_passes_to_another_node_only_after_the_lease_runs_out() {
         .unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].id, m.id);
+}
+
+#[tokio::test]
+async fn a_node_hears_when_another_accepts_mail_or_saves_settings() {
+    let (first, second) = two_nodes().await;
+    let mut changes = second.changes().expect("a shared store tells of changes");
+    // The listening connection is up once a first notice gets through.
+    let wait = std::time::Duration::from_secs(10);
+    let queue = first.queue();
+    tokio::time::timeout(wait, async {
+        loop {
+            queue
+                .accept_message(onprem_message(t0(), "bob@acme.test"))
+                .await
+                .unwrap();
+            if tokio::time::timeout(
+                std::time::Duration::from_millis(200),
+                changes.queue.changed(),
+            )
+            .await
+            .is_ok()
+            {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the second node hears of mail the first accepted");
+
+    changes.settings.mark_unchanged();
+    let settings = first.settings();
+    settings
+        .save_org_settings("acme", &mailflow_core::OrgSettings::default())
+        .await
+        .unwrap();
+    tokio::time::timeout(wait, changes.settings.changed())
+        .await
+        .expect("the second node hears of saved settings")
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_embedded_store_tells_of_no_changes_from_elsewhere() {
+    for backend in every_backend().await {
+        if backend.second_node().await.is_none() {
+            assert!(backend.cluster().changes().is_none());
+        }
+    }
 }

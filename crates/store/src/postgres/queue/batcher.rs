@@ -13,7 +13,7 @@
 //! the whole batch at once (trying each alone would only wait longer).
 
 use super::{accept, record};
-use crate::postgres::transaction;
+use crate::postgres::{changes, transaction};
 use crate::{DatabaseFailure, NewMessage, RecipientUpdate, Result, StoreError};
 use mailflow_core::Event;
 use sqlx::PgPool;
@@ -142,6 +142,7 @@ async fn write(pool: &PgPool, batch: &[Request]) -> Result<()> {
     transaction::write!(pool, conn => async {
         if !messages.is_empty() {
             accept::insert(conn, &messages).await?;
+            changes::queue_changed(conn).await?;
         }
         if !updates.is_empty() || !events.is_empty() {
             record::record(conn, &updates, &events).await?;

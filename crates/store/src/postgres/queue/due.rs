@@ -9,6 +9,7 @@
 
 use super::waiting::{WAITING, not_before_hold};
 use crate::columns::{ColumnRow, count_to_u64, id_to_db, time_from_db, time_to_db};
+use crate::postgres::changes;
 use crate::queue_rows::{HOLD_COLUMNS, RECOVERED_COLUMNS, hold, recovered_event};
 use crate::{DueNextHop, Result, Schedule};
 use mailflow_core::MessageId;
@@ -127,7 +128,10 @@ pub async fn recover_in_flight(
         .iter()
         .map(|row| recovered_event(row, now))
         .collect::<Result<Vec<_>>>()?;
-    super::events::insert(conn, &events.iter().collect::<Vec<_>>()).await?;
+    if !events.is_empty() {
+        super::events::insert(&mut *conn, &events.iter().collect::<Vec<_>>()).await?;
+        changes::queue_changed(conn).await?;
+    }
     Ok(rows.len() as u64)
 }
 
@@ -165,8 +169,11 @@ pub async fn release_claims(
                 .collect::<Vec<_>>(),
         )
         .bind(time_to_db(retry_at))
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    if released.rows_affected() > 0 {
+        changes::queue_changed(conn).await?;
+    }
     Ok(released.rows_affected())
 }
 

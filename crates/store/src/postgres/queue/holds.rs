@@ -53,7 +53,8 @@ pub async fn retry_now(
         "SELECT COUNT(*) FROM recipients WHERE next_hop = $1 AND state IN ('queued', 'deferred')",
     )
     .bind(next_hop)
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    crate::postgres::changes::queue_changed(conn).await?;
     count_to_u64("due", due)
 }
