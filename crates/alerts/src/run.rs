@@ -46,7 +46,7 @@ async fn evaluator(
             Ok(true) => evaluate(ctx).await,
             // Another node of the cluster evaluates.
             Ok(false) => Ok(Vec::new()),
-            Err(error) => Err(error.into()),
+            Err(error) => Err(error),
         };
         evaluated.send_replace(at);
         match outcome {
