@@ -27,6 +27,7 @@ mod index;
 mod insights;
 mod messages;
 mod metrics_recorder;
+mod nodes;
 mod openapi;
 mod org;
 mod org_edit;
@@ -56,6 +57,7 @@ pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
 pub use fixes::ACTOR_HEADER;
 pub use index::{IndexView, ResourceView, RootView};
 pub use messages::MessageListView;
+pub use nodes::NodeView;
 pub use openapi::ApiDoc;
 pub use org_views::{ConnectorView, DirectoryView, DomainView, OrgView};
 pub use queue_filter::QueueOperationBody;
@@ -194,6 +196,9 @@ pub fn router_with_metrics_networks(state: AdminState, metrics_networks: Vec<IpN
         .route("/users/{name}", put(users::save).delete(users::remove))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{name}", delete(tokens::revoke))
+        .route("/nodes", get(nodes::list))
+        .route("/nodes/{name}/drain", post(nodes::drain))
+        .route("/nodes/{name}/resume", post(nodes::resume))
         .route("/connectors/{name}/validate", post(validate::validate))
         .route("/connectors/{name}/{action}", post(fixes::connector_action));
     let open = Router::new()

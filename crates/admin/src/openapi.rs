@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "mailflow admin API", description = "The queue, its diagnoses, the organisation's settings and the node's health."),
+    info(title = "mailflow admin API", description = "The queue, its diagnoses, the organisation's settings, the node's health and the nodes sharing its store."),
     paths(crate::messages::list, crate::messages::show, crate::health::health,
         crate::alerts::list, crate::alerts::acknowledge,
         crate::fixes::list, crate::fixes::apply, crate::fixes::undo, crate::fixes::audit,
@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         crate::directory::list, crate::directory::add, crate::directory::remove,
         crate::directory::import,
         crate::org::show, crate::org::replace,
+        crate::nodes::list, crate::nodes::drain, crate::nodes::resume,
         crate::index::root, crate::index::index, crate::scrape::scrape),
     components(schemas(
         crate::views::MessageView,
@@ -81,6 +82,7 @@ use utoipa::{Modify, OpenApi};
         crate::directory::DirectoryRemoved,
         crate::directory::DirectoryImport,
         crate::directory::RefusedLine,
+        crate::nodes::NodeView,
     )),
     modifiers(&BearerAuth),
 )]

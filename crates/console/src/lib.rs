@@ -27,6 +27,7 @@ mod format;
 mod language;
 mod login;
 mod message;
+mod nodes;
 mod page;
 mod posted;
 mod queue;
@@ -100,6 +101,9 @@ pub fn with_console(api: Router, options: ConsoleOptions) -> Router {
         .route("/directory", get(directory::list).post(directory::add))
         .route("/directory/remove", post(directory::remove))
         .route("/directory/import", post(directory::import))
+        .route("/nodes", get(nodes::list))
+        .route("/nodes/{name}/drain", post(nodes::drain))
+        .route("/nodes/{name}/resume", post(nodes::resume))
         .route("/settings", get(settings::show))
         .route("/settings/users", post(settings::save_user))
         .route("/settings/users/{name}/remove", post(settings::remove_user))

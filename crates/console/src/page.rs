@@ -19,6 +19,7 @@ pub(crate) enum Section {
     Fixes,
     Domains,
     Directory,
+    Nodes,
     Settings,
 }
 

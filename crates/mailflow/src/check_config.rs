@@ -10,6 +10,7 @@ pub fn summary(config: &Config) -> String {
     let node = &config.node;
     let mut lines = vec![format!("{}: OK", config.source)];
     let mut add = |label: &str, value: String| lines.push(format!("  {label:<17} {value}"));
+    add("node name", node.node_name.clone());
     add("hostname", node.receive.hostname.clone());
     add("SMTP listen", join(node.receive.listen.iter()));
     add(

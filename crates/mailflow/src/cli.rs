@@ -1,5 +1,5 @@
-//! The command line: `serve`, `check-config`, and `queue`, which talks to a
-//! running node's admin API.
+//! The command line: `serve`, `check-config`, and the commands that talk to
+//! a running node's admin API (`queue`, `node`, …).
 
 use crate::logging::LogFormat;
 use clap::{Args, Parser, Subcommand};
@@ -60,6 +60,44 @@ pub enum Command {
     /// Admin API tokens: `token hash` reads a token from stdin and prints the
     /// `sha256:<hex>` line for `admin.token_hashes`.
     Token(crate::token::TokenArgs),
+    /// The nodes sharing the store: list them, drain one (it takes no new
+    /// work, finishes or gives back what it holds), resume it.
+    Node(NodesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NodesArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Print JSON (the API's own shapes) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: NodeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Every node that wrote a heartbeat: state (running, draining,
+    /// drained, stopped or missing), recipients in flight, version, last
+    /// heartbeat.
+    List,
+    /// Stop a node taking work: new SMTP clients get 421 4.3.2, its
+    /// deliveries under way finish, what it still holds goes back to the
+    /// queue for the other nodes. It stays drained, across restarts too,
+    /// until resumed.
+    Drain {
+        /// The node's name (`[node] name`; `mailflow node list` shows them).
+        name: String,
+        /// Wait until the node reports `drained`.
+        #[arg(long)]
+        wait: bool,
+        /// How long `--wait` waits at most, e.g. 10m.
+        #[arg(long, default_value = "15m", requires = "wait")]
+        timeout: String,
+    },
+    /// Let a drained (or draining) node take work again.
+    Resume { name: String },
 }
 
 #[derive(Debug, Args)]

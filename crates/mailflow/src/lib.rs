@@ -12,6 +12,7 @@ pub mod fix;
 pub mod insights;
 pub mod logging;
 pub mod node_access;
+pub mod nodes;
 pub mod queue;
 pub mod reload;
 pub mod seed;

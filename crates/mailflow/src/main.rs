@@ -4,7 +4,8 @@ use clap::Parser;
 use mailflow::cli::{Cli, Command};
 use mailflow::config::Config;
 use mailflow::{
-    alerts, check_config, demo, fix, insights, logging, queue, serve, settings, token, trace, user,
+    alerts, check_config, demo, fix, insights, logging, nodes, queue, serve, settings, token,
+    trace, user,
 };
 use std::process::ExitCode;
 
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
         Command::Alerts(args) => print_or_fail(runtime().block_on(alerts::run(&args))),
         Command::Insights(args) => print_or_fail(runtime().block_on(insights::run(&args))),
         Command::Trace(args) => print_or_fail(runtime().block_on(trace::run(&args))),
+        Command::Node(args) => print_or_fail(runtime().block_on(nodes::run(&args))),
         Command::User(args) => {
             let stdin = std::io::stdin().lock();
             match runtime().block_on(user::run(args, stdin)) {

@@ -138,6 +138,8 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         admin_stop.clone(),
     ));
 
+    // Other nodes list it with its heartbeat.
+    config.node.heartbeat.admin_url = Some(format!("http://{admin_addr}"));
     let in_force = config.clone();
     let node = match Node::start(config.node, store, clock).await {
         Ok(node) => node,

@@ -3,7 +3,8 @@
 //! size limit in memory and a file descriptor for as long as its time-outs
 //! allow, so without a bound enough connections exhaust either. A client
 //! past a limit is greeted with `421 4.7.0` and the connection is closed
-//! before anything is read. Clients in the trusted networks count towards
+//! before anything is read (as is every new client of a draining node, with
+//! `421 4.3.2`). Clients in the trusted networks count towards
 //! the overall limit only (they are the organisation's own servers, which
 //! open many connections by design).
 
@@ -36,6 +37,8 @@ pub(crate) enum Refusal {
     Full,
     /// `max_sessions_per_client` are open from this address.
     TooManyFromClient,
+    /// The node is draining: the client should take its mail elsewhere.
+    Draining,
 }
 
 impl Refusal {
@@ -44,6 +47,12 @@ impl Refusal {
         let why = match self {
             Refusal::Full => "too many connections",
             Refusal::TooManyFromClient => "too many connections from your address",
+            // Service not available: another node of the cluster takes it.
+            Refusal::Draining => {
+                return format!(
+                    "421 4.3.2 {hostname} is draining and takes no new mail, try another server\r\n"
+                );
+            }
         };
         format!("421 4.7.0 {hostname} {why}, try again later\r\n")
     }

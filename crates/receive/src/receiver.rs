@@ -1,7 +1,8 @@
 //! The listener: accepts connections and runs one session task per client,
 //! within the session limits (see `admission`). On shutdown it stops
 //! accepting, tells idle sessions to close, gives the busy ones a bounded
-//! grace period to finish, then ends the rest.
+//! grace period to finish, then ends the rest. While the node drains, new
+//! connections are told to try another server; sessions under way go on.
 
 use crate::ReceiveSettings;
 use crate::admission::{Admission, Admitted, Refusal};
@@ -13,6 +14,7 @@ use mailflow_smtp::server::MemoryBudget;
 use mailflow_store::SharedStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, watch};
@@ -37,6 +39,8 @@ pub struct Receiver {
     pub(crate) password_checks: Semaphore,
     /// Memory for messages being received, shared by all sessions.
     pub(crate) receiving_memory: Arc<MemoryBudget>,
+    /// The node drains: new connections are refused (see `set_draining`).
+    draining: AtomicBool,
 }
 
 impl Receiver {
@@ -61,7 +65,15 @@ impl Receiver {
             org,
             clock,
             accepted,
+            draining: AtomicBool::new(false),
         }
+    }
+
+    /// While draining, every new connection is answered `421 4.3.2` and
+    /// closed, so that its client takes its mail to another node or tries
+    /// again later; sessions already open finish as usual.
+    pub fn set_draining(&self, draining: bool) {
+        self.draining.store(draining, Ordering::Relaxed);
     }
 
     /// The settings in force now.
@@ -107,6 +119,10 @@ impl Receiver {
                     Ok((stream, peer)) => {
                         let client_ip = peer.ip().to_canonical();
                         let trusted = self.is_trusted(client_ip);
+                        if self.draining.load(Ordering::Relaxed) {
+                            self.refuse(&stream, peer, Refusal::Draining);
+                            continue;
+                        }
                         match self.admission.admit(client_ip, trusted) {
                             Ok(admitted) => {
                                 let session = self.clone().session(stream, peer, trusted, admitted);
@@ -159,11 +175,16 @@ impl Receiver {
         }
     }
 
-    /// Answers `421 4.7.0` and closes. The reply is written without waiting
+    /// Answers `421` and closes. The reply is written without waiting
     /// (a new connection's send buffer has room for it), so a flood of
     /// connections past the limit costs no task each.
     fn refuse(&self, stream: &TcpStream, peer: SocketAddr, refusal: Refusal) {
-        tracing::warn!(%peer, ?refusal, "SMTP connection refused: session limit reached");
+        match refusal {
+            Refusal::Draining => {
+                tracing::debug!(%peer, "SMTP connection refused: the node is draining")
+            }
+            _ => tracing::warn!(%peer, ?refusal, "SMTP connection refused: session limit reached"),
+        }
         let _ = stream.try_write(refusal.reply(&self.settings().hostname).as_bytes());
     }
 }

@@ -1,8 +1,9 @@
 //! `NodeHandle`: what the admin API and fix actions may do to a running
 //! node — read and change the organisation's settings (saved to the store
 //! first, so that changes survive restarts and reach every node), wake the
-//! scheduler after a queue change, validate a connector, and fail queued
-//! recipients with a report to their senders.
+//! scheduler after a queue change, validate a connector, fail queued
+//! recipients with a report to their senders, and see whether the node
+//! drains.
 
 use crate::cluster_lock::{ClusterLock, Guarded};
 use crate::engine::{Engine, Live};
@@ -12,7 +13,7 @@ use crate::{NodeError, NodeSettings};
 use mailflow_core::{Clock, Diagnosis, EventKind, MessageId, OrgSettings, RecipientState, Route};
 use mailflow_deliver::{Deliverer, ValidationReport};
 use mailflow_receive::Receiver;
-use mailflow_store::{LastError, Result, SharedStore, StoredRecipient};
+use mailflow_store::{LastError, NodeState, Result, SharedStore, StoredRecipient};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -34,9 +35,25 @@ impl NodeHandle {
         &self.engine.org_name
     }
 
-    /// The name this node has in its cluster (leases, events).
+    /// The name this node goes by in leases, events and heartbeats.
     pub fn node_name(&self) -> &str {
         &self.engine.node_name
+    }
+
+    /// Whether the node runs, drains or is drained.
+    pub fn node_state(&self) -> NodeState {
+        self.engine.availability.state()
+    }
+
+    /// Changes as the node drains and resumes.
+    pub fn watch_node_state(&self) -> watch::Receiver<NodeState> {
+        self.engine.availability.watch()
+    }
+
+    /// Looks for a drain request in the store now, rather than at the next
+    /// heartbeat: after one was made or withdrawn through this node.
+    pub fn look_for_drain_request(&self) {
+        self.engine.look_for_drain.notify_one();
     }
 
     /// The organisation's settings in force now.
@@ -89,7 +106,7 @@ impl NodeHandle {
     /// deliverer is built anew (name servers, time-outs, trusted CAs read
     /// again) but keeps its memory budget. What cannot change while the
     /// node runs — its name, organisation, host name, listeners, session
-    /// limits, delivery memory, connections and lease — is kept as it was
+    /// limits, delivery memory, connections, lease and heartbeat — is kept as it was
     /// started, whatever `settings` says; the caller names those changes
     /// as needing a restart.
     pub fn reload(&self, settings: NodeSettings) -> std::result::Result<(), NodeError> {
@@ -302,4 +319,5 @@ fn keep_fixed(settings: &mut NodeSettings, running: &NodeSettings) {
     settings.queue.max_connections_per_hop = running.queue.max_connections_per_hop;
     settings.queue.max_messages_per_connection = running.queue.max_messages_per_connection;
     settings.queue.lease = running.queue.lease;
+    settings.heartbeat = running.heartbeat.clone();
 }

@@ -1,6 +1,7 @@
 //! What the scheduler and its hop workers share.
 
 use crate::NodeSettings;
+use crate::availability::Availability;
 use crate::retry::RetrySchedule;
 use mailflow_core::{Clock, OrgSettings};
 use mailflow_deliver::Deliverer;
@@ -25,6 +26,11 @@ pub(crate) struct Engine {
     /// Woken when work may have become due: a message was accepted, a hop
     /// worker finished, an operator acted.
     pub wake: Arc<Notify>,
+    /// Whether the node takes work, or drains.
+    pub availability: Availability,
+    /// Tells the heartbeat to look for a drain request now (one made
+    /// through this node's own API), not at its next interval.
+    pub look_for_drain: Notify,
 }
 
 /// The settings in force and what is built from them.

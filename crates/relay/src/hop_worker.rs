@@ -4,7 +4,7 @@
 //! worker in probe mode sends one message to a held hop and, when it gets
 //! through, lifts the hold and drains the queue at full speed. A message
 //! that made the hop drop the connection during its data holds nothing
-//! (see `data_drops`).
+//! (see `data_drops`). A worker of a draining node stops after its round.
 
 use crate::data_drops;
 use crate::early_record::{self, HopView};
@@ -36,7 +36,8 @@ pub(crate) enum Mode {
 }
 
 pub(crate) async fn run(engine: &Arc<Engine>, next_hop: &str, mut mode: Mode) {
-    loop {
+    // A draining node finishes the round under way and claims no more.
+    while engine.availability.taking_work() {
         match round(engine, next_hop, mode).await {
             Ok(Round::Delivered) if mode == Mode::Probe => {
                 // The hop works again: lift the hold and drain it.

@@ -2,6 +2,7 @@
 //! work from the store, hands it to delivery, records outcomes, retries,
 //! expires and notifies.
 
+mod availability;
 mod cluster_follower;
 mod cluster_lock;
 mod control;
@@ -10,6 +11,7 @@ mod delivery_log;
 mod early_record;
 mod engine;
 mod failures;
+mod heartbeat;
 mod hop_worker;
 mod lease_keeper;
 mod lost_alert;
@@ -29,6 +31,7 @@ pub use control::{NodeHandle, ValidateError};
 pub use data_drops::MAX_DATA_STAGE_FAILURES;
 pub use lost_bodies::{LOST_BODY_CODE, lost_body};
 pub use mailflow_deliver::ValidationReport;
+pub use mailflow_store::NodeState;
 pub use node::{Node, NodeError, RunningNode};
 
 use mailflow_deliver::DeliverySettings;
@@ -43,6 +46,29 @@ pub struct NodeSettings {
     pub receive: ReceiveSettings,
     pub deliver: DeliverySettings,
     pub queue: QueueSettings,
+    pub heartbeat: HeartbeatSettings,
+}
+
+/// What the node says of itself in its heartbeats, and how often.
+#[derive(Debug, Clone)]
+pub struct HeartbeatSettings {
+    /// How often the node writes its heartbeat and looks for a drain
+    /// request; three intervals without one and it is shown missing.
+    pub interval: Duration,
+    /// The mailflow version the node runs.
+    pub version: String,
+    /// Where its admin API listens (`http://host:port`), if it has one.
+    pub admin_url: Option<String>,
+}
+
+impl Default for HeartbeatSettings {
+    fn default() -> Self {
+        HeartbeatSettings {
+            interval: Duration::from_secs(10),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            admin_url: None,
+        }
+    }
 }
 
 /// From the `[queue]` section.

@@ -1,12 +1,14 @@
-//! A running mailflow node: the SMTP listeners and the scheduler, sharing
-//! one store, one clock and the organisation's settings.
+//! A running mailflow node: the SMTP listeners, the scheduler and the
+//! heartbeat, sharing one store, one clock and the organisation's settings.
 
+use crate::availability::Availability;
 use crate::engine::{Engine, Live};
+use crate::heartbeat::{self, Beat};
 use crate::{NodeHandle, NodeSettings, cluster_follower, lease_keeper, scheduler};
 use mailflow_core::Clock;
 use mailflow_deliver::Deliverer;
 use mailflow_receive::Receiver;
-use mailflow_store::SharedStore;
+use mailflow_store::{NodeState, SharedStore};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -25,19 +27,43 @@ pub enum NodeError {
     Store(#[from] mailflow_store::StoreError),
     #[error("cannot set up delivery: {0}")]
     Delivery(String),
+    #[error(
+        "another node named {name:?} is running on this store (its last heartbeat was at {last_seen}{admin}); \
+         two nodes with one name would take each other's work: give this one another \
+         `[node] name`, or stop the other first",
+        admin = admin_addr.as_deref().map(|a| format!(", its admin API at {a}")).unwrap_or_default()
+    )]
+    NameInUse {
+        name: String,
+        last_seen: mailflow_core::TextTime,
+        admin_addr: Option<String>,
+    },
 }
 
 pub struct Node;
 
 impl Node {
-    /// Binds the SMTP listeners, loads the organisation's settings from the
-    /// store (seeded by the caller), recovers work left in flight, and
-    /// starts receiving and delivering.
+    /// Checks that no other node runs under its name, binds the SMTP
+    /// listeners, loads the organisation's settings from the store (seeded
+    /// by the caller), recovers work left in flight, writes its first
+    /// heartbeat, and starts receiving and delivering (unless an operator
+    /// asked it to drain).
     pub async fn start(
         settings: NodeSettings,
         store: SharedStore,
         clock: Arc<dyn Clock>,
     ) -> Result<RunningNode, NodeError> {
+        let started_at = clock.now();
+        if let Some(other) = store
+            .running_elsewhere(&settings.node_name, started_at)
+            .await?
+        {
+            return Err(NodeError::NameInUse {
+                name: other.name,
+                last_seen: mailflow_core::TextTime(other.last_seen),
+                admin_addr: other.admin_addr,
+            });
+        }
         let org_settings = store.org_settings(&settings.org).await?.unwrap_or_default();
         let (org_tx, org_rx) = watch::channel(Arc::new(org_settings));
         let mut listeners = Vec::new();
@@ -68,10 +94,13 @@ impl Node {
             clock.clone(),
             wake.clone(),
         ));
-        for listener in listeners {
-            tasks.spawn(receiver.clone().serve(listener, shutdown.clone()));
-        }
+        let beat = Arc::new(Beat {
+            settings: settings.heartbeat.clone(),
+            started_at,
+        });
         let engine = Arc::new(Engine {
+            availability: Availability::new(receiver.clone()),
+            look_for_drain: Notify::new(),
             node_name: settings.node_name.clone(),
             org_name: settings.org.clone(),
             hostname: settings.receive.hostname.clone(),
@@ -81,6 +110,14 @@ impl Node {
             org: org_rx,
             wake,
         });
+        // A drain asked before the start (it stays until resumed) is in
+        // force before the first client or claim.
+        let state = engine.availability.watch();
+        heartbeat::follow_drain_request(&engine).await;
+        beat.write(&engine, engine.availability.state()).await;
+        for listener in listeners {
+            tasks.spawn(receiver.clone().serve(listener, shutdown.clone()));
+        }
         tasks.spawn(scheduler::run(engine.clone(), shutdown.clone()));
         tasks.spawn(lease_keeper::run(engine.clone(), shutdown.clone()));
         let org_tx = Arc::new(org_tx);
@@ -99,6 +136,12 @@ impl Node {
                 stop,
             ));
         }
+        tasks.spawn(heartbeat::run(
+            engine.clone(),
+            beat.clone(),
+            state,
+            shutdown.clone(),
+        ));
         let handle = NodeHandle {
             engine,
             org: org_tx,
@@ -109,6 +152,7 @@ impl Node {
         Ok(RunningNode {
             smtp_addrs,
             handle,
+            beat,
             shutdown,
             tasks,
         })
@@ -118,6 +162,7 @@ impl Node {
 pub struct RunningNode {
     smtp_addrs: Vec<SocketAddr>,
     handle: NodeHandle,
+    beat: Arc<Beat>,
     shutdown: CancellationToken,
     tasks: JoinSet<()>,
 }
@@ -145,5 +190,10 @@ impl RunningNode {
     pub async fn shutdown(mut self) {
         self.shutdown.cancel();
         while self.tasks.join_next().await.is_some() {}
+        // Said last, when nothing is held: the name is free for the next
+        // start at once.
+        self.beat
+            .write(&self.handle.engine, NodeState::Stopped)
+            .await;
     }
 }

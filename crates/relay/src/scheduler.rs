@@ -2,14 +2,16 @@
 //! recipients to deliver, expired messages, delay notices, reports left
 //! owed — starts hop workers for it, and then sleeps until the store's next
 //! due time or until something wakes it. Between retry times it does
-//! nothing at all.
+//! nothing at all. While the node drains it starts nothing, and once its
+//! last worker has stopped it gives back what the node holds (see
+//! `availability`).
 
 use crate::engine::Engine;
 use crate::hop_worker::{self, Mode};
 use crate::notices;
 use crate::owed_reports;
 use mailflow_core::Route;
-use mailflow_store::DueNextHop;
+use mailflow_store::{DueNextHop, NodeState};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,15 +39,8 @@ const SHARED_RECHECK: Duration = Duration::from_secs(20);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
-    let now = engine.clock.now();
-    match engine.store.recover_in_flight(&engine.node_name, now).await {
-        Ok(0) => {}
-        Ok(count) => tracing::info!(
-            count,
-            "recipients left in flight by an earlier run are back in the queue"
-        ),
-        Err(error) => tracing::error!(%error, "could not recover in-flight recipients"),
-    }
+    give_back_held(&engine, "recipients left in flight by an earlier run").await;
+    let mut state = engine.availability.watch();
     let mut workers = Workers::default();
     let mut housekeeping = Housekeeping::default();
     let mut last_pass: Option<tokio::time::Instant> = None;
@@ -57,16 +52,24 @@ pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
             }
         }
         last_pass = Some(tokio::time::Instant::now());
-        let wait = match tick(&engine, &mut workers, &mut housekeeping).await {
-            Ok(wait) => wait,
-            Err(error) => {
-                tracing::error!(%error, "the scheduler could not read the queue");
-                Wait::Recheck
+        let taking_work = *state.borrow_and_update() == NodeState::Running;
+        let wait = if taking_work {
+            match tick(&engine, &mut workers, &mut housekeeping).await {
+                Ok(wait) => wait,
+                Err(error) => {
+                    tracing::error!(%error, "the scheduler could not read the queue");
+                    Wait::Recheck
+                }
             }
+        } else {
+            finish_draining(&engine, &workers).await;
+            Wait::Forever
         };
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = engine.wake.notified() => {}
+            // Drained or resumed: look again at once.
+            _ = state.changed() => {}
             Some(done) = workers.tasks.join_next(), if !workers.tasks.is_empty() => workers.finished(done),
             _ = sleep(&engine, wait) => housekeeping.timer_fired(),
         }
@@ -74,9 +77,29 @@ pub(crate) async fn run(engine: Arc<Engine>, shutdown: CancellationToken) {
     workers.drain(SHUTDOWN_GRACE).await;
     // Whatever was stopped mid-delivery is queued again, so the next start
     // (or another node) takes it up at once.
+    give_back_held(&engine, "recipients of deliveries stopped by the shutdown").await;
+}
+
+/// A draining node whose last delivery has ended gives back what it still
+/// holds (claims a failed round could not give back) and is drained.
+async fn finish_draining(engine: &Engine, workers: &Workers) {
+    if engine.availability.state() != NodeState::Draining || !workers.tasks.is_empty() {
+        return;
+    }
+    give_back_held(engine, "recipients still held by the draining node").await;
+    tracing::info!("drained: nothing in flight, taking no work until resumed");
+    engine.availability.drained();
+}
+
+/// Recipients in flight under this node's name while none of its
+/// deliveries runs go back to the queue, due now, for this node or another
+/// to take up.
+async fn give_back_held(engine: &Engine, what: &str) {
     let now = engine.clock.now();
-    if let Err(error) = engine.store.recover_in_flight(&engine.node_name, now).await {
-        tracing::error!(%error, "could not put stopped deliveries back in the queue");
+    match engine.store.recover_in_flight(&engine.node_name, now).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "{what} are back in the queue"),
+        Err(error) => tracing::error!(%error, "could not put {what} back in the queue"),
     }
 }
 

@@ -3,7 +3,8 @@
 
 use crate::columns::{ColumnRow, count_to_u32, count_to_u64, json_from_db};
 use crate::{
-    AdminToken, Alert, AuditEntry, InvalidRecipientSource, OutboxEntry, Result, StoreError,
+    AdminToken, Alert, AuditEntry, InvalidRecipientSource, NodeState, NodeStatus, OutboxEntry,
+    Result, StoreError,
 };
 
 /// The columns `alert` reads.
@@ -91,5 +92,26 @@ pub fn audit_entry(row: &impl ColumnRow) -> Result<AuditEntry> {
         before: json_from_db("audit_log.before_json", &row.text("before_json")?)?,
         after: json_from_db("audit_log.after_json", &row.text("after_json")?)?,
         undone_at: row.opt_time("undone_at")?,
+    })
+}
+
+/// The columns `node_status` reads: a node's row and, counted, the
+/// recipients in flight under its lease (the same SQL in both back ends).
+pub const NODE_COLUMNS: &str = "n.name, n.version, n.started_at, n.heartbeat_at, \
+     n.fresh_until, n.state, n.admin_addr, n.drain_requested_at, \
+     (SELECT COUNT(*) FROM recipients r WHERE r.state = 'in_flight' \
+     AND r.lease_node = n.name) AS in_flight";
+
+pub fn node_status(row: &impl ColumnRow) -> Result<NodeStatus> {
+    Ok(NodeStatus {
+        name: row.text("name")?,
+        version: row.text("version")?,
+        started_at: row.time("started_at")?,
+        last_seen: row.time("heartbeat_at")?,
+        fresh_until: row.time("fresh_until")?,
+        state: NodeState::from_db(&row.text("state")?)?,
+        admin_addr: row.opt_text("admin_addr")?,
+        drain_requested_at: row.opt_time("drain_requested_at")?,
+        in_flight: count_to_u64("in_flight", row.int("in_flight")?)?,
     })
 }

@@ -5,7 +5,7 @@
 //! from it and records their outcomes, the admin API reads it. The contract
 //! is one trait per role (`QueueStore`, `BodyStore`, `InsightStore`,
 //! `AlertStore`, `OperatorStore`, `AuditStore`, `SettingsStore`,
-//! `AuthStore`); `Store` is
+//! `AuthStore`, `NodeStore`); `Store` is
 //! all of them. `SqliteStore` is the embedded back end that `mailflow serve`
 //! uses by default. A PostgreSQL back end for several nodes implements the
 //! same traits: claims carry a node name and a lease for that reason.
@@ -23,6 +23,7 @@ mod folded_updates;
 mod insight;
 pub mod metrics;
 mod model;
+mod node_status;
 mod operator;
 mod piece_reader;
 mod postgres;
@@ -49,12 +50,13 @@ pub use model::{
     NewMessage, NewRecipient, NextHopHold, OwedReport, RecipientUpdate, Schedule, StoredMessage,
     StoredRecipient,
 };
+pub use node_status::{NodeHeartbeat, NodeState, NodeStatus};
 pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use queue_ops::{ConnectorChoice, QueueAction, QueueSelection, SelectedMessage};
 pub use roles::{
     AlertStore, AuditStore, AuthStore, BodyStore, CLUSTER_LEASE, ClusterStore, InsightStore,
-    OperatorStore, QueueStore, SettingsStore, StoreChanges,
+    NodeStore, OperatorStore, QueueStore, SettingsStore, StoreChanges,
 };
 pub use sqlite::{MESSAGE_PRUNE_BATCH, SqliteOptions, SqliteStore};
 pub use stored_body::{BodyReader, StoredBody};
@@ -75,6 +77,7 @@ pub trait Store:
     + SettingsStore
     + AuthStore
     + ClusterStore
+    + NodeStore
 {
 }
 
@@ -88,6 +91,7 @@ impl<T> Store for T where
         + SettingsStore
         + AuthStore
         + ClusterStore
+        + NodeStore
 {
 }
 

@@ -39,6 +39,7 @@ mod insight;
 mod invalid_recipients;
 mod json_rows;
 mod message_retention;
+mod nodes;
 mod notices;
 mod operator;
 #[cfg(test)]
@@ -245,6 +246,7 @@ mod role_auth;
 mod role_bodies;
 mod role_cluster;
 mod role_insight;
+mod role_nodes;
 mod role_operator;
 mod role_queue;
 mod role_settings;

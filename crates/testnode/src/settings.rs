@@ -4,7 +4,7 @@
 use crate::ORG;
 use mailflow_deliver::DeliverySettings;
 use mailflow_receive::ReceiveSettings;
-use mailflow_relay::{NodeSettings, QueueSettings};
+use mailflow_relay::{HeartbeatSettings, NodeSettings, QueueSettings};
 use std::time::Duration;
 
 pub fn settings() -> NodeSettings {
@@ -47,5 +47,6 @@ pub fn settings() -> NodeSettings {
             max_delivery_memory: mailflow_deliver::DEFAULT_MAX_DELIVERY_MEMORY,
         },
         queue: QueueSettings::default(),
+        heartbeat: HeartbeatSettings::default(),
     }
 }

@@ -3,7 +3,7 @@
 //! store and, for most tests, a whole running node (`common`). They cover
 //! the queue, its operations and lists, insights and traces, fixes and the
 //! audit log, alerts and their settings, organisation settings, users and
-//! tokens, `?lang=`, `/metrics`, the token every route asks for, the error
+//! tokens, the nodes sharing the store, `?lang=`, `/metrics`, the token every route asks for, the error
 //! bodies and the HTTP server's limits.
 //!
 //! The modules' tests run side by side in this one process: every node they
@@ -23,6 +23,7 @@ mod languages_api;
 mod list_limits;
 mod message_drops_insight;
 mod metrics_endpoint;
+mod nodes_api;
 mod queue_api;
 mod queue_operations;
 mod serve_limits;

@@ -90,6 +90,19 @@ impl Texts {
         })
     }
 
+    /// A node's state as the API names it (`running`, `missing`…).
+    pub fn node_state(&self, name: impl AsRef<str>) -> Cow<'static, str> {
+        let n = &self.nodes;
+        known(name, |name| match name {
+            "running" => Some(n.running),
+            "draining" => Some(n.draining),
+            "drained" => Some(n.drained),
+            "stopped" => Some(n.stopped),
+            "missing" => Some(n.missing),
+            _ => None,
+        })
+    }
+
     /// A queue action as the API names it (`retry`, `bounce`…).
     pub fn queue_action(&self, name: impl AsRef<str>) -> Cow<'static, str> {
         known(name, |name| match name {

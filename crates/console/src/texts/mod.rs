@@ -237,6 +237,35 @@ pub struct Texts {
     pub outcomes: OutcomeWords,
     pub domain_types: DomainTypeWords,
     pub categories: CategoryWords,
+    pub nodes: NodeWords,
+}
+
+/// The Nodes page: the nodes sharing the store, draining and resuming.
+pub struct NodeWords {
+    /// The page's title and its link in the navigation.
+    pub title: &'static str,
+    pub help: &'static str,
+    pub none: &'static str,
+    pub in_flight: &'static str,
+    pub version: &'static str,
+    pub last_seen: &'static str,
+    pub started: &'static str,
+    pub admin_api: &'static str,
+    /// After the name of the node serving the console.
+    pub this_node: &'static str,
+    /// Beside a running node asked to drain that has not yet seen it.
+    pub drain_asked: &'static str,
+    pub drain: &'static str,
+    pub resume: &'static str,
+    pub confirm_drain: &'static str,
+    /// The notices after the actions.
+    pub asked_to_drain: &'static str,
+    pub resumed: &'static str,
+    pub running: &'static str,
+    pub draining: &'static str,
+    pub drained: &'static str,
+    pub stopped: &'static str,
+    pub missing: &'static str,
 }
 
 /// The health of a connector.

@@ -6,7 +6,7 @@ use crate::common::Console;
 use mailflow_testnode::{TestNode, org, unused_addr};
 
 /// Every page a logged-in reader can open from the navigation.
-const PAGES: [&str; 9] = [
+const PAGES: [&str; 10] = [
     "/",
     "/connectors/to-onprem",
     "/fixes",
@@ -15,6 +15,7 @@ const PAGES: [&str; 9] = [
     "/alerts",
     "/domains",
     "/directory",
+    "/nodes",
     "/settings",
 ];
 

@@ -10,7 +10,8 @@ use super::directory_file;
 use super::error::{ConfigError, ConfigWarning, Location, Problem};
 use super::locate::{Document, KeyPath, Segment};
 use super::raw::{
-    RawAcceptedDomain, RawConfig, RawConnector, RawDelivery, RawDirectory, RawQueue, RawServer,
+    RawAcceptedDomain, RawConfig, RawConnector, RawDelivery, RawDirectory, RawNode, RawQueue,
+    RawServer,
 };
 use super::values::HumanDuration;
 use super::{
@@ -24,7 +25,7 @@ use mailflow_core::{
 };
 use mailflow_deliver::DeliverySettings;
 use mailflow_receive::{AuthLimits, ReceiveSettings, SessionLimits};
-use mailflow_relay::{NodeSettings, QueueSettings};
+use mailflow_relay::{HeartbeatSettings, NodeSettings, QueueSettings};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -111,12 +112,17 @@ impl<'a> Context<'a> {
             None => PathBuf::from(DEFAULT_STORE_PATH),
         };
         let shared_store = self.shared_store(raw.store.url, raw.store.max_connections)?;
+        let node_name = self.node_name(raw.node, &receive.hostname)?;
         let node = NodeSettings {
-            node_name: receive.hostname.clone(),
+            node_name,
             org: DEFAULT_ORG.into(),
             receive,
             deliver,
             queue,
+            heartbeat: HeartbeatSettings {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                ..HeartbeatSettings::default()
+            },
         };
         let source = ConfigSource::File(self.file.to_path_buf());
         Ok(Config {
@@ -569,6 +575,24 @@ impl<'a> Context<'a> {
     }
 
     // --- single values -----------------------------------------------------
+
+    /// `[node] name`, or the host name the node greets with.
+    fn node_name(&self, node: RawNode, hostname: &str) -> Checked<String> {
+        let at = KeyPath::key("node").then("name");
+        let (name, given) = match node.name {
+            Some(name) => (name, true),
+            None => (hostname.to_string(), false),
+        };
+        super::node_name::check(&name).map_err(|problem| {
+            let whose = if given {
+                String::new()
+            } else {
+                format!(" (the host name {hostname:?}, as none is set)")
+            };
+            self.inconsistent(at, &format!("the node's name{whose} {problem}"))
+        })?;
+        Ok(name)
+    }
 
     fn check_hostname(&self, at: KeyPath, name: String) -> Checked<String> {
         self.check_domain(at, &name)

@@ -11,6 +11,7 @@ mod build;
 mod directory_file;
 mod error;
 mod locate;
+mod node_name;
 mod raw;
 mod raw_alerts;
 mod values;

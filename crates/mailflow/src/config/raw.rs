@@ -10,6 +10,7 @@ use std::path::PathBuf;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawConfig {
+    pub node: RawNode,
     pub server: RawServer,
     pub admin: RawAdmin,
     pub store: RawStore,
@@ -22,6 +23,13 @@ pub struct RawConfig {
     pub alerts: super::raw_alerts::RawAlerts,
     pub insights: RawInsights,
     pub log: RawLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawNode {
+    /// What this node is called among the nodes sharing a store.
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -708,3 +708,29 @@ fn the_delivery_memory_budget_is_configurable_and_refuses_zero_at_its_key() {
         mailflow_deliver::DEFAULT_MAX_DELIVERY_MEMORY
     );
 }
+
+#[test]
+fn the_node_is_named_by_its_config_or_else_after_its_host_name() {
+    let named = parse("[node]\nname = \"relay-2\"\n\n[server]\nhostname = \"relay.test\"\n");
+    assert_eq!(named.unwrap().node.node_name, "relay-2");
+    let unnamed = parse("[server]\nhostname = \"relay.test\"\n").unwrap();
+    assert_eq!(unnamed.node.node_name, "relay.test");
+}
+
+#[test]
+fn a_node_name_that_is_empty_unprintable_or_too_long_names_its_key() {
+    assert_error("[node]\nname = \"\"\n", 2, "node.name", "is empty");
+    assert_error(
+        "# the cluster\n[node]\nname = \"relay\\u0007\"\n",
+        3,
+        "node.name",
+        "control character",
+    );
+    let long = "n".repeat(65);
+    assert_error(
+        &format!("[node]\nname = \"{long}\"\n"),
+        2,
+        "node.name",
+        "65 characters long, more than 64",
+    );
+}

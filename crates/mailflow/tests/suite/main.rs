@@ -1,7 +1,7 @@
 //! The `mailflow` binary's integration tests, in one test binary: each runs
 //! the built `mailflow` (`common` starts `serve` on ephemeral loopback ports
 //! and runs the CLI against it) and covers one command or contract: config
-//! checks, the queue, fix, alerts, insights and settings CLIs, admin tokens,
+//! checks, the queue, fix, alerts, insights, settings and node CLIs, admin tokens,
 //! reloads on `SIGHUP`, the data directory's modes and single owner, the
 //! demo, seeding, and durability across `kill -9` (`crash_recovery`, and
 //! `crash_loop`, whose long run is `MAILFLOW_CRASH_ROUNDS=20 cargo test -p
@@ -18,6 +18,7 @@ mod data_dir_modes;
 mod demo;
 mod fix_cli;
 mod insights_cli;
+mod nodes_cli;
 mod one_owner;
 mod queue_cli;
 mod reload;

@@ -1,8 +1,8 @@
 //! Every back end, opened empty for one test.
 
 use mailflow_store::{
-    AlertStore, AuditStore, AuthStore, BodyStore, ClusterStore, PostgresOptions, PostgresStore,
-    QueueStore, SettingsStore, SqliteStore,
+    AlertStore, AuditStore, AuthStore, BodyStore, ClusterStore, NodeStore, PostgresOptions,
+    PostgresStore, QueueStore, SettingsStore, SqliteStore,
 };
 use sqlx::Connection;
 use std::sync::Arc;
@@ -50,6 +50,13 @@ impl Backend {
     }
 
     pub fn alerts(&self) -> Arc<dyn AlertStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    pub fn nodes(&self) -> Arc<dyn NodeStore> {
         match self {
             Backend::Sqlite { store, .. } => store.clone(),
             Backend::Postgres { store, .. } => store.clone(),

@@ -16,6 +16,7 @@ mod audit;
 mod auth;
 mod backends;
 mod cluster;
+mod nodes;
 mod postgres_connect;
 mod queue_cycle;
 mod reports_owed;
