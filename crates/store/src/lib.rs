@@ -20,14 +20,18 @@ mod decode;
 mod error;
 mod folded_updates;
 mod insight;
+mod insight_rows;
+mod message_retention;
 pub mod metrics;
 mod model;
 mod operator;
+mod operator_rows;
 mod piece_reader;
 mod postgres;
 pub mod private_files;
 mod queue_ops;
 mod queue_rows;
+mod recipient_walk;
 mod roles;
 mod sqlite;
 mod stored_body;
@@ -42,6 +46,8 @@ pub use alert_model::{
 pub use data_dir_lock::{DataDirLock, Holder, LOCK_FILE, LockError};
 pub use error::{DatabaseError, DatabaseFailure, StoreError};
 pub use insight::{DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
+/// Messages `prune_messages` looks at per write transaction.
+pub use message_retention::BATCH as MESSAGE_PRUNE_BATCH;
 pub use model::ConnectorQueueStats;
 pub use model::{
     ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageCursor, MessageFilter,
@@ -55,7 +61,7 @@ pub use roles::{
     AlertStore, AuditStore, AuthStore, BodyStore, InsightStore, OperatorStore, QueueStore,
     SettingsStore,
 };
-pub use sqlite::{MESSAGE_PRUNE_BATCH, SqliteOptions, SqliteStore};
+pub use sqlite::{SqliteOptions, SqliteStore};
 pub use stored_body::{BodyReader, StoredBody};
 
 use std::sync::Arc;
