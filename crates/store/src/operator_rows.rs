@@ -6,7 +6,9 @@
 use crate::columns::{
     ColumnRow, count_to_u32, count_to_u64, id_from_db, json_to_db, key_from_db, state_from_db,
 };
-use crate::{PendingRecipient, QueueSelection, Result, SelectedMessage, WaitingCount};
+use crate::{
+    ConnectorChoice, PendingRecipient, QueueSelection, Result, SelectedMessage, WaitingCount,
+};
 use mailflow_core::{Event, EventKind, MessageId, RecipientState};
 use time::OffsetDateTime;
 
@@ -73,6 +75,17 @@ pub fn selected_messages<R: ColumnRow>(rows: &[R]) -> Result<Vec<SelectedMessage
         }
     }
     Ok(messages)
+}
+
+/// The connectors a selection seeks in when it names one (`None` in the
+/// list: MX routing); `None` when it names none, and every connector with
+/// pending mail in the organisation is sought.
+pub fn chosen_connectors(selection: &QueueSelection) -> Option<Vec<Option<String>>> {
+    match &selection.connector {
+        Some(ConnectorChoice::Named(name)) => Some(vec![Some(name.clone())]),
+        Some(ConnectorChoice::Mx) => Some(vec![None]),
+        None => None,
+    }
 }
 
 /// The pending states a selection seeks in: the one chosen, or all.

@@ -1,24 +1,24 @@
 //! Listings narrowed by a recipient's address or last error code, newest
-//! first (see `crate::recipient_walk`), on SQLite: the walk goes through
+//! first (see `crate::message_query`), on SQLite: the walk goes through
 //! `recipients_address` or `recipients_code` (migration 0015).
 
 use super::codec::{id_to_db, limit_to_db, time_to_db};
 use super::reads::messages_where;
 use super::rows::envelope_columns_of;
-use crate::recipient_walk::RecipientWalk;
+use crate::message_query::MessageQuery;
 use crate::{Result, StoredMessage};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 /// The messages of the walk, newest first, each with its recipients.
 pub async fn messages(
     conn: &mut SqliteConnection,
-    walk: &RecipientWalk<'_>,
+    walk: &MessageQuery<'_>,
 ) -> Result<Vec<StoredMessage>> {
     let mut query = select(walk);
     messages_where(conn, query.build()).await
 }
 
-fn select<'a>(walk: &RecipientWalk<'a>) -> QueryBuilder<'a, Sqlite> {
+fn select<'a>(walk: &MessageQuery<'a>) -> QueryBuilder<'a, Sqlite> {
     // Without statistics the planner may take either index when both
     // keys are given; the address is the narrower.
     let index = if walk.address.is_some() {
@@ -100,7 +100,7 @@ mod tests {
     use mailflow_core::{MessageId, RecipientState};
     use time::OffsetDateTime;
 
-    async fn plan_of(walk: &RecipientWalk<'_>) -> Vec<String> {
+    async fn plan_of(walk: &MessageQuery<'_>) -> Vec<String> {
         let sql = select(walk).sql().to_string();
         assert_walks_no_backlog(&sql).await;
         let steps = plan(&sql).await;
@@ -111,8 +111,8 @@ mod tests {
         steps
     }
 
-    fn every_filter<'a>() -> RecipientWalk<'a> {
-        RecipientWalk {
+    fn every_filter<'a>() -> MessageQuery<'a> {
+        MessageQuery {
             state: Some(RecipientState::Deferred),
             connector: Some("to-onprem"),
             org: Some("acme"),
@@ -124,13 +124,13 @@ mod tests {
                 id: MessageId::new(),
             }),
             limit: 100,
-            ..RecipientWalk::default()
+            ..MessageQuery::default()
         }
     }
 
     #[tokio::test]
     async fn a_listing_by_address_walks_the_address_index_from_the_newest() {
-        let walk = RecipientWalk {
+        let walk = MessageQuery {
             address: Some("carol@dead.test"),
             code: Some("4.4.316"),
             ..every_filter()
@@ -144,7 +144,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_listing_by_code_walks_the_code_index_from_the_newest() {
-        let walk = RecipientWalk {
+        let walk = MessageQuery {
             code: Some("4.4.316"),
             ..every_filter()
         };
@@ -153,10 +153,10 @@ mod tests {
             steps[0].starts_with("SEARCH r USING INDEX recipients_code (last_error_code=?"),
             "{steps:#?}"
         );
-        let bare = RecipientWalk {
+        let bare = MessageQuery {
             code: Some("4.4.316"),
             limit: 100,
-            ..RecipientWalk::default()
+            ..MessageQuery::default()
         };
         let steps = plan_of(&bare).await;
         assert!(

@@ -13,7 +13,7 @@
 
 use super::codec::{id_from_db, id_to_db, key_from_db, limit_to_db, push_ids, time_to_db};
 use super::due::PENDING;
-use crate::operator_rows::{selected_messages, selected_states};
+use crate::operator_rows::{chosen_connectors, selected_messages, selected_states};
 use crate::{ConnectorChoice, QueueSelection, Result, SelectedMessage};
 use mailflow_core::{MessageId, RecipientState};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -81,26 +81,23 @@ fn push_seek(
     push_narrowing(seek, selection);
 }
 
-/// The connectors to seek in: the one chosen (`None`: MX routing), or
-/// every one with pending mail in the organisation.
+/// The connectors to seek in: the one chosen, or every one with pending
+/// mail in the organisation.
 async fn connectors(
     conn: &mut SqliteConnection,
     selection: &QueueSelection,
 ) -> Result<Vec<Option<String>>> {
-    Ok(match &selection.connector {
-        Some(ConnectorChoice::Named(name)) => vec![Some(name.clone())],
-        Some(ConnectorChoice::Mx) => vec![None],
-        None => {
-            let names: Vec<String> = sqlx::query_scalar(
-                "SELECT DISTINCT connector FROM pending_counts \
-                 WHERE org = ? AND recipients > 0 ORDER BY connector",
-            )
-            .bind(&selection.org)
-            .fetch_all(conn)
-            .await?;
-            names.into_iter().map(key_from_db).collect()
-        }
-    })
+    if let Some(chosen) = chosen_connectors(selection) {
+        return Ok(chosen);
+    }
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT connector FROM pending_counts \
+         WHERE org = ? AND recipients > 0 ORDER BY connector",
+    )
+    .bind(&selection.org)
+    .fetch_all(conn)
+    .await?;
+    Ok(names.into_iter().map(key_from_db).collect())
 }
 
 /// The whole selection as conditions on `recipients r`: pending ones only.

@@ -8,7 +8,7 @@ use super::by_recipient;
 use super::codec::{count_to_u64, id_from_db, id_to_db, limit_to_db, push_ids, time_to_db};
 use super::rows::{self, ENVELOPE_COLUMNS, Envelope, HOLD_COLUMNS, RECIPIENT_COLUMNS};
 use super::spool::{BodyAt, BodyRead, SpoolReader};
-use crate::recipient_walk::RecipientWalk;
+use crate::message_query::MessageQuery;
 use crate::{MessageFilter, NextHopHold, Result, StoredBody, StoredMessage, StoredRecipient};
 use mailflow_core::{Event, MessageId};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
@@ -131,8 +131,9 @@ pub async fn list_messages(
     conn: &mut SqliteConnection,
     filter: &MessageFilter,
 ) -> Result<Vec<StoredMessage>> {
-    if let Some(walk) = RecipientWalk::of_listing(filter) {
-        return by_recipient::messages(conn, &walk).await;
+    let query = MessageQuery::of_listing(filter);
+    if query.walks_recipients() {
+        return by_recipient::messages(conn, &query).await;
     }
     let mut query =
         QueryBuilder::<Sqlite>::new(format!("SELECT {ENVELOPE_COLUMNS} FROM messages m WHERE "));

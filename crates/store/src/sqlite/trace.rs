@@ -12,7 +12,7 @@ use super::codec::{id_to_db, push_ids, time_to_db};
 use super::reads::newest_first;
 use super::rows::ENVELOPE_COLUMNS;
 use crate::insight_rows;
-use crate::recipient_walk::RecipientWalk;
+use crate::message_query::MessageQuery;
 use crate::{Result, StoredMessage, TraceFilter, TracedMessage};
 use mailflow_core::Event;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -30,8 +30,9 @@ async fn matching_messages(
     conn: &mut SqliteConnection,
     filter: &TraceFilter,
 ) -> Result<Vec<StoredMessage>> {
-    if let Some(walk) = RecipientWalk::of_trace(filter) {
-        return by_recipient::messages(conn, &walk).await;
+    let query = MessageQuery::of_trace(filter);
+    if query.walks_recipients() {
+        return by_recipient::messages(conn, &query).await;
     }
     let mut query =
         QueryBuilder::<Sqlite>::new(format!("SELECT {ENVELOPE_COLUMNS} FROM messages m WHERE 1"));
