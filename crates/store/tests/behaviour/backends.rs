@@ -1,8 +1,8 @@
 //! Every back end, opened empty for one test.
 
 use mailflow_store::{
-    AlertStore, AuditStore, AuthStore, BodyStore, PostgresOptions, PostgresStore, QueueStore,
-    SettingsStore, SqliteStore,
+    AlertStore, AuditStore, AuthStore, BodyStore, InsightStore, OperatorStore, PostgresOptions,
+    PostgresStore, QueueStore, SettingsStore, SharedStore, SqliteStore,
 };
 use sqlx::Connection;
 use std::sync::Arc;
@@ -23,7 +23,7 @@ pub enum Backend {
     },
     Postgres {
         store: Arc<PostgresStore>,
-        _schema: TestSchema,
+        schema: TestSchema,
     },
 }
 
@@ -76,6 +76,72 @@ impl Backend {
             Backend::Postgres { store, .. } => store.clone(),
         }
     }
+
+    pub fn insight(&self) -> Arc<dyn InsightStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    pub fn operator(&self) -> Arc<dyn OperatorStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    /// Every role at once, as the node holds it: both back ends are a
+    /// `Store`.
+    pub fn store(&self) -> SharedStore {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    /// Rows of `table`, read beside the store (not through it).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match self {
+            Backend::Sqlite { store, .. } => {
+                let mut conn = sqlite_connection(store).await;
+                sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+            }
+            Backend::Postgres { schema, .. } => {
+                let mut conn = sqlx::PgConnection::connect(&schema.url).await.unwrap();
+                sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+            }
+        }
+    }
+
+    /// An organisation's pending recipients per connector and last error
+    /// code (MX routing and no code first), counted from the recipients
+    /// themselves, beside the store.
+    pub async fn pending_from_rows(&self, org: &str) -> Vec<(Option<String>, Option<String>, i64)> {
+        let sql = "SELECT route_connector, last_error_code, COUNT(*) FROM recipients \
+             WHERE org = $1 AND state IN ('queued', 'in_flight', 'deferred', 'suspended') \
+             GROUP BY route_connector, last_error_code";
+        let mut rows: Vec<(Option<String>, Option<String>, i64)> = match self {
+            Backend::Sqlite { store, .. } => {
+                let mut conn = sqlite_connection(store).await;
+                sqlx::query_as(sql).bind(org).fetch_all(&mut conn).await
+            }
+            Backend::Postgres { schema, .. } => {
+                let mut conn = sqlx::PgConnection::connect(&schema.url).await.unwrap();
+                sqlx::query_as(sql).bind(org).fetch_all(&mut conn).await
+            }
+        }
+        .unwrap();
+        rows.sort();
+        rows
+    }
+}
+
+/// A read-only connection of its own to the embedded store's file.
+async fn sqlite_connection(store: &SqliteStore) -> sqlx::SqliteConnection {
+    let url = format!("sqlite://{}?mode=ro", store.path().display());
+    sqlx::SqliteConnection::connect(&url).await.unwrap()
 }
 
 /// A new, empty store of each back end.
@@ -95,7 +161,7 @@ pub async fn every_backend() -> Vec<Backend> {
         },
         Backend::Postgres {
             store: Arc::new(postgres),
-            _schema: schema,
+            schema,
         },
     ]
 }
