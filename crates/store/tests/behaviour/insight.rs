@@ -586,6 +586,23 @@ async fn queue_stats_counts_follow_every_change_of_a_recipient() {
             .await
             .unwrap();
         counts_agree(&backend, "a retry").await;
+        let later = t0() + minutes(5);
+        let claimed = store
+            .claim("onprem", later, LEASE_NODE, LEASE, 10)
+            .await
+            .unwrap();
+        counts_agree(&backend, "a second claim").await;
+        let first = &claimed[0];
+        let release = vec![(first.id, first.recipients[0].index)];
+        let released = store
+            .release_claims(LEASE_NODE, release, later, later)
+            .await
+            .unwrap();
+        assert_eq!(released, 1, "{name}");
+        counts_agree(&backend, "a claim released").await;
+        let recovered = store.recover_in_flight(LEASE_NODE, later).await.unwrap();
+        assert!(recovered > 0, "{name}");
+        counts_agree(&backend, "claims recovered").await;
 
         let mut failed = delivery(two.id, 1, t0() + minutes(6));
         failed.state = RecipientState::Failed;
