@@ -42,9 +42,10 @@ pub async fn waiting_counts(pool: &PgPool, org: &str) -> Result<Vec<WaitingCount
 
 /// A page of a connector's waiting recipients in the order of
 /// `recipients_pending_by_state` (organisation, connector, state,
-/// message, index): one seek past the cursor `($3, $4, $5)`. In-flight
-/// recipients, whose state sorts among the others', are passed over:
-/// there are as many as the connector's connections carry.
+/// message, index), whose condition is said as the index says it: one
+/// seek past the cursor `($3, $4, $5)`. In-flight recipients, whose state
+/// sorts among the others', are passed over: there are as many as the
+/// connector's connections carry.
 pub const WAITING_PAGE: &str = "SELECT message_id, idx, address, state, route_connector, \
        next_hop FROM recipients \
      WHERE org = $1 AND route_connector = $2 \
