@@ -1,8 +1,9 @@
 //! Every back end, opened empty for one test.
 
 use mailflow_store::{
-    AlertStore, AuditStore, AuthStore, BodyStore, ClusterStore, NodeStore, PostgresOptions,
-    PostgresStore, QueueStore, SettingsStore, SqliteStore,
+    AlertStore, AuditStore, AuthStore, BodyStore, ClusterStore, InsightStore, NodeStore,
+    OperatorStore, PostgresOptions, PostgresStore, QueueStore, SettingsStore, SharedStore,
+    SqliteStore,
 };
 use sqlx::Connection;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ pub enum Backend {
     },
     Postgres {
         store: Arc<PostgresStore>,
-        _schema: TestSchema,
+        schema: TestSchema,
     },
 }
 
@@ -76,8 +77,8 @@ impl Backend {
     pub async fn second_node(&self) -> Option<Arc<PostgresStore>> {
         match self {
             Backend::Sqlite { .. } => None,
-            Backend::Postgres { _schema, .. } => Some(Arc::new(
-                PostgresStore::connect(&_schema.url, PostgresOptions::default())
+            Backend::Postgres { schema, .. } => Some(Arc::new(
+                PostgresStore::connect(&schema.url, PostgresOptions::default())
                     .await
                     .expect("a second node connects"),
             )),
@@ -104,6 +105,72 @@ impl Backend {
             Backend::Postgres { store, .. } => store.clone(),
         }
     }
+
+    pub fn insight(&self) -> Arc<dyn InsightStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    pub fn operator(&self) -> Arc<dyn OperatorStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    /// Every role at once, as the node holds it: both back ends are a
+    /// `Store`.
+    pub fn store(&self) -> SharedStore {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    /// Rows of `table`, read beside the store (not through it).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match self {
+            Backend::Sqlite { store, .. } => {
+                let mut conn = sqlite_connection(store).await;
+                sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+            }
+            Backend::Postgres { schema, .. } => {
+                let mut conn = sqlx::PgConnection::connect(&schema.url).await.unwrap();
+                sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+            }
+        }
+    }
+
+    /// An organisation's pending recipients per connector and last error
+    /// code (MX routing and no code first), counted from the recipients
+    /// themselves, beside the store.
+    pub async fn pending_from_rows(&self, org: &str) -> Vec<(Option<String>, Option<String>, i64)> {
+        let sql = "SELECT route_connector, last_error_code, COUNT(*) FROM recipients \
+             WHERE org = $1 AND state IN ('queued', 'in_flight', 'deferred', 'suspended') \
+             GROUP BY route_connector, last_error_code";
+        let mut rows: Vec<(Option<String>, Option<String>, i64)> = match self {
+            Backend::Sqlite { store, .. } => {
+                let mut conn = sqlite_connection(store).await;
+                sqlx::query_as(sql).bind(org).fetch_all(&mut conn).await
+            }
+            Backend::Postgres { schema, .. } => {
+                let mut conn = sqlx::PgConnection::connect(&schema.url).await.unwrap();
+                sqlx::query_as(sql).bind(org).fetch_all(&mut conn).await
+            }
+        }
+        .unwrap();
+        rows.sort();
+        rows
+    }
+}
+
+/// A read-only connection of its own to the embedded store's file.
+async fn sqlite_connection(store: &SqliteStore) -> sqlx::SqliteConnection {
+    let url = format!("sqlite://{}?mode=ro", store.path().display());
+    sqlx::SqliteConnection::connect(&url).await.unwrap()
 }
 
 /// The queue with its bodies: most queue tests read both.
@@ -128,7 +195,7 @@ pub async fn every_backend() -> Vec<Backend> {
         },
         Backend::Postgres {
             store: Arc::new(postgres),
-            _schema: schema,
+            schema,
         },
     ]
 }
