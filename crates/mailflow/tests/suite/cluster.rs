@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn work_of_a_node_killed_mid_delivery_is_delivered_by_another_and_none_is_lost() {
     let _alone = ONE_AT_A_TIME.lock().await;
-    let database = ClusterDatabase::create().await;
+    let database = ClusterDatabase::create("mailflow_cluster").await;
     let dir = tempfile::tempdir().unwrap();
     // Until the test says otherwise, the next hop takes no connection:
     // every delivery hangs connecting.
@@ -79,7 +79,7 @@ async fn rcpt_reply(smtp: std::net::SocketAddr, address: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_domain_added_through_one_node_is_in_force_on_the_other_within_seconds() {
     let _alone = ONE_AT_A_TIME.lock().await;
-    let database = ClusterDatabase::create().await;
+    let database = ClusterDatabase::create("mailflow_cluster").await;
     let dir = tempfile::tempdir().unwrap();
     let next_hop = mailflow_testkit::refused_addr();
     let first = start_node(&dir.path().join("a"), "node-a", &database.url, next_hop);
@@ -113,7 +113,7 @@ async fn a_domain_added_through_one_node_is_in_force_on_the_other_within_seconds
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_restarted_under_load_loses_nothing_accepted() {
     let _alone = ONE_AT_A_TIME.lock().await;
-    let database = ClusterDatabase::create().await;
+    let database = ClusterDatabase::create("mailflow_cluster").await;
     let dir = tempfile::tempdir().unwrap();
     let sink = SmtpServer::start(SmtpBehavior::new()).await;
     let first = start_node(&dir.path().join("a"), "node-a", &database.url, sink.addr());
@@ -178,7 +178,7 @@ async fn a_database_restarted_under_load_loses_nothing_accepted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_connector_opens_one_alert_however_many_nodes_watch_it() {
     let _alone = ONE_AT_A_TIME.lock().await;
-    let database = ClusterDatabase::create().await;
+    let database = ClusterDatabase::create("mailflow_cluster").await;
     let dir = tempfile::tempdir().unwrap();
     // The next hop refuses every connection: the connector is stuck.
     let next_hop = mailflow_testkit::refused_addr();

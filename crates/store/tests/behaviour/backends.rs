@@ -9,11 +9,7 @@ use sqlx::Connection;
 use std::sync::Arc;
 use tempfile::TempDir;
 
-/// The server the PostgreSQL tests use.
-pub fn database_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
-}
+pub use mailflow_testkit::postgres_schema::TestSchema;
 
 /// A store of one back end, with what keeps it alive (its directory, its
 /// schema) for as long as the test holds it.
@@ -184,7 +180,7 @@ pub async fn every_backend() -> Vec<Backend> {
     let sqlite = SqliteStore::open(dir.path())
         .await
         .expect("sqlite store opens");
-    let schema = TestSchema::create().await;
+    let schema = TestSchema::create("mailflow_test").await;
     let postgres = PostgresStore::connect(&schema.url, PostgresOptions::default())
         .await
         .expect("postgres store opens");
@@ -198,57 +194,4 @@ pub async fn every_backend() -> Vec<Backend> {
             schema,
         },
     ]
-}
-
-/// A schema of its own on the test server, so that tests running at once
-/// do not see each other's rows; dropped with the value.
-pub struct TestSchema {
-    pub name: String,
-    /// `database_url()` with the schema as the connections' search path.
-    pub url: String,
-}
-
-impl TestSchema {
-    pub async fn create() -> TestSchema {
-        let base = database_url();
-        let name = format!("mailflow_test_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = sqlx::PgConnection::connect(&base)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL at {base} does not answer ({e}); start it (scripts/test.sh does) \
-                 or set DATABASE_URL"
-                )
-            });
-        sqlx::query(&format!("CREATE SCHEMA {name}"))
-            .execute(&mut conn)
-            .await
-            .expect("test schema created");
-        conn.close().await.ok();
-        let separator = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{separator}options=-c%20search_path%3D{name}");
-        TestSchema { name, url }
-    }
-}
-
-impl Drop for TestSchema {
-    fn drop(&mut self) {
-        let (base, name) = (database_url(), self.name.clone());
-        // Drop runs inside a test's runtime; the schema goes from a thread
-        // with a runtime of its own.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let mut conn = sqlx::PgConnection::connect(&base).await?;
-                sqlx::query(&format!("DROP SCHEMA {name} CASCADE"))
-                    .execute(&mut conn)
-                    .await?;
-                conn.close().await
-            })
-        });
-        let _ = dropped.join();
-    }
 }

@@ -37,7 +37,7 @@ async fn a_server_that_does_not_answer_is_named_in_the_error() {
 
 #[tokio::test]
 async fn a_schema_newer_than_this_mailflow_is_refused_and_left_alone() {
-    let schema = TestSchema::create().await;
+    let schema = TestSchema::create("mailflow_test").await;
     let store = PostgresStore::connect(&schema.url, PostgresOptions::default())
         .await
         .expect("a new schema is made");

@@ -3,63 +3,11 @@
 //! its own on the test server, dropped afterwards).
 
 use super::Serve;
-use sqlx::Connection;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-/// The server the tests use: `DATABASE_URL`, or the local one
-/// (`scripts/test.sh` makes it ready).
-fn database_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
-}
-
 /// A schema of its own for one cluster; dropped with the value.
-pub struct ClusterDatabase {
-    name: String,
-    /// The url every node of the cluster is given.
-    pub url: String,
-}
-
-impl ClusterDatabase {
-    pub async fn create() -> ClusterDatabase {
-        let base = database_url();
-        let name = format!("mailflow_cluster_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = sqlx::PgConnection::connect(&base)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("PostgreSQL at {base} does not answer ({e}); scripts/test.sh starts it")
-            });
-        sqlx::query(&format!("CREATE SCHEMA {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.ok();
-        let separator = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{separator}options=-c%20search_path%3D{name}");
-        ClusterDatabase { name, url }
-    }
-}
-
-impl Drop for ClusterDatabase {
-    fn drop(&mut self) {
-        let (base, name) = (database_url(), self.name.clone());
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let mut conn = sqlx::PgConnection::connect(&base).await?;
-                sqlx::query(&format!("DROP SCHEMA {name} CASCADE"))
-                    .execute(&mut conn)
-                    .await?;
-                conn.close().await
-            })
-        });
-        let _ = dropped.join();
-    }
-}
+pub type ClusterDatabase = mailflow_testkit::postgres_schema::TestSchema;
 
 /// Writes `dir/mailflow.toml` for node `name` of the cluster on `url`:
 /// contoso.test relayed through `to-onprem` to `next_hop`, short leases and
