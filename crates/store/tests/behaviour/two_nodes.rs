@@ -132,6 +132,13 @@ async fn leased_work_passes_to_another_node_only_after_the_lease_runs_out() {
             .unwrap(),
         1
     );
+    let events = first.store().events(m.id).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|event| event.kind == mailflow_core::EventKind::Recovered { node: "a".into() }),
+        "the trace names the node the work was taken from: {events:?}"
+    );
     let claimed = second
         .claim("onprem", renewed_end + minutes(1), "b", LEASE, 10)
         .await

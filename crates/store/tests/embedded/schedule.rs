@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use mailflow_core::RecipientState;
-use mailflow_store::{QueueStore, SqliteStore};
+use mailflow_store::{InsightStore, QueueStore, SqliteStore};
 
 #[tokio::test]
 async fn recover_in_flight_requeues_the_crashed_nodes_work_after_a_reopen() {
@@ -42,6 +42,15 @@ async fn recover_in_flight_requeues_the_crashed_nodes_work_after_a_reopen() {
     assert_eq!(
         (r.state, r.next_attempt_at, r.attempts),
         (RecipientState::Queued, Some(restart), 0)
+    );
+    let events = store.events(m.id).await.unwrap();
+    assert!(
+        events.iter().any(|event| event.kind
+            == mailflow_core::EventKind::Recovered {
+                node: "node-a".into()
+            }
+            && event.recipient.as_deref() == Some("bob@acme.test")),
+        "the trace says the recipient was taken back from node-a: {events:?}"
     );
     assert_eq!(
         store.due_next_hops(restart, COUNT_ALL).await.unwrap()[0].due_recipients,
