@@ -202,6 +202,11 @@ async fn record_applies_outcomes_and_events_and_a_cycle_ends_delivered() {
         );
         assert_eq!(r.updated_at, done_at);
         assert_eq!(
+            backend.insight().events(m.id).await.unwrap().len(),
+            3,
+            "received, then the two recorded"
+        );
+        assert_eq!(
             store.next_wakeup().await.unwrap(),
             None,
             "nothing left to do"
