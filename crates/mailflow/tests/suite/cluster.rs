@@ -1,9 +1,13 @@
 //! Several nodes on one PostgreSQL database, as real processes: mail one
-//! node accepted is delivered by another when the first is killed, and a
-//! setting changed through one node is in force on the other.
+//! node accepted is delivered by another when the first is killed; a
+//! setting or a fix applied through one node is in force on the other; a
+//! stuck connector opens one alert however many nodes watch it; and the
+//! database going away (restarted under load, or down for a while) loses
+//! nothing accepted, answers new mail `451 4.3.0`, and mail flows again
+//! when it is back.
 
 use crate::common::cluster::{
-    ClusterDatabase, ONE_AT_A_TIME, restart_database, start_node, start_node_with,
+    ClusterDatabase, DatabaseStopped, ONE_AT_A_TIME, restart_database, start_node, start_node_with,
 };
 use crate::common::crash::{Submission, received_subjects, submit_subject};
 use mailflow_testkit::ports::BlackHole;
@@ -47,16 +51,40 @@ async fn work_of_a_node_killed_mid_delivery_is_delivered_by_another_and_none_is_
 
 /// The reply to `RCPT TO:<address>` at `smtp`, after EHLO and MAIL FROM.
 async fn rcpt_reply(smtp: std::net::SocketAddr, address: &str) -> String {
+    last_reply(
+        smtp,
+        &[
+            "EHLO probe.test".to_string(),
+            "MAIL FROM:<bob@example.test>".to_string(),
+            format!("RCPT TO:<{address}>"),
+        ],
+    )
+    .await
+}
+
+/// The reply to a message's final dot at `smtp`.
+async fn data_reply(smtp: std::net::SocketAddr, subject: &str) -> String {
+    last_reply(
+        smtp,
+        &[
+            "EHLO probe.test".to_string(),
+            "MAIL FROM:<bob@contoso.test>".to_string(),
+            "RCPT TO:<alice@contoso.test>".to_string(),
+            "DATA".to_string(),
+            format!("Subject: {subject}\r\n\r\nbody\r\n."),
+        ],
+    )
+    .await
+}
+
+/// The last line of the reply to the last of `commands`, each sent after
+/// the reply to the one before (the greeting first).
+async fn last_reply(smtp: std::net::SocketAddr, commands: &[String]) -> String {
     let stream = TcpStream::connect(smtp).await.unwrap();
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read).lines();
     let mut reply = String::new();
-    for command in [
-        None,
-        Some("EHLO probe.test".to_string()),
-        Some("MAIL FROM:<bob@example.test>".to_string()),
-        Some(format!("RCPT TO:<{address}>")),
-    ] {
+    for command in std::iter::once(None).chain(commands.iter().map(Some)) {
         if let Some(command) = command {
             write
                 .write_all(format!("{command}\r\n").as_bytes())
@@ -236,4 +264,82 @@ async fn a_stuck_connector_opens_one_alert_however_many_nodes_watch_it() {
         assert_eq!(alerts[0]["connector"], "to-onprem");
     }
     drop(nodes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fix_applied_on_one_node_changes_what_the_other_answers() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let database = ClusterDatabase::create("mailflow_cluster").await;
+    let dir = tempfile::tempdir().unwrap();
+    let next_hop = mailflow_testkit::refused_addr();
+    let first = start_node(&dir.path().join("a"), "node-a", &database.url, next_hop);
+    let second = start_node(&dir.path().join("b"), "node-b", &database.url, next_hop);
+    let unknown = "nobody@contoso.test";
+    assert!(
+        rcpt_reply(second.smtp, unknown).await.starts_with("250"),
+        "contoso.test is relayed on to the on-premises servers, known or not"
+    );
+
+    // Stop relaying: contoso.test becomes authoritative, for every node.
+    let applied = first.json(&["fix", "apply", "stop-relaying:to-onprem", "--json"]);
+    assert_eq!(applied["action"], "stop-relaying");
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = rcpt_reply(second.smtp, unknown).await;
+        if reply.starts_with("550") {
+            assert!(reply.contains("5.1.10"), "{reply}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the second node still answers {reply} 30 s after the fix"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop((first, second));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_database_is_down_new_mail_gets_451_and_mail_flows_again_when_it_is_back() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let database = ClusterDatabase::create("mailflow_cluster").await;
+    let dir = tempfile::tempdir().unwrap();
+    let sink = SmtpServer::start(SmtpBehavior::new()).await;
+    let node = start_node(&dir.path().join("a"), "node-a", &database.url, sink.addr());
+    assert_eq!(
+        submit_subject(node.smtp, "before").await,
+        Submission::Accepted
+    );
+
+    let stopped = tokio::task::spawn_blocking(DatabaseStopped::new)
+        .await
+        .unwrap();
+    let refused = data_reply(node.smtp, "while-down").await;
+    tokio::task::spawn_blocking(move || drop(stopped))
+        .await
+        .unwrap();
+    assert!(refused.starts_with("451 4.3.0"), "{refused}");
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if submit_subject(node.smtp, "after").await == Submission::Accepted {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the node takes no mail a minute after the database is back"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    sink.wait_for_messages(2, Duration::from_secs(60))
+        .await
+        .unwrap();
+    let delivered: BTreeSet<String> = received_subjects(&sink).into_iter().collect();
+    assert!(
+        delivered.contains("before") && delivered.contains("after"),
+        "{delivered:?}"
+    );
+    assert!(!delivered.contains("while-down"));
+    drop(node);
 }

@@ -77,19 +77,40 @@ pub fn start_node_with(
 }
 
 /// Restarts the local PostgreSQL server the tests use (the one
-/// `scripts/postgres-ready.sh` starts), waiting until it stops and again
-/// until it answers. A server the test cannot restart fails the test.
+/// `scripts/postgres-ready.sh` starts); returns once it answers again. A
+/// server the test cannot restart fails the test.
 pub fn restart_database() {
-    let versions = std::fs::read_dir("/etc/postgresql")
+    database_server("restart");
+}
+
+/// The local PostgreSQL server stopped (see `restart_database`) until the
+/// value goes, however the test ends: the other tests need it.
+pub struct DatabaseStopped;
+
+impl DatabaseStopped {
+    pub fn new() -> DatabaseStopped {
+        database_server("stop");
+        DatabaseStopped
+    }
+}
+
+impl Drop for DatabaseStopped {
+    fn drop(&mut self) {
+        database_server("start");
+    }
+}
+
+fn database_server(action: &str) {
+    let version = std::fs::read_dir("/etc/postgresql")
         .expect("a local PostgreSQL cluster under /etc/postgresql")
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
         .max_by_key(|version| version.parse::<u32>().unwrap_or(0))
         .expect("a PostgreSQL version under /etc/postgresql");
-    let restarted = std::process::Command::new("pg_ctlcluster")
-        .args(["--skip-systemctl-redirect", &versions, "main", "restart"])
+    let done = std::process::Command::new("pg_ctlcluster")
+        .args(["--skip-systemctl-redirect", &version, "main", action])
         .status()
         .expect("pg_ctlcluster runs");
-    assert!(restarted.success(), "pg_ctlcluster restart: {restarted}");
+    assert!(done.success(), "pg_ctlcluster {action}: {done}");
 }
 
 /// The cluster tests run one at a time: one of them restarts the server
