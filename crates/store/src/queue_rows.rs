@@ -168,3 +168,39 @@ pub fn recovered_event(row: &impl ColumnRow, at: OffsetDateTime) -> Result<mailf
         },
     })
 }
+
+/// The rows a claim returned (one per recipient claimed) grouped into
+/// messages, oldest due time first as they were chosen, each message's
+/// recipients in index order. `due` reads a row's message id and due time,
+/// `message` its envelope (read once per message), `recipient` the rest.
+pub fn group_claims<R>(
+    rows: &[R],
+    due: impl Fn(&R) -> Result<(MessageId, i64)>,
+    message: impl Fn(&R, MessageId) -> Result<crate::ClaimedMessage>,
+    recipient: impl Fn(&R) -> Result<crate::ClaimedRecipient>,
+) -> Result<Vec<crate::ClaimedMessage>> {
+    let mut claimed: Vec<(i64, crate::ClaimedMessage)> = Vec::new();
+    let mut at: std::collections::HashMap<MessageId, usize> = Default::default();
+    for row in rows {
+        let (id, due) = due(row)?;
+        let position = match at.get(&id) {
+            Some(&position) => position,
+            None => {
+                at.insert(id, claimed.len());
+                claimed.push((due, message(row, id)?));
+                claimed.len() - 1
+            }
+        };
+        let (first_due, message) = &mut claimed[position];
+        *first_due = (*first_due).min(due);
+        message.recipients.push(recipient(row)?);
+    }
+    claimed.sort_by_key(|(due, message)| (*due, message.id));
+    Ok(claimed
+        .into_iter()
+        .map(|(_, mut message)| {
+            message.recipients.sort_by_key(|recipient| recipient.index);
+            message
+        })
+        .collect())
+}

@@ -14,7 +14,6 @@ use crate::{ClaimedMessage, ClaimedRecipient, Result, StoreError};
 use mailflow_core::{DsnEnvelope, MessageId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
-use std::collections::HashMap;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -48,32 +47,17 @@ pub async fn claim(
         .bind(limit_to_db(max_messages.max(1)))
         .fetch_all(conn)
         .await?;
-    let mut claimed: Vec<(i64, ClaimedMessage)> = Vec::new();
-    let mut at: HashMap<MessageId, usize> = HashMap::new();
-    for row in &rows {
-        let id = rows::recipient_message_id(row)?;
-        let due: i64 = row.try_get("next_attempt_at")?;
-        let position = match at.get(&id) {
-            Some(&position) => position,
-            None => {
-                at.insert(id, claimed.len());
-                claimed.push((due, claimed_message(id, row)?));
-                claimed.len() - 1
-            }
-        };
-        let (first_due, message) = &mut claimed[position];
-        *first_due = (*first_due).min(due);
-        message.recipients.push(claimed_recipient(row)?);
-    }
-    // Oldest due first, as the messages were chosen.
-    claimed.sort_by_key(|(due, message)| (*due, message.id));
-    Ok(claimed
-        .into_iter()
-        .map(|(_, mut message)| {
-            message.recipients.sort_by_key(|recipient| recipient.index);
-            message
-        })
-        .collect())
+    rows::group_claims(
+        &rows,
+        |row| {
+            Ok((
+                rows::recipient_message_id(row)?,
+                row.try_get("next_attempt_at")?,
+            ))
+        },
+        |row, id| claimed_message(id, row),
+        claimed_recipient,
+    )
 }
 
 /// The whole claim in one statement (atomic on its own, and one trip to

@@ -12,12 +12,11 @@
 use crate::columns::{
     ColumnRow, count_to_u32, count_to_u64, id_from_db, limit_to_db, ret_from_db, time_to_db,
 };
-use crate::queue_rows::{dsn_recipient, route};
+use crate::queue_rows::{dsn_recipient, group_claims, route};
 use crate::{ClaimedMessage, ClaimedRecipient, Result};
 use mailflow_core::{DsnEnvelope, MessageId};
 use sqlx::PgPool;
 use sqlx::postgres::PgRow;
-use std::collections::HashMap;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -86,32 +85,12 @@ pub async fn claim(
         .await
         .map_err(crate::StoreError::from);
     let rows = crate::error::on_write(rows)?;
-    let mut claimed: Vec<(i64, ClaimedMessage)> = Vec::new();
-    let mut at: HashMap<MessageId, usize> = HashMap::new();
-    for row in &rows {
-        let id = id_from_db(&row.bytes("message_id")?)?;
-        let due = row.int("due_at")?;
-        let position = match at.get(&id) {
-            Some(&position) => position,
-            None => {
-                at.insert(id, claimed.len());
-                claimed.push((due, claimed_message(id, row)?));
-                claimed.len() - 1
-            }
-        };
-        let (first_due, message) = &mut claimed[position];
-        *first_due = (*first_due).min(due);
-        message.recipients.push(claimed_recipient(row)?);
-    }
-    // Oldest due first, as the messages were chosen.
-    claimed.sort_by_key(|(due, message)| (*due, message.id));
-    Ok(claimed
-        .into_iter()
-        .map(|(_, mut message)| {
-            message.recipients.sort_by_key(|recipient| recipient.index);
-            message
-        })
-        .collect())
+    group_claims(
+        &rows,
+        |row| Ok((id_from_db(&row.bytes("message_id")?)?, row.int("due_at")?)),
+        |row, id| claimed_message(id, row),
+        claimed_recipient,
+    )
 }
 
 fn claimed_recipient(row: &PgRow) -> Result<ClaimedRecipient> {
