@@ -101,6 +101,12 @@ impl Drop for DatabaseStopped {
 }
 
 fn database_server(action: &str) {
+    let url = mailflow_testkit::postgres_schema::database_url();
+    assert!(
+        url.contains("@127.0.0.1") || url.contains("@localhost"),
+        "the cluster tests stop and restart the local PostgreSQL server; \
+         DATABASE_URL={url} names another one"
+    );
     let version = std::fs::read_dir("/etc/postgresql")
         .expect("a local PostgreSQL cluster under /etc/postgresql")
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
