@@ -56,3 +56,45 @@ async fn stored_bodies_read_back_in_pieces_and_unknown_ids_are_left_out() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_shared_database_keeps_a_body_only_while_something_needs_it() {
+    for backend in every_backend().await {
+        // The embedded store drops whole spool files at its own pace; the
+        // shared database drops each body as soon as nothing needs it.
+        if backend.second_node().await.is_none() {
+            continue;
+        }
+        let queue = backend.queue();
+        let delivered = onprem_message(t0(), "bob@acme.test");
+        let failed = onprem_message(t0(), "carol@acme.test");
+        for m in [&delivered, &failed] {
+            queue.accept_message(m.clone()).await.unwrap();
+        }
+        queue.claim("onprem", t0(), "a", LEASE, 10).await.unwrap();
+        let done = t0() + minutes(1);
+        queue
+            .record(
+                vec![delivery(delivered.id, 0, done), failure(failed.id, 0, done)],
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            queue.body(delivered.id).await.unwrap(),
+            None,
+            "delivered: gone"
+        );
+        assert_eq!(
+            queue.body(failed.id).await.unwrap(),
+            Some(failed.body.to_vec()),
+            "a failure owes its sender a report that quotes the message"
+        );
+        queue.reports_queued(failed.id, &[0]).await.unwrap();
+        assert_eq!(queue.body(failed.id).await.unwrap(), None, "reported: gone");
+        assert!(
+            queue.message(failed.id).await.unwrap().is_some(),
+            "the message stays for its trace"
+        );
+    }
+}

@@ -107,7 +107,7 @@ pub async fn reports_queued(
     sqlx::query("DELETE FROM reports_owed WHERE message_id = $1 AND idx = ANY($2)")
         .bind(id_to_db(message_id))
         .bind(indexes)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    super::record::drop_finished_bodies(conn, &[id_to_db(message_id)]).await
 }

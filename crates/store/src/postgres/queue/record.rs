@@ -50,6 +50,7 @@ pub async fn record(
         }
         refresh_pending(conn, &touched).await?;
         owe_reports(conn, &changed).await?;
+        drop_finished_bodies(conn, &touched).await?;
         let mut counts = CountChanges::default();
         for row in &changed {
             counts.change(Some(row.before()), Some(row.after()));
@@ -75,6 +76,23 @@ pub async fn refresh_pending(conn: &mut PgConnection, ids: &[Vec<u8>]) -> Result
          WHERE r.message_id = m.id AND r.{WAITING_OR_IN_FLIGHT}) WHERE m.id = ANY($1)"
     );
     sqlx::query(&sql).bind(ids).execute(conn).await?;
+    Ok(())
+}
+
+/// Deletes the bodies of those of `ids` that nothing needs any more: no
+/// recipient waits or is in flight, and no report to the sender is owed
+/// (a report quotes the message). The envelope, recipients and events stay
+/// for the trace until retention removes them; the embedded store likewise
+/// drops its spool files once no waiting message needs them.
+pub async fn drop_finished_bodies(conn: &mut PgConnection, ids: &[Vec<u8>]) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM bodies b USING messages m \
+         WHERE m.id = ANY($1) AND NOT m.pending AND b.message_id = m.id \
+         AND NOT EXISTS (SELECT 1 FROM reports_owed o WHERE o.message_id = m.id)",
+    )
+    .bind(ids)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
