@@ -603,7 +603,7 @@ async fn a_client_that_closes_in_the_middle_of_data_leaves_nothing_stored() {
     assert_eq!(ids, [kept], "only the healthy message is stored");
     let store = harness.store.clone();
     let stopped = Instant::now();
-    harness.stop().await;
+    let _dir = harness.stop().await;
     assert!(
         stopped.elapsed() < Duration::from_secs(5),
         "a session outlived its client"

@@ -264,12 +264,15 @@ impl Harness {
         self.shutdown.cancel();
     }
 
-    pub async fn stop(self) {
+    pub async fn stop(self) -> tempfile::TempDir {
         self.shutdown.cancel();
         tokio::time::timeout(REPLY_WAIT, self.server)
             .await
             .expect("serve ends")
             .unwrap();
+        // The store's directory, for a caller that reads the store after
+        // the server stopped (it goes when the caller drops it).
+        self._dir
     }
 }
 
