@@ -96,6 +96,7 @@ fn seed_note(config: &Config) -> String {
         SeedOutcome::AppliedFirst => "seeded into the store from this file at the first start".into(),
         SeedOutcome::AppliedChanged => "changed since the store was last seeded: at the next start they replace the store's, edits made through the API or fixes included (the log names them)".into(),
         SeedOutcome::Kept => "unchanged since the store was last seeded: the store's settings, with edits made through the API or fixes, are kept".into(),
+        SeedOutcome::JoinedCluster => "kept from the store the cluster shares".into(),
     }
 }
 

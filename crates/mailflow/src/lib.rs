@@ -13,6 +13,7 @@ pub mod insights;
 pub mod logging;
 pub mod node_access;
 pub mod nodes;
+pub mod opened_store;
 pub mod queue;
 pub mod reload;
 pub mod seed;

@@ -116,7 +116,7 @@ impl Reloader {
         let store = self.node.store().clone();
         let org = self.node.org_name().to_string();
         match seed::apply(store.as_ref(), &org, &new.org, &self.data_dir).await {
-            Ok(SeedOutcome::Kept) => {}
+            Ok(SeedOutcome::Kept | SeedOutcome::JoinedCluster) => {}
             Ok(_) => match self.node.update_org(new.org.clone()).await {
                 Ok(()) => tracing::info!(
                     "config reload: the organisation part changed; its accepted domains, connectors and directory are in force"
@@ -130,7 +130,7 @@ impl Reloader {
             }
         }
         match seed::apply_alerts(store.as_ref(), &org, &new.alerts, &self.data_dir).await {
-            Ok(SeedOutcome::Kept) => {}
+            Ok(SeedOutcome::Kept | SeedOutcome::JoinedCluster) => {}
             Ok(_) => tracing::info!("config reload: [alerts] changed and is in force"),
             Err(error) => tracing::error!(%error, "config reload: [alerts] was not seeded"),
         }

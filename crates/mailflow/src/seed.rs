@@ -25,6 +25,11 @@ pub enum SeedOutcome {
     AppliedChanged,
     /// Same seed as last time: the store's settings (with any edits) stay.
     Kept,
+    /// This node's first start on a store the nodes of a cluster share,
+    /// which holds settings already: they stay (with the edits made
+    /// through any node), and a later change to this node's config is
+    /// applied as a change.
+    JoinedCluster,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +77,17 @@ pub async fn apply_reporting(
 ) -> Result<Seeded, SeedError> {
     let fingerprints = Fingerprints::read(data_dir.join(SEED_FILE), seed);
     let stored = store.org_settings(org).await?;
-    let outcome = fingerprints.outcome(stored.is_some());
+    let outcome = fingerprints.outcome(stored.is_some(), is_shared(store));
+    if outcome == SeedOutcome::JoinedCluster {
+        tracing::info!(
+            "the shared store's settings are kept; this node's config applies from its next change"
+        );
+        fingerprints.record()?;
+        return Ok(Seeded {
+            outcome,
+            replaced: OrgDiff::default(),
+        });
+    }
     let mut replaced = OrgDiff::default();
     if outcome != SeedOutcome::Kept {
         if let Some(stored) = &stored {
@@ -131,7 +146,13 @@ fn replaced_edits(
 pub fn next_start(data_dir: &Path, seed: &OrgSettings) -> SeedOutcome {
     let fingerprints = Fingerprints::read(data_dir.join(SEED_FILE), seed);
     let seeded_before = fingerprints.last.is_some();
-    fingerprints.outcome(seeded_before)
+    fingerprints.outcome(seeded_before, false)
+}
+
+/// Whether other nodes share the store (a node joining them keeps their
+/// settings rather than seeding its own).
+fn is_shared(store: &dyn Store) -> bool {
+    store.changes().is_some()
 }
 
 /// The file in the data directory holding the fingerprint of the last
@@ -147,10 +168,15 @@ pub async fn apply_alerts(
     data_dir: &Path,
 ) -> Result<SeedOutcome, SeedError> {
     let fingerprints = Fingerprints::read(data_dir.join(ALERTS_SEED_FILE), seed);
-    let outcome = fingerprints.outcome(store.alert_settings(org).await?.is_some());
-    if outcome != SeedOutcome::Kept {
-        store.save_alert_settings(org, seed).await?;
-        fingerprints.record()?;
+    let stored = store.alert_settings(org).await?.is_some();
+    let outcome = fingerprints.outcome(stored, is_shared(store));
+    match outcome {
+        SeedOutcome::Kept => {}
+        SeedOutcome::JoinedCluster => fingerprints.record()?,
+        SeedOutcome::AppliedFirst | SeedOutcome::AppliedChanged => {
+            store.save_alert_settings(org, seed).await?;
+            fingerprints.record()?;
+        }
     }
     Ok(outcome)
 }
@@ -173,10 +199,13 @@ impl Fingerprints {
         }
     }
 
-    /// Whether the seed is saved, given whether the store holds settings.
-    fn outcome(&self, stored: bool) -> SeedOutcome {
+    /// Whether the seed is saved, given whether the store holds settings
+    /// and whether other nodes share it.
+    fn outcome(&self, stored: bool, shared: bool) -> SeedOutcome {
         if !stored {
             SeedOutcome::AppliedFirst
+        } else if shared && self.last.is_none() {
+            SeedOutcome::JoinedCluster
         } else if self.last.as_deref().map(str::trim) != Some(self.seed.as_str()) {
             SeedOutcome::AppliedChanged
         } else {

@@ -5,13 +5,14 @@
 //! `reload`), and stop cleanly on SIGTERM or Ctrl-C.
 
 use crate::config::{Config, ConfigSource};
+use crate::opened_store::OpenedStore;
 use crate::reload::Reloader;
 use crate::seed::{self, SeedError, SeedOutcome};
 use crate::token::{self, TokenSource};
 use mailflow_admin::{AdminState, TokenDigest};
 use mailflow_core::{Clock, SystemClock};
 use mailflow_relay::{Node, NodeError, RunningNode};
-use mailflow_store::{DataDirLock, LockError, SharedStore, SqliteOptions, SqliteStore, StoreError};
+use mailflow_store::{DataDirLock, LockError, SharedStore, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,6 +30,8 @@ pub enum ServeError {
     Locked(#[from] LockError),
     #[error("cannot open the store in {path}: {source}", path = path.display())]
     Store { path: PathBuf, source: StoreError },
+    #[error("cannot open the shared store {server}: {source}")]
+    SharedStore { server: String, source: StoreError },
     #[error(transparent)]
     Seed(#[from] SeedError),
     #[error("cannot read or create the admin token in {path}: {source}", path = path.display())]
@@ -51,6 +54,9 @@ pub enum ServeError {
 pub struct Running {
     pub source: ConfigSource,
     pub data_dir: PathBuf,
+    /// Where the queue is, for people: the data directory's embedded store
+    /// or the shared database (without its password).
+    pub store_place: String,
     pub smtp_addrs: Vec<SocketAddr>,
     pub admin_addr: SocketAddr,
     pub token_source: TokenSource,
@@ -60,7 +66,7 @@ pub struct Running {
     node: RunningNode,
     admin_stop: CancellationToken,
     admin_task: JoinHandle<()>,
-    store: Arc<SqliteStore>,
+    store: OpenedStore,
     alerts_stop: CancellationToken,
     alerts_task: JoinHandle<()>,
     /// The insight history sampler: how to stop it, and its task.
@@ -100,14 +106,22 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         let generated = crate::tls_identity::self_signed_in(&data_dir, hostname)?;
         config.node.receive.tls = Some(generated);
     }
-    let sqlite = SqliteStore::open_locked(lock, SqliteOptions::default())
-        .await
-        .map_err(|source| ServeError::Store {
-            path: data_dir.clone(),
-            source,
-        })?;
-    let sqlite = Arc::new(sqlite);
-    let store: SharedStore = sqlite.clone();
+    let opened =
+        match &config.shared_store {
+            None => OpenedStore::embedded(lock)
+                .await
+                .map_err(|source| ServeError::Store {
+                    path: data_dir.clone(),
+                    source,
+                })?,
+            Some(shared) => OpenedStore::shared(shared, lock).await.map_err(|source| {
+                ServeError::SharedStore {
+                    server: shared.server(),
+                    source,
+                }
+            })?,
+        };
+    let store: SharedStore = opened.store();
     let seeded =
         seed::apply_reporting(store.as_ref(), &config.node.org, &config.org, &data_dir).await?;
     seed::apply_alerts(store.as_ref(), &config.node.org, &config.alerts, &data_dir).await?;
@@ -155,6 +169,10 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
     let reloader = Reloader::new(in_force, node.handle(), data_dir.clone());
     Ok(Running {
         source: config.source,
+        store_place: match &config.shared_store {
+            None => format!("embedded, in {}", data_dir.display()),
+            Some(shared) => format!("{} (shared by the cluster)", shared.server()),
+        },
         data_dir,
         smtp_addrs: node.smtp_addrs(),
         admin_addr,
@@ -164,7 +182,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
         node,
         admin_stop,
         admin_task,
-        store: sqlite,
+        store: opened,
         alerts_stop,
         alerts_task,
         history,
@@ -234,7 +252,7 @@ fn admin_tokens(
 impl Running {
     /// The node's store, e.g. to make an admin token in.
     pub fn store(&self) -> SharedStore {
-        self.store.clone()
+        self.store.store()
     }
 
     /// What an operator needs to know, printed once at start-up.
@@ -262,11 +280,15 @@ impl Running {
             ),
             SeedOutcome::AppliedChanged => "seeded from the config (the config changed)".into(),
             SeedOutcome::Kept => "kept from the store (the config is unchanged)".into(),
+            SeedOutcome::JoinedCluster => {
+                "kept from the shared store (this node's first start in the cluster)".into()
+            }
         };
         [
             "mailflow is running".to_string(),
             format!("  config:         {}", self.source),
             format!("  data dir:       {}", self.data_dir.display()),
+            format!("  store:          {}", self.store_place),
             format!("  SMTP:           {}", smtp.join(", ")),
             format!("  console:        http://{}/", self.admin_addr),
             format!("  admin API:      http://{}/api/v1", self.admin_addr),
@@ -294,14 +316,7 @@ impl Running {
         if let Err(error) = self.admin_task.await {
             tracing::error!(%error, "the admin API task failed");
         }
-        match Arc::try_unwrap(self.store) {
-            Ok(store) => {
-                if let Err(error) = store.close().await {
-                    tracing::error!(%error, "closing the store failed");
-                }
-            }
-            Err(_) => tracing::warn!("the store is still in use; it closes in the background"),
-        }
+        self.store.close().await;
     }
 }
 

@@ -95,6 +95,38 @@ async fn round(engine: &Arc<Engine>, next_hop: &str, mode: Mode) -> Result<Round
     delivered
 }
 
+/// Attempts to make while the store cannot be reached, and the longest
+/// wait between two.
+const RECORD_ATTEMPTS: u32 = 12;
+const MAX_RECORD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Records a round's outcomes. The next hop has answered, so the outcomes
+/// are facts: while the store cannot be reached (a shared database
+/// restarting), they are tried again for a minute or so rather than given
+/// up, since giving the claims back would send delivered mail again.
+async fn record_outcomes(
+    engine: &Engine,
+    updates: Vec<mailflow_store::RecipientUpdate>,
+    events: Vec<mailflow_core::Event>,
+) -> Result<()> {
+    let mut wait = std::time::Duration::from_millis(500);
+    let mut attempt = 1;
+    loop {
+        match engine.store.record(updates.clone(), events.clone()).await {
+            Err(mailflow_store::StoreError::Database(error))
+                if error.failure() == mailflow_store::DatabaseFailure::Unreachable
+                    && attempt < RECORD_ATTEMPTS =>
+            {
+                tracing::warn!(%error, attempt, "the store cannot be reached; recording the round's outcomes again shortly");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MAX_RECORD_WAIT);
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
 /// After a round that failed without recording every outcome (the store
 /// failed): what it still holds goes back to the queue, a little later, so
 /// that nothing waits in flight for a lease that only a restart would end.
@@ -167,10 +199,7 @@ async fn deliver_claimed(
     };
     let mut decisions = outcome::decide(&claimed, &report, &ctx);
     decisions.leave_out(&recorded);
-    engine
-        .store
-        .record(decisions.updates, decisions.events.clone())
-        .await?;
+    record_outcomes(engine, decisions.updates, decisions.events.clone()).await?;
     crate::delivery_log::log(&decisions.events);
     crate::metrics::count_attempts(&decisions.events, &claimed, ctx.now);
     for (message_id, failed) in decisions.failures {

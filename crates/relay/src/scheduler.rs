@@ -161,6 +161,7 @@ async fn tick(
 ) -> mailflow_store::Result<Wait> {
     let now = engine.clock.now();
     if housekeeping.take(now) && leads(engine, HOUSEKEEPING, now).await? {
+        take_over_expired_leases(engine, now).await?;
         notices::expire_due(engine, now).await?;
         notices::send_delay_notices(engine, now).await?;
         owed_reports::send_owed_reports(engine, now).await?;
@@ -187,6 +188,26 @@ async fn tick(
         None if engine.store.changes().is_some() => Wait::Until(now + SHARED_RECHECK),
         None => Wait::Forever,
     })
+}
+
+/// On a shared store, the work of a node that died (its leases ran out)
+/// goes back to the queue for any node to deliver.
+async fn take_over_expired_leases(
+    engine: &Engine,
+    now: time::OffsetDateTime,
+) -> mailflow_store::Result<()> {
+    if engine.store.changes().is_none() {
+        return Ok(());
+    }
+    let recovered = engine.store.recover_expired_leases(now).await?;
+    if recovered > 0 {
+        tracing::warn!(
+            recovered,
+            "recipients of a node that stopped mid-delivery are queued again"
+        );
+        engine.wake.notify_one();
+    }
+    Ok(())
 }
 
 /// Whether this node does `work`, which runs once per cluster.

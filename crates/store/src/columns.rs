@@ -114,6 +114,17 @@ pub fn event_code(kind: &EventKind) -> Option<String> {
     }
 }
 
+/// A connector or a code in a column that is part of a key (the waiting
+/// counts', the history's), where none — MX routing without a connector,
+/// no error yet — is `''`, since a key column cannot be NULL.
+pub fn key_to_db(name: Option<&str>) -> &str {
+    name.unwrap_or("")
+}
+
+pub fn key_from_db(name: String) -> Option<String> {
+    (!name.is_empty()).then_some(name)
+}
+
 /// Database integers are signed; a limit beyond i64 is no limit.
 pub fn limit_to_db(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)

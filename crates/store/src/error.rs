@@ -110,6 +110,15 @@ impl From<sqlx::Error> for StoreError {
             {
                 DatabaseFailure::Conflict
             }
+            // A PostgreSQL server shutting down or restarting (57P01-03),
+            // or a broken connection (class 08): back in a moment.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")) =>
+            {
+                DatabaseFailure::Unreachable
+            }
             _ => DatabaseFailure::Other,
         };
         StoreError::Database(DatabaseError {

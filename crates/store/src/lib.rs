@@ -21,10 +21,14 @@ mod decode;
 mod error;
 mod folded_updates;
 mod insight;
+mod insight_rows;
+mod message_query;
+mod message_retention;
 pub mod metrics;
 mod model;
 mod node_status;
 mod operator;
+mod operator_rows;
 mod piece_reader;
 mod postgres;
 pub mod private_files;
@@ -44,6 +48,8 @@ pub use alert_model::{
 pub use data_dir_lock::{DataDirLock, Holder, LOCK_FILE, LockError};
 pub use error::{DatabaseError, DatabaseFailure, StoreError};
 pub use insight::{DeliveryStats, HistoryBucket, TraceFilter, TracedMessage};
+/// Messages `prune_messages` looks at per write transaction.
+pub use message_retention::BATCH as MESSAGE_PRUNE_BATCH;
 pub use model::ConnectorQueueStats;
 pub use model::{
     ClaimedMessage, ClaimedRecipient, DueNextHop, LastError, MessageCursor, MessageFilter,
@@ -58,7 +64,7 @@ pub use roles::{
     AlertStore, AuditStore, AuthStore, BodyStore, CLUSTER_LEASE, ClusterStore, InsightStore,
     NodeStore, OperatorStore, QueueStore, SettingsStore, StoreChanges,
 };
-pub use sqlite::{MESSAGE_PRUNE_BATCH, SqliteOptions, SqliteStore};
+pub use sqlite::{SqliteOptions, SqliteStore};
 pub use stored_body::{BodyReader, StoredBody};
 
 use std::sync::Arc;

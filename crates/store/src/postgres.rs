@@ -7,23 +7,30 @@
 //! column encodings (`crate::columns`). Bodies live in the database in
 //! pieces, so that any node can deliver any message.
 //!
-//! The roles come one by one: each `role_*` module implements one of the
-//! store's role traits and runs the behavioural tests of that role.
+//! Each `role_*` module implements one of the store's role traits; with
+//! all of them, `PostgresStore` is a `Store`.
 
 mod admin_tokens;
 mod alert_outbox;
 mod alerts;
 mod audit;
 mod changes;
+mod insight;
 mod invalid_recipients;
 mod nodes;
+mod operator;
+mod optional_key;
+#[cfg(test)]
+mod plans;
 mod queue;
 mod role_alerts;
 mod role_audit;
 mod role_auth;
 mod role_bodies;
 mod role_cluster;
+mod role_insight;
 mod role_nodes;
+mod role_operator;
 mod role_queue;
 mod role_settings;
 mod schema;

@@ -14,6 +14,15 @@ use time::OffsetDateTime;
 pub const ENVELOPE_COLUMNS: &str = "id, org, sender, received_at, expires_at, dsn_ret, \
      dsn_envid, message_id_header, size, delay_notice_sent";
 
+/// `ENVELOPE_COLUMNS` of the messages named `table` in a join.
+pub fn envelope_columns_of(table: &str) -> String {
+    let columns: Vec<String> = ENVELOPE_COLUMNS
+        .split(',')
+        .map(|column| format!("{table}.{}", column.trim()))
+        .collect();
+    columns.join(", ")
+}
+
 /// The columns of `next_hop_holds` that `hold` reads.
 pub const HOLD_COLUMNS: &str = "next_hop, until_at, failures, diagnosis";
 

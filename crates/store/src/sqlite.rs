@@ -62,9 +62,6 @@ mod transaction;
 mod waiting_addresses;
 mod writer;
 
-/// Messages `prune_messages` looks at per write transaction.
-pub use message_retention::BATCH as MESSAGE_PRUNE_BATCH;
-
 use crate::InvalidRecipientSource;
 use crate::{AdminToken, DataDirLock};
 use crate::{

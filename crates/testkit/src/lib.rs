@@ -8,6 +8,7 @@
 pub mod certs;
 pub mod dns_server;
 pub mod ports;
+pub mod postgres_schema;
 pub mod smtp_server;
 
 pub use certs::{TestCa, TestCert, Validity};

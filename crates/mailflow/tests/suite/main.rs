@@ -12,6 +12,7 @@ mod common;
 mod admin_token;
 mod alerts_cli;
 mod check_config;
+mod cluster;
 mod crash_loop;
 mod crash_recovery;
 mod data_dir_modes;

@@ -109,7 +109,11 @@ impl QueueStore for PostgresStore {
     }
 
     async fn recover_in_flight(&self, node: &str, now: OffsetDateTime) -> Result<u64> {
-        transaction::write!(self.pool, conn => due::recover_in_flight(conn, node, now))
+        transaction::write!(self.pool, conn => due::recover_in_flight(conn, Some(node), now))
+    }
+
+    async fn recover_expired_leases(&self, now: OffsetDateTime) -> Result<u64> {
+        transaction::write!(self.pool, conn => due::recover_in_flight(conn, None, now))
     }
 
     async fn release_claims(

@@ -10,7 +10,7 @@ use crate::{Result, StoreError};
 use sqlx::PgPool;
 use sqlx::migrate::{MigrateError, Migrator};
 
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+pub(super) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 pub async fn migrate(pool: &PgPool) -> Result<()> {
     match MIGRATOR.run(pool).await {

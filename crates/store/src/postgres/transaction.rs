@@ -52,3 +52,14 @@ pub fn finished<T>(result: Result<T>, runs: u32) -> Option<Result<T>> {
         other => Some(on_write(other)),
     }
 }
+
+/// A read-only transaction that sees one snapshot throughout, for reads
+/// whose statements must agree (the waiting counts and the seeks beside
+/// them).
+pub async fn snapshot(pool: &sqlx::PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}

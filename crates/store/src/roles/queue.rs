@@ -125,6 +125,12 @@ pub trait QueueStore: Send + Sync + 'static {
     /// ran out) go back to `queued`. Returns how many.
     async fn recover_in_flight(&self, node: &str, now: OffsetDateTime) -> Result<u64>;
 
+    /// Recipients whose lease ran out before `now`, whichever node held
+    /// them, go back to `queued` (each with a `recovered` event): a node
+    /// sharing the store sweeps for the work of nodes that died. Returns
+    /// how many.
+    async fn recover_expired_leases(&self, now: OffsetDateTime) -> Result<u64>;
+
     /// A delivery round that stopped without recording an outcome gives
     /// its claims back: those of `claims` (message, recipient index) still
     /// `in_flight` under `node`'s lease go back to `queued`, due at

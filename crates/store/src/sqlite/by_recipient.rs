@@ -1,62 +1,24 @@
 //! Listings narrowed by a recipient's address or last error code, newest
-//! first, read from the recipients' side: the index on the address
-//! (`recipients_address`) or on the code (`recipients_code`) holds the
-//! arrival time and the message after the key, so the walk starts at the
-//! newest match and stops after a page, joining each message once. Walking
-//! the messages newest first instead tested every message younger than
-//! the matches, the whole queue for a recipient or a code seen only at its
-//! start (migration 0015).
+//! first (see `crate::message_query`), on SQLite: the walk goes through
+//! `recipients_address` or `recipients_code` (migration 0015).
 
 use super::codec::{id_to_db, limit_to_db, time_to_db};
 use super::reads::messages_where;
-use super::rows::ENVELOPE_COLUMNS;
-use crate::{MessageCursor, Result, StoredMessage};
-use mailflow_core::RecipientState;
+use super::rows::envelope_columns_of;
+use crate::message_query::MessageQuery;
+use crate::{Result, StoredMessage};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-use time::OffsetDateTime;
-
-/// What a listing asks of one recipient (all of it of the same one) and of
-/// its message. It walks the address index when an address is given, else
-/// the code index: one of the two must be.
-#[derive(Default)]
-pub struct RecipientWalk<'a> {
-    pub address: Option<&'a str>,
-    pub code: Option<&'a str>,
-    pub state: Option<RecipientState>,
-    pub connector: Option<&'a str>,
-    pub org: Option<&'a str>,
-    pub sender: Option<&'a str>,
-    /// Received at or after.
-    pub received_after: Option<OffsetDateTime>,
-    /// Received before.
-    pub received_before: Option<OffsetDateTime>,
-    /// The page goes on after this message, newest first.
-    pub after: Option<MessageCursor>,
-    /// 0: no limit.
-    pub limit: usize,
-}
-
-impl RecipientWalk<'_> {
-    /// Whether it has an index to walk.
-    pub fn applies(&self) -> bool {
-        self.address.is_some() || self.code.is_some()
-    }
-}
 
 /// The messages of the walk, newest first, each with its recipients.
 pub async fn messages(
     conn: &mut SqliteConnection,
-    walk: &RecipientWalk<'_>,
+    walk: &MessageQuery<'_>,
 ) -> Result<Vec<StoredMessage>> {
     let mut query = select(walk);
     messages_where(conn, query.build()).await
 }
 
-fn select<'a>(walk: &RecipientWalk<'a>) -> QueryBuilder<'a, Sqlite> {
-    let columns: Vec<String> = ENVELOPE_COLUMNS
-        .split(',')
-        .map(|column| format!("m.{}", column.trim()))
-        .collect();
+fn select<'a>(walk: &MessageQuery<'a>) -> QueryBuilder<'a, Sqlite> {
     // Without statistics the planner may take either index when both
     // keys are given; the address is the narrower.
     let index = if walk.address.is_some() {
@@ -66,7 +28,7 @@ fn select<'a>(walk: &RecipientWalk<'a>) -> QueryBuilder<'a, Sqlite> {
     };
     let mut query = QueryBuilder::<Sqlite>::new(format!(
         "SELECT {} FROM recipients r INDEXED BY {index} JOIN messages m ON m.id = r.message_id WHERE ",
-        columns.join(", ")
+        envelope_columns_of("m")
     ));
     match (walk.address, walk.code) {
         (Some(address), code) => {
@@ -134,9 +96,11 @@ fn select<'a>(walk: &RecipientWalk<'a>) -> QueryBuilder<'a, Sqlite> {
 mod tests {
     use super::super::plans::{assert_walks_no_backlog, plan};
     use super::*;
-    use mailflow_core::MessageId;
+    use crate::MessageCursor;
+    use mailflow_core::{MessageId, RecipientState};
+    use time::OffsetDateTime;
 
-    async fn plan_of(walk: &RecipientWalk<'_>) -> Vec<String> {
+    async fn plan_of(walk: &MessageQuery<'_>) -> Vec<String> {
         let sql = select(walk).sql().to_string();
         assert_walks_no_backlog(&sql).await;
         let steps = plan(&sql).await;
@@ -147,8 +111,8 @@ mod tests {
         steps
     }
 
-    fn every_filter<'a>() -> RecipientWalk<'a> {
-        RecipientWalk {
+    fn every_filter<'a>() -> MessageQuery<'a> {
+        MessageQuery {
             state: Some(RecipientState::Deferred),
             connector: Some("to-onprem"),
             org: Some("acme"),
@@ -160,13 +124,13 @@ mod tests {
                 id: MessageId::new(),
             }),
             limit: 100,
-            ..RecipientWalk::default()
+            ..MessageQuery::default()
         }
     }
 
     #[tokio::test]
     async fn a_listing_by_address_walks_the_address_index_from_the_newest() {
-        let walk = RecipientWalk {
+        let walk = MessageQuery {
             address: Some("carol@dead.test"),
             code: Some("4.4.316"),
             ..every_filter()
@@ -180,7 +144,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_listing_by_code_walks_the_code_index_from_the_newest() {
-        let walk = RecipientWalk {
+        let walk = MessageQuery {
             code: Some("4.4.316"),
             ..every_filter()
         };
@@ -189,10 +153,10 @@ mod tests {
             steps[0].starts_with("SEARCH r USING INDEX recipients_code (last_error_code=?"),
             "{steps:#?}"
         );
-        let bare = RecipientWalk {
+        let bare = MessageQuery {
             code: Some("4.4.316"),
             limit: 100,
-            ..RecipientWalk::default()
+            ..MessageQuery::default()
         };
         let steps = plan_of(&bare).await;
         assert!(

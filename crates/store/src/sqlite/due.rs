@@ -165,15 +165,16 @@ pub async fn next_wakeup(conn: &mut SqliteConnection) -> Result<Option<OffsetDat
 /// in the queue, due now (or when their next hop's hold ends), each with a
 /// `recovered` event naming the node that held it: its delivery may have
 /// got through.
+/// `node` `None`: only the recipients whose lease ran out.
 pub async fn recover_in_flight(
     conn: &mut SqliteConnection,
-    node: &str,
+    node: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<u64> {
     in_transaction(conn, async |conn| {
         let taken_back = format!(
             "SELECT {RECOVERED_COLUMNS} FROM recipients \
-             WHERE state = 'in_flight' AND (lease_node = ?2 OR lease_until < ?1)"
+             WHERE state = 'in_flight' AND (lease_node IS ?2 OR lease_until < ?1)"
         );
         let rows = sqlx::query(&taken_back)
             .bind(time_to_db(now))
@@ -187,7 +188,7 @@ pub async fn recover_in_flight(
         let sql = format!(
             "UPDATE recipients SET state = 'queued', next_attempt_at = {}, \
              lease_node = NULL, lease_until = NULL, updated_at = ?1 \
-             WHERE state = 'in_flight' AND (lease_node = ?2 OR lease_until < ?1)",
+             WHERE state = 'in_flight' AND (lease_node IS ?2 OR lease_until < ?1)",
             not_before_hold("?1")
         );
         let recovered = sqlx::query(&sql)

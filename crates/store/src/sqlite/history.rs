@@ -4,39 +4,26 @@
 //! MX routing without a connector is stored under the connector name `''`
 //! (the column is part of the key, so it cannot be NULL).
 
-use super::codec::{count_to_u64, json_from_db, json_to_db, time_from_db, time_to_db};
+use super::codec::{key_to_db, time_to_db};
 use super::transaction::in_transaction;
+use crate::insight_rows::{failures_to_db, history_bucket};
 use crate::{HistoryBucket, Result};
-use sqlx::{Row, SqliteConnection};
-use std::collections::BTreeMap;
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
-
-fn connector_to_db(connector: Option<&str>) -> &str {
-    connector.unwrap_or("")
-}
-
-fn connector_from_db(name: String) -> Option<String> {
-    (!name.is_empty()).then_some(name)
-}
 
 pub async fn save_history(conn: &mut SqliteConnection, buckets: &[HistoryBucket]) -> Result<()> {
     in_transaction(conn, async |conn| {
         for bucket in buckets {
-            let failures: BTreeMap<&str, u64> = bucket
-                .failures
-                .iter()
-                .map(|(code, n)| (code.as_str(), *n))
-                .collect();
             sqlx::query(
                 "INSERT INTO history (org, connector, minute, queued, failures) \
                  VALUES (?, ?, ?, ?, ?) ON CONFLICT (org, connector, minute) DO UPDATE \
                  SET queued = excluded.queued, failures = excluded.failures",
             )
             .bind(&bucket.org)
-            .bind(connector_to_db(bucket.connector.as_deref()))
+            .bind(key_to_db(bucket.connector.as_deref()))
             .bind(time_to_db(bucket.minute))
             .bind(i64::try_from(bucket.queued).unwrap_or(i64::MAX))
-            .bind(json_to_db(&failures))
+            .bind(failures_to_db(bucket))
             .execute(&mut *conn)
             .await?;
         }
@@ -56,23 +43,11 @@ pub async fn history(
          WHERE org = ? AND connector = ? AND minute >= ? ORDER BY minute",
     )
     .bind(org)
-    .bind(connector_to_db(connector))
+    .bind(key_to_db(connector))
     .bind(time_to_db(since))
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let failures: BTreeMap<String, u64> =
-                json_from_db("history.failures", row.try_get::<&str, _>("failures")?)?;
-            Ok(HistoryBucket {
-                org: org.to_string(),
-                connector: connector_from_db(row.try_get("connector")?),
-                minute: time_from_db(row.try_get("minute")?),
-                queued: count_to_u64("queued", row.try_get("queued")?)?,
-                failures: failures.into_iter().collect(),
-            })
-        })
-        .collect()
+    rows.iter().map(|row| history_bucket(org, row)).collect()
 }
 
 pub async fn prune_events(conn: &mut SqliteConnection, before: OffsetDateTime) -> Result<u64> {

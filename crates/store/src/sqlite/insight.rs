@@ -11,23 +11,15 @@
 //! the events of one connector in a time window, per type
 //! (`events_connector`: org, connector, type, time, code).
 
-use super::codec::{
-    count_to_u64, id_from_db, json_from_db, opt_json_from_db, time_from_db, time_to_db,
-};
+use super::codec::{count_to_u64, time_to_db};
 use super::due::PENDING;
+use crate::insight_rows::{
+    self, CodeCount, DATA_DROP_MESSAGES, DROPPED, OlderCount, Side, Tallies,
+};
 use crate::{ConnectorQueueStats, DeliveryStats, LastError, Result};
 use mailflow_core::{Event, MessageId};
-use sqlx::{Connection, Row, SqliteConnection};
-use std::collections::BTreeMap;
+use sqlx::{Connection, SqliteConnection};
 use time::OffsetDateTime;
-
-/// Pending recipients of one connector (`None`: MX routing) under one last
-/// error code (`None`: no error yet), as `pending_counts` has them.
-struct CodeCount {
-    connector: Option<String>,
-    code: Option<String>,
-    recipients: u64,
-}
 
 /// The organisation's non-empty counts, of one connector when given
 /// (`Some(None)`: MX routing), in connector and code order.
@@ -46,24 +38,7 @@ async fn code_counts(
     .bind(connector.flatten().unwrap_or(""))
     .fetch_all(conn)
     .await?;
-    let blank_is_none = |text: String| (!text.is_empty()).then_some(text);
-    rows.into_iter()
-        .map(|row| {
-            Ok(CodeCount {
-                connector: blank_is_none(row.try_get("connector")?),
-                code: blank_is_none(row.try_get("code")?),
-                recipients: count_to_u64("recipients", row.try_get("recipients")?)?,
-            })
-        })
-        .collect()
-}
-
-/// Counts of one connector, gathered code by code.
-#[derive(Default)]
-struct Tally {
-    queued: u64,
-    oldest: Option<i64>,
-    by_code: Vec<(String, u64)>,
+    rows.iter().map(insight_rows::code_count).collect()
 }
 
 pub async fn queue_stats(
@@ -72,36 +47,21 @@ pub async fn queue_stats(
 ) -> Result<Vec<ConnectorQueueStats>> {
     // One snapshot: the counts and the seeks agree.
     let mut tx = conn.begin().await?;
-    let mut tallies: BTreeMap<Option<String>, Tally> = BTreeMap::new();
+    let mut tallies = Tallies::default();
     for group in code_counts(&mut tx, org, None).await? {
         let oldest = oldest_received(&mut tx, org, &group).await?;
-        let tally = tallies.entry(group.connector).or_default();
-        tally.queued += group.recipients;
-        tally.oldest = [tally.oldest, oldest].into_iter().flatten().min();
-        if let Some(code) = group.code {
-            tally.by_code.push((code, group.recipients));
-        }
+        tallies.add(group, oldest);
     }
-    let mut stats = Vec::with_capacity(tallies.len());
-    for (connector, mut tally) in tallies {
-        tally
-            .by_code
-            .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let (last_error, last_next_hop) = latest_error(&mut tx, org, connector.as_deref()).await?;
-        let data_drop_messages = if tally.by_code.iter().any(|(code, _)| code == DROPPED) {
+    let mut stats = Vec::new();
+    for tally in tallies.into_connectors() {
+        let connector = tally.connector.clone();
+        let last_error = latest_error(&mut tx, org, connector.as_deref()).await?;
+        let data_drop_messages = if tally.has_drops() {
             data_drop_messages(&mut tx, org, connector.as_deref()).await?
         } else {
             Vec::new()
         };
-        stats.push(ConnectorQueueStats {
-            connector,
-            queued: tally.queued,
-            oldest_received_at: tally.oldest.map(time_from_db),
-            by_code: tally.by_code,
-            last_error,
-            last_next_hop,
-            data_drop_messages,
-        });
+        stats.push(tally.into_stats(last_error, data_drop_messages));
     }
     tx.commit().await?;
     Ok(stats)
@@ -143,17 +103,8 @@ async fn latest_error(
         .bind(connector)
         .fetch_optional(conn)
         .await?;
-    let Some(row) = row else {
-        return Ok((None, None));
-    };
-    let error = opt_json_from_db("last_error", row.try_get("last_error")?)?;
-    Ok((error, Some(row.try_get("next_hop")?)))
+    insight_rows::latest_error(row.as_ref())
 }
-
-/// The code of a dropped connection, at any stage.
-const DROPPED: &str = "4.4.318";
-/// How many messages dropped during their data an insight names at most.
-const DATA_DROP_MESSAGES: i64 = 5;
 
 /// Waiting messages of a connector whose last error is a connection
 /// dropped during their data or after their final dot, most recently
@@ -177,19 +128,11 @@ async fn data_drop_messages(
         .bind(DATA_DROP_MESSAGES)
         .fetch_all(conn)
         .await?;
-    rows.iter()
-        .map(|row| {
-            let id = id_from_db(row.try_get("message_id")?)?;
-            Ok((id, count_to_u64("recipients", row.try_get("recipients")?)?))
-        })
-        .collect()
+    rows.iter().map(insight_rows::data_drop).collect()
 }
 
-/// Pending recipients of a connector that arrived before `cutoff`. The
-/// connector's total is known from the counts, so the side of the cut-off
-/// that is smaller is counted (both are tried with a growing limit): the
-/// work follows the smaller of the old part and the young part of the
-/// backlog, not the backlog.
+/// Pending recipients of a connector that arrived before `cutoff`, the
+/// smaller side of the cut-off counted (see `insight_rows::OlderCount`).
 pub async fn queued_older_than(
     conn: &mut SqliteConnection,
     org: &str,
@@ -200,26 +143,12 @@ pub async fn queued_older_than(
     let groups = code_counts(&mut tx, org, Some(connector)).await?;
     let total: u64 = groups.iter().map(|group| group.recipients).sum();
     let cutoff = time_to_db(cutoff);
-    let mut limit: u64 = 1024;
-    let older = loop {
-        let older = count_side(&mut tx, org, &groups, Side::Before(cutoff), limit).await?;
-        if older < limit {
-            break older;
-        }
-        let younger = count_side(&mut tx, org, &groups, Side::AtOrAfter(cutoff), limit).await?;
-        if younger < limit || limit > total {
-            break total.saturating_sub(younger);
-        }
-        limit = limit.saturating_mul(8);
-    };
+    let mut older = OlderCount::new(total);
+    while let Some((side, limit)) = older.question() {
+        older.answer(count_side(&mut tx, org, &groups, side, cutoff, limit).await?);
+    }
     tx.commit().await?;
-    Ok(older)
-}
-
-#[derive(Clone, Copy)]
-enum Side {
-    Before(i64),
-    AtOrAfter(i64),
+    Ok(older.older())
 }
 
 fn count_side_sql(comparison: &str) -> String {
@@ -237,11 +166,12 @@ async fn count_side(
     org: &str,
     groups: &[CodeCount],
     side: Side,
+    cutoff: i64,
     limit: u64,
 ) -> Result<u64> {
-    let (comparison, cutoff) = match side {
-        Side::Before(at) => ("<", at),
-        Side::AtOrAfter(at) => (">=", at),
+    let comparison = match side {
+        Side::Before => "<",
+        Side::AtOrAfter => ">=",
     };
     let sql = count_side_sql(comparison);
     let mut counted = 0;
@@ -263,9 +193,6 @@ async fn count_side(
     Ok(counted)
 }
 
-/// Expiry is not an attempt: a `failed` event with `4.4.7` is left out.
-const EXPIRED: &str = "4.4.7";
-
 /// Read from the entries of the three types alone (migration 0016).
 const DELIVERY_STATS_SQL: &str = "SELECT kind, code, COUNT(*) AS n, MAX(at) AS latest \
      FROM events INDEXED BY events_connector \
@@ -286,27 +213,7 @@ pub async fn delivery_stats(
         .bind(time_to_db(until))
         .fetch_all(conn)
         .await?;
-    let mut stats = DeliveryStats::default();
-    let mut failures: BTreeMap<String, u64> = BTreeMap::new();
-    for row in rows {
-        let kind: String = row.try_get("kind")?;
-        let code: Option<String> = row.try_get("code")?;
-        let count = count_to_u64("count", row.try_get("n")?)?;
-        let latest = Some(time_from_db(row.try_get("latest")?));
-        if kind == "delivered" {
-            stats.successes += count;
-            stats.last_success_at = stats.last_success_at.max(latest);
-        } else if code.as_deref() != Some(EXPIRED) {
-            *failures.entry(code.unwrap_or_default()).or_default() += count;
-            stats.last_failure_at = stats.last_failure_at.max(latest);
-        }
-    }
-    stats.failures_by_code = failures.into_iter().collect();
-    stats
-        .failures_by_code
-        .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    stats.attempts = stats.successes + stats.failures_by_code.iter().map(|(_, n)| n).sum::<u64>();
-    Ok(stats)
+    insight_rows::delivery_stats(&rows)
 }
 
 pub async fn last_attempt(
@@ -322,8 +229,7 @@ pub async fn last_attempt(
     .bind(connector)
     .fetch_optional(conn)
     .await?;
-    row.map(|row| json_from_db("event", row.try_get::<&str, _>("event")?))
-        .transpose()
+    row.as_ref().map(insight_rows::event).transpose()
 }
 
 #[cfg(test)]

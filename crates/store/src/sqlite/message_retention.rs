@@ -1,27 +1,15 @@
-//! Finished messages leave the store with their trace: a message none of
-//! whose recipients waits any more, and whose last recipient finished
-//! before the event retention's cutoff, is deleted with its recipients
-//! (`ON DELETE CASCADE`), so that the file grows with the queue and the
-//! retained trace, not with every message ever relayed. A message that
-//! still owes its sender a report stays until the report is queued.
-//!
-//! The pass walks the messages received before the cutoff in arrival
-//! order, `BATCH` at a time, each batch one write transaction that resumes
-//! where the one before stopped: messages that must stay (a backlog older
-//! than a short retention, say) are looked at once per pass, and no batch
-//! holds the writer for more than `BATCH` of them.
+//! Retention of finished messages on SQLite (see `crate::message_retention`):
+//! a batch deletes the finished messages with their recipients (`ON DELETE
+//! CASCADE`). The spool's segments go once no row points into them.
 //!
 //! Segment numbers stay unique without the deleted rows: the spool numbers
 //! a new segment past both its files and the rows that remain.
 
 use super::codec::{limit_to_db, time_to_db};
 use crate::Result;
+use crate::message_retention::{Batch, Cursor};
 use sqlx::SqliteConnection;
 use time::OffsetDateTime;
-
-/// Messages looked at per transaction, so that accepts waiting for the
-/// single writer wait for one short batch, not for the whole pass.
-pub const BATCH: usize = 2000;
 
 /// The arrival time of the last of the next `?3` messages received after
 /// `?1` and before `?2`: an index-only walk of `messages_received`.
@@ -35,24 +23,6 @@ const DELETE_FINISHED: &str = "DELETE FROM messages AS m \
      AND NOT EXISTS (SELECT 1 FROM recipients r \
                      WHERE r.message_id = m.id AND r.updated_at >= ?3) \
      AND NOT EXISTS (SELECT 1 FROM reports_owed o WHERE o.message_id = m.id)";
-
-/// Where a pass has got to: the arrival time of the last message looked at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor(i64);
-
-impl Cursor {
-    /// Before every message.
-    pub const START: Cursor = Cursor(i64::MIN);
-}
-
-/// What one batch did: how many messages it deleted, and where the next
-/// batch starts (`None`: the pass has looked at every message received
-/// before the cutoff).
-#[derive(Debug, PartialEq, Eq)]
-pub struct Batch {
-    pub deleted: u64,
-    pub next: Option<Cursor>,
-}
 
 /// Looks at the next `batch` messages received after `from` and before
 /// `before` (all of those received at the last one's time, too), and

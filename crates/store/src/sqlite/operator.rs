@@ -6,15 +6,14 @@
 //! covers `queued` and `deferred`); recipients in flight are left to their
 //! attempt. Due times set here keep the holds invariant (`holds`).
 
-use super::codec::{
-    count_to_u32, count_to_u64, id_from_db, id_to_db, json_to_db, limit_to_db, time_to_db,
-};
+use super::codec::{count_to_u64, id_to_db, limit_to_db, time_to_db};
 use super::due::{PENDING, WAITING};
 use super::holds::not_before_hold;
 use super::transaction::in_transaction;
+use crate::operator_rows::{self, operator_event_template, pending_recipient};
 use crate::{PendingRecipient, Result, WaitingCount, WaitingCursor};
-use mailflow_core::{Event, EventKind, MessageId, RecipientState};
-use sqlx::{Row, SqliteConnection};
+use mailflow_core::RecipientState;
+use sqlx::SqliteConnection;
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -113,30 +112,6 @@ pub async fn retry_now(
     .await
 }
 
-/// The JSON of an operator event of `action` by `actor` at `now`, with no
-/// message or recipient yet (an `INSERT … SELECT` sets them per row), and
-/// the event kind's name.
-pub(super) fn operator_event_template(
-    action: &str,
-    actor: &str,
-    now: OffsetDateTime,
-) -> (String, &'static str) {
-    let kind = EventKind::Operator {
-        action: action.to_string(),
-        actor: actor.to_string(),
-    };
-    let kind_name = crate::columns::event_kind_name(&kind);
-    let template = json_to_db(&Event {
-        at: now,
-        message_id: MessageId(uuid::Uuid::nil()),
-        recipient: None,
-        next_hop: None,
-        connector: None,
-        kind,
-    });
-    (template, kind_name)
-}
-
 /// Writes the operator event of `action` for every recipient of the
 /// connector in `states`, with one `INSERT … SELECT`: a connector's queue
 /// may hold a million recipients, which are never loaded. The event's JSON
@@ -198,30 +173,7 @@ pub async fn waiting_counts(conn: &mut SqliteConnection, org: &str) -> Result<Ve
         .bind(org)
         .fetch_all(conn)
         .await?;
-    let mut counts = Vec::new();
-    for row in &rows {
-        let connector: String = row.try_get("connector")?;
-        let connector = (!connector.is_empty()).then_some(connector);
-        let pending = count_to_u64("pending", row.try_get("pending")?)?;
-        let in_flight = count_to_u64("in_flight", row.try_get("in_flight")?)?;
-        let suspended = count_to_u64("suspended", row.try_get("suspended")?)?;
-        let to_go = pending.saturating_sub(in_flight + suspended);
-        for (state, recipients) in [
-            (RecipientState::Queued, to_go),
-            (RecipientState::Suspended, suspended),
-        ] {
-            if recipients > 0 {
-                counts.push(WaitingCount {
-                    connector: connector.clone(),
-                    state,
-                    recipients,
-                });
-            }
-        }
-    }
-    // A few rows: ordered here rather than by a sort in the statement.
-    counts.sort_by(|a, b| (&a.connector, a.state.as_str()).cmp(&(&b.connector, b.state.as_str())));
-    Ok(counts)
+    operator_rows::waiting_counts(&rows)
 }
 
 /// Per connector in one snapshot: its pending recipients (`pending_counts`,
@@ -253,13 +205,8 @@ pub async fn waiting_recipients(
     let sql = waiting_page_sql();
     let mut page = Vec::new();
     for state in PAGE_STATES {
-        let (message, index) = match after {
-            Some(cursor) if cursor.state.as_str() > state.as_str() => continue,
-            Some(cursor) if cursor.state == state => {
-                (id_to_db(cursor.message_id), i64::from(cursor.index))
-            }
-            // From the first message of this state.
-            _ => (Vec::new(), -1),
+        let Some((message, index)) = page_start(after, state) else {
+            continue;
         };
         let rows = sqlx::query(&sql)
             .bind(1)
@@ -272,14 +219,7 @@ pub async fn waiting_recipients(
             .fetch_all(&mut *conn)
             .await?;
         for row in &rows {
-            page.push(PendingRecipient {
-                message_id: id_from_db(row.try_get("message_id")?)?,
-                index: count_to_u32("idx", row.try_get("idx")?)?,
-                address: row.try_get("address")?,
-                state,
-                connector: row.try_get("route_connector")?,
-                next_hop: row.try_get("next_hop")?,
-            });
+            page.push(pending_recipient(row, Some(state))?);
         }
         if page.len() >= limit {
             break;
@@ -289,13 +229,26 @@ pub async fn waiting_recipients(
 }
 
 /// The waiting states as the operator's reads mean them (not in flight:
-/// queued, deferred, suspended), in the order of their names, which
-/// is the order of pages.
+/// queued, deferred, suspended), in the order of their names, which is the
+/// order of pages.
 const PAGE_STATES: [RecipientState; 3] = [
     RecipientState::Deferred,
     RecipientState::Queued,
     RecipientState::Suspended,
 ];
+
+/// Where a page of waiting recipients of `state` starts, past (message,
+/// index) — from its first recipient when the page before ended in an
+/// earlier state — or `None` when the page before is past `state` already.
+fn page_start(after: Option<WaitingCursor>, state: RecipientState) -> Option<(Vec<u8>, i64)> {
+    match after {
+        Some(cursor) if cursor.state.as_str() > state.as_str() => None,
+        Some(cursor) if cursor.state == state => {
+            Some((id_to_db(cursor.message_id), i64::from(cursor.index)))
+        }
+        _ => Some((Vec::new(), -1)),
+    }
+}
 
 /// A page of one state in the order of `recipients_pending_by_state`,
 /// from a seek past `(?5, ?6)` (message, index). `?1` is a placeholder:

@@ -10,9 +10,10 @@
 use super::codec::{count_to_u64, time_to_db};
 use super::holds::not_before_hold;
 use super::json_rows;
-use super::operator::{UUID_TEXT, operator_event_template};
+use super::operator::UUID_TEXT;
 use super::record::REFRESH_PENDING;
 use super::transaction::in_transaction;
+use crate::operator_rows::operator_event_template;
 use crate::{QueueAction, Result};
 use mailflow_core::MessageId;
 use sqlx::SqliteConnection;

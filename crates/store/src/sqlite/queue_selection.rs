@@ -11,9 +11,10 @@
 //! `pending_counts`, a few rows. The smallest ids of all the seeks are the
 //! page.
 
-use super::codec::{count_to_u32, id_from_db, id_to_db, limit_to_db, push_ids, time_to_db};
+use super::codec::{id_from_db, id_to_db, key_from_db, limit_to_db, push_ids, time_to_db};
 use super::due::PENDING;
-use crate::{ConnectorChoice, PendingRecipient, QueueSelection, Result, SelectedMessage};
+use crate::operator_rows::{chosen_connectors, selected_messages, selected_states};
+use crate::{ConnectorChoice, QueueSelection, Result, SelectedMessage};
 use mailflow_core::{MessageId, RecipientState};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use std::collections::BTreeSet;
@@ -26,7 +27,7 @@ pub async fn select_pending(
 ) -> Result<Vec<SelectedMessage>> {
     let mut found = BTreeSet::new();
     for connector in connectors(conn, selection).await? {
-        for state in states(selection) {
+        for state in selected_states(selection) {
             let mut seek = QueryBuilder::<Sqlite>::new("");
             push_seek(&mut seek, selection, connector.as_deref(), state, after);
             seek.push(" ORDER BY r.message_id LIMIT ")
@@ -48,27 +49,8 @@ pub async fn select_pending(
     picked.push(" AND r.message_id IN (");
     push_ids(&mut picked, ids.iter().copied());
     picked.push(") ORDER BY r.message_id, r.idx");
-    let mut pages: Vec<SelectedMessage> = Vec::with_capacity(ids.len());
-    for row in picked.build().fetch_all(conn).await? {
-        let recipient = PendingRecipient {
-            message_id: id_from_db(row.try_get("message_id")?)?,
-            index: count_to_u32("idx", row.try_get("idx")?)?,
-            address: row.try_get("address")?,
-            state: super::codec::state_from_db(row.try_get("state")?)?,
-            connector: row.try_get("route_connector")?,
-            next_hop: row.try_get("next_hop")?,
-        };
-        match pages.last_mut() {
-            Some(message) if message.id == recipient.message_id => {
-                message.recipients.push(recipient)
-            }
-            _ => pages.push(SelectedMessage {
-                id: recipient.message_id,
-                recipients: vec![recipient],
-            }),
-        }
-    }
-    Ok(pages)
+    let rows = picked.build().fetch_all(conn).await?;
+    selected_messages(&rows)
 }
 
 /// The ids of one connector's messages with a recipient in `state` that
@@ -99,41 +81,23 @@ fn push_seek(
     push_narrowing(seek, selection);
 }
 
-/// The connectors to seek in: the one chosen (`None`: MX routing), or
-/// every one with pending mail in the organisation.
+/// The connectors to seek in: the one chosen, or every one with pending
+/// mail in the organisation.
 async fn connectors(
     conn: &mut SqliteConnection,
     selection: &QueueSelection,
 ) -> Result<Vec<Option<String>>> {
-    Ok(match &selection.connector {
-        Some(ConnectorChoice::Named(name)) => vec![Some(name.clone())],
-        Some(ConnectorChoice::Mx) => vec![None],
-        None => {
-            let names: Vec<String> = sqlx::query_scalar(
-                "SELECT DISTINCT connector FROM pending_counts \
-                 WHERE org = ? AND recipients > 0 ORDER BY connector",
-            )
-            .bind(&selection.org)
-            .fetch_all(conn)
-            .await?;
-            // No connector (MX routing) is '' there.
-            names
-                .into_iter()
-                .map(|name| (!name.is_empty()).then_some(name))
-                .collect()
-        }
-    })
-}
-
-/// The pending states to seek in: the one chosen, or all.
-fn states(selection: &QueueSelection) -> Vec<RecipientState> {
-    match selection.state {
-        Some(state) => vec![state],
-        None => RecipientState::ALL
-            .into_iter()
-            .filter(|state| state.is_pending())
-            .collect(),
+    if let Some(chosen) = chosen_connectors(selection) {
+        return Ok(chosen);
     }
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT connector FROM pending_counts \
+         WHERE org = ? AND recipients > 0 ORDER BY connector",
+    )
+    .bind(&selection.org)
+    .fetch_all(conn)
+    .await?;
+    Ok(names.into_iter().map(key_from_db).collect())
 }
 
 /// The whole selection as conditions on `recipients r`: pending ones only.

@@ -4,12 +4,11 @@
 //! Reads go through the read pool and never wait for the writer: in WAL
 //! mode they see the last committed state while a group commit is running.
 
-use super::by_recipient::{self, RecipientWalk};
-use super::codec::{
-    count_to_u64, id_from_db, id_to_db, json_from_db, limit_to_db, push_ids, time_to_db,
-};
+use super::by_recipient;
+use super::codec::{count_to_u64, id_from_db, id_to_db, limit_to_db, push_ids, time_to_db};
 use super::rows::{self, ENVELOPE_COLUMNS, Envelope, HOLD_COLUMNS, RECIPIENT_COLUMNS};
 use super::spool::{BodyAt, BodyRead, SpoolReader};
+use crate::message_query::MessageQuery;
 use crate::{MessageFilter, NextHopHold, Result, StoredBody, StoredMessage, StoredRecipient};
 use mailflow_core::{Event, MessageId};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
@@ -132,20 +131,9 @@ pub async fn list_messages(
     conn: &mut SqliteConnection,
     filter: &MessageFilter,
 ) -> Result<Vec<StoredMessage>> {
-    let walk = RecipientWalk {
-        address: filter.recipient.as_deref(),
-        code: filter.code.as_deref(),
-        state: filter.state,
-        connector: filter.connector.as_deref(),
-        org: None,
-        sender: filter.sender.as_deref(),
-        received_after: filter.received_after,
-        received_before: filter.received_before,
-        after: filter.after,
-        limit: filter.limit,
-    };
-    if walk.applies() {
-        return by_recipient::messages(conn, &walk).await;
+    let query = MessageQuery::of_listing(filter);
+    if query.walks_recipients() {
+        return by_recipient::messages(conn, &query).await;
     }
     let mut query =
         QueryBuilder::<Sqlite>::new(format!("SELECT {ENVELOPE_COLUMNS} FROM messages m WHERE "));
@@ -262,9 +250,7 @@ pub async fn events(conn: &mut SqliteConnection, id: MessageId) -> Result<Vec<Ev
         .bind(id_to_db(id))
         .fetch_all(conn)
         .await?;
-    rows.iter()
-        .map(|row| json_from_db("event", row.try_get::<&str, _>("event")?))
-        .collect()
+    rows.iter().map(crate::insight_rows::event).collect()
 }
 
 pub async fn next_hop_hold(

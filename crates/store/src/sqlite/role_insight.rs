@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::InsightStore;
+use crate::message_retention::{BATCH, Pass};
 
 #[async_trait]
 impl InsightStore for SqliteStore {
@@ -68,18 +69,13 @@ impl InsightStore for SqliteStore {
 
     async fn prune_messages(&self, before: OffsetDateTime) -> Result<u64> {
         // One batch per job: accepts queue behind a batch, not the whole pass.
-        let mut deleted = 0;
-        let mut from = message_retention::Cursor::START;
-        loop {
-            let batch = on_writer!(self, Durability::Relaxed, conn => {
-                message_retention::prune_batch(conn, before, from, message_retention::BATCH)
-            })?;
-            deleted += batch.deleted;
-            match batch.next {
-                Some(next) => from = next,
-                None => return Ok(deleted),
-            }
+        let mut pass = Pass::default();
+        while let Some(from) = pass.next() {
+            pass.done(on_writer!(self, Durability::Relaxed, conn => {
+                message_retention::prune_batch(conn, before, from, BATCH)
+            })?);
         }
+        Ok(pass.deleted())
     }
 
     async fn prune_history(&self, before: OffsetDateTime) -> Result<u64> {

@@ -106,7 +106,11 @@ impl QueueStore for SqliteStore {
 
     async fn recover_in_flight(&self, node: &str, now: OffsetDateTime) -> Result<u64> {
         let node = node.to_string();
-        on_writer!(self, Durability::Relaxed, conn => due::recover_in_flight(conn, &node, now))
+        on_writer!(self, Durability::Relaxed, conn => due::recover_in_flight(conn, Some(&node), now))
+    }
+
+    async fn recover_expired_leases(&self, now: OffsetDateTime) -> Result<u64> {
+        on_writer!(self, Durability::Relaxed, conn => due::recover_in_flight(conn, None, now))
     }
 
     async fn release_claims(

@@ -7,48 +7,32 @@
 //! without regard to ASCII case); a search by time alone walks the arrival
 //! index.
 
-use super::by_recipient::{self, RecipientWalk};
-use super::codec::{id_to_db, json_from_db, push_ids, time_to_db};
+use super::by_recipient;
+use super::codec::{id_to_db, push_ids, time_to_db};
 use super::reads::newest_first;
 use super::rows::ENVELOPE_COLUMNS;
+use crate::insight_rows;
+use crate::message_query::MessageQuery;
 use crate::{Result, StoredMessage, TraceFilter, TracedMessage};
-use mailflow_core::{Event, MessageId};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
-use std::collections::HashMap;
+use mailflow_core::Event;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 pub async fn trace(
     conn: &mut SqliteConnection,
     filter: &TraceFilter,
 ) -> Result<Vec<TracedMessage>> {
     let messages = matching_messages(conn, filter).await?;
-    let mut events = events_of(conn, &messages).await?;
-    Ok(messages
-        .into_iter()
-        .map(|message| {
-            let events = events.remove(&message.id).unwrap_or_default();
-            TracedMessage { message, events }
-        })
-        .collect())
+    let events = events_of(conn, &messages).await?;
+    Ok(insight_rows::traced(messages, events))
 }
 
 async fn matching_messages(
     conn: &mut SqliteConnection,
     filter: &TraceFilter,
 ) -> Result<Vec<StoredMessage>> {
-    if filter.message_id.is_none() && filter.message_id_header.is_none() {
-        let walk = RecipientWalk {
-            address: filter.recipient.as_deref(),
-            state: filter.status,
-            org: filter.org.as_deref(),
-            sender: filter.sender.as_deref(),
-            received_after: filter.since,
-            received_before: filter.until,
-            limit: filter.limit,
-            ..RecipientWalk::default()
-        };
-        if walk.applies() {
-            return by_recipient::messages(conn, &walk).await;
-        }
+    let query = MessageQuery::of_trace(filter);
+    if query.walks_recipients() {
+        return by_recipient::messages(conn, &query).await;
     }
     let mut query =
         QueryBuilder::<Sqlite>::new(format!("SELECT {ENVELOPE_COLUMNS} FROM messages m WHERE 1"));
@@ -102,20 +86,14 @@ fn push_recipient_filter(query: &mut QueryBuilder<Sqlite>, filter: &TraceFilter)
     query.push(")");
 }
 
-async fn events_of(
-    conn: &mut SqliteConnection,
-    messages: &[StoredMessage],
-) -> Result<HashMap<MessageId, Vec<Event>>> {
-    let mut by_message: HashMap<MessageId, Vec<Event>> = HashMap::new();
+/// The events of `messages`, each message's oldest first.
+async fn events_of(conn: &mut SqliteConnection, messages: &[StoredMessage]) -> Result<Vec<Event>> {
     if messages.is_empty() {
-        return Ok(by_message);
+        return Ok(Vec::new());
     }
     let mut query = QueryBuilder::<Sqlite>::new("SELECT event FROM events WHERE message_id IN (");
     push_ids(&mut query, messages.iter().map(|message| message.id));
     query.push(") ORDER BY message_id, at, seq");
-    for row in query.build().fetch_all(conn).await? {
-        let event: Event = json_from_db("event", row.try_get::<&str, _>("event")?)?;
-        by_message.entry(event.message_id).or_default().push(event);
-    }
-    Ok(by_message)
+    let rows = query.build().fetch_all(conn).await?;
+    rows.iter().map(insight_rows::event).collect()
 }

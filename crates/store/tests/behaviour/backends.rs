@@ -1,18 +1,15 @@
 //! Every back end, opened empty for one test.
 
 use mailflow_store::{
-    AlertStore, AuditStore, AuthStore, BodyStore, ClusterStore, NodeStore, PostgresOptions,
-    PostgresStore, QueueStore, SettingsStore, SqliteStore,
+    AlertStore, AuditStore, AuthStore, BodyStore, ClusterStore, InsightStore, NodeStore,
+    OperatorStore, PostgresOptions, PostgresStore, QueueStore, SettingsStore, SharedStore,
+    SqliteStore,
 };
 use sqlx::Connection;
 use std::sync::Arc;
 use tempfile::TempDir;
 
-/// The server the PostgreSQL tests use.
-pub fn database_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
-}
+pub use mailflow_testkit::postgres_schema::TestSchema;
 
 /// A store of one back end, with what keeps it alive (its directory, its
 /// schema) for as long as the test holds it.
@@ -23,7 +20,7 @@ pub enum Backend {
     },
     Postgres {
         store: Arc<PostgresStore>,
-        _schema: TestSchema,
+        schema: TestSchema,
     },
 }
 
@@ -76,8 +73,8 @@ impl Backend {
     pub async fn second_node(&self) -> Option<Arc<PostgresStore>> {
         match self {
             Backend::Sqlite { .. } => None,
-            Backend::Postgres { _schema, .. } => Some(Arc::new(
-                PostgresStore::connect(&_schema.url, PostgresOptions::default())
+            Backend::Postgres { schema, .. } => Some(Arc::new(
+                PostgresStore::connect(&schema.url, PostgresOptions::default())
                     .await
                     .expect("a second node connects"),
             )),
@@ -104,6 +101,72 @@ impl Backend {
             Backend::Postgres { store, .. } => store.clone(),
         }
     }
+
+    pub fn insight(&self) -> Arc<dyn InsightStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    pub fn operator(&self) -> Arc<dyn OperatorStore> {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    /// Every role at once, as the node holds it: both back ends are a
+    /// `Store`.
+    pub fn store(&self) -> SharedStore {
+        match self {
+            Backend::Sqlite { store, .. } => store.clone(),
+            Backend::Postgres { store, .. } => store.clone(),
+        }
+    }
+
+    /// Rows of `table`, read beside the store (not through it).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match self {
+            Backend::Sqlite { store, .. } => {
+                let mut conn = sqlite_connection(store).await;
+                sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+            }
+            Backend::Postgres { schema, .. } => {
+                let mut conn = sqlx::PgConnection::connect(&schema.url).await.unwrap();
+                sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
+            }
+        }
+    }
+
+    /// An organisation's pending recipients per connector and last error
+    /// code (MX routing and no code first), counted from the recipients
+    /// themselves, beside the store.
+    pub async fn pending_from_rows(&self, org: &str) -> Vec<(Option<String>, Option<String>, i64)> {
+        let sql = "SELECT route_connector, last_error_code, COUNT(*) FROM recipients \
+             WHERE org = $1 AND state IN ('queued', 'in_flight', 'deferred', 'suspended') \
+             GROUP BY route_connector, last_error_code";
+        let mut rows: Vec<(Option<String>, Option<String>, i64)> = match self {
+            Backend::Sqlite { store, .. } => {
+                let mut conn = sqlite_connection(store).await;
+                sqlx::query_as(sql).bind(org).fetch_all(&mut conn).await
+            }
+            Backend::Postgres { schema, .. } => {
+                let mut conn = sqlx::PgConnection::connect(&schema.url).await.unwrap();
+                sqlx::query_as(sql).bind(org).fetch_all(&mut conn).await
+            }
+        }
+        .unwrap();
+        rows.sort();
+        rows
+    }
+}
+
+/// A read-only connection of its own to the embedded store's file.
+async fn sqlite_connection(store: &SqliteStore) -> sqlx::SqliteConnection {
+    let url = format!("sqlite://{}?mode=ro", store.path().display());
+    sqlx::SqliteConnection::connect(&url).await.unwrap()
 }
 
 /// The queue with its bodies: most queue tests read both.
@@ -117,7 +180,7 @@ pub async fn every_backend() -> Vec<Backend> {
     let sqlite = SqliteStore::open(dir.path())
         .await
         .expect("sqlite store opens");
-    let schema = TestSchema::create().await;
+    let schema = TestSchema::create("mailflow_test").await;
     let postgres = PostgresStore::connect(&schema.url, PostgresOptions::default())
         .await
         .expect("postgres store opens");
@@ -128,60 +191,7 @@ pub async fn every_backend() -> Vec<Backend> {
         },
         Backend::Postgres {
             store: Arc::new(postgres),
-            _schema: schema,
+            schema,
         },
     ]
-}
-
-/// A schema of its own on the test server, so that tests running at once
-/// do not see each other's rows; dropped with the value.
-pub struct TestSchema {
-    pub name: String,
-    /// `database_url()` with the schema as the connections' search path.
-    pub url: String,
-}
-
-impl TestSchema {
-    pub async fn create() -> TestSchema {
-        let base = database_url();
-        let name = format!("mailflow_test_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = sqlx::PgConnection::connect(&base)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL at {base} does not answer ({e}); start it (scripts/test.sh does) \
-                 or set DATABASE_URL"
-                )
-            });
-        sqlx::query(&format!("CREATE SCHEMA {name}"))
-            .execute(&mut conn)
-            .await
-            .expect("test schema created");
-        conn.close().await.ok();
-        let separator = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{separator}options=-c%20search_path%3D{name}");
-        TestSchema { name, url }
-    }
-}
-
-impl Drop for TestSchema {
-    fn drop(&mut self) {
-        let (base, name) = (database_url(), self.name.clone());
-        // Drop runs inside a test's runtime; the schema goes from a thread
-        // with a runtime of its own.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let mut conn = sqlx::PgConnection::connect(&base).await?;
-                sqlx::query(&format!("DROP SCHEMA {name} CASCADE"))
-                    .execute(&mut conn)
-                    .await?;
-                conn.close().await
-            })
-        });
-        let _ = dropped.join();
-    }
 }

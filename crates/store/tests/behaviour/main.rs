@@ -4,8 +4,8 @@
 //! (`postgres://postgres@127.0.0.1:5432/test` when unset; `scripts/test.sh`
 //! makes it ready).
 //!
-//! A role joins this suite when the PostgreSQL back end implements it; the
-//! other tests of the store still run against the embedded store alone.
+//! Every role is here; what is the embedded store's own (its files, its
+//! writer, its plans) is tested in `tests/embedded`.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -16,9 +16,14 @@ mod audit;
 mod auth;
 mod backends;
 mod cluster;
+mod insight;
+mod message_retention;
 mod nodes;
+mod operator;
 mod postgres_connect;
+mod queries;
 mod queue_cycle;
+mod queue_operations;
 mod reports_owed;
 mod schedule;
 mod settings;

@@ -187,3 +187,28 @@ async fn the_embedded_store_tells_of_no_changes_from_elsewhere() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_sweep_takes_back_only_leases_that_ran_out_whichever_node_held_them() {
+    let (first, second) = two_nodes().await;
+    let queue = first.queue();
+    for address in ["a@acme.test", "b@acme.test"] {
+        queue
+            .accept_message(onprem_message(t0(), address))
+            .await
+            .unwrap();
+    }
+    queue.claim("onprem", t0(), "a", LEASE, 1).await.unwrap();
+    second
+        .claim("onprem", t0() + minutes(2), "b", LEASE, 1)
+        .await
+        .unwrap();
+    // Past the first lease only: the second node's own claim stays.
+    let after_first = t0() + LEASE + minutes(1);
+    assert_eq!(second.recover_expired_leases(after_first).await.unwrap(), 1);
+    let claimed = second
+        .claim("onprem", after_first, "b", LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "the first node's work is due again");
+}

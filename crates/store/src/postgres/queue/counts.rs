@@ -39,11 +39,22 @@ impl CountChanges {
     /// A recipient went from `before` to `after` (`None`: it did not exist,
     /// or is gone).
     pub fn change(&mut self, before: Option<Counted<'_>>, after: Option<Counted<'_>>) {
+        self.change_many(before, after, 1);
+    }
+
+    /// `recipients` recipients went from `before` to `after` alike (a
+    /// statement that moved many, counted by group).
+    pub fn change_many(
+        &mut self,
+        before: Option<Counted<'_>>,
+        after: Option<Counted<'_>>,
+        recipients: i64,
+    ) {
         if let Some(before) = before {
-            self.count(before, -1);
+            self.count(before, -recipients);
         }
         if let Some(after) = after {
-            self.count(after, 1);
+            self.count(after, recipients);
         }
     }
 

@@ -103,9 +103,10 @@ pub async fn next_wakeup(pool: &PgPool) -> Result<Option<OffsetDateTime>> {
 /// that held it: its delivery may have got through. A recipient whose
 /// outcome its node is recording at this moment (its row locked) is left
 /// to that outcome.
+/// `node` `None`: only the recipients whose lease ran out.
 pub async fn recover_in_flight(
     conn: &mut PgConnection,
-    node: &str,
+    node: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<u64> {
     let sql = format!(
