@@ -32,7 +32,8 @@
 # mailflow_bench_* is created, written and dropped), PG_MAX_CONNECTIONS
 # (the node's [store] max_connections; mailflow's default when unset),
 # PG_STATS=0 to skip the database counts (they wait 11 s for the server's
-# statistics), SKIP_BUILD=1 to use the existing binary, CARGO_TARGET_DIR
+# statistics), PG_LOG_STATEMENTS=1 to have the server log every statement
+# run on the run's database (to count them; the server's log grows), SKIP_BUILD=1 to use the existing binary, CARGO_TARGET_DIR
 # (where the binary is built; MAILFLOW_BIN names another), TMPDIR for the
 # work dir (queues, data).
 set -euo pipefail
@@ -132,6 +133,14 @@ pg_counters() {
     server_psql -F ' ' -c "SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, \
         tup_deleted, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint \
         FROM pg_stat_database WHERE datname = '$1'"
+}
+
+# "table inserted updated deleted" for each table of database url $1 that
+# has rows written (a psql transaction on that database: read after
+# pg_counters).
+pg_tables() {
+    timeout 30 psql "$1" -v ON_ERROR_STOP=1 -qAt -F ' ' -c "SELECT relname, n_tup_ins, \
+        n_tup_upd, n_tup_del FROM pg_stat_user_tables ORDER BY relname"
 }
 
 # "pid ticks" of each server process working for database $1.
@@ -277,6 +286,12 @@ start_mailflow() {  # system
         if ! server_psql -c "CREATE DATABASE $database" >&2; then
             echo "unavailable cannot-create-a-database-on-$(pg_server_name)"; return
         fi
+        log "    database $database"
+        if [ "${PG_LOG_STATEMENTS:-0}" = 1 ]; then
+            # For counting statements: the server logs each one run on this
+            # database (a setting of the database, no restart).
+            server_psql -c "ALTER DATABASE $database SET log_statement = 'all'" >&2
+        fi
         url=$(pg_url "$database")
     fi
     sink_port=$(free_port); smtp_port=$(free_port "$sink_port")
@@ -310,6 +325,7 @@ run_mailflow() {  # system
         # statistics once its connections are idle a while.
         sleep 11
         pg_counters "$database" > "$WORK/$system.pg-before"
+        pg_tables "$(pg_url "$database")" > "$WORK/$system.pg-tables-before"
         pg_backend_ticks "$database" > "$WORK/$system.pg-ticks"
     fi
     cpu_before=$(cpu_ticks "$pid")
@@ -328,6 +344,7 @@ run_mailflow() {  # system
         # An idle server process reports its counts within 10 s.
         sleep 11
         pg_counters "$database" > "$WORK/$system.pg-after"
+        pg_tables "$(pg_url "$database")" > "$WORK/$system.pg-tables-after"
     fi
     echo "$result"
 }
@@ -517,6 +534,11 @@ main() {
                 { printf "%.3f transactions, %.3f rolled back, %.2f rows inserted, %.2f updated, %.2f deleted, %.0f WAL bytes (the server'"'"'s)",
                     ($1 - b[1]) / n, ($2 - b[2]) / n, ($3 - b[3]) / n, ($4 - b[4]) / n, ($5 - b[5]) / n, ($6 - b[6]) / n }' \
                 "$WORK/mailflow-pg.pg-before" "$WORK/mailflow-pg.pg-after")"
+            echo "mailflow-pg rows per message by table (inserted/updated/deleted): $(awk -v n="$N" '
+                NR == FNR { i[$1] = $2; u[$1] = $3; d[$1] = $4; next }
+                $2 - i[$1] + $3 - u[$1] + $4 - d[$1] > 0 {
+                    printf "%s%s %.2f/%.2f/%.2f", sep, $1, ($2 - i[$1]) / n, ($3 - u[$1]) / n, ($4 - d[$1]) / n; sep = ", " }' \
+                "$WORK/mailflow-pg.pg-tables-before" "$WORK/mailflow-pg.pg-tables-after")"
         fi
     fi
     for system in mailflow mailflow-pg; do
