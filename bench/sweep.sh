@@ -68,8 +68,9 @@ cpu_of() {
         print $5 pg }' "$1"
     return 0
 }
-# What the database did per message in run output $1.
+# What the database did per message in run output $1, and by table.
 database_of() { [ -f "$1" ] && sed -n 's/^mailflow-pg database per message: //p' "$1"; return 0; }
+tables_of() { [ -f "$1" ] && sed -n 's/^mailflow-pg rows per message by table (inserted\/updated\/deleted): //p' "$1"; return 0; }
 # Field $2 ("p50", "p99", "reached") of the latency line of system $3 in $1.
 latency_of() {
     [ -f "$1" ] && awk -v name="$3" -v field="$2" '$1 == name && $2 == "latency:" {
@@ -241,7 +242,7 @@ report() {
             reached+=("$(latency_of "$OUT/latency-$r-$system.out" reached "$system")")
         done
         local median99; median99=$(median "${p99[@]}")
-        printf '  %-12s %s msg/s offered over %s connections (reached %s), %s runs: p50 %s (%s), p99 %s (%s)   (SPEC target p99 < 10 ms: %s)\n' \
+        printf '  %-12s %s msg/s offered over %s connections (reached %s), runs: %s, p50 %s (%s), p99 %s (%s)   (SPEC target p99 < 10 ms: %s)\n' \
             "$system" "$(awk -v p="${PEAK[$system]}" 'BEGIN { printf "%.0f", p / 2 }')" "${PEAK_AT[$system]}" \
             "$(median "${reached[@]}")" "$(echo ${LAT_RUNS[$system]} | wc -w)" \
             "$(median "${p50[@]}")" "$(range "${p50[@]}")" "$median99" "$(range "${p99[@]}")" \
@@ -270,6 +271,7 @@ report() {
         for sessions in $SESSIONS; do
             for r in $(seq 1 "$ROUNDS_DONE"); do
                 echo "  $sessions sessions, round $r: $(database_of "$OUT/$r-$sessions.out")"
+                echo "      rows by table (inserted/updated/deleted): $(tables_of "$OUT/$r-$sessions.out")"
             done
         done
     fi
