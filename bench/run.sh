@@ -143,6 +143,18 @@ pg_tables() {
         n_tup_upd, n_tup_del FROM pg_stat_user_tables ORDER BY relname"
 }
 
+# "local-port segments" for each connection of process $1 to the server:
+# the TCP segments with data the server sent on it, about one per round
+# trip (a reply over 32 KB takes more than one).
+pg_replies() {
+    local port
+    port=$(echo "$PG_SERVER" | sed -n 's#^[a-z]*://[^/?]*:\([0-9][0-9]*\)\([/?].*\)\{0,1\}$#\1#p')
+    ss -Htinp "dport = :${port:-5432}" 2>/dev/null | awk -v pid="pid=$1," '
+        /^[A-Z]/ { mine = index($0, pid) > 0; n = split($4, a, ":"); local = a[n]; next }
+        mine { for (i = 1; i <= NF; i++) if ($i ~ /^data_segs_in:/) { split($i, b, ":"); print local, b[2] } }'
+    return 0
+}
+
 # "pid ticks" of each server process working for database $1.
 pg_backend_ticks() {
     local pid ticks
@@ -327,6 +339,7 @@ run_mailflow() {  # system
         pg_counters "$database" > "$WORK/$system.pg-before"
         pg_tables "$(pg_url "$database")" > "$WORK/$system.pg-tables-before"
         pg_backend_ticks "$database" > "$WORK/$system.pg-ticks"
+        pg_replies "$pid" > "$WORK/$system.pg-replies"
     fi
     cpu_before=$(cpu_ticks "$pid")
     result=$(send_and_wait "$port" "$WORK/$system/sink.out")
@@ -341,6 +354,8 @@ run_mailflow() {  # system
             NR == FNR { before[$1] = $2; next }
             { t += $2 - before[$1] }
             END { printf "%.2f", t / hz }' "$WORK/$system.pg-ticks" - > "$WORK/$system.pg-cpu"
+        pg_replies "$pid" | awk 'NR == FNR { before[$1] = $2; next } { t += $2 - before[$1] } END { print t + 0 }' \
+            "$WORK/$system.pg-replies" - > "$WORK/$system.pg-trips"
         # An idle server process reports its counts within 10 s.
         sleep 11
         pg_counters "$database" > "$WORK/$system.pg-after"
@@ -534,6 +549,8 @@ main() {
                 { printf "%.3f transactions, %.3f rolled back, %.2f rows inserted, %.2f updated, %.2f deleted, %.0f WAL bytes (the server'"'"'s)",
                     ($1 - b[1]) / n, ($2 - b[2]) / n, ($3 - b[3]) / n, ($4 - b[4]) / n, ($5 - b[5]) / n, ($6 - b[6]) / n }' \
                 "$WORK/mailflow-pg.pg-before" "$WORK/mailflow-pg.pg-after")"
+            [ -s "$WORK/mailflow-pg.pg-trips" ] && echo "mailflow-pg round trips per message: $(awk -v t="$(cat "$WORK/mailflow-pg.pg-trips")" -v n="$N" \
+                'BEGIN { printf "%.2f", t / n }') (TCP segments with data from the server to the node, ss)"
             echo "mailflow-pg rows per message by table (inserted/updated/deleted): $(awk -v n="$N" '
                 NR == FNR { i[$1] = $2; u[$1] = $3; d[$1] = $4; next }
                 $2 - i[$1] + $3 - u[$1] + $4 - d[$1] > 0 {
