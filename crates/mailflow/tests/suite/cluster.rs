@@ -7,7 +7,7 @@
 //! when it is back.
 
 use crate::common::cluster::{
-    ClusterDatabase, DatabaseStopped, ONE_AT_A_TIME, restart_database, start_node, start_node_with,
+    Cluster, ClusterDatabase, DatabaseStopped, ONE_AT_A_TIME, restart_database, start_node,
 };
 use crate::common::crash::{Submission, received_subjects, submit_subject};
 use mailflow_testkit::ports::BlackHole;
@@ -125,11 +125,8 @@ async fn last_reply(smtp: std::net::SocketAddr, commands: &[String]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_domain_added_through_one_node_is_in_force_on_the_other_within_seconds() {
     let _alone = ONE_AT_A_TIME.lock().await;
-    let database = ClusterDatabase::create("mailflow_cluster").await;
-    let dir = tempfile::tempdir().unwrap();
-    let next_hop = mailflow_testkit::refused_addr();
-    let first = start_node(&dir.path().join("a"), "node-a", &database.url, next_hop);
-    let second = start_node(&dir.path().join("b"), "node-b", &database.url, next_hop);
+    let cluster = Cluster::start(2, mailflow_testkit::refused_addr(), "").await;
+    let (first, second) = (&cluster.nodes[0], &cluster.nodes[1]);
     let unknown = "nobody@fabrikam.test";
     assert!(
         rcpt_reply(second.smtp, unknown).await.starts_with("250"),
@@ -141,17 +138,14 @@ async fn a_domain_added_through_one_node_is_in_force_on_the_other_within_seconds
 
     // Authoritative now, on every node: its unknown recipients are refused.
     refused_within_seconds(second.smtp, unknown).await;
-    drop((first, second));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_restarted_under_load_loses_nothing_accepted() {
     let _alone = ONE_AT_A_TIME.lock().await;
-    let database = ClusterDatabase::create("mailflow_cluster").await;
-    let dir = tempfile::tempdir().unwrap();
     let sink = SmtpServer::start(SmtpBehavior::new()).await;
-    let first = start_node(&dir.path().join("a"), "node-a", &database.url, sink.addr());
-    let second = start_node(&dir.path().join("b"), "node-b", &database.url, sink.addr());
+    let cluster = Cluster::start(2, sink.addr(), "").await;
+    let (first, second) = (&cluster.nodes[0], &cluster.nodes[1]);
 
     // Senders on both nodes, one message after the other, while the
     // database restarts under them.
@@ -206,29 +200,15 @@ async fn a_database_restarted_under_load_loses_nothing_accepted() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    drop((first, second));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_connector_opens_one_alert_however_many_nodes_watch_it() {
     let _alone = ONE_AT_A_TIME.lock().await;
-    let database = ClusterDatabase::create("mailflow_cluster").await;
-    let dir = tempfile::tempdir().unwrap();
     // The next hop refuses every connection: the connector is stuck.
-    let next_hop = mailflow_testkit::refused_addr();
     let alerts = "\n[alerts]\nqueued_threshold = 1\nqueued_age = \"1s\"\n";
-    let nodes: Vec<_> = ["node-a", "node-b", "node-c"]
-        .into_iter()
-        .map(|name| {
-            start_node_with(
-                &dir.path().join(name),
-                name,
-                &database.url,
-                next_hop,
-                alerts,
-            )
-        })
-        .collect();
+    let cluster = Cluster::start(3, mailflow_testkit::refused_addr(), alerts).await;
+    let nodes = &cluster.nodes;
     for (n, node) in nodes.iter().enumerate() {
         let subject = format!("stuck-{n}");
         assert_eq!(
@@ -262,24 +242,20 @@ async fn a_stuck_connector_opens_one_alert_however_many_nodes_watch_it() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    for node in &nodes {
+    for node in nodes {
         let seen = node.json(&["alerts", "--json"]);
         let alerts = seen.as_array().unwrap();
         assert_eq!(alerts.len(), 1, "one alert for the connector: {seen}");
         assert_eq!(alerts[0]["id"], open[0]["id"]);
         assert_eq!(alerts[0]["connector"], "to-onprem");
     }
-    drop(nodes);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fix_applied_on_one_node_changes_what_the_other_answers() {
     let _alone = ONE_AT_A_TIME.lock().await;
-    let database = ClusterDatabase::create("mailflow_cluster").await;
-    let dir = tempfile::tempdir().unwrap();
-    let next_hop = mailflow_testkit::refused_addr();
-    let first = start_node(&dir.path().join("a"), "node-a", &database.url, next_hop);
-    let second = start_node(&dir.path().join("b"), "node-b", &database.url, next_hop);
+    let cluster = Cluster::start(2, mailflow_testkit::refused_addr(), "").await;
+    let (first, second) = (&cluster.nodes[0], &cluster.nodes[1]);
     let unknown = "nobody@contoso.test";
     assert!(
         rcpt_reply(second.smtp, unknown).await.starts_with("250"),
@@ -291,7 +267,6 @@ async fn a_fix_applied_on_one_node_changes_what_the_other_answers() {
     assert_eq!(applied["action"], "stop-relaying");
 
     refused_within_seconds(second.smtp, unknown).await;
-    drop((first, second));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -122,3 +122,36 @@ fn database_server(action: &str) {
 /// The cluster tests run one at a time: one of them restarts the server
 /// the others use.
 pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Nodes of one cluster (`node-a`, `node-b`, …) relaying to `next_hop`,
+/// each in its own directory, on a database of their own; the nodes stop
+/// before the directory and the database go.
+pub struct Cluster {
+    pub nodes: Vec<Serve>,
+    _dir: tempfile::TempDir,
+    _database: ClusterDatabase,
+}
+
+impl Cluster {
+    pub async fn start(count: usize, next_hop: SocketAddr, extra: &str) -> Cluster {
+        let database = ClusterDatabase::create("mailflow_cluster").await;
+        let dir = tempfile::tempdir().unwrap();
+        let nodes = (0..count)
+            .map(|n| {
+                let name = format!("node-{}", char::from(b'a' + n as u8));
+                start_node_with(
+                    &dir.path().join(&name),
+                    &name,
+                    &database.url,
+                    next_hop,
+                    extra,
+                )
+            })
+            .collect();
+        Cluster {
+            nodes,
+            _dir: dir,
+            _database: database,
+        }
+    }
+}
