@@ -26,9 +26,4 @@ impl NodeStore for PostgresStore {
     async fn drain_requested(&self, name: &str) -> Result<bool> {
         nodes::drain_requested(&self.pool, name).await
     }
-
-    /// Every node of the cluster uses the one database.
-    fn shared(&self) -> bool {
-        true
-    }
 }

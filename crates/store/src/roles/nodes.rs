@@ -2,12 +2,12 @@
 //! requests to drain it. The requests live in the store so that the API of
 //! any node can drain any node of the cluster.
 
-use crate::{NodeHeartbeat, NodeState, NodeStatus, Result};
+use crate::{ClusterStore, NodeHeartbeat, NodeState, NodeStatus, Result};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 #[async_trait]
-pub trait NodeStore: Send + Sync + 'static {
+pub trait NodeStore: ClusterStore {
     /// Writes a node's heartbeat, adding the node the first time. A drain
     /// request made for it is left as it is.
     async fn write_heartbeat(&self, heartbeat: &NodeHeartbeat) -> Result<()>;
@@ -30,8 +30,11 @@ pub trait NodeStore: Send + Sync + 'static {
     /// Whether nodes in other processes may use this store at once (a
     /// database server). The embedded store is held by one process at a
     /// time (its data directory's lock), so a heartbeat found there when a
-    /// node starts is an earlier run's, however fresh.
-    fn shared(&self) -> bool;
+    /// node starts is an earlier run's, however fresh. The same question
+    /// as whether other nodes' changes are heard (`ClusterStore::changes`).
+    fn shared(&self) -> bool {
+        self.changes().is_some()
+    }
 
     /// A node of this name that may be running now in another process:
     /// its heartbeat is fresh at `now` and it did not say it stopped. Two

@@ -27,8 +27,4 @@ impl NodeStore for SqliteStore {
     async fn drain_requested(&self, name: &str) -> Result<bool> {
         nodes::drain_requested(&mut *self.read().await?, name).await
     }
-
-    fn shared(&self) -> bool {
-        false
-    }
 }
