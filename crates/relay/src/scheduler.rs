@@ -160,7 +160,12 @@ async fn tick(
     housekeeping: &mut Housekeeping,
 ) -> mailflow_store::Result<Wait> {
     let now = engine.clock.now();
-    if housekeeping.take(now) && leads(engine, HOUSEKEEPING, now).await? {
+    if housekeeping.take(now)
+        && engine
+            .store
+            .leads(HOUSEKEEPING, &engine.node_name, now)
+            .await?
+    {
         take_over_expired_leases(engine, now).await?;
         notices::expire_due(engine, now).await?;
         notices::send_delay_notices(engine, now).await?;
@@ -208,15 +213,6 @@ async fn take_over_expired_leases(
         engine.wake.notify_one();
     }
     Ok(())
-}
-
-/// Whether this node does `work`, which runs once per cluster.
-async fn leads(
-    engine: &Engine,
-    work: &str,
-    now: time::OffsetDateTime,
-) -> mailflow_store::Result<bool> {
-    engine.store.leads(work, &engine.node_name, now).await
 }
 
 /// The running hop workers, at most a connector's `max_connections` per hop.
