@@ -84,6 +84,12 @@ impl MessageBytes {
         self.chunks.iter().map(Vec::as_slice)
     }
 
+    /// Whether every byte is ASCII: the message can go to a server that
+    /// does not offer 8BITMIME without saying `BODY=8BITMIME`.
+    pub fn is_ascii(&self) -> bool {
+        self.chunks().all(<[u8]>::is_ascii)
+    }
+
     /// The bytes one by one, in order.
     pub fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
         self.chunks().flatten().copied()

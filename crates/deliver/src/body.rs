@@ -23,6 +23,12 @@ pub trait BodySource: Send + Sync + fmt::Debug {
     fn held_by_reader(&self) -> u64;
     /// A reader giving exactly `size` bytes, or an error.
     async fn open(&self) -> io::Result<BodyRead>;
+    /// Whether the body holds a byte that is not ASCII, when the source
+    /// knows it without reading the body (the store found it as the
+    /// message was accepted); `None` has it read through to find out.
+    fn eight_bit(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// One message's body: the source, and whether it is 8-bit once a
@@ -60,13 +66,14 @@ impl MessageBody {
     }
 
     /// What `MAIL FROM` says of the body. Whether it is 8-bit is asked only
-    /// when the server offers 8BITMIME (else it is never said): then the
-    /// body is read through once, a piece at a time, stopping at the first
-    /// byte that is not ASCII.
+    /// when the server offers 8BITMIME (else it is never said): the source
+    /// may know; else the body is read through once, a piece at a time,
+    /// stopping at the first byte that is not ASCII.
     pub(crate) async fn info(&self, eight_bit_offered: bool) -> io::Result<BodyInfo> {
-        let eight_bit = match (eight_bit_offered, self.eight_bit.get()) {
+        let known = self.eight_bit.get().copied().or(self.source.eight_bit());
+        let eight_bit = match (eight_bit_offered, known) {
             (false, _) => false,
-            (true, Some(known)) => *known,
+            (true, Some(known)) => known,
             (true, None) => {
                 let found = has_eight_bit(&mut self.open().await?).await?;
                 *self.eight_bit.get_or_init(|| found)
@@ -152,5 +159,34 @@ mod tests {
                 eight_bit: false
             }
         );
+    }
+
+    /// A source that knows its answer and cannot be read.
+    #[derive(Debug)]
+    struct Known(bool);
+
+    #[async_trait]
+    impl BodySource for Known {
+        fn size(&self) -> u64 {
+            10
+        }
+        fn held_by_reader(&self) -> u64 {
+            0
+        }
+        async fn open(&self) -> io::Result<BodyRead> {
+            Err(io::Error::other("the body was read"))
+        }
+        fn eight_bit(&self) -> Option<bool> {
+            Some(self.0)
+        }
+    }
+
+    #[tokio::test]
+    async fn eight_bit_known_to_the_source_is_not_read_for() {
+        for known in [true, false] {
+            let body = MessageBody::new(Arc::new(Known(known)));
+            assert_eq!(body.info(true).await.unwrap().eight_bit, known);
+            assert!(!body.info(false).await.unwrap().eight_bit);
+        }
     }
 }

@@ -25,4 +25,8 @@ impl BodySource for QueuedBody {
             Err(other) => Err(io::Error::other(other.to_string())),
         }
     }
+
+    fn eight_bit(&self) -> Option<bool> {
+        self.0.eight_bit()
+    }
 }

@@ -140,6 +140,7 @@ pub trait ColumnRow {
     fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError>;
     /// A yes/no column: SQLite's 0/1 integer, PostgreSQL's `BOOLEAN`.
     fn flag(&self, column: &str) -> Result<bool, StoreError>;
+    fn opt_flag(&self, column: &str) -> Result<Option<bool>, StoreError>;
 
     fn time(&self, column: &str) -> Result<OffsetDateTime, StoreError> {
         Ok(time_from_db(self.int(column)?))
@@ -169,6 +170,9 @@ macro_rules! column_row {
                 Ok(sqlx::Row::try_get(self, column)?)
             }
             fn flag(&self, column: &str) -> Result<bool, StoreError> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+            fn opt_flag(&self, column: &str) -> Result<Option<bool>, StoreError> {
                 Ok(sqlx::Row::try_get(self, column)?)
             }
         }

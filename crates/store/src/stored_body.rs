@@ -17,6 +17,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, ReadBuf, Take};
 #[derive(Debug, Clone)]
 pub struct StoredBody {
     len: u64,
+    /// Whether the body holds a byte that is not ASCII, as found when it
+    /// was accepted (`None` for messages accepted before that was kept).
+    eight_bit: Option<bool>,
     at: Location,
 }
 
@@ -32,23 +35,41 @@ enum Location {
 }
 
 impl StoredBody {
-    pub(crate) fn spooled(path: PathBuf, offset: u64, len: u64) -> StoredBody {
+    pub(crate) fn spooled(
+        path: PathBuf,
+        offset: u64,
+        len: u64,
+        eight_bit: Option<bool>,
+    ) -> StoredBody {
         StoredBody {
             len,
+            eight_bit,
             at: Location::Spool { path, offset },
         }
     }
 
-    pub(crate) fn in_row(pool: SqlitePool, id: MessageId, len: u64) -> StoredBody {
+    pub(crate) fn in_row(
+        pool: SqlitePool,
+        id: MessageId,
+        len: u64,
+        eight_bit: Option<bool>,
+    ) -> StoredBody {
         StoredBody {
             len,
+            eight_bit,
             at: Location::Row { pool, id },
         }
     }
 
-    pub(crate) fn in_pieces(pool: PgPool, id: MessageId, len: u64) -> StoredBody {
+    pub(crate) fn in_pieces(
+        pool: PgPool,
+        id: MessageId,
+        len: u64,
+        eight_bit: Option<bool>,
+    ) -> StoredBody {
         StoredBody {
             len,
+            eight_bit,
             at: Location::Pieces { pool, id },
         }
     }
@@ -60,6 +81,12 @@ impl StoredBody {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Whether the body holds a byte that is not ASCII, when the store
+    /// knows it without reading the body.
+    pub fn eight_bit(&self) -> Option<bool> {
+        self.eight_bit
     }
 
     /// Whether a reader of this body holds it whole in memory (a body

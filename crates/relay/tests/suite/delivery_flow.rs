@@ -279,3 +279,32 @@ async fn a_large_message_goes_from_the_spool_to_the_next_hop_byte_identical() {
     );
     node.stop().await;
 }
+
+#[tokio::test]
+async fn an_eight_bit_body_goes_out_as_8bitmime_and_an_ascii_one_without() {
+    let onprem = SmtpServer::start(SmtpBehavior::new()).await;
+    let partner = SmtpServer::start(SmtpBehavior::new()).await;
+    let node = TestNode::start(org(onprem.addr(), partner.addr()), settings()).await;
+
+    for body in ["Subject: plain\n\nhello\n", "Subject: 8bit\n\ncaf\u{e9}\n"] {
+        let (code, reply) =
+            send(node.smtp, "bob@example.test", &["alice@contoso.test"], body).await;
+        assert_eq!(code, 250, "{reply}");
+    }
+    onprem.wait_for_messages(2, WAIT).await.unwrap();
+
+    for received in onprem.messages() {
+        let eight_bit = !received.data.is_ascii();
+        let announced = received.mail_params.iter().any(|p| p == "BODY=8BITMIME");
+        assert_eq!(announced, eight_bit, "{:?}", received.mail_params);
+    }
+    assert_eq!(
+        onprem
+            .messages()
+            .iter()
+            .filter(|m| !m.data.is_ascii())
+            .count(),
+        1
+    );
+    node.stop().await;
+}

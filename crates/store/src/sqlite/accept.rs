@@ -32,10 +32,10 @@ pub const INSERT_MESSAGES: &str = "WITH m (value) AS MATERIALIZED \
      (SELECT jsonb(value) FROM json_each(?)) \
      INSERT INTO messages (id, org, sender, received_at, \
      expires_at, dsn_ret, dsn_envid, size, delay_notice_sent, pending, body, \
-     body_segment, body_offset, message_id_header) \
+     body_segment, body_offset, message_id_header, eight_bit) \
      SELECT unhex(m.value ->> 0), m.value ->> 1, m.value ->> 2, m.value ->> 3, \
      m.value ->> 4, m.value ->> 5, m.value ->> 6, m.value ->> 7, 0, m.value ->> 8, x'', \
-     m.value ->> 9, m.value ->> 10, m.value ->> 11 FROM m";
+     m.value ->> 9, m.value ->> 10, m.value ->> 11, m.value ->> 12 FROM m";
 
 /// Writes the recipients. A recipient is due at once, or when its next
 /// hop's hold ends (see `holds`).
@@ -78,6 +78,7 @@ impl AcceptRows {
                 spooled.segment,
                 at,
                 &message.message_id_header,
+                i64::from(!message.body.is_ascii()),
             ));
         }
         let recipients = json_rows::array(messages.iter().flat_map(|message| {

@@ -8,6 +8,7 @@ use super::by_recipient;
 use super::codec::{count_to_u64, id_from_db, id_to_db, limit_to_db, push_ids, time_to_db};
 use super::rows::{self, ENVELOPE_COLUMNS, Envelope, HOLD_COLUMNS, RECIPIENT_COLUMNS};
 use super::spool::{BodyAt, BodyRead, SpoolReader};
+use crate::columns::ColumnRow;
 use crate::message_query::MessageQuery;
 use crate::{MessageFilter, NextHopHold, Result, StoredBody, StoredMessage, StoredRecipient};
 use mailflow_core::{Event, MessageId};
@@ -92,7 +93,7 @@ pub async fn stored_bodies(
     let mut found = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
         let mut select = QueryBuilder::<Sqlite>::new(
-            "SELECT id, body_segment, body_offset, size FROM messages WHERE id IN (",
+            "SELECT id, body_segment, body_offset, size, eight_bit FROM messages WHERE id IN (",
         );
         push_ids(&mut select, chunk.iter().copied());
         select.push(")");
@@ -105,14 +106,15 @@ pub async fn stored_bodies(
             let id = id_from_db(row.try_get("id")?)?;
             let len = count_to_u64("size", row.try_get("size")?)?;
             let body = match row.try_get::<Option<i64>, _>("body_segment")? {
-                None => StoredBody::in_row(pool.clone(), id, len),
+                None => StoredBody::in_row(pool.clone(), id, len, None),
                 Some(segment) => {
                     let path = spool.segment_path(count_to_u64("body_segment", segment)?);
                     if !tokio::fs::try_exists(&path).await? {
                         continue;
                     }
                     let offset = count_to_u64("body_offset", row.try_get("body_offset")?)?;
-                    StoredBody::spooled(path, offset, len)
+                    let eight_bit = row.opt_flag("eight_bit")?;
+                    StoredBody::spooled(path, offset, len, eight_bit)
                 }
             };
             found.insert(id, body);

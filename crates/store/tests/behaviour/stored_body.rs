@@ -58,6 +58,30 @@ async fn stored_bodies_read_back_in_pieces_and_unknown_ids_are_left_out() {
 }
 
 #[tokio::test]
+async fn a_stored_body_says_whether_it_is_eight_bit_without_being_read() {
+    for backend in every_backend().await {
+        println!("back end: {}", backend.name());
+        let store = backend.queue();
+        let ascii = onprem_message(t0(), "bob@acme.test");
+        let mut eight_bit = onprem_message(t0(), "carol@acme.test");
+        eight_bit.body = "Subject: caf\u{e9}\r\n\r\nna\u{ef}ve\r\n"
+            .as_bytes()
+            .to_vec()
+            .into();
+        store.accept_message(ascii.clone()).await.unwrap();
+        store.accept_message(eight_bit.clone()).await.unwrap();
+
+        let stored = store
+            .stored_bodies(&[ascii.id, eight_bit.id])
+            .await
+            .unwrap();
+
+        assert_eq!(stored[&ascii.id].eight_bit(), Some(false));
+        assert_eq!(stored[&eight_bit.id].eight_bit(), Some(true));
+    }
+}
+
+#[tokio::test]
 async fn the_shared_database_keeps_a_body_only_while_something_needs_it() {
     for backend in every_backend().await {
         // The embedded store drops whole spool files at its own pace; the

@@ -38,8 +38,8 @@ pub async fn insert(conn: &mut PgConnection, messages: &[&NewMessage]) -> Result
 }
 
 async fn insert_envelopes(conn: &mut PgConnection, messages: &[&NewMessage]) -> Result<()> {
-    let (mut ids, mut orgs, mut senders, mut received, mut expires) =
-        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut ids, mut orgs, mut senders, mut received, mut expires, mut eight_bit) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
     let (mut rets, mut envids, mut sizes, mut headers, mut pending) =
         (vec![], vec![], vec![], vec![], vec![]);
     for message in messages {
@@ -51,14 +51,16 @@ async fn insert_envelopes(conn: &mut PgConnection, messages: &[&NewMessage]) -> 
         rets.push(message.dsn.ret.map(ret_to_db));
         envids.push(message.dsn.envid.as_deref());
         sizes.push(i64::try_from(message.body.len()).unwrap_or(i64::MAX));
+        eight_bit.push(!message.body.is_ascii());
         headers.push(message.message_id_header.as_deref());
         pending.push(!message.recipients.is_empty());
     }
     sqlx::query(
         "INSERT INTO messages (id, org, sender, received_at, expires_at, dsn_ret, dsn_envid, \
-         size, message_id_header, pending) \
+         size, message_id_header, pending, eight_bit) \
          SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], \
-                              $6::text[], $7::text[], $8::bigint[], $9::text[], $10::boolean[])",
+                              $6::text[], $7::text[], $8::bigint[], $9::text[], $10::boolean[], \
+                              $11::boolean[])",
     )
     .bind(ids)
     .bind(orgs)
@@ -70,6 +72,7 @@ async fn insert_envelopes(conn: &mut PgConnection, messages: &[&NewMessage]) -> 
     .bind(sizes)
     .bind(headers)
     .bind(pending)
+    .bind(eight_bit)
     .execute(conn)
     .await?;
     Ok(())

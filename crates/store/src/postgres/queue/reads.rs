@@ -88,7 +88,8 @@ pub async fn stored_bodies(
     ids: &[MessageId],
 ) -> Result<HashMap<MessageId, StoredBody>> {
     let rows = sqlx::query(
-        "SELECT id, size, (SELECT COUNT(*) FROM bodies b WHERE b.message_id = m.id) AS pieces \
+        "SELECT id, size, eight_bit, \
+                (SELECT COUNT(*) FROM bodies b WHERE b.message_id = m.id) AS pieces \
          FROM messages m WHERE id = ANY($1)",
     )
     .bind(ids.iter().map(|id| id_to_db(*id)).collect::<Vec<_>>())
@@ -101,7 +102,8 @@ pub async fn stored_bodies(
         let pieces = count_to_u64("pieces", row.int("pieces")?)?;
         // A message whose body is gone (kept for its trace) has none to send.
         if pieces > 0 || len == 0 {
-            found.insert(id, StoredBody::in_pieces(pool.clone(), id, len));
+            let eight_bit = row.opt_flag("eight_bit")?;
+            found.insert(id, StoredBody::in_pieces(pool.clone(), id, len, eight_bit));
         }
     }
     Ok(found)
