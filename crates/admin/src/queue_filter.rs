@@ -9,7 +9,7 @@
 use crate::error::ApiError;
 use crate::messages::parse_code;
 use crate::query::{self, MAX_LIMIT};
-use mailflow_core::{MessageId, RecipientState};
+use mailflow_core::{MessageId, RecipientState, Route};
 use mailflow_store::{ConnectorChoice, QueueSelection};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -124,7 +124,7 @@ impl QueueOperationBody {
             org: org.to_string(),
             recipient: text(&self.recipient),
             sender: text(&self.sender),
-            next_hop: text(&self.next_hop),
+            next_hop: text(&self.next_hop).map(|hop| Route::qualify_hop(org, &hop)),
             connector: text(&self.connector).map(|name| match name.as_str() {
                 MX_CONNECTOR => ConnectorChoice::Mx,
                 _ => ConnectorChoice::Named(name),

@@ -3,7 +3,7 @@
 //! details come from the events' typed diagnoses.
 
 use crate::views::{MessageView, rfc3339};
-use mailflow_core::{AddressResult, Diagnosis, Event, EventKind, RouteReason};
+use mailflow_core::{AddressResult, Diagnosis, Event, EventKind, Route, RouteReason};
 use mailflow_insight::Language;
 use mailflow_store::TracedMessage;
 use serde::{Deserialize, Serialize};
@@ -73,14 +73,23 @@ impl TraceView {
             events: traced
                 .events
                 .iter()
-                .map(|event| EventView::new(event, language))
+                .map(|event| EventView::new(event, &traced.message.org, language))
                 .collect(),
         }
     }
 }
 
 impl EventView {
-    pub fn new(event: &Event, language: Language) -> Self {
+    /// An event of a message of `org`, whose operators see its next hop
+    /// without the organisation in front.
+    pub fn new(event: &Event, org: &str, language: Language) -> Self {
+        let event = &Event {
+            next_hop: event
+                .next_hop
+                .as_deref()
+                .map(|hop| Route::hop_in_org(org, hop).to_string()),
+            ..event.clone()
+        };
         let mut view = EventView {
             at: rfc3339(event.at),
             kind: String::new(),

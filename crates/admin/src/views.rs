@@ -2,6 +2,7 @@
 //! stored values; a last error's code, reply, category and detail all come
 //! from the one `Diagnosis`, never from re-reading a string.
 
+use mailflow_core::Route;
 use mailflow_store::{LastError, StoredMessage, StoredRecipient};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -71,20 +72,26 @@ impl From<&StoredMessage> for MessageView {
                 .find_map(|r| r.route.connector.clone()),
             size: message.size,
             message_id_header: message.message_id_header.clone(),
-            recipients: message.recipients.iter().map(RecipientView::from).collect(),
+            recipients: message
+                .recipients
+                .iter()
+                .map(|recipient| RecipientView::new(recipient, &message.org))
+                .collect(),
         }
     }
 }
 
-impl From<&StoredRecipient> for RecipientView {
-    fn from(recipient: &StoredRecipient) -> Self {
+impl RecipientView {
+    /// A recipient of a message of `org`, whose operators see its next hop
+    /// without the organisation in front.
+    fn new(recipient: &StoredRecipient, org: &str) -> Self {
         RecipientView {
             address: recipient.address.clone(),
             state: recipient.state.as_str().into(),
             attempts: recipient.attempts,
             next_attempt_at: recipient.next_attempt_at.map(rfc3339),
             connector: recipient.route.connector.clone(),
-            next_hop: recipient.next_hop.clone(),
+            next_hop: Route::hop_in_org(org, &recipient.next_hop).to_string(),
             last_error: recipient.last_error.as_ref().map(LastErrorView::from),
         }
     }

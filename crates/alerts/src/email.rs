@@ -32,7 +32,7 @@ pub async fn send(
         .org_settings(&ctx.org)
         .await?
         .ok_or(NotifyError::NoOrgSettings)?;
-    let (recipients, unroutable) = route_admins(&org, &settings.admin_emails, notice);
+    let (recipients, unroutable) = route_admins((&ctx.org, &org), &settings.admin_emails, notice);
     if recipients.is_empty() {
         return Err(NotifyError::NoRoute(unroutable));
     }
@@ -63,7 +63,7 @@ pub async fn send(
 
 /// The administrators that can be written to without the failing connector.
 fn route_admins(
-    org: &OrgSettings,
+    (org_name, org): (&str, &OrgSettings),
     addresses: &[String],
     notice: &AlertNotice,
 ) -> (Vec<NewRecipient>, Vec<Unroutable>) {
@@ -79,7 +79,7 @@ fn route_admins(
                     reason: Some(route_reason(org, &route)),
                     address: address.clone(),
                     dsn: Default::default(),
-                    next_hop: next_hop(org, &route),
+                    next_hop: next_hop(org_name, org, &route),
                     route,
                 });
                 continue;

@@ -78,26 +78,50 @@ pub struct Route {
 }
 
 impl Route {
-    /// The queue key. A connector with smart hosts is one next hop for all
-    /// its domains; MX routing is one next hop per domain.
-    pub fn next_hop(&self, connector_has_smart_hosts: bool) -> String {
+    /// The queue key, in the organisation `org` whose mail it carries: a
+    /// connector with smart hosts is one next hop for all its domains, MX
+    /// routing one next hop per domain — `acme/to-onprem`,
+    /// `acme/to-partner/fabrikam.test`, `acme/mx/fabrikam.test`. Each
+    /// organisation has queues of its own, so that one's held or slow
+    /// connector never holds back another's of the same name.
+    pub fn next_hop(&self, org: &str, connector_has_smart_hosts: bool) -> String {
         match (&self.connector, connector_has_smart_hosts) {
-            (Some(name), true) => name.clone(),
-            (Some(name), false) => format!("{name}/{}", self.domain),
-            (None, _) => format!("mx/{}", self.domain),
+            (Some(name), true) => format!("{org}/{name}"),
+            (Some(name), false) => format!("{org}/{name}/{}", self.domain),
+            (None, _) => format!("{org}/mx/{}", self.domain),
         }
     }
 
     /// The connector a queue key made by `next_hop` belongs to, if any.
     pub fn connector_of(next_hop: &str) -> Option<&str> {
-        if next_hop.starts_with("mx/") {
+        let (_, hop) = Route::split_next_hop(next_hop);
+        if hop.starts_with("mx/") {
             return None;
         }
-        Some(
-            next_hop
-                .split_once('/')
-                .map_or(next_hop, |(connector, _)| connector),
-        )
+        Some(hop.split_once('/').map_or(hop, |(connector, _)| connector))
+    }
+
+    /// A queue key made by `next_hop` taken apart: the organisation, and
+    /// the next hop within it (what an operator of that organisation sees,
+    /// e.g. `to-onprem`). Organisation names hold no `/`.
+    pub fn split_next_hop(next_hop: &str) -> (&str, &str) {
+        next_hop.split_once('/').unwrap_or(("", next_hop))
+    }
+
+    /// The next hop as `org`'s operators see it: `next_hop` without the
+    /// organisation in front (unchanged when it has another's, or none, as
+    /// in events written before queue keys named their organisation).
+    pub fn hop_in_org<'k>(org: &str, next_hop: &'k str) -> &'k str {
+        next_hop
+            .strip_prefix(org)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or(next_hop)
+    }
+
+    /// The queue key of `org`'s next hop named as its operators see it (the
+    /// inverse of `hop_in_org`).
+    pub fn qualify_hop(org: &str, hop: &str) -> String {
+        format!("{org}/{hop}")
     }
 }
 
@@ -144,19 +168,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_queue_key_gives_back_its_connector() {
+    fn a_queue_key_gives_back_its_organisation_and_connector() {
         let route = |connector: Option<&str>| Route {
             connector: connector.map(str::to_string),
             domain: "contoso.test".into(),
         };
         let keys = [
-            route(Some("to-onprem")).next_hop(true),
-            route(Some("to-onprem")).next_hop(false),
-            route(None).next_hop(false),
+            route(Some("to-onprem")).next_hop("acme", true),
+            route(Some("to-onprem")).next_hop("acme", false),
+            route(None).next_hop("acme", false),
         ];
+        assert_eq!(
+            keys,
+            [
+                "acme/to-onprem",
+                "acme/to-onprem/contoso.test",
+                "acme/mx/contoso.test"
+            ]
+        );
         assert_eq!(
             keys.each_ref().map(|key| Route::connector_of(key)),
             [Some("to-onprem"), Some("to-onprem"), None]
+        );
+        assert_eq!(
+            keys.each_ref().map(|key| Route::split_next_hop(key).0),
+            ["acme"; 3]
+        );
+        for key in &keys {
+            let hop = Route::hop_in_org("acme", key);
+            assert!(!hop.starts_with("acme"), "{hop}");
+            assert_eq!(Route::qualify_hop("acme", hop), *key);
+            assert_eq!(
+                Route::hop_in_org("other", key),
+                key,
+                "another's key is kept whole"
+            );
+        }
+    }
+
+    #[test]
+    fn two_organisations_with_a_connector_of_one_name_have_two_queues() {
+        let route = Route {
+            connector: Some("onprem".into()),
+            domain: "contoso.test".into(),
+        };
+        assert_ne!(route.next_hop("acme", true), route.next_hop("globex", true));
+        assert_ne!(
+            route.next_hop("acme", false),
+            route.next_hop("globex", false)
         );
     }
 }

@@ -147,7 +147,10 @@ async fn build(
             .map(|(code, n)| code_count(code, *n))
             .collect(),
         last_error: stat.last_error.as_ref().map(last_error_insight),
-        next_hop: stat.last_next_hop.clone(),
+        next_hop: stat
+            .last_next_hop
+            .as_deref()
+            .map(|hop| mailflow_core::Route::hop_in_org(ctx.org, hop).to_string()),
         last_address,
         attempts_last_hour: last_hour.attempts,
         successes_last_hour: last_hour.successes,

@@ -79,7 +79,7 @@ pub(crate) fn add_recipient(
     envelope: &mut Envelope,
     target: RcptTarget,
     to: RcptTo<String>,
-    org: &OrgSettings,
+    (org_name, org): (&str, &OrgSettings),
     may_relay: bool,
     max_recipients: usize,
 ) -> Reply {
@@ -113,14 +113,16 @@ pub(crate) fn add_recipient(
                 envelope.recipients.push(NewRecipient {
                     reason: Some(route_reason(org, &route)),
                     dsn,
-                    next_hop: next_hop(org, &route),
+                    next_hop: next_hop(org_name, org, &route),
                     route,
                     address: mailbox.as_str().to_string(),
                 });
                 reply
             }
         },
-        RcptTarget::Postmaster(mailboxes) => add_postmaster(envelope, mailboxes, dsn, org),
+        RcptTarget::Postmaster(mailboxes) => {
+            add_postmaster(envelope, mailboxes, dsn, (org_name, org))
+        }
     }
 }
 
@@ -131,7 +133,7 @@ fn add_postmaster(
     envelope: &mut Envelope,
     mailboxes: Vec<Mailbox>,
     mut dsn: mailflow_core::DsnRecipient,
-    org: &OrgSettings,
+    (org_name, org): (&str, &OrgSettings),
 ) -> Reply {
     dsn.orcpt
         .get_or_insert_with(|| "rfc822;postmaster".to_string());
@@ -143,7 +145,7 @@ fn add_postmaster(
                 envelope.recipients.push(NewRecipient {
                     reason: Some(route_reason(org, &route)),
                     dsn: dsn.clone(),
-                    next_hop: next_hop(org, &route),
+                    next_hop: next_hop(org_name, org, &route),
                     route,
                     address: mailbox.as_str().to_string(),
                 });
@@ -202,7 +204,7 @@ mod tests {
         max: usize,
     ) -> Reply {
         let (target, to) = rcpt(line);
-        add_recipient(envelope, target, to, org, relay, max)
+        add_recipient(envelope, target, to, ("acme", org), relay, max)
     }
 
     fn mail_rcpt_params(line: &str) -> (ForwardPath, RcptTo<String>) {
@@ -314,7 +316,7 @@ mod tests {
             &mut envelope,
             RcptTarget::Postmaster(admins),
             to,
-            &org,
+            ("acme", &org),
             false,
             10,
         );
@@ -343,7 +345,7 @@ mod tests {
             &mut envelope,
             RcptTarget::Postmaster(vec![]),
             to,
-            &org,
+            ("acme", &org),
             false,
             10,
         );

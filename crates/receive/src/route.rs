@@ -122,15 +122,16 @@ pub fn route_mailbox(
     }
 }
 
-/// The queue key of a route: its connector's name when the connector has
-/// smart hosts, else per domain.
-pub fn next_hop(org: &OrgSettings, route: &Route) -> String {
+/// The queue key of a route in the organisation `org_name`, whose
+/// settings `org` are: its connector's name when the connector has smart
+/// hosts, else per domain (see `Route::next_hop`).
+pub fn next_hop(org_name: &str, org: &OrgSettings, route: &Route) -> String {
     let has_smart_hosts = route
         .connector
         .as_deref()
         .and_then(|name| org.connector(name))
         .is_some_and(|connector| !connector.smart_hosts.is_empty());
-    route.next_hop(has_smart_hosts)
+    route.next_hop(org_name, has_smart_hosts)
 }
 
 /// Why `route_mailbox` gave `route`, for the trace's `routed` event: an
@@ -241,7 +242,7 @@ mod tests {
     fn authoritative_domain_takes_directory_recipients_through_its_connector() {
         let route = route_recipient(&org(), "Alice@Contoso.test", false).unwrap();
         assert_eq!(route, via(Some("onprem"), "contoso.test"));
-        assert_eq!(next_hop(&org(), &route), "onprem");
+        assert_eq!(next_hop("acme", &org(), &route), "acme/onprem");
     }
 
     #[test]
@@ -310,14 +311,17 @@ mod tests {
     fn trusted_clients_relay_through_the_covering_partner_connector() {
         let route = route_recipient(&org(), "x@Fabrikam.test", true).unwrap();
         assert_eq!(route, via(Some("fabrikam"), "fabrikam.test"));
-        assert_eq!(next_hop(&org(), &route), "fabrikam/fabrikam.test");
+        assert_eq!(
+            next_hop("acme", &org(), &route),
+            "acme/fabrikam/fabrikam.test"
+        );
     }
 
     #[test]
     fn trusted_clients_relay_other_domains_by_mx() {
         let route = route_recipient(&org(), "x@elsewhere.test", true).unwrap();
         assert_eq!(route, via(None, "elsewhere.test"));
-        assert_eq!(next_hop(&org(), &route), "mx/elsewhere.test");
+        assert_eq!(next_hop("acme", &org(), &route), "acme/mx/elsewhere.test");
     }
 
     #[test]

@@ -381,7 +381,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         };
         let envelope = self.envelope.as_mut().expect("checked above");
         let max_recipients = self.settings.max_recipients;
-        let reply = add_recipient(envelope, target, to, &org, self.may_relay, max_recipients);
+        let routing = (self.settings.org.as_str(), &*org);
+        let reply = add_recipient(
+            envelope,
+            target,
+            to,
+            routing,
+            self.may_relay,
+            max_recipients,
+        );
         if envelope.refused_over_limit > self.settings.max_recipient_overshoot
             && reply.enhanced() == Some(EnhancedCode(4, 5, 3))
         {

@@ -252,7 +252,7 @@ async fn send_report(
         max_full_return: MAX_FULL_RETURN,
         audience,
     });
-    let next_hop = mailflow_receive::route::next_hop(&org, &route);
+    let next_hop = mailflow_receive::route::next_hop(&message.org, &org, &route);
     let event = match kind {
         ReportKind::Failure => EventKind::NdrSent { ndr_id: report.id },
         ReportKind::Delay => EventKind::DelayNoticeSent,

@@ -595,5 +595,48 @@ async fn the_trace_finds_a_message_by_its_message_id_header_and_says_how_each_re
         "{summary}"
     );
     assert_eq!(routed[2]["connector"], Value::Null);
+    // The queue keys name the organisation; its operators see them without it.
+    let hops: Vec<&str> = traces[0]["message"]["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|recipient| recipient["next_hop"].as_str().unwrap())
+        .collect();
+    assert_eq!(hops, ["to-onprem", "to-partner", "mx/elsewhere.test"]);
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_next_hop_filter_names_the_hop_as_the_organisation_sees_it() {
+    use RecipientState::{Deferred, Suspended};
+    let peers = Peers::start().await;
+    let api = start(&peers).await;
+    let id = submit(
+        &api,
+        "dan@example.test",
+        &["alice@contoso.test"],
+        "hop@x.test",
+    )
+    .await;
+    wait_states(&api, &id, &[Deferred]).await;
+
+    let suspend = |hop: &str| json!({"next_hop": hop, "dry_run": true});
+    let (status, other) = api
+        .post_json("/api/v1/queue/suspend", &suspend("to-partner"))
+        .await;
+    assert_eq!(
+        (status, other["recipients"].as_u64()),
+        (200, Some(0)),
+        "{other}"
+    );
+    let (status, done) = api
+        .post_json("/api/v1/queue/suspend", &json!({"next_hop": "to-onprem"}))
+        .await;
+    assert_eq!(
+        (status, done["recipients"].as_u64()),
+        (200, Some(1)),
+        "{done}"
+    );
+    wait_states(&api, &id, &[Suspended]).await;
     api.stop().await;
 }

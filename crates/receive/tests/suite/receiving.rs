@@ -64,7 +64,7 @@ async fn accepted_message_is_stored_with_its_route_next_hop_and_received_header(
     };
     assert_eq!(recipient.address, "alice@contoso.test");
     assert_eq!(recipient.route, route(Some("onprem"), "contoso.test"));
-    assert_eq!(recipient.next_hop, "onprem");
+    assert_eq!(recipient.next_hop, "default/onprem");
 
     let body = harness.body(id).await;
     let expected_start = format!(
@@ -105,22 +105,22 @@ async fn multiple_recipients_each_get_their_own_route() {
             (
                 "alice@contoso.test",
                 &route(Some("onprem"), "contoso.test"),
-                "onprem"
+                "default/onprem"
             ),
             (
                 "nobody-known@hybrid.test",
                 &route(Some("onprem"), "hybrid.test"),
-                "onprem"
+                "default/onprem"
             ),
             (
                 "dave@fabrikam.test",
                 &route(Some("fabrikam"), "fabrikam.test"),
-                "fabrikam/fabrikam.test"
+                "default/fabrikam/fabrikam.test"
             ),
             (
                 "erin@elsewhere.test",
                 &route(None, "elsewhere.test"),
-                "mx/elsewhere.test"
+                "default/mx/elsewhere.test"
             ),
         ]
     );
@@ -151,7 +151,10 @@ async fn internal_relay_domain_accepts_unknown_recipients() {
         .expect("RCPT TO:<not-in-directory@hybrid.test>", "250 2.1.5")
         .await;
     let id = queued_id(&client.data(MESSAGE).await);
-    assert_eq!(harness.message(id).await.recipients[0].next_hop, "onprem");
+    assert_eq!(
+        harness.message(id).await.recipients[0].next_hop,
+        "default/onprem"
+    );
     harness.stop().await;
 }
 
@@ -188,7 +191,7 @@ async fn trusted_client_relays_to_other_domains_by_mx() {
     let id = queued_id(&client.data(MESSAGE).await);
     assert_eq!(
         harness.message(id).await.recipients[0].next_hop,
-        "mx/elsewhere.test"
+        "default/mx/elsewhere.test"
     );
     harness.stop().await;
 }

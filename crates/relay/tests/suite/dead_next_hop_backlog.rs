@@ -6,7 +6,7 @@
 use mailflow_core::RecipientState;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use mailflow_testnode::submit::{queue_id, send};
-use mailflow_testnode::{TestNode, eventually, org, settings};
+use mailflow_testnode::{ORG, TestNode, eventually, org, settings};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ const BACKLOG: usize = 40;
 async fn past_the_hold(node: &TestNode) {
     let hold = node
         .store
-        .next_hop_hold("to-onprem")
+        .next_hop_hold(&onprem_hop())
         .await
         .unwrap()
         .unwrap();
@@ -38,6 +38,11 @@ async fn tried_and_untouched(node: &TestNode) -> (usize, usize) {
         .filter(|r| r.attempts == 0 && r.state == RecipientState::Queued)
         .count();
     (tried, untouched)
+}
+
+/// The queue key of the test organisation's `to-onprem` connector.
+fn onprem_hop() -> String {
+    format!("{ORG}/to-onprem")
 }
 
 #[tokio::test]
@@ -63,7 +68,7 @@ async fn a_dead_hop_costs_one_probe_per_retry_and_its_backlog_drains_when_it_ret
     }
     eventually("the hop is held after its first refusal", || async {
         node.store
-            .next_hop_hold("to-onprem")
+            .next_hop_hold(&onprem_hop())
             .await
             .unwrap()
             .is_some()
@@ -76,7 +81,7 @@ async fn a_dead_hop_costs_one_probe_per_retry_and_its_backlog_drains_when_it_ret
     for probe in 1..=3 {
         let failures = node
             .store
-            .next_hop_hold("to-onprem")
+            .next_hop_hold(&onprem_hop())
             .await
             .unwrap()
             .unwrap()
@@ -84,7 +89,7 @@ async fn a_dead_hop_costs_one_probe_per_retry_and_its_backlog_drains_when_it_ret
         past_the_hold(&node).await;
         eventually("the probe fails and the hold grows", || async {
             node.store
-                .next_hop_hold("to-onprem")
+                .next_hop_hold(&onprem_hop())
                 .await
                 .unwrap()
                 .is_some_and(|hold| hold.failures > failures)
@@ -125,7 +130,7 @@ async fn a_dead_hop_costs_one_probe_per_retry_and_its_backlog_drains_when_it_ret
         .collect();
     assert_eq!(onprem.messages().len(), BACKLOG, "each message once");
     assert_eq!(subjects.len(), BACKLOG);
-    assert_eq!(node.store.next_hop_hold("to-onprem").await.unwrap(), None);
+    assert_eq!(node.store.next_hop_hold(&onprem_hop()).await.unwrap(), None);
     assert_eq!(ids.len(), BACKLOG);
     node.stop().await;
 }
@@ -149,7 +154,7 @@ async fn mail_waiting_untried_behind_a_dead_hop_gets_its_delay_notice_with_the_h
     let tried = queue_id(&tried);
     eventually("the hop is held after its first refusal", || async {
         node.store
-            .next_hop_hold("to-onprem")
+            .next_hop_hold(&onprem_hop())
             .await
             .unwrap()
             .is_some()

@@ -14,7 +14,7 @@ use mailflow_store::StoredRecipient;
 use mailflow_testkit::dns_server::DnsServer;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use mailflow_testnode::submit::{queue_id, send};
-use mailflow_testnode::{TestNode, eventually, org, settings};
+use mailflow_testnode::{ORG, TestNode, eventually, org, settings};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -151,7 +151,7 @@ async fn a_silent_name_server_defers_only_mx_mail_and_it_all_arrives_once_dns_an
         "mail already flowing is deferred by the silent name server"
     );
     for domain in MX_DOMAINS {
-        let hop = format!("mx/{domain}");
+        let hop = format!("{ORG}/mx/{domain}");
         let hold = node
             .store
             .next_hop_hold(&hop)
@@ -244,7 +244,7 @@ async fn a_silent_name_server_defers_only_mx_mail_and_it_all_arrives_once_dns_an
     })
     .await;
     for domain in MX_DOMAINS {
-        let hop = format!("mx/{domain}");
+        let hop = format!("{ORG}/mx/{domain}");
         assert_eq!(node.store.next_hop_hold(&hop).await.unwrap(), None, "{hop}");
     }
 
@@ -317,7 +317,7 @@ async fn mx_recipients(node: &TestNode) -> Vec<StoredRecipient> {
         .await
         .into_iter()
         .flat_map(|m| m.recipients)
-        .filter(|r| r.next_hop.starts_with("mx/"))
+        .filter(|r| r.route.connector.is_none())
         .collect()
 }
 

@@ -6,7 +6,7 @@ use mailflow_core::{Diagnosis, RecipientState};
 use mailflow_store::NextHopHold;
 use mailflow_testkit::smtp_server::{FaultAction, FaultPoint, SmtpBehavior, SmtpServer};
 use mailflow_testnode::submit::{queue_id, send};
-use mailflow_testnode::{TestNode, eventually, org, settings};
+use mailflow_testnode::{ORG, TestNode, eventually, org, settings};
 use std::time::Duration;
 
 #[tokio::test]
@@ -26,10 +26,10 @@ async fn messages_a_connection_delivered_are_recorded_while_it_is_still_busy() {
 
     // Queue three messages behind a hold, then release them together so
     // that one connection carries all three.
-    let hop = "to-onprem";
+    let hop = &format!("{ORG}/to-onprem");
     node.store
         .hold_next_hop(NextHopHold {
-            next_hop: hop.into(),
+            next_hop: hop.clone(),
             until: node.now() + Duration::from_secs(3600),
             failures: 1,
             diagnosis: Diagnosis::ConnectionRefused {

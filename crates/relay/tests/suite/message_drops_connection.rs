@@ -10,7 +10,7 @@ use mailflow_core::{EventKind, RecipientState};
 use mailflow_relay::MAX_DATA_STAGE_FAILURES;
 use mailflow_testkit::smtp_server::{FaultAction, FaultPoint, SmtpBehavior, SmtpServer};
 use mailflow_testnode::submit::{queue_id, send};
-use mailflow_testnode::{TestNode, delivery_status, eventually, org, settings};
+use mailflow_testnode::{ORG, TestNode, delivery_status, eventually, org, settings};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -70,8 +70,13 @@ async fn deferred_for_its_data(node: &TestNode, id: &str, attempts: u32) {
     .await;
 }
 
+/// The queue key of the test organisation's `to-onprem` connector.
+fn onprem_hop() -> String {
+    format!("{ORG}/to-onprem")
+}
+
 async fn no_hold(node: &TestNode) {
-    let hold = node.store.next_hop_hold("to-onprem").await.unwrap();
+    let hold = node.store.next_hop_hold(&onprem_hop()).await.unwrap();
     assert!(hold.is_none(), "the hop is held: {hold:?}");
 }
 
@@ -162,7 +167,7 @@ async fn a_drop_before_data_still_holds_the_whole_hop() {
     let id = send_normal(&node, "held").await;
     eventually("the hop is held", || async {
         node.store
-            .next_hop_hold("to-onprem")
+            .next_hop_hold(&onprem_hop())
             .await
             .unwrap()
             .is_some()
@@ -170,7 +175,7 @@ async fn a_drop_before_data_still_holds_the_whole_hop() {
     .await;
     let hold = node
         .store
-        .next_hop_hold("to-onprem")
+        .next_hop_hold(&onprem_hop())
         .await
         .unwrap()
         .unwrap();

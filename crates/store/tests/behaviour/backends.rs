@@ -140,6 +140,22 @@ impl Backend {
         }
     }
 
+    /// Runs `sql` (statements separated by `;`) beside the store, as a
+    /// migration would.
+    pub async fn execute(&self, sql: &str) {
+        match self {
+            Backend::Sqlite { store, .. } => {
+                let url = format!("sqlite://{}", store.path().display());
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+            }
+            Backend::Postgres { schema, .. } => {
+                let mut conn = sqlx::PgConnection::connect(&schema.url).await.unwrap();
+                sqlx::raw_sql(sql).execute(&mut conn).await.unwrap();
+            }
+        }
+    }
+
     /// An organisation's pending recipients per connector and last error
     /// code (MX routing and no code first), counted from the recipients
     /// themselves, beside the store.

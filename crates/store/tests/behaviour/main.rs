@@ -18,6 +18,7 @@ mod backends;
 mod cluster;
 mod insight;
 mod message_retention;
+mod next_hop_keys;
 mod nodes;
 mod operator;
 mod postgres_connect;

@@ -42,14 +42,19 @@ pub async fn open_store() -> TestStore {
 }
 
 /// A recipient routed through `connector` (a smart-host next hop named
-/// after it), or by MX when `connector` is `None`.
+/// after it), or by MX when `connector` is `None`. The store keeps queue
+/// keys as it is given them; these tests name them by the connector alone
+/// (`onprem`, `mx/contoso.test`) rather than in an organisation.
 pub fn recipient(address: &str, connector: Option<&str>) -> NewRecipient {
     let domain = address.rsplit('@').next().unwrap().to_ascii_lowercase();
     let route = Route {
         connector: connector.map(str::to_string),
         domain,
     };
-    let next_hop = route.next_hop(true);
+    let next_hop = match &route.connector {
+        Some(connector) => connector.clone(),
+        None => format!("mx/{}", route.domain),
+    };
     NewRecipient {
         reason: None,
         address: address.to_string(),

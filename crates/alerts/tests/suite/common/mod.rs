@@ -147,7 +147,7 @@ pub async fn queue(
             connector: Some(connector.into()),
             domain: domain.into(),
         };
-        let next_hop = route.next_hop(connector == FAILING);
+        let next_hop = route.next_hop(ORG, connector == FAILING);
         let id = MessageId::new();
         h.store
             .accept_message(NewMessage {
