@@ -17,6 +17,7 @@ pub mod message_bytes;
 pub mod org;
 pub mod org_check;
 pub mod org_diff;
+pub mod orgs;
 pub mod recipient;
 pub mod time_format;
 
@@ -36,5 +37,6 @@ pub use org::{
 };
 pub use org_check::{FieldPath, FieldSegment, OrgProblem, OrgWarning};
 pub use org_diff::OrgDiff;
+pub use orgs::Orgs;
 pub use recipient::{RecipientState, Route, RouteReason};
 pub use time_format::{TextTime, json_time, text_time};

@@ -69,7 +69,7 @@ pub(crate) async fn accept(
     let message = NewMessage {
         message_id_header,
         id,
-        org: settings.org.clone(),
+        org: envelope.org.unwrap_or_else(|| settings.org.clone()),
         sender: envelope
             .sender
             .map(|sender| sender.as_str().to_string())

@@ -22,6 +22,9 @@ pub(crate) struct Envelope {
     pub recipients: Vec<NewRecipient>,
     /// `RCPT`s refused for now because `recipients` was full (`452 4.5.3`).
     pub refused_over_limit: usize,
+    /// The organisation the message belongs to: its first recipient's
+    /// (see `recipient_org`); `None` until a recipient is taken.
+    pub org: Option<String>,
 }
 
 /// `MAIL FROM`: the envelope, or the refusal. `extended`: the client said EHLO.
@@ -63,6 +66,7 @@ pub(crate) fn start_envelope(
         smtputf8,
         recipients: Vec::new(),
         refused_over_limit: 0,
+        org: None,
     })
 }
 

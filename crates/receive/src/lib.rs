@@ -16,6 +16,7 @@ pub mod metrics;
 mod postmaster;
 mod quota;
 mod receiver;
+mod recipient_org;
 pub mod route;
 mod sasl;
 mod session;

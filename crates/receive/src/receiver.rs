@@ -9,7 +9,7 @@ use crate::admission::{Admission, Admitted, Refusal};
 use crate::login_failures::LoginFailures;
 use crate::metrics::OpenSession;
 use crate::session::Session;
-use mailflow_core::{Clock, OrgSettings};
+use mailflow_core::{Clock, Orgs};
 use mailflow_smtp::server::MemoryBudget;
 use mailflow_store::SharedStore;
 use std::net::SocketAddr;
@@ -27,7 +27,8 @@ pub struct Receiver {
     /// (see `update_settings`).
     settings: watch::Sender<Arc<ReceiveSettings>>,
     pub(crate) store: SharedStore,
-    pub(crate) org: watch::Receiver<Arc<OrgSettings>>,
+    /// Every organisation's settings in force.
+    pub(crate) orgs: watch::Receiver<Arc<Orgs>>,
     pub(crate) clock: Arc<dyn Clock>,
     /// Told once per stored message, so the scheduler wakes.
     pub(crate) accepted: Arc<Notify>,
@@ -47,7 +48,7 @@ impl Receiver {
     pub fn new(
         settings: ReceiveSettings,
         store: SharedStore,
-        org: watch::Receiver<Arc<OrgSettings>>,
+        orgs: watch::Receiver<Arc<Orgs>>,
         clock: Arc<dyn Clock>,
         accepted: Arc<Notify>,
     ) -> Receiver {
@@ -62,7 +63,7 @@ impl Receiver {
             ),
             settings: watch::Sender::new(Arc::new(settings)),
             store,
-            org,
+            orgs,
             clock,
             accepted,
             draining: AtomicBool::new(false),

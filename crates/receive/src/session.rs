@@ -26,6 +26,7 @@ use crate::envelope::{Envelope, RcptTarget, add_recipient, start_envelope};
 use crate::postmaster::postmaster_mailboxes;
 use crate::quota;
 use crate::receiver::Receiver;
+use crate::recipient_org;
 use mailflow_core::EnhancedCode;
 use mailflow_smtp::server::{
     Command, CommandLine, DataLimits, DataOutcome, ForwardPath, ReadError, Reply, ReplyWriter,
@@ -372,16 +373,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         if self.envelope.is_none() {
             return bad_sequence("send MAIL first");
         }
-        let org = self.receiver.org.borrow().clone();
+        let orgs = self.receiver.orgs.borrow().clone();
+        let home = self.settings.org.as_str();
         let target = match recipient {
             ForwardPath::Mailbox(mailbox) => RcptTarget::Mailbox(mailbox),
-            ForwardPath::Postmaster => {
-                RcptTarget::Postmaster(postmaster_mailboxes(&org, &self.admin_emails().await))
-            }
+            ForwardPath::Postmaster => RcptTarget::Postmaster(postmaster_mailboxes(
+                &orgs.settings_of(home),
+                &self.admin_emails().await,
+            )),
         };
+        let org_name = recipient_org::of_recipient(&orgs, home, &target);
         let envelope = self.envelope.as_mut().expect("checked above");
+        if envelope
+            .org
+            .as_deref()
+            .is_some_and(|first| first != org_name)
+        {
+            return recipient_org::another_organisation();
+        }
+        let org = orgs.settings_of(org_name);
         let max_recipients = self.settings.max_recipients;
-        let routing = (self.settings.org.as_str(), &*org);
+        let routing = (org_name, &*org);
         let reply = add_recipient(
             envelope,
             target,
@@ -396,6 +408,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             // Past the overshoot the 452s stop being a long list's tail:
             // each is an error, so a client cannot loop on them.
             self.errors += 1;
+        }
+        if reply.code() == 250 && envelope.org.is_none() {
+            envelope.org = Some(org_name.to_string());
         }
         if reply.enhanced() == Some(quota::UNKNOWN_RECIPIENT) {
             return quota::unknown_recipient(&self.receiver, self.client_ip, reply).await;

@@ -11,7 +11,8 @@
 //! this.
 
 use crate::engine::Engine;
-use mailflow_core::OrgSettings;
+use crate::orgs_in_store;
+use mailflow_core::Orgs;
 use mailflow_store::StoreChanges;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,7 +44,7 @@ pub(crate) async fn wake_on_queue_changes(
 /// Puts settings saved by another node in force here.
 pub(crate) async fn follow_settings(
     engine: Arc<Engine>,
-    org: Arc<watch::Sender<Arc<OrgSettings>>>,
+    orgs: Arc<watch::Sender<Arc<Orgs>>>,
     mut changes: StoreChanges,
     shutdown: CancellationToken,
 ) {
@@ -54,10 +55,10 @@ pub(crate) async fn follow_settings(
             _ = changes.settings.changed() => {}
             _ = engine.clock.sleep_until(next_look) => {}
         }
-        match engine.store.org_settings(&engine.org_name).await {
-            Ok(Some(saved)) if saved != *engine.org() => {
+        match orgs_in_store::load(&engine.store, &engine.org_name).await {
+            Ok(saved) if saved != *engine.orgs() => {
                 tracing::info!("settings saved by another node are in force");
-                org.send_replace(Arc::new(saved));
+                orgs.send_replace(Arc::new(saved));
                 engine.wake.notify_one();
             }
             Ok(_) => {}

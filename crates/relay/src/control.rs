@@ -9,8 +9,11 @@ use crate::cluster_lock::{ClusterLock, Guarded};
 use crate::engine::{Engine, Live};
 use crate::failures::Failures;
 use crate::notices;
+use crate::orgs_in_store;
 use crate::{NodeError, NodeSettings};
-use mailflow_core::{Clock, Diagnosis, EventKind, MessageId, OrgSettings, RecipientState, Route};
+use mailflow_core::{
+    Clock, Diagnosis, EventKind, MessageId, OrgSettings, Orgs, RecipientState, Route,
+};
 use mailflow_deliver::{Deliverer, ValidationReport};
 use mailflow_receive::Receiver;
 use mailflow_store::{LastError, NodeState, Result, SharedStore, StoredRecipient};
@@ -20,7 +23,7 @@ use tokio::sync::watch;
 #[derive(Clone)]
 pub struct NodeHandle {
     pub(crate) engine: Arc<Engine>,
-    pub(crate) org: Arc<watch::Sender<Arc<OrgSettings>>>,
+    pub(crate) org: Arc<watch::Sender<Arc<Orgs>>>,
     /// Held by whoever reads, changes and saves the settings (the admin
     /// API, fix actions), so that two changes at once cannot each
     /// overwrite the other's.
@@ -69,14 +72,8 @@ impl NodeHandle {
     pub async fn lock_org_edits(&self) -> Result<ClusterLock<'_>> {
         let local = self.org_edits.lock().await;
         let guard = ClusterLock::acquire(local, &self.engine, Guarded::Settings).await?;
-        let saved = self
-            .engine
-            .store
-            .org_settings(&self.engine.org_name)
-            .await?;
-        if let Some(saved) = saved
-            && saved != *self.engine.org()
-        {
+        let saved = orgs_in_store::load(&self.engine.store, &self.engine.org_name).await?;
+        if saved != *self.engine.orgs() {
             self.org.send_replace(Arc::new(saved));
         }
         Ok(guard)
@@ -95,7 +92,8 @@ impl NodeHandle {
             .store
             .save_org_settings(&self.engine.org_name, &settings)
             .await?;
-        self.org.send_replace(Arc::new(settings));
+        let orgs = self.engine.orgs().with(&self.engine.org_name, settings);
+        self.org.send_replace(Arc::new(orgs));
         self.engine.wake.notify_one();
         Ok(())
     }

@@ -3,7 +3,7 @@
 use crate::NodeSettings;
 use crate::availability::Availability;
 use crate::retry::RetrySchedule;
-use mailflow_core::{Clock, OrgSettings};
+use mailflow_core::{Clock, OrgSettings, Orgs};
 use mailflow_deliver::Deliverer;
 use mailflow_store::SharedStore;
 use std::sync::Arc;
@@ -12,7 +12,8 @@ use tokio::sync::{Notify, watch};
 pub(crate) struct Engine {
     /// Names this node in leases and events; fixed while it runs.
     pub node_name: String,
-    /// The organisation it serves; fixed while it runs.
+    /// Its own organisation (the one `trusted_networks` and SMTP AUTH
+    /// relay for); fixed while it runs.
     pub org_name: String,
     /// The name it greets with and reports as; fixed while it runs.
     pub hostname: String,
@@ -22,7 +23,9 @@ pub(crate) struct Engine {
     pub live: watch::Sender<Arc<Live>>,
     pub store: SharedStore,
     pub clock: Arc<dyn Clock>,
-    pub org: watch::Receiver<Arc<OrgSettings>>,
+    /// Every organisation's settings in force; each message is planned
+    /// with its own organisation's.
+    pub orgs: watch::Receiver<Arc<Orgs>>,
     /// Woken when work may have become due: a message was accepted, a hop
     /// worker finished, an operator acted.
     pub wake: Arc<Notify>,
@@ -51,8 +54,18 @@ impl Live {
 }
 
 impl Engine {
+    /// The node's own organisation's settings.
     pub fn org(&self) -> Arc<OrgSettings> {
-        self.org.borrow().clone()
+        self.org_named(&self.org_name)
+    }
+
+    /// `name`'s settings (none at all for an organisation not served).
+    pub fn org_named(&self, name: &str) -> Arc<OrgSettings> {
+        self.orgs.borrow().settings_of(name)
+    }
+
+    pub fn orgs(&self) -> Arc<Orgs> {
+        self.orgs.borrow().clone()
     }
 
     /// The settings in force now.

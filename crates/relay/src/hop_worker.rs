@@ -15,7 +15,7 @@ use crate::outbound_body::QueuedBody;
 use crate::outcome::{self, Context};
 use crate::plan::plan_for;
 use mailflow_core::MessageId;
-use mailflow_core::{Diagnosis, RecipientState};
+use mailflow_core::{Diagnosis, RecipientState, Route};
 use mailflow_deliver::{MessageBody, OutboundMessage, OutboundRecipient};
 use mailflow_store::{
     ClaimedMessage, LastError, NextHopHold, RecipientUpdate, Result, StoreError, StoredBody,
@@ -172,7 +172,8 @@ async fn deliver_claimed(
         });
     };
     let hold = engine.store.next_hop_hold(next_hop).await?;
-    let plan = match plan_for(&engine.org(), &route) {
+    let (org, _) = Route::split_next_hop(next_hop);
+    let plan = match plan_for(&engine.org_named(org), &route) {
         Ok(plan) => plan,
         Err(diagnosis) => {
             hold_unusable_hop(engine, next_hop, &claimed, hold, *diagnosis).await?;

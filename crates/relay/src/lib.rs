@@ -19,6 +19,7 @@ mod lost_bodies;
 pub mod metrics;
 mod node;
 mod notices;
+mod orgs_in_store;
 mod outbound_body;
 mod outcome;
 mod owed_reports;

@@ -20,7 +20,7 @@ pub(crate) async fn raise(engine: &Engine, message: &ClaimedMessage, at: OffsetD
 }
 
 async fn try_raise(engine: &Engine, message: &ClaimedMessage, at: OffsetDateTime) -> Result<()> {
-    let org = &engine.org_name;
+    let org = &message.org;
     let connector = message
         .recipients
         .first()

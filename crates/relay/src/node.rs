@@ -4,7 +4,7 @@
 use crate::availability::Availability;
 use crate::engine::{Engine, Live};
 use crate::heartbeat::{self, Beat};
-use crate::{NodeHandle, NodeSettings, cluster_follower, lease_keeper, scheduler};
+use crate::{NodeHandle, NodeSettings, cluster_follower, lease_keeper, orgs_in_store, scheduler};
 use mailflow_core::Clock;
 use mailflow_deliver::Deliverer;
 use mailflow_receive::Receiver;
@@ -64,8 +64,8 @@ impl Node {
                 admin_addr: other.admin_addr,
             });
         }
-        let org_settings = store.org_settings(&settings.org).await?.unwrap_or_default();
-        let (org_tx, org_rx) = watch::channel(Arc::new(org_settings));
+        let orgs = orgs_in_store::load(&store, &settings.org).await?;
+        let (org_tx, org_rx) = watch::channel(Arc::new(orgs));
         let mut listeners = Vec::new();
         for addr in &settings.receive.listen {
             let listener = TcpListener::bind(addr)
@@ -107,7 +107,7 @@ impl Node {
             live: watch::Sender::new(Arc::new(Live::new(settings, deliverer))),
             store,
             clock,
-            org: org_rx,
+            orgs: org_rx,
             wake,
         });
         // A drain asked before the start (it stays until resumed) is in

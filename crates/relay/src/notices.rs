@@ -222,7 +222,7 @@ async fn send_report(
     if message.sender.is_empty() || recipients.is_empty() {
         return Ok(()); // a message from <> never causes a report
     }
-    let org = engine.org();
+    let org = engine.org_named(&message.org);
     let route = match mailflow_receive::route::route_recipient(&org, &message.sender, true) {
         Ok(route) => route,
         Err(refusal) => {

@@ -292,10 +292,10 @@ fn due_count_cap(engine: &Engine) -> u64 {
         .queue
         .max_messages_per_connection
         .max(1);
-    let most_connections = engine
-        .org()
-        .connectors
+    let orgs = engine.orgs();
+    let most_connections = orgs
         .iter()
+        .flat_map(|(_, org)| org.connectors.iter())
         .map(|connector| connector.max_connections)
         .chain([engine.live().settings.queue.max_connections_per_hop, 1])
         .max()
@@ -306,7 +306,7 @@ fn due_count_cap(engine: &Engine) -> u64 {
 /// Connections allowed at once to a next hop: the connector's own limit, or
 /// the node's.
 fn connection_limit(engine: &Engine, next_hop: &str) -> usize {
-    let org = engine.org();
+    let org = engine.org_named(Route::split_next_hop(next_hop).0);
     let connector = Route::connector_of(next_hop).and_then(|name| org.connector(name));
     let limit = match connector {
         Some(connector) if connector.max_connections > 0 => connector.max_connections,

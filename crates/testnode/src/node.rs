@@ -21,9 +21,17 @@ pub struct TestNode {
 impl TestNode {
     /// Saves `org` for [`ORG`] in a fresh store and starts a node on it.
     pub async fn start(org: OrgSettings, settings: NodeSettings) -> TestNode {
+        TestNode::start_orgs(vec![(ORG, org)], settings).await
+    }
+
+    /// Saves each organisation's settings in a fresh store and starts a
+    /// node on it (its own organisation is `settings.org`).
+    pub async fn start_orgs(orgs: Vec<(&str, OrgSettings)>, settings: NodeSettings) -> TestNode {
         let dir = tempfile::tempdir().unwrap();
         let store: SharedStore = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
-        store.save_org_settings(ORG, &org).await.unwrap();
+        for (name, org) in orgs {
+            store.save_org_settings(name, &org).await.unwrap();
+        }
         let clock = Arc::new(ManualClock::starting_now());
         let node = Node::start(settings.clone(), store.clone(), clock.clone())
             .await

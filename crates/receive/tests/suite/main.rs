@@ -11,6 +11,7 @@ mod auth;
 mod hostile_input;
 mod hostile_input_more;
 mod invalid_recipient_quota;
+mod organisations;
 mod postmaster;
 mod receiving;
 mod receiving_memory;

@@ -8,7 +8,7 @@ pub mod tls;
 
 use mailflow_core::{
     AcceptedDomain, Connector, ConnectorKind, DomainType, ManualClock, MessageId, OrgSettings,
-    TlsPolicy,
+    Orgs, TlsPolicy,
 };
 use mailflow_receive::{ReceiveSettings, Receiver};
 use mailflow_store::{
@@ -55,7 +55,12 @@ pub fn settings() -> ReceiveSettings {
     }
 }
 
-fn connector(name: &str, kind: ConnectorKind, domains: &[&str], smart_hosts: &[&str]) -> Connector {
+pub fn connector(
+    name: &str,
+    kind: ConnectorKind,
+    domains: &[&str],
+    smart_hosts: &[&str],
+) -> Connector {
     Connector {
         name: name.into(),
         kind,
@@ -107,7 +112,7 @@ pub struct Harness {
     pub store: Arc<SqliteStore>,
     pub clock: Arc<ManualClock>,
     pub accepted: Arc<Notify>,
-    _org: watch::Sender<Arc<OrgSettings>>,
+    _orgs: watch::Sender<Arc<Orgs>>,
     shutdown: CancellationToken,
     server: JoinHandle<()>,
     _dir: tempfile::TempDir,
@@ -126,7 +131,17 @@ impl Harness {
     /// 127.0.0.1.
     pub async fn start_on(bind: &str, settings: ReceiveSettings) -> Harness {
         let dir = tempfile::tempdir().unwrap();
-        Harness::start_bound(bind, dir, settings, SqliteOptions::default()).await
+        Harness::start_bound(bind, dir, settings, SqliteOptions::default(), vec![]).await
+    }
+
+    /// With other organisations beside the node's own (`org()`).
+    pub async fn start_orgs(
+        settings: ReceiveSettings,
+        others: Vec<(&str, OrgSettings)>,
+    ) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteOptions::default();
+        Harness::start_bound("127.0.0.1:0", dir, settings, options, others).await
     }
 
     async fn start_in(
@@ -134,7 +149,7 @@ impl Harness {
         settings: ReceiveSettings,
         options: SqliteOptions,
     ) -> Harness {
-        Harness::start_bound("127.0.0.1:0", dir, settings, options).await
+        Harness::start_bound("127.0.0.1:0", dir, settings, options, vec![]).await
     }
 
     async fn start_bound(
@@ -142,12 +157,17 @@ impl Harness {
         dir: tempfile::TempDir,
         settings: ReceiveSettings,
         options: SqliteOptions,
+        others: Vec<(&str, OrgSettings)>,
     ) -> Harness {
         let store = Arc::new(SqliteStore::open_with(dir.path(), options).await.unwrap());
         let shared: SharedStore = store.clone();
         let clock = Arc::new(ManualClock::starting_now());
         let accepted = Arc::new(Notify::new());
-        let (org_sender, org_receiver) = watch::channel(Arc::new(org()));
+        let others = others
+            .into_iter()
+            .map(|(name, org)| (name.to_string(), org));
+        let orgs = Orgs::new(others.chain([(settings.org.clone(), org())]));
+        let (org_sender, org_receiver) = watch::channel(Arc::new(orgs));
         let receiver = Arc::new(Receiver::new(
             settings,
             shared,
@@ -165,7 +185,7 @@ impl Harness {
             store,
             clock,
             accepted,
-            _org: org_sender,
+            _orgs: org_sender,
             shutdown,
             server,
             _dir: dir,
