@@ -247,6 +247,7 @@ async fn save(
     };
     audit_log::record(
         state,
+        Some(org),
         actor(headers),
         action,
         target,

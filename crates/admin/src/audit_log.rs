@@ -5,9 +5,11 @@ use crate::AdminState;
 use crate::error::ApiError;
 use mailflow_store::AuditEntry;
 
-/// Appends one entry for a change `actor` made; returns its id.
+/// Appends one entry for a change `actor` made to `org` (`None`: to the
+/// cluster as a whole); returns its id.
 pub(crate) async fn record(
     state: &AdminState,
+    org: Option<String>,
     actor: String,
     action: &str,
     target: &str,
@@ -17,6 +19,7 @@ pub(crate) async fn record(
     let entry = AuditEntry {
         id: 0,
         at: state.clock.now(),
+        org,
         actor,
         action: action.to_string(),
         target: target.to_string(),

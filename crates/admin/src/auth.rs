@@ -85,7 +85,11 @@ async fn note_use(state: &AdminState, token: &AdminToken) {
     if recent {
         return;
     }
-    if let Err(error) = state.store.admin_token_used(&token.name, now).await {
+    if let Err(error) = state
+        .store
+        .admin_token_used(token.org.as_deref(), &token.name, now)
+        .await
+    {
         tracing::warn!(%error, token = %token.name, "could not record the token's use");
     }
 }

@@ -104,7 +104,7 @@ pub(crate) async fn audit(
 ) -> Result<Json<Vec<AuditEntryView>>, ApiError> {
     query::only_known(&query, &["limit"], "parameter")?;
     let limit = query::limit(&query)?;
-    let entries = state.store.audit_entries(limit).await?;
+    let entries = state.store.audit_entries(None, limit).await?;
     Ok(Json(entries.iter().map(AuditEntryView::from).collect()))
 }
 

@@ -163,6 +163,7 @@ async fn ask(
     };
     let audit_id = audit_log::record(
         state,
+        None,
         actor(headers),
         action,
         name,

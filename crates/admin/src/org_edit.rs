@@ -61,6 +61,7 @@ pub(crate) async fn edit_org<T>(
         .append_audit(AuditEntry {
             id: 0,
             at: state.clock.now(),
+            org: Some(state.org()?),
             actor: actor(headers),
             action: edit.action.to_string(),
             target: edit.target,

@@ -107,6 +107,7 @@ pub(crate) async fn create(
     let token = generate();
     let actor = actor(&headers);
     let stored = AdminToken {
+        org: None,
         name: body.name.clone(),
         scope,
         digest: TokenDigest::of(&token).to_string(),
@@ -123,6 +124,7 @@ pub(crate) async fn create(
     let view = json!({ "name": stored.name, "scope": scope.as_str() });
     audit_log::record(
         &state,
+        None,
         actor,
         "token-create",
         &stored.name,
@@ -157,14 +159,14 @@ pub(crate) async fn revoke(
         .admin_tokens()
         .await?
         .into_iter()
-        .find(|t| t.name == name);
+        .find(|t| t.org.is_none() && t.name == name);
     let Some(before) = before else {
         return Err(ApiError::NotFound {
             what: "token",
             id: name,
         });
     };
-    if !state.store.revoke_admin_token(&name).await? {
+    if !state.store.revoke_admin_token(None, &name).await? {
         return Err(ApiError::NotFound {
             what: "token",
             id: name,
@@ -173,6 +175,7 @@ pub(crate) async fn revoke(
     let view = json!({ "name": before.name, "scope": before.scope.as_str() });
     audit_log::record(
         &state,
+        None,
         actor(&headers),
         "token-revoke",
         &name,

@@ -135,6 +135,7 @@ async fn audit(
     let actor = actor(headers);
     audit_log::record(
         state,
+        Some(state.org()?),
         actor,
         action,
         name,

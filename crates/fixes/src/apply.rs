@@ -215,6 +215,7 @@ async fn audit(
     let mut entry = AuditEntry {
         id: 0,
         at: node.clock().now(),
+        org: Some(node.org_name().to_string()),
         actor: actor.to_string(),
         action,
         target: kind.target(),

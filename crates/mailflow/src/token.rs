@@ -154,6 +154,7 @@ async fn act(access: &Access, command: &TokenCommand, json: bool) -> Result<Stri
             let token = mailflow_admin::new_token();
             let now = time::OffsetDateTime::now_utc();
             let stored = AdminToken {
+                org: None,
                 name: name.clone(),
                 scope,
                 digest: TokenDigest::of(&token).to_string(),
@@ -191,7 +192,7 @@ async fn act(access: &Access, command: &TokenCommand, json: bool) -> Result<Stri
             Ok(format!("token {name} revoked"))
         }
         (TokenCommand::Revoke { name }, Access::Offline { store, .. }) => {
-            if !store.revoke_admin_token(name).await? {
+            if !store.revoke_admin_token(None, name).await? {
                 return Err(TokenError::NoSuchToken(name.clone()));
             }
             Ok(format!("token {name} revoked"))

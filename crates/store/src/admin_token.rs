@@ -1,5 +1,5 @@
 //! Admin API tokens kept in the store: made through the API or the CLI,
-//! listed by name, revoked by name. Only a token's digest is kept.
+//! listed, revoked by organisation and name. Only a token's digest is kept.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -47,6 +47,10 @@ impl FromStr for TokenScope {
 /// One stored admin token, without the token itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminToken {
+    /// The organisation the token is for; `None`: every organisation (the
+    /// cluster's token). Two organisations may each have a token of the
+    /// same name.
+    pub org: Option<String>,
     pub name: String,
     pub scope: TokenScope,
     /// `sha256:<hex>` of the token.

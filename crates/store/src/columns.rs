@@ -116,7 +116,8 @@ pub fn event_code(kind: &EventKind) -> Option<String> {
 
 /// A connector or a code in a column that is part of a key (the waiting
 /// counts', the history's), where none — MX routing without a connector,
-/// no error yet — is `''`, since a key column cannot be NULL.
+/// no error yet — is `''`, since a key column cannot be NULL; likewise an
+/// admin token's organisation, none for a token of every organisation.
 pub fn key_to_db(name: Option<&str>) -> &str {
     name.unwrap_or("")
 }

@@ -1,7 +1,7 @@
 //! Rows into mailflow's values, the same for every back end: each back end
 //! selects the columns named here and hands its rows over.
 
-use crate::columns::{ColumnRow, count_to_u32, count_to_u64, json_from_db};
+use crate::columns::{ColumnRow, count_to_u32, count_to_u64, json_from_db, key_from_db};
 use crate::{
     AdminToken, Alert, AuditEntry, InvalidRecipientSource, NodeState, NodeStatus, OutboxEntry,
     Result, StoreError,
@@ -55,10 +55,11 @@ pub fn outbox_entry(row: &impl ColumnRow) -> Result<OutboxEntry> {
 }
 
 /// The columns `admin_token` reads.
-pub const TOKEN_COLUMNS: &str = "name, scope, digest, created_at, created_by, last_used_at";
+pub const TOKEN_COLUMNS: &str = "org, name, scope, digest, created_at, created_by, last_used_at";
 
 pub fn admin_token(row: &impl ColumnRow) -> Result<AdminToken> {
     Ok(AdminToken {
+        org: key_from_db(row.text("org")?),
         name: row.text("name")?,
         scope: row
             .text("scope")?
@@ -80,12 +81,14 @@ pub fn invalid_recipient_source(row: &impl ColumnRow) -> Result<InvalidRecipient
 }
 
 /// The columns `audit_entry` reads.
-pub const AUDIT_COLUMNS: &str = "id, at, actor, action, target, before_json, after_json, undone_at";
+pub const AUDIT_COLUMNS: &str =
+    "id, at, org, actor, action, target, before_json, after_json, undone_at";
 
 pub fn audit_entry(row: &impl ColumnRow) -> Result<AuditEntry> {
     Ok(AuditEntry {
         id: count_to_u64("audit_log.id", row.int("id")?)?,
         at: row.time("at")?,
+        org: row.opt_text("org")?,
         actor: row.text("actor")?,
         action: row.text("action")?,
         target: row.text("target")?,

@@ -27,6 +27,8 @@ mod message_retention;
 pub mod metrics;
 mod model;
 mod node_status;
+#[cfg(test)]
+mod older_schema;
 mod operator;
 mod operator_rows;
 mod piece_reader;

@@ -14,6 +14,10 @@ pub struct AuditEntry {
     pub id: u64,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// The organisation acted on; `None`: the cluster as a whole (a node
+    /// drained, an organisation made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
     /// Who did it: a token's name, `cli`, or an operator's name.
     pub actor: String,
     /// What was done, e.g. `stop-relaying` or `suspend`.

@@ -52,7 +52,7 @@ async fn a_node_is_drained_and_resumed_from_the_nodes_page() {
     assert_eq!(drained.status, 303, "{}", drained.body);
     assert_eq!(drained.location.as_deref(), Some("/nodes"));
     until_state(&console, NodeState::Drained).await;
-    let entries = console.node.store.audit_entries(1).await.unwrap();
+    let entries = console.node.store.audit_entries(None, 1).await.unwrap();
     assert_eq!(
         (
             entries[0].action.as_str(),

@@ -270,7 +270,7 @@ async fn errors_name_the_fix_id_the_connector_or_the_audit_entry() {
         Err(FixError::NoSuchAuditEntry { id: 42 })
     ));
     assert!(
-        node.store.audit_entries(0).await.unwrap().is_empty(),
+        node.store.audit_entries(None, 0).await.unwrap().is_empty(),
         "failures are not audited"
     );
     node.stop().await;

@@ -131,7 +131,7 @@ async fn stop_relaying_refuses_unknown_recipients_bounces_queued_ones_and_undoes
     );
 
     // The audit log shows both, newest first, with before and after.
-    let log = node.store.audit_entries(10).await.unwrap();
+    let log = node.store.audit_entries(None, 10).await.unwrap();
     let summary: Vec<_> = log
         .iter()
         .map(|e| (e.id, e.action.as_str(), e.actor.as_str()))

@@ -11,9 +11,10 @@ pub const TOKEN_NAME: &str = "demo";
 /// data directory holds the token of an earlier demo: it is replaced.
 pub async fn admin_token(store: &dyn Store) -> Result<String, StoreError> {
     let token = mailflow_admin::new_token();
-    store.revoke_admin_token(TOKEN_NAME).await?;
+    store.revoke_admin_token(None, TOKEN_NAME).await?;
     store
         .create_admin_token(AdminToken {
+            org: None,
             name: TOKEN_NAME.to_string(),
             scope: TokenScope::Admin,
             digest: TokenDigest::of(&token).to_string(),

@@ -11,8 +11,8 @@ impl AuditStore for PostgresStore {
         audit::append(&self.pool, &entry).await
     }
 
-    async fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>> {
-        audit::entries(&self.pool, limit).await
+    async fn audit_entries(&self, org: Option<&str>, limit: usize) -> Result<Vec<AuditEntry>> {
+        audit::entries(&self.pool, org, limit).await
     }
 
     async fn audit_entry(&self, id: u64) -> Result<Option<AuditEntry>> {

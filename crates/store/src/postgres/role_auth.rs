@@ -35,11 +35,16 @@ impl AuthStore for PostgresStore {
         admin_tokens::by_digest(&self.pool, digest).await
     }
 
-    async fn revoke_admin_token(&self, name: &str) -> Result<bool> {
-        admin_tokens::revoke(&self.pool, name).await
+    async fn revoke_admin_token(&self, org: Option<&str>, name: &str) -> Result<bool> {
+        admin_tokens::revoke(&self.pool, org, name).await
     }
 
-    async fn admin_token_used(&self, name: &str, at: OffsetDateTime) -> Result<()> {
-        admin_tokens::used(&self.pool, name, at).await
+    async fn admin_token_used(
+        &self,
+        org: Option<&str>,
+        name: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        admin_tokens::used(&self.pool, org, name, at).await
     }
 }

@@ -10,8 +10,10 @@ pub trait AuditStore: Send + Sync + 'static {
     /// Appends an entry to the audit log; returns the id the store gave it.
     async fn append_audit(&self, entry: AuditEntry) -> Result<u64>;
 
-    /// The latest audit entries, newest first; 0 is no limit.
-    async fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>>;
+    /// The latest audit entries, newest first; 0 is no limit. `Some(org)`:
+    /// only that organisation's; `None`: every entry, the cluster's
+    /// (entries of no organisation) and every organisation's.
+    async fn audit_entries(&self, org: Option<&str>, limit: usize) -> Result<Vec<AuditEntry>>;
 
     async fn audit_entry(&self, id: u64) -> Result<Option<AuditEntry>>;
 

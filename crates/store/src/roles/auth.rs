@@ -21,19 +21,26 @@ pub trait AuthStore: Send + Sync + 'static {
     async fn remove_submission_user(&self, org: &str, name: &str) -> Result<bool>;
 
     /// Saves a new token (its digest only); false, with nothing saved, when
-    /// its name or digest is taken.
+    /// its organisation has a token of its name, or its digest is taken.
     async fn create_admin_token(&self, token: AdminToken) -> Result<bool>;
 
-    /// Every stored token, by name.
+    /// Every stored token, of every organisation: those for all
+    /// organisations first, then by organisation and name.
     async fn admin_tokens(&self) -> Result<Vec<AdminToken>>;
 
     /// The token whose digest (`sha256:<hex>`) this is.
     async fn admin_token_by_digest(&self, digest: &str) -> Result<Option<AdminToken>>;
 
-    /// Deletes a token; false when there is none of that name.
-    async fn revoke_admin_token(&self, name: &str) -> Result<bool>;
+    /// Deletes the token of `org` (`None`: a token for all organisations)
+    /// called `name`; false when there is none.
+    async fn revoke_admin_token(&self, org: Option<&str>, name: &str) -> Result<bool>;
 
-    /// Records that the token was used at `at` (kept loosely: a crash may
-    /// lose the latest use).
-    async fn admin_token_used(&self, name: &str, at: OffsetDateTime) -> Result<()>;
+    /// Records that the token of `org` called `name` was used at `at` (kept
+    /// loosely: a crash may lose the latest use).
+    async fn admin_token_used(
+        &self,
+        org: Option<&str>,
+        name: &str,
+        at: OffsetDateTime,
+    ) -> Result<()>;
 }

@@ -9,10 +9,12 @@ use time::OffsetDateTime;
 
 pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<u64> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO audit_log (at, actor, action, target, before_json, after_json, undone_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO audit_log \
+         (at, org, actor, action, target, before_json, after_json, undone_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(time_to_db(entry.at))
+    .bind(&entry.org)
     .bind(&entry.actor)
     .bind(&entry.action)
     .bind(&entry.target)
@@ -24,15 +26,25 @@ pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<u
     count_to_u64("audit_log.id", id)
 }
 
-/// Newest first. A limit of 0 is no limit.
-pub async fn entries(conn: &mut SqliteConnection, limit: usize) -> Result<Vec<AuditEntry>> {
+/// Newest first, of `org` only when one is given. A limit of 0 is no
+/// limit.
+pub async fn entries(
+    conn: &mut SqliteConnection,
+    org: Option<&str>,
+    limit: usize,
+) -> Result<Vec<AuditEntry>> {
     let limit = if limit == 0 {
         i64::MAX
     } else {
         limit_to_db(limit)
     };
-    let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?");
-    let rows = sqlx::query(&sql).bind(limit).fetch_all(conn).await?;
+    let of_org = if org.is_some() { "WHERE org = ?" } else { "" };
+    let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log {of_org} ORDER BY id DESC LIMIT ?");
+    let mut query = sqlx::query(&sql);
+    if let Some(org) = org {
+        query = query.bind(org);
+    }
+    let rows = query.bind(limit).fetch_all(conn).await?;
     rows.iter().map(decode::audit_entry).collect()
 }
 

@@ -9,8 +9,8 @@ impl AuditStore for SqliteStore {
         on_writer!(self, conn => audit::append(conn, &entry))
     }
 
-    async fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>> {
-        audit::entries(&mut *self.read().await?, limit).await
+    async fn audit_entries(&self, org: Option<&str>, limit: usize) -> Result<Vec<AuditEntry>> {
+        audit::entries(&mut *self.read().await?, org, limit).await
     }
 
     async fn audit_entry(&self, id: u64) -> Result<Option<AuditEntry>> {

@@ -35,13 +35,20 @@ impl AuthStore for SqliteStore {
         admin_tokens::by_digest(&mut *self.read().await?, digest).await
     }
 
-    async fn revoke_admin_token(&self, name: &str) -> Result<bool> {
-        let name = name.to_string();
-        on_writer!(self, conn => admin_tokens::revoke(conn, &name))
+    async fn revoke_admin_token(&self, org: Option<&str>, name: &str) -> Result<bool> {
+        let (org, name) = (org.map(str::to_string), name.to_string());
+        on_writer!(self, conn => admin_tokens::revoke(conn, org.as_deref(), &name))
     }
 
-    async fn admin_token_used(&self, name: &str, at: OffsetDateTime) -> Result<()> {
-        let name = name.to_string();
-        on_writer!(self, Durability::Relaxed, conn => admin_tokens::used(conn, &name, at))
+    async fn admin_token_used(
+        &self,
+        org: Option<&str>,
+        name: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let (org, name) = (org.map(str::to_string), name.to_string());
+        on_writer!(self, Durability::Relaxed, conn => {
+            admin_tokens::used(conn, org.as_deref(), &name, at)
+        })
     }
 }

@@ -51,3 +51,48 @@ pub async fn open_read_pool(path: &Path, connections: u32) -> Result<SqlitePool>
         .await?;
     Ok(pool)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{base_options, open_writer};
+    use crate::older_schema::{
+        BEFORE_ORGANISATIONS, INSERT_TOKEN, TOKENS_AFTER, migrations_before,
+    };
+    use sqlx::{ConnectOptions, Connection};
+
+    #[tokio::test]
+    async fn tokens_made_before_organisations_are_for_all_and_audit_entries_the_default_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let migrations = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut conn = base_options(&path)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        let older = migrations_before("sqlite", 20, migrations.path()).await;
+        older.run(&mut conn).await.unwrap();
+        for sql in BEFORE_ORGANISATIONS {
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+        conn.close().await.unwrap();
+
+        let mut conn = open_writer(&path, None).await.unwrap();
+        let token: (String, String, String) =
+            sqlx::query_as("SELECT org, name, digest FROM admin_tokens")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(token, ("".into(), "ci".into(), "sha256:aa".into()));
+        let org: Option<String> = sqlx::query_scalar("SELECT org FROM audit_log")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(org.as_deref(), Some("default"));
+        for (org, name, digest, welcome) in TOKENS_AFTER {
+            let insert = sqlx::query(INSERT_TOKEN).bind(org).bind(name).bind(digest);
+            let inserted = insert.execute(&mut conn).await;
+            assert_eq!(inserted.is_ok(), welcome, "{org:?} {name} {digest}");
+        }
+    }
+}

@@ -15,6 +15,7 @@ fn audit(action: &str) -> AuditEntry {
     AuditEntry {
         id: 0,
         at: t0(),
+        org: Some("acme".into()),
         actor: "ops@acme.test".into(),
         action: action.into(),
         target: "onprem".into(),
@@ -32,16 +33,20 @@ async fn audit_entries_are_appended_listed_newest_first_and_undone_once() {
         let second = store.append_audit(audit("suspend")).await.unwrap();
         assert!(second > first, "{name}");
 
-        let listed = store.audit_entries(10).await.unwrap();
+        let listed = store.audit_entries(None, 10).await.unwrap();
         let actions: Vec<_> = listed.iter().map(|e| (e.id, e.action.as_str())).collect();
         assert_eq!(
             actions,
             [(second, "suspend"), (first, "lower-tls")],
             "{name}"
         );
-        assert_eq!(store.audit_entries(1).await.unwrap().len(), 1, "{name}");
         assert_eq!(
-            store.audit_entries(0).await.unwrap().len(),
+            store.audit_entries(None, 1).await.unwrap().len(),
+            1,
+            "{name}"
+        );
+        assert_eq!(
+            store.audit_entries(None, 0).await.unwrap().len(),
             2,
             "{name}: 0 is all"
         );

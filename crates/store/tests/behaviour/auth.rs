@@ -58,6 +58,7 @@ async fn users_are_saved_replaced_listed_removed_and_kept_per_organisation() {
 
 fn token(name: &str, digest: &str) -> AdminToken {
     AdminToken {
+        org: None,
         name: name.into(),
         scope: TokenScope::Read,
         digest: digest.into(),
@@ -101,13 +102,19 @@ async fn tokens_are_saved_once_found_by_digest_marked_used_and_revoked() {
         );
 
         let used = datetime!(2030-01-02 09:30:00 UTC);
-        store.admin_token_used("ci", used).await.unwrap();
+        store.admin_token_used(None, "ci", used).await.unwrap();
         let listed = store.admin_tokens().await.unwrap();
         assert_eq!(listed.len(), 1, "{name}");
         assert_eq!(listed[0].last_used_at, Some(used), "{name}");
 
-        assert!(store.revoke_admin_token("ci").await.unwrap(), "{name}");
-        assert!(!store.revoke_admin_token("ci").await.unwrap(), "{name}");
+        assert!(
+            store.revoke_admin_token(None, "ci").await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store.revoke_admin_token(None, "ci").await.unwrap(),
+            "{name}"
+        );
         assert_eq!(store.admin_tokens().await.unwrap(), [], "{name}");
     }
 }
