@@ -114,6 +114,7 @@ fn filter_from_query(query: &QueryMap, now: OffsetDateTime) -> Result<MessageFil
             .transpose()
     };
     let filter = MessageFilter {
+        org: None,
         state: text("state")
             .map(|t| query::recipient_state("state", t))
             .transpose()?,

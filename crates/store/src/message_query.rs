@@ -47,6 +47,7 @@ impl<'a> MessageQuery<'a> {
             code: filter.code.as_deref(),
             state: filter.state,
             connector: filter.connector.as_deref(),
+            org: filter.org.as_deref(),
             sender: filter.sender.as_deref(),
             received_after: filter.received_after,
             received_before: filter.received_before,

@@ -169,6 +169,8 @@ pub struct RecipientUpdate {
 /// Which messages to list. Every field narrows the list.
 #[derive(Debug, Clone, Default)]
 pub struct MessageFilter {
+    /// The organisation whose messages these are.
+    pub org: Option<String>,
     pub state: Option<RecipientState>,
     /// A connector name.
     pub connector: Option<String>,

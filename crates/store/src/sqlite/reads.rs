@@ -124,9 +124,9 @@ pub async fn stored_bodies(
 }
 
 /// Messages (newest first) that have a recipient matching every recipient
-/// filter given, sent by the filter's sender if one is given, received in
-/// the filter's time range, after its cursor. Addresses
-/// compare without regard to ASCII case. A limit of 0 is no limit.
+/// filter given, of the filter's organisation and sent by its sender if
+/// they are given, received in the filter's time range, after its cursor.
+/// Addresses compare without regard to ASCII case. A limit of 0 is no limit.
 /// With a recipient or a code, the recipients' index on it is walked (see
 /// `by_recipient`); else the messages, newest first.
 pub async fn list_messages(
@@ -139,6 +139,9 @@ pub async fn list_messages(
     }
     let mut query =
         QueryBuilder::<Sqlite>::new(format!("SELECT {ENVELOPE_COLUMNS} FROM messages m WHERE "));
+    if let Some(org) = &filter.org {
+        query.push("m.org = ").push_bind(org.clone()).push(" AND ");
+    }
     if let Some(sender) = &filter.sender {
         query
             .push("LOWER(m.sender) = LOWER(")
