@@ -31,6 +31,7 @@ mod node_status;
 mod older_schema;
 mod operator;
 mod operator_rows;
+mod organisation;
 mod piece_reader;
 mod postgres;
 pub mod private_files;
@@ -60,6 +61,7 @@ pub use model::{
 };
 pub use node_status::{NodeHeartbeat, NodeState, NodeStatus};
 pub use operator::{AuditEntry, PendingRecipient, WaitingCount, WaitingCursor};
+pub use organisation::{OrgRemoval, OrgRename};
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use queue_ops::{ConnectorChoice, QueueAction, QueueSelection, SelectedMessage};
 pub use roles::{

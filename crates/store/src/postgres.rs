@@ -20,6 +20,7 @@ mod invalid_recipients;
 mod nodes;
 mod operator;
 mod optional_key;
+mod organisations;
 #[cfg(test)]
 mod plans;
 mod queue;

@@ -42,6 +42,7 @@ mod message_retention;
 mod nodes;
 mod notices;
 mod operator;
+mod organisations;
 #[cfg(test)]
 mod plans;
 mod queue_actions;

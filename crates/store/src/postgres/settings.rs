@@ -3,9 +3,47 @@
 use super::changes::SETTINGS_CHANNEL;
 use crate::Result;
 use crate::columns::{json_from_db, json_to_db};
+use mailflow_core::OrgSettings;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
+
+/// Every organisation with settings, by name.
+pub async fn org_names(pool: &PgPool) -> Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT org FROM org_settings ORDER BY org")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// Saves a new organisation's settings; false (nothing saved) when it has
+/// some already. The other nodes hear of it at the commit.
+pub async fn create_org(pool: &PgPool, org: &str, settings: &OrgSettings) -> Result<bool> {
+    if crate::organisation::is_reserved(org) {
+        return Ok(false);
+    }
+    let created = sqlx::query(&format!(
+        "WITH saved AS (INSERT INTO org_settings (org, settings) VALUES ($1, $2) \
+           ON CONFLICT (org) DO NOTHING RETURNING org) \
+         SELECT pg_notify('{SETTINGS_CHANNEL}', org) FROM saved"
+    ))
+    .bind(org)
+    .bind(json_to_db(settings))
+    .fetch_all(pool)
+    .await?;
+    Ok(created.len() == 1)
+}
+
+/// Tells the other nodes, at the commit, that `org`'s settings changed.
+pub async fn notify(conn: &mut PgConnection, org: &str) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(SETTINGS_CHANNEL)
+        .bind(org)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
 
 /// The tables that keep one JSON settings document per organisation.
 #[derive(Debug, Clone, Copy)]

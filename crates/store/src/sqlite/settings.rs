@@ -23,6 +23,35 @@ pub async fn save_org_settings(
     save_settings(conn, SettingsTable::Org, org, settings).await
 }
 
+/// Every organisation with settings, by name.
+pub async fn org_names(conn: &mut SqliteConnection) -> Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT org FROM org_settings ORDER BY org")
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// Saves a new organisation's settings; false (nothing saved) when it has
+/// some already.
+pub async fn create_org(
+    conn: &mut SqliteConnection,
+    org: &str,
+    settings: &OrgSettings,
+) -> Result<bool> {
+    if crate::organisation::is_reserved(org) {
+        return Ok(false);
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO org_settings (org, settings) VALUES (?, ?) ON CONFLICT (org) DO NOTHING",
+    )
+    .bind(org)
+    .bind(json_to_db(settings))
+    .execute(conn)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
 /// The tables that keep one JSON settings document per organisation.
 #[derive(Debug, Clone, Copy)]
 pub enum SettingsTable {
