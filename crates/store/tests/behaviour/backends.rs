@@ -156,6 +156,29 @@ impl Backend {
         }
     }
 
+    /// Rows of `table` that belong to `org` (in its `org` column), read
+    /// beside the store.
+    pub async fn org_rows(&self, table: &str, org: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE org = $1");
+        match self {
+            Backend::Sqlite { store, .. } => {
+                let mut conn = sqlite_connection(store).await;
+                sqlx::query_scalar(&sql)
+                    .bind(org)
+                    .fetch_one(&mut conn)
+                    .await
+            }
+            Backend::Postgres { schema, .. } => {
+                let mut conn = sqlx::PgConnection::connect(&schema.url).await.unwrap();
+                sqlx::query_scalar(&sql)
+                    .bind(org)
+                    .fetch_one(&mut conn)
+                    .await
+            }
+        }
+        .unwrap()
+    }
+
     /// An organisation's pending recipients per connector and last error
     /// code (MX routing and no code first), counted from the recipients
     /// themselves, beside the store.

@@ -21,6 +21,7 @@ mod message_retention;
 mod next_hop_keys;
 mod nodes;
 mod operator;
+mod organisations;
 mod postgres_connect;
 mod queries;
 mod queue_cycle;
