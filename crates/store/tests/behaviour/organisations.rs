@@ -1,9 +1,10 @@
 //! Organisations as a whole: made once and listed by name; removed with
 //! every row they own, in every table, but only once none of their mail
 //! waits and no report is owed for it; renamed with every row, every
-//! waiting count and every queue key. And what names an organisation beside them: admin tokens
-//! (one name in two organisations), audit entries and message listings,
-//! each read for one organisation or for all.
+//! waiting count and every queue key. And what names an organisation
+//! beside them: admin tokens (one name in two organisations), audit
+//! entries and message listings, each read for one organisation or for
+//! all.
 
 use crate::backends::{Backend, every_backend};
 use crate::common::*;
@@ -11,7 +12,7 @@ use mailflow_core::MessageId;
 use mailflow_store::{
     AdminToken, AlertObservation, AlertRule, AlertSettings, AlertValues, AuditEntry,
     ConnectorQueueStats, HistoryBucket, MessageFilter, NewMessage, NewNotification, NewRecipient,
-    NextHopHold, NotificationChannel, OrgRemoval, OrgRename, TokenScope,
+    NextHopHold, NotificationChannel, OrgRemoval, OrgRename, StoredMessage, TokenScope,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -476,193 +477,203 @@ async fn removing_an_organisation_leaves_no_row_of_it_in_any_table_and_keeps_the
     }
 }
 
+/// Acme's mail that waits, in each way the counts tell apart.
+struct Waiting {
+    /// Deferred with a code (at `at`), through `onprem`.
+    deferred: NewMessage,
+    /// Queued, not tried yet, through `onprem`.
+    queued: NewMessage,
+    at: OffsetDateTime,
+    /// When the hold of acme's `onprem` ends.
+    hold_until: OffsetDateTime,
+}
+
+/// Fills acme and fabrikam (see `fill`), and gives acme mail that waits:
+/// deferred with a code and queued without one (`onprem`, held), and
+/// suspended (on another connector).
+async fn acme_with_waiting_mail(backend: &Backend) -> Waiting {
+    let store = backend.store();
+    fill(backend, ACME).await;
+    fill(backend, FABRIKAM).await;
+    let deferred = org_message(ACME, "onprem", &["d@acme.test"]);
+    store.accept_message(deferred.clone()).await.unwrap();
+    let at = t0() + minutes(2);
+    let onprem = hop(ACME, "onprem");
+    store.claim(&onprem, at, "node-a", LEASE, 10).await.unwrap();
+    let retry = deferral(deferred.id, 0, at, at + minutes(5));
+    store.record(vec![retry], vec![]).await.unwrap();
+    let queued = org_message(ACME, "onprem", &["q@acme.test"]);
+    let suspended = org_message(ACME, "hold", &["h@acme.test"]);
+    for m in [&queued, &suspended] {
+        store.accept_message(m.clone()).await.unwrap();
+    }
+    store
+        .suspend_connector_queue(ACME, "hold", at, "ops")
+        .await
+        .unwrap();
+    let hold_until = at + minutes(3);
+    store
+        .hold_next_hop(hold(&onprem, hold_until))
+        .await
+        .unwrap();
+    Waiting {
+        deferred,
+        queued,
+        at,
+        hold_until,
+    }
+}
+
+fn of_org(org: &str) -> MessageFilter {
+    MessageFilter {
+        org: Some(org.into()),
+        ..MessageFilter::default()
+    }
+}
+
+async fn rename_acme_to_contoso(backend: &Backend) {
+    let renamed = backend.store().rename_org(ACME, CONTOSO).await.unwrap();
+    assert_eq!(renamed, OrgRename::Renamed, "{}", backend.name());
+}
+
 #[tokio::test]
-async fn renaming_an_organisation_moves_its_messages_queue_keys_counts_settings_users_tokens_and_audit_entries()
- {
+async fn renaming_an_organisation_moves_its_messages_settings_users_tokens_and_audit_entries() {
     for backend in every_backend().await {
         let (name, store) = (backend.name(), backend.store());
-        fill(&backend, ACME).await;
-        fill(&backend, FABRIKAM).await;
-        // Mail that waits in each way the counts tell apart: deferred with
-        // a code, queued without one, suspended on another connector.
-        let deferred = org_message(ACME, "onprem", &["d@acme.test"]);
-        store.accept_message(deferred.clone()).await.unwrap();
-        let at = t0() + minutes(2);
-        store
-            .claim(&hop(ACME, "onprem"), at, "node-a", LEASE, 10)
-            .await
-            .unwrap();
-        store
-            .record(vec![deferral(deferred.id, 0, at, at + minutes(5))], vec![])
-            .await
-            .unwrap();
-        let queued = org_message(ACME, "onprem", &["q@acme.test"]);
-        let held = org_message(ACME, "hold", &["h@acme.test"]);
-        for m in [&queued, &held] {
-            store.accept_message(m.clone()).await.unwrap();
-        }
-        store
-            .suspend_connector_queue(ACME, "hold", at, "ops")
-            .await
-            .unwrap();
-        let hold_until = at + minutes(3);
-        store
-            .hold_next_hop(hold(&hop(ACME, "onprem"), hold_until))
-            .await
-            .unwrap();
-
-        let stats = store.queue_stats(ACME).await.unwrap();
-        let waiting = store.waiting_counts(ACME).await.unwrap();
-        let counted = backend.pending_from_rows(ACME).await;
-        assert_eq!(counted.iter().map(|c| c.2).sum::<i64>(), 3, "{name}");
+        acme_with_waiting_mail(&backend).await;
         let rows = rows_of(&backend, ACME, &TABLES).await;
         let others = rows_of(&backend, FABRIKAM, &TABLES).await;
-        let listed = |org: &str| MessageFilter {
-            org: Some(org.into()),
-            ..MessageFilter::default()
-        };
-        let messages = store.list_messages(&listed(ACME)).await.unwrap();
+        let messages = store.list_messages(&of_org(ACME)).await.unwrap();
         assert_eq!(messages.len(), 4, "{name}");
 
-        assert_eq!(
-            store.rename_org(ACME, CONTOSO).await.unwrap(),
-            OrgRename::Renamed,
-            "{name}"
-        );
+        rename_acme_to_contoso(&backend).await;
 
-        // The counts.
-        let renamed_stats: Vec<_> = stats
-            .into_iter()
-            .map(|stats| ConnectorQueueStats {
-                last_next_hop: stats
-                    .last_next_hop
-                    .map(|key| key.replace("acme/", "contoso/")),
-                ..stats
-            })
-            .collect();
-        assert_eq!(
-            store.queue_stats(CONTOSO).await.unwrap(),
-            renamed_stats,
-            "{name}"
-        );
-        assert_eq!(
-            store.waiting_counts(CONTOSO).await.unwrap(),
-            waiting,
-            "{name}"
-        );
-        assert_eq!(backend.pending_from_rows(CONTOSO).await, counted, "{name}");
-        assert!(store.queue_stats(ACME).await.unwrap().is_empty(), "{name}");
-        assert!(
-            store.waiting_counts(ACME).await.unwrap().is_empty(),
-            "{name}"
-        );
-        assert_eq!(
-            rows_of(&backend, ACME, &COUNT_TABLES).await,
-            none_in(&COUNT_TABLES),
-            "{name}"
-        );
         // Every row, the messages and their recipients among them.
         assert_eq!(rows_of(&backend, CONTOSO, &TABLES).await, rows, "{name}");
-        assert_eq!(
-            rows_of(&backend, ACME, &TABLES).await,
-            none_in(&TABLES),
-            "{name}"
-        );
+        let none = none_in(&TABLES);
+        assert_eq!(rows_of(&backend, ACME, &TABLES).await, none, "{name}");
         assert_eq!(rows_of(&backend, FABRIKAM, &TABLES).await, others, "{name}");
-        let moved = store.list_messages(&listed(CONTOSO)).await.unwrap();
-        let ids =
-            |list: &[mailflow_store::StoredMessage]| list.iter().map(|m| m.id).collect::<Vec<_>>();
+        let moved = store.list_messages(&of_org(CONTOSO)).await.unwrap();
+        let ids = |list: &[StoredMessage]| list.iter().map(|m| m.id).collect::<Vec<_>>();
         assert_eq!(ids(&moved), ids(&messages), "{name}");
         assert!(moved.iter().all(|m| m.org == CONTOSO), "{name}");
-        // Settings, users, tokens and audit entries.
-        assert_eq!(
-            store.org_names().await.unwrap(),
-            [CONTOSO, FABRIKAM],
-            "{name}"
-        );
-        assert_eq!(
-            store.org_settings(CONTOSO).await.unwrap(),
-            Some(org_settings()),
-            "{name}"
-        );
+
+        let names = store.org_names().await.unwrap();
+        assert_eq!(names, [CONTOSO, FABRIKAM], "{name}");
+        let settings = store.org_settings(CONTOSO).await.unwrap();
+        assert_eq!(settings, Some(org_settings()), "{name}");
         assert_eq!(store.org_settings(ACME).await.unwrap(), None, "{name}");
-        assert_eq!(
-            store.submission_users(CONTOSO).await.unwrap(),
-            ["alice"],
-            "{name}"
-        );
-        assert!(
-            store.submission_users(ACME).await.unwrap().is_empty(),
-            "{name}"
-        );
-        let token = store
-            .admin_token_by_digest("sha256:acme")
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(token.org.as_deref(), Some(CONTOSO), "{name}");
+        let users = store.submission_users(CONTOSO).await.unwrap();
+        assert_eq!(users, ["alice"], "{name}");
+        let users = store.submission_users(ACME).await.unwrap();
+        assert!(users.is_empty(), "{name}");
+        let token = store.admin_token_by_digest("sha256:acme").await.unwrap();
+        assert_eq!(token.unwrap().org.as_deref(), Some(CONTOSO), "{name}");
         let audited = store.audit_entries(Some(CONTOSO), 0).await.unwrap();
         assert_eq!(audited.len(), 1, "{name}");
         assert_eq!(audited[0].org.as_deref(), Some(CONTOSO), "{name}");
-        assert!(
-            store.audit_entries(Some(ACME), 0).await.unwrap().is_empty(),
-            "{name}"
-        );
+        let audited = store.audit_entries(Some(ACME), 0).await.unwrap();
+        assert!(audited.is_empty(), "{name}");
+    }
+}
 
-        // Queue keys and holds: the waiting mail is due under the new name.
+#[tokio::test]
+async fn renaming_an_organisation_moves_its_waiting_counts_and_later_outcomes_count_there() {
+    for backend in every_backend().await {
+        let (name, store) = (backend.name(), backend.store());
+        let waiting = acme_with_waiting_mail(&backend).await;
+        let stats = store.queue_stats(ACME).await.unwrap();
+        let counts = store.waiting_counts(ACME).await.unwrap();
+        let counted = backend.pending_from_rows(ACME).await;
+        assert_eq!(counted.iter().map(|c| c.2).sum::<i64>(), 3, "{name}");
+
+        rename_acme_to_contoso(&backend).await;
+
+        // The same statistics, but for the key of the last error's hop.
+        let renamed_stats: Vec<_> = stats
+            .into_iter()
+            .map(|stats| ConnectorQueueStats {
+                last_next_hop: stats.last_next_hop.map(|k| k.replace("acme/", "contoso/")),
+                ..stats
+            })
+            .collect();
+        let now = store.queue_stats(CONTOSO).await.unwrap();
+        assert_eq!(now, renamed_stats, "{name}");
+        let now = store.waiting_counts(CONTOSO).await.unwrap();
+        assert_eq!(now, counts, "{name}");
+        assert_eq!(backend.pending_from_rows(CONTOSO).await, counted, "{name}");
+        assert!(store.queue_stats(ACME).await.unwrap().is_empty(), "{name}");
+        let left = store.waiting_counts(ACME).await.unwrap();
+        assert!(left.is_empty(), "{name}");
+        let none = none_in(&COUNT_TABLES);
+        assert_eq!(rows_of(&backend, ACME, &COUNT_TABLES).await, none, "{name}");
+
+        let later = waiting.at + minutes(10);
+        let contoso = hop(CONTOSO, "onprem");
+        store
+            .claim(&contoso, later, "node-a", LEASE, 10)
+            .await
+            .unwrap();
+        let delivered = vec![
+            delivery(waiting.deferred.id, 0, later),
+            delivery(waiting.queued.id, 0, later),
+        ];
+        store.record(delivered, vec![]).await.unwrap();
+        let left = store.queue_stats(CONTOSO).await.unwrap();
+        let left: Vec<_> = left
+            .iter()
+            .map(|s| (s.connector.as_deref(), s.queued))
+            .collect();
+        assert_eq!(left, [(Some("hold"), 1)], "{name}");
+        assert!(store.queue_stats(ACME).await.unwrap().is_empty(), "{name}");
+        let counted = backend.pending_from_rows(CONTOSO).await;
+        assert_eq!(counted, [(Some("hold".to_string()), None, 1)], "{name}");
+    }
+}
+
+#[tokio::test]
+async fn renaming_an_organisation_moves_its_queue_keys_and_holds() {
+    for backend in every_backend().await {
+        let (name, store) = (backend.name(), backend.store());
+        let waiting = acme_with_waiting_mail(&backend).await;
+
+        rename_acme_to_contoso(&backend).await;
+
+        let moved = store.list_messages(&of_org(CONTOSO)).await.unwrap();
         let keys: Vec<_> = moved
             .iter()
             .flat_map(|m| m.recipients.iter().map(|r| r.next_hop.clone()))
             .collect();
+        assert_eq!(keys.len(), 5, "{name}");
         assert!(
-            keys.iter().all(|key| key.starts_with("contoso/")),
+            keys.iter().all(|k| k.starts_with("contoso/")),
             "{name}: {keys:?}"
         );
-        let held = store.next_hop_hold(&hop(CONTOSO, "onprem")).await.unwrap();
-        assert_eq!(held.map(|h| h.until), Some(hold_until), "{name}");
+        let (acme, contoso) = (hop(ACME, "onprem"), hop(CONTOSO, "onprem"));
+        let held = store.next_hop_hold(&contoso).await.unwrap();
+        assert_eq!(held.map(|h| h.until), Some(waiting.hold_until), "{name}");
         assert!(
-            store
-                .next_hop_hold(&hop(ACME, "onprem"))
-                .await
-                .unwrap()
-                .is_none(),
+            store.next_hop_hold(&acme).await.unwrap().is_none(),
             "{name}"
         );
-        let later = at + minutes(10);
+
+        let later = waiting.at + minutes(10);
         let by_old_key = store
-            .claim(&hop(ACME, "onprem"), later, "node-a", LEASE, 10)
+            .claim(&acme, later, "node-a", LEASE, 10)
             .await
             .unwrap();
         assert!(by_old_key.is_empty(), "{name}");
         let claimed = store
-            .claim(&hop(CONTOSO, "onprem"), later, "node-a", LEASE, 10)
+            .claim(&contoso, later, "node-a", LEASE, 10)
             .await
             .unwrap();
-        assert_eq!(claimed.len(), 2, "{name}");
-
-        // The counts go on following the recipients under the new name.
-        store
-            .record(
-                vec![
-                    delivery(deferred.id, 0, later),
-                    delivery(queued.id, 0, later),
-                ],
-                vec![],
-            )
-            .await
-            .unwrap();
-        let left = store.queue_stats(CONTOSO).await.unwrap();
-        assert_eq!(left.len(), 1, "{name}: {left:?}");
+        let ids: Vec<_> = claimed.iter().map(|c| c.id).collect();
         assert_eq!(
-            (left[0].connector.as_deref(), left[0].queued),
-            (Some("hold"), 1)
+            ids.len(),
+            2,
+            "{name}: the waiting mail is due under the new key"
         );
-        assert!(store.queue_stats(ACME).await.unwrap().is_empty(), "{name}");
-        assert_eq!(
-            backend.pending_from_rows(CONTOSO).await,
-            vec![(Some("hold".to_string()), None, 1)],
-            "{name}"
-        );
+        assert!(ids.contains(&waiting.deferred.id) && ids.contains(&waiting.queued.id));
     }
 }
 
