@@ -52,6 +52,24 @@ impl AlertContext {
         }
     }
 
+    /// The same context for the organisation `org`.
+    pub fn for_org(&self, org: &str) -> AlertContext {
+        AlertContext {
+            org: org.to_string(),
+            ..self.clone()
+        }
+    }
+
+    /// Every organisation whose alerts are evaluated and sent: each with
+    /// saved settings, and the context's own even before it has any.
+    pub async fn organisations(&self) -> mailflow_store::Result<Vec<AlertContext>> {
+        let mut names = self.store.org_names().await?;
+        if !names.contains(&self.org) {
+            names.push(self.org.clone());
+        }
+        Ok(names.iter().map(|name| self.for_org(name)).collect())
+    }
+
     /// Names the node this runs on (its leases on a shared store).
     pub fn with_node(mut self, node: impl Into<String>) -> Self {
         self.node = node.into();

@@ -43,7 +43,7 @@ async fn evaluator(
     loop {
         let at = ctx.clock.now();
         let outcome = match leads(ctx, at).await {
-            Ok(true) => evaluate(ctx).await,
+            Ok(true) => evaluate_each(ctx).await,
             // Another node of the cluster evaluates.
             Ok(false) => Ok(Vec::new()),
             Err(error) => Err(error),
@@ -62,6 +62,34 @@ async fn evaluator(
     }
 }
 
+/// Evaluates every organisation's rules, each on its own mail: an error in
+/// one leaves the others evaluated.
+async fn evaluate_each(ctx: &AlertContext) -> mailflow_store::Result<Vec<crate::AlertChange>> {
+    let mut changes = Vec::new();
+    for org in ctx.organisations().await? {
+        match evaluate(&org).await {
+            Ok(more) => changes.extend(more),
+            Err(error) => tracing::error!(%error, org = %org.org, "alert evaluation failed"),
+        }
+    }
+    Ok(changes)
+}
+
+/// Sends every organisation's due notifications; the earliest of the
+/// next ones due.
+async fn send_each(ctx: &AlertContext) -> mailflow_store::Result<Option<OffsetDateTime>> {
+    let mut next: Option<OffsetDateTime> = None;
+    for org in ctx.organisations().await? {
+        if let Err(error) = send_due(&org).await {
+            tracing::error!(%error, org = %org.org, "sending alert notifications failed");
+        }
+        if let Some(due) = org.store.next_notification_at(&org.org).await? {
+            next = Some(next.map_or(due, |next| next.min(due)));
+        }
+    }
+    Ok(next)
+}
+
 /// Evaluation and sending run on one node of a cluster at a time.
 async fn leads(ctx: &AlertContext, now: OffsetDateTime) -> mailflow_store::Result<bool> {
     ctx.store.leads("alerts", &ctx.node, now).await
@@ -70,18 +98,15 @@ async fn leads(ctx: &AlertContext, now: OffsetDateTime) -> mailflow_store::Resul
 async fn sender(ctx: &AlertContext, stop: &CancellationToken, queued: &Notify) {
     loop {
         let sent = match leads(ctx, ctx.clock.now()).await {
-            Ok(true) => send_due(ctx).await,
-            Ok(false) => Ok(Default::default()),
+            Ok(true) => send_each(ctx).await,
+            Ok(false) => Ok(None),
             Err(error) => Err(error),
         };
-        if let Err(error) = sent {
-            tracing::error!(%error, "sending alert notifications failed");
-        }
         let mut next = ctx.clock.now() + EVALUATE_EVERY;
-        match ctx.store.next_notification_at(&ctx.org).await {
+        match sent {
             Ok(Some(due)) => next = next.min(due),
             Ok(None) => {}
-            Err(error) => tracing::error!(%error, "reading the alert outbox failed"),
+            Err(error) => tracing::error!(%error, "sending alert notifications failed"),
         }
         tokio::select! {
             () = stop.cancelled() => return,

@@ -43,9 +43,10 @@ pub async fn run_history(
     run_history_with(store, clock, org, node, settings, shutdown).await
 }
 
-/// Samples every minute until `shutdown`. On a store that nodes share,
-/// one node of the cluster (`node`, while it holds the lease) samples and
-/// prunes each minute.
+/// Samples every minute until `shutdown`, for every organisation with
+/// saved settings and `org` (the node's own) even before it has any. On a
+/// store that nodes share, one node of the cluster (`node`, while it holds
+/// the lease) samples and prunes each minute.
 pub async fn run_history_with(
     store: SharedStore,
     clock: Arc<dyn Clock>,
@@ -63,9 +64,7 @@ pub async fn run_history_with(
         let minute = next - Duration::MINUTE;
         match store.leads("history", &node, clock.now()).await {
             Ok(true) => {
-                if let Err(error) = sample_minute(store.as_ref(), &org, minute).await {
-                    tracing::warn!(%error, %org, "could not write the insight history");
-                }
+                sample_each(store.as_ref(), &org, minute).await;
                 if next.minute() == 0 {
                     prune(store.as_ref(), next, &settings).await;
                 }
@@ -76,6 +75,26 @@ pub async fn run_history_with(
         }
         // After a jump of the clock, the minutes jumped over are not sampled.
         next = (next + Duration::MINUTE).max(start_of_minute(clock.now()) + Duration::MINUTE);
+    }
+}
+
+/// Samples the minute for each organisation: an error in one leaves the
+/// others sampled.
+async fn sample_each(store: &dyn Store, own: &str, minute: OffsetDateTime) {
+    let mut names = match store.org_names().await {
+        Ok(names) => names,
+        Err(error) => {
+            tracing::warn!(%error, "could not list the organisations to sample");
+            Vec::new()
+        }
+    };
+    if !names.iter().any(|name| name == own) {
+        names.push(own.to_string());
+    }
+    for org in names {
+        if let Err(error) = sample_minute(store, &org, minute).await {
+            tracing::warn!(%error, %org, "could not write the insight history");
+        }
     }
 }
 

@@ -86,13 +86,28 @@ impl NodeHandle {
         ClusterLock::acquire(local, &self.engine, Guarded::Fixes).await
     }
 
-    /// Saves new settings to the store, then puts them in force.
+    /// Every organisation's settings in force now.
+    pub fn orgs(&self) -> Arc<Orgs> {
+        self.engine.orgs()
+    }
+
+    /// `name`'s settings in force now; `None` for an organisation the node
+    /// does not serve.
+    pub fn org_of(&self, name: &str) -> Option<Arc<OrgSettings>> {
+        self.engine.orgs().get(name).cloned()
+    }
+
+    /// Saves new settings of the node's own organisation to the store,
+    /// then puts them in force.
     pub async fn update_org(&self, settings: OrgSettings) -> Result<()> {
-        self.engine
-            .store
-            .save_org_settings(&self.engine.org_name, &settings)
-            .await?;
-        let orgs = self.engine.orgs().with(&self.engine.org_name, settings);
+        self.update_org_of(&self.engine.org_name, settings).await
+    }
+
+    /// Saves new settings of the organisation `name` to the store, then
+    /// puts them in force.
+    pub async fn update_org_of(&self, name: &str, settings: OrgSettings) -> Result<()> {
+        self.engine.store.save_org_settings(name, &settings).await?;
+        let orgs = self.engine.orgs().with(name, settings);
         self.org.send_replace(Arc::new(orgs));
         self.engine.wake.notify_one();
         Ok(())

@@ -50,15 +50,16 @@ fn org() -> OrgSettings {
 async fn queue_and_defer(api: &Api) -> MessageId {
     let id = MessageId::new();
     let now = api.node.now();
+    let route = Route {
+        connector: Some("to-onprem".into()),
+        domain: "contoso.test".into(),
+    };
     let recipient = |address: &str| NewRecipient {
         reason: None,
         address: address.into(),
         dsn: DsnRecipient::default(),
-        route: Route {
-            connector: Some("to-onprem".into()),
-            domain: "contoso.test".into(),
-        },
-        next_hop: "to-onprem".into(),
+        next_hop: route.next_hop(ORG, true),
+        route: route.clone(),
     };
     let message = NewMessage {
         message_id_header: None,

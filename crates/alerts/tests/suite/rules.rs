@@ -5,7 +5,7 @@
 use crate::common::*;
 use mailflow_alerts::{AlertChange, EVALUATE_EVERY, evaluate, run_observed};
 use mailflow_core::Clock;
-use mailflow_store::{AlertRule, AlertStateFilter, AlertStore};
+use mailflow_store::{AlertRule, AlertStateFilter, AlertStore, SettingsStore};
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::watch;
@@ -187,6 +187,44 @@ async fn the_running_evaluator_opens_the_alert_within_five_seconds_of_the_crossi
         "opened at {}",
         open[0].opened_at
     );
+
+    stop.cancel();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn each_organisations_rules_are_evaluated_on_its_own_mail() {
+    const GLOBEX: &str = "globex";
+    let h = harness(settings()).await;
+    h.store.create_org(GLOBEX, &org()).await.unwrap();
+    h.store
+        .save_alert_settings(GLOBEX, &settings())
+        .await
+        .unwrap();
+    queue_in(&h, GLOBEX, FAILING, 3, t0()).await;
+    let (evaluated, seen) = watch::channel(OffsetDateTime::UNIX_EPOCH);
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(run_observed(h.ctx.clone(), stop.clone(), evaluated));
+    h.clock.set(t0() + 2 * HOUR);
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        seen.clone().wait_for(|t| *t >= t0() + 2 * HOUR),
+    )
+    .await
+    .expect("evaluated in time")
+    .unwrap();
+
+    let theirs = h
+        .store
+        .list_alerts(GLOBEX, AlertStateFilter::Open)
+        .await
+        .unwrap();
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
+    assert_eq!(theirs[0].connector.as_deref(), Some(FAILING));
+    assert!(open_alerts(&h).await.is_empty(), "the node's own has none");
 
     stop.cancel();
     tokio::time::timeout(Duration::from_secs(5), task)

@@ -543,6 +543,39 @@ async fn the_sampler_writes_one_bucket_per_minute_as_the_clock_moves() {
 }
 
 #[tokio::test]
+async fn the_sampler_writes_every_organisations_buckets_each_its_own() {
+    let f = fixture().await;
+    f.accept(3).await;
+    let ours = f.store.org_settings(ORG).await.unwrap().unwrap();
+    f.store.create_org("globex", &ours).await.unwrap();
+    let shutdown = CancellationToken::new();
+    let clock: Arc<dyn Clock> = f.clock.clone();
+    let sampler = tokio::spawn(run_history(
+        f.store.clone(),
+        clock,
+        ORG.into(),
+        "relay.test".into(),
+        shutdown.clone(),
+    ));
+    let start = datetime!(2030-01-01 10:00 UTC);
+    tokio::task::yield_now().await;
+    f.advance(1);
+    assert_eq!(wait_for_buckets(&f, start, 1).await[0].queued, 3);
+    let theirs = f
+        .store
+        .history("globex", Some("onprem"), start)
+        .await
+        .unwrap();
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
+    assert_eq!(theirs[0].queued, 0, "our mail is not theirs");
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(5), sampler)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
 async fn the_hourly_pass_deletes_finished_messages_past_the_event_retention() {
     let f = fixture().await;
     let delivered = f.accept(1).await;

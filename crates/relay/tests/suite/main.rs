@@ -17,6 +17,7 @@ mod lease_renewal;
 mod lost_bodies;
 mod message_drops_connection;
 mod operator;
+mod organisations;
 mod reload;
 mod reports;
 mod stalled_next_hop;

@@ -136,6 +136,17 @@ pub async fn queue(
     count: usize,
     received_at: OffsetDateTime,
 ) -> Vec<MessageId> {
+    queue_in(h, ORG, connector, count, received_at).await
+}
+
+/// As `queue`, in the organisation `org`.
+pub async fn queue_in(
+    h: &Harness,
+    org: &str,
+    connector: &str,
+    count: usize,
+    received_at: OffsetDateTime,
+) -> Vec<MessageId> {
     let mut ids = Vec::new();
     for n in 0..count {
         let domain = if connector == FAILING {
@@ -147,13 +158,13 @@ pub async fn queue(
             connector: Some(connector.into()),
             domain: domain.into(),
         };
-        let next_hop = route.next_hop(ORG, connector == FAILING);
+        let next_hop = route.next_hop(org, connector == FAILING);
         let id = MessageId::new();
         h.store
             .accept_message(NewMessage {
                 message_id_header: None,
                 id,
-                org: ORG.into(),
+                org: org.into(),
                 sender: "alice@contoso.test".into(),
                 client: "192.0.2.1".into(),
                 received_at,
