@@ -6,6 +6,7 @@
 
 use crate::AdminState;
 use crate::TokenDigest;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::scraper_networks::FromScraperNetwork;
 use axum::extract::{Request, State};
@@ -44,16 +45,19 @@ pub(crate) async fn require_token(
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
+        .map(|token| token.trim().to_string());
     let Some(presented) = presented else {
         return Err(ApiError::Unauthorized {
             reason: "missing bearer token",
         });
     };
-    if !is_known_token(&state.token_digests, presented) {
+    let mut request = request;
+    if is_known_token(&state.token_digests, &presented) {
+        request.extensions_mut().insert(Caller::everything());
+    } else {
         let stored = state
             .store
-            .admin_token_by_digest(&TokenDigest::of(presented).to_string())
+            .admin_token_by_digest(&TokenDigest::of(&presented).to_string())
             .await?;
         let Some(stored) = stored else {
             return Err(ApiError::Unauthorized {
@@ -66,6 +70,9 @@ pub(crate) async fn require_token(
             });
         }
         note_use(&state, &stored).await;
+        request.extensions_mut().insert(Caller {
+            org: stored.org.clone(),
+        });
     }
     Ok(next.run(request).await)
 }

@@ -15,6 +15,7 @@ mod alerts;
 mod audit_log;
 mod auth;
 mod body_deadline;
+mod caller;
 mod connectors;
 mod directory;
 mod domains;
@@ -51,6 +52,7 @@ mod views;
 
 pub use alert_settings::{AlertSettingsView, ConnectorAlertRules};
 pub use alerts::AlertView;
+pub use caller::{AllOrganisations, Caller, ORG_HEADER, OrgScope};
 pub use directory::{DirectoryAdded, DirectoryImport, DirectoryRemoved, RefusedLine};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use fix_views::{AuditEntryView, FixPreviewView, FixView};
