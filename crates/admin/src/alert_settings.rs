@@ -8,6 +8,7 @@
 
 use crate::AdminState;
 use crate::audit_log;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::fixes::actor;
 use axum::Json;
@@ -107,8 +108,9 @@ impl From<&AlertSettings> for AlertSettingsView {
     ))]
 pub(crate) async fn show(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
 ) -> Result<Json<AlertSettingsView>, ApiError> {
-    let settings = current(&state).await?;
+    let settings = current(&state, &in_org).await?;
     Ok(Json(AlertSettingsView::from(&settings)))
 }
 
@@ -122,10 +124,11 @@ pub(crate) async fn show(
     ))]
 pub(crate) async fn edit(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     headers: HeaderMap,
     Json(patch): Json<AlertSettingsPatch>,
 ) -> Result<Json<AlertSettingsView>, ApiError> {
-    let before = current(&state).await?;
+    let before = current(&state, &in_org).await?;
     let mut after = before.clone();
     if let Some(threshold) = patch.queued_threshold {
         after.rules.queued_threshold = threshold;
@@ -156,6 +159,7 @@ pub(crate) async fn edit(
     }
     save(
         &state,
+        &in_org,
         &headers,
         "alert-settings-edit",
         "alerts",
@@ -176,11 +180,12 @@ pub(crate) async fn edit(
     ))]
 pub(crate) async fn set_connector(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     headers: HeaderMap,
     Json(rules): Json<ConnectorAlertRules>,
 ) -> Result<Json<AlertSettingsView>, ApiError> {
-    let before = current(&state).await?;
+    let before = current(&state, &in_org).await?;
     let mut after = before.clone();
     let own = AlertRuleOverrides {
         queued_threshold: rules.queued_threshold,
@@ -196,7 +201,16 @@ pub(crate) async fn set_connector(
             .transpose()?,
     };
     after.connectors.insert(name.clone(), own);
-    save(&state, &headers, "alert-rules-set", &name, before, after).await
+    save(
+        &state,
+        &in_org,
+        &headers,
+        "alert-rules-set",
+        &name,
+        before,
+        after,
+    )
+    .await
 }
 
 #[utoipa::path(delete, path = "/api/v1/alert-settings/connectors/{name}", tag = "alerts",
@@ -209,10 +223,11 @@ pub(crate) async fn set_connector(
     ))]
 pub(crate) async fn clear_connector(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<AlertSettingsView>, ApiError> {
-    let before = current(&state).await?;
+    let before = current(&state, &in_org).await?;
     let mut after = before.clone();
     if after.connectors.remove(&name).is_none() {
         return Err(ApiError::NotFound {
@@ -220,24 +235,37 @@ pub(crate) async fn clear_connector(
             id: name,
         });
     }
-    save(&state, &headers, "alert-rules-clear", &name, before, after).await
+    save(
+        &state,
+        &in_org,
+        &headers,
+        "alert-rules-clear",
+        &name,
+        before,
+        after,
+    )
+    .await
 }
 
-async fn current(state: &AdminState) -> Result<AlertSettings, ApiError> {
-    let org = state.org()?;
-    Ok(state.store.alert_settings(&org).await?.unwrap_or_default())
+async fn current(state: &AdminState, in_org: &OrgScope) -> Result<AlertSettings, ApiError> {
+    Ok(state
+        .store
+        .alert_settings(&in_org.name)
+        .await?
+        .unwrap_or_default())
 }
 
 /// Checks `after`, saves it and audits the change (the secret redacted).
 async fn save(
     state: &AdminState,
+    in_org: &OrgScope,
     headers: &HeaderMap,
     action: &str,
     target: &str,
     before: AlertSettings,
     after: AlertSettings,
 ) -> Result<Json<AlertSettingsView>, ApiError> {
-    let org = state.org()?;
+    let org = in_org.name.clone();
     let settings = state.store.org_settings(&org).await?.unwrap_or_default();
     check_alert_settings(&after, |name| settings.connector(name).is_some()).map_err(bad_field)?;
     state.store.save_alert_settings(&org, &after).await?;

@@ -5,6 +5,7 @@
 //! `api`). An acknowledged alert stays open until its backlog drains.
 
 use crate::AdminState;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::query::{self, QueryMap};
 use crate::views::rfc3339;
@@ -87,12 +88,13 @@ impl AlertView {
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
     query::only_known(&query, &["state", "lang", "limit"], "parameter")?;
     let (filter, language) = (state_filter(&query)?, query::language(&query)?);
     let limit = query::limit(&query)?;
-    let alerts = state.store.list_alerts(&state.org()?, filter).await?;
+    let alerts = state.store.list_alerts(&in_org.name, filter).await?;
     let views = alerts
         .iter()
         .take(limit)
@@ -113,6 +115,7 @@ pub(crate) async fn list(
     ))]
 pub(crate) async fn acknowledge(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<AlertView>, ApiError> {
@@ -120,7 +123,7 @@ pub(crate) async fn acknowledge(
         field: "id",
         message: format!("{id:?} is not an alert id (a whole number)"),
     })?;
-    let org = state.org()?;
+    let org = in_org.name.clone();
     let not_found = || ApiError::AlertNotFound { id: id.clone() };
     match state.store.alert(alert_id).await? {
         Some(alert) if alert.org == org => {}

@@ -78,6 +78,31 @@ impl FromRequestParts<Arc<AdminState>> for OrgScope {
     }
 }
 
+/// The organisation a list of the cluster's records (the audit log, the
+/// tokens) is narrowed to: an organisation token's own; for a token of
+/// every organisation the one it names, or none — every organisation's
+/// and the cluster's own.
+pub struct OrgFilter(pub Option<String>);
+
+impl FromRequestParts<Arc<AdminState>> for OrgFilter {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AdminState>,
+    ) -> Result<OrgFilter, ApiError> {
+        match (caller(parts).org, named_org(parts)) {
+            (Some(own), Some(named)) if named != own => Err(no_organisation(named)),
+            (Some(own), _) => Ok(OrgFilter(Some(own))),
+            (None, None) => Ok(OrgFilter(None)),
+            (None, Some(named)) => match organisation_exists(state, &named).await? {
+                true => Ok(OrgFilter(Some(named))),
+                false => Err(no_organisation(named)),
+            },
+        }
+    }
+}
+
 /// Only a caller of every organisation may go on (organisations
 /// themselves, nodes); any other gets the `404` a missing path would.
 pub struct AllOrganisations;
@@ -124,7 +149,7 @@ fn named_org(parts: &Parts) -> Option<String> {
         .filter(|name| !name.is_empty())
 }
 
-async fn organisation_exists(state: &AdminState, name: &str) -> Result<bool, ApiError> {
+pub(crate) async fn organisation_exists(state: &AdminState, name: &str) -> Result<bool, ApiError> {
     if state
         .node
         .get()
@@ -136,7 +161,7 @@ async fn organisation_exists(state: &AdminState, name: &str) -> Result<bool, Api
     Ok(known.iter().any(|known| known == name) || state.org().is_ok_and(|own| own == name))
 }
 
-fn no_organisation(name: String) -> ApiError {
+pub(crate) fn no_organisation(name: String) -> ApiError {
     ApiError::NotFound {
         what: "organisation",
         id: name,

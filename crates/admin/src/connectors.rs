@@ -6,6 +6,7 @@
 //! `connector-remove`, `connector-enable`, `connector-disable`).
 
 use crate::AdminState;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::org_edit::{Edit, current, edit_org};
 use crate::org_views::{ConnectorView, audit_json, from_json, json_value};
@@ -25,8 +26,9 @@ use std::sync::Arc;
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
 ) -> Result<Json<Vec<ConnectorView>>, ApiError> {
-    let org = current(&state).await?;
+    let org = current(&state, &in_org).await?;
     Ok(Json(
         org.connectors.iter().map(ConnectorView::from).collect(),
     ))
@@ -43,9 +45,10 @@ pub(crate) async fn list(
     ))]
 pub(crate) async fn show(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
 ) -> Result<Json<ConnectorView>, ApiError> {
-    let org = current(&state).await?;
+    let org = current(&state, &in_org).await?;
     let index = position(&org, &name)?;
     Ok(Json(ConnectorView::from(&org.connectors[index])))
 }
@@ -63,13 +66,14 @@ pub(crate) async fn show(
     ))]
 pub(crate) async fn add(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<ConnectorView>), ApiError> {
     let view: ConnectorView = from_json(&body)?;
     let connector = view.to_connector()?;
     let name = connector.name.clone();
-    let (_, org) = edit_org(&state, &headers, |org| {
+    let (_, org) = edit_org(&state, &in_org, &headers, |org| {
         if org.connector(&name).is_some() {
             return Err(ApiError::Conflict {
                 id: name.clone(),
@@ -107,6 +111,7 @@ pub(crate) async fn add(
     ))]
 pub(crate) async fn replace(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -114,7 +119,10 @@ pub(crate) async fn replace(
     let mut view: ConnectorView = from_json(&body)?;
     same_name(&mut view, &name)?;
     let connector = view.to_connector()?;
-    change_one(&state, &headers, &name, "connector-edit", |_| Ok(connector)).await
+    change_one(&state, &in_org, &headers, &name, "connector-edit", |_| {
+        Ok(connector)
+    })
+    .await
 }
 
 #[utoipa::path(patch, path = "/api/v1/connectors/{name}", tag = "settings",
@@ -131,6 +139,7 @@ pub(crate) async fn replace(
     ))]
 pub(crate) async fn patch(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -142,7 +151,7 @@ pub(crate) async fn patch(
             message: "a PATCH body is a JSON object of the fields to change".into(),
         });
     };
-    change_one(&state, &headers, &name, "connector-edit", |old| {
+    change_one(&state, &in_org, &headers, &name, "connector-edit", |old| {
         let mut merged = audit_json(&ConnectorView::from(old));
         let object = merged
             .as_object_mut()
@@ -173,10 +182,11 @@ pub(crate) async fn patch(
     ))]
 pub(crate) async fn remove(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<ConnectorView>, ApiError> {
-    let (removed, _) = edit_org(&state, &headers, |org| {
+    let (removed, _) = edit_org(&state, &in_org, &headers, |org| {
         let index = position(org, &name)?;
         let removed = org.connectors.remove(index);
         let view = ConnectorView::from(&removed);
@@ -206,10 +216,11 @@ pub(crate) async fn remove(
     ))]
 pub(crate) async fn enable(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<ConnectorView>, ApiError> {
-    switch(&state, &headers, &name, true).await
+    switch(&state, &in_org, &headers, &name, true).await
 }
 
 #[utoipa::path(post, path = "/api/v1/connectors/{name}/disable", tag = "settings",
@@ -224,14 +235,16 @@ pub(crate) async fn enable(
     ))]
 pub(crate) async fn disable(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<ConnectorView>, ApiError> {
-    switch(&state, &headers, &name, false).await
+    switch(&state, &in_org, &headers, &name, false).await
 }
 
 async fn switch(
     state: &AdminState,
+    in_org: &OrgScope,
     headers: &HeaderMap,
     name: &str,
     enabled: bool,
@@ -241,7 +254,7 @@ async fn switch(
     } else {
         "connector-disable"
     };
-    change_one(state, headers, name, action, |old| {
+    change_one(state, in_org, headers, name, action, |old| {
         Ok(Connector {
             enabled,
             ..old.clone()
@@ -254,12 +267,13 @@ async fn switch(
 /// as `action`; a change that changes nothing is not saved or audited.
 async fn change_one(
     state: &AdminState,
+    in_org: &OrgScope,
     headers: &HeaderMap,
     name: &str,
     action: &'static str,
     change: impl FnOnce(&Connector) -> Result<Connector, ApiError>,
 ) -> Result<Json<ConnectorView>, ApiError> {
-    let (_, org) = edit_org(state, headers, |org| {
+    let (_, org) = edit_org(state, in_org, headers, |org| {
         let index = position(org, name)?;
         let old = org.connectors[index].clone();
         let new = change(&old)?;

@@ -6,6 +6,7 @@
 //! entries added or removed.
 
 use crate::AdminState;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::org_edit::{Edit, current, edit_org};
 use crate::org_views::{DirectoryView, json_value};
@@ -63,8 +64,9 @@ pub struct RefusedLine {
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
 ) -> Result<Json<DirectoryView>, ApiError> {
-    let org = current(&state).await?;
+    let org = current(&state, &in_org).await?;
     Ok(Json(DirectoryView {
         recipients: org.directory.recipients.iter().cloned().collect(),
     }))
@@ -82,11 +84,12 @@ pub(crate) async fn list(
     ))]
 pub(crate) async fn add(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<DirectoryAdded>, ApiError> {
     let addresses = addresses(&body)?;
-    let (answer, _) = edit_org(&state, &headers, |org| {
+    let (answer, _) = edit_org(&state, &in_org, &headers, |org| {
         let mut answer = DirectoryAdded::default();
         for address in addresses {
             if org.directory.recipients.insert(address.clone()) {
@@ -120,11 +123,12 @@ pub(crate) async fn add(
     ))]
 pub(crate) async fn remove(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<DirectoryRemoved>, ApiError> {
     let addresses = addresses(&body)?;
-    let (answer, _) = edit_org(&state, &headers, |org| {
+    let (answer, _) = edit_org(&state, &in_org, &headers, |org| {
         let mut answer = DirectoryRemoved::default();
         for address in addresses {
             if org.directory.recipients.remove(&address) {
@@ -158,6 +162,7 @@ pub(crate) async fn remove(
     ))]
 pub(crate) async fn import(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<DirectoryImport>, ApiError> {
@@ -166,7 +171,7 @@ pub(crate) async fn import(
         message: format!("the body is not UTF-8 text: {error}"),
     })?;
     let lines = directory_csv::lines(text);
-    let (answer, _) = edit_org(&state, &headers, |org| {
+    let (answer, _) = edit_org(&state, &in_org, &headers, |org| {
         let mut answer = DirectoryImport::default();
         let mut added = Vec::new();
         for line in lines {

@@ -4,6 +4,7 @@
 //! audited (`domain-add`, `domain-edit`, `domain-remove`).
 
 use crate::AdminState;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::org_edit::{Edit, current, edit_org};
 use crate::org_views::{DomainView, audit_json, from_json};
@@ -23,8 +24,9 @@ use std::sync::Arc;
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
 ) -> Result<Json<Vec<DomainView>>, ApiError> {
-    let org = current(&state).await?;
+    let org = current(&state, &in_org).await?;
     Ok(Json(
         org.accepted_domains.iter().map(DomainView::from).collect(),
     ))
@@ -41,9 +43,10 @@ pub(crate) async fn list(
     ))]
 pub(crate) async fn show(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
 ) -> Result<Json<DomainView>, ApiError> {
-    let org = current(&state).await?;
+    let org = current(&state, &in_org).await?;
     let index = position(&org, &name)?;
     Ok(Json(DomainView::from(&org.accepted_domains[index])))
 }
@@ -61,12 +64,13 @@ pub(crate) async fn show(
     ))]
 pub(crate) async fn add(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<DomainView>), ApiError> {
     let view: DomainView = from_json(&body)?;
     let domain = view.to_domain()?;
-    let (added, _) = edit_org(&state, &headers, |org| {
+    let (added, _) = edit_org(&state, &in_org, &headers, |org| {
         if org.accepted_domain(&domain.name).is_some() {
             return Err(ApiError::Conflict {
                 id: domain.name.clone(),
@@ -105,6 +109,7 @@ pub(crate) async fn add(
     ))]
 pub(crate) async fn replace(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -123,7 +128,7 @@ pub(crate) async fn replace(
             ),
         });
     }
-    let (changed, _) = edit_org(&state, &headers, |org| {
+    let (changed, _) = edit_org(&state, &in_org, &headers, |org| {
         let index = position(org, &name)?;
         let old = org.accepted_domains[index].clone();
         let view = DomainView::from(&domain);
@@ -156,10 +161,11 @@ pub(crate) async fn replace(
     ))]
 pub(crate) async fn remove(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<DomainView>, ApiError> {
-    let (removed, _) = edit_org(&state, &headers, |org| {
+    let (removed, _) = edit_org(&state, &in_org, &headers, |org| {
         let index = position(org, &name)?;
         let removed = org.accepted_domains.remove(index);
         let view = DomainView::from(&removed);

@@ -63,6 +63,10 @@ pub struct AuditEntryView {
     pub id: u64,
     /// RFC 3339.
     pub at: String,
+    /// The organisation acted on; absent for an action on the cluster (a
+    /// node drained, an organisation made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
     pub actor: String,
     /// e.g. `stop-relaying`, `suspend`, `undo:stop-relaying`.
     pub action: String,
@@ -127,6 +131,7 @@ impl From<&AuditEntry> for AuditEntryView {
         AuditEntryView {
             id: entry.id,
             at: rfc3339(entry.at),
+            org: entry.org.clone(),
             actor: entry.actor.clone(),
             action: entry.action.clone(),
             target: entry.target.clone(),

@@ -7,6 +7,7 @@
 //! woken), so they answer `503` until the node has started.
 
 use crate::AdminState;
+use crate::caller::{OrgFilter, OrgScope};
 use crate::error::ApiError;
 use crate::fix_views::{AuditEntryView, FixView};
 use crate::query::{self, QueryMap};
@@ -31,11 +32,15 @@ pub const ACTOR_HEADER: &str = "x-mailflow-actor";
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<FixView>>, ApiError> {
     query::only_known(&query, &["lang"], "parameter")?;
     let language = query::language(&query)?;
     let node = node(&state)?;
+    if in_org.name != node.org_name() {
+        return Ok(Json(Vec::new()));
+    }
     let offers = mailflow_fixes::offered_now(node).await?;
     Ok(Json(
         offers
@@ -58,10 +63,12 @@ pub(crate) async fn list(
     ))]
 pub(crate) async fn apply(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<AuditEntryView>, ApiError> {
-    let entry = mailflow_fixes::apply(node(&state)?, &id, &actor(&headers)).await?;
+    let node = own_organisation(&state, &in_org, &id)?;
+    let entry = mailflow_fixes::apply(node, &id, &actor(&headers)).await?;
     Ok(Json(AuditEntryView::from(&entry)))
 }
 
@@ -79,6 +86,7 @@ pub(crate) async fn apply(
     ))]
 pub(crate) async fn undo(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<AuditEntryView>, ApiError> {
@@ -86,6 +94,13 @@ pub(crate) async fn undo(
         field: "id",
         message: format!("{id:?} is not an audit entry id (a whole number)"),
     })?;
+    let theirs = state.store.audit_entry(audit_id).await?;
+    if theirs.is_some_and(|entry| entry.org.as_deref() != Some(in_org.name.as_str())) {
+        return Err(ApiError::NotFound {
+            what: "audit entry",
+            id,
+        });
+    }
     let entry = mailflow_fixes::undo(node(&state)?, audit_id, &actor(&headers)).await?;
     Ok(Json(AuditEntryView::from(&entry)))
 }
@@ -100,11 +115,12 @@ pub(crate) async fn undo(
     ))]
 pub(crate) async fn audit(
     State(state): State<Arc<AdminState>>,
+    OrgFilter(org): OrgFilter,
     Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<AuditEntryView>>, ApiError> {
     query::only_known(&query, &["limit"], "parameter")?;
     let limit = query::limit(&query)?;
-    let entries = state.store.audit_entries(None, limit).await?;
+    let entries = state.store.audit_entries(org.as_deref(), limit).await?;
     Ok(Json(entries.iter().map(AuditEntryView::from).collect()))
 }
 
@@ -122,6 +138,7 @@ pub(crate) async fn audit(
     ))]
 pub(crate) async fn connector_action(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path((name, action)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<AuditEntryView>, ApiError> {
@@ -138,12 +155,31 @@ pub(crate) async fn connector_action(
         }
     };
     let kind = FixKind::from_parts(verb, &name).expect("a known verb");
-    let entry = mailflow_fixes::apply(node(&state)?, &kind.id(), &actor(&headers)).await?;
+    let node = own_organisation(&state, &in_org, &kind.id())?;
+    let entry = mailflow_fixes::apply(node, &kind.id(), &actor(&headers)).await?;
     Ok(Json(AuditEntryView::from(&entry)))
 }
 
 fn node(state: &AdminState) -> Result<&NodeHandle, ApiError> {
     state.node.get().ok_or(ApiError::NodeNotRunning)
+}
+
+/// The node, when the request acts on the node's own organisation: fixes
+/// are offered and applied there only for now; another organisation has
+/// none, so the fix `id` is not there.
+fn own_organisation<'s>(
+    state: &'s AdminState,
+    in_org: &OrgScope,
+    id: &str,
+) -> Result<&'s NodeHandle, ApiError> {
+    let node = node(state)?;
+    if in_org.name != node.org_name() {
+        return Err(ApiError::NotFound {
+            what: "fix",
+            id: id.to_string(),
+        });
+    }
+    Ok(node)
 }
 
 /// Who acts, for the audit log: the `x-mailflow-actor` header as sent

@@ -3,6 +3,7 @@
 //! the store and the clock, in the language `?lang=` asks for.
 
 use crate::AdminState;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::query::{self, QueryMap};
 use axum::Json;
@@ -30,10 +31,11 @@ pub struct InsightQuery {
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<ConnectorInsight>>, ApiError> {
     let language = language(&query)?;
-    let org = state.org()?;
+    let org = in_org.name.clone();
     let insights = mailflow_insight::connector_insights(
         state.store.as_ref(),
         state.clock.as_ref(),
@@ -56,11 +58,12 @@ pub(crate) async fn list(
     ))]
 pub(crate) async fn show(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(connector): Path<String>,
     Query(query): Query<QueryMap>,
 ) -> Result<Json<ConnectorInsight>, ApiError> {
     let language = language(&query)?;
-    let org = state.org()?;
+    let org = in_org.name.clone();
     let (store, clock) = (state.store.as_ref(), state.clock.as_ref());
     let named = mailflow_insight::connector_insight(store, clock, &org, Some(&connector), language);
     if let Some(insight) = named.await? {

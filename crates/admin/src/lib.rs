@@ -96,16 +96,17 @@ pub struct AdminState {
     /// queue actions answer `503`.
     pub node: Arc<OnceLock<NodeHandle>>,
     /// Set when the API is served by the CLI over a store no node runs on
-    /// (under the data directory's lock): the organisation whose settings,
-    /// users and tokens it changes there. Queue and fix actions still need
-    /// a node.
-    pub offline_org: Option<String>,
+    /// (under the data directory's lock): the organisation a request acts
+    /// on when it names none (a running node's own, otherwise). Queue and
+    /// fix actions still need a node.
+    pub own_org: Option<String>,
 }
 
 impl AdminState {
-    /// The organisation the running node serves; `503` until it runs.
+    /// The node's own organisation; `503` until the node runs (but for the
+    /// CLI's API over a store no node runs on).
     fn org(&self) -> Result<String, ApiError> {
-        match (self.node.get(), &self.offline_org) {
+        match (self.node.get(), &self.own_org) {
             (Some(node), _) => Ok(node.org_name().to_string()),
             (None, Some(org)) => Ok(org.clone()),
             (None, None) => Err(ApiError::NodeNotRunning),

@@ -4,6 +4,7 @@
 //! that may have more says where the next page starts (`next_cursor`).
 
 use crate::AdminState;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::query::{self, QueryMap};
 use crate::views::MessageView;
@@ -58,9 +59,11 @@ pub struct MessageListView {
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Query(query): Query<QueryMap>,
 ) -> Result<Json<MessageListView>, ApiError> {
-    let filter = filter_from_query(&query, state.clock.now())?;
+    let mut filter = filter_from_query(&query, state.clock.now())?;
+    filter.org = Some(in_org.name);
     let messages = state.store.list_messages(&filter).await?;
     let next_cursor = match messages.last() {
         Some(last) if messages.len() == filter.limit => Some(MessageCursor::of(last).to_string()),
@@ -83,12 +86,14 @@ pub(crate) async fn list(
     ))]
 pub(crate) async fn show(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(id): Path<String>,
 ) -> Result<Json<MessageView>, ApiError> {
     let message_id = query::message_id("id", &id)?;
+    // Another organisation's message is not there, as far as this one sees.
     match state.store.message(message_id).await? {
-        Some(message) => Ok(Json(MessageView::from(&message))),
-        None => Err(ApiError::MessageNotFound { id }),
+        Some(message) if message.org == in_org.name => Ok(Json(MessageView::from(&message))),
+        _ => Err(ApiError::MessageNotFound { id }),
     }
 }
 

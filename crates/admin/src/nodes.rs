@@ -8,6 +8,7 @@
 
 use crate::AdminState;
 use crate::audit_log;
+use crate::caller::AllOrganisations;
 use crate::error::ApiError;
 use crate::fixes::actor;
 use crate::views::rfc3339;
@@ -79,6 +80,7 @@ fn this_node(state: &AdminState) -> Option<&str> {
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
+    _every: AllOrganisations,
 ) -> Result<Json<Vec<NodeView>>, ApiError> {
     let now = state.clock.now();
     let nodes = state.store.nodes().await?;
@@ -100,6 +102,7 @@ pub(crate) async fn list(
     ))]
 pub(crate) async fn drain(
     State(state): State<Arc<AdminState>>,
+    _every: AllOrganisations,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<NodeView>, ApiError> {
@@ -119,6 +122,7 @@ pub(crate) async fn drain(
     ))]
 pub(crate) async fn resume(
     State(state): State<Arc<AdminState>>,
+    _every: AllOrganisations,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<NodeView>, ApiError> {

@@ -4,6 +4,7 @@
 //! `org-apply` entry with the settings before and after.
 
 use crate::AdminState;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::org_edit::{Edit, current, edit_org};
 use crate::org_views::{OrgView, audit_json, from_json};
@@ -20,8 +21,13 @@ use std::sync::Arc;
         (status = 401, description = "Missing or unknown token", body = crate::ErrorBody),
         (status = 503, description = "The node is not running yet", body = crate::ErrorBody),
     ))]
-pub(crate) async fn show(State(state): State<Arc<AdminState>>) -> Result<Json<OrgView>, ApiError> {
-    Ok(Json(OrgView::from(current(&state).await?.as_ref())))
+pub(crate) async fn show(
+    State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
+) -> Result<Json<OrgView>, ApiError> {
+    Ok(Json(OrgView::from(
+        current(&state, &in_org).await?.as_ref(),
+    )))
 }
 
 #[utoipa::path(put, path = "/api/v1/org", tag = "settings",
@@ -36,12 +42,13 @@ pub(crate) async fn show(State(state): State<Arc<AdminState>>) -> Result<Json<Or
     ))]
 pub(crate) async fn replace(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<OrgView>, ApiError> {
     let view: OrgView = from_json(&body)?;
     let settings = view.to_settings()?;
-    let (_, now) = edit_org(&state, &headers, |org| {
+    let (_, now) = edit_org(&state, &in_org, &headers, |org| {
         if *org == settings {
             return Ok((None, ()));
         }

@@ -6,6 +6,7 @@
 //! two at once cannot each overwrite the other's.
 
 use crate::AdminState;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::fixes::actor;
 use crate::org_views::invalid;
@@ -31,6 +32,7 @@ pub(crate) struct Edit {
 /// changes nothing (`None` edit) is neither saved nor audited.
 pub(crate) async fn edit_org<T>(
     state: &AdminState,
+    scope: &OrgScope,
     headers: &HeaderMap,
     change: impl FnOnce(&mut OrgSettings) -> Result<(Option<Edit>, T), ApiError>,
 ) -> Result<(T, OrgSettings), ApiError> {
@@ -39,7 +41,7 @@ pub(crate) async fn edit_org<T>(
         Some(node) => Some(node.lock_org_edits().await?),
         None => None,
     };
-    let mut settings = (*current(state).await?).clone();
+    let mut settings = (*current(state, scope).await?).clone();
     let (edit, answer) = change(&mut settings)?;
     let Some(edit) = edit else {
         return Ok((answer, settings));
@@ -47,12 +49,12 @@ pub(crate) async fn edit_org<T>(
     let settings =
         org_check::org(settings).map_err(|problem| invalid(problem, edit.scope.as_ref()))?;
     match node {
-        Some(node) => node.update_org(settings.clone()).await?,
+        Some(node) => node.update_org_of(&scope.name, settings.clone()).await?,
         // No node: the CLI holds the data directory; the next start reads it.
         None => {
             state
                 .store
-                .save_org_settings(&state.org()?, &settings)
+                .save_org_settings(&scope.name, &settings)
                 .await?
         }
     }
@@ -61,7 +63,7 @@ pub(crate) async fn edit_org<T>(
         .append_audit(AuditEntry {
             id: 0,
             at: state.clock.now(),
-            org: Some(state.org()?),
+            org: Some(scope.name.clone()),
             actor: actor(headers),
             action: edit.action.to_string(),
             target: edit.target,
@@ -73,12 +75,19 @@ pub(crate) async fn edit_org<T>(
     Ok((answer, settings))
 }
 
-/// The settings in force on the running node (or, without one, in the store).
-pub(crate) async fn current(state: &AdminState) -> Result<std::sync::Arc<OrgSettings>, ApiError> {
-    if let Some(node) = state.node.get() {
-        return Ok(node.org());
+/// The organisation's settings in force on the running node (or, without
+/// one, in the store).
+pub(crate) async fn current(
+    state: &AdminState,
+    scope: &OrgScope,
+) -> Result<std::sync::Arc<OrgSettings>, ApiError> {
+    if let Some(settings) = state.node.get().and_then(|node| node.org_of(&scope.name)) {
+        return Ok(settings);
     }
-    let org = state.org()?;
-    let stored = state.store.org_settings(&org).await?.unwrap_or_default();
+    let stored = state
+        .store
+        .org_settings(&scope.name)
+        .await?
+        .unwrap_or_default();
     Ok(std::sync::Arc::new(stored))
 }

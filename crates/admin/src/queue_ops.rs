@@ -11,6 +11,7 @@
 //! writes one audit entry; a dry run writes none.
 
 use crate::AdminState;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::fixes::actor;
 use crate::query::{self, QueryMap};
@@ -75,6 +76,7 @@ pub struct MessageOperationBody {
     ))]
 pub(crate) async fn message_action(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path((id, action)): Path<(String, String)>,
     Query(query): Query<QueryMap>,
     headers: HeaderMap,
@@ -91,7 +93,7 @@ pub(crate) async fn message_action(
         }
         Some(operation) => operation,
     };
-    on_message(&state, &id, operation, &query, &headers, &body).await
+    on_message(&state, &in_org, &id, operation, &query, &headers, &body).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/messages/{id}", tag = "queue",
@@ -109,16 +111,28 @@ pub(crate) async fn message_action(
     ))]
 pub(crate) async fn delete_message(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(id): Path<String>,
     Query(query): Query<QueryMap>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<QueueOperationView>, ApiError> {
-    on_message(&state, &id, QueueOperation::Delete, &query, &headers, &body).await
+    on_message(
+        &state,
+        &in_org,
+        &id,
+        QueueOperation::Delete,
+        &query,
+        &headers,
+        &body,
+    )
+    .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn on_message(
     state: &AdminState,
+    in_org: &OrgScope,
     id: &str,
     operation: QueueOperation,
     query: &QueryMap,
@@ -133,7 +147,7 @@ async fn on_message(
         .store()
         .message(message_id)
         .await?
-        .filter(|message| message.org == node.org_name())
+        .filter(|message| message.org == in_org.name)
         .ok_or_else(not_found)?;
     let recipient = match query::given(query, "recipient") {
         Some(recipient) => Some(recipient.to_string()),
@@ -161,7 +175,7 @@ async fn on_message(
         .map(|r| json!({"address": r.address, "state": r.state.as_str()}))
         .collect();
     let selection = QueueSelection {
-        org: node.org_name().to_string(),
+        org: in_org.name.clone(),
         message: Some(message_id),
         recipient: recipient.clone(),
         ..Default::default()
@@ -184,6 +198,7 @@ async fn on_message(
     };
     let entry = audit(
         node,
+        &in_org.name,
         &actor,
         format!("message-{}", operation.as_str()),
         target,
@@ -217,6 +232,7 @@ fn message_body(body: &[u8]) -> Result<MessageOperationBody, ApiError> {
     ))]
 pub(crate) async fn queue_action(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(action): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -229,7 +245,7 @@ pub(crate) async fn queue_action(
     })?;
     let request = QueueOperationBody::parse(&body)?;
     let node = node(&state)?;
-    let selection = request.selection(node.org_name(), state.clock.now())?;
+    let selection = request.selection(&in_org.name, state.clock.now())?;
     let (limit, cursor) = (request.limit()?, request.cursor()?);
     let actor = actor(&headers);
     let outcome = Run {
@@ -252,7 +268,16 @@ pub(crate) async fn queue_action(
                 "limit": request.limit,
             });
             let action = format!("queue-{}", operation.as_str());
-            let entry = audit(node, &actor, action, "queue".into(), before, &outcome).await?;
+            let entry = audit(
+                node,
+                &in_org.name,
+                &actor,
+                action,
+                "queue".into(),
+                before,
+                &outcome,
+            )
+            .await?;
             Some(entry.id)
         }
     };
@@ -261,6 +286,7 @@ pub(crate) async fn queue_action(
 
 async fn audit(
     node: &NodeHandle,
+    org: &str,
     actor: &str,
     action: String,
     target: String,
@@ -270,7 +296,7 @@ async fn audit(
     let mut entry = AuditEntry {
         id: 0,
         at: node.clock().now(),
-        org: Some(node.org_name().to_string()),
+        org: Some(org.to_string()),
         actor: actor.to_string(),
         action,
         target,

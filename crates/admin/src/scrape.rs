@@ -13,6 +13,7 @@
 //! error one seek per connector; open alerts are a few rows.
 
 use crate::AdminState;
+use crate::caller::AllOrganisations;
 use crate::error::ApiError;
 use crate::exposition::{CONTENT_TYPE, Family, Kind};
 use crate::metrics_recorder::metrics_recorder;
@@ -38,7 +39,10 @@ pub const ALERTS_OPEN: &str = "mailflow_alerts_open";
             content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
         (status = 401, description = "No token, or a wrong one, from outside `admin.metrics_networks`", body = crate::ErrorBody)),
     security(("bearer" = [])))]
-pub(crate) async fn scrape(State(state): State<Arc<AdminState>>) -> Result<Response, ApiError> {
+pub(crate) async fn scrape(
+    State(state): State<Arc<AdminState>>,
+    _every: AllOrganisations,
+) -> Result<Response, ApiError> {
     let recorder = metrics_recorder();
     recorder.run_upkeep();
     let mut text = recorder.render();

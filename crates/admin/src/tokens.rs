@@ -7,6 +7,7 @@
 use crate::AdminState;
 use crate::TokenDigest;
 use crate::audit_log;
+use crate::caller::{OrgFilter, OrgScope, no_organisation, organisation_exists};
 use crate::error::ApiError;
 use crate::fixes::actor;
 use crate::views::rfc3339;
@@ -30,12 +31,20 @@ pub struct NewToken {
     /// `admin` (the default) or `read`.
     #[serde(default)]
     pub scope: Option<String>,
+    /// The organisation the token is for; without it, every organisation
+    /// (only a token of every organisation may make one). A token of one
+    /// organisation makes tokens of its own.
+    #[serde(default)]
+    pub org: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreatedToken {
     pub name: String,
     pub scope: String,
+    /// The organisation it is for; absent: every organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
     /// The token itself: shown this once, kept nowhere.
     pub token: String,
     pub created_at: String,
@@ -45,6 +54,9 @@ pub struct CreatedToken {
 pub struct TokenView {
     pub name: String,
     pub scope: String,
+    /// The organisation it is for; absent: every organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
     pub created_at: String,
     pub created_by: String,
     pub last_used_at: Option<String>,
@@ -55,6 +67,7 @@ impl From<&AdminToken> for TokenView {
         TokenView {
             name: token.name.clone(),
             scope: token.scope.to_string(),
+            org: token.org.clone(),
             created_at: rfc3339(token.created_at),
             created_by: token.created_by.clone(),
             last_used_at: token.last_used_at.map(rfc3339),
@@ -75,10 +88,14 @@ pub struct TokenList {
     ))]
 pub(crate) async fn list(
     State(state): State<Arc<AdminState>>,
+    OrgFilter(org): OrgFilter,
 ) -> Result<Json<TokenList>, ApiError> {
     let tokens = state.store.admin_tokens().await?;
+    // A token of one organisation sees that organisation's tokens; a
+    // token of every organisation sees them all (or one's, if it names it).
+    let shown = |token: &&AdminToken| org.is_none() || token.org == org;
     Ok(Json(TokenList {
-        tokens: tokens.iter().map(TokenView::from).collect(),
+        tokens: tokens.iter().filter(shown).map(TokenView::from).collect(),
     }))
 }
 
@@ -93,10 +110,12 @@ pub(crate) async fn list(
     ))]
 pub(crate) async fn create(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     headers: HeaderMap,
     Json(body): Json<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     check_name(&body.name)?;
+    let org = token_org(&state, &in_org, body.org.clone()).await?;
     let scope = match body.scope.as_deref() {
         None => TokenScope::Admin,
         Some(text) => text.parse().map_err(|message| ApiError::BadField {
@@ -107,7 +126,7 @@ pub(crate) async fn create(
     let token = generate();
     let actor = actor(&headers);
     let stored = AdminToken {
-        org: None,
+        org: org.clone(),
         name: body.name.clone(),
         scope,
         digest: TokenDigest::of(&token).to_string(),
@@ -121,10 +140,10 @@ pub(crate) async fn create(
             id: body.name,
         });
     }
-    let view = json!({ "name": stored.name, "scope": scope.as_str() });
+    let view = json!({ "name": stored.name, "scope": scope.as_str(), "org": org });
     audit_log::record(
         &state,
-        None,
+        org.clone(),
         actor,
         "token-create",
         &stored.name,
@@ -135,6 +154,7 @@ pub(crate) async fn create(
     let created = CreatedToken {
         name: stored.name,
         scope: scope.to_string(),
+        org,
         token,
         created_at: rfc3339(stored.created_at),
     };
@@ -151,31 +171,38 @@ pub(crate) async fn create(
     ))]
 pub(crate) async fn revoke(
     State(state): State<Arc<AdminState>>,
+    OrgFilter(org): OrgFilter,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
+    // A token of every organisation revokes one of its kind unless it
+    // names an organisation; a token of one organisation, one of its own.
     let before = state
         .store
         .admin_tokens()
         .await?
         .into_iter()
-        .find(|t| t.org.is_none() && t.name == name);
+        .find(|t| t.org == org && t.name == name);
     let Some(before) = before else {
         return Err(ApiError::NotFound {
             what: "token",
             id: name,
         });
     };
-    if !state.store.revoke_admin_token(None, &name).await? {
+    if !state
+        .store
+        .revoke_admin_token(org.as_deref(), &name)
+        .await?
+    {
         return Err(ApiError::NotFound {
             what: "token",
             id: name,
         });
     }
-    let view = json!({ "name": before.name, "scope": before.scope.as_str() });
+    let view = json!({ "name": before.name, "scope": before.scope.as_str(), "org": org });
     audit_log::record(
         &state,
-        None,
+        org,
         actor(&headers),
         "token-revoke",
         &name,
@@ -184,6 +211,25 @@ pub(crate) async fn revoke(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The organisation a new token is for: `asked` (the body's `org`), which
+/// a token of one organisation may only give as its own; none for a token
+/// of every organisation, which only such a token may make.
+async fn token_org(
+    state: &AdminState,
+    in_org: &OrgScope,
+    asked: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    match (in_org.all_organisations, asked) {
+        (false, Some(asked)) if asked != in_org.name => Err(no_organisation(asked)),
+        (false, _) => Ok(Some(in_org.name.clone())),
+        (true, None) => Ok(None),
+        (true, Some(asked)) => match organisation_exists(state, &asked).await? {
+            true => Ok(Some(asked)),
+            false => Err(no_organisation(asked)),
+        },
+    }
 }
 
 fn check_name(name: &str) -> Result<(), ApiError> {

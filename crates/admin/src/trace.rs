@@ -4,6 +4,7 @@
 //! trace"), newest message first.
 
 use crate::AdminState;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::query::{self, QueryMap};
 use crate::trace_views::TraceView;
@@ -52,11 +53,12 @@ pub struct TraceQuery {
     ))]
 pub(crate) async fn trace(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Query(query): Query<QueryMap>,
 ) -> Result<Json<Vec<TraceView>>, ApiError> {
     let mut filter = filter_from_query(&query)?;
     let language = query::language(&query)?;
-    filter.org = state.node.get().map(|node| node.org_name().to_string());
+    filter.org = Some(in_org.name);
     let traced = state.store.trace(&filter).await?;
     Ok(Json(
         traced

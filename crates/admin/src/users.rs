@@ -5,6 +5,7 @@
 
 use crate::AdminState;
 use crate::audit_log;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::fixes::actor;
 use axum::Json;
@@ -44,8 +45,11 @@ pub struct UserSaved {
         (status = 200, description = "The users who may log in with SMTP AUTH", body = UserList),
         (status = 401, description = "Missing or unknown token", body = crate::ErrorBody),
     ))]
-pub(crate) async fn list(State(state): State<Arc<AdminState>>) -> Result<Json<UserList>, ApiError> {
-    let names = state.store.submission_users(&state.org()?).await?;
+pub(crate) async fn list(
+    State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
+) -> Result<Json<UserList>, ApiError> {
+    let names = state.store.submission_users(&in_org.name).await?;
     let users = names.into_iter().map(|name| UserView { name }).collect();
     Ok(Json(UserList { users }))
 }
@@ -61,6 +65,7 @@ pub(crate) async fn list(State(state): State<Arc<AdminState>>) -> Result<Json<Us
     ))]
 pub(crate) async fn save(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     headers: HeaderMap,
     Json(body): Json<SetPassword>,
@@ -77,7 +82,7 @@ pub(crate) async fn save(
             message: "the password is empty".to_string(),
         });
     }
-    let org = state.org()?;
+    let org = in_org.name.clone();
     let existed = state
         .store
         .submission_user_hash(&org, &name)
@@ -108,10 +113,11 @@ pub(crate) async fn save(
     ))]
 pub(crate) async fn remove(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let org = state.org()?;
+    let org = in_org.name.clone();
     if !state.store.remove_submission_user(&org, &name).await? {
         return Err(ApiError::NotFound {
             what: "user",

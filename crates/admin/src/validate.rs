@@ -4,6 +4,7 @@
 //! No mail is sent.
 
 use crate::AdminState;
+use crate::caller::OrgScope;
 use crate::error::ApiError;
 use crate::validate_views::ValidationView;
 use axum::Json;
@@ -27,10 +28,14 @@ use std::sync::Arc;
     ))]
 pub(crate) async fn validate(
     State(state): State<Arc<AdminState>>,
+    in_org: OrgScope,
     Path(name): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<ValidationView>, ApiError> {
-    if let Some(unknown) = query.keys().find(|key| key.as_str() != "domain") {
+    if let Some(unknown) = query
+        .keys()
+        .find(|key| !["domain", "org"].contains(&key.as_str()))
+    {
         return Err(ApiError::BadField {
             field: "query",
             message: format!("unknown parameter {unknown:?}; expected domain"),
@@ -38,7 +43,7 @@ pub(crate) async fn validate(
     }
     let node = state.node.get().ok_or(ApiError::NodeNotRunning)?;
     let report = node
-        .validate_connector(&name, query.get("domain").map(String::as_str))
+        .validate_connector(&in_org.name, &name, query.get("domain").map(String::as_str))
         .await
         .map_err(|error| match error {
             ValidateError::UnknownConnector(name)

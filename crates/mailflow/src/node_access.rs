@@ -147,7 +147,7 @@ async fn serve_here_without_a_node(args: &ApiArgs) -> Result<ApiClient, AccessEr
         token_digests: vec![mailflow_admin::TokenDigest::of(&token)],
         clock: std::sync::Arc::new(mailflow_core::SystemClock),
         node: Default::default(),
-        offline_org: Some(crate::config::DEFAULT_ORG.to_string()),
+        own_org: Some(crate::config::DEFAULT_ORG.to_string()),
     });
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await

@@ -135,7 +135,7 @@ pub async fn start(mut config: Config) -> Result<Running, ServeError> {
             token_digests,
             clock: clock.clone(),
             node: admin_node.clone(),
-            offline_org: None,
+            own_org: None,
         },
         config.admin.metrics_networks.clone(),
     );

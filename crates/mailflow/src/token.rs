@@ -169,6 +169,7 @@ async fn act(access: &Access, command: &TokenCommand, json: bool) -> Result<Stri
             let created = CreatedToken {
                 name: view.name,
                 scope: view.scope,
+                org: view.org,
                 token,
                 created_at: view.created_at,
             };

@@ -264,16 +264,17 @@ impl NodeHandle {
         Ok(())
     }
 
-    /// A live check of a connector's next hop — DNS, TCP, greeting, EHLO,
+    /// A live check of the organisation `org`'s connector's next hop — DNS, TCP, greeting, EHLO,
     /// STARTTLS and certificate at every address — with the same diagnosis a
     /// delivery attempt would give. A connector that routes by MX is checked
     /// for `domain`, or for its first recipient domain without a wildcard.
     pub async fn validate_connector(
         &self,
+        org: &str,
         name: &str,
         domain: Option<&str>,
     ) -> std::result::Result<ValidationReport, ValidateError> {
-        let org = self.org();
+        let org = self.engine.org_named(org);
         let connector = org
             .connector(name)
             .ok_or_else(|| ValidateError::UnknownConnector(name.to_string()))?;

@@ -24,7 +24,7 @@ async fn serve_api(dir: &tempfile::TempDir) -> Http {
         token_digests: vec![TokenDigest::of("the-right-token")],
         clock,
         node: Default::default(),
-        offline_org: None,
+        own_org: None,
     })
     .await
 }

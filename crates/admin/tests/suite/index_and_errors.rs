@@ -20,7 +20,7 @@ async fn serve_api(dir: &tempfile::TempDir) -> Http {
         token_digests: vec![TokenDigest::of(TOKEN)],
         clock,
         node: Default::default(),
-        offline_org: None,
+        own_org: None,
     })
     .await
 }

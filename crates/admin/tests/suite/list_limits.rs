@@ -22,7 +22,7 @@ async fn every_list_refuses_a_limit_past_the_cap_naming_the_field() {
         token_digests: vec![TokenDigest::of(TOKEN)],
         clock,
         node: Default::default(),
-        offline_org: None,
+        own_org: Some(mailflow_testnode::ORG.into()),
     })
     .await;
 

@@ -24,6 +24,7 @@ mod list_limits;
 mod message_drops_insight;
 mod metrics_endpoint;
 mod nodes_api;
+mod org_isolation;
 mod queue_api;
 mod queue_operations;
 mod serve_limits;

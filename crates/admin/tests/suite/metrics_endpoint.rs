@@ -283,7 +283,7 @@ async fn serve_open_to(dir: &tempfile::TempDir, networks: &[&str]) -> Http {
         token_digests: vec![TokenDigest::of(TOKEN)],
         clock,
         node: Default::default(),
-        offline_org: None,
+        own_org: None,
     };
     let networks = networks.iter().map(|n| n.parse().unwrap()).collect();
     Http::serve_router(router_with_metrics_networks(state, networks)).await

@@ -39,7 +39,7 @@ impl Api {
             token_digests: vec![OTHER_HASH.parse().unwrap(), TOKEN_HASH.parse().unwrap()],
             clock,
             node: Default::default(),
-            offline_org: None,
+            own_org: Some(mailflow_testnode::ORG.into()),
         })
         .await;
         Api {
@@ -349,7 +349,7 @@ async fn five_messages() -> (Http, Vec<MessageId>, tempfile::TempDir) {
         token_digests: vec![TOKEN_HASH.parse().unwrap()],
         clock: Arc::new(ManualClock::new(T0)),
         node: Default::default(),
-        offline_org: None,
+        own_org: Some(mailflow_testnode::ORG.into()),
     })
     .await;
     ids.reverse(); // newest first, as listed

@@ -107,6 +107,7 @@ mod tests {
         AuditEntryView {
             id: 7,
             at: "2026-12-07T06:08:49.414Z".into(),
+            org: None,
             actor: "cli:tester".into(),
             action: action.into(),
             target: "to-onprem".into(),

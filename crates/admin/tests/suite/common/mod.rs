@@ -158,7 +158,7 @@ impl Api {
             token_digests: vec![TokenDigest::of(token)],
             clock: node.clock.clone() as Arc<dyn Clock>,
             node: handle,
-            offline_org: None,
+            own_org: None,
         })
         .await;
         Api { node, token, http }

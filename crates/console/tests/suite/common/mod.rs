@@ -31,7 +31,7 @@ impl Console {
             token_digests: vec![TokenDigest::of(TOKEN)],
             clock: node.clock.clone() as Arc<dyn Clock>,
             node: handle,
-            offline_org: None,
+            own_org: None,
         });
         let options = ConsoleOptions {
             secure_cookies: false,
