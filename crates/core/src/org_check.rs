@@ -135,6 +135,36 @@ pub fn connector_name(name: &str) -> Result<String, String> {
     Ok(name.to_string())
 }
 
+/// The longest organisation name.
+pub const ORG_NAME_MAX: usize = 63;
+
+/// An organisation's name: it is part of queue keys (`org/connector`), API
+/// paths and CLI arguments, so 1 to 63 ASCII letters, digits, `-`, `_` and
+/// `.`, not starting with `.` or `-`. Taken as it is: no trimming, no
+/// change of case.
+pub fn org_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("an organisation name must not be empty".into());
+    }
+    if name.len() > ORG_NAME_MAX {
+        return Err(format!(
+            "{name:?} is longer than {ORG_NAME_MAX} characters, the most an organisation name may have"
+        ));
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if !name.chars().all(allowed) {
+        return Err(format!(
+            "{name:?} is not an organisation name: use ASCII letters, digits, '-', '_' and '.' (no '/', ':' or spaces)"
+        ));
+    }
+    if name.starts_with(['.', '-']) {
+        return Err(format!(
+            "{name:?} is not an organisation name: it must not start with '.' or '-'"
+        ));
+    }
+    Ok(())
+}
+
 /// A directory entry, lower-case: `local@domain`, or `*@domain` for
 /// everyone in the domain.
 pub fn directory_address(address: &str) -> Result<String, String> {
@@ -394,6 +424,35 @@ mod tests {
         let (field, message) = problem(settings);
         assert_eq!(field, "connectors[2].smart_hosts[0]");
         assert!(message.contains("not a host name"), "{message}");
+    }
+
+    #[test]
+    fn organisation_names_are_short_plain_ascii_without_separators() {
+        for good in [
+            "default",
+            "contoso",
+            "Contoso-2",
+            "a",
+            "acme.eu",
+            "acme_eu",
+            "0rg",
+        ] {
+            assert_eq!(org_name(good), Ok(()), "{good}");
+        }
+        let longest = "a".repeat(ORG_NAME_MAX);
+        assert_eq!(org_name(&longest), Ok(()));
+        for bad in [
+            "", " ", "acme eu", "acme/eu", "acme:eu", ".acme", "-acme", "acmé", "acme\n",
+        ] {
+            assert!(org_name(bad).is_err(), "{bad:?}");
+        }
+        let too_long = org_name(&"a".repeat(ORG_NAME_MAX + 1)).unwrap_err();
+        assert!(too_long.contains("longer than 63"), "{too_long}");
+        let slash = org_name("acme/eu").unwrap_err();
+        assert!(
+            slash.contains("\"acme/eu\" is not an organisation name"),
+            "{slash}"
+        );
     }
 
     #[test]
