@@ -72,11 +72,29 @@ impl NodeHandle {
     pub async fn lock_org_edits(&self) -> Result<ClusterLock<'_>> {
         let local = self.org_edits.lock().await;
         let guard = ClusterLock::acquire(local, &self.engine, Guarded::Settings).await?;
+        self.put_stored_orgs_in_force().await?;
+        Ok(guard)
+    }
+
+    /// Loads every organisation from the store and puts them in force:
+    /// after one was made, removed or renamed there, under
+    /// `lock_org_edits` (hold its guard across the change and this).
+    pub async fn reload_orgs(&self) -> Result<()> {
+        if self.put_stored_orgs_in_force().await? {
+            self.engine.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Puts the organisations the store has in force; whether they differ
+    /// from those in force before.
+    async fn put_stored_orgs_in_force(&self) -> Result<bool> {
         let saved = orgs_in_store::load(&self.engine.store, &self.engine.org_name).await?;
-        if saved != *self.engine.orgs() {
+        let changed = saved != *self.engine.orgs();
+        if changed {
             self.org.send_replace(Arc::new(saved));
         }
-        Ok(guard)
+        Ok(changed)
     }
 
     /// Waits until no fix is being applied or undone here or on another
