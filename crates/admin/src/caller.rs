@@ -114,11 +114,15 @@ impl FromRequestParts<Arc<AdminState>> for AllOrganisations {
         parts: &mut Parts,
         _state: &Arc<AdminState>,
     ) -> Result<AllOrganisations, ApiError> {
+        // The path as the client sent it, as the router's own `404` names
+        // it: in the nested `/api/v1` router `parts.uri` has lost its prefix.
+        let path = match parts.extensions.get::<axum::extract::OriginalUri>() {
+            Some(original) => original.path().to_string(),
+            None => parts.uri.path().to_string(),
+        };
         match caller(parts).of_all_organisations() {
             true => Ok(AllOrganisations),
-            false => Err(ApiError::NoSuchEndpoint {
-                path: parts.uri.path().to_string(),
-            }),
+            false => Err(ApiError::NoSuchEndpoint { path }),
         }
     }
 }
