@@ -33,6 +33,7 @@ mod openapi;
 mod org;
 mod org_edit;
 mod org_views;
+mod orgs;
 mod per_address;
 mod query;
 mod queue_filter;
@@ -62,6 +63,7 @@ pub use messages::MessageListView;
 pub use nodes::NodeView;
 pub use openapi::ApiDoc;
 pub use org_views::{ConnectorView, DirectoryView, DomainView, OrgView};
+pub use orgs::{OrganisationName, OrganisationView};
 pub use queue_filter::QueueOperationBody;
 pub use queue_ops::QueueOperationView;
 
@@ -199,6 +201,11 @@ pub fn router_with_metrics_networks(state: AdminState, metrics_networks: Vec<IpN
         .route("/users/{name}", put(users::save).delete(users::remove))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{name}", delete(tokens::revoke))
+        .route("/orgs", get(orgs::list).post(orgs::create))
+        .route(
+            "/orgs/{name}",
+            get(orgs::show).patch(orgs::rename).delete(orgs::remove),
+        )
         .route("/nodes", get(nodes::list))
         .route("/nodes/{name}/drain", post(nodes::drain))
         .route("/nodes/{name}/resume", post(nodes::resume))

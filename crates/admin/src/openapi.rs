@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "mailflow admin API", description = "The queue, its diagnoses, the organisation's settings, the node's health and the nodes sharing its store."),
+    info(title = "mailflow admin API", description = "The queue, its diagnoses, the organisations and their settings, the node's health and the nodes sharing its store."),
     paths(crate::messages::list, crate::messages::show, crate::health::health,
         crate::alerts::list, crate::alerts::acknowledge,
         crate::fixes::list, crate::fixes::apply, crate::fixes::undo, crate::fixes::audit,
@@ -29,6 +29,8 @@ use utoipa::{Modify, OpenApi};
         crate::directory::import,
         crate::org::show, crate::org::replace,
         crate::nodes::list, crate::nodes::drain, crate::nodes::resume,
+        crate::orgs::list, crate::orgs::show, crate::orgs::create, crate::orgs::rename,
+        crate::orgs::remove,
         crate::index::root, crate::index::index, crate::scrape::scrape),
     components(schemas(
         crate::views::MessageView,
@@ -83,6 +85,8 @@ use utoipa::{Modify, OpenApi};
         crate::directory::DirectoryImport,
         crate::directory::RefusedLine,
         crate::nodes::NodeView,
+        crate::orgs::OrganisationView,
+        crate::orgs::OrganisationName,
     )),
     modifiers(&BearerAuth),
 )]
