@@ -3,8 +3,9 @@
 //! store and, for most tests, a whole running node (`common`). They cover
 //! the queue, its operations and lists, insights and traces, fixes and the
 //! audit log, alerts and their settings, organisation settings, users and
-//! tokens, the nodes sharing the store, `?lang=`, `/metrics`, the token every route asks for, the error
-//! bodies and the HTTP server's limits.
+//! tokens, the organisations, the nodes sharing the store, `?lang=`,
+//! `/metrics`, the token every route asks for, the error bodies and the
+//! HTTP server's limits.
 //!
 //! The modules' tests run side by side in this one process: every node they
 //! start counts into the one process-wide metrics recorder, which is why
@@ -25,6 +26,7 @@ mod message_drops_insight;
 mod metrics_endpoint;
 mod nodes_api;
 mod org_isolation;
+mod organisations_api;
 mod queue_api;
 mod queue_operations;
 mod serve_limits;
