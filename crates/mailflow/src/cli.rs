@@ -125,6 +125,10 @@ pub struct ApiArgs {
     /// The node's data directory, where its generated token is.
     #[arg(long, default_value = "./mailflow-data", global = true)]
     pub data_dir: PathBuf,
+    /// Act on this organisation (a token of every organisation may name
+    /// any); default: the token's own, else the node's.
+    #[arg(long, env = "MAILFLOW_ORG", global = true)]
+    pub org: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

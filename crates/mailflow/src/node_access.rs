@@ -73,6 +73,7 @@ impl Access {
                     .unwrap_or_else(|| api_url(config.admin.listen)),
                 token: args.token.clone(),
                 data_dir: data_dir.clone(),
+                org: None,
             };
             return Ok(Access::Api(ApiClient::new(&api)?));
         }
@@ -134,6 +135,7 @@ async fn serve_here_without_a_node(args: &ApiArgs) -> Result<ApiClient, AccessEr
     if DataDirLock::holder(&args.data_dir)?.is_some() || !store_file.exists() {
         return Ok(ApiClient::new(args)?);
     }
+    let org = crate::queue::org_header(args.org.as_deref())?;
     let lock = DataDirLock::acquire(&args.data_dir)?;
     let store = SqliteStore::open_locked(lock, SqliteOptions::default())
         .await
@@ -172,6 +174,7 @@ async fn serve_here_without_a_node(args: &ApiArgs) -> Result<ApiClient, AccessEr
     Ok(ApiClient::at(
         &base,
         token,
+        org,
         Some(Box::new(stop.drop_guard())),
     ))
 }

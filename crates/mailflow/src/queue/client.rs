@@ -35,6 +35,8 @@ pub enum ClientError {
     DataDir(String),
     #[error("{0}")]
     NotConfirmed(String),
+    #[error("--org: {0}")]
+    BadOrg(String),
 }
 
 fn field_note(detail: &ErrorDetail) -> String {
@@ -60,15 +62,26 @@ impl ApiClient {
             Some(token) => token.clone(),
             None => token_from_data_dir(args)?,
         };
-        Ok(ApiClient::at(&args.api, token, None))
+        let org = org_header(args.org.as_deref())?;
+        Ok(ApiClient::at(&args.api, token, org, None))
     }
 
-    /// A client of the API at `base` with `token`, keeping `server` (what
-    /// serves it) alive as long as itself.
-    pub fn at(base: &str, token: String, server: Option<Box<dyn Send + Sync>>) -> ApiClient {
+    /// A client of the API at `base` with `token`, acting on the
+    /// organisation `org` names (see [`org_header`]; `None`: the token's
+    /// own, else the node's), keeping `server` (what serves it) alive as
+    /// long as itself.
+    pub fn at(
+        base: &str,
+        token: String,
+        org: Option<reqwest::header::HeaderValue>,
+        server: Option<Box<dyn Send + Sync>>,
+    ) -> ApiClient {
         let mut headers = reqwest::header::HeaderMap::new();
         if let Ok(actor) = reqwest::header::HeaderValue::from_str(&cli_actor()) {
             headers.insert(mailflow_admin::ACTOR_HEADER, actor);
+        }
+        if let Some(org) = org {
+            headers.insert(mailflow_admin::ORG_HEADER, org);
         }
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -226,6 +239,20 @@ impl ApiClient {
     }
 }
 
+/// The `x-mailflow-org` header for `--org NAME` (`MAILFLOW_ORG`): every
+/// request then acts on that organisation, as a token of every
+/// organisation may. A name that cannot be an organisation's is refused
+/// here, before anything is sent.
+pub fn org_header(org: Option<&str>) -> Result<Option<reqwest::header::HeaderValue>, ClientError> {
+    let Some(org) = org else {
+        return Ok(None);
+    };
+    mailflow_core::org_check::org_name(org).map_err(ClientError::BadOrg)?;
+    reqwest::header::HeaderValue::from_str(org)
+        .map(Some)
+        .map_err(|error| ClientError::BadOrg(format!("{org:?}: {error}")))
+}
+
 /// The node's address from `--api`: the start-up summary's admin URL
 /// (`http://127.0.0.1:8025/api/v1`) or the bare address, with or without a
 /// trailing `/`. The client's paths start with `/api/v1`.
@@ -276,7 +303,18 @@ fn token_from_data_dir(args: &ApiArgs) -> Result<String, ClientError> {
 
 #[cfg(test)]
 mod tests {
-    use super::api_base;
+    use super::{api_base, org_header};
+
+    #[test]
+    fn an_organisation_is_named_in_a_header_only_when_given_and_valid() {
+        assert_eq!(org_header(None).unwrap(), None);
+        assert_eq!(org_header(Some("globex")).unwrap().unwrap(), "globex");
+        let refused = org_header(Some("a/b")).unwrap_err().to_string();
+        assert!(
+            refused.starts_with("--org: \"a/b\" is not an organisation name"),
+            "{refused}"
+        );
+    }
 
     #[test]
     fn the_api_url_may_be_given_with_or_without_its_api_path() {

@@ -6,7 +6,7 @@ mod act;
 mod client;
 mod render;
 
-pub use client::{ApiClient, ClientError, cli_actor};
+pub use client::{ApiClient, ClientError, cli_actor, org_header};
 
 use crate::cli::{ApiArgs, QueueCommand};
 
