@@ -63,6 +63,41 @@ pub enum Command {
     /// The nodes sharing the store: list them, drain one (it takes no new
     /// work, finishes or gives back what it holds), resume it.
     Node(NodesArgs),
+    /// The organisations the nodes serve: list them, make one, rename one,
+    /// remove one (with everything it has). Needs a token of every
+    /// organisation.
+    Org(OrgArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrgArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Print JSON (the API's own shapes) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: OrgCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Every organisation, with its accepted domains and connectors.
+    List,
+    /// Make an organisation, with no accepted domain, connector or
+    /// directory entry yet (set it up with `--org NAME` on `domain`,
+    /// `connector`, `directory`, `apply`).
+    Create {
+        /// 1 to 63 ASCII letters, digits, '-', '_' and '.', not starting
+        /// with '.' or '-'.
+        name: String,
+    },
+    /// Give an organisation a new name, with everything it has: settings,
+    /// queued mail, history, users, tokens and audit entries.
+    Rename { name: String, new_name: String },
+    /// Remove an organisation and everything it has; refused while any of
+    /// its mail waits or reports to its senders are owed.
+    Remove { name: String },
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ pub mod logging;
 pub mod node_access;
 pub mod nodes;
 pub mod opened_store;
+pub mod orgs;
 pub mod queue;
 pub mod reload;
 pub mod seed;

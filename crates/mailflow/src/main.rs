@@ -4,7 +4,7 @@ use clap::Parser;
 use mailflow::cli::{Cli, Command};
 use mailflow::config::Config;
 use mailflow::{
-    alerts, check_config, demo, fix, insights, logging, nodes, queue, serve, settings, token,
+    alerts, check_config, demo, fix, insights, logging, nodes, orgs, queue, serve, settings, token,
     trace, user,
 };
 use std::process::ExitCode;
@@ -63,6 +63,7 @@ fn main() -> ExitCode {
         Command::Insights(args) => print_or_fail(runtime().block_on(insights::run(&args))),
         Command::Trace(args) => print_or_fail(runtime().block_on(trace::run(&args))),
         Command::Node(args) => print_or_fail(runtime().block_on(nodes::run(&args))),
+        Command::Org(args) => print_or_fail(runtime().block_on(orgs::run(&args))),
         Command::User(args) => {
             let stdin = std::io::stdin().lock();
             match runtime().block_on(user::run(args, stdin)) {
