@@ -151,10 +151,8 @@ fn a_name_that_cannot_be_an_organisations_is_refused_before_anything_is_sent() {
 }
 
 /// `--org` acts on another organisation: its own (empty) settings, and a
-/// `404` for one that does not exist. Needs the settings handlers to act
-/// on the organisation a request names (`OrgScope`).
+/// `404` for one that does not exist.
 #[tokio::test]
-#[ignore = "the settings handlers do not act on the organisation named yet"]
 async fn org_reads_another_organisations_settings_and_names_an_unknown_one() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start(&write_config(dir.path(), ""));
@@ -174,4 +172,44 @@ async fn org_reads_another_organisations_settings_and_names_an_unknown_one() {
         "{}",
         stderr(&unknown)
     );
+}
+
+#[tokio::test]
+async fn without_a_node_organisations_are_made_in_the_store_and_the_next_start_serves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "");
+    let node = Serve::start(&config);
+    let (api, data_dir) = (node.api.clone(), node.data_dir.clone());
+    assert!(node.terminate().success());
+
+    // No node runs: the CLI serves the API itself, under the lock.
+    let offline = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_mailflow"))
+            .args(args)
+            .args(["--api", &api, "--data-dir"])
+            .arg(&data_dir)
+            .env("USER", "tester")
+            .env_remove("MAILFLOW_TOKEN")
+            .env_remove("MAILFLOW_API")
+            .env_remove("MAILFLOW_ORG")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let made = offline(&["org", "create", "globex"]);
+    assert!(made.starts_with("Organisation globex made"), "{made}");
+    let domain = ["domain", "add", "globex.test", "--type", "authoritative"];
+    offline(&[&domain[..], &["--org", "globex"]].concat());
+
+    let node = Serve::start(&config);
+    let listed = node.json(&["org", "list", "--json"]);
+    assert_eq!(listed[0]["name"], "default", "{listed}");
+    assert_eq!(
+        (&listed[1]["name"], &listed[1]["accepted_domains"]),
+        (&"globex".into(), &serde_json::json!(["globex.test"])),
+        "{listed}"
+    );
+    let ours = node.json(&["domain", "list", "--json"]);
+    assert_eq!(ours[0]["name"], "contoso.test", "{ours}");
 }
