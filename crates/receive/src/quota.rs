@@ -1,6 +1,7 @@
 //! The invalid-recipient quota (SPEC 4) at `RCPT`. Every recipient refused
 //! as unknown (`550 5.1.10`) is recorded in the store with the client's
-//! address, so the count is shared by every node. Once the organisation has
+//! address, in the organisation whose directory refused it (each has its
+//! own quota), so the count is shared by every node. Once the organisation has
 //! had more such refusals in the last hour than its `invalid_recipient_quota`,
 //! a client that is one of their sources gets `450 4.7.1` for unknown
 //! recipients instead: it learns nothing about which addresses exist and is
@@ -25,11 +26,12 @@ pub(crate) const UNKNOWN_RECIPIENT: EnhancedCode = EnhancedCode(5, 1, 10);
 /// `450 4.7.1` instead of `refusal` when this client is past the quota.
 pub(crate) async fn unknown_recipient(
     receiver: &Receiver,
+    org: &str,
     client: IpAddr,
     refusal: Reply,
 ) -> Reply {
     let now = receiver.clock.now();
-    match over_quota(receiver, &client.to_string(), now).await {
+    match over_quota(receiver, org, &client.to_string(), now).await {
         Ok(true) => Reply::new(
             450,
             EnhancedCode(4, 7, 1),
@@ -47,10 +49,10 @@ pub(crate) async fn unknown_recipient(
 
 async fn over_quota(
     receiver: &Receiver,
+    org: &str,
     client: &str,
     now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
-    let org = &receiver.settings().org.clone();
     let settings = receiver.store.alert_settings(org).await?;
     let Some(quota) = settings.and_then(|s| s.invalid_recipient_quota) else {
         return Ok(false);

@@ -413,7 +413,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             envelope.org = Some(org_name.to_string());
         }
         if reply.enhanced() == Some(quota::UNKNOWN_RECIPIENT) {
-            return quota::unknown_recipient(&self.receiver, self.client_ip, reply).await;
+            return quota::unknown_recipient(&self.receiver, org_name, self.client_ip, reply).await;
         }
         reply
     }

@@ -3,7 +3,8 @@
 //! to the node's own; and one message belongs to one organisation.
 
 use crate::common::*;
-use mailflow_core::{AcceptedDomain, ConnectorKind, DomainType, OrgSettings};
+use mailflow_core::{AcceptedDomain, Clock, ConnectorKind, DomainType, OrgSettings};
+use mailflow_store::{AlertSettings, AlertStore};
 
 const GLOBEX: &str = "globex";
 const MESSAGE: &str = "From: zed@elsewhere.test\r\nSubject: hello\r\n\r\nHi.\r\n";
@@ -100,5 +101,48 @@ async fn one_message_belongs_to_one_organisation_and_another_is_put_off_with_452
         .await;
     let id = queued_id(&client.data(MESSAGE).await);
     assert_eq!(harness.message(id).await.org, GLOBEX);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn each_organisation_counts_its_own_unknown_recipients_against_its_own_quota() {
+    let harness = Harness::start_orgs(outside(), vec![(GLOBEX, globex())]).await;
+    let quota = AlertSettings {
+        invalid_recipient_quota: Some(1),
+        ..AlertSettings::default()
+    };
+    harness
+        .store
+        .save_alert_settings(GLOBEX, &quota)
+        .await
+        .unwrap();
+    let mut client = harness.ehlo().await;
+    client
+        .expect("MAIL FROM:<zed@elsewhere.test>", "250 2.1.0")
+        .await;
+    client
+        .expect("RCPT TO:<guess1@globex.test>", "550 5.1.10")
+        .await;
+    client
+        .expect("RCPT TO:<guess2@globex.test>", "450 4.7.1")
+        .await;
+    // The node's own organisation has no quota: its unknown recipients are
+    // refused as such, and none was counted for it.
+    client
+        .expect("RCPT TO:<guess3@contoso.test>", "550 5.1.10")
+        .await;
+    let since = harness.clock.now() - std::time::Duration::from_secs(3600);
+    let theirs = harness
+        .store
+        .invalid_recipients_since(GLOBEX, since)
+        .await
+        .unwrap();
+    assert_eq!(theirs[0].count, 2, "{theirs:?}");
+    let ours = harness
+        .store
+        .invalid_recipients_since("default", since)
+        .await
+        .unwrap();
+    assert!(ours.is_empty(), "{ours:?}");
     harness.stop().await;
 }
