@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::fixes::actor;
 use crate::org_views::invalid;
 use axum::http::HeaderMap;
-use mailflow_core::{FieldPath, OrgSettings, org_check};
+use mailflow_core::{FieldPath, OrgSettings, Orgs, org_check};
 use mailflow_store::AuditEntry;
 /// What a change did, for the audit log.
 pub(crate) struct Edit {
@@ -41,13 +41,15 @@ pub(crate) async fn edit_org<T>(
         Some(node) => Some(node.lock_org_edits().await?),
         None => None,
     };
-    let mut settings = (*current(state, scope).await?).clone();
+    let before = current(state, scope).await?;
+    let mut settings = (*before).clone();
     let (edit, answer) = change(&mut settings)?;
     let Some(edit) = edit else {
         return Ok((answer, settings));
     };
     let settings =
         org_check::org(settings).map_err(|problem| invalid(problem, edit.scope.as_ref()))?;
+    claimed_elsewhere(state, scope, &before, &settings).await?;
     match node {
         Some(node) => node.update_org_of(&scope.name, settings.clone()).await?,
         // No node: the CLI holds the data directory; the next start reads it.
@@ -73,6 +75,55 @@ pub(crate) async fn edit_org<T>(
         })
         .await?;
     Ok((answer, settings))
+}
+
+/// Refuses an accepted domain that another organisation accepts already: a
+/// domain's mail belongs to one organisation. Only a caller of every
+/// organisation is told which one has it.
+async fn claimed_elsewhere(
+    state: &AdminState,
+    scope: &OrgScope,
+    before: &OrgSettings,
+    after: &OrgSettings,
+) -> Result<(), ApiError> {
+    let added: Vec<&str> = after
+        .accepted_domains
+        .iter()
+        .map(|domain| domain.name.as_str())
+        .filter(|name| before.accepted_domain(name).is_none())
+        .collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    let others = match state.node.get() {
+        Some(node) => node.orgs(),
+        None => {
+            let mut orgs = Vec::new();
+            for name in state.store.org_names().await? {
+                let settings = state.store.org_settings(&name).await?.unwrap_or_default();
+                orgs.push((name, settings));
+            }
+            std::sync::Arc::new(Orgs::new(orgs))
+        }
+    };
+    for domain in added {
+        let owner = others
+            .iter()
+            .find(|(name, org)| *name != scope.name && org.accepted_domain(domain).is_some());
+        if let Some((owner, _)) = owner {
+            let message = match scope.all_organisations {
+                true => {
+                    format!("{domain} is an accepted domain of the organisation {owner} already")
+                }
+                false => format!("{domain} is an accepted domain of another organisation already"),
+            };
+            return Err(ApiError::Conflict {
+                id: domain.to_string(),
+                message,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The organisation's settings in force on the running node (or, without

@@ -321,3 +321,40 @@ async fn an_organisation_token_stays_in_its_organisation() {
     );
     api.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_accepted_domain_belongs_to_one_organisation_and_only_an_all_organisations_token_learns_whose()
+ {
+    let partner = SmtpServer::start(SmtpBehavior::new()).await;
+    let (api, _ours) = start(&partner).await;
+    let claim = json!({"name": "CONTOSO.test", "type": "authoritative"});
+    let (status, body) = api
+        .send_as(
+            GLOBEX_TOKEN,
+            Method::POST,
+            "/api/v1/accepted-domains",
+            Some(&claim),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("another organisation"), "{message}");
+    assert!(!message.contains(ORG), "the owner is not named: {message}");
+
+    let (status, body) = api
+        .send(
+            Method::POST,
+            &format!("/api/v1/accepted-domains?org={GLOBEX}"),
+            Some(&claim),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("organisation {ORG}")),
+        "{message}"
+    );
+    let theirs = api.node.handle.org_of(GLOBEX).unwrap();
+    assert!(theirs.accepted_domain("contoso.test").is_none());
+    api.stop().await;
+}
