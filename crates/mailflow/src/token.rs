@@ -9,7 +9,7 @@ use crate::node_access::{Access, AccessError, NodeArgs};
 use clap::{Args, Subcommand};
 use mailflow_admin::{CreatedToken, TokenDigest, TokenList, TokenView};
 use mailflow_core::time_format::text_from_json;
-use mailflow_store::{AdminToken, AuthStore, TokenScope};
+use mailflow_store::{AdminToken, AuthStore, SettingsStore, TokenScope};
 use rand::RngCore;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -93,11 +93,21 @@ pub enum TokenCommand {
         /// `admin` (may change things) or `read` (may only look).
         #[arg(long, default_value = "admin")]
         scope: String,
+        /// The organisation the token is for; without it, every
+        /// organisation.
+        #[arg(long)]
+        org: Option<String>,
     },
     /// The tokens made with `create`: name, scope, made when and by whom, last used.
     List,
     /// Revoke a token made with `create`: it no longer opens the API.
-    Revoke { name: String },
+    Revoke {
+        name: String,
+        /// The organisation of the token; without it, a token of every
+        /// organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +122,8 @@ pub enum TokenError {
     Exists(String),
     #[error("no token named {0:?}")]
     NoSuchToken(String),
+    #[error("no organisation named {0:?}")]
+    NoSuchOrg(String),
     #[error("no token on standard input")]
     NoToken,
     #[error("the token on standard input holds spaces or control characters")]
@@ -142,19 +154,31 @@ async fn act(access: &Access, command: &TokenCommand, json: bool) -> Result<Stri
     let actor = crate::queue::cli_actor();
     match (command, access) {
         (TokenCommand::Hash, _) => unreachable!("`token hash` needs no node"),
-        (TokenCommand::Create { name, scope }, Access::Api(client)) => {
-            let body = serde_json::json!({ "name": name, "scope": scope });
+        (TokenCommand::Create { name, scope, org }, Access::Api(client)) => {
+            let body = serde_json::json!({ "name": name, "scope": scope, "org": org });
             let created: CreatedToken = client
                 .send_json(reqwest::Method::POST, "/api/v1/tokens", &actor, Some(&body))
                 .await?;
             Ok(created_text(&created, json))
         }
-        (TokenCommand::Create { name, scope }, Access::Offline { store, .. }) => {
+        (
+            TokenCommand::Create { name, scope, org },
+            Access::Offline {
+                store,
+                org: own_org,
+            },
+        ) => {
             let scope: TokenScope = scope.parse().map_err(TokenError::BadScope)?;
+            if let Some(org) = org
+                && org != own_org
+                && !store.org_names().await?.contains(org)
+            {
+                return Err(TokenError::NoSuchOrg(org.clone()));
+            }
             let token = mailflow_admin::new_token();
             let now = time::OffsetDateTime::now_utc();
             let stored = AdminToken {
-                org: None,
+                org: org.clone(),
                 name: name.clone(),
                 scope,
                 digest: TokenDigest::of(&token).to_string(),
@@ -186,14 +210,15 @@ async fn act(access: &Access, command: &TokenCommand, json: bool) -> Result<Stri
             };
             Ok(render_list(&list, json))
         }
-        (TokenCommand::Revoke { name }, Access::Api(client)) => {
+        (TokenCommand::Revoke { name, org }, Access::Api(client)) => {
+            let query: Vec<(&str, &str)> = org.iter().map(|org| ("org", org.as_str())).collect();
             client
-                .delete::<()>(&format!("/api/v1/tokens/{name}"), &[], &actor)
+                .delete::<()>(&format!("/api/v1/tokens/{name}"), &query, &actor)
                 .await?;
             Ok(format!("token {name} revoked"))
         }
-        (TokenCommand::Revoke { name }, Access::Offline { store, .. }) => {
-            if !store.revoke_admin_token(None, name).await? {
+        (TokenCommand::Revoke { name, org }, Access::Offline { store, .. }) => {
+            if !store.revoke_admin_token(org.as_deref(), name).await? {
                 return Err(TokenError::NoSuchToken(name.clone()));
             }
             Ok(format!("token {name} revoked"))
@@ -205,8 +230,12 @@ fn created_text(created: &CreatedToken, json: bool) -> String {
     if json {
         return serde_json::to_string(created).expect("a token view serializes");
     }
+    let org = match &created.org {
+        Some(org) => format!(", for the organisation {org}"),
+        None => String::new(),
+    };
     format!(
-        "token {} (scope {}) created; it is shown this once, keep it now:\n{}",
+        "token {} (scope {}{org}) created; it is shown this once, keep it now:\n{}",
         created.name, created.scope, created.token
     )
 }
@@ -220,6 +249,7 @@ fn render_list(list: &TokenList, json: bool) -> String {
     }
     let mut rows = vec![[
         "NAME".to_string(),
+        "ORGANISATION".to_string(),
         "SCOPE".to_string(),
         "CREATED".to_string(),
         "BY".to_string(),
@@ -228,6 +258,7 @@ fn render_list(list: &TokenList, json: bool) -> String {
     rows.extend(list.tokens.iter().map(|t| {
         [
             t.name.clone(),
+            t.org.clone().unwrap_or_else(|| "(all)".to_string()),
             t.scope.clone(),
             text_from_json(&t.created_at),
             t.created_by.clone(),

@@ -213,3 +213,44 @@ async fn without_a_node_organisations_are_made_in_the_store_and_the_next_start_s
     let ours = node.json(&["domain", "list", "--json"]);
     assert_eq!(ours[0]["name"], "contoso.test", "{ours}");
 }
+
+#[tokio::test]
+async fn a_token_is_made_for_one_organisation_listed_with_it_and_revoked_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(&write_config(dir.path(), ""));
+    serve.text(&["org", "create", "globex"]);
+
+    let made = serve.json(&["token", "create", "gx", "--org", "globex", "--json"]);
+    assert_eq!(made["org"], "globex", "{made}");
+    let text = serve.text(&["token", "create", "gx", "--org", "default"]);
+    assert!(text.contains("for the organisation default"), "{text}");
+    let listed = serve.json(&["token", "list", "--json"]);
+    let orgs: Vec<&str> = listed["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|token| token["org"].as_str().unwrap())
+        .collect();
+    assert_eq!(orgs.len(), 2, "{listed}");
+    assert!(
+        orgs.contains(&"globex") && orgs.contains(&"default"),
+        "{listed}"
+    );
+    let table = serve.text(&["token", "list"]);
+    assert!(
+        table.lines().next().unwrap().contains("ORGANISATION"),
+        "{table}"
+    );
+
+    let unknown = serve.cli(&["token", "create", "x", "--org", "nosuch"]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("no organisation named \"nosuch\""),
+        "{}",
+        stderr(&unknown)
+    );
+    serve.text(&["token", "revoke", "gx", "--org", "globex"]);
+    let listed = serve.json(&["token", "list", "--json"]);
+    assert_eq!(listed["tokens"][0]["org"], "default", "{listed}");
+    assert_eq!(listed["tokens"].as_array().unwrap().len(), 1, "{listed}");
+}
