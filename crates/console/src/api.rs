@@ -5,7 +5,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use mailflow_admin::{ACTOR_HEADER, ErrorBody};
+use mailflow_admin::{ACTOR_HEADER, ErrorBody, ORG_HEADER};
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
 
@@ -21,6 +21,8 @@ const ACTOR: &str = "console";
 pub(crate) struct Api {
     router: Router,
     token: String,
+    /// The organisation asked for (`x-mailflow-org`); `None`: the token's.
+    org: Option<String>,
 }
 
 /// The API refused or failed: its status and its own message.
@@ -43,7 +45,17 @@ pub(crate) enum Sent {
 
 impl Api {
     pub fn new(router: Router, token: String) -> Api {
-        Api { router, token }
+        Api {
+            router,
+            token,
+            org: None,
+        }
+    }
+
+    /// The same API, acting on the organisation `org`.
+    pub fn in_org(mut self, org: Option<String>) -> Api {
+        self.org = org;
+        self
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiFailure> {
@@ -85,6 +97,10 @@ impl Api {
             .uri(path)
             .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
             .header(ACTOR_HEADER, ACTOR);
+        let request = match &self.org {
+            Some(org) => request.header(ORG_HEADER, org),
+            None => request,
+        };
         let request = match sent {
             Sent::Nothing => request.body(Body::empty()),
             Sent::Json(value) => request

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 /// Each file: its name under `/assets/`, its type, its bytes.
 const FILES: [(&str, &str, &[u8]); 5] = [
     (
-        "console-1.css",
+        "console-2.css",
         "text/css; charset=utf-8",
         include_bytes!("../assets/console.css"),
     ),

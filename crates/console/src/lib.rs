@@ -28,6 +28,7 @@ mod language;
 mod login;
 mod message;
 mod nodes;
+mod organisation;
 mod page;
 mod posted;
 mod queue;
@@ -74,6 +75,7 @@ pub fn with_console(api: Router, options: ConsoleOptions) -> Router {
         .route("/", get(dashboard::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/org", post(organisation::choose))
         .route("/assets/{file}", get(assets::serve))
         .route("/connectors/{name}", get(connector::show))
         .route("/connectors/{name}/edit", post(connector::edit))

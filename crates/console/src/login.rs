@@ -46,12 +46,14 @@ fn base(headers: &HeaderMap, uri: &Uri) -> PageBase {
         notice: None,
         signed_in: false,
         path: uri.path().to_string(),
+        orgs: Vec::new(),
+        org: String::new(),
     }
 }
 
 /// Where to go after log-in: a path of the console only (never another
 /// site: `//host` and `/\host` are refused).
-fn local(next: Option<&str>) -> String {
+pub(crate) fn local(next: Option<&str>) -> String {
     match next {
         Some(path)
             if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") =>

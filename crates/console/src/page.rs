@@ -33,6 +33,10 @@ pub(crate) struct PageBase {
     pub signed_in: bool,
     /// The path of the page, for the language links.
     pub path: String,
+    /// The organisations the reader may switch between (see `Signed`),
+    /// and the one shown.
+    pub orgs: Vec<String>,
+    pub org: String,
 }
 
 impl PageBase {

@@ -50,6 +50,9 @@ impl Notice {
 #[derive(Debug)]
 struct Session {
     token: String,
+    /// The organisation the reader chose to see (a token of every
+    /// organisation may switch); `None`: the token's own, or the node's.
+    org: Option<String>,
     csrf: String,
     last_seen: OffsetDateTime,
     notice: Option<Notice>,
@@ -59,6 +62,7 @@ struct Session {
 #[derive(Debug, Clone)]
 pub(crate) struct SessionView {
     pub token: String,
+    pub org: Option<String>,
     pub csrf: String,
     pub notice: Option<Notice>,
 }
@@ -85,6 +89,7 @@ impl Sessions {
         }
         let session = Session {
             token,
+            org: None,
             csrf: random_hex(),
             last_seen: now,
             notice: None,
@@ -104,6 +109,7 @@ impl Sessions {
         session.last_seen = now;
         Some(SessionView {
             token: session.token.clone(),
+            org: session.org.clone(),
             csrf: session.csrf.clone(),
             notice: session.notice.take(),
         })
@@ -112,6 +118,13 @@ impl Sessions {
     pub(crate) fn notify(&self, id: &str, notice: Notice) {
         if let Some(session) = self.open.lock().expect("sessions lock").get_mut(id) {
             session.notice = Some(notice);
+        }
+    }
+
+    /// Shows the organisation `org` in the session `id` from now on.
+    pub(crate) fn choose_org(&self, id: &str, org: String) {
+        if let Some(session) = self.open.lock().expect("sessions lock").get_mut(id) {
+            session.org = Some(org);
         }
     }
 

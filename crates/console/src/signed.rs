@@ -15,6 +15,10 @@ use std::sync::Arc;
 
 pub(crate) struct Signed {
     pub api: Api,
+    /// The organisations the reader may switch between (a token of every
+    /// organisation), and the one shown; empty for a token of one.
+    pub orgs: Vec<String>,
+    pub org: String,
     pub session_id: String,
     pub session: SessionView,
     pub language: Language,
@@ -37,8 +41,12 @@ impl FromRequestParts<Arc<ConsoleState>> for Signed {
         let Some((session_id, session)) = open else {
             return Err(to_login(&parts.uri));
         };
+        let api = Api::new(state.api.clone(), session.token.clone()).in_org(session.org.clone());
+        let (orgs, org) = organisations(&api, session.org.as_deref()).await;
         Ok(Signed {
-            api: Api::new(state.api.clone(), session.token.clone()),
+            api,
+            orgs,
+            org,
             session_id,
             session,
             language,
@@ -46,6 +54,23 @@ impl FromRequestParts<Arc<ConsoleState>> for Signed {
             state: state.clone(),
         })
     }
+}
+
+/// The organisations a token of every organisation may switch between,
+/// and the one shown (`chosen`, else the node's own). A token of one
+/// organisation cannot list them: no switch.
+async fn organisations(api: &Api, chosen: Option<&str>) -> (Vec<String>, String) {
+    let Ok(listed) = api.get::<Vec<serde_json::Value>>("/api/v1/orgs").await else {
+        return (Vec::new(), String::new());
+    };
+    let name = |org: &serde_json::Value| org["name"].as_str().unwrap_or_default().to_string();
+    let own = listed
+        .iter()
+        .find(|org| org["own"] == true)
+        .map(name)
+        .unwrap_or_default();
+    let shown = chosen.map_or(own, str::to_string);
+    (listed.iter().map(name).collect(), shown)
 }
 
 /// The log-in page, coming back to `uri` after (only a GET comes back to
@@ -71,6 +96,8 @@ impl Signed {
             notice: self.session.notice.clone(),
             signed_in: true,
             path: self.path.clone(),
+            orgs: self.orgs.clone(),
+            org: self.org.clone(),
         }
     }
 
@@ -151,5 +178,10 @@ impl Signed {
 
     pub fn close(&self) {
         self.state.sessions.close(&self.session_id);
+    }
+
+    /// Shows the organisation `org` from the next page on.
+    pub fn choose_org(&self, org: String) {
+        self.state.sessions.choose_org(&self.session_id, org);
     }
 }

@@ -99,6 +99,8 @@ pub const TEXTS: Texts = Texts {
     log_in: "登入",
     log_in_help: "請使用管理 API 權杖登入：可以是 mailflow serve 產生的權杖（位於資料目錄的 admin-token 檔案），或以 mailflow token create 建立的權杖。",
     log_out: "登出",
+    organisation: "組織",
+    show_organisation: "顯示",
     max_connections: "同時連線數",
     message: "郵件",
     messages: "封郵件",

@@ -99,6 +99,8 @@ pub const TEXTS: Texts = Texts {
     log_in: "Log in",
     log_in_help: "Log in with an admin API token: the one mailflow serve generated (in the data directory, file admin-token) or one made with mailflow token create.",
     log_out: "Log out",
+    organisation: "Organisation",
+    show_organisation: "Show",
     max_connections: "Connections at once",
     message: "Message",
     messages: "messages",

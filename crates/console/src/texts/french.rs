@@ -99,6 +99,8 @@ pub const TEXTS: Texts = Texts {
     log_in: "Se connecter",
     log_in_help: "Connectez-vous avec un jeton d’API admin : celui généré par mailflow serve (dans le répertoire de données, fichier admin-token) ou un jeton créé avec mailflow token create.",
     log_out: "Se déconnecter",
+    organisation: "Organisation",
+    show_organisation: "Afficher",
     max_connections: "Connexions simultanées",
     message: "Message",
     messages: "messages",

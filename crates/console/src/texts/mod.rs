@@ -109,6 +109,10 @@ pub struct Texts {
     pub log_in: &'static str,
     pub log_in_help: &'static str,
     pub log_out: &'static str,
+    /// The label of the organisation switch.
+    pub organisation: &'static str,
+    /// Its button.
+    pub show_organisation: &'static str,
     pub max_connections: &'static str,
     pub message: &'static str,
     pub messages: &'static str,

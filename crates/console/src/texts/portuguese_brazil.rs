@@ -99,6 +99,8 @@ pub const TEXTS: Texts = Texts {
     log_in: "Entrar",
     log_in_help: "Entre com um token de API de administrador: o gerado pelo mailflow serve (no diretório de dados, arquivo admin-token) ou um criado com mailflow token create.",
     log_out: "Sair",
+    organisation: "Organização",
+    show_organisation: "Mostrar",
     max_connections: "Conexões simultâneas",
     message: "Mensagem",
     messages: "mensagens",

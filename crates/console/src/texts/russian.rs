@@ -99,6 +99,8 @@ pub const TEXTS: Texts = Texts {
     log_in: "Войти",
     log_in_help: "Войдите с токеном API администратора: тем, что создала команда mailflow serve (в каталоге данных, файл admin-token), или созданным командой mailflow token create.",
     log_out: "Выйти",
+    organisation: "Организация",
+    show_organisation: "Показать",
     max_connections: "Одновременных подключений",
     message: "Сообщение",
     messages: "сообщений",

@@ -9,4 +9,5 @@ mod common;
 mod fix_flow;
 mod log_in;
 mod nodes_page;
+mod organisations;
 mod pages;

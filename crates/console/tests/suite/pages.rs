@@ -112,7 +112,7 @@ async fn the_scripts_and_styles_are_served_from_the_binary() {
         ("htmx-2.0.11.min.js", "text/javascript"),
         ("uPlot-1.6.32.iife.min.js", "text/javascript"),
         ("uPlot-1.6.32.min.css", "text/css"),
-        ("console-1.css", "text/css"),
+        ("console-2.css", "text/css"),
         ("console-2.js", "text/javascript"),
     ] {
         let answer = reqwest::get(format!("{}/assets/{file}", console.base))
