@@ -7,12 +7,14 @@ pub mod submit;
 
 mod node;
 mod org;
+mod queued;
 mod report;
 mod settings;
 mod wait;
 
 pub use node::TestNode;
 pub use org::{connector, org, unused_addr};
+pub use queued::queued_message;
 pub use report::{delivery_status, delivery_status_part};
 pub use settings::settings;
 pub use wait::eventually;

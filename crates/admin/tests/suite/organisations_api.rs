@@ -7,13 +7,11 @@
 
 use crate::common::{Api, settings};
 use mailflow_admin::TokenDigest;
-use mailflow_core::{MessageId, Route, RouteReason};
-use mailflow_store::{AdminToken, NewMessage, NewRecipient, TokenScope};
+use mailflow_store::{AdminToken, TokenScope};
 use mailflow_testkit::ports::refused_addr;
-use mailflow_testnode::{ORG, TestNode, org};
+use mailflow_testnode::{ORG, TestNode, org, queued_message};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 const TOKEN: &str = "orgs-token-1357";
 
@@ -47,36 +45,6 @@ async fn cluster_audit(api: &Api, count: usize) -> Vec<(String, String)> {
             (e.action.clone(), e.target.clone())
         })
         .collect()
-}
-
-/// A message of `org` for alice@contoso.test through its `to-onprem`,
-/// waiting in the queue.
-fn waiting_for(org: &str, api: &Api) -> NewMessage {
-    let route = Route {
-        connector: Some("to-onprem".into()),
-        domain: "contoso.test".into(),
-    };
-    let now = api.node.now();
-    NewMessage {
-        message_id_header: None,
-        id: MessageId::new(),
-        org: org.into(),
-        sender: "bob@example.test".into(),
-        client: "192.0.2.7".into(),
-        received_at: now,
-        expires_at: now + Duration::from_secs(24 * 3600),
-        dsn: Default::default(),
-        body: b"Subject: waiting\r\n\r\nhello\r\n".to_vec().into(),
-        recipients: vec![NewRecipient {
-            reason: Some(RouteReason::PartnerDomain {
-                domain: "contoso.test".into(),
-            }),
-            address: "alice@contoso.test".into(),
-            dsn: Default::default(),
-            next_hop: format!("{org}/to-onprem"),
-            route,
-        }],
-    }
 }
 
 #[tokio::test]
@@ -198,7 +166,7 @@ async fn an_organisation_whose_mail_waits_is_not_removed() {
     let api = start().await;
     let (status, _) = create(&api, "globex").await;
     assert_eq!(status, 201);
-    let message = waiting_for("globex", &api);
+    let message = queued_message("globex", api.node.now(), "waiting");
     api.node.store.accept_message(message).await.unwrap();
 
     let (status, refused) = api.delete("/api/v1/orgs/globex").await;

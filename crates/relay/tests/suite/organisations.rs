@@ -2,48 +2,15 @@
 //! own organisation's settings, and one organisation's connector is a queue
 //! of its own however another's of the same name fares.
 
-use mailflow_core::{MessageId, RecipientState, Route, RouteReason};
-use mailflow_store::{NewMessage, NewRecipient};
+use mailflow_core::RecipientState;
 use mailflow_testkit::ports::refused_addr;
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use mailflow_testnode::submit::{queue_id, send};
-use mailflow_testnode::{ORG, TestNode, eventually, org, settings};
+use mailflow_testnode::{ORG, TestNode, eventually, org, queued_message, settings};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
 const GLOBEX: &str = "globex";
-
-/// A message of `org` for alice@contoso.test through its `to-onprem`, put
-/// in the queue as the receiver would.
-fn queued_for(org: &str, node: &TestNode, subject: &str) -> NewMessage {
-    let route = Route {
-        connector: Some("to-onprem".into()),
-        domain: "contoso.test".into(),
-    };
-    let now = node.now();
-    NewMessage {
-        message_id_header: None,
-        id: MessageId::new(),
-        org: org.into(),
-        sender: "bob@example.test".into(),
-        client: "192.0.2.7".into(),
-        received_at: now,
-        expires_at: now + Duration::from_secs(24 * 3600),
-        dsn: Default::default(),
-        body: format!("Subject: {subject}\r\n\r\nhello\r\n")
-            .into_bytes()
-            .into(),
-        recipients: vec![NewRecipient {
-            reason: Some(RouteReason::PartnerDomain {
-                domain: "contoso.test".into(),
-            }),
-            address: "alice@contoso.test".into(),
-            dsn: Default::default(),
-            next_hop: route.next_hop(org, true),
-            route,
-        }],
-    }
-}
 
 #[tokio::test]
 async fn a_held_connector_of_one_organisation_leaves_anothers_of_the_same_name_flowing() {
@@ -74,7 +41,7 @@ async fn a_held_connector_of_one_organisation_leaves_anothers_of_the_same_name_f
     })
     .await;
 
-    let theirs = queued_for(GLOBEX, &node, "theirs");
+    let theirs = queued_message(GLOBEX, node.now(), "theirs");
     node.store.accept_message(theirs.clone()).await.unwrap();
     node.wake();
 
