@@ -512,15 +512,7 @@ async fn history_buckets_record_the_queue_and_failures_per_minute_and_growing_si
 async fn the_sampler_writes_one_bucket_per_minute_as_the_clock_moves() {
     let f = fixture().await;
     f.accept(3).await;
-    let shutdown = CancellationToken::new();
-    let clock: Arc<dyn Clock> = f.clock.clone();
-    let sampler = tokio::spawn(run_history(
-        f.store.clone(),
-        clock,
-        ORG.into(),
-        "relay.test".into(),
-        shutdown.clone(),
-    ));
+    let (shutdown, sampler) = start_sampler(&f);
     let start = datetime!(2030-01-01 10:00 UTC);
 
     for minutes in 1..=2u64 {
@@ -535,11 +527,7 @@ async fn the_sampler_writes_one_bucket_per_minute_as_the_clock_moves() {
         );
         assert_eq!(found.last().unwrap().queued, 3);
     }
-    shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(5), sampler)
-        .await
-        .unwrap()
-        .unwrap();
+    stop_sampler(shutdown, sampler).await;
 }
 
 #[tokio::test]
@@ -548,15 +536,7 @@ async fn the_sampler_writes_every_organisations_buckets_each_its_own() {
     f.accept(3).await;
     let ours = f.store.org_settings(ORG).await.unwrap().unwrap();
     f.store.create_org("globex", &ours).await.unwrap();
-    let shutdown = CancellationToken::new();
-    let clock: Arc<dyn Clock> = f.clock.clone();
-    let sampler = tokio::spawn(run_history(
-        f.store.clone(),
-        clock,
-        ORG.into(),
-        "relay.test".into(),
-        shutdown.clone(),
-    ));
+    let (shutdown, sampler) = start_sampler(&f);
     let start = datetime!(2030-01-01 10:00 UTC);
     tokio::task::yield_now().await;
     f.advance(1);
@@ -568,11 +548,7 @@ async fn the_sampler_writes_every_organisations_buckets_each_its_own() {
         .unwrap();
     assert_eq!(theirs.len(), 1, "{theirs:?}");
     assert_eq!(theirs[0].queued, 0, "our mail is not theirs");
-    shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(5), sampler)
-        .await
-        .unwrap()
-        .unwrap();
+    stop_sampler(shutdown, sampler).await;
 }
 
 #[tokio::test]
@@ -618,6 +594,26 @@ async fn the_hourly_pass_deletes_finished_messages_past_the_event_retention() {
         f.store.message(waiting).await.unwrap().is_some(),
         "mail still waiting stays"
     );
+    stop_sampler(shutdown, sampler).await;
+}
+
+/// Waits (bounded) for the sampler task to write `count` buckets.
+/// The history sampler on the fixture's store and clock, with the default
+/// retention.
+fn start_sampler(f: &Fixture) -> (CancellationToken, tokio::task::JoinHandle<()>) {
+    let shutdown = CancellationToken::new();
+    let clock: Arc<dyn Clock> = f.clock.clone();
+    let sampler = tokio::spawn(run_history(
+        f.store.clone(),
+        clock,
+        ORG.into(),
+        "relay.test".into(),
+        shutdown.clone(),
+    ));
+    (shutdown, sampler)
+}
+
+async fn stop_sampler(shutdown: CancellationToken, sampler: tokio::task::JoinHandle<()>) {
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(5), sampler)
         .await
@@ -625,7 +621,6 @@ async fn the_hourly_pass_deletes_finished_messages_past_the_event_retention() {
         .unwrap();
 }
 
-/// Waits (bounded) for the sampler task to write `count` buckets.
 async fn wait_for_buckets(
     f: &Fixture,
     since: OffsetDateTime,
