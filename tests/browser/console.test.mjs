@@ -242,6 +242,28 @@ describe('the console in headless Chromium', () => {
     await shoot('settings');
   });
 
+  it('switches the organisation the pages show, and back', STEP, async () => {
+    const made = await fetch(`${node.consoleUrl}/api/v1/orgs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${node.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'globex' }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(made.status, 201, await made.text());
+    await open('/domains');
+    assert.ok((await page.locator('main').textContent()).includes('contoso.test'));
+    await page.selectOption('form.organisation select', 'globex');
+    await page.click('form.organisation button[type=submit]');
+    await page.waitForURL(`${node.consoleUrl}/domains`);
+    assert.equal(await page.locator('form.organisation select').inputValue(), 'globex');
+    assert.ok(!(await page.locator('main').textContent()).includes('contoso.test'), 'globex has no contoso.test');
+    await shoot('domains-globex');
+    await page.selectOption('form.organisation select', 'default');
+    await page.click('form.organisation button[type=submit]');
+    await page.waitForURL(`${node.consoleUrl}/domains`);
+    assert.ok((await page.locator('main').textContent()).includes('contoso.test'));
+  });
+
   it('switches the language to French and keeps it on the next page', STEP, async () => {
     await open('/');
     await page.click('footer a[hreflang="fr"]');
