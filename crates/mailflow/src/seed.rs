@@ -41,6 +41,12 @@ pub enum SeedError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// An accepted domain of the config that another organisation accepts
+    /// already: a domain's mail belongs to one organisation.
+    #[error(
+        "accepted_domains: {domain} is an accepted domain of the organisation {owner} already; remove it there first (mailflow domain remove {domain} --org {owner})"
+    )]
+    DomainOfAnother { domain: String, owner: String },
 }
 
 /// The copy of the last seed applied, in the data directory.
@@ -100,6 +106,7 @@ pub async fn apply_reporting(
                 );
             }
         }
+        refuse_others_domains(store, org, seed).await?;
         store.save_org_settings(org, seed).await?;
         let copy = serde_json::to_string(seed).expect("settings serialize to JSON");
         let copy_path = data_dir.join(SEED_COPY_FILE);
@@ -110,6 +117,31 @@ pub async fn apply_reporting(
         fingerprints.record()?;
     }
     Ok(Seeded { outcome, replaced })
+}
+
+/// The config's accepted domains must not be another organisation's.
+async fn refuse_others_domains(
+    store: &dyn Store,
+    org: &str,
+    seed: &OrgSettings,
+) -> Result<(), SeedError> {
+    for other in store.org_names().await? {
+        if other == org {
+            continue;
+        }
+        let theirs = store.org_settings(&other).await?.unwrap_or_default();
+        if let Some(domain) = seed
+            .accepted_domains
+            .iter()
+            .find(|domain| theirs.accepted_domain(&domain.name).is_some())
+        {
+            return Err(SeedError::DomainOfAnother {
+                domain: domain.name.clone(),
+                owner: other,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn read_seed_copy(path: &Path) -> Option<OrgSettings> {

@@ -51,3 +51,30 @@ async fn the_store_keeps_edits_until_the_config_itself_changes() {
     assert_eq!(store.org_settings("default").await.unwrap(), Some(changed));
     store.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_config_that_claims_another_organisations_domain_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    assert!(
+        store
+            .create_org("globex", &seed_with("globex.test"))
+            .await
+            .unwrap()
+    );
+    let error = seed::apply(&store, "default", &seed_with("GLOBEX.test"), dir.path())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("GLOBEX.test is an accepted domain of the organisation globex"),
+        "{error}"
+    );
+    assert_eq!(store.org_settings("default").await.unwrap(), None);
+    // Its own domains it seeds.
+    let outcome = seed::apply(&store, "default", &seed_with("contoso.test"), dir.path())
+        .await
+        .unwrap();
+    assert_eq!(outcome, SeedOutcome::AppliedFirst);
+    store.close().await.unwrap();
+}
