@@ -4,7 +4,7 @@
 //! on every request, left out when not given, and a name that cannot be an
 //! organisation's is refused before anything is sent.
 
-use crate::common::{Serve, write_config};
+use crate::common::{Serve, cli_at, write_config};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::process::{Command, Output};
@@ -184,16 +184,7 @@ async fn without_a_node_organisations_are_made_in_the_store_and_the_next_start_s
 
     // No node runs: the CLI serves the API itself, under the lock.
     let offline = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_mailflow"))
-            .args(args)
-            .args(["--api", &api, "--data-dir"])
-            .arg(&data_dir)
-            .env("USER", "tester")
-            .env_remove("MAILFLOW_TOKEN")
-            .env_remove("MAILFLOW_API")
-            .env_remove("MAILFLOW_ORG")
-            .output()
-            .unwrap();
+        let output = cli_at(&api, &data_dir, args);
         assert!(output.status.success(), "{args:?}: {}", stderr(&output));
         String::from_utf8(output.stdout).unwrap()
     };

@@ -4,7 +4,7 @@
 //! nothing, a restart with the same config keeps every edit, and a changed
 //! config says which edits it replaced.
 
-use crate::common::{Serve, submit, write_config};
+use crate::common::{Serve, cli_at, submit, write_config};
 use mailflow_testkit::smtp_server::{SmtpBehavior, SmtpServer};
 use serde_json::Value;
 use std::path::Path;
@@ -312,17 +312,7 @@ async fn without_a_node_settings_are_changed_in_the_store_and_the_next_start_use
     assert!(node.terminate().success());
 
     // No node runs: the CLI serves the same API itself, under the lock.
-    let offline = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_mailflow"))
-            .args(args)
-            .args(["--api", &api, "--data-dir"])
-            .arg(&data_dir)
-            .env("USER", "tester")
-            .env_remove("MAILFLOW_TOKEN")
-            .env_remove("MAILFLOW_API")
-            .output()
-            .unwrap()
-    };
+    let offline = |args: &[&str]| cli_at(&api, &data_dir, args);
     let hop = partner.addr().to_string();
     let added = offline(&[
         "connector",

@@ -20,6 +20,22 @@ use std::time::Duration;
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Runs the CLI as the user `tester` with `--api API --data-dir DIR`, and
+/// nothing of the environment's own API, token or organisation: against a
+/// node at `api`, or, with none running, against the data directory.
+pub fn cli_at(api: &str, data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mailflow"))
+        .args(args)
+        .args(["--api", api, "--data-dir"])
+        .arg(data_dir)
+        .env("USER", "tester")
+        .env_remove("MAILFLOW_TOKEN")
+        .env_remove("MAILFLOW_API")
+        .env_remove("MAILFLOW_ORG")
+        .output()
+        .unwrap()
+}
+
 /// Writes `dir/mailflow.toml`: SMTP and the admin API on ephemeral ports,
 /// the store in `dir/data`, contoso.test relayed through `to-onprem` to a
 /// next hop that refuses connections, then `extra` (more TOML sections).
@@ -110,15 +126,7 @@ impl Serve {
 
     /// Runs the CLI against this node, as the user `tester`.
     pub fn cli(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_mailflow"))
-            .args(args)
-            .args(["--api", &self.api, "--data-dir"])
-            .arg(&self.data_dir)
-            .env_remove("MAILFLOW_TOKEN")
-            .env_remove("MAILFLOW_API")
-            .env("USER", "tester")
-            .output()
-            .unwrap()
+        cli_at(&self.api, &self.data_dir, args)
     }
 
     /// Runs the CLI against this node with `input` on stdin.
